@@ -1,0 +1,76 @@
+import { createSharedMemory, instantiateKernels, type WasmExports } from '@feather-db/kernels';
+import { FeatherError } from './errors.js';
+import { verifyLayout } from './layout.js';
+
+/**
+ * One thread's handle on a shared kernel memory: the wasm instance bound to it and typed views of it.
+ * The memory is shared and grows in place, so every thread can hold its own KernelArena over the same
+ * bytes; addresses are plain byte offsets valid in all of them.
+ */
+export class KernelArena {
+  readonly memory: WebAssembly.Memory;
+  readonly wasm: WasmExports;
+  #f32: Float32Array;
+  #u32: Uint32Array;
+  #i32: Int32Array;
+
+  private constructor(memory: WebAssembly.Memory, wasm: WasmExports) {
+    this.memory = memory;
+    this.wasm = wasm;
+    this.#f32 = new Float32Array(memory.buffer);
+    this.#u32 = new Uint32Array(memory.buffer);
+    this.#i32 = new Int32Array(memory.buffer);
+  }
+
+  /** A new shared memory with an initialised arena. */
+  static create(initialPages = 16): KernelArena {
+    const memory = createSharedMemory(initialPages);
+    const arena = new KernelArena(memory, instantiateKernels(memory));
+    verifyLayout(arena.wasm);
+    if (arena.wasm.arenaInit() === 0) throw new FeatherError('FEATHER_ERR_CAPACITY', 'Could not initialise the kernel arena: the shared memory could not grow');
+    return arena;
+  }
+
+  /** Binds this thread to a memory created (and initialised) by another thread. */
+  static attach(memory: WebAssembly.Memory, module?: WebAssembly.Module): KernelArena {
+    const arena = new KernelArena(memory, instantiateKernels(memory, module));
+    verifyLayout(arena.wasm);
+    return arena;
+  }
+
+  /** Zeroed, 64-byte aligned bytes from the arena; throws FEATHER_ERR_CAPACITY past 4 GiB. */
+  alloc(bytes: number): number {
+    const address = this.wasm.alloc(bytes) >>> 0;
+    if (address === 0) {
+      throw new FeatherError('FEATHER_ERR_CAPACITY', `The shared memory cannot grow by ${bytes} bytes (used ${this.bytesUsed()} of 4 GiB); split the store or enable int8 mode`, { bytes });
+    }
+    return address;
+  }
+
+  /** Bytes handed out by the arena so far (the memory footprint of everything stored in it). */
+  bytesUsed(): number {
+    return (this.wasm.arenaTop() >>> 0) - (this.wasm.arenaBase() >>> 0);
+  }
+
+  get f32(): Float32Array {
+    if (this.#f32.buffer.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    return this.#f32;
+  }
+
+  get u32(): Uint32Array {
+    if (this.#u32.buffer.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    return this.#u32;
+  }
+
+  get i32(): Int32Array {
+    if (this.#i32.buffer.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    return this.#i32;
+  }
+
+  #refresh(): void {
+    const buffer = this.memory.buffer;
+    this.#f32 = new Float32Array(buffer);
+    this.#u32 = new Uint32Array(buffer);
+    this.#i32 = new Int32Array(buffer);
+  }
+}

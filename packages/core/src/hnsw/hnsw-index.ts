@@ -1,0 +1,336 @@
+import type { KernelArena } from '../arena.js';
+import { describeValue, FeatherError } from '../errors.js';
+import {
+  kFlagDeleted,
+  kHChunkShift,
+  kHChunkTable,
+  kHDeleted,
+  kHDim,
+  kHEfConstruction,
+  kHM,
+  kHMetric,
+  kHPublished,
+  kHReserved,
+  kHStride,
+  kHVecOff,
+  kMetricCode,
+  kNLevelFlags,
+  kSDistCount,
+  kSOut,
+  kSQuery,
+  kWasmErrChunkTableFull,
+  kWasmErrOutOfMemory,
+  kWasmErrScratchTooSmall,
+} from '../layout.js';
+import { checkInt, checkKnownKeys, checkVector, type VectorInput } from '../validate.js';
+import { LevelGenerator } from './levels.js';
+
+/** Distance metric. `cosine` stores vectors normalised and ranks by 1 - dot; `ip` by 1 - dot; `l2` by squared distance. */
+export type Metric = 'cosine' | 'l2' | 'ip';
+
+/** Options of {@link HnswIndex.create}. */
+export interface HnswOptions {
+  /** Vector dimension (1..65536). Required. */
+  dim: number;
+  /** Default `'cosine'`. */
+  metric?: Metric;
+  /** Links per node on upper levels; level 0 keeps 2·M. Default 16. Higher: better recall, more memory, slower build. */
+  m?: number;
+  /** Candidate list size while inserting. Default 200. Higher: better graph, slower build. */
+  efConstruction?: number;
+  /** Default candidate list size for searches. Default 64. Higher: better recall, slower search. */
+  efSearch?: number;
+  /** Seed of the level generator; the same seed and insert order give the same graph. Default 42. */
+  seed?: number;
+  /** log2 of nodes per memory chunk. Default 12 (4096 nodes). */
+  chunkShift?: number;
+  /** Chunk-table entries; capacity = maxChunks << chunkShift nodes. Default 16384 (67M nodes at the default shift). */
+  maxChunks?: number;
+}
+
+/** Options of {@link HnswIndex.search}. */
+export interface SearchOptions {
+  /** Candidate list size; clamped up to k. Default: the index's efSearch. */
+  ef?: number;
+}
+
+/** k-NN results, ascending by distance. */
+export interface SearchResult {
+  ids: Uint32Array;
+  distances: Float32Array;
+}
+
+export const kDefaultHnswOptions: Readonly<Required<Omit<HnswOptions, 'dim'>>> = Object.freeze({
+  metric: 'cosine',
+  m: 16,
+  efConstruction: 200,
+  efSearch: 64,
+  seed: 42,
+  chunkShift: 12,
+  maxChunks: 16384,
+});
+
+const kHnswOptionKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'chunkShift', 'maxChunks'] as const;
+const kMetrics: readonly Metric[] = ['cosine', 'l2', 'ip'];
+const kMaxEf = 100_000;
+
+/** Up to this many nodes, searches scan exactly: cheaper than the graph and always exact. */
+const kFlatThreshold = 256;
+
+/**
+ * An HNSW index whose vectors, levels and link lists live in a shared kernel memory. One thread inserts
+ * (single writer); any number of threads can {@link HnswIndex.attach} to the same address and search the
+ * published prefix concurrently, since chunks never move and nodes become visible only once complete.
+ */
+export class HnswIndex {
+  readonly arena: KernelArena;
+  /** Byte address of the index header in the shared memory. */
+  readonly address: number;
+  readonly dim: number;
+  readonly metric: Metric;
+  readonly m: number;
+  readonly efConstruction: number;
+  efSearch: number;
+  readonly #levels: LevelGenerator;
+  #scratch = 0;
+  #visitedCap = 0;
+  #heapCap = 0;
+
+  private constructor(arena: KernelArena, address: number, efSearch: number, seed: number) {
+    const u32 = arena.u32;
+    const h = address >>> 2;
+    this.arena = arena;
+    this.address = address;
+    this.dim = u32[h + kHDim / 4]!;
+    const metricCode = u32[h + kHMetric / 4]!;
+    this.metric = kMetrics.find((m) => kMetricCode[m] === metricCode)!;
+    this.m = u32[h + kHM / 4]!;
+    this.efConstruction = u32[h + kHEfConstruction / 4]!;
+    this.efSearch = efSearch;
+    this.#levels = new LevelGenerator(this.m, seed);
+  }
+
+  /**
+   * Creates an empty index in `arena`.
+   * @throws FEATHER_ERR_INVALID_ARGUMENT for unknown options or out-of-range values.
+   */
+  static create(arena: KernelArena, options: HnswOptions): HnswIndex {
+    if (typeof options !== 'object' || options === null) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options must be an object with at least { dim }, got ${describeValue(options)}`);
+    }
+    checkKnownKeys(options, kHnswOptionKeys, 'options');
+    const o = { ...kDefaultHnswOptions, ...options };
+    checkInt(o.dim, 'options.dim', 1, 65536);
+    if (!kMetrics.includes(o.metric)) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.metric must be one of ${kMetrics.join(', ')}, got ${describeValue(o.metric)}`);
+    }
+    checkInt(o.m, 'options.m', 2, 256);
+    checkInt(o.efConstruction, 'options.efConstruction', 1, kMaxEf);
+    checkInt(o.efSearch, 'options.efSearch', 1, kMaxEf);
+    checkInt(o.seed, 'options.seed', 0, 0xffffffff);
+    checkInt(o.chunkShift, 'options.chunkShift', 4, 20);
+    checkInt(o.maxChunks, 'options.maxChunks', 1, 1 << 20);
+    const address = arena.wasm.indexCreate(o.dim, kMetricCode[o.metric], o.m, o.efConstruction, o.chunkShift, o.maxChunks);
+    if (address < 0) throw capacityError('create the index', address);
+    return new HnswIndex(arena, address >>> 0, o.efSearch, o.seed);
+  }
+
+  /** Binds to an index another thread created in the same shared memory (for searching it). */
+  static attach(arena: KernelArena, address: number, efSearch: number = kDefaultHnswOptions.efSearch): HnswIndex {
+    return new HnswIndex(arena, address, efSearch, kDefaultHnswOptions.seed);
+  }
+
+  /** Nodes visible to searches (inserted ones, tombstoned included). */
+  get size(): number {
+    return Atomics.load(this.arena.u32, (this.address + kHPublished) >>> 2);
+  }
+
+  /** Tombstoned node count. */
+  get deletedCount(): number {
+    return this.arena.u32[(this.address + kHDeleted) >>> 2]!;
+  }
+
+  /** Distance computations of this handle's last search or insert (a benchmark statistic). */
+  get lastDistanceCount(): number {
+    return this.#scratch === 0 ? 0 : this.arena.u32[(this.#scratch + kSDistCount) >>> 2]!;
+  }
+
+  /**
+   * Inserts a vector; returns its node id (ids are dense, in insert order).
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT (non-finite values, zero vector under cosine), FEATHER_ERR_CAPACITY.
+   */
+  add(vector: VectorInput): number {
+    checkVector(vector, this.dim, 'vector');
+    if (this.metric === 'cosine' && isZero(vector)) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'vector must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"');
+    }
+    return this.#insert(vector, 0);
+  }
+
+  /** Inserts `n = vectors.length / dim` row-major vectors; returns the first id. Validates all rows first. */
+  addMany(vectors: Float32Array): number {
+    if (!(vectors instanceof Float32Array) || vectors.length % this.dim !== 0 || vectors.length === 0) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array whose length is a multiple of ${this.dim}, got ${describeValue(vectors)}`);
+    }
+    const n = vectors.length / this.dim;
+    for (let r = 0; r < n; r++) {
+      const row = vectors.subarray(r * this.dim, (r + 1) * this.dim);
+      checkVector(row, this.dim, `vectors[${r}]`);
+      if (this.metric === 'cosine' && isZero(row)) {
+        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors[${r}] must not be all zeros under the cosine metric`);
+      }
+    }
+    const first = this.#reservedCount();
+    for (let r = 0; r < n; r++) this.#insert(vectors, r * this.dim);
+    return first;
+  }
+
+  #insert(vector: VectorInput, offset: number): number {
+    const wasm = this.arena.wasm;
+    const id = wasm.reserve(this.address, this.#levels.next());
+    if (id < 0) throw capacityError('add a vector', id);
+    const vecAddress = wasm.vectorAddress(this.address, id) >>> 0;
+    const f32 = this.arena.f32;
+    const at = vecAddress >>> 2;
+    if (offset === 0 && vector.length === this.dim) f32.set(vector, at);
+    else for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + i]!;
+    this.#ensureScratch(id + 1, Math.max(this.efConstruction, 2 * this.m) + 1);
+    const rc = wasm.insert(this.address, this.#scratch, id);
+    if (rc < 0) throw capacityError('link a vector', rc);
+    return id;
+  }
+
+  /**
+   * The k nearest published, non-deleted nodes to `query`, ascending by distance. Returns fewer than k
+   * when fewer exist.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT (bad k or ef, non-finite query).
+   */
+  search(query: VectorInput, k: number, options?: SearchOptions): SearchResult {
+    checkInt(k, 'k', 1, kMaxEf);
+    const ef = options?.ef ?? this.efSearch;
+    if (options?.ef !== undefined) checkInt(ef, 'options.ef', 1, kMaxEf);
+    const published = this.size;
+    if (published <= kFlatThreshold) return this.searchExact(query, k);
+    this.#loadQuery(query, published, Math.max(ef, k) + 1);
+    let n = this.arena.wasm.search(this.address, this.#scratch, k, ef);
+    if (n === kWasmErrScratchTooSmall) {
+      // Another thread published more nodes between the size read and the search: grow and retry once.
+      this.#ensureScratch(this.size + 1024, Math.max(ef, k) + 1);
+      this.#loadQuery(query, this.size, Math.max(ef, k) + 1);
+      n = this.arena.wasm.search(this.address, this.#scratch, k, ef);
+    }
+    if (n < 0) throw capacityError('search', n);
+    return this.#readResults(n);
+  }
+
+  /** Exact k-NN by scanning every published node with the same kernels: the oracle and the small-set path. */
+  searchExact(query: VectorInput, k: number): SearchResult {
+    checkInt(k, 'k', 1, kMaxEf);
+    this.#loadQuery(query, this.size, k + 1);
+    const n = this.arena.wasm.flatSearch(this.address, this.#scratch, k);
+    if (n < 0) throw capacityError('search', n);
+    return this.#readResults(n);
+  }
+
+  /**
+   * Tombstones node `id`: it keeps routing searches but is never returned again. Returns false when it was
+   * already deleted.
+   * @throws FEATHER_ERR_NOT_FOUND when the id was never inserted.
+   */
+  delete(id: number): boolean {
+    this.#checkId(id);
+    return this.arena.wasm.markDeleted(this.address, id) === 1;
+  }
+
+  /** True when `id` is published and not tombstoned. */
+  has(id: number): boolean {
+    if (!Number.isInteger(id) || id < 0 || id >= this.size) return false;
+    const node = this.arena.wasm.nodeAddress(this.address, id) >>> 0;
+    return (this.arena.u32[(node + kNLevelFlags) >>> 2]! & kFlagDeleted) === 0;
+  }
+
+  /** A copy of the stored vector (normalised under cosine). */
+  getVector(id: number): Float32Array {
+    this.#checkId(id);
+    const at = (this.arena.wasm.vectorAddress(this.address, id) >>> 0) >>> 2;
+    return this.arena.f32.slice(at, at + this.dim);
+  }
+
+  /** The graph level of node `id`. */
+  levelOf(id: number): number {
+    this.#checkId(id);
+    const node = this.arena.wasm.nodeAddress(this.address, id) >>> 0;
+    return this.arena.u32[(node + kNLevelFlags) >>> 2]! & 0xff;
+  }
+
+  /** Bytes of node storage per published node: the level-0 block plus its share of upper links and chunk slack. */
+  get strideBytes(): number {
+    return this.arena.u32[(this.address + kHStride) >>> 2]!;
+  }
+
+  /** Geometry a reader needs to address nodes without calling into wasm. */
+  get geometry(): { chunkShift: number; chunkTable: number; stride: number; vecOff: number } {
+    const u32 = this.arena.u32;
+    const h = this.address >>> 2;
+    return { chunkShift: u32[h + kHChunkShift / 4]!, chunkTable: u32[h + kHChunkTable / 4]!, stride: u32[h + kHStride / 4]!, vecOff: u32[h + kHVecOff / 4]! };
+  }
+
+  #checkId(id: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.size) {
+      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `node ${describeValue(id)} does not exist: ids run from 0 to ${this.size - 1}`, { id });
+    }
+  }
+
+  #reservedCount(): number {
+    return this.arena.u32[(this.address + kHReserved) >>> 2]!;
+  }
+
+  #loadQuery(query: VectorInput, published: number, heapCap: number): void {
+    checkVector(query, this.dim, 'query');
+    this.#ensureScratch(published + 1, heapCap);
+    const q = (this.arena.u32[(this.#scratch + kSQuery) >>> 2]!) >>> 2;
+    this.arena.f32.set(query, q);
+    this.arena.wasm.prepareQuery(this.address, this.#scratch);
+  }
+
+  #ensureScratch(nodes: number, heapCap: number): void {
+    if (this.#scratch !== 0 && nodes <= this.#visitedCap && heapCap <= this.#heapCap) return;
+    // Grow geometrically; the old scratch stays in the append-only arena (bounded by 2x the final size).
+    const visitedCap = Math.max(nodes, this.#visitedCap * 2, 1024);
+    const cap = Math.max(heapCap, this.#heapCap, 2 * this.m + 1, 256);
+    const s = this.arena.wasm.scratchCreate(visitedCap, cap, this.dim) >>> 0;
+    if (s === 0) throw capacityError('allocate search scratch', kWasmErrOutOfMemory);
+    this.#scratch = s;
+    this.#visitedCap = visitedCap;
+    this.#heapCap = cap;
+  }
+
+  #readResults(n: number): SearchResult {
+    const out = (this.arena.u32[(this.#scratch + kSOut) >>> 2]!) >>> 2;
+    const u32 = this.arena.u32;
+    const f32 = this.arena.f32;
+    const ids = new Uint32Array(n);
+    const distances = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      ids[i] = u32[out + 2 * i]!;
+      distances[i] = f32[out + 2 * i + 1]!;
+    }
+    return { ids, distances };
+  }
+}
+
+function isZero(v: ArrayLike<number>): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+  return true;
+}
+
+function capacityError(action: string, rc: number): FeatherError {
+  switch (rc) {
+    case kWasmErrOutOfMemory:
+      return new FeatherError('FEATHER_ERR_CAPACITY', `Could not ${action}: the shared memory reached its 4 GiB limit; split the store or use int8 mode`);
+    case kWasmErrChunkTableFull:
+      return new FeatherError('FEATHER_ERR_CAPACITY', `Could not ${action}: the node table is full; create the index with a larger maxChunks or chunkShift`);
+    default:
+      return new FeatherError('FEATHER_ERR_INTERNAL', `Could not ${action}: kernel returned ${rc}`);
+  }
+}

@@ -1,0 +1,71 @@
+// Mirror of the byte layouts defined in packages/kernels/assembly/index.ts (see the OFFSET SIZE
+// DESCRIPTION tables there and in docs/architecture.md). verifyLayout() checks this mirror against the
+// compiled module at startup, so a change on one side without the other fails loudly, not silently.
+import type { WasmExports } from '@feather-db/kernels';
+import { FeatherError } from './errors.js';
+
+export const kIndexHeaderBytes = 128;
+export const kScratchHeaderBytes = 64;
+export const kArenaCtlBytes = 64;
+
+// Index header fields (byte offsets from the index address).
+export const kHDim = 4;
+export const kHMetric = 8;
+export const kHM = 12;
+export const kHM0 = 16;
+export const kHEfConstruction = 20;
+export const kHStride = 24;
+export const kHVecOff = 28;
+export const kHChunkShift = 32;
+export const kHChunkTable = 36;
+export const kHChunkCap = 40;
+export const kHReserved = 44;
+export const kHPublished = 48;
+export const kHEntry = 52;
+export const kHMaxLevel = 56;
+export const kHDeleted = 60;
+
+// Node block fields (byte offsets from the node address).
+export const kNLevelFlags = 4;
+export const kNUpper = 8;
+export const kNCount0 = 12;
+export const kNLinks0 = 16;
+export const kFlagDeleted = 0x100;
+
+// Scratch fields.
+export const kSHeapCap = 8;
+export const kSVisitedCap = 0;
+export const kSQuery = 28;
+export const kSOut = 32;
+export const kSDistCount = 36;
+export const kSCandCap = 40;
+
+/** Metric codes stored in the index header. */
+export const kMetricCode = { ip: 0, l2: 1, cosine: 2 } as const;
+
+// Negative returns of the wasm entry points.
+export const kWasmErrOutOfMemory = -1;
+export const kWasmErrScratchTooSmall = -2;
+export const kWasmErrChunkTableFull = -3;
+
+export function verifyLayout(wasm: WasmExports): void {
+  const expected: [number, number][] = [
+    [0, kIndexHeaderBytes],
+    [1, kScratchHeaderBytes],
+    [2, kArenaCtlBytes],
+    [3, kHPublished],
+    [4, kHEntry],
+    [5, kNLinks0],
+    [6, kSOut],
+    [7, kFlagDeleted],
+    [8, kHDeleted],
+    [9, kSDistCount],
+    [10, kSCandCap],
+  ];
+  for (const [probe, value] of expected) {
+    const got = wasm.layoutProbe(probe);
+    if (got !== value) {
+      throw new FeatherError('FEATHER_ERR_INTERNAL', `Kernel layout mismatch: probe ${probe} is ${got} in wasm but ${value} in core/layout.ts; rebuild @feather-db/kernels and @feather-db/core together`);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { describeValue, FeatherError } from './errors.js';
+
+/** Input accepted wherever a vector is expected. */
+export type VectorInput = Float32Array | Float64Array | readonly number[];
+
+/**
+ * Checks that `vector` is an array-like of `dim` finite numbers. `path` names the argument in the message
+ * (`query`, `vectors[3]`, ...).
+ */
+export function checkVector(vector: unknown, dim: number, path: string): asserts vector is VectorInput {
+  if (!(vector instanceof Float32Array || vector instanceof Float64Array || Array.isArray(vector))) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be a Float32Array or an array of numbers, got ${describeValue(vector)}`, { path });
+  }
+  if (vector.length !== dim) {
+    throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${path} must have ${dim} dimensions, got ${vector.length}; embed with the same model the store was created with`, { path, expected: dim, received: vector.length });
+  }
+  for (let i = 0; i < dim; i++) {
+    const x: unknown = vector[i];
+    if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > 3.4028234663852886e38) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}[${i}] must be a finite float32 number, got ${describeValue(x)}; check the embedder output for NaN or Infinity`, { path, index: i });
+    }
+  }
+}
+
+/** Checks an integer option within [min, max]. */
+export function checkInt(value: unknown, path: string, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an integer in [${min}, ${max}], got ${describeValue(value)}`, { path, min, max });
+  }
+}
+
+/** Throws FEATHER_ERR_INVALID_ARGUMENT for keys of `options` that are not in `known`. */
+export function checkKnownKeys(options: object, known: readonly string[], path: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.${key} is not a known option; expected one of ${known.join(', ')}`, { path: `${path}.${key}` });
+    }
+  }
+}

@@ -1,0 +1,789 @@
+// Feather kernels: SIMD distance functions and the whole HNSW insert/search loop, over one shared
+// WebAssembly.Memory that every thread instantiates this module against.
+//
+// Why the whole loop lives here: a JS-driven traversal pays a JS->wasm hop per distance (~100 flops at
+// dim 100), plus JS heaps and visited sets; keeping traversal, heaps and kernels in one wasm function
+// makes a search a single call.
+//
+// Nothing here uses the AssemblyScript runtime or static data: every byte of state is addressed
+// explicitly, so N instances in N threads agree on everything by construction. The byte layouts below are
+// mirrored in packages/core/src/layout.ts; test/layout.test.ts checks the two agree via `layoutProbe`.
+//
+// Index header (at `index`, kIndexHeaderBytes long)
+//   OFFSET SIZE DESCRIPTION
+//        0    4 magic 0x57484546 ('FEHW')
+//        4    4 dim
+//        8    4 metric: 0 = inner product, 1 = squared L2, 2 = cosine (stored normalised, scored as ip)
+//       12    4 M: links per node on levels >= 1
+//       16    4 M0: links per node on level 0 (2*M)
+//       20    4 efConstruction
+//       24    4 node stride in bytes (level-0 block)
+//       28    4 offset of the vector inside a node block
+//       32    4 chunk shift: a chunk holds 1 << shift nodes
+//       36    4 address of the chunk table (u32 base address per chunk, 0 = not allocated)
+//       40    4 chunk table capacity (entries)
+//       44    4 reserved node count (next node id)
+//       48    4 published high-water mark: nodes [0, published) are complete and visible
+//       52    4 entry point node id (-1 when empty)
+//       56    4 max level (-1 when empty)
+//       60    4 deleted (tombstoned) node count
+//       64   64 reserved
+//
+// Node block (level 0), `stride` bytes, 16-byte aligned
+//   OFFSET SIZE DESCRIPTION
+//        0    4 lock / version word (seqlock for concurrent writers; even = stable)
+//        4    4 level (bits 0-7) | flags (bit 8 = deleted)
+//        8    4 address of the upper-level link block, 0 when level == 0
+//       12    4 level-0 link count
+//       16 4*M0 level-0 links (node ids)
+//   vecOff 4*dim vector (float32), vecOff = align16(16 + 4*M0)
+//
+// Upper-level link block: for level l in 1..level, at (l-1)*(4 + 4*M): u32 count, then M u32 links.
+//
+// Scratch (one per thread), kScratchHeaderBytes header then arrays
+//   OFFSET SIZE DESCRIPTION
+//        0    4 visited capacity (entries)
+//        4    4 current visited epoch (u16 tag)
+//        8    4 heap capacity (entries per heap)
+//       12    4 address of the visited tags (u16 * visited capacity)
+//       16    4 address of the candidate heap (8-byte entries: f32 key, u32 id)
+//       20    4 address of the result heap
+//       24    4 address of the selection buffer (heap capacity entries)
+//       28    4 address of the query buffer (4 * dim, 16-aligned; sized by the caller)
+//       32    4 address of the output buffer (heap capacity entries)
+//       36    4 distance computations in the last call
+//       40    4 candidate heap capacity (entries; 4 * heap capacity, compacted when full)
+//
+// Arena control block (at arenaBase() = align64(__heap_base))
+//   OFFSET SIZE DESCRIPTION
+//        0    4 magic 0x41524546 ('FERA')
+//        4    4 top: next free byte (bump allocator, atomic)
+//        8   56 reserved
+
+// ---- constants (mirrored in core/src/layout.ts) ----------------------------------------------------
+const kIndexMagic: u32 = 0x57484546;
+const kArenaMagic: u32 = 0x41524546;
+const kIndexHeaderBytes: u32 = 128;
+const kScratchHeaderBytes: u32 = 64;
+const kArenaCtlBytes: u32 = 64;
+
+const kHDim: u32 = 4;
+const kHMetric: u32 = 8;
+const kHM: u32 = 12;
+const kHM0: u32 = 16;
+const kHEfConstruction: u32 = 20;
+const kHStride: u32 = 24;
+const kHVecOff: u32 = 28;
+const kHChunkShift: u32 = 32;
+const kHChunkTable: u32 = 36;
+const kHChunkCap: u32 = 40;
+const kHReserved: u32 = 44;
+const kHPublished: u32 = 48;
+const kHEntry: u32 = 52;
+const kHMaxLevel: u32 = 56;
+const kHDeleted: u32 = 60;
+
+const kNLock: u32 = 0;
+const kNLevelFlags: u32 = 4;
+const kNUpper: u32 = 8;
+const kNCount0: u32 = 12;
+const kNLinks0: u32 = 16;
+const kFlagDeleted: u32 = 0x100;
+
+const kSVisitedCap: u32 = 0;
+const kSEpoch: u32 = 4;
+const kSHeapCap: u32 = 8;
+const kSVisited: u32 = 12;
+const kSCand: u32 = 16;
+const kSRes: u32 = 20;
+const kSSel: u32 = 24;
+const kSQuery: u32 = 28;
+const kSOut: u32 = 32;
+const kSDistCount: u32 = 36;
+const kSCandCap: u32 = 40;
+
+const kAMagic: u32 = 0;
+const kATop: u32 = 4;
+
+const kMetricIp: u32 = 0;
+const kMetricL2: u32 = 1;
+const kMetricCosine: u32 = 2;
+
+// Error returns (negative) shared with core.
+const kErrOutOfMemory: i32 = -1;
+const kErrScratchTooSmall: i32 = -2;
+const kErrChunkTableFull: i32 = -3;
+
+/** Lets the TS side verify its mirror of these layouts. */
+export function layoutProbe(which: i32): i32 {
+  switch (which) {
+    case 0: return <i32>kIndexHeaderBytes;
+    case 1: return <i32>kScratchHeaderBytes;
+    case 2: return <i32>kArenaCtlBytes;
+    case 3: return <i32>kHPublished;
+    case 4: return <i32>kHEntry;
+    case 5: return <i32>kNLinks0;
+    case 6: return <i32>kSOut;
+    case 7: return <i32>kFlagDeleted;
+    case 8: return <i32>kHDeleted;
+    case 9: return <i32>kSDistCount;
+    case 10: return <i32>kSCandCap;
+    default: return -1;
+  }
+}
+
+// ---- arena ---------------------------------------------------------------------------------------
+
+@inline function align(x: u32, a: u32): u32 {
+  return (x + a - 1) & ~(a - 1);
+}
+
+export function arenaBase(): u32 {
+  return align(<u32>__heap_base, 64);
+}
+
+/** Initialises the arena control block once, in the thread that creates the memory. */
+export function arenaInit(): u32 {
+  const base = arenaBase();
+  if (!ensureMemory(base + kArenaCtlBytes)) return 0;
+  store<u32>(base, kArenaMagic, kAMagic);
+  atomic.store<u32>(base + kATop, align(base + kArenaCtlBytes, 64));
+  return base;
+}
+
+function ensureMemory(end: u32): bool {
+  // memory.grow is relative; concurrent growers may over-grow a little, never under-grow.
+  while (<u64>memory.size() << 16 < <u64>end) {
+    const need = <i32>((<u64>end - (<u64>memory.size() << 16) + 0xffff) >> 16);
+    if (memory.grow(need) < 0) return false;
+  }
+  return true;
+}
+
+/** Bump allocation of `bytes` (16-byte aligned) from the shared arena; 0 when the memory is exhausted. */
+export function alloc(bytes: u32): u32 {
+  const ctl = arenaBase();
+  const size = align(bytes, 64);
+  // Atomic add: allocators in several threads must never hand out overlapping ranges.
+  const start = atomic.add<u32>(ctl + kATop, size);
+  const end = <u64>start + <u64>size;
+  if (end > 0xffff0000) return 0;
+  if (!ensureMemory(<u32>end)) return 0;
+  memory.fill(start, 0, size);
+  return start;
+}
+
+export function arenaTop(): u32 {
+  // Atomic load: pairs with the atomic add in alloc.
+  return atomic.load<u32>(arenaBase() + kATop);
+}
+
+// ---- kernels ---------------------------------------------------------------------------------------
+// Summation order is fixed (4 vector accumulators over 16-float blocks, then 4-float blocks into acc0,
+// lanes summed 0+1+2+3, then the scalar tail) so the plain-TS fallback can reproduce results bit for bit.
+
+export function dot(a: usize, b: usize, dim: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let i = 0;
+  const n16 = dim & ~15;
+  for (; i < n16; i += 16) {
+    const o = <usize>i << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+    acc2 = f32x4.add(acc2, f32x4.mul(v128.load(a + o, 32), v128.load(b + o, 32)));
+    acc3 = f32x4.add(acc3, f32x4.mul(v128.load(a + o, 48), v128.load(b + o, 48)));
+  }
+  const n4 = dim & ~3;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < dim; i++) {
+    const o = <usize>i << 2;
+    s += load<f32>(a + o) * load<f32>(b + o);
+  }
+  return s;
+}
+
+export function l2sq(a: usize, b: usize, dim: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let i = 0;
+  const n16 = dim & ~15;
+  for (; i < n16; i += 16) {
+    const o = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
+    const d1 = f32x4.sub(v128.load(a + o, 16), v128.load(b + o, 16));
+    const d2 = f32x4.sub(v128.load(a + o, 32), v128.load(b + o, 32));
+    const d3 = f32x4.sub(v128.load(a + o, 48), v128.load(b + o, 48));
+    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
+    acc1 = f32x4.add(acc1, f32x4.mul(d1, d1));
+    acc2 = f32x4.add(acc2, f32x4.mul(d2, d2));
+    acc3 = f32x4.add(acc3, f32x4.mul(d3, d3));
+  }
+  const n4 = dim & ~3;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
+    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
+  }
+  const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < dim; i++) {
+    const o = <usize>i << 2;
+    const d = load<f32>(a + o) - load<f32>(b + o);
+    s += d * d;
+  }
+  return s;
+}
+
+/** Scales `a` to unit length in place; returns the original norm (0 leaves `a` unchanged). */
+export function normalize(a: usize, dim: i32): f32 {
+  const n = Mathf.sqrt(dot(a, a, dim));
+  if (n > 0) {
+    const inv = <f32>1 / n;
+    for (let i = 0; i < dim; i++) {
+      const p = a + (<usize>i << 2);
+      store<f32>(p, load<f32>(p) * inv);
+    }
+  }
+  return n;
+}
+
+/** Distance used for ranking: smaller is closer. ip/cosine: 1 - dot; l2: squared distance. */
+@inline function dist(metric: u32, a: usize, b: usize, dim: i32): f32 {
+  return metric == kMetricL2 ? l2sq(a, b, dim) : <f32>1 - dot(a, b, dim);
+}
+
+export function distance(metric: u32, a: usize, b: usize, dim: i32): f32 {
+  return dist(metric, a, b, dim);
+}
+
+/** Distances from `q` to `n` contiguous vectors starting at `base` (row stride `dim`) into `out`. */
+export function distanceMany(metric: u32, q: usize, base: usize, n: i32, dim: i32, out: usize): void {
+  const rowBytes = <usize>dim << 2;
+  for (let i = 0; i < n; i++) {
+    store<f32>(out + (<usize>i << 2), dist(metric, q, base + <usize>i * rowBytes, dim));
+  }
+}
+
+// ---- index -----------------------------------------------------------------------------------------
+
+/**
+ * Creates an empty index in the arena; returns its address, or a negative error.
+ * `chunkShift`: nodes per chunk = 1 << chunkShift; `chunkCap`: chunk-table entries (capacity =
+ * chunkCap << chunkShift nodes). Chunks are allocated on demand and never move, so a reader holding a node
+ * address keeps reading valid memory while the index grows.
+ */
+export function indexCreate(dim: i32, metric: u32, m: i32, efConstruction: i32, chunkShift: i32, chunkCap: i32): i32 {
+  const h = alloc(kIndexHeaderBytes);
+  if (h == 0) return kErrOutOfMemory;
+  const table = alloc(<u32>chunkCap << 2);
+  if (table == 0) return kErrOutOfMemory;
+  const m0 = m * 2;
+  const vecOff = align(kNLinks0 + (<u32>m0 << 2), 16);
+  const stride = align(vecOff + (<u32>dim << 2), 16);
+  store<u32>(h, <u32>dim, kHDim);
+  store<u32>(h, metric, kHMetric);
+  store<u32>(h, <u32>m, kHM);
+  store<u32>(h, <u32>m0, kHM0);
+  store<u32>(h, <u32>efConstruction, kHEfConstruction);
+  store<u32>(h, stride, kHStride);
+  store<u32>(h, vecOff, kHVecOff);
+  store<u32>(h, <u32>chunkShift, kHChunkShift);
+  store<u32>(h, table, kHChunkTable);
+  store<u32>(h, <u32>chunkCap, kHChunkCap);
+  store<u32>(h, 0, kHReserved);
+  store<u32>(h, 0, kHPublished);
+  store<i32>(h, -1, kHEntry);
+  store<i32>(h, -1, kHMaxLevel);
+  store<u32>(h, 0, kHDeleted);
+  // Magic last: a reader that sees the magic sees a complete header.
+  atomic.store<u32>(h, kIndexMagic);
+  return <i32>h;
+}
+
+@inline function nodeAddr(h: u32, id: u32): u32 {
+  const shift = load<u32>(h, kHChunkShift);
+  const chunk = load<u32>(load<u32>(h, kHChunkTable) + ((id >> shift) << 2));
+  return chunk + (id & ((1 << shift) - 1)) * load<u32>(h, kHStride);
+}
+
+export function nodeAddress(h: u32, id: u32): u32 {
+  return nodeAddr(h, id);
+}
+
+export function vectorAddress(h: u32, id: u32): u32 {
+  return nodeAddr(h, id) + load<u32>(h, kHVecOff);
+}
+
+/**
+ * Reserves the next node id (allocating its chunk and upper-link block) with the given level; the caller
+ * then writes the vector at vectorAddress() and calls insert(). Returns the id or a negative error.
+ */
+export function reserve(h: u32, level: i32): i32 {
+  const id = load<u32>(h, kHReserved);
+  const shift = load<u32>(h, kHChunkShift);
+  const c = id >> shift;
+  if (c >= load<u32>(h, kHChunkCap)) return kErrChunkTableFull;
+  const slot = load<u32>(h, kHChunkTable) + (c << 2);
+  if (load<u32>(slot) == 0) {
+    const chunk = alloc(load<u32>(h, kHStride) << shift);
+    if (chunk == 0) return kErrOutOfMemory;
+    // Atomic store: a reader resolving a node of this chunk must see the chunk's address once the node is
+    // published (the publish store is atomic and later in program order).
+    atomic.store<u32>(slot, chunk);
+  }
+  const node = nodeAddr(h, id);
+  let upper: u32 = 0;
+  if (level > 0) {
+    upper = alloc(<u32>level * ((1 + load<u32>(h, kHM)) << 2));
+    if (upper == 0) return kErrOutOfMemory;
+  }
+  store<u32>(node, 0, kNLock);
+  store<u32>(node, <u32>level & 0xff, kNLevelFlags);
+  store<u32>(node, upper, kNUpper);
+  store<u32>(node, 0, kNCount0);
+  store<u32>(h, id + 1, kHReserved);
+  return <i32>id;
+}
+
+@inline function linksAddr(h: u32, node: u32, level: i32): u32 {
+  if (level == 0) return node + kNCount0;
+  return load<u32>(node, kNUpper) + <u32>(level - 1) * ((1 + load<u32>(h, kHM)) << 2);
+}
+
+@inline function nodeLevel(node: u32): i32 {
+  return <i32>(load<u32>(node, kNLevelFlags) & 0xff);
+}
+
+@inline function isDeleted(node: u32): bool {
+  return (load<u32>(node, kNLevelFlags) & kFlagDeleted) != 0;
+}
+
+// ---- heaps: max-heaps of (f32 key, u32 id) pairs; the candidate heap stores -distance ---------------
+
+@inline function hKey(heap: u32, i: u32): f32 {
+  return load<f32>(heap + (i << 3));
+}
+
+@inline function hId(heap: u32, i: u32): u32 {
+  return load<u32>(heap + (i << 3), 4);
+}
+
+function heapPush(heap: u32, size: u32, key: f32, id: u32): void {
+  let i = size;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pk = hKey(heap, p);
+    if (pk >= key) break;
+    store<u64>(heap + (i << 3), load<u64>(heap + (p << 3)));
+    i = p;
+  }
+  store<f32>(heap + (i << 3), key);
+  store<u32>(heap + (i << 3), id, 4);
+}
+
+/** Removes the top of a heap of `size` entries (size >= 1). */
+function heapPop(heap: u32, size: u32): void {
+  const n = size - 1;
+  if (n == 0) return;
+  const lastKey = hKey(heap, n);
+  const last = load<u64>(heap + (n << 3));
+  let i: u32 = 0;
+  while (true) {
+    let c: u32 = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && hKey(heap, c + 1) > hKey(heap, c)) c++;
+    if (hKey(heap, c) <= lastKey) break;
+    store<u64>(heap + (i << 3), load<u64>(heap + (c << 3)));
+    i = c;
+  }
+  store<u64>(heap + (i << 3), last);
+}
+
+// ---- scratch -----------------------------------------------------------------------------------------
+
+/** Allocates a per-thread scratch area; returns its address or 0. */
+export function scratchCreate(visitedCap: u32, heapCap: u32, dim: u32): u32 {
+  const visitedBytes = align(visitedCap << 1, 64);
+  const heapBytes = align(heapCap << 3, 64);
+  const queryBytes = align(dim << 2, 64);
+  const candBytes = heapBytes * 4;
+  const total = kScratchHeaderBytes + visitedBytes + candBytes + heapBytes * 3 + queryBytes;
+  const s = alloc(total);
+  if (s == 0) return 0;
+  let p = s + kScratchHeaderBytes;
+  store<u32>(s, visitedCap, kSVisitedCap);
+  store<u32>(s, 0, kSEpoch);
+  store<u32>(s, heapCap, kSHeapCap);
+  store<u32>(s, p, kSVisited); p += visitedBytes;
+  store<u32>(s, heapCap * 4, kSCandCap);
+  store<u32>(s, p, kSCand); p += candBytes;
+  store<u32>(s, p, kSRes); p += heapBytes;
+  store<u32>(s, p, kSSel); p += heapBytes;
+  store<u32>(s, p, kSOut); p += heapBytes;
+  store<u32>(s, p, kSQuery);
+  return s;
+}
+
+/** Starts a new visited generation; u16 tags are cleared only when the epoch wraps. */
+function nextEpoch(s: u32): u32 {
+  let e = load<u32>(s, kSEpoch) + 1;
+  if (e > 0xffff) {
+    memory.fill(load<u32>(s, kSVisited), 0, load<u32>(s, kSVisitedCap) << 1);
+    e = 1;
+  }
+  store<u32>(s, e, kSEpoch);
+  return e;
+}
+
+// ---- search --------------------------------------------------------------------------------------
+
+/**
+ * Best-first search of one layer from `ep`, keeping up to `ef` results in the scratch result heap
+ * (max-heap by distance). Tombstoned nodes are traversed but never enter the results when
+ * `skipDeleted`. Nodes at or beyond `published` are invisible. Returns the result count.
+ */
+function searchLayer(h: u32, s: u32, q: usize, ep: u32, level: i32, ef: u32, published: u32, skipDeleted: bool): u32 {
+  const metric = load<u32>(h, kHMetric);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  const shift = load<u32>(h, kHChunkShift);
+  const table = load<u32>(h, kHChunkTable);
+  const stride = load<u32>(h, kHStride);
+  const mask: u32 = (1 << shift) - 1;
+  const visited = load<u32>(s, kSVisited);
+  const cand = load<u32>(s, kSCand);
+  const res = load<u32>(s, kSRes);
+  const candCap = load<u32>(s, kSCandCap);
+  const epoch = <u16>nextEpoch(s);
+  let dcount = load<u32>(s, kSDistCount);
+
+  let nCand: u32 = 0;
+  let nRes: u32 = 0;
+  let epNode = load<u32>(table + ((ep >> shift) << 2)) + (ep & mask) * stride;
+  const epDist = dist(metric, q, epNode + vecOff, dim);
+  dcount++;
+  store<u16>(visited + (ep << 1), epoch);
+  let lowerBound: f32 = Infinity;
+  if (!skipDeleted || !isDeleted(epNode)) {
+    heapPush(res, nRes++, epDist, ep);
+    lowerBound = epDist;
+  }
+  heapPush(cand, nCand++, -epDist, ep);
+
+  while (nCand > 0) {
+    const cd = -hKey(cand, 0);
+    if (cd > lowerBound && nRes >= ef) break;
+    const c = hId(cand, 0);
+    heapPop(cand, nCand--);
+    const cNode = load<u32>(table + ((c >> shift) << 2)) + (c & mask) * stride;
+    const links = linksAddr(h, cNode, level);
+    const n = load<u32>(links);
+    for (let j: u32 = 0; j < n; j++) {
+      const nb = load<u32>(links + 4 + (j << 2));
+      if (nb >= published) continue;
+      const vp = visited + (nb << 1);
+      if (load<u16>(vp) == epoch) continue;
+      store<u16>(vp, epoch);
+      const nbNode = load<u32>(table + ((nb >> shift) << 2)) + (nb & mask) * stride;
+      const d = dist(metric, q, nbNode + vecOff, dim);
+      dcount++;
+      if (nRes < ef || d < lowerBound) {
+        if (nCand == candCap) nCand = compactCandidates(cand, nCand, lowerBound);
+        if (nCand < candCap) heapPush(cand, nCand++, -d, nb);
+        if (!skipDeleted || !isDeleted(nbNode)) {
+          heapPush(res, nRes++, d, nb);
+          if (nRes > ef) heapPop(res, nRes--);
+          lowerBound = hKey(res, 0);
+        }
+      }
+    }
+  }
+  store<u32>(s, dcount, kSDistCount);
+  return nRes;
+}
+
+/**
+ * Drops candidates that can never be expanded (distance >= the current result bound) and re-heapifies.
+ * Called only when the candidate heap is full, which takes many tombstones or a tiny heap.
+ */
+function compactCandidates(cand: u32, n: u32, lowerBound: f32): u32 {
+  let w: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (-hKey(cand, i) < lowerBound) {
+      store<u64>(cand + (w << 3), load<u64>(cand + (i << 3)));
+      w++;
+    }
+  }
+  let size: u32 = 0;
+  for (let i: u32 = 0; i < w; i++) heapPush(cand, size++, hKey(cand, i), hId(cand, i));
+  return size;
+}
+
+/** Greedy descent from the entry point through levels > `toLevel`; returns the closest node found. */
+function greedy(h: u32, q: usize, ep: u32, fromLevel: i32, toLevel: i32, published: u32, s: u32): u32 {
+  const metric = load<u32>(h, kHMetric);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  let cur = ep;
+  let curDist = dist(metric, q, nodeAddr(h, cur) + vecOff, dim);
+  let dcount = load<u32>(s, kSDistCount) + 1;
+  for (let level = fromLevel; level > toLevel; level--) {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const links = linksAddr(h, nodeAddr(h, cur), level);
+      const n = load<u32>(links);
+      for (let j: u32 = 0; j < n; j++) {
+        const nb = load<u32>(links + 4 + (j << 2));
+        if (nb >= published) continue;
+        const d = dist(metric, q, nodeAddr(h, nb) + vecOff, dim);
+        dcount++;
+        if (d < curDist) {
+          curDist = d;
+          cur = nb;
+          changed = true;
+        }
+      }
+    }
+  }
+  store<u32>(s, dcount, kSDistCount);
+  return cur;
+}
+
+/** Pops the result heap into `out` as (u32 id, f32 distance) pairs in ascending distance order. */
+function drainSorted(res: u32, nRes: u32, out: u32, k: u32): u32 {
+  let n = nRes;
+  while (n > k) heapPop(res, n--);
+  const count = n;
+  while (n > 0) {
+    const i = n - 1;
+    store<u32>(out + (i << 3), hId(res, 0));
+    store<f32>(out + (i << 3), hKey(res, 0), 4);
+    heapPop(res, n--);
+  }
+  return count;
+}
+
+/**
+ * k-NN search over the published prefix. The query must be in the scratch query buffer (normalised for
+ * cosine by the caller via prepareQuery). Writes up to k (id, distance) pairs to the scratch output buffer,
+ * ascending. Returns the count or a negative error.
+ */
+export function search(h: u32, s: u32, k: u32, ef: u32): i32 {
+  store<u32>(s, 0, kSDistCount);
+  // Atomic loads, entry before published: the writer publishes a node before making it the entry point,
+  // so the entry seen here is always inside the published prefix seen next.
+  const entry = atomic.load<i32>(h + kHEntry);
+  const maxLevel = atomic.load<i32>(h + kHMaxLevel);
+  const published = atomic.load<u32>(h + kHPublished);
+  if (entry < 0 || published == 0) return 0;
+  if (published > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
+  if (ef < k) ef = k;
+  if (ef + 1 > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
+  const q = load<u32>(s, kSQuery);
+  const ep = <u32>entry;
+  // The entry's own level bounds the descent: maxLevel may already describe a newer entry.
+  const top = min(maxLevel, nodeLevel(nodeAddr(h, ep)));
+  const start = greedy(h, q, ep, top, 0, published, s);
+  const nRes = searchLayer(h, s, q, start, 0, ef, published, true);
+  return <i32>drainSorted(load<u32>(s, kSRes), nRes, load<u32>(s, kSOut), k);
+}
+
+/** Normalises the scratch query when the index metric is cosine. */
+export function prepareQuery(h: u32, s: u32): void {
+  if (load<u32>(h, kHMetric) == kMetricCosine) normalize(load<u32>(s, kSQuery), <i32>load<u32>(h, kHDim));
+}
+
+/** Exact k-NN over the published prefix (skipping tombstones): the oracle and the small-set path. */
+export function flatSearch(h: u32, s: u32, k: u32): i32 {
+  const published = atomic.load<u32>(h + kHPublished);
+  if (k > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
+  const metric = load<u32>(h, kHMetric);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  const q = load<u32>(s, kSQuery);
+  const res = load<u32>(s, kSRes);
+  let n: u32 = 0;
+  for (let id: u32 = 0; id < published; id++) {
+    const node = nodeAddr(h, id);
+    if (isDeleted(node)) continue;
+    const d = dist(metric, q, node + vecOff, dim);
+    if (n < k) {
+      heapPush(res, n++, d, id);
+    } else if (d < hKey(res, 0)) {
+      heapPop(res, n--);
+      heapPush(res, n++, d, id);
+    }
+  }
+  store<u32>(s, published, kSDistCount);
+  return <i32>drainSorted(res, n, load<u32>(s, kSOut), k);
+}
+
+// ---- insert ----------------------------------------------------------------------------------------
+
+/**
+ * hnswlib's getNeighborsByHeuristic2: from `n` candidates in `sel` sorted ascending by distance to the
+ * base, keep a candidate only if it is closer to the base than to every candidate already kept. Returns
+ * the kept count (<= maxKeep), compacted to the front of `sel`.
+ */
+function selectHeuristic(h: u32, sel: u32, n: u32, maxKeep: u32): u32 {
+  if (n <= maxKeep) return n;
+  const metric = load<u32>(h, kHMetric);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < n && kept < maxKeep; i++) {
+    const ci = hId(sel, i);
+    const cd = hKey(sel, i);
+    const cv = nodeAddr(h, ci) + vecOff;
+    let good = true;
+    for (let j: u32 = 0; j < kept; j++) {
+      if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) {
+        good = false;
+        break;
+      }
+    }
+    if (good) {
+      store<u64>(sel + (kept << 3), load<u64>(sel + (i << 3)));
+      kept++;
+    }
+  }
+  return kept;
+}
+
+/** Sorts `n` (key, id) pairs ascending by key (insertion sort: n <= M0 + 1 or ef, called on small sets). */
+function sortPairs(p: u32, n: u32): void {
+  for (let i: u32 = 1; i < n; i++) {
+    const v = load<u64>(p + (i << 3));
+    const key = load<f32>(p + (i << 3));
+    let j = i;
+    while (j > 0 && load<f32>(p + ((j - 1) << 3)) > key) {
+      store<u64>(p + (j << 3), load<u64>(p + ((j - 1) << 3)));
+      j--;
+    }
+    store<u64>(p + (j << 3), v);
+  }
+}
+
+/** Adds `id` to `nb`'s link list at `level`, shrinking with the heuristic when full. */
+function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
+  const maxLinks = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
+  const nbNode = nodeAddr(h, nb);
+  const links = linksAddr(h, nbNode, level);
+  const n = load<u32>(links);
+  for (let j: u32 = 0; j < n; j++) if (load<u32>(links + 4 + (j << 2)) == id) return;
+  if (n < maxLinks) {
+    store<u32>(links + 4 + (n << 2), id);
+    store<u32>(links, n + 1);
+    return;
+  }
+  const metric = load<u32>(h, kHMetric);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  const nbVec = nbNode + vecOff;
+  const sel = load<u32>(s, kSSel);
+  for (let j: u32 = 0; j < n; j++) {
+    const x = load<u32>(links + 4 + (j << 2));
+    store<f32>(sel + (j << 3), dist(metric, nbVec, nodeAddr(h, x) + vecOff, dim));
+    store<u32>(sel + (j << 3), x, 4);
+  }
+  store<f32>(sel + (n << 3), dist(metric, nbVec, nodeAddr(h, id) + vecOff, dim));
+  store<u32>(sel + (n << 3), id, 4);
+  sortPairs(sel, n + 1);
+  const kept = selectHeuristic(h, sel, n + 1, maxLinks);
+  for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
+  store<u32>(links, kept);
+}
+
+/**
+ * Links node `id` (reserved, vector written; normalised here for cosine) into the graph and publishes it.
+ * Returns 0 or a negative error.
+ */
+export function insert(h: u32, s: u32, id: u32): i32 {
+  const metric = load<u32>(h, kHMetric);
+  const dim = <i32>load<u32>(h, kHDim);
+  const node = nodeAddr(h, id);
+  const vec = node + load<u32>(h, kHVecOff);
+  if (metric == kMetricCosine) normalize(vec, dim);
+  const level = nodeLevel(node);
+  const entry = load<i32>(h, kHEntry);
+  const published = id + 1;
+  if (published > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
+  const efc = load<u32>(h, kHEfConstruction);
+  if (efc + 1 > load<u32>(s, kSHeapCap) || load<u32>(h, kHM0) + 1 > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
+  store<u32>(s, 0, kSDistCount);
+  if (entry < 0) {
+    atomic.store<u32>(h + kHPublished, published);
+    atomic.store<i32>(h + kHMaxLevel, level);
+    atomic.store<i32>(h + kHEntry, <i32>id);
+    return 0;
+  }
+  const maxLevel = load<i32>(h, kHMaxLevel);
+  const m = load<u32>(h, kHM);
+  let cur = <u32>entry;
+  if (level < maxLevel) cur = greedy(h, vec, cur, maxLevel, level, published, s);
+  const res = load<u32>(s, kSRes);
+  const sel = load<u32>(s, kSSel);
+  for (let l = min(level, maxLevel); l >= 0; l--) {
+    const nRes = searchLayer(h, s, vec, cur, l, efc, published, false);
+    // Heap order -> ascending pairs in sel.
+    let n = nRes;
+    while (n > 0) {
+      const i = n - 1;
+      store<f32>(sel + (i << 3), hKey(res, 0));
+      store<u32>(sel + (i << 3), hId(res, 0), 4);
+      heapPop(res, n--);
+    }
+    let count = nRes;
+    // The node itself can surface when re-linking; drop it.
+    let w: u32 = 0;
+    for (let i: u32 = 0; i < count; i++) {
+      if (hId(sel, i) != id) {
+        store<u64>(sel + (w << 3), load<u64>(sel + (i << 3)));
+        w++;
+      }
+    }
+    count = w;
+    const kept = selectHeuristic(h, sel, count, m);
+    const links = linksAddr(h, node, l);
+    for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
+    store<u32>(links, kept);
+    if (kept > 0) cur = hId(sel, 0);
+    // connectBack reuses sel: copy the kept ids out first (into the candidate heap area, unused now).
+    const tmp = load<u32>(s, kSCand);
+    for (let j: u32 = 0; j < kept; j++) store<u32>(tmp + (j << 2), hId(sel, j));
+    for (let j: u32 = 0; j < kept; j++) connectBack(h, s, load<u32>(tmp + (j << 2)), id, l);
+  }
+  // Publish, then promote to entry point: readers load the entry before `published` (see search).
+  atomic.store<u32>(h + kHPublished, published);
+  if (level > maxLevel) {
+    atomic.store<i32>(h + kHMaxLevel, level);
+    atomic.store<i32>(h + kHEntry, <i32>id);
+  }
+  return 0;
+}
+
+/** Tombstones node `id`: it stays in the graph for traversal but is never returned. */
+export function markDeleted(h: u32, id: u32): i32 {
+  const node = nodeAddr(h, id);
+  const v = load<u32>(node, kNLevelFlags);
+  if ((v & kFlagDeleted) != 0) return 0;
+  // Atomic store: a concurrent reader sees either the old or the new flag word, never a torn one.
+  atomic.store<u32>(node + kNLevelFlags, v | kFlagDeleted);
+  store<u32>(h, load<u32>(h, kHDeleted) + 1, kHDeleted);
+  return 1;
+}
+
+export function lastDistanceCount(s: u32): u32 {
+  return load<u32>(s, kSDistCount);
+}
