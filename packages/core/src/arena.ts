@@ -53,20 +53,22 @@ export class KernelArena {
   }
 
   get f32(): Float32Array {
-    if (this.#f32.buffer.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    if (this.#f32.byteLength < (this.wasm.arenaTop() >>> 0)) this.#refresh();
     return this.#f32;
   }
 
   get u32(): Uint32Array {
-    if (this.#u32.buffer.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    if (this.#u32.byteLength < (this.wasm.arenaTop() >>> 0)) this.#refresh();
     return this.#u32;
   }
 
   get i32(): Int32Array {
-    if (this.#i32.buffer.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    if (this.#i32.byteLength < (this.wasm.arenaTop() >>> 0)) this.#refresh();
     return this.#i32;
   }
 
+  // Every address in use lies below the arena top, so views are stale only once the top passes their end.
+  // (Reading memory.buffer instead would allocate a new SharedArrayBuffer object per call on a shared memory.)
   #refresh(): void {
     const buffer = this.memory.buffer;
     this.#f32 = new Float32Array(buffer);

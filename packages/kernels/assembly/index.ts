@@ -53,6 +53,7 @@
 //       32    4 address of the output buffer (heap capacity entries)
 //       36    4 distance computations in the last call
 //       40    4 candidate heap capacity (entries; 4 * heap capacity, compacted when full)
+//       44    4 sink for cache-line touches (keeps them from being optimised away)
 //
 // Arena control block (at arenaBase() = align64(__heap_base))
 //   OFFSET SIZE DESCRIPTION
@@ -101,6 +102,7 @@ const kSQuery: u32 = 28;
 const kSOut: u32 = 32;
 const kSDistCount: u32 = 36;
 const kSCandCap: u32 = 40;
+const kSSink: u32 = 44;
 
 const kAMagic: u32 = 0;
 const kATop: u32 = 4;
@@ -257,9 +259,66 @@ export function normalize(a: usize, dim: i32): f32 {
   return n;
 }
 
-/** Distance used for ranking: smaller is closer. ip/cosine: 1 - dot; l2: squared distance. */
+/**
+ * Squared L2 that gives up early: every 64 floats it checks the partial sum (a lower bound of the result)
+ * and returns it as soon as it exceeds `bound`. When it runs to the end it returns exactly l2sq(): the
+ * checks read the accumulators without changing them, so the summation order is the same.
+ */
+export function l2sqBounded(a: usize, b: usize, dim: i32, bound: f32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let i = 0;
+  const n16 = dim & ~15;
+  for (; i < n16; i += 16) {
+    const o = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
+    const d1 = f32x4.sub(v128.load(a + o, 16), v128.load(b + o, 16));
+    const d2 = f32x4.sub(v128.load(a + o, 32), v128.load(b + o, 32));
+    const d3 = f32x4.sub(v128.load(a + o, 48), v128.load(b + o, 48));
+    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
+    acc1 = f32x4.add(acc1, f32x4.mul(d1, d1));
+    acc2 = f32x4.add(acc2, f32x4.mul(d2, d2));
+    acc3 = f32x4.add(acc3, f32x4.mul(d3, d3));
+    if ((i & 63) == 48) {
+      const p = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+      const partial = f32x4.extract_lane(p, 0) + f32x4.extract_lane(p, 1) + f32x4.extract_lane(p, 2) + f32x4.extract_lane(p, 3);
+      if (partial > bound) return partial;
+    }
+  }
+  const n4 = dim & ~3;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
+    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
+  }
+  const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < dim; i++) {
+    const o = <usize>i << 2;
+    const d = load<f32>(a + o) - load<f32>(b + o);
+    s += d * d;
+  }
+  return s;
+}
+
+/**
+ * Distance used for ranking: smaller is closer. l2: squared distance; ip: 1 - dot; cosine (vectors stored
+ * normalised): |a - b|^2 / 2, which equals 1 - cos but keeps precision for near neighbours and, being a
+ * sum of squares, allows the early exit of l2sqBounded.
+ */
 @inline function dist(metric: u32, a: usize, b: usize, dim: i32): f32 {
-  return metric == kMetricL2 ? l2sq(a, b, dim) : <f32>1 - dot(a, b, dim);
+  if (metric == kMetricIp) return <f32>1 - dot(a, b, dim);
+  const d = l2sq(a, b, dim);
+  return metric == kMetricCosine ? d * <f32>0.5 : d;
+}
+
+/** dist() when the caller only cares whether the result is below `bound`: may return any value > bound early. */
+@inline function distBounded(metric: u32, a: usize, b: usize, dim: i32, bound: f32): f32 {
+  if (metric == kMetricIp) return <f32>1 - dot(a, b, dim);
+  if (metric == kMetricCosine) return l2sqBounded(a, b, dim, bound * <f32>2) * <f32>0.5;
+  return l2sqBounded(a, b, dim, bound);
 }
 
 export function distance(metric: u32, a: usize, b: usize, dim: i32): f32 {
@@ -464,6 +523,10 @@ function searchLayer(h: u32, s: u32, q: usize, ep: u32, level: i32, ef: u32, pub
   const cand = load<u32>(s, kSCand);
   const res = load<u32>(s, kSRes);
   const candCap = load<u32>(s, kSCandCap);
+  const batch = load<u32>(s, kSOut);
+  // Touch the first 512 bytes: the early exit usually decides within them, and the hardware streamer
+  // follows on for vectors that run to the end.
+  const touchBytes = min(<u32>dim << 2, 512);
   const epoch = <u16>nextEpoch(s);
   let dcount = load<u32>(s, kSDistCount);
 
@@ -488,6 +551,11 @@ function searchLayer(h: u32, s: u32, q: usize, ep: u32, level: i32, ef: u32, pub
     const cNode = load<u32>(table + ((c >> shift) << 2)) + (c & mask) * stride;
     const links = linksAddr(h, cNode, level);
     const n = load<u32>(links);
+    // Pass 1: collect the unvisited neighbours and touch every cache line of their vectors. The touches
+    // are independent loads, so their cache misses overlap (wasm has no prefetch instruction; this is
+    // how we get hnswlib's _mm_prefetch effect). Pass 2 then computes distances on warm lines.
+    let m: u32 = 0;
+    let sink: u32 = 0;
     for (let j: u32 = 0; j < n; j++) {
       const nb = load<u32>(links + 4 + (j << 2));
       if (nb >= published) continue;
@@ -495,7 +563,16 @@ function searchLayer(h: u32, s: u32, q: usize, ep: u32, level: i32, ef: u32, pub
       if (load<u16>(vp) == epoch) continue;
       store<u16>(vp, epoch);
       const nbNode = load<u32>(table + ((nb >> shift) << 2)) + (nb & mask) * stride;
-      const d = dist(metric, q, nbNode + vecOff, dim);
+      store<u32>(batch + (m << 3), nb);
+      store<u32>(batch + (m << 3), nbNode, 4);
+      m++;
+      const v = nbNode + vecOff;
+      for (let line: u32 = 0; line < touchBytes; line += 64) sink += load<u8>(v + line);
+    }
+    for (let j: u32 = 0; j < m; j++) {
+      const nb = load<u32>(batch + (j << 3));
+      const nbNode = load<u32>(batch + (j << 3), 4);
+      const d = nRes < ef ? dist(metric, q, nbNode + vecOff, dim) : distBounded(metric, q, nbNode + vecOff, dim, lowerBound);
       dcount++;
       if (nRes < ef || d < lowerBound) {
         if (nCand == candCap) nCand = compactCandidates(cand, nCand, lowerBound);
@@ -507,6 +584,8 @@ function searchLayer(h: u32, s: u32, q: usize, ep: u32, level: i32, ef: u32, pub
         }
       }
     }
+    // Keep the touches observable so the optimiser cannot drop them.
+    store<u32>(s, sink, kSSink);
   }
   store<u32>(s, dcount, kSDistCount);
   return nRes;

@@ -52,9 +52,14 @@ function finish(acc: Float64Array, tail: (s: number, k: number) => number, from:
   return s;
 }
 
-/** The ranking distance the index uses: 1 - dot for ip and cosine (on normalised vectors), squared L2 for l2. */
+/**
+ * The ranking distance the index uses, by metric code: 0 = ip (1 - dot), 1 = l2 (squared distance),
+ * 2 = cosine on normalised vectors (|a - b|^2 / 2, which equals 1 - cos).
+ */
 export function distanceJs(metric: number, a: Float32Array, ai: number, b: Float32Array, bi: number, dim: number): number {
-  return metric === 1 ? l2sqJs(a, ai, b, bi, dim) : fr(1 - dotJs(a, ai, b, bi, dim));
+  if (metric === 0) return fr(1 - dotJs(a, ai, b, bi, dim));
+  const d = l2sqJs(a, ai, b, bi, dim);
+  return metric === 2 ? fr(d * 0.5) : d;
 }
 
 /** Normalises `dim` floats of `a` from `ai` in place exactly as the wasm `normalize`; returns the norm. */

@@ -1,0 +1,11 @@
+import { HnswIndex, KernelArena, type HnswOptions } from '@feather-db/core';
+import { clusteredVectors } from '@feather-db/testkit';
+
+/** A fresh index in its own shared memory, filled with `n` seeded clustered vectors. */
+export function buildIndex(options: HnswOptions & { n: number; dataSeed?: number }): { index: HnswIndex; data: Float32Array } {
+  const { n, dataSeed = 1, ...hnsw } = options;
+  const index = HnswIndex.create(KernelArena.create(), hnsw);
+  const data = clusteredVectors({ n, dim: hnsw.dim, seed: dataSeed });
+  if (n > 0) index.addMany(data);
+  return { index, data };
+}

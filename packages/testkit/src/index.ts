@@ -1,0 +1,5 @@
+export { clusteredVectors, row } from './datasets.js';
+export type { ClusteredOptions } from './datasets.js';
+export { bruteForce, recall, referenceDistance } from './oracle.js';
+export type { OracleMetric } from './oracle.js';
+export { gaussian, seededRandom } from './random.js';
