@@ -73,7 +73,7 @@ function missing(name: string, what: string): Error {
   return new Error(
     `Benchmark dataset "${name}" is not available (${what}). ` +
       `Run \`${SETUP_COMMAND}\` from the repository root ` +
-      `(or \`${SETUP_COMMAND} -- --only ${name}\`) to download it and compute the ground truth.`,
+      `(or \`${SETUP_COMMAND} --only ${name}\`) to download it and compute the ground truth.`,
   );
 }
 

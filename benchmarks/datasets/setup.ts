@@ -598,21 +598,20 @@ async function main(): Promise<void> {
   if (os.endianness() !== 'LE') throw new Error('cache files are little-endian; big-endian hosts are unsupported');
   const opts = parseArgs(process.argv.slice(2));
   const selected: DatasetName[] = opts.only ? [opts.only] : [...DATASET_NAMES];
-  const todo: DatasetName[] = [];
-  for (const name of selected) {
-    if (!opts.force && isComplete(name)) log(`${name}: cached in ${datasetDir()} (skip; --force to redo)`);
-    else todo.push(name);
-  }
-  if (todo.length === 0) {
-    log('nothing to do');
-    return;
-  }
+  const todo = selected.filter((name) => opts.force || !isComplete(name));
   const heapMB = v8.getHeapStatistics().heap_size_limit / 1024 / 1024;
   if (todo.includes('glove-100') && heapMB < HEAP_MB * 0.9) {
     if (process.env[RESPAWN_ENV] === '1') {
       throw new Error(`heap limit is ${heapMB.toFixed(0)} MB even after re-spawn; run with --max-old-space-size=${HEAP_MB}`);
     }
     respawnWithBigHeap();
+  }
+  for (const name of selected) {
+    if (!todo.includes(name)) log(`${name}: cached in ${datasetDir()} (skip; --force to redo)`);
+  }
+  if (todo.length === 0) {
+    log('nothing to do');
+    return;
   }
   mkdirSync(datasetDir(), { recursive: true });
   log(`cache: ${datasetDir()}; datasets: ${todo.join(', ')}; heap limit ${heapMB.toFixed(0)} MB; ${os.availableParallelism()} threads`);

@@ -24,6 +24,7 @@ export const kHPublished = 48;
 export const kHEntry = 52;
 export const kHMaxLevel = 56;
 export const kHDeleted = 60;
+export const kHDimOrder = 64;
 
 // Node block fields (byte offsets from the node address).
 export const kNLevelFlags = 4;
@@ -61,6 +62,7 @@ export function verifyLayout(wasm: WasmExports): void {
     [8, kHDeleted],
     [9, kSDistCount],
     [10, kSCandCap],
+    [11, kHDimOrder],
   ];
   for (const [probe, value] of expected) {
     const got = wasm.layoutProbe(probe);

@@ -27,7 +27,10 @@
 //       52    4 entry point node id (-1 when empty)
 //       56    4 max level (-1 when empty)
 //       60    4 deleted (tombstoned) node count
-//       64   64 reserved
+//       64    4 address of the dimension order (u32 * dim), 0 = identity. Vectors and queries are stored
+//               with their dimensions permuted by it (highest variance first), so the early exit of
+//               l2sqBounded decides on the most informative dimensions; distances are unchanged.
+//       68   60 reserved
 //
 // Node block (level 0), `stride` bytes, 16-byte aligned
 //   OFFSET SIZE DESCRIPTION
@@ -83,6 +86,7 @@ const kHPublished: u32 = 48;
 const kHEntry: u32 = 52;
 const kHMaxLevel: u32 = 56;
 const kHDeleted: u32 = 60;
+const kHDimOrder: u32 = 64;
 
 const kNLock: u32 = 0;
 const kNLevelFlags: u32 = 4;
@@ -130,6 +134,7 @@ export function layoutProbe(which: i32): i32 {
     case 8: return <i32>kHDeleted;
     case 9: return <i32>kSDistCount;
     case 10: return <i32>kSCandCap;
+    case 11: return <i32>kHDimOrder;
     default: return -1;
   }
 }

@@ -12,7 +12,7 @@ export function flatSearchJs(index: HnswIndex, query: VectorInput, k: number): S
   checkVector(query, index.dim, 'query');
   checkInt(k, 'k', 1, 100_000);
   const metric = kMetricCode[index.metric];
-  const q = Float32Array.from(query);
+  const q = index.toStorageOrder(query);
   if (index.metric === 'cosine') normalizeJs(q, 0, index.dim);
   const { chunkShift, chunkTable, stride, vecOff } = index.geometry;
   const u32 = index.arena.u32;

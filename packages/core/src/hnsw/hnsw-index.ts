@@ -6,6 +6,7 @@ import {
   kHChunkTable,
   kHDeleted,
   kHDim,
+  kHDimOrder,
   kHEfConstruction,
   kHM,
   kHMetric,
@@ -77,6 +78,11 @@ const kMaxEf = 100_000;
 /** Up to this many nodes, searches scan exactly: cheaper than the graph and always exact. */
 const kFlatThreshold = 256;
 
+/** A first addMany of at least this many rows into an empty index learns the dimension order. */
+const kLearnOrderMinRows = 1000;
+/** Rows sampled (evenly) to estimate per-dimension variance. */
+const kLearnOrderSampleRows = 20_000;
+
 /**
  * An HNSW index whose vectors, levels and link lists live in a shared kernel memory. One thread inserts
  * (single writer); any number of threads can {@link HnswIndex.attach} to the same address and search the
@@ -95,6 +101,8 @@ export class HnswIndex {
   #scratch = 0;
   #visitedCap = 0;
   #heapCap = 0;
+  /** Storage position -> input dimension, or null for identity. Immutable once set (before any insert). */
+  #order: Uint32Array | null = null;
 
   private constructor(arena: KernelArena, address: number, efSearch: number, seed: number) {
     const u32 = arena.u32;
@@ -108,6 +116,7 @@ export class HnswIndex {
     this.efConstruction = u32[h + kHEfConstruction / 4]!;
     this.efSearch = efSearch;
     this.#levels = new LevelGenerator(this.m, seed);
+    this.#loadOrder();
   }
 
   /**
@@ -181,6 +190,7 @@ export class HnswIndex {
       }
     }
     const first = this.#reservedCount();
+    if (first === 0 && n >= kLearnOrderMinRows && this.#order === null) this.#learnOrder(vectors, n);
     for (let r = 0; r < n; r++) this.#insert(vectors, r * this.dim);
     return first;
   }
@@ -190,10 +200,7 @@ export class HnswIndex {
     const id = wasm.reserve(this.address, this.#levels.next());
     if (id < 0) throw capacityError('add a vector', id);
     const vecAddress = wasm.vectorAddress(this.address, id) >>> 0;
-    const f32 = this.arena.f32;
-    const at = vecAddress >>> 2;
-    if (offset === 0 && vector.length === this.dim) f32.set(vector, at);
-    else for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + i]!;
+    this.#writeStorageOrder(vector, offset, vecAddress >>> 2);
     this.#ensureScratch(id + 1, Math.max(this.efConstruction, 2 * this.m) + 1);
     const rc = wasm.insert(this.address, this.#scratch, id);
     if (rc < 0) throw capacityError('link a vector', rc);
@@ -249,11 +256,72 @@ export class HnswIndex {
     return (this.arena.u32[(node + kNLevelFlags) >>> 2]! & kFlagDeleted) === 0;
   }
 
-  /** A copy of the stored vector (normalised under cosine). */
+  /** A copy of the stored vector, in input dimension order (normalised under cosine). */
   getVector(id: number): Float32Array {
     this.#checkId(id);
     const at = (this.arena.wasm.vectorAddress(this.address, id) >>> 0) >>> 2;
-    return this.arena.f32.slice(at, at + this.dim);
+    const stored = this.arena.f32.subarray(at, at + this.dim);
+    const order = this.#order;
+    if (order === null) return stored.slice();
+    const out = new Float32Array(this.dim);
+    for (let i = 0; i < this.dim; i++) out[order[i]!] = stored[i]!;
+    return out;
+  }
+
+  /**
+   * `vector` in storage dimension order (a copy): what the kernels compare against. Identity unless the
+   * index learned a dimension order from its first bulk load.
+   */
+  toStorageOrder(vector: VectorInput): Float32Array {
+    const out = new Float32Array(this.dim);
+    const order = this.#order;
+    for (let i = 0; i < this.dim; i++) out[i] = vector[order === null ? i : order[i]!]!;
+    return out;
+  }
+
+  #writeStorageOrder(vector: VectorInput, offset: number, at: number): void {
+    const f32 = this.arena.f32;
+    const order = this.#order;
+    if (order === null) {
+      if (offset === 0 && vector.length === this.dim) f32.set(vector, at);
+      else for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + i]!;
+    } else {
+      for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + order[i]!]!;
+    }
+  }
+
+  /**
+   * Orders dimensions by decreasing variance over (a sample of) the first bulk load. The early exit of the
+   * distance kernel checks partial sums every 64 floats, so putting the high-variance dimensions first lets
+   * it reject far candidates sooner: on MNIST, where border pixels are always 0, the dimensions a rejected
+   * candidate needs drop by about half. Distances are unchanged (a permutation is exact).
+   */
+  #learnOrder(vectors: Float32Array, n: number): void {
+    const dim = this.dim;
+    const step = Math.max(1, Math.floor(n / kLearnOrderSampleRows));
+    const mean = new Float64Array(dim);
+    const sq = new Float64Array(dim);
+    let rows = 0;
+    for (let r = 0; r < n; r += step, rows++) {
+      for (let j = 0; j < dim; j++) {
+        const x = vectors[r * dim + j]!;
+        mean[j]! += x;
+        sq[j]! += x * x;
+      }
+    }
+    const variance = Float64Array.from(mean, (m, j) => sq[j]! / rows - (m / rows) ** 2);
+    const order = Uint32Array.from({ length: dim }, (_, j) => j).sort((a, b) => variance[b]! - variance[a]! || a - b);
+    if (order.every((v, i) => v === i)) return;
+    const address = this.arena.alloc(dim * 4);
+    this.arena.u32.set(order, address >>> 2);
+    // Atomic store: a reader that sees the order address sees the order it points to (written above).
+    Atomics.store(this.arena.u32, (this.address + kHDimOrder) >>> 2, address);
+    this.#order = order;
+  }
+
+  #loadOrder(): void {
+    const address = Atomics.load(this.arena.u32, (this.address + kHDimOrder) >>> 2);
+    if (address !== 0) this.#order = this.arena.u32.slice(address >>> 2, (address >>> 2) + this.dim);
   }
 
   /** The graph level of node `id`. */
@@ -287,9 +355,11 @@ export class HnswIndex {
 
   #loadQuery(query: VectorInput, published: number, heapCap: number): void {
     checkVector(query, this.dim, 'query');
+    // The writer stores the order before it publishes any node, and `published` was read before this
+    // point, so a handle that attached before the first bulk load picks the order up here in time.
+    if (this.#order === null) this.#loadOrder();
     this.#ensureScratch(published + 1, heapCap);
-    const q = (this.arena.u32[(this.#scratch + kSQuery) >>> 2]!) >>> 2;
-    this.arena.f32.set(query, q);
+    this.#writeStorageOrder(query, 0, (this.arena.u32[(this.#scratch + kSQuery) >>> 2]!) >>> 2);
     this.arena.wasm.prepareQuery(this.address, this.#scratch);
   }
 
