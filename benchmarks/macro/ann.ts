@@ -18,7 +18,7 @@ const { values: args } = parseArgs({
     dataset: { type: 'string', multiple: true },
     limit: { type: 'string' },
     queries: { type: 'string' },
-    efs: { type: 'string', default: '10,16,24,32,48,64,96,128,192,256,384' },
+    efs: { type: 'string', default: '10,16,24,32,48,64,96,128,192,256,384,512,768' },
     rounds: { type: 'string', default: '2' },
     out: { type: 'string', default: new URL('../results/', import.meta.url).pathname },
   },

@@ -25,6 +25,9 @@ export const kHEntry = 52;
 export const kHMaxLevel = 56;
 export const kHDeleted = 60;
 export const kHDimOrder = 64;
+export const kHFlags = 68;
+/** Index flag: every node block carries int8 screening codes. */
+export const kFlagScreening = 1;
 
 // Node block fields (byte offsets from the node address).
 export const kNLevelFlags = 4;
@@ -40,6 +43,7 @@ export const kSQuery = 28;
 export const kSOut = 32;
 export const kSDistCount = 36;
 export const kSCandCap = 40;
+export const kSScreened = 52;
 
 /** Metric codes stored in the index header. */
 export const kMetricCode = { ip: 0, l2: 1, cosine: 2 } as const;
@@ -63,6 +67,8 @@ export function verifyLayout(wasm: WasmExports): void {
     [9, kSDistCount],
     [10, kSCandCap],
     [11, kHDimOrder],
+    [12, kHFlags],
+    [13, kSScreened],
   ];
   for (const [probe, value] of expected) {
     const got = wasm.layoutProbe(probe);

@@ -16,7 +16,11 @@ export interface WasmExports {
   normalize(a: number, dim: number): number;
   distance(metric: number, a: number, b: number, dim: number): number;
   distanceMany(metric: number, q: number, base: number, n: number, dim: number, out: number): void;
-  indexCreate(dim: number, metric: number, m: number, efConstruction: number, chunkShift: number, chunkCap: number): number;
+  indexCreate(dim: number, metric: number, m: number, efConstruction: number, chunkShift: number, chunkCap: number, flags: number): number;
+  quantize(v: number, dim: number, out: number): void;
+  dotI8(a: number, b: number, dim: number): number;
+  screenLowerBound(metric: number, qBlock: number, xBlock: number, dim: number): number;
+  lastScreenedCount(scratch: number): number;
   nodeAddress(index: number, id: number): number;
   vectorAddress(index: number, id: number): number;
   reserve(index: number, level: number): number;
