@@ -38,11 +38,11 @@ for (const q of [0, 101, 257, 420, 611]) {
   const exact = new Set(index.searchExact(query, 6).ids);
   console.log(`"${title(q)}"  (${us.toFixed(0)} µs)`);
   for (let r = 0; r < hits.ids.length; r++) {
-    const id = hits.ids[r]!;
+    const id = hits.ids[r];
     if (exact.has(id)) agree++;
     total++;
     if (id === q) continue;
-    console.log(`   ${(1 - hits.distances[r]!).toFixed(3)}  ${title(id)}`);
+    console.log(`   ${(1 - hits.distances[r]).toFixed(3)}  ${title(id)}`);
   }
   console.log();
 }

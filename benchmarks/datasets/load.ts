@@ -113,7 +113,7 @@ function readTyped<T extends Float32Array | Int32Array>(
   }
   const buf = readFileSync(path);
   if (buf.byteOffset % 4 === 0) {
-    return make(buf.buffer as ArrayBuffer, buf.byteOffset, expectedElements);
+    return make(buf.buffer, buf.byteOffset, expectedElements);
   }
   // Unaligned (pooled) buffer: copy into a fresh one.
   const copy = new ArrayBuffer(expectedBytes);

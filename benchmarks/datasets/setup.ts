@@ -184,7 +184,7 @@ function fetchNpmPackage(pkg: string, version: string): string {
       if (Array.isArray(parsed)) {
         const first: unknown = parsed[0];
         if (typeof first === 'object' && first !== null && 'filename' in first) {
-          const f = (first as { filename: unknown }).filename;
+          const f = (first).filename;
           if (typeof f === 'string') filename = f;
         }
       }

@@ -98,7 +98,7 @@ function hnswlibEngine(ds: Dataset, nQuery: number): Engine {
       index.setEf(ef);
     },
     search(q) {
-      return index.searchKnn(queries[q]!, ds.k).neighbors;
+      return index.searchKnn(queries[q], ds.k).neighbors;
     },
     bytes(n) {
       // hnswlib's own accounting (hnswalg.h): level-0 block per element (links + vector + label), plus the
@@ -123,10 +123,10 @@ function groundTruth(ds: Dataset, n: number, nQuery: number): Int32Array[] {
 function interpolateQps(sweep: SweepPoint[], target: number): number | null {
   const pts = [...sweep].sort((a, b) => a.recall - b.recall);
   for (let i = 0; i < pts.length; i++) {
-    const p = pts[i]!;
+    const p = pts[i];
     if (p.recall >= target) {
       if (i === 0) return p.qps;
-      const lo = pts[i - 1]!;
+      const lo = pts[i - 1];
       if (p.recall === lo.recall) return p.qps;
       const t = (target - lo.recall) / (p.recall - lo.recall);
       return lo.qps + t * (p.qps - lo.qps);
@@ -136,7 +136,7 @@ function interpolateQps(sweep: SweepPoint[], target: number): number | null {
 }
 
 function measure(engine: Engine, truth: Int32Array[], nQuery: number, rounds: number): Omit<SweepPoint, 'ef'> {
-  const k = truth[0]!.length;
+  const k = truth[0].length;
   let hits = 0;
   const latencies = new Float64Array(nQuery * rounds);
   const t0 = performance.now();
@@ -146,8 +146,8 @@ function measure(engine: Engine, truth: Int32Array[], nQuery: number, rounds: nu
       const ids = engine.search(q);
       latencies[r * nQuery + q] = performance.now() - s;
       if (r === 0) {
-        const t = truth[q]!;
-        for (let i = 0; i < ids.length; i++) if (t.includes(ids[i]!)) hits++;
+        const t = truth[q];
+        for (let i = 0; i < ids.length; i++) if (t.includes(ids[i])) hits++;
       }
     }
   }
@@ -156,8 +156,8 @@ function measure(engine: Engine, truth: Int32Array[], nQuery: number, rounds: nu
   return {
     recall: hits / (nQuery * k),
     qps: (nQuery * rounds) / seconds,
-    p50Us: latencies[Math.floor(latencies.length * 0.5)]! * 1000,
-    p99Us: latencies[Math.floor(latencies.length * 0.99)]! * 1000,
+    p50Us: latencies[Math.floor(latencies.length * 0.5)] * 1000,
+    p99Us: latencies[Math.floor(latencies.length * 0.99)] * 1000,
   };
 }
 
@@ -165,7 +165,7 @@ function runDataset(name: string): { dataset: string; n: number; nQuery: number;
   const ds = loadDataset(name);
   const n = Math.min(ds.nBase, Number(args.limit ?? ds.nBase));
   const nQuery = Math.min(ds.nQuery, Number(args.queries ?? ds.nQuery));
-  const efs = args.efs!.split(',').map(Number);
+  const efs = args.efs.split(',').map(Number);
   const rounds = Number(args.rounds);
   console.error(`[${name}] ${n} x ${ds.dim} ${ds.metric}, ${nQuery} queries, M=${kM} efC=${kEfConstruction}`);
   const truth = groundTruth(ds, n, nQuery);
@@ -188,10 +188,10 @@ function runDataset(name: string): { dataset: string; n: number; nQuery: number;
   }
   for (const ef of efs) {
     for (let e = 0; e < engines.length; e++) {
-      const engine = engines[e]!;
+      const engine = engines[e];
       engine.setEf(ef);
       const point = { ef, ...measure(engine, truth, nQuery, rounds) };
-      results[e]!.sweep.push(point);
+      results[e].sweep.push(point);
       console.error(`[${name}] ${engine.name.padEnd(12)} ef=${String(ef).padStart(3)} recall=${point.recall.toFixed(4)} qps=${point.qps.toFixed(0)}`);
     }
   }
@@ -216,7 +216,7 @@ function markdown(run: ReturnType<typeof runDataset>): string {
     '| ef | Feather recall@10 | Feather QPS | Feather p50 / p99 µs | hnswlib recall@10 | hnswlib QPS | hnswlib p50 / p99 µs |',
     '|---:|---:|---:|---:|---:|---:|---:|',
     ...f.sweep.map((p, i) => {
-      const q = h.sweep[i]!;
+      const q = h.sweep[i];
       return `| ${p.ef} | ${p.recall.toFixed(4)} | ${p.qps.toFixed(0)} | ${p.p50Us.toFixed(0)} / ${p.p99Us.toFixed(0)} | ${q.recall.toFixed(4)} | ${q.qps.toFixed(0)} | ${q.p50Us.toFixed(0)} / ${q.p99Us.toFixed(0)} |`;
     }),
     '',
@@ -232,7 +232,7 @@ try {
 } catch {
   // not a git checkout
 }
-mkdirSync(args.out!, { recursive: true });
+mkdirSync(args.out, { recursive: true });
 for (const name of names) {
   const run = runDataset(name);
   writeFileSync(`${args.out}/ann-${name}.json`, JSON.stringify({ sha, machine, date: new Date().toISOString(), ...run }, null, 2));

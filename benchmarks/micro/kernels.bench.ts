@@ -16,12 +16,12 @@ function plainDot(a: Float32Array, ai: number, b: Float32Array, bi: number, dim:
   let s3 = 0;
   let i = 0;
   for (; i + 3 < dim; i += 4) {
-    s0 += a[ai + i]! * b[bi + i]!;
-    s1 += a[ai + i + 1]! * b[bi + i + 1]!;
-    s2 += a[ai + i + 2]! * b[bi + i + 2]!;
-    s3 += a[ai + i + 3]! * b[bi + i + 3]!;
+    s0 += a[ai + i] * b[bi + i];
+    s1 += a[ai + i + 1] * b[bi + i + 1];
+    s2 += a[ai + i + 2] * b[bi + i + 2];
+    s3 += a[ai + i + 3] * b[bi + i + 3];
   }
-  for (; i < dim; i++) s0 += a[ai + i]! * b[bi + i]!;
+  for (; i < dim; i++) s0 += a[ai + i] * b[bi + i];
   return s0 + s1 + s2 + s3;
 }
 
@@ -30,12 +30,12 @@ function plainL2(a: Float32Array, ai: number, b: Float32Array, bi: number, dim: 
   let s1 = 0;
   let i = 0;
   for (; i + 1 < dim; i += 2) {
-    const d0 = a[ai + i]! - b[bi + i]!;
-    const d1 = a[ai + i + 1]! - b[bi + i + 1]!;
+    const d0 = a[ai + i] - b[bi + i];
+    const d1 = a[ai + i + 1] - b[bi + i + 1];
     s0 += d0 * d0;
     s1 += d1 * d1;
   }
-  for (; i < dim; i++) s0 += (a[ai + i]! - b[bi + i]!) ** 2;
+  for (; i < dim; i++) s0 += (a[ai + i] - b[bi + i]) ** 2;
   return s0 + s1;
 }
 

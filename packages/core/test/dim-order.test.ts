@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 /** Rows whose dimensions have very different variances (like MNIST's border pixels vs its centre). */
 function skewed(n: number, dim: number, seed: number): Float32Array {
   const data = clusteredVectors({ n, dim, seed });
-  for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) data[r * dim + j]! *= j % 3 === 0 ? 0.01 : 1 + j / dim;
+  for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) data[r * dim + j] *= j % 3 === 0 ? 0.01 : 1 + j / dim;
   return data;
 }
 

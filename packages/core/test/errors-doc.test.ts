@@ -10,7 +10,7 @@ describe('docs/errors.md', () => {
       .filter((line) => line.startsWith('| FEATHER_ERR_'))
       .map((line) => {
         const [code, kind] = line.split('|').slice(1, 3).map((s) => s.trim());
-        return [code!, kind!] as const;
+        return [code, kind] as const;
       }),
   );
 

@@ -15,7 +15,7 @@ describe('HNSW recall against the exact oracle', () => {
         const got = index.search(query, 10);
         expect(got.ids.length).toBe(10);
         // distances come back ascending
-        for (let i = 1; i < got.distances.length; i++) expect(got.distances[i]).toBeGreaterThanOrEqual(got.distances[i - 1]!);
+        for (let i = 1; i < got.distances.length; i++) expect(got.distances[i]).toBeGreaterThanOrEqual(got.distances[i - 1]);
         total += recall(got.ids, bruteForce(metric, data, dim, query, 10));
       }
       expect(total / 100).toBeGreaterThanOrEqual(0.95);

@@ -11,13 +11,13 @@ export function dotJs(a: Float32Array, ai: number, b: Float32Array, bi: number, 
   let i = 0;
   const n16 = dim & ~15;
   for (; i < n16; i += 16) {
-    for (let j = 0; j < 16; j++) acc[j] = fr(acc[j]! + fr(a[ai + i + j]! * b[bi + i + j]!));
+    for (let j = 0; j < 16; j++) acc[j] = fr(acc[j] + fr(a[ai + i + j] * b[bi + i + j]));
   }
   const n4 = dim & ~3;
   for (; i < n4; i += 4) {
-    for (let j = 0; j < 4; j++) acc[j] = fr(acc[j]! + fr(a[ai + i + j]! * b[bi + i + j]!));
+    for (let j = 0; j < 4; j++) acc[j] = fr(acc[j] + fr(a[ai + i + j] * b[bi + i + j]));
   }
-  return finish(acc, (s, k) => fr(s + fr(a[ai + k]! * b[bi + k]!)), i, dim);
+  return finish(acc, (s, k) => fr(s + fr(a[ai + k] * b[bi + k])), i, dim);
 }
 
 /** Squared Euclidean distance, same addressing as {@link dotJs}. */
@@ -27,26 +27,26 @@ export function l2sqJs(a: Float32Array, ai: number, b: Float32Array, bi: number,
   const n16 = dim & ~15;
   for (; i < n16; i += 16) {
     for (let j = 0; j < 16; j++) {
-      const d = fr(a[ai + i + j]! - b[bi + i + j]!);
-      acc[j] = fr(acc[j]! + fr(d * d));
+      const d = fr(a[ai + i + j] - b[bi + i + j]);
+      acc[j] = fr(acc[j] + fr(d * d));
     }
   }
   const n4 = dim & ~3;
   for (; i < n4; i += 4) {
     for (let j = 0; j < 4; j++) {
-      const d = fr(a[ai + i + j]! - b[bi + i + j]!);
-      acc[j] = fr(acc[j]! + fr(d * d));
+      const d = fr(a[ai + i + j] - b[bi + i + j]);
+      acc[j] = fr(acc[j] + fr(d * d));
     }
   }
   return finish(acc, (s, k) => {
-    const d = fr(a[ai + k]! - b[bi + k]!);
+    const d = fr(a[ai + k] - b[bi + k]);
     return fr(s + fr(d * d));
   }, i, dim);
 }
 
 function finish(acc: Float64Array, tail: (s: number, k: number) => number, from: number, dim: number): number {
   // acc = (acc0 + acc1) + (acc2 + acc3) lane-wise, then lanes 0..3 left to right.
-  const lane = (j: number): number => fr(fr(acc[j]! + acc[4 + j]!) + fr(acc[8 + j]! + acc[12 + j]!));
+  const lane = (j: number): number => fr(fr(acc[j] + acc[4 + j]) + fr(acc[8 + j] + acc[12 + j]));
   let s = fr(fr(fr(lane(0) + lane(1)) + lane(2)) + lane(3));
   for (let k = from; k < dim; k++) s = tail(s, k);
   return s;
@@ -67,7 +67,7 @@ export function normalizeJs(a: Float32Array, ai: number, dim: number): number {
   const n = fr(Math.sqrt(dotJs(a, ai, a, ai, dim)));
   if (n > 0) {
     const inv = fr(1 / n);
-    for (let i = 0; i < dim; i++) a[ai + i] = fr(a[ai + i]! * inv);
+    for (let i = 0; i < dim; i++) a[ai + i] = fr(a[ai + i] * inv);
   }
   return n;
 }

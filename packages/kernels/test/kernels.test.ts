@@ -18,13 +18,13 @@ function randomVector(rand: () => number, dim: number): Float32Array {
 
 function refDot(a: Float32Array, b: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
 
 function refL2(a: Float32Array, b: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return s;
 }
 
@@ -47,7 +47,7 @@ describe('wasm kernels', () => {
         const pb = place(b);
         // float32 accumulation error grows like sqrt(dim) * eps * sum|terms|
         const tol = (terms: number) => 1e-6 * Math.sqrt(dim) * terms + 1e-6;
-        const absDot = a.reduce((s, x, i) => s + Math.abs(x * b[i]!), 0);
+        const absDot = a.reduce((s, x, i) => s + Math.abs(x * b[i]), 0);
         expect(Math.abs(wasm.dot(pa, pb, dim) - refDot(a, b))).toBeLessThanOrEqual(tol(absDot));
         expect(Math.abs(wasm.l2sq(pa, pb, dim) - refL2(a, b))).toBeLessThanOrEqual(tol(refL2(a, b)));
         expect(Math.abs(wasm.distance(0, pa, pb, dim) - (1 - refDot(a, b)))).toBeLessThanOrEqual(tol(absDot));

@@ -37,8 +37,8 @@ export function clusteredVectors(options: ClusteredOptions): Float32Array {
     const c = Math.floor(rand() * clusters);
     for (let l = 0; l < latentDim; l++) latent[l] = gaussian(rand);
     for (let j = 0; j < dim; j++) {
-      let x = centres[c * dim + j]! + 0.05 * spread * gaussian(rand);
-      for (let l = 0; l < latentDim; l++) x += spread * latent[l]! * basis[l * dim + j]!;
+      let x = centres[c * dim + j] + 0.05 * spread * gaussian(rand);
+      for (let l = 0; l < latentDim; l++) x += spread * latent[l] * basis[l * dim + j];
       out[r * dim + j] = x;
     }
   }

@@ -10,8 +10,8 @@ export function referenceDistance(metric: OracleMetric, a: ArrayLike<number>, b:
   let nb = 0;
   let l2 = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
+    const x = a[i];
+    const y = b[i];
     dot += x * y;
     na += x * x;
     nb += y * y;
@@ -42,6 +42,6 @@ export function recall(found: ArrayLike<number>, truth: readonly number[]): numb
   if (truth.length === 0) return 1;
   const t = new Set(truth);
   let hit = 0;
-  for (let i = 0; i < found.length; i++) if (t.has(found[i]!)) hit++;
+  for (let i = 0; i < found.length; i++) if (t.has(found[i])) hit++;
   return hit / truth.length;
 }

@@ -21,8 +21,8 @@ export function flatSearchJs(index: HnswIndex, query: VectorInput, k: number): S
   const n = index.size;
   const hits: { id: number; d: number }[] = [];
   for (let id = 0; id < n; id++) {
-    const node = u32[(chunkTable >>> 2) + (id >>> chunkShift)]! + (id & mask) * stride;
-    if ((u32[(node + kNLevelFlags) >>> 2]! & kFlagDeleted) !== 0) continue;
+    const node = u32[(chunkTable >>> 2) + (id >>> chunkShift)] + (id & mask) * stride;
+    if ((u32[(node + kNLevelFlags) >>> 2] & kFlagDeleted) !== 0) continue;
     hits.push({ id, d: distanceJs(metric, q, 0, f32, (node + vecOff) >>> 2, index.dim) });
   }
   hits.sort((a, b) => a.d - b.d || a.id - b.id);

@@ -121,7 +121,7 @@ export class HnswIndex {
     this.arena = arena;
     this.address = address;
     this.dim = u32[h + kHDim / 4]!;
-    const metricCode = u32[h + kHMetric / 4]!;
+    const metricCode = u32[h + kHMetric / 4];
     this.metric = kMetrics.find((m) => kMetricCode[m] === metricCode)!;
     this.m = u32[h + kHM / 4]!;
     this.efConstruction = u32[h + kHEfConstruction / 4]!;
@@ -171,22 +171,22 @@ export class HnswIndex {
 
   /** Tombstoned node count. */
   get deletedCount(): number {
-    return this.arena.u32[(this.address + kHDeleted) >>> 2]!;
+    return this.arena.u32[(this.address + kHDeleted) >>> 2];
   }
 
   /** Distance computations of this handle's last search or insert (a benchmark statistic). */
   get lastDistanceCount(): number {
-    return this.#scratch === 0 ? 0 : this.arena.u32[(this.#scratch + kSDistCount) >>> 2]!;
+    return this.#scratch === 0 ? 0 : this.arena.u32[(this.#scratch + kSDistCount) >>> 2];
   }
 
   /** Candidates rejected on their int8 codes alone in this handle's last search or insert. */
   get lastScreenedCount(): number {
-    return this.#scratch === 0 ? 0 : this.arena.u32[(this.#scratch + kSScreened) >>> 2]!;
+    return this.#scratch === 0 ? 0 : this.arena.u32[(this.#scratch + kSScreened) >>> 2];
   }
 
   /** `'int8'` when nodes carry screening codes. */
   get screening(): 'none' | 'int8' {
-    return (this.arena.u32[(this.address + kHFlags) >>> 2]! & kFlagScreening) !== 0 ? 'int8' : 'none';
+    return (this.arena.u32[(this.address + kHFlags) >>> 2] & kFlagScreening) !== 0 ? 'int8' : 'none';
   }
 
   /**
@@ -278,7 +278,7 @@ export class HnswIndex {
   has(id: number): boolean {
     if (!Number.isInteger(id) || id < 0 || id >= this.size) return false;
     const node = this.arena.wasm.nodeAddress(this.address, id) >>> 0;
-    return (this.arena.u32[(node + kNLevelFlags) >>> 2]! & kFlagDeleted) === 0;
+    return (this.arena.u32[(node + kNLevelFlags) >>> 2] & kFlagDeleted) === 0;
   }
 
   /** A copy of the stored vector, in input dimension order (normalised under cosine). */
@@ -289,7 +289,7 @@ export class HnswIndex {
     const order = this.#order;
     if (order === null) return stored.slice();
     const out = new Float32Array(this.dim);
-    for (let i = 0; i < this.dim; i++) out[order[i]!] = stored[i]!;
+    for (let i = 0; i < this.dim; i++) out[order[i]] = stored[i]!;
     return out;
   }
 
@@ -300,7 +300,7 @@ export class HnswIndex {
   toStorageOrder(vector: VectorInput): Float32Array {
     const out = new Float32Array(this.dim);
     const order = this.#order;
-    for (let i = 0; i < this.dim; i++) out[i] = vector[order === null ? i : order[i]!]!;
+    for (let i = 0; i < this.dim; i++) out[i] = vector[order === null ? i : order[i]]!;
     return out;
   }
 
@@ -311,7 +311,7 @@ export class HnswIndex {
       if (offset === 0 && vector.length === this.dim) f32.set(vector, at);
       else for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + i]!;
     } else {
-      for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + order[i]!]!;
+      for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + order[i]]!;
     }
   }
 
@@ -329,13 +329,13 @@ export class HnswIndex {
     let rows = 0;
     for (let r = 0; r < n; r += step, rows++) {
       for (let j = 0; j < dim; j++) {
-        const x = vectors[r * dim + j]!;
-        mean[j]! += x;
-        sq[j]! += x * x;
+        const x = vectors[r * dim + j];
+        mean[j] += x;
+        sq[j] += x * x;
       }
     }
-    const variance = Float64Array.from(mean, (m, j) => sq[j]! / rows - (m / rows) ** 2);
-    const order = Uint32Array.from({ length: dim }, (_, j) => j).sort((a, b) => variance[b]! - variance[a]! || a - b);
+    const variance = Float64Array.from(mean, (m, j) => sq[j] / rows - (m / rows) ** 2);
+    const order = Uint32Array.from({ length: dim }, (_, j) => j).sort((a, b) => variance[b] - variance[a] || a - b);
     if (order.every((v, i) => v === i)) return;
     const address = this.arena.alloc(dim * 4);
     this.arena.u32.set(order, address >>> 2);
@@ -353,19 +353,19 @@ export class HnswIndex {
   levelOf(id: number): number {
     this.#checkId(id);
     const node = this.arena.wasm.nodeAddress(this.address, id) >>> 0;
-    return this.arena.u32[(node + kNLevelFlags) >>> 2]! & 0xff;
+    return this.arena.u32[(node + kNLevelFlags) >>> 2] & 0xff;
   }
 
   /** Bytes of node storage per published node: the level-0 block plus its share of upper links and chunk slack. */
   get strideBytes(): number {
-    return this.arena.u32[(this.address + kHStride) >>> 2]!;
+    return this.arena.u32[(this.address + kHStride) >>> 2];
   }
 
   /** Geometry a reader needs to address nodes without calling into wasm. */
   get geometry(): { chunkShift: number; chunkTable: number; stride: number; vecOff: number } {
     const u32 = this.arena.u32;
     const h = this.address >>> 2;
-    return { chunkShift: u32[h + kHChunkShift / 4]!, chunkTable: u32[h + kHChunkTable / 4]!, stride: u32[h + kHStride / 4]!, vecOff: u32[h + kHVecOff / 4]! };
+    return { chunkShift: u32[h + kHChunkShift / 4], chunkTable: u32[h + kHChunkTable / 4], stride: u32[h + kHStride / 4], vecOff: u32[h + kHVecOff / 4] };
   }
 
   #checkId(id: number): void {
@@ -375,7 +375,7 @@ export class HnswIndex {
   }
 
   #reservedCount(): number {
-    return this.arena.u32[(this.address + kHReserved) >>> 2]!;
+    return this.arena.u32[(this.address + kHReserved) >>> 2];
   }
 
   #loadQuery(query: VectorInput, published: number, heapCap: number): void {
@@ -384,7 +384,7 @@ export class HnswIndex {
     // point, so a handle that attached before the first bulk load picks the order up here in time.
     if (this.#order === null) this.#loadOrder();
     this.#ensureScratch(published + 1, heapCap);
-    this.#writeStorageOrder(query, 0, (this.arena.u32[(this.#scratch + kSQuery) >>> 2]!) >>> 2);
+    this.#writeStorageOrder(query, 0, (this.arena.u32[(this.#scratch + kSQuery) >>> 2]) >>> 2);
     this.arena.wasm.prepareQuery(this.address, this.#scratch);
   }
 
@@ -401,7 +401,7 @@ export class HnswIndex {
   }
 
   #readResults(n: number): SearchResult {
-    const out = (this.arena.u32[(this.#scratch + kSOut) >>> 2]!) >>> 2;
+    const out = (this.arena.u32[(this.#scratch + kSOut) >>> 2]) >>> 2;
     const u32 = this.arena.u32;
     const f32 = this.arena.f32;
     const ids = new Uint32Array(n);

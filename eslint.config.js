@@ -1,0 +1,31 @@
+// Type-checked lint for every TypeScript file in the repo. Blocking in CI (part of `pnpm test`).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'benchmarks/.data/**', 'packages/kernels/assembly/**', '**/*.mjs', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Imports flow one way: kernels <- core <- feather-db <- serve <- cli.
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name, never by relative path into another package.' }] }],
+    },
+  },
+  {
+    files: ['packages/kernels/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@feather-db/*'] }] },
+  },
+  {
+    files: ['packages/core/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['node:worker_threads', 'worker_threads'], patterns: ['@feather-db/core', '@feather-db/testkit', 'feather-db'] }] },
+  },
+);
