@@ -8,6 +8,7 @@ export const kErrors = {
   FEATHER_ERR_NOT_FOUND: { kind: 'not_found', meaning: 'The id does not exist (or was deleted)' },
   FEATHER_ERR_CAPACITY: { kind: 'busy', meaning: 'The shared memory or the node table is full' },
   FEATHER_ERR_INTERNAL: { kind: 'internal', meaning: 'An invariant broke inside Feather; please report it' },
+  FEATHER_ERR_CLOSED: { kind: 'usage', meaning: 'The store was closed' },
 } as const;
 
 export type ErrorCode = keyof typeof kErrors;

@@ -25,7 +25,10 @@ describe('learned dimension order', () => {
     expect(Array.from(order).sort((a, b) => a - b)).toEqual(Array.from({ length: dim }, (_, j) => j));
     // low-variance dimensions (j % 3 == 0) go last
     expect(order.slice(dim - 5).every((j) => j % 3 === 0)).toBe(true);
-    for (const id of [0, 17, 2999]) expect(Array.from(index.getVector(id))).toEqual(Array.from(row(data, dim, id)));
+    for (const id of [0, 17, 2999]) {
+      expect(Array.from(index.getVector(id))).toEqual(Array.from(row(data, dim, id)));
+      expect(Array.from(early.getVector(id))).toEqual(Array.from(row(data, dim, id)));
+    }
     let total = 0;
     for (let q = 0; q < 30; q++) {
       const query = row(queries, dim, q);

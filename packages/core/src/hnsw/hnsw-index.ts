@@ -286,7 +286,7 @@ export class HnswIndex {
     this.#checkId(id);
     const at = (this.arena.wasm.vectorAddress(this.address, id) >>> 0) >>> 2;
     const stored = this.arena.f32.subarray(at, at + this.dim);
-    const order = this.#order;
+    const order = this.#currentOrder();
     if (order === null) return stored.slice();
     const out = new Float32Array(this.dim);
     for (let i = 0; i < this.dim; i++) out[order[i]] = stored[i]!;
@@ -299,7 +299,7 @@ export class HnswIndex {
    */
   toStorageOrder(vector: VectorInput): Float32Array {
     const out = new Float32Array(this.dim);
-    const order = this.#order;
+    const order = this.#currentOrder();
     for (let i = 0; i < this.dim; i++) out[i] = vector[order === null ? i : order[i]]!;
     return out;
   }
@@ -344,6 +344,12 @@ export class HnswIndex {
     this.#order = order;
   }
 
+  /** The order, loading it if another handle learned it after this one attached. */
+  #currentOrder(): Uint32Array | null {
+    if (this.#order === null) this.#loadOrder();
+    return this.#order;
+  }
+
   #loadOrder(): void {
     const address = Atomics.load(this.arena.u32, (this.address + kHDimOrder) >>> 2);
     if (address !== 0) this.#order = this.arena.u32.slice(address >>> 2, (address >>> 2) + this.dim);
@@ -380,9 +386,6 @@ export class HnswIndex {
 
   #loadQuery(query: VectorInput, published: number, heapCap: number): void {
     checkVector(query, this.dim, 'query');
-    // The writer stores the order before it publishes any node, and `published` was read before this
-    // point, so a handle that attached before the first bulk load picks the order up here in time.
-    if (this.#order === null) this.#loadOrder();
     this.#ensureScratch(published + 1, heapCap);
     this.#writeStorageOrder(query, 0, (this.arena.u32[(this.#scratch + kSQuery) >>> 2]) >>> 2);
     this.arena.wasm.prepareQuery(this.address, this.#scratch);

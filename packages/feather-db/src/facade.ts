@@ -1,0 +1,208 @@
+import { Worker } from 'node:worker_threads';
+import { checkInt, checkKnownKeys, checkVector, describeValue, FeatherError, HnswIndex, KernelArena, type Metric, type VectorInput } from '@feather-db/core';
+import { kernelModule } from '@feather-db/kernels';
+import { releaseProxy, wrap, type Remote } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { Piscina } from 'piscina';
+import { resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
+import type { ReaderInit, Reply, SearchReply, SearchTask, WriterApi } from './protocol.js';
+
+/** One search hit, best first. */
+export interface SearchHit {
+  id: number;
+  /** Ranking score; equals `similarity` until time-decay scoring arrives. */
+  score: number;
+  /** cosine: cos θ; ip: dot product; l2: 1 / (1 + squared distance). */
+  similarity: number;
+}
+
+/** Options of {@link Feather.search}. */
+export interface SearchOptions {
+  /** Results wanted. Default 10. Fewer come back when fewer memories exist. */
+  k?: number;
+  /** Candidate list size; higher is slower and more exact. Default: the store's efSearch. */
+  ef?: number;
+}
+
+const kSearchKeys = ['k', 'ef'] as const;
+
+function unwrap<T>(reply: Reply<T>): T {
+  if (!reply.ok) throw FeatherError.fromWire(reply.error);
+  return reply.value;
+}
+
+function similarityOf(metric: Metric, distance: number): number {
+  return metric === 'l2' ? 1 / (1 + distance) : 1 - distance;
+}
+
+/**
+ * An open Feather store. The main thread only validates and routes: every write goes, in order, to the
+ * single writer worker; every search runs in the reader pool against shared memory. Nothing here blocks
+ * the event loop.
+ */
+export class Feather {
+  readonly path: string;
+  readonly dim: number;
+  readonly metric: Metric;
+  /** Reader-pool size (from `options.threads`, `FEATHER_LOAD_THREADS` or the core count). */
+  readonly threads: number;
+  readonly #index: HnswIndex;
+  readonly #worker: Worker;
+  readonly #writer: Remote<WriterApi>;
+  readonly #pool: Piscina<SearchTask, SearchReply>;
+  #closed: Promise<void> | undefined;
+  #failure: FeatherError | undefined;
+
+  private constructor(path: string, o: ResolvedOptions, index: HnswIndex, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<SearchTask, SearchReply>) {
+    this.path = path;
+    this.dim = o.dim;
+    this.metric = o.metric;
+    this.threads = o.threads;
+    this.#index = index;
+    this.#worker = worker;
+    this.#writer = writer;
+    this.#pool = pool;
+    worker.on('error', (error) => {
+      this.#failure = new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error });
+    });
+  }
+
+  /**
+   * Opens a store. Until the file format lands, a new path gives an empty in-memory store.
+   * @throws FEATHER_ERR_INVALID_ARGUMENT for a bad path, unknown options or out-of-range values.
+   */
+  static async open(path: string, options: OpenOptions): Promise<Feather> {
+    const o = resolveOpenOptions(path, options);
+    const arena = KernelArena.create();
+    const module = kernelModule();
+    const worker = new Worker(new URL('./writer/writer.worker.js', import.meta.url), { workerData: { memory: arena.memory, module } });
+    const writer = wrap<WriterApi>(nodeEndpoint(worker));
+    try {
+      const { address } = unwrap(await writer.init({ dim: o.dim, metric: o.metric, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch }));
+      const readerInit: ReaderInit = { memory: arena.memory, module, address, efSearch: o.efSearch };
+      const pool = new Piscina<SearchTask, SearchReply>({
+        filename: new URL('./readers/search.worker.js', import.meta.url).href,
+        minThreads: o.threads,
+        maxThreads: o.threads,
+        idleTimeout: Number.POSITIVE_INFINITY,
+        workerData: readerInit,
+      });
+      return new Feather(path, o, HnswIndex.attach(arena, address, o.efSearch), worker, writer, pool);
+    } catch (error) {
+      writer[releaseProxy]();
+      await worker.terminate();
+      throw error;
+    }
+  }
+
+  /**
+   * Adds one memory; resolves with its id once searches can see it.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_CLOSED.
+   */
+  async add(vector: VectorInput): Promise<{ id: number }> {
+    this.#checkOpen();
+    checkVector(vector, this.dim, 'vector');
+    return { id: unwrap(await this.#writer.add(Float32Array.from(vector))) };
+  }
+
+  /**
+   * Adds many memories in one write; resolves with their ids, in input order, once all are visible.
+   * Every row is validated before any is inserted.
+   */
+  async addBatch(vectors: Float32Array | readonly VectorInput[]): Promise<{ ids: number[] }> {
+    this.#checkOpen();
+    const flat = this.#flatten(vectors);
+    const { first, count } = unwrap(await this.#writer.addBatch(flat));
+    return { ids: Array.from({ length: count }, (_, i) => first + i) };
+  }
+
+  /**
+   * The k nearest memories to `query`, best first. Runs in the reader pool and never waits for writes.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT (bad k or ef, non-finite query).
+   */
+  async search(query: VectorInput, options: SearchOptions = {}): Promise<SearchHit[]> {
+    this.#checkOpen();
+    checkVector(query, this.dim, 'query');
+    if (typeof options !== 'object' || options === null) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options must be an object like { k: 10 }, got ${describeValue(options)}`);
+    }
+    checkKnownKeys(options, kSearchKeys, 'options');
+    const k = options.k ?? 10;
+    checkInt(k, 'options.k', 1, 100_000);
+    if (options.ef !== undefined) checkInt(options.ef, 'options.ef', 1, 100_000);
+    const { ids, distances } = unwrap(await this.#pool.run({ type: 'search', query: Float32Array.from(query), k, ef: options.ef }));
+    const hits: SearchHit[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const similarity = similarityOf(this.metric, distances[i]!);
+      hits.push({ id: ids[i]!, score: similarity, similarity });
+    }
+    return hits;
+  }
+
+  /** Reader threads currently alive in the pool (equals `threads` once the pool has started them). */
+  get readerThreads(): number {
+    return this.#pool.threads.length;
+  }
+
+  /** The memory with this id (its stored vector; unit length under cosine), or undefined. Synchronous. */
+  get(id: number): { id: number; vector: Float32Array } | undefined {
+    this.#checkOpen();
+    if (!this.#index.has(id)) return undefined;
+    return { id, vector: this.#index.getVector(id) };
+  }
+
+  /** Live (not forgotten) memories. Synchronous: reads published shared state. */
+  count(): number {
+    this.#checkOpen();
+    return this.#index.size - this.#index.deletedCount;
+  }
+
+  /**
+   * Forgets memories: they are never returned again. Resolves with how many were forgotten.
+   * @throws FEATHER_ERR_NOT_FOUND (and forgets nothing) when any id does not exist.
+   */
+  async forget(idOrIds: number | readonly number[]): Promise<number> {
+    this.#checkOpen();
+    const list: unknown = typeof idOrIds === 'number' ? [idOrIds] : idOrIds;
+    const ids: number[] = [];
+    if (Array.isArray(list)) for (const id of list as unknown[]) if (typeof id === 'number' && Number.isInteger(id) && id >= 0) ids.push(id);
+    if (!Array.isArray(list) || ids.length !== list.length) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `ids must be a non-negative integer or an array of them, got ${describeValue(idOrIds)}`);
+    }
+    if (ids.length === 0) return 0;
+    return unwrap(await this.#writer.forget(ids));
+  }
+
+  /** Ends the writer and every reader thread. Idempotent; a process that only opened and closed exits. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#writer[releaseProxy]();
+      await Promise.all([this.#pool.close({ force: false }), this.#worker.terminate()]);
+    })();
+    return this.#closed;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed !== undefined) throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #flatten(vectors: Float32Array | readonly VectorInput[]): Float32Array {
+    if (vectors instanceof Float32Array) {
+      if (vectors.length === 0 || vectors.length % this.dim !== 0) {
+        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must hold a positive multiple of ${this.dim} floats, got ${vectors.length}`);
+      }
+      for (let r = 0; r < vectors.length / this.dim; r++) checkVector(vectors.subarray(r * this.dim, (r + 1) * this.dim), this.dim, `vectors[${r}]`);
+      return vectors.slice();
+    }
+    if (!Array.isArray(vectors) || vectors.length === 0) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array (n × ${this.dim}) or array of vectors, got ${describeValue(vectors)}`);
+    }
+    const flat = new Float32Array(vectors.length * this.dim);
+    vectors.forEach((v, r) => {
+      checkVector(v, this.dim, `vectors[${r}]`);
+      flat.set(v, r * this.dim);
+    });
+    return flat;
+  }
+}

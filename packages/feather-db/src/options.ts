@@ -1,0 +1,67 @@
+import { availableParallelism } from 'node:os';
+import { checkInt, checkKnownKeys, describeValue, FeatherError, kDefaultHnswOptions, type Metric } from '@feather-db/core';
+
+/** Options of {@link Feather.open}. */
+export interface OpenOptions {
+  /** Vector dimension. Required for a new store. */
+  dim: number;
+  /** `'cosine'` (default), `'l2'` or `'ip'`. */
+  metric?: Metric;
+  /** HNSW links per node (level 0 keeps 2·m). Default 16. */
+  m?: number;
+  /** Candidate list while inserting. Default 200. */
+  efConstruction?: number;
+  /** Default candidate list for searches. Default 128. */
+  efSearch?: number;
+  /** Reader-pool size. Default: `FEATHER_LOAD_THREADS`, else the number of cores. */
+  threads?: number;
+}
+
+export interface ResolvedOptions {
+  dim: number;
+  metric: Metric;
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  threads: number;
+}
+
+const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads'] as const;
+const kMaxThreads = 256;
+
+/** `FEATHER_LOAD_THREADS` if set (validated), else the machine's parallelism. */
+export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['FEATHER_LOAD_THREADS'];
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > kMaxThreads) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `FEATHER_LOAD_THREADS must be an integer in [1, ${kMaxThreads}], got ${describeValue(raw)}; unset it to use every core`);
+  }
+  return n;
+}
+
+/** Validates `Feather.open` arguments once, naming the option path and the value received. */
+export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOptions {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `path must be a non-empty string such as 'memory.feather', got ${describeValue(path)}`);
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options must be an object with at least { dim }, got ${describeValue(options)}`);
+  }
+  checkKnownKeys(options, kOpenKeys, 'options');
+  const o = options as OpenOptions;
+  checkInt(o.dim, 'options.dim', 1, 65536);
+  const metric = o.metric ?? kDefaultHnswOptions.metric;
+  if (metric !== 'cosine' && metric !== 'l2' && metric !== 'ip') {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.metric must be 'cosine', 'l2' or 'ip', got ${describeValue(metric)}`);
+  }
+  const m = o.m ?? kDefaultHnswOptions.m;
+  const efConstruction = o.efConstruction ?? kDefaultHnswOptions.efConstruction;
+  const efSearch = o.efSearch ?? kDefaultHnswOptions.efSearch;
+  const threads = o.threads ?? defaultThreads();
+  checkInt(m, 'options.m', 2, 256);
+  checkInt(efConstruction, 'options.efConstruction', 1, 100_000);
+  checkInt(efSearch, 'options.efSearch', 1, 100_000);
+  checkInt(threads, 'options.threads', 1, kMaxThreads);
+  return { dim: o.dim, metric, m, efConstruction, efSearch, threads };
+}

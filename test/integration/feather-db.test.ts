@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Feather, FeatherError } from 'feather-db';
+import { clusteredVectors, row, seededRandom } from '@feather-db/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+
+async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (error) {
+    expect(error).toBeInstanceOf(FeatherError);
+    return (error as FeatherError).code;
+  }
+  throw new Error('expected a FeatherError');
+}
+
+describe('feather-db facade, writer worker and reader pool', () => {
+  const open: Feather[] = [];
+  afterAll(async () => {
+    await Promise.all(open.map((db) => db.close()));
+  });
+
+  it('adds, searches, gets, counts and forgets through the workers', async () => {
+    const db = await Feather.open('basic.feather', { dim: 8, metric: 'l2', threads: 2 });
+    open.push(db);
+    const data = clusteredVectors({ n: 600, dim: 8, seed: 71 });
+    const { ids } = await db.addBatch(data);
+    expect(ids).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    const { id } = await db.add(row(data, 8, 5));
+    expect(id).toBe(600);
+    expect(db.count()).toBe(601);
+    const hits = await db.search(row(data, 8, 42), { k: 3 });
+    expect(hits[0]).toEqual({ id: 42, score: 1, similarity: 1 });
+    expect(Array.from(db.get(42)!.vector)).toEqual(Array.from(row(data, 8, 42)));
+    expect(db.get(10_000)).toBeUndefined();
+    expect(await db.forget([42])).toBe(1);
+    expect(db.count()).toBe(600);
+    expect((await db.search(row(data, 8, 42), { k: 5 })).map((h) => h.id)).not.toContain(42);
+    expect(db.get(42)).toBeUndefined();
+  });
+
+  it('typed errors keep their code across the worker boundary and change nothing', async () => {
+    const db = await Feather.open('errors.feather', { dim: 4, threads: 1 });
+    open.push(db);
+    await db.addBatch([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
+    // Raised inside the writer worker, rebuilt on the main thread:
+    expect(await codeOf(db.forget([1, 99]))).toBe('FEATHER_ERR_NOT_FOUND');
+    expect(db.count()).toBe(3);
+    expect(await codeOf(db.add([0, 0, 0, 0]))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    // Raised at the facade:
+    expect(await codeOf(db.add([1, 2, 3]))).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
+    expect(await codeOf(db.search([1, 0, 0, Number.NaN]))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(db.search([1, 0, 0, 0], { k: 0 }))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(db.search([1, 0, 0, 0], { topK: 3 } as never))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(db.addBatch([[1, 0, 0, 0], [1, 0]]))).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
+    expect(await codeOf(() => Feather.open('', { dim: 4 }))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(() => Feather.open('x.feather', { dim: 4, threads: 0 }))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(db.count()).toBe(3);
+    expect((await db.search([0, 1, 0, 0], { k: 1 }))[0].id).toBe(1);
+    await db.close();
+    expect(await codeOf(db.search([0, 1, 0, 0]))).toBe('FEATHER_ERR_CLOSED');
+  });
+
+  it('model test: concurrent adds, addBatch, forgets and searches never return a forgotten or unknown id and lose no write', async () => {
+    const seed = 20261121;
+    const rand = seededRandom(seed);
+    const dim = 12;
+    const db = await Feather.open('model.feather', { dim, metric: 'cosine', threads: 2 });
+    open.push(db);
+    const pool = clusteredVectors({ n: 4000, dim, seed: 72 });
+    let next = 0;
+    const vectorOf = new Map<number, Float32Array>();
+    const forgotten = new Set<number>();
+    const issued = new Set<number>();
+    const ops: Promise<void>[] = [];
+    const violations: string[] = [];
+    for (let step = 0; step < 400; step++) {
+      const r = rand();
+      if (r < 0.35) {
+        const v = row(pool, dim, next++ % 4000);
+        ops.push(db.add(v).then(({ id }) => void vectorOf.set(id, v)));
+      } else if (r < 0.45) {
+        const n = 1 + Math.floor(rand() * 40);
+        const rows = Array.from({ length: n }, () => row(pool, dim, next++ % 4000));
+        ops.push(db.addBatch(rows).then(({ ids }) => ids.forEach((id, i) => vectorOf.set(id, rows[i]))));
+      } else if (r < 0.55 && vectorOf.size > 0) {
+        const candidates = [...vectorOf.keys()].filter((id) => !forgotten.has(id) && !issued.has(id));
+        const id = candidates[Math.floor(rand() * candidates.length)];
+        if (id === undefined) continue;
+        issued.add(id);
+        ops.push(db.forget(id).then(() => void forgotten.add(id)));
+      } else {
+        // A search must not return anything forgotten before it was issued.
+        const forgottenBefore = new Set(forgotten);
+        const q = row(pool, dim, Math.floor(rand() * 4000));
+        ops.push(
+          db.search(q, { k: 10 }).then((hits) => {
+            const ids = hits.map((h) => h.id);
+            if (new Set(ids).size !== ids.length) violations.push(`duplicate ids ${ids.join(',')}`);
+            for (let i = 1; i < hits.length; i++) if (hits[i].score > hits[i - 1].score) violations.push('scores not descending');
+            for (const id of ids) {
+              if (forgottenBefore.has(id)) violations.push(`forgotten id ${id} returned`);
+              if (!Number.isInteger(id) || id < 0 || id >= next) violations.push(`unknown id ${id}`);
+            }
+          }),
+        );
+      }
+      if (rand() < 0.1) await Promise.all(ops.splice(0));
+    }
+    await Promise.all(ops);
+    expect(violations, `seed ${seed}`).toEqual([]);
+    // No lost write: every acknowledged add is there, every forget took effect.
+    expect(db.count()).toBe(vectorOf.size - forgotten.size);
+    for (const [id, v] of vectorOf) {
+      const got = db.get(id);
+      if (forgotten.has(id)) expect(got).toBeUndefined();
+      else expect(got, `id ${id}`).toBeDefined();
+      if (!forgotten.has(id) && id % 17 === 0) {
+        const hits = await db.search(v, { k: 1, ef: 200 });
+        expect(hits[0].similarity).toBeGreaterThan(0.9999);
+      }
+    }
+  });
+
+  it('searches during a large addBatch never throw and only see published memories', async () => {
+    const dim = 16;
+    const db = await Feather.open('busy.feather', { dim, metric: 'l2', threads: 2 });
+    open.push(db);
+    const data = clusteredVectors({ n: 20_000, dim, seed: 73 });
+    await db.addBatch(data.subarray(0, 100 * dim));
+    let done = false;
+    const batch = db.addBatch(data.subarray(100 * dim)).then(() => {
+      done = true;
+    });
+    let searches = 0;
+    while (!done) {
+      const seen = db.count();
+      const hits = await db.search(row(data, dim, searches % 20_000), { k: 10 });
+      expect(hits.length).toBe(10);
+      for (const h of hits) expect(h.id).toBeLessThan(20_000);
+      expect(db.count()).toBeGreaterThanOrEqual(seen);
+      searches++;
+    }
+    await batch;
+    expect(searches).toBeGreaterThan(0);
+    expect(db.count()).toBe(20_000);
+  });
+
+  it('honours FEATHER_LOAD_THREADS and leaves no hanging process after close', () => {
+    const script = fileURLToPath(new URL('./open-close.child.mjs', import.meta.url));
+    for (const threads of ['1', '3']) {
+      const child = spawnSync(process.execPath, [script], { env: { ...process.env, FEATHER_LOAD_THREADS: threads }, encoding: 'utf8', timeout: 30_000 });
+      expect(child.error).toBeUndefined();
+      expect(child.status, child.stderr).toBe(0);
+      expect(JSON.parse(child.stdout.trim())).toEqual({ threads: Number(threads), readerThreads: Number(threads), found: 7 });
+    }
+    const bad = spawnSync(process.execPath, [script], { env: { ...process.env, FEATHER_LOAD_THREADS: 'lots' }, encoding: 'utf8', timeout: 30_000 });
+    expect(bad.stdout.trim()).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+  });
+});
