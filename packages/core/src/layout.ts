@@ -26,6 +26,7 @@ export const kHMaxLevel = 56;
 export const kHDeleted = 60;
 export const kHDimOrder = 64;
 export const kHFlags = 68;
+export const kHPubEntry = 80;
 /** Index flag: every node block carries int8 screening codes. */
 export const kFlagScreening = 1;
 
@@ -35,6 +36,8 @@ export const kNUpper = 8;
 export const kNCount0 = 12;
 export const kNLinks0 = 16;
 export const kFlagDeleted = 0x100;
+/** Node flag: fully linked; other inserters may traverse it. */
+export const kFlagComplete = 0x200;
 
 // Scratch fields.
 export const kSHeapCap = 8;
@@ -69,6 +72,8 @@ export function verifyLayout(wasm: WasmExports): void {
     [11, kHDimOrder],
     [12, kHFlags],
     [13, kSScreened],
+    [14, kHPubEntry],
+    [15, kFlagComplete],
   ];
   for (const [probe, value] of expected) {
     const got = wasm.layoutProbe(probe);

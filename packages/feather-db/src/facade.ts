@@ -5,7 +5,7 @@ import { releaseProxy, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
 import { resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
-import type { ReaderInit, Reply, SearchReply, SearchTask, WriterApi } from './protocol.js';
+import type { InsertReply, PoolTask, ReaderInit, Reply, SearchReply, WriterApi } from './protocol.js';
 
 /** One search hit, best first. */
 export interface SearchHit {
@@ -25,6 +25,8 @@ export interface SearchOptions {
 }
 
 const kSearchKeys = ['k', 'ef'] as const;
+/** Nodes per insert task: small enough that `published` advances smoothly, large enough to amortise a task. */
+const kInsertTaskSize = 128;
 
 function unwrap<T>(reply: Reply<T>): T {
   if (!reply.ok) throw FeatherError.fromWire(reply.error);
@@ -49,11 +51,13 @@ export class Feather {
   readonly #index: HnswIndex;
   readonly #worker: Worker;
   readonly #writer: Remote<WriterApi>;
-  readonly #pool: Piscina<SearchTask, SearchReply>;
+  readonly #pool: Piscina<PoolTask, SearchReply | InsertReply>;
   #closed: Promise<void> | undefined;
+  /** Writes not yet acknowledged; close() lets them finish first. */
+  readonly #inflight = new Set<Promise<unknown>>();
   #failure: FeatherError | undefined;
 
-  private constructor(path: string, o: ResolvedOptions, index: HnswIndex, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<SearchTask, SearchReply>) {
+  private constructor(path: string, o: ResolvedOptions, index: HnswIndex, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<PoolTask, SearchReply | InsertReply>) {
     this.path = path;
     this.dim = o.dim;
     this.metric = o.metric;
@@ -80,8 +84,8 @@ export class Feather {
     try {
       const { address } = unwrap(await writer.init({ dim: o.dim, metric: o.metric, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch }));
       const readerInit: ReaderInit = { memory: arena.memory, module, address, efSearch: o.efSearch };
-      const pool = new Piscina<SearchTask, SearchReply>({
-        filename: new URL('./readers/search.worker.js', import.meta.url).href,
+      const pool = new Piscina<PoolTask, SearchReply | InsertReply>({
+        filename: new URL('./readers/pool.worker.js', import.meta.url).href,
         minThreads: o.threads,
         maxThreads: o.threads,
         idleTimeout: Number.POSITIVE_INFINITY,
@@ -99,20 +103,47 @@ export class Feather {
    * Adds one memory; resolves with its id once searches can see it.
    * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_CLOSED.
    */
-  async add(vector: VectorInput): Promise<{ id: number }> {
+  add(vector: VectorInput): Promise<{ id: number }> {
+    return this.#track(this.#add(vector));
+  }
+
+  async #add(vector: VectorInput): Promise<{ id: number }> {
     this.#checkOpen();
     checkVector(vector, this.dim, 'vector');
-    return { id: unwrap(await this.#writer.add(Float32Array.from(vector))) };
+    const id = unwrap(await this.#writer.add(Float32Array.from(vector)));
+    // Linked now, but visible only once every earlier write (a batch still building) is linked too.
+    await this.#index.whenVisible(id);
+    return { id };
   }
 
   /**
    * Adds many memories in one write; resolves with their ids, in input order, once all are visible.
-   * Every row is validated before any is inserted.
+   * Every row is validated before any is inserted. The writer reserves the ids and writes the vectors;
+   * the reader pool then links them into the one shared graph in parallel (`threads` workers), while
+   * searches keep running and see each node as soon as it and every node before it are linked.
    */
-  async addBatch(vectors: Float32Array | readonly VectorInput[]): Promise<{ ids: number[] }> {
+  addBatch(vectors: Float32Array | readonly VectorInput[]): Promise<{ ids: number[] }> {
+    return this.#track(this.#addBatch(vectors));
+  }
+
+  async #addBatch(vectors: Float32Array | readonly VectorInput[]): Promise<{ ids: number[] }> {
     this.#checkOpen();
     const flat = this.#flatten(vectors);
-    const { first, count } = unwrap(await this.#writer.addBatch(flat));
+    const { first, count } = unwrap(await this.#writer.reserveBatch(flat));
+    const tasks: Promise<unknown>[] = [];
+    for (let at = first; at < first + count; at += kInsertTaskSize) {
+      const n = Math.min(kInsertTaskSize, first + count - at);
+      tasks.push(this.#pool.run({ type: 'insert', first: at, count: n }).then((reply) => unwrap(reply as InsertReply)));
+    }
+    try {
+      await Promise.all(tasks);
+    } catch (error) {
+      // Reserved nodes that were never linked would hold `published` back forever: the store cannot take
+      // visible writes any more.
+      this.#failure = new FeatherError('FEATHER_ERR_INTERNAL', `A parallel insert failed; reopen the store: ${(error as Error).message}`, undefined, { cause: error });
+      throw error;
+    }
+    await this.#index.whenVisible(first + count - 1);
     return { ids: Array.from({ length: count }, (_, i) => first + i) };
   }
 
@@ -130,7 +161,7 @@ export class Feather {
     const k = options.k ?? 10;
     checkInt(k, 'options.k', 1, 100_000);
     if (options.ef !== undefined) checkInt(options.ef, 'options.ef', 1, 100_000);
-    const { ids, distances } = unwrap(await this.#pool.run({ type: 'search', query: Float32Array.from(query), k, ef: options.ef }));
+    const { ids, distances } = unwrap((await this.#pool.run({ type: 'search', query: Float32Array.from(query), k, ef: options.ef })) as SearchReply);
     const hits: SearchHit[] = [];
     for (let i = 0; i < ids.length; i++) {
       const similarity = similarityOf(this.metric, distances[i]!);
@@ -161,7 +192,11 @@ export class Feather {
    * Forgets memories: they are never returned again. Resolves with how many were forgotten.
    * @throws FEATHER_ERR_NOT_FOUND (and forgets nothing) when any id does not exist.
    */
-  async forget(idOrIds: number | readonly number[]): Promise<number> {
+  forget(idOrIds: number | readonly number[]): Promise<number> {
+    return this.#track(this.#forget(idOrIds));
+  }
+
+  async #forget(idOrIds: number | readonly number[]): Promise<number> {
     this.#checkOpen();
     const list: unknown = typeof idOrIds === 'number' ? [idOrIds] : idOrIds;
     const ids: number[] = [];
@@ -176,10 +211,18 @@ export class Feather {
   /** Ends the writer and every reader thread. Idempotent; a process that only opened and closed exits. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      await Promise.allSettled([...this.#inflight]);
       this.#writer[releaseProxy]();
       await Promise.all([this.#pool.close({ force: false }), this.#worker.terminate()]);
     })();
     return this.#closed;
+  }
+
+  #track<T>(write: Promise<T>): Promise<T> {
+    this.#inflight.add(write);
+    const done = (): void => void this.#inflight.delete(write);
+    write.then(done, done);
+    return write;
   }
 
   #checkOpen(): void {

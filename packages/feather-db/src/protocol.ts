@@ -29,9 +29,14 @@ export interface ReaderInit extends SharedInit {
 export interface WriterApi {
   init(spec: IndexSpec): Reply<{ address: number }>;
   add(vector: Float32Array): Reply<number>;
-  addBatch(vectors: Float32Array): Reply<{ first: number; count: number }>;
+  /** Reserves ids and writes the vectors of a batch; the pool links them (insert tasks). */
+  reserveBatch(vectors: Float32Array): Reply<{ first: number; count: number }>;
   forget(ids: number[]): Reply<number>;
 }
 
 export type SearchTask = { type: 'search'; query: Float32Array; k: number; ef: number | undefined };
 export type SearchReply = Reply<{ ids: Uint32Array; distances: Float32Array }>;
+/** Links reserved nodes [first, first + count) into the graph. */
+export type InsertTask = { type: 'insert'; first: number; count: number };
+export type InsertReply = Reply<number>;
+export type PoolTask = SearchTask | InsertTask;

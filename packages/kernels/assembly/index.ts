@@ -32,7 +32,17 @@
 //               l2sqBounded decides on the most informative dimensions; distances are unchanged.
 //       68    4 flags: bit 0 = int8 screening codes in every node block
 //       72    4 offset of the screening codes inside a node block (0 without screening)
-//       76   52 reserved
+//       76    4 global lock (0 free, 1 held): held by an insert whose level raises the max level
+//       80    4 readers' entry point: the entry among published nodes (-1 when none)
+//       84    4 readers' max level
+//       88    4 publish lock (0 free, 1 held): serialises advancing `published`
+//       92   36 reserved
+//
+// Concurrency (docs/threading.md): any number of threads may insert reserved nodes at once. Each node's
+// lock word is a seqlock: writers of any of the node's link lists take it (even -> odd) and release it
+// (odd -> even + 1); readers copy a list between two equal even reads of it. A node is visible to other
+// inserters once its complete flag is set, and to searches once `published` (the contiguous prefix of
+// complete nodes) passes it.
 //
 // Node block (level 0), `stride` bytes, 16-byte aligned
 //   OFFSET SIZE DESCRIPTION
@@ -64,6 +74,7 @@
 //       44    4 sink for cache-line touches (keeps them from being optimised away)
 //       48    4 address of the query's screening codes (16-byte header + align16(dim) int8)
 //       52    4 candidates rejected by screening in the last call
+//       56    4 address of the link copy buffer (u32 * heap capacity)
 //
 // Arena control block (at arenaBase() = align64(__heap_base))
 //   OFFSET SIZE DESCRIPTION
@@ -96,6 +107,10 @@ const kHDeleted: u32 = 60;
 const kHDimOrder: u32 = 64;
 const kHFlags: u32 = 68;
 const kHCodeOff: u32 = 72;
+const kHGlobalLock: u32 = 76;
+const kHPubEntry: u32 = 80;
+const kHPubMaxLevel: u32 = 84;
+const kHPublishLock: u32 = 88;
 const kFlagScreening: u32 = 1;
 
 const kNLock: u32 = 0;
@@ -104,6 +119,7 @@ const kNUpper: u32 = 8;
 const kNCount0: u32 = 12;
 const kNLinks0: u32 = 16;
 const kFlagDeleted: u32 = 0x100;
+const kFlagComplete: u32 = 0x200;
 
 const kSVisitedCap: u32 = 0;
 const kSEpoch: u32 = 4;
@@ -119,6 +135,7 @@ const kSCandCap: u32 = 40;
 const kSSink: u32 = 44;
 const kSQueryCodes: u32 = 48;
 const kSScreened: u32 = 52;
+const kSLinkBuf: u32 = 56;
 
 const kAMagic: u32 = 0;
 const kATop: u32 = 4;
@@ -149,6 +166,8 @@ export function layoutProbe(which: i32): i32 {
     case 11: return <i32>kHDimOrder;
     case 12: return <i32>kHFlags;
     case 13: return <i32>kSScreened;
+    case 14: return <i32>kHPubEntry;
+    case 15: return <i32>kFlagComplete;
     default: return -1;
   }
 }
@@ -455,6 +474,8 @@ export function indexCreate(dim: i32, metric: u32, m: i32, efConstruction: i32, 
   store<u32>(h, 0, kHDeleted);
   store<u32>(h, flags, kHFlags);
   store<u32>(h, codeOff, kHCodeOff);
+  store<i32>(h, -1, kHPubEntry);
+  store<i32>(h, -1, kHPubMaxLevel);
   // Magic last: a reader that sees the magic sees a complete header.
   atomic.store<u32>(h, kIndexMagic);
   return <i32>h;
@@ -501,7 +522,8 @@ export function reserve(h: u32, level: i32): i32 {
   store<u32>(node, <u32>level & 0xff, kNLevelFlags);
   store<u32>(node, upper, kNUpper);
   store<u32>(node, 0, kNCount0);
-  store<u32>(h, id + 1, kHReserved);
+  // Atomic store after the node fields: an inserter that loads the reserved count sees initialised blocks.
+  atomic.store<u32>(h + kHReserved, id + 1);
   return <i32>id;
 }
 
@@ -568,7 +590,8 @@ export function scratchCreate(visitedCap: u32, heapCap: u32, dim: u32): u32 {
   const queryBytes = align(dim << 2, 64);
   const codeBytes = align(16 + align(dim, 16), 64);
   const candBytes = heapBytes * 4;
-  const total = kScratchHeaderBytes + visitedBytes + candBytes + heapBytes * 3 + queryBytes + codeBytes;
+  const linkBytes = align(heapCap << 2, 64);
+  const total = kScratchHeaderBytes + visitedBytes + candBytes + heapBytes * 3 + queryBytes + codeBytes + linkBytes;
   const s = alloc(total);
   if (s == 0) return 0;
   let p = s + kScratchHeaderBytes;
@@ -582,7 +605,8 @@ export function scratchCreate(visitedCap: u32, heapCap: u32, dim: u32): u32 {
   store<u32>(s, p, kSSel); p += heapBytes;
   store<u32>(s, p, kSOut); p += heapBytes;
   store<u32>(s, p, kSQuery); p += queryBytes;
-  store<u32>(s, p, kSQueryCodes);
+  store<u32>(s, p, kSQueryCodes); p += codeBytes;
+  store<u32>(s, p, kSLinkBuf);
   return s;
 }
 
@@ -599,12 +623,62 @@ function nextEpoch(s: u32): u32 {
 
 // ---- search --------------------------------------------------------------------------------------
 
+// ---- locks -----------------------------------------------------------------------------------------
+
+/** Takes node's seqlock for writing; returns the even version it held. */
+function lockNode(node: u32): u32 {
+  while (true) {
+    // Atomic load + compare-exchange: only one writer moves the version from even to odd.
+    const v = atomic.load<u32>(node + kNLock);
+    if ((v & 1) == 0 && atomic.cmpxchg<u32>(node + kNLock, v, v + 1) == v) return v;
+  }
+}
+
+/** Releases node's seqlock: odd -> next even, telling readers that copied during the write to retry. */
+@inline function unlockNode(node: u32, v: u32): void {
+  // Atomic store after the list writes: a reader that sees the new even version sees the whole list.
+  atomic.store<u32>(node + kNLock, v + 2);
+}
+
+function lockWord(addr: u32): void {
+  // Compare-exchange 0 -> 1: a plain spinlock (held briefly, and only by worker threads).
+  while (atomic.cmpxchg<u32>(addr, 0, 1) != 0) {}
+}
+
+@inline function unlockWord(addr: u32): void {
+  atomic.store<u32>(addr, 0);
+}
+
+/**
+ * Copies node's link list at `level` into `dst` as a consistent snapshot (seqlock read) and returns its
+ * length. Retries while a writer holds the lock or changed the list during the copy.
+ */
+function readLinks(h: u32, node: u32, level: i32, dst: u32): u32 {
+  const links = linksAddr(h, node, level);
+  while (true) {
+    // Atomic loads of the version around the copy: equal and even means no write overlapped it.
+    const v1 = atomic.load<u32>(node + kNLock);
+    if ((v1 & 1) != 0) continue;
+    let n = atomic.load<u32>(links);
+    const cap = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
+    if (n > cap) n = cap;
+    memory.copy(dst, links + 4, n << 2);
+    if (atomic.load<u32>(node + kNLock) == v1) return n;
+  }
+}
+
+/** Visible to a traversal: inside the limit, and complete when other inserters may still be linking. */
+@inline function visible(nbNode: u32, nb: u32, limit: u32, needComplete: bool): bool {
+  if (nb >= limit) return false;
+  return !needComplete || (atomic.load<u32>(nbNode + kNLevelFlags) & kFlagComplete) != 0;
+}
+
 /**
  * Best-first search of one layer from `ep`, keeping up to `ef` results in the scratch result heap
  * (max-heap by distance). Tombstoned nodes are traversed but never enter the results when
  * `skipDeleted`. Nodes at or beyond `published` are invisible. Returns the result count.
  */
-function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i32, ef: u32, published: u32, skipDeleted: bool): u32 {
+function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i32, ef: u32, published: u32, skipDeleted: bool, needComplete: bool, resultLimit: u32): u32 {
   const metric = load<u32>(h, kHMetric);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
@@ -634,7 +708,7 @@ function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i3
   dcount++;
   store<u16>(visited + (ep << 1), epoch);
   let lowerBound: f32 = Infinity;
-  if (!skipDeleted || !isDeleted(epNode)) {
+  if ((!skipDeleted || !isDeleted(epNode)) && ep < resultLimit) {
     heapPush(res, nRes++, epDist, ep);
     lowerBound = epDist;
   }
@@ -646,20 +720,21 @@ function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i3
     const c = hId(cand, 0);
     heapPop(cand, nCand--);
     const cNode = load<u32>(table + ((c >> shift) << 2)) + (c & mask) * stride;
-    const links = linksAddr(h, cNode, level);
-    const n = load<u32>(links);
+    const links = load<u32>(s, kSLinkBuf);
+    const n = readLinks(h, cNode, level, links);
     // Pass 1: collect the unvisited neighbours and touch the cache lines of their blocks. The touches
     // are independent loads, so their cache misses overlap (wasm has no prefetch instruction; this is
     // how we get hnswlib's _mm_prefetch effect). Pass 2 then computes distances on warm lines.
     let m: u32 = 0;
     let sink: u32 = 0;
     for (let j: u32 = 0; j < n; j++) {
-      const nb = load<u32>(links + 4 + (j << 2));
+      const nb = load<u32>(links + (j << 2));
       if (nb >= published) continue;
       const vp = visited + (nb << 1);
       if (load<u16>(vp) == epoch) continue;
-      store<u16>(vp, epoch);
       const nbNode = load<u32>(table + ((nb >> shift) << 2)) + (nb & mask) * stride;
+      if (needComplete && !visible(nbNode, nb, published, true)) continue;
+      store<u16>(vp, epoch);
       store<u32>(batch + (m << 3), nb);
       store<u32>(batch + (m << 3), nbNode, 4);
       m++;
@@ -693,7 +768,7 @@ function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i3
       if (nRes < ef || d < lowerBound) {
         if (nCand == candCap) nCand = compactCandidates(cand, nCand, lowerBound);
         if (nCand < candCap) heapPush(cand, nCand++, -d, nb);
-        if (!skipDeleted || !isDeleted(nbNode)) {
+        if ((!skipDeleted || !isDeleted(nbNode)) && nb < resultLimit) {
           heapPush(res, nRes++, d, nb);
           if (nRes > ef) heapPop(res, nRes--);
           lowerBound = hKey(res, 0);
@@ -726,7 +801,7 @@ function compactCandidates(cand: u32, n: u32, lowerBound: f32): u32 {
 }
 
 /** Greedy descent from the entry point through levels > `toLevel`; returns the closest node found. */
-function greedy(h: u32, q: usize, ep: u32, fromLevel: i32, toLevel: i32, published: u32, s: u32): u32 {
+function greedy(h: u32, q: usize, ep: u32, fromLevel: i32, toLevel: i32, published: u32, s: u32, needComplete: bool): u32 {
   const metric = load<u32>(h, kHMetric);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
@@ -737,12 +812,13 @@ function greedy(h: u32, q: usize, ep: u32, fromLevel: i32, toLevel: i32, publish
     let changed = true;
     while (changed) {
       changed = false;
-      const links = linksAddr(h, nodeAddr(h, cur), level);
-      const n = load<u32>(links);
+      const links = load<u32>(s, kSLinkBuf);
+      const n = readLinks(h, nodeAddr(h, cur), level, links);
       for (let j: u32 = 0; j < n; j++) {
-        const nb = load<u32>(links + 4 + (j << 2));
-        if (nb >= published) continue;
-        const d = dist(metric, q, nodeAddr(h, nb) + vecOff, dim);
+        const nb = load<u32>(links + (j << 2));
+        const nbNode = nodeAddr(h, nb);
+        if (!visible(nbNode, nb, published, needComplete)) continue;
+        const d = dist(metric, q, nbNode + vecOff, dim);
         dcount++;
         if (d < curDist) {
           curDist = d;
@@ -778,22 +854,26 @@ function drainSorted(res: u32, nRes: u32, out: u32, k: u32): u32 {
 export function search(h: u32, s: u32, k: u32, ef: u32): i32 {
   store<u32>(s, 0, kSDistCount);
   store<u32>(s, 0, kSScreened);
-  // Atomic loads, entry before published: the writer publishes a node before making it the entry point,
-  // so the entry seen here is always inside the published prefix seen next.
-  const entry = atomic.load<i32>(h + kHEntry);
-  const maxLevel = atomic.load<i32>(h + kHMaxLevel);
+  // Atomic loads, readers' entry before published: the publisher sets the readers' entry to a node only
+  // after that node is complete and before storing a `published` that covers it, so the entry seen here
+  // is always inside the published prefix seen next.
+  const entry = atomic.load<i32>(h + kHPubEntry);
+  const maxLevel = atomic.load<i32>(h + kHPubMaxLevel);
   const published = atomic.load<u32>(h + kHPublished);
   if (entry < 0 || published == 0) return 0;
-  if (published > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
+  const limit = atomic.load<u32>(h + kHReserved);
+  if (limit > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
   if (ef < k) ef = k;
   if (ef + 1 > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
   const q = load<u32>(s, kSQuery);
   const ep = <u32>entry;
   // The entry's own level bounds the descent: maxLevel may already describe a newer entry.
   const top = min(maxLevel, nodeLevel(nodeAddr(h, ep)));
-  const start = greedy(h, q, ep, top, 0, published, s);
+  const start = greedy(h, q, ep, top, 0, limit, s, true);
   const qCodes: usize = (load<u32>(h, kHFlags) & kFlagScreening) != 0 ? load<u32>(s, kSQueryCodes) : 0;
-  const nRes = searchLayer(h, s, q, qCodes, start, 0, ef, published, true);
+  // Traverse every complete node (a parallel build completes nodes out of order, and old nodes' lists may
+  // already point mostly at newer ones), but return only published ones.
+  const nRes = searchLayer(h, s, q, qCodes, start, 0, ef, limit, true, true, published);
   return <i32>drainSorted(load<u32>(s, kSRes), nRes, load<u32>(s, kSOut), k);
 }
 
@@ -880,11 +960,18 @@ function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
   const maxLinks = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
   const nbNode = nodeAddr(h, nb);
   const links = linksAddr(h, nbNode, level);
+  const version = lockNode(nbNode);
   const n = load<u32>(links);
-  for (let j: u32 = 0; j < n; j++) if (load<u32>(links + 4 + (j << 2)) == id) return;
+  for (let j: u32 = 0; j < n; j++) {
+    if (load<u32>(links + 4 + (j << 2)) == id) {
+      unlockNode(nbNode, version);
+      return;
+    }
+  }
   if (n < maxLinks) {
     store<u32>(links + 4 + (n << 2), id);
-    store<u32>(links, n + 1);
+    atomic.store<u32>(links, n + 1);
+    unlockNode(nbNode, version);
     return;
   }
   const metric = load<u32>(h, kHMetric);
@@ -902,43 +989,66 @@ function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
   sortPairs(sel, n + 1);
   const kept = selectHeuristic(h, sel, n + 1, maxLinks);
   for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
-  store<u32>(links, kept);
+  atomic.store<u32>(links, kept);
+  unlockNode(nbNode, version);
 }
 
 /**
- * Links node `id` (reserved, vector written; normalised here for cosine) into the graph and publishes it.
- * Returns 0 or a negative error.
+ * Links node `id` (reserved, vector written; normalised here for cosine) into the graph, marks it complete
+ * and advances `published` over every complete node at its front. Safe to call from several threads at
+ * once for different reserved ids (hnswlib's scheme: per-node locks, plus a global lock only for inserts
+ * that raise the max level). Returns 0 or a negative error.
  */
 export function insert(h: u32, s: u32, id: u32): i32 {
   const metric = load<u32>(h, kHMetric);
   const dim = <i32>load<u32>(h, kHDim);
   const node = nodeAddr(h, id);
   const vec = node + load<u32>(h, kHVecOff);
+  // Atomic load: ids below it are reserved, their blocks allocated (reserve runs before any insert task).
+  const limit = atomic.load<u32>(h + kHReserved);
+  if (limit > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
+  const efc = load<u32>(h, kHEfConstruction);
+  if (efc + 1 > load<u32>(s, kSHeapCap) || load<u32>(h, kHM0) + 1 > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
   if (metric == kMetricCosine) normalize(vec, dim);
   const codeOff = load<u32>(h, kHCodeOff);
   if (codeOff != 0) quantize(vec, dim, node + codeOff);
   const level = nodeLevel(node);
-  const entry = load<i32>(h, kHEntry);
-  const published = id + 1;
-  if (published > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
-  const efc = load<u32>(h, kHEfConstruction);
-  if (efc + 1 > load<u32>(s, kSHeapCap) || load<u32>(h, kHM0) + 1 > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
   store<u32>(s, 0, kSDistCount);
   store<u32>(s, 0, kSScreened);
-  if (entry < 0) {
-    atomic.store<u32>(h + kHPublished, published);
-    atomic.store<i32>(h + kHMaxLevel, level);
-    atomic.store<i32>(h + kHEntry, <i32>id);
-    return 0;
+  let holdsGlobal = false;
+  if (level > atomic.load<i32>(h + kHMaxLevel)) {
+    lockWord(h + kHGlobalLock);
+    holdsGlobal = true;
   }
-  const maxLevel = load<i32>(h, kHMaxLevel);
+  // Atomic loads, max level before entry: the entry is stored before the max level that goes with it.
+  const maxLevel = atomic.load<i32>(h + kHMaxLevel);
+  const entry = atomic.load<i32>(h + kHEntry);
+  if (holdsGlobal && level <= maxLevel) {
+    unlockWord(h + kHGlobalLock);
+    holdsGlobal = false;
+  }
+  if (entry >= 0) linkNode(h, s, id, node, vec, codeOff, level, <u32>entry, maxLevel, limit);
+  if (level > maxLevel) {
+    // Still under the global lock: entry first, then the level (see the loads above).
+    atomic.store<i32>(h + kHEntry, <i32>id);
+    atomic.store<i32>(h + kHMaxLevel, level);
+  }
+  // Atomic or: other inserters may traverse this node from now on.
+  atomic.or<u32>(node + kNLevelFlags, kFlagComplete);
+  if (holdsGlobal) unlockWord(h + kHGlobalLock);
+  advancePublished(h);
+  return 0;
+}
+
+function linkNode(h: u32, s: u32, id: u32, node: u32, vec: u32, codeOff: u32, level: i32, entry: u32, maxLevel: i32, limit: u32): void {
+  const efc = load<u32>(h, kHEfConstruction);
   const m = load<u32>(h, kHM);
-  let cur = <u32>entry;
-  if (level < maxLevel) cur = greedy(h, vec, cur, maxLevel, level, published, s);
+  let cur = entry;
+  if (level < maxLevel) cur = greedy(h, vec, cur, maxLevel, level, limit, s, true);
   const res = load<u32>(s, kSRes);
   const sel = load<u32>(s, kSSel);
   for (let l = min(level, maxLevel); l >= 0; l--) {
-    const nRes = searchLayer(h, s, vec, codeOff != 0 ? node + codeOff : 0, cur, l, efc, published, false);
+    const nRes = searchLayer(h, s, vec, codeOff != 0 ? node + codeOff : 0, cur, l, efc, limit, false, true, limit);
     // Heap order -> ascending pairs in sel.
     let n = nRes;
     while (n > 0) {
@@ -947,43 +1057,63 @@ export function insert(h: u32, s: u32, id: u32): i32 {
       store<u32>(sel + (i << 3), hId(res, 0), 4);
       heapPop(res, n--);
     }
-    let count = nRes;
     // The node itself can surface when re-linking; drop it.
-    let w: u32 = 0;
-    for (let i: u32 = 0; i < count; i++) {
+    let count: u32 = 0;
+    for (let i: u32 = 0; i < nRes; i++) {
       if (hId(sel, i) != id) {
-        store<u64>(sel + (w << 3), load<u64>(sel + (i << 3)));
-        w++;
+        store<u64>(sel + (count << 3), load<u64>(sel + (i << 3)));
+        count++;
       }
     }
-    count = w;
     const kept = selectHeuristic(h, sel, count, m);
     const links = linksAddr(h, node, l);
+    const version = lockNode(node);
     for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
-    store<u32>(links, kept);
+    atomic.store<u32>(links, kept);
+    unlockNode(node, version);
     if (kept > 0) cur = hId(sel, 0);
     // connectBack reuses sel: copy the kept ids out first (into the candidate heap area, unused now).
     const tmp = load<u32>(s, kSCand);
     for (let j: u32 = 0; j < kept; j++) store<u32>(tmp + (j << 2), hId(sel, j));
     for (let j: u32 = 0; j < kept; j++) connectBack(h, s, load<u32>(tmp + (j << 2)), id, l);
   }
-  // Publish, then promote to entry point: readers load the entry before `published` (see search).
-  atomic.store<u32>(h + kHPublished, published);
-  if (level > maxLevel) {
-    atomic.store<i32>(h + kHMaxLevel, level);
-    atomic.store<i32>(h + kHEntry, <i32>id);
+}
+
+/**
+ * Advances `published` over the complete nodes at its front, keeping the readers' entry point (the
+ * highest-level published node) in step. Under the publish lock, so the entry and `published` move together.
+ */
+function advancePublished(h: u32): void {
+  lockWord(h + kHPublishLock);
+  let p = atomic.load<u32>(h + kHPublished);
+  const reserved = atomic.load<u32>(h + kHReserved);
+  let pubMax = atomic.load<i32>(h + kHPubMaxLevel);
+  while (p < reserved) {
+    const flags = atomic.load<u32>(nodeAddr(h, p) + kNLevelFlags);
+    if ((flags & kFlagComplete) == 0) break;
+    const lvl = <i32>(flags & 0xff);
+    if (lvl > pubMax) {
+      // Entry before max level before published: see the loads in search().
+      atomic.store<i32>(h + kHPubEntry, <i32>p);
+      atomic.store<i32>(h + kHPubMaxLevel, lvl);
+      pubMax = lvl;
+    }
+    p++;
+    atomic.store<u32>(h + kHPublished, p);
   }
-  return 0;
+  unlockWord(h + kHPublishLock);
+  // Wake every waiter on `published` (the facade awaits it with Atomics.waitAsync, never blocking).
+  atomic.notify(h + kHPublished, i32.MAX_VALUE);
 }
 
 /** Tombstones node `id`: it stays in the graph for traversal but is never returned. */
 export function markDeleted(h: u32, id: u32): i32 {
   const node = nodeAddr(h, id);
-  const v = load<u32>(node, kNLevelFlags);
+  // Atomic or: concurrent readers see the old or the new flag word, and a concurrent complete-flag update
+  // is not lost.
+  const v = atomic.or<u32>(node + kNLevelFlags, kFlagDeleted);
   if ((v & kFlagDeleted) != 0) return 0;
-  // Atomic store: a concurrent reader sees either the old or the new flag word, never a torn one.
-  atomic.store<u32>(node + kNLevelFlags, v | kFlagDeleted);
-  store<u32>(h, load<u32>(h, kHDeleted) + 1, kHDeleted);
+  atomic.add<u32>(h + kHDeleted, 1);
   return 1;
 }
 

@@ -203,6 +203,56 @@ export class HnswIndex {
 
   /** Inserts `n = vectors.length / dim` row-major vectors; returns the first id. Validates all rows first. */
   addMany(vectors: Float32Array): number {
+    const first = this.reserveMany(vectors);
+    const n = vectors.length / this.dim;
+    for (let id = first; id < first + n; id++) this.insertReserved(id);
+    return first;
+  }
+
+  /**
+   * Reserves ids for `n = vectors.length / dim` validated rows and writes their vectors, without linking
+   * them: the first half of a parallel build. Any thread attached to the index may then link them with
+   * {@link insertReserved}, concurrently; searches see each node once it and every node before it are
+   * linked. Returns the first id. Only the writer thread may call this.
+   */
+  reserveMany(vectors: Float32Array): number {
+    const n = this.#checkRows(vectors);
+    const first = this.#reservedCount();
+    if (first === 0 && n >= kLearnOrderMinRows && this.#order === null) this.#learnOrder(vectors, n);
+    for (let r = 0; r < n; r++) this.#reserve(vectors, r * this.dim);
+    return first;
+  }
+
+  /** Links a node reserved by {@link reserveMany} into the graph; thread-safe across attached handles. */
+  insertReserved(id: number): void {
+    this.#ensureScratch(this.#reservedCount(), Math.max(this.efConstruction, 2 * this.m) + 1);
+    const rc = this.arena.wasm.insert(this.address, this.#scratch, id);
+    if (rc < 0) throw capacityError('link a vector', rc);
+  }
+
+  /**
+   * Resolves once node `id` is published (visible to searches). Never blocks the calling thread: it waits
+   * with Atomics.waitAsync on the published counter, which the kernels notify after every advance.
+   */
+  async whenVisible(id: number): Promise<void> {
+    const u32 = this.arena.u32;
+    const at = (this.address + kHPublished) >>> 2;
+    const i32 = new Int32Array(u32.buffer, u32.byteOffset, u32.length);
+    for (;;) {
+      // Atomic load, then wait only while the value is unchanged: no advance between the two is missed.
+      const published = Atomics.load(i32, at);
+      if (published > id) return;
+      const waiter = Atomics.waitAsync(i32, at, published);
+      if (waiter.async) await waiter.value;
+    }
+  }
+
+  /** Ids reserved so far (published or still being linked). */
+  get reservedCount(): number {
+    return this.#reservedCount();
+  }
+
+  #checkRows(vectors: Float32Array): number {
     if (!(vectors instanceof Float32Array) || vectors.length % this.dim !== 0 || vectors.length === 0) {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array whose length is a multiple of ${this.dim}, got ${describeValue(vectors)}`);
     }
@@ -214,21 +264,20 @@ export class HnswIndex {
         throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors[${r}] must not be all zeros under the cosine metric`);
       }
     }
-    const first = this.#reservedCount();
-    if (first === 0 && n >= kLearnOrderMinRows && this.#order === null) this.#learnOrder(vectors, n);
-    for (let r = 0; r < n; r++) this.#insert(vectors, r * this.dim);
-    return first;
+    return n;
   }
 
-  #insert(vector: VectorInput, offset: number): number {
+  #reserve(vector: VectorInput, offset: number): number {
     const wasm = this.arena.wasm;
     const id = wasm.reserve(this.address, this.#levels.next());
     if (id < 0) throw capacityError('add a vector', id);
-    const vecAddress = wasm.vectorAddress(this.address, id) >>> 0;
-    this.#writeStorageOrder(vector, offset, vecAddress >>> 2);
-    this.#ensureScratch(id + 1, Math.max(this.efConstruction, 2 * this.m) + 1);
-    const rc = wasm.insert(this.address, this.#scratch, id);
-    if (rc < 0) throw capacityError('link a vector', rc);
+    this.#writeStorageOrder(vector, offset, (wasm.vectorAddress(this.address, id) >>> 0) >>> 2);
+    return id;
+  }
+
+  #insert(vector: VectorInput, offset: number): number {
+    const id = this.#reserve(vector, offset);
+    this.insertReserved(id);
     return id;
   }
 
@@ -241,14 +290,14 @@ export class HnswIndex {
     checkInt(k, 'k', 1, kMaxEf);
     const ef = options?.ef ?? this.efSearch;
     if (options?.ef !== undefined) checkInt(ef, 'options.ef', 1, kMaxEf);
-    const published = this.size;
-    if (published <= kFlatThreshold) return this.searchExact(query, k);
-    this.#loadQuery(query, published, Math.max(ef, k) + 1);
+    if (this.size <= kFlatThreshold) return this.searchExact(query, k);
+    // Searches traverse every complete node, published or not, so the visited set covers the reserved ids.
+    this.#loadQuery(query, this.#reservedCount(), Math.max(ef, k) + 1);
     let n = this.arena.wasm.search(this.address, this.#scratch, k, ef);
     if (n === kWasmErrScratchTooSmall) {
-      // Another thread published more nodes between the size read and the search: grow and retry once.
-      this.#ensureScratch(this.size + 1024, Math.max(ef, k) + 1);
-      this.#loadQuery(query, this.size, Math.max(ef, k) + 1);
+      // The writer reserved more nodes between the count read and the search: grow and retry once.
+      this.#ensureScratch(this.#reservedCount() + 1024, Math.max(ef, k) + 1);
+      this.#loadQuery(query, this.#reservedCount(), Math.max(ef, k) + 1);
       n = this.arena.wasm.search(this.address, this.#scratch, k, ef);
     }
     if (n < 0) throw capacityError('search', n);
@@ -384,9 +433,9 @@ export class HnswIndex {
     return this.arena.u32[(this.address + kHReserved) >>> 2];
   }
 
-  #loadQuery(query: VectorInput, published: number, heapCap: number): void {
+  #loadQuery(query: VectorInput, nodes: number, heapCap: number): void {
     checkVector(query, this.dim, 'query');
-    this.#ensureScratch(published + 1, heapCap);
+    this.#ensureScratch(nodes + 1, heapCap);
     this.#writeStorageOrder(query, 0, (this.arena.u32[(this.#scratch + kSQuery) >>> 2]) >>> 2);
     this.arena.wasm.prepareQuery(this.address, this.#scratch);
   }

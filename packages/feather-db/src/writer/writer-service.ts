@@ -39,10 +39,10 @@ export class WriterService implements WriterApi {
     return toReply(() => this.#require().add(vector));
   }
 
-  addBatch(vectors: Float32Array): Reply<{ first: number; count: number }> {
+  reserveBatch(vectors: Float32Array): Reply<{ first: number; count: number }> {
     return toReply(() => {
       const index = this.#require();
-      return { first: index.addMany(vectors), count: vectors.length / index.dim };
+      return { first: index.reserveMany(vectors), count: vectors.length / index.dim };
     });
   }
 
