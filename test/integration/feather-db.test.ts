@@ -39,6 +39,20 @@ describe('feather-db facade, writer worker and reader pool', () => {
     expect(db.get(42)).toBeUndefined();
   });
 
+  it('many concurrent searches, packed into shared pool tasks, each get their own answer', async () => {
+    const dim = 10;
+    const db = await Feather.open('burst.feather', { dim, metric: 'l2', threads: 2 });
+    open.push(db);
+    const data = clusteredVectors({ n: 2000, dim, seed: 74 });
+    await db.addBatch(data);
+    const ids = Array.from({ length: 300 }, (_, i) => (i * 37) % 2000);
+    const results = await Promise.all(ids.map((id, i) => db.search(row(data, dim, id), { k: 1 + (i % 5), ef: 32 + i })));
+    results.forEach((hits, i) => {
+      expect(hits.length).toBe(1 + (i % 5));
+      expect(hits[0]!.id).toBe(ids[i]);
+    });
+  });
+
   it('typed errors keep their code across the worker boundary and change nothing', async () => {
     const db = await Feather.open('errors.feather', { dim: 4, threads: 1 });
     open.push(db);

@@ -27,6 +27,18 @@ export interface SearchOptions {
 const kSearchKeys = ['k', 'ef'] as const;
 /** Nodes per insert task: small enough that `published` advances smoothly, large enough to amortise a task. */
 const kInsertTaskSize = 128;
+/** Most searches packed into one pool task when they queue up. */
+const kMaxSearchBatch = 32;
+/** Pool tasks kept in flight per reader thread, so a worker always has the next task waiting. */
+const kTasksPerThread = 2;
+
+interface PendingSearch {
+  query: Float32Array;
+  k: number;
+  ef: number;
+  resolve: (value: { ids: Uint32Array; distances: Float32Array }) => void;
+  reject: (error: unknown) => void;
+}
 
 function unwrap<T>(reply: Reply<T>): T {
   if (!reply.ok) throw FeatherError.fromWire(reply.error);
@@ -55,6 +67,9 @@ export class Feather {
   #closed: Promise<void> | undefined;
   /** Writes not yet acknowledged; close() lets them finish first. */
   readonly #inflight = new Set<Promise<unknown>>();
+  /** Searches waiting for a pool slot; packed into tasks by #pump. */
+  #queue: PendingSearch[] = [];
+  #searchTasks = 0;
   #failure: FeatherError | undefined;
 
   private constructor(path: string, o: ResolvedOptions, index: HnswIndex, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<PoolTask, SearchReply | InsertReply>) {
@@ -161,7 +176,10 @@ export class Feather {
     const k = options.k ?? 10;
     checkInt(k, 'options.k', 1, 100_000);
     if (options.ef !== undefined) checkInt(options.ef, 'options.ef', 1, 100_000);
-    const { ids, distances } = unwrap((await this.#pool.run({ type: 'search', query: Float32Array.from(query), k, ef: options.ef })) as SearchReply);
+    const { ids, distances } = await new Promise<{ ids: Uint32Array; distances: Float32Array }>((resolve, reject) => {
+      this.#queue.push({ query: Float32Array.from(query), k, ef: options.ef ?? 0, resolve, reject });
+      this.#pump();
+    });
     const hits: SearchHit[] = [];
     for (let i = 0; i < ids.length; i++) {
       const similarity = similarityOf(this.metric, distances[i]!);
@@ -216,6 +234,37 @@ export class Feather {
       await Promise.all([this.#pool.close({ force: false }), this.#worker.terminate()]);
     })();
     return this.#closed;
+  }
+
+  /**
+   * Sends queued searches to the pool: one search per task while the pool has idle capacity (lowest
+   * latency), several per task once searches queue up (one hop and one warm-up serve them all).
+   */
+  #pump(): void {
+    const slots = this.threads * kTasksPerThread;
+    while (this.#queue.length > 0 && this.#searchTasks < slots) {
+      const take = Math.min(kMaxSearchBatch, Math.ceil(this.#queue.length / (slots - this.#searchTasks)));
+      const batch = this.#queue.splice(0, take);
+      const queries = new Float32Array(batch.length * this.dim);
+      batch.forEach((p, i) => queries.set(p.query, i * this.dim));
+      const task: PoolTask = { type: 'search', queries, ks: Uint32Array.from(batch, (p) => p.k), efs: Uint32Array.from(batch, (p) => p.ef) };
+      this.#searchTasks++;
+      this.#pool.run(task).then(
+        (replies) => {
+          this.#searchTasks--;
+          (replies as SearchReply).forEach((reply, i) => {
+            if (reply.ok) batch[i]!.resolve(reply.value);
+            else batch[i]!.reject(FeatherError.fromWire(reply.error));
+          });
+          this.#pump();
+        },
+        (error: unknown) => {
+          this.#searchTasks--;
+          for (const p of batch) p.reject(error);
+          this.#pump();
+        },
+      );
+    }
   }
 
   #track<T>(write: Promise<T>): Promise<T> {

@@ -34,8 +34,13 @@ export interface WriterApi {
   forget(ids: number[]): Reply<number>;
 }
 
-export type SearchTask = { type: 'search'; query: Float32Array; k: number; ef: number | undefined };
-export type SearchReply = Reply<{ ids: Uint32Array; distances: Float32Array }>;
+/**
+ * Up to a few dozen searches in one task: under load the facade packs queued searches together, so one
+ * thread hop (~60-80 µs here) and one cold start of the worker serve many queries. `queries` is row-major.
+ */
+export type SearchTask = { type: 'search'; queries: Float32Array; ks: Uint32Array; efs: Uint32Array };
+/** One reply per query, in order (ef 0 in the task means the store default). */
+export type SearchReply = Reply<{ ids: Uint32Array; distances: Float32Array }>[];
 /** Links reserved nodes [first, first + count) into the graph. */
 export type InsertTask = { type: 'insert'; first: number; count: number };
 export type InsertReply = Reply<number>;

@@ -18,11 +18,19 @@ function attached(): HnswIndex {
 
 export default function run(task: PoolTask): SearchReply | InsertReply {
   switch (task.type) {
-    case 'search':
-      return toReply(() => {
-        const { ids, distances } = attached().search(task.query, task.k, task.ef === undefined ? undefined : { ef: task.ef });
-        return { ids, distances };
-      });
+    case 'search': {
+      const replies: SearchReply = [];
+      const dim = task.queries.length / task.ks.length;
+      for (let i = 0; i < task.ks.length; i++) {
+        replies.push(
+          toReply(() => {
+            const ef = task.efs[i]!;
+            return attached().search(task.queries.subarray(i * dim, (i + 1) * dim), task.ks[i]!, ef === 0 ? undefined : { ef });
+          }),
+        );
+      }
+      return replies;
+    }
     case 'insert':
       return toReply(() => {
         const target = attached();
