@@ -98,3 +98,12 @@ describe('bad input gives a typed FeatherError and leaves the index usable', () 
     expect(back.details).toEqual({ id: 3 });
   });
 });
+
+describe('scratch growth', () => {
+  it('searches with ever larger ef grow the scratch geometrically, not the memory without bound', () => {
+    const { index } = buildIndex({ n: 2000, dim: 8 });
+    const before = index.arena.bytesUsed();
+    for (let ef = 20; ef < 2000; ef += 3) index.search(new Float32Array(8).fill(0.25), 5, { ef });
+    expect(index.arena.bytesUsed() - before).toBeLessThan(2_000_000);
+  });
+});

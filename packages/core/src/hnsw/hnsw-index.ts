@@ -443,8 +443,10 @@ export class HnswIndex {
   #ensureScratch(nodes: number, heapCap: number): void {
     if (this.#scratch !== 0 && nodes <= this.#visitedCap && heapCap <= this.#heapCap) return;
     // Grow geometrically; the old scratch stays in the append-only arena (bounded by 2x the final size).
-    const visitedCap = Math.max(nodes, this.#visitedCap * 2, 1024);
-    const cap = Math.max(heapCap, this.#heapCap, 2 * this.m + 1, 256);
+    // Each capacity grows geometrically, and only when it is the one too small: a search with a larger ef
+    // must not double the visited set too.
+    const visitedCap = nodes <= this.#visitedCap ? this.#visitedCap : Math.max(nodes, this.#visitedCap * 2, 1024);
+    const cap = heapCap <= this.#heapCap ? this.#heapCap : Math.max(heapCap, this.#heapCap * 2, 2 * this.m + 1, 256);
     const s = this.arena.wasm.scratchCreate(visitedCap, cap, this.dim) >>> 0;
     if (s === 0) throw capacityError('allocate search scratch', kWasmErrOutOfMemory);
     this.#scratch = s;
