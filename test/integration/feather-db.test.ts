@@ -49,7 +49,7 @@ describe('feather-db facade, writer worker and reader pool', () => {
     const results = await Promise.all(ids.map((id, i) => db.search(row(data, dim, id), { k: 1 + (i % 5), ef: 32 + i })));
     results.forEach((hits, i) => {
       expect(hits.length).toBe(1 + (i % 5));
-      expect(hits[0]!.id).toBe(ids[i]);
+      expect(hits[0].id).toBe(ids[i]);
     });
   });
 

@@ -250,38 +250,9 @@ export function dot(a: usize, b: usize, dim: i32): f32 {
   return s;
 }
 
+/** Squared Euclidean distance (l2sqBounded with no bound: the same summation, so the same bits). */
 export function l2sq(a: usize, b: usize, dim: i32): f32 {
-  let acc0 = f32x4.splat(0);
-  let acc1 = f32x4.splat(0);
-  let acc2 = f32x4.splat(0);
-  let acc3 = f32x4.splat(0);
-  let i = 0;
-  const n16 = dim & ~15;
-  for (; i < n16; i += 16) {
-    const o = <usize>i << 2;
-    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
-    const d1 = f32x4.sub(v128.load(a + o, 16), v128.load(b + o, 16));
-    const d2 = f32x4.sub(v128.load(a + o, 32), v128.load(b + o, 32));
-    const d3 = f32x4.sub(v128.load(a + o, 48), v128.load(b + o, 48));
-    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
-    acc1 = f32x4.add(acc1, f32x4.mul(d1, d1));
-    acc2 = f32x4.add(acc2, f32x4.mul(d2, d2));
-    acc3 = f32x4.add(acc3, f32x4.mul(d3, d3));
-  }
-  const n4 = dim & ~3;
-  for (; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
-    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
-  }
-  const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
-  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-  for (; i < dim; i++) {
-    const o = <usize>i << 2;
-    const d = load<f32>(a + o) - load<f32>(b + o);
-    s += d * d;
-  }
-  return s;
+  return l2sqBounded(a, b, dim, Infinity);
 }
 
 /** Scales `a` to unit length in place; returns the original norm (0 leaves `a` unchanged). */
