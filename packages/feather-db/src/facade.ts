@@ -27,6 +27,8 @@ export interface SearchOptions {
 const kSearchKeys = ['k', 'ef'] as const;
 /** Nodes per insert task: small enough that `published` advances smoothly, large enough to amortise a task. */
 const kInsertTaskSize = 128;
+/** Rows validated per event-loop turn and sent to the writer per message in addBatch. */
+const kBatchSliceRows = 8192;
 /** Most searches packed into one pool task when they queue up. */
 const kMaxSearchBatch = 32;
 /** Pool tasks kept in flight per reader thread, so a worker always has the next task waiting. */
@@ -38,6 +40,10 @@ interface PendingSearch {
   ef: number;
   resolve: (value: { ids: Uint32Array; distances: Float32Array }) => void;
   reject: (error: unknown) => void;
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function unwrap<T>(reply: Reply<T>): T {
@@ -67,6 +73,8 @@ export class Feather {
   #closed: Promise<void> | undefined;
   /** Writes not yet acknowledged; close() lets them finish first. */
   readonly #inflight = new Set<Promise<unknown>>();
+  /** Tail of the write order: each write reaches the writer only after the one called before it. */
+  #writeOrder: Promise<unknown> = Promise.resolve();
   /** Searches waiting for a pool slot; packed into tasks by #pump. */
   #queue: PendingSearch[] = [];
   #searchTasks = 0;
@@ -125,7 +133,8 @@ export class Feather {
   async #add(vector: VectorInput): Promise<{ id: number }> {
     this.#checkOpen();
     checkVector(vector, this.dim, 'vector');
-    const id = unwrap(await this.#writer.add(Float32Array.from(vector)));
+    const copy = Float32Array.from(vector);
+    const id = unwrap(await this.#inOrder<Reply<number>>(() => this.#writer.add(copy) as Promise<Reply<number>>));
     // Linked now, but visible only once every earlier write (a batch still building) is linked too.
     await this.#index.whenVisible(id);
     return { id };
@@ -143,13 +152,27 @@ export class Feather {
 
   async #addBatch(vectors: Float32Array | readonly VectorInput[]): Promise<{ ids: number[] }> {
     this.#checkOpen();
-    const flat = this.#flatten(vectors);
-    const { first, count } = unwrap(await this.#writer.reserveBatch(flat));
+    const rows = this.#rowCount(vectors);
+    const ids: number[] = [];
     const tasks: Promise<unknown>[] = [];
-    for (let at = first; at < first + count; at += kInsertTaskSize) {
-      const n = Math.min(kInsertTaskSize, first + count - at);
-      tasks.push(this.#pool.run({ type: 'insert', first: at, count: n }).then((reply) => unwrap(reply as InsertReply)));
-    }
+    await this.#inOrder(async () => {
+      // Validate every row before inserting any, a slice per event-loop turn: a 300k-row batch must not
+      // hold the main thread for the ~100 ms a single pass would take.
+      for (let r = 0; r < rows; r += kBatchSliceRows) {
+        this.#slice(vectors, r, Math.min(rows, r + kBatchSliceRows), true);
+        await yieldToLoop();
+      }
+      // Then send it to the writer a slice at a time (bounded copies on this thread) and start linking each
+      // slice on the pool as soon as it is reserved. Later writes may go to the writer once this is done.
+      for (let r = 0; r < rows; r += kBatchSliceRows) {
+        const { first, count } = unwrap(await this.#writer.reserveBatch(this.#slice(vectors, r, Math.min(rows, r + kBatchSliceRows), false)));
+        for (let i = 0; i < count; i++) ids.push(first + i);
+        for (let at = first; at < first + count; at += kInsertTaskSize) {
+          const n = Math.min(kInsertTaskSize, first + count - at);
+          tasks.push(this.#pool.run({ type: 'insert', first: at, count: n }).then((reply) => unwrap(reply as InsertReply)));
+        }
+      }
+    });
     try {
       await Promise.all(tasks);
     } catch (error) {
@@ -158,8 +181,8 @@ export class Feather {
       this.#failure = new FeatherError('FEATHER_ERR_INTERNAL', `A parallel insert failed; reopen the store: ${(error as Error).message}`, undefined, { cause: error });
       throw error;
     }
-    await this.#index.whenVisible(first + count - 1);
-    return { ids: Array.from({ length: count }, (_, i) => first + i) };
+    await this.#index.whenVisible(ids[ids.length - 1]!);
+    return { ids };
   }
 
   /**
@@ -223,7 +246,7 @@ export class Feather {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `ids must be a non-negative integer or an array of them, got ${describeValue(idOrIds)}`);
     }
     if (ids.length === 0) return 0;
-    return unwrap(await this.#writer.forget(ids));
+    return unwrap(await this.#inOrder<Reply<number>>(() => this.#writer.forget(ids) as Promise<Reply<number>>));
   }
 
   /** Ends the writer and every reader thread. Idempotent; a process that only opened and closed exits. */
@@ -267,6 +290,13 @@ export class Feather {
     }
   }
 
+  /** Runs `submit` after every write called earlier has been submitted, keeping call order at the writer. */
+  #inOrder<T>(submit: () => Promise<T>): Promise<T> {
+    const run = this.#writeOrder.then(submit);
+    this.#writeOrder = run.catch(() => undefined);
+    return run;
+  }
+
   #track<T>(write: Promise<T>): Promise<T> {
     this.#inflight.add(write);
     const done = (): void => void this.#inflight.delete(write);
@@ -279,22 +309,31 @@ export class Feather {
     if (this.#failure !== undefined) throw this.#failure;
   }
 
-  #flatten(vectors: Float32Array | readonly VectorInput[]): Float32Array {
+  #rowCount(vectors: Float32Array | readonly VectorInput[]): number {
     if (vectors instanceof Float32Array) {
       if (vectors.length === 0 || vectors.length % this.dim !== 0) {
         throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must hold a positive multiple of ${this.dim} floats, got ${vectors.length}`);
       }
-      for (let r = 0; r < vectors.length / this.dim; r++) checkVector(vectors.subarray(r * this.dim, (r + 1) * this.dim), this.dim, `vectors[${r}]`);
-      return vectors.slice();
+      return vectors.length / this.dim;
     }
     if (!Array.isArray(vectors) || vectors.length === 0) {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array (n × ${this.dim}) or array of vectors, got ${describeValue(vectors)}`);
     }
-    const flat = new Float32Array(vectors.length * this.dim);
-    vectors.forEach((v, r) => {
-      checkVector(v, this.dim, `vectors[${r}]`);
-      flat.set(v, r * this.dim);
-    });
+    return vectors.length;
+  }
+
+  /** Rows [from, to) as a new row-major Float32Array, or (check) just validates them. */
+  #slice(vectors: Float32Array | readonly VectorInput[], from: number, to: number, check: boolean): Float32Array {
+    if (vectors instanceof Float32Array) {
+      if (check) for (let r = from; r < to; r++) checkVector(vectors.subarray(r * this.dim, (r + 1) * this.dim), this.dim, `vectors[${r}]`);
+      return check ? vectors : vectors.slice(from * this.dim, to * this.dim);
+    }
+    const flat = new Float32Array(check ? 0 : (to - from) * this.dim);
+    for (let r = from; r < to; r++) {
+      const v = vectors[r];
+      if (check) checkVector(v, this.dim, `vectors[${r}]`);
+      else flat.set(v!, (r - from) * this.dim);
+    }
     return flat;
   }
 }
