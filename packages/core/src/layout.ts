@@ -5,7 +5,7 @@ import type { WasmExports } from '@feather-db/kernels';
 import { FeatherError } from './errors.js';
 
 export const kIndexHeaderBytes = 128;
-export const kScratchHeaderBytes = 64;
+export const kScratchHeaderBytes = 128;
 export const kArenaCtlBytes = 64;
 
 // Index header fields (byte offsets from the index address).
@@ -29,12 +29,19 @@ export const kHFlags = 68;
 export const kHPubEntry = 80;
 /** Index flag: every node block carries int8 screening codes. */
 export const kFlagScreening = 1;
+/** Index flag: node blocks store an int8 block (scale header + codes) instead of the float32 vector. */
+export const kFlagInt8 = 2;
+/** "Any" value of the namespace and entity filter tags. */
+export const kTagAny = 0xffffffff;
 
 // Node block fields (byte offsets from the node address).
 export const kNLevelFlags = 4;
 export const kNUpper = 8;
-export const kNCount0 = 12;
-export const kNLinks0 = 16;
+export const kNRow = 12;
+export const kNNamespace = 16;
+export const kNEntity = 20;
+export const kNCount0 = 28;
+export const kNLinks0 = 32;
 export const kFlagDeleted = 0x100;
 /** Node flag: fully linked; other inserters may traverse it. */
 export const kFlagComplete = 0x200;
@@ -47,6 +54,8 @@ export const kSOut = 32;
 export const kSDistCount = 36;
 export const kSCandCap = 40;
 export const kSScreened = 52;
+export const kSDecode = 60;
+export const kSFilterBits = 76;
 
 /** Metric codes stored in the index header. */
 export const kMetricCode = { ip: 0, l2: 1, cosine: 2 } as const;
@@ -74,6 +83,11 @@ export function verifyLayout(wasm: WasmExports): void {
     [13, kSScreened],
     [14, kHPubEntry],
     [15, kFlagComplete],
+    [16, kNRow],
+    [17, kNEntity],
+    [18, kSFilterBits],
+    [19, kFlagInt8],
+    [20, kSDecode],
   ];
   for (const [probe, value] of expected) {
     const got = wasm.layoutProbe(probe);

@@ -72,7 +72,7 @@ describe('bad input gives a typed FeatherError and leaves the index usable', () 
     expect(codeOf(() => HnswIndex.create(arena, { dim: 4, efConstrution: 10 } as never))).toMatchInlineSnapshot(`
       {
         "code": "FEATHER_ERR_INVALID_ARGUMENT",
-        "message": "options.efConstrution is not a known option; expected one of dim, metric, m, efConstruction, efSearch, screening, seed, chunkShift, maxChunks",
+        "message": "options.efConstrution is not a known option; expected one of dim, metric, m, efConstruction, efSearch, screening, storage, maxAbs, seed, chunkShift, maxChunks",
       }
     `);
   });

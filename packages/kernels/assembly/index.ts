@@ -30,7 +30,8 @@
 //       64    4 address of the dimension order (u32 * dim), 0 = identity. Vectors and queries are stored
 //               with their dimensions permuted by it (highest variance first), so the early exit of
 //               l2sqBounded decides on the most informative dimensions; distances are unchanged.
-//       68    4 flags: bit 0 = int8 screening codes in every node block
+//       68    4 flags: bit 0 = int8 screening codes in every node block; bit 1 = int8 storage (the vector
+//               region holds a quantised block instead of float32: see "int8 storage" below)
 //       72    4 offset of the screening codes inside a node block (0 without screening)
 //       76    4 global lock (0 free, 1 held): held by an insert whose level raises the max level
 //       80    4 readers' entry point: the entry among published nodes (-1 when none)
@@ -49,9 +50,14 @@
 //        0    4 lock / version word (seqlock for concurrent writers; even = stable)
 //        4    4 level (bits 0-7) | flags (bit 8 = deleted)
 //        8    4 address of the upper-level link block, 0 when level == 0
-//       12    4 level-0 link count
-//       16 4*M0 level-0 links (node ids)
-//   vecOff 4*dim vector (float32), vecOff = align16(16 + 4*M0)
+//       12    4 record row this node belongs to (the metadata table's slot)
+//       16    4 namespace id (filter tag; written at reserve, updated atomically)
+//       20    4 entity id (filter tag; 0 = none)
+//       24    4 reserved
+//       28    4 level-0 link count
+//       32 4*M0 level-0 links (node ids)
+//   vecOff 4*dim vector (float32), vecOff = align16(32 + 4*M0); with int8 storage, a quantised block
+//               (16-byte header as for screening codes, then align16(dim) int8 codes)
 //  codeOff   16 screening header (with the int8 flag only), codeOff = align16(vecOff + 4*dim):
 //               f32 scale, f32 |x|^2, f32 |x|_1, f32 |x^|_1 (x^ = dequantised codes)
 //  codeOff+16 align16(dim) int8 codes, x_i ~ scale * code_i, zero padded
@@ -75,6 +81,12 @@
 //       48    4 address of the query's screening codes (16-byte header + align16(dim) int8)
 //       52    4 candidates rejected by screening in the last call
 //       56    4 address of the link copy buffer (u32 * heap capacity)
+//       60    4 address of the decode buffer (4 * dim): an int8 node dequantised for node-node distances
+//       64    4 filter: namespace id a result must carry (0xffffffff = any)
+//       68    4 filter: entity id a result must carry (0xffffffff = any)
+//       72    4 filter: address of a row bitmap a result's row must be set in (0 = none)
+//       76    4 filter: bits in that bitmap (rows at or past it fail)
+//       80   48 reserved
 //
 // Arena control block (at arenaBase() = align64(__heap_base))
 //   OFFSET SIZE DESCRIPTION
@@ -86,7 +98,7 @@
 const kIndexMagic: u32 = 0x57484546;
 const kArenaMagic: u32 = 0x41524546;
 const kIndexHeaderBytes: u32 = 128;
-const kScratchHeaderBytes: u32 = 64;
+const kScratchHeaderBytes: u32 = 128;
 const kArenaCtlBytes: u32 = 64;
 
 const kHDim: u32 = 4;
@@ -112,12 +124,16 @@ const kHPubEntry: u32 = 80;
 const kHPubMaxLevel: u32 = 84;
 const kHPublishLock: u32 = 88;
 const kFlagScreening: u32 = 1;
+const kFlagInt8: u32 = 2;
 
 const kNLock: u32 = 0;
 const kNLevelFlags: u32 = 4;
 const kNUpper: u32 = 8;
-const kNCount0: u32 = 12;
-const kNLinks0: u32 = 16;
+const kNRow: u32 = 12;
+const kNNamespace: u32 = 16;
+const kNEntity: u32 = 20;
+const kNCount0: u32 = 28;
+const kNLinks0: u32 = 32;
 const kFlagDeleted: u32 = 0x100;
 const kFlagComplete: u32 = 0x200;
 
@@ -136,6 +152,14 @@ const kSSink: u32 = 44;
 const kSQueryCodes: u32 = 48;
 const kSScreened: u32 = 52;
 const kSLinkBuf: u32 = 56;
+const kSDecode: u32 = 60;
+const kSFilterNs: u32 = 64;
+const kSFilterEntity: u32 = 68;
+const kSFilterBitmap: u32 = 72;
+const kSFilterBits: u32 = 76;
+const kAny: u32 = 0xffffffff;
+/** Added to a metric code inside the kernels when the index stores int8 blocks instead of float32. */
+const kMetricQuantised: u32 = 4;
 
 const kAMagic: u32 = 0;
 const kATop: u32 = 4;
@@ -168,6 +192,11 @@ export function layoutProbe(which: i32): i32 {
     case 13: return <i32>kSScreened;
     case 14: return <i32>kHPubEntry;
     case 15: return <i32>kFlagComplete;
+    case 16: return <i32>kNRow;
+    case 17: return <i32>kNEntity;
+    case 18: return <i32>kSFilterBits;
+    case 19: return <i32>kFlagInt8;
+    case 20: return <i32>kSDecode;
     default: return -1;
   }
 }
@@ -318,6 +347,7 @@ export function l2sqBounded(a: usize, b: usize, dim: i32, bound: f32): f32 {
  * sum of squares, allows the early exit of l2sqBounded.
  */
 @inline function dist(metric: u32, a: usize, b: usize, dim: i32): f32 {
+  if (metric >= kMetricQuantised) return distQ(metric - kMetricQuantised, a, b, dim);
   if (metric == kMetricIp) return <f32>1 - dot(a, b, dim);
   const d = l2sq(a, b, dim);
   return metric == kMetricCosine ? d * <f32>0.5 : d;
@@ -325,6 +355,7 @@ export function l2sqBounded(a: usize, b: usize, dim: i32, bound: f32): f32 {
 
 /** dist() when the caller only cares whether the result is below `bound`: may return any value > bound early. */
 @inline function distBounded(metric: u32, a: usize, b: usize, dim: i32, bound: f32): f32 {
+  if (metric >= kMetricQuantised) return distQ(metric - kMetricQuantised, a, b, dim);
   if (metric == kMetricIp) return <f32>1 - dot(a, b, dim);
   if (metric == kMetricCosine) return l2sqBounded(a, b, dim, bound * <f32>2) * <f32>0.5;
   return l2sqBounded(a, b, dim, bound);
@@ -410,6 +441,110 @@ export function distanceMany(metric: u32, q: usize, base: usize, n: i32, dim: i3
   }
 }
 
+// ---- int8 storage ----------------------------------------------------------------------------------
+// With int8 storage a node keeps only the quantised block (per-vector scale, see quantize): ~dim + 16 bytes
+// instead of 4 * dim. Queries stay float32 and are compared against the dequantised codes, so the only
+// error is the vector's own rounding (at most scale / 2 per dimension).
+
+/** dist() between a float32 vector `q` and an int8 block `x`. */
+export function distQ(metric: u32, q: usize, x: usize, dim: i32): f32 {
+  const scale = load<f32>(x);
+  const c = x + 16;
+  if (metric == kMetricIp) return <f32>1 - scale * dotQ(q, c, dim);
+  const d = l2Q(q, c, scale, dim);
+  return metric == kMetricCosine ? d * <f32>0.5 : d;
+}
+
+@inline function codesToF32(v: v128, part: i32): v128 {
+  const half = part < 2 ? i16x8.extend_low_i8x16_s(v) : i16x8.extend_high_i8x16_s(v);
+  return f32x4.convert_i32x4_s((part & 1) == 0 ? i32x4.extend_low_i16x8_s(half) : i32x4.extend_high_i16x8_s(half));
+}
+
+/** Σ q_i * c_i over float32 q and int8 c. */
+function dotQ(q: usize, c: usize, dim: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let i = 0;
+  const n16 = dim & ~15;
+  for (; i < n16; i += 16) {
+    const v = v128.load(c + <usize>i);
+    const o = <usize>i << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(q + o), codesToF32(v, 0)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(q + o, 16), codesToF32(v, 1)));
+    acc2 = f32x4.add(acc2, f32x4.mul(v128.load(q + o, 32), codesToF32(v, 2)));
+    acc3 = f32x4.add(acc3, f32x4.mul(v128.load(q + o, 48), codesToF32(v, 3)));
+  }
+  const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < dim; i++) s += load<f32>(q + (<usize>i << 2)) * <f32>load<i8>(c + <usize>i);
+  return s;
+}
+
+/** Σ (q_i - scale * c_i)^2 over float32 q and int8 c. */
+function l2Q(q: usize, c: usize, scale: f32, dim: i32): f32 {
+  const sv = f32x4.splat(scale);
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let i = 0;
+  const n16 = dim & ~15;
+  for (; i < n16; i += 16) {
+    const v = v128.load(c + <usize>i);
+    const o = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(q + o), f32x4.mul(codesToF32(v, 0), sv));
+    const d1 = f32x4.sub(v128.load(q + o, 16), f32x4.mul(codesToF32(v, 1), sv));
+    const d2 = f32x4.sub(v128.load(q + o, 32), f32x4.mul(codesToF32(v, 2), sv));
+    const d3 = f32x4.sub(v128.load(q + o, 48), f32x4.mul(codesToF32(v, 3), sv));
+    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
+    acc1 = f32x4.add(acc1, f32x4.mul(d1, d1));
+    acc2 = f32x4.add(acc2, f32x4.mul(d2, d2));
+    acc3 = f32x4.add(acc3, f32x4.mul(d3, d3));
+  }
+  const acc = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < dim; i++) {
+    const d = load<f32>(q + (<usize>i << 2)) - scale * <f32>load<i8>(c + <usize>i);
+    s += d * d;
+  }
+  return s;
+}
+
+/** Dequantises the int8 block `x` into `dim` floats at `out`. */
+export function dequantize(x: usize, dim: i32, out: usize): void {
+  const scale = load<f32>(x);
+  for (let i = 0; i < dim; i++) store<f32>(out + (<usize>i << 2), scale * <f32>load<i8>(x + 16 + <usize>i));
+}
+
+/** The metric code the distance helpers take for index `h` (kMetricQuantised added for int8 storage). */
+@inline function metricOf(h: u32): u32 {
+  return load<u32>(h, kHMetric) + ((load<u32>(h, kHFlags) & kFlagInt8) != 0 ? kMetricQuantised : 0);
+}
+
+/**
+ * For node-node distances: the first operand must be float32. With int8 storage, dequantises `vec` into
+ * the scratch decode buffer and returns that; otherwise returns `vec`.
+ */
+@inline function asQuery(h: u32, s: u32, vec: u32): u32 {
+  if ((load<u32>(h, kHFlags) & kFlagInt8) == 0) return vec;
+  const buf = load<u32>(s, kSDecode);
+  dequantize(vec, <i32>load<u32>(h, kHDim), buf);
+  return buf;
+}
+
+/**
+ * Writes a float32 vector (in storage order, at `src`, modified in place) into node `id` of an int8-storage
+ * index: normalised first under cosine, then quantised. Float32 indexes take the vector as written and
+ * normalise in insert().
+ */
+export function encodeVector(h: u32, id: u32, src: usize): void {
+  const dim = <i32>load<u32>(h, kHDim);
+  if (load<u32>(h, kHMetric) == kMetricCosine) normalize(src, dim);
+  quantize(src, dim, nodeAddr(h, id) + load<u32>(h, kHVecOff));
+}
+
 // ---- index -----------------------------------------------------------------------------------------
 
 /**
@@ -425,9 +560,10 @@ export function indexCreate(dim: i32, metric: u32, m: i32, efConstruction: i32, 
   if (table == 0) return kErrOutOfMemory;
   const m0 = m * 2;
   const vecOff = align(kNLinks0 + (<u32>m0 << 2), 16);
-  const screening = (flags & kFlagScreening) != 0;
-  const codeOff: u32 = screening ? align(vecOff + (<u32>dim << 2), 16) : 0;
-  const stride = screening ? codeOff + 16 + align(<u32>dim, 16) : align(vecOff + (<u32>dim << 2), 16);
+  const screening = (flags & kFlagScreening) != 0 && (flags & kFlagInt8) == 0;
+  const vecBytes: u32 = (flags & kFlagInt8) != 0 ? 16 + align(<u32>dim, 16) : <u32>dim << 2;
+  const codeOff: u32 = screening ? align(vecOff + vecBytes, 16) : 0;
+  const stride = screening ? codeOff + 16 + align(<u32>dim, 16) : align(vecOff + vecBytes, 16);
   store<u32>(h, <u32>dim, kHDim);
   store<u32>(h, metric, kHMetric);
   store<u32>(h, <u32>m, kHM);
@@ -470,7 +606,7 @@ export function vectorAddress(h: u32, id: u32): u32 {
  * Reserves the next node id (allocating its chunk and upper-link block) with the given level; the caller
  * then writes the vector at vectorAddress() and calls insert(). Returns the id or a negative error.
  */
-export function reserve(h: u32, level: i32): i32 {
+export function reserve(h: u32, level: i32, row: u32, ns: u32, entity: u32): i32 {
   const id = load<u32>(h, kHReserved);
   const shift = load<u32>(h, kHChunkShift);
   const c = id >> shift;
@@ -492,10 +628,25 @@ export function reserve(h: u32, level: i32): i32 {
   store<u32>(node, 0, kNLock);
   store<u32>(node, <u32>level & 0xff, kNLevelFlags);
   store<u32>(node, upper, kNUpper);
+  store<u32>(node, row, kNRow);
+  store<u32>(node, ns, kNNamespace);
+  store<u32>(node, entity, kNEntity);
   store<u32>(node, 0, kNCount0);
   // Atomic store after the node fields: an inserter that loads the reserved count sees initialised blocks.
   atomic.store<u32>(h + kHReserved, id + 1);
   return <i32>id;
+}
+
+/** Re-tags node `id` after its record moved namespace or entity. */
+export function setTags(h: u32, id: u32, ns: u32, entity: u32): void {
+  const node = nodeAddr(h, id);
+  // Atomic stores: a concurrent filtered search sees the old or the new tag of each field, never a torn one.
+  atomic.store<u32>(node + kNNamespace, ns);
+  atomic.store<u32>(node + kNEntity, entity);
+}
+
+export function nodeRow(h: u32, id: u32): u32 {
+  return load<u32>(nodeAddr(h, id), kNRow);
 }
 
 @inline function linksAddr(h: u32, node: u32, level: i32): u32 {
@@ -562,7 +713,7 @@ export function scratchCreate(visitedCap: u32, heapCap: u32, dim: u32): u32 {
   const codeBytes = align(16 + align(dim, 16), 64);
   const candBytes = heapBytes * 4;
   const linkBytes = align(heapCap << 2, 64);
-  const total = kScratchHeaderBytes + visitedBytes + candBytes + heapBytes * 3 + queryBytes + codeBytes + linkBytes;
+  const total = kScratchHeaderBytes + visitedBytes + candBytes + heapBytes * 3 + queryBytes * 2 + codeBytes + linkBytes;
   const s = alloc(total);
   if (s == 0) return 0;
   let p = s + kScratchHeaderBytes;
@@ -577,8 +728,41 @@ export function scratchCreate(visitedCap: u32, heapCap: u32, dim: u32): u32 {
   store<u32>(s, p, kSOut); p += heapBytes;
   store<u32>(s, p, kSQuery); p += queryBytes;
   store<u32>(s, p, kSQueryCodes); p += codeBytes;
-  store<u32>(s, p, kSLinkBuf);
+  store<u32>(s, p, kSLinkBuf); p += linkBytes;
+  store<u32>(s, p, kSDecode);
+  store<u32>(s, kAny, kSFilterNs);
+  store<u32>(s, kAny, kSFilterEntity);
   return s;
+}
+
+/**
+ * Sets the filter the next searches of this scratch apply to results (not to traversal): namespace and
+ * entity tags (0xffffffff = any) and an optional row bitmap (address 0 = none).
+ */
+export function setFilter(s: u32, ns: u32, entity: u32, bitmap: u32, bits: u32): void {
+  store<u32>(s, ns, kSFilterNs);
+  store<u32>(s, entity, kSFilterEntity);
+  store<u32>(s, bitmap, kSFilterBitmap);
+  store<u32>(s, bits, kSFilterBits);
+}
+
+@inline function hasFilter(s: u32): bool {
+  return load<u32>(s, kSFilterNs) != kAny || load<u32>(s, kSFilterEntity) != kAny || load<u32>(s, kSFilterBitmap) != 0;
+}
+
+/** True when `node` passes the scratch filter. Tags are read atomically: the writer may re-tag concurrently. */
+function passes(s: u32, node: u32): bool {
+  const ns = load<u32>(s, kSFilterNs);
+  if (ns != kAny && atomic.load<u32>(node + kNNamespace) != ns) return false;
+  const entity = load<u32>(s, kSFilterEntity);
+  if (entity != kAny && atomic.load<u32>(node + kNEntity) != entity) return false;
+  const bitmap = load<u32>(s, kSFilterBitmap);
+  if (bitmap != 0) {
+    const row = load<u32>(node, kNRow);
+    if (row >= load<u32>(s, kSFilterBits)) return false;
+    if ((load<u8>(bitmap + (row >> 3)) & (<u8>1 << <u8>(row & 7))) == 0) return false;
+  }
+  return true;
 }
 
 /** Starts a new visited generation; u16 tags are cleared only when the epoch wraps. */
@@ -649,8 +833,8 @@ function readLinks(h: u32, node: u32, level: i32, dst: u32): u32 {
  * (max-heap by distance). Tombstoned nodes are traversed but never enter the results when
  * `skipDeleted`. Nodes at or beyond `published` are invisible. Returns the result count.
  */
-function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i32, ef: u32, published: u32, skipDeleted: bool, needComplete: bool, resultLimit: u32): u32 {
-  const metric = load<u32>(h, kHMetric);
+function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i32, ef: u32, published: u32, skipDeleted: bool, needComplete: bool, resultLimit: u32, filtered: bool): u32 {
+  const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
   const shift = load<u32>(h, kHChunkShift);
@@ -679,7 +863,7 @@ function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i3
   dcount++;
   store<u16>(visited + (ep << 1), epoch);
   let lowerBound: f32 = Infinity;
-  if ((!skipDeleted || !isDeleted(epNode)) && ep < resultLimit) {
+  if ((!skipDeleted || !isDeleted(epNode)) && ep < resultLimit && (!filtered || passes(s, epNode))) {
     heapPush(res, nRes++, epDist, ep);
     lowerBound = epDist;
   }
@@ -739,7 +923,7 @@ function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i3
       if (nRes < ef || d < lowerBound) {
         if (nCand == candCap) nCand = compactCandidates(cand, nCand, lowerBound);
         if (nCand < candCap) heapPush(cand, nCand++, -d, nb);
-        if ((!skipDeleted || !isDeleted(nbNode)) && nb < resultLimit) {
+        if ((!skipDeleted || !isDeleted(nbNode)) && nb < resultLimit && (!filtered || passes(s, nbNode))) {
           heapPush(res, nRes++, d, nb);
           if (nRes > ef) heapPop(res, nRes--);
           lowerBound = hKey(res, 0);
@@ -773,7 +957,7 @@ function compactCandidates(cand: u32, n: u32, lowerBound: f32): u32 {
 
 /** Greedy descent from the entry point through levels > `toLevel`; returns the closest node found. */
 function greedy(h: u32, q: usize, ep: u32, fromLevel: i32, toLevel: i32, published: u32, s: u32, needComplete: bool): u32 {
-  const metric = load<u32>(h, kHMetric);
+  const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
   let cur = ep;
@@ -844,7 +1028,7 @@ export function search(h: u32, s: u32, k: u32, ef: u32): i32 {
   const qCodes: usize = (load<u32>(h, kHFlags) & kFlagScreening) != 0 ? load<u32>(s, kSQueryCodes) : 0;
   // Traverse every complete node (a parallel build completes nodes out of order, and old nodes' lists may
   // already point mostly at newer ones), but return only published ones.
-  const nRes = searchLayer(h, s, q, qCodes, start, 0, ef, limit, true, true, published);
+  const nRes = searchLayer(h, s, q, qCodes, start, 0, ef, limit, true, true, published, hasFilter(s));
   return <i32>drainSorted(load<u32>(s, kSRes), nRes, load<u32>(s, kSOut), k);
 }
 
@@ -859,15 +1043,16 @@ export function prepareQuery(h: u32, s: u32): void {
 export function flatSearch(h: u32, s: u32, k: u32): i32 {
   const published = atomic.load<u32>(h + kHPublished);
   if (k > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
-  const metric = load<u32>(h, kHMetric);
+  const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
   const q = load<u32>(s, kSQuery);
   const res = load<u32>(s, kSRes);
   let n: u32 = 0;
+  const filtered = hasFilter(s);
   for (let id: u32 = 0; id < published; id++) {
     const node = nodeAddr(h, id);
-    if (isDeleted(node)) continue;
+    if (isDeleted(node) || (filtered && !passes(s, node))) continue;
     const d = dist(metric, q, node + vecOff, dim);
     if (n < k) {
       heapPush(res, n++, d, id);
@@ -880,6 +1065,37 @@ export function flatSearch(h: u32, s: u32, k: u32): i32 {
   return <i32>drainSorted(res, n, load<u32>(s, kSOut), k);
 }
 
+/**
+ * Exact k-NN over an explicit list of `n` node ids at `list` (the planner's path for small filtered sets):
+ * unpublished, tombstoned and filtered-out nodes are skipped. Output as for search().
+ */
+export function scanNodes(h: u32, s: u32, k: u32, list: u32, n: u32): i32 {
+  const published = atomic.load<u32>(h + kHPublished);
+  if (k > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
+  const metric = metricOf(h);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  const q = load<u32>(s, kSQuery);
+  const res = load<u32>(s, kSRes);
+  const filtered = hasFilter(s);
+  let count: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const id = load<u32>(list + (i << 2));
+    if (id >= published) continue;
+    const node = nodeAddr(h, id);
+    if (isDeleted(node) || (filtered && !passes(s, node))) continue;
+    const d = dist(metric, q, node + vecOff, dim);
+    if (count < k) {
+      heapPush(res, count++, d, id);
+    } else if (d < hKey(res, 0)) {
+      heapPop(res, count--);
+      heapPush(res, count++, d, id);
+    }
+  }
+  store<u32>(s, n, kSDistCount);
+  return <i32>drainSorted(res, count, load<u32>(s, kSOut), k);
+}
+
 // ---- insert ----------------------------------------------------------------------------------------
 
 /**
@@ -887,16 +1103,16 @@ export function flatSearch(h: u32, s: u32, k: u32): i32 {
  * base, keep a candidate only if it is closer to the base than to every candidate already kept. Returns
  * the kept count (<= maxKeep), compacted to the front of `sel`.
  */
-function selectHeuristic(h: u32, sel: u32, n: u32, maxKeep: u32): u32 {
+function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32): u32 {
   if (n <= maxKeep) return n;
-  const metric = load<u32>(h, kHMetric);
+  const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
   let kept: u32 = 0;
   for (let i: u32 = 0; i < n && kept < maxKeep; i++) {
     const ci = hId(sel, i);
     const cd = hKey(sel, i);
-    const cv = nodeAddr(h, ci) + vecOff;
+    const cv = asQuery(h, s, nodeAddr(h, ci) + vecOff);
     let good = true;
     for (let j: u32 = 0; j < kept; j++) {
       if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) {
@@ -945,10 +1161,10 @@ function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
     unlockNode(nbNode, version);
     return;
   }
-  const metric = load<u32>(h, kHMetric);
+  const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
-  const nbVec = nbNode + vecOff;
+  const nbVec = asQuery(h, s, nbNode + vecOff);
   const sel = load<u32>(s, kSSel);
   for (let j: u32 = 0; j < n; j++) {
     const x = load<u32>(links + 4 + (j << 2));
@@ -958,7 +1174,7 @@ function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
   store<f32>(sel + (n << 3), dist(metric, nbVec, nodeAddr(h, id) + vecOff, dim));
   store<u32>(sel + (n << 3), id, 4);
   sortPairs(sel, n + 1);
-  const kept = selectHeuristic(h, sel, n + 1, maxLinks);
+  const kept = selectHeuristic(h, s, sel, n + 1, maxLinks);
   for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
   atomic.store<u32>(links, kept);
   unlockNode(nbNode, version);
@@ -971,16 +1187,23 @@ function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
  * that raise the max level). Returns 0 or a negative error.
  */
 export function insert(h: u32, s: u32, id: u32): i32 {
-  const metric = load<u32>(h, kHMetric);
+  const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
   const node = nodeAddr(h, id);
-  const vec = node + load<u32>(h, kHVecOff);
+  const int8 = (load<u32>(h, kHFlags) & kFlagInt8) != 0;
+  // With int8 storage the node holds codes only: link with the dequantised vector as the query.
+  let vec = node + load<u32>(h, kHVecOff);
   // Atomic load: ids below it are reserved, their blocks allocated (reserve runs before any insert task).
   const limit = atomic.load<u32>(h + kHReserved);
   if (limit > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
   const efc = load<u32>(h, kHEfConstruction);
   if (efc + 1 > load<u32>(s, kSHeapCap) || load<u32>(h, kHM0) + 1 > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
-  if (metric == kMetricCosine) normalize(vec, dim);
+  if (int8) {
+    dequantize(vec, dim, load<u32>(s, kSQuery));
+    vec = load<u32>(s, kSQuery);
+  } else if (metric == kMetricCosine) {
+    normalize(vec, dim);
+  }
   const codeOff = load<u32>(h, kHCodeOff);
   if (codeOff != 0) quantize(vec, dim, node + codeOff);
   const level = nodeLevel(node);
@@ -1019,7 +1242,7 @@ function linkNode(h: u32, s: u32, id: u32, node: u32, vec: u32, codeOff: u32, le
   const res = load<u32>(s, kSRes);
   const sel = load<u32>(s, kSSel);
   for (let l = min(level, maxLevel); l >= 0; l--) {
-    const nRes = searchLayer(h, s, vec, codeOff != 0 ? node + codeOff : 0, cur, l, efc, limit, false, true, limit);
+    const nRes = searchLayer(h, s, vec, codeOff != 0 ? node + codeOff : 0, cur, l, efc, limit, false, true, limit, false);
     // Heap order -> ascending pairs in sel.
     let n = nRes;
     while (n > 0) {
@@ -1036,7 +1259,7 @@ function linkNode(h: u32, s: u32, id: u32, node: u32, vec: u32, codeOff: u32, le
         count++;
       }
     }
-    const kept = selectHeuristic(h, sel, count, m);
+    const kept = selectHeuristic(h, s, sel, count, m);
     const links = linksAddr(h, node, l);
     const version = lockNode(node);
     for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));

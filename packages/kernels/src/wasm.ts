@@ -23,7 +23,14 @@ export interface WasmExports {
   lastScreenedCount(scratch: number): number;
   nodeAddress(index: number, id: number): number;
   vectorAddress(index: number, id: number): number;
-  reserve(index: number, level: number): number;
+  reserve(index: number, level: number, row: number, namespace: number, entity: number): number;
+  setTags(index: number, id: number, namespace: number, entity: number): void;
+  nodeRow(index: number, id: number): number;
+  setFilter(scratch: number, namespace: number, entity: number, bitmap: number, bits: number): void;
+  scanNodes(index: number, scratch: number, k: number, list: number, n: number): number;
+  distQ(metric: number, q: number, block: number, dim: number): number;
+  dequantize(block: number, dim: number, out: number): void;
+  encodeVector(index: number, id: number, src: number): void;
   scratchCreate(visitedCap: number, heapCap: number, dim: number): number;
   search(index: number, scratch: number, k: number, ef: number): number;
   prepareQuery(index: number, scratch: number): void;

@@ -1,5 +1,5 @@
 import { distanceJs, normalizeJs } from '@feather-db/kernels';
-import { kFlagDeleted, kMetricCode, kNLevelFlags } from '../layout.js';
+import { kFlagDeleted, kMetricCode, kNLevelFlags, kNRow } from '../layout.js';
 import type { HnswIndex, SearchResult } from '../hnsw/hnsw-index.js';
 import { checkInt, checkVector, type VectorInput } from '../validate.js';
 
@@ -19,13 +19,13 @@ export function flatSearchJs(index: HnswIndex, query: VectorInput, k: number): S
   const f32 = index.arena.f32;
   const mask = (1 << chunkShift) - 1;
   const n = index.size;
-  const hits: { id: number; d: number }[] = [];
+  const hits: { id: number; row: number; d: number }[] = [];
   for (let id = 0; id < n; id++) {
     const node = u32[(chunkTable >>> 2) + (id >>> chunkShift)] + (id & mask) * stride;
     if ((u32[(node + kNLevelFlags) >>> 2] & kFlagDeleted) !== 0) continue;
-    hits.push({ id, d: distanceJs(metric, q, 0, f32, (node + vecOff) >>> 2, index.dim) });
+    hits.push({ id, row: u32[(node + kNRow) >>> 2], d: distanceJs(metric, q, 0, f32, (node + vecOff) >>> 2, index.dim) });
   }
   hits.sort((a, b) => a.d - b.d || a.id - b.id);
   const top = hits.slice(0, k);
-  return { ids: Uint32Array.from(top, (h) => h.id), distances: Float32Array.from(top, (h) => h.d) };
+  return { ids: Uint32Array.from(top, (h) => h.id), rows: Uint32Array.from(top, (h) => h.row), distances: Float32Array.from(top, (h) => h.d) };
 }

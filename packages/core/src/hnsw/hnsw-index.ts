@@ -2,7 +2,10 @@ import type { KernelArena } from '../arena.js';
 import { describeValue, FeatherError } from '../errors.js';
 import {
   kFlagDeleted,
+  kFlagInt8,
   kFlagScreening,
+  kNRow,
+  kTagAny,
   kHFlags,
   kHChunkShift,
   kHChunkTable,
@@ -53,21 +56,50 @@ export interface HnswOptions {
    * searches and builds touch far fewer cache lines. Default `'none'`.
    */
   screening?: 'none' | 'int8';
+  /**
+   * `'int8'` stores each vector as int8 codes with a per-vector scale (dim + 16 bytes instead of 4·dim):
+   * ~3.5x less vector memory, distances from the float32 query to the dequantised codes. Excludes
+   * screening. Default `'float32'`.
+   */
+  storage?: 'float32' | 'int8';
+  /** int8 storage only: values are clipped to ±maxAbs before quantising. Default: no clipping. */
+  maxAbs?: number;
   /** log2 of nodes per memory chunk. Default 12 (4096 nodes). */
   chunkShift?: number;
   /** Chunk-table entries; capacity = maxChunks << chunkShift nodes. Default 16384 (67M nodes at the default shift). */
   maxChunks?: number;
 }
 
+/** A result filter applied inside the kernels (during traversal: filtered-out nodes still route). */
+export interface NodeFilter {
+  /** Namespace tag a result must carry. */
+  namespace?: number;
+  /** Entity tag a result must carry. */
+  entity?: number;
+  /** Row bitmap (bit r of byte r >> 3) a result's row must be set in. */
+  rows?: Uint8Array;
+}
+
 /** Options of {@link HnswIndex.search}. */
 export interface SearchOptions {
   /** Candidate list size; clamped up to k. Default: the index's efSearch. */
   ef?: number;
+  filter?: NodeFilter;
+}
+
+/** Tags a node carries for filtering: its record row, namespace and entity. */
+export interface NodeTags {
+  row: number;
+  namespace: number;
+  entity: number;
 }
 
 /** k-NN results, ascending by distance. */
 export interface SearchResult {
+  /** Node ids. */
   ids: Uint32Array;
+  /** The record row of each node. */
+  rows: Uint32Array;
   distances: Float32Array;
 }
 
@@ -77,12 +109,14 @@ export const kDefaultHnswOptions: Readonly<Required<Omit<HnswOptions, 'dim'>>> =
   efConstruction: 200,
   efSearch: 128,
   screening: 'none',
+  storage: 'float32',
+  maxAbs: Number.POSITIVE_INFINITY,
   seed: 42,
   chunkShift: 12,
   maxChunks: 16384,
 });
 
-const kHnswOptionKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'screening', 'seed', 'chunkShift', 'maxChunks'] as const;
+const kHnswOptionKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'screening', 'storage', 'maxAbs', 'seed', 'chunkShift', 'maxChunks'] as const;
 const kMetrics: readonly Metric[] = ['cosine', 'l2', 'ip'];
 const kMaxEf = 100_000;
 
@@ -114,6 +148,14 @@ export class HnswIndex {
   #heapCap = 0;
   /** Storage position -> input dimension, or null for identity. Immutable once set (before any insert). */
   #order: Uint32Array | null = null;
+  /** int8 storage: values are clipped to ±maxAbs before quantising. */
+  #maxAbs = Number.POSITIVE_INFINITY;
+  /** Per-handle wasm buffers for staging vectors, filter bitmaps and scan lists (grown geometrically). */
+  #staging = 0;
+  #bitmap = 0;
+  #bitmapBytes = 0;
+  #list = 0;
+  #listCap = 0;
 
   private constructor(arena: KernelArena, address: number, efSearch: number, seed: number) {
     const u32 = arena.u32;
@@ -150,13 +192,24 @@ export class HnswIndex {
     if (o.screening !== 'none' && o.screening !== 'int8') {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.screening must be 'none' or 'int8', got ${describeValue(o.screening)}`);
     }
+    if (o.storage !== 'float32' && o.storage !== 'int8') {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.storage must be 'float32' or 'int8', got ${describeValue(o.storage)}`);
+    }
+    if (typeof o.maxAbs !== 'number' || !(o.maxAbs > 0)) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.maxAbs must be a positive number, got ${describeValue(o.maxAbs)}`);
+    }
+    if (o.storage === 'int8' && o.screening === 'int8') {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.screening 'int8' screens float32 vectors; with storage 'int8' there are none: drop one of the two");
+    }
     checkInt(o.seed, 'options.seed', 0, 0xffffffff);
     checkInt(o.chunkShift, 'options.chunkShift', 4, 20);
     checkInt(o.maxChunks, 'options.maxChunks', 1, 1 << 20);
-    const flags = o.screening === 'int8' ? kFlagScreening : 0;
+    const flags = (o.screening === 'int8' ? kFlagScreening : 0) | (o.storage === 'int8' ? kFlagInt8 : 0);
     const address = arena.wasm.indexCreate(o.dim, kMetricCode[o.metric], o.m, o.efConstruction, o.chunkShift, o.maxChunks, flags);
     if (address < 0) throw capacityError('create the index', address);
-    return new HnswIndex(arena, address >>> 0, o.efSearch, o.seed);
+    const index = new HnswIndex(arena, address >>> 0, o.efSearch, o.seed);
+    index.#maxAbs = o.maxAbs;
+    return index;
   }
 
   /** Binds to an index another thread created in the same shared memory (for searching it). */
@@ -184,6 +237,11 @@ export class HnswIndex {
     return this.#scratch === 0 ? 0 : this.arena.u32[(this.#scratch + kSScreened) >>> 2];
   }
 
+  /** `'int8'` when nodes store quantised vectors. */
+  get storage(): 'float32' | 'int8' {
+    return (this.arena.u32[(this.address + kHFlags) >>> 2] & kFlagInt8) !== 0 ? 'int8' : 'float32';
+  }
+
   /** `'int8'` when nodes carry screening codes. */
   get screening(): 'none' | 'int8' {
     return (this.arena.u32[(this.address + kHFlags) >>> 2] & kFlagScreening) !== 0 ? 'int8' : 'none';
@@ -193,17 +251,19 @@ export class HnswIndex {
    * Inserts a vector; returns its node id (ids are dense, in insert order).
    * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT (non-finite values, zero vector under cosine), FEATHER_ERR_CAPACITY.
    */
-  add(vector: VectorInput): number {
+  add(vector: VectorInput, tags?: NodeTags): number {
     checkVector(vector, this.dim, 'vector');
     if (this.metric === 'cosine' && isZero(vector)) {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'vector must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"');
     }
-    return this.#insert(vector, 0);
+    const id = this.#reserve(vector, 0, tags);
+    this.insertReserved(id);
+    return id;
   }
 
   /** Inserts `n = vectors.length / dim` row-major vectors; returns the first id. Validates all rows first. */
-  addMany(vectors: Float32Array): number {
-    const first = this.reserveMany(vectors);
+  addMany(vectors: Float32Array, tags?: readonly NodeTags[]): number {
+    const first = this.reserveMany(vectors, tags);
     const n = vectors.length / this.dim;
     for (let id = first; id < first + n; id++) this.insertReserved(id);
     return first;
@@ -215,12 +275,18 @@ export class HnswIndex {
    * {@link insertReserved}, concurrently; searches see each node once it and every node before it are
    * linked. Returns the first id. Only the writer thread may call this.
    */
-  reserveMany(vectors: Float32Array): number {
+  reserveMany(vectors: Float32Array, tags?: readonly NodeTags[]): number {
     const n = this.#checkRows(vectors);
     const first = this.#reservedCount();
     if (first === 0 && n >= kLearnOrderMinRows && this.#order === null) this.#learnOrder(vectors, n);
-    for (let r = 0; r < n; r++) this.#reserve(vectors, r * this.dim);
+    for (let r = 0; r < n; r++) this.#reserve(vectors, r * this.dim, tags?.[r]);
     return first;
+  }
+
+  /** Moves node `id` to another namespace / entity tag (the writer's side of a record update). */
+  setTags(id: number, namespace: number, entity: number): void {
+    this.#checkId(id, this.#reservedCount());
+    this.arena.wasm.setTags(this.address, id, namespace, entity);
   }
 
   /** Links a node reserved by {@link reserveMany} into the graph; thread-safe across attached handles. */
@@ -267,17 +333,23 @@ export class HnswIndex {
     return n;
   }
 
-  #reserve(vector: VectorInput, offset: number): number {
+  #reserve(vector: VectorInput, offset: number, tags: NodeTags | undefined): number {
     const wasm = this.arena.wasm;
-    const id = wasm.reserve(this.address, this.#levels.next());
+    const next = this.#reservedCount();
+    const id = wasm.reserve(this.address, this.#levels.next(), tags?.row ?? next, tags?.namespace ?? 0, tags?.entity ?? 0);
     if (id < 0) throw capacityError('add a vector', id);
-    this.#writeStorageOrder(vector, offset, (wasm.vectorAddress(this.address, id) >>> 0) >>> 2);
-    return id;
-  }
-
-  #insert(vector: VectorInput, offset: number): number {
-    const id = this.#reserve(vector, offset);
-    this.insertReserved(id);
+    if (this.storage === 'float32') {
+      this.#writeStorageOrder(vector, offset, (wasm.vectorAddress(this.address, id) >>> 0) >>> 2);
+      return id;
+    }
+    if (this.#staging === 0) this.#staging = this.arena.alloc(this.dim * 4);
+    this.#writeStorageOrder(vector, offset, this.#staging >>> 2);
+    if (Number.isFinite(this.#maxAbs)) {
+      const f32 = this.arena.f32;
+      const at = this.#staging >>> 2;
+      for (let i = 0; i < this.dim; i++) f32[at + i] = Math.max(-this.#maxAbs, Math.min(this.#maxAbs, f32[at + i]));
+    }
+    wasm.encodeVector(this.address, id, this.#staging);
     return id;
   }
 
@@ -290,14 +362,16 @@ export class HnswIndex {
     checkInt(k, 'k', 1, kMaxEf);
     const ef = options?.ef ?? this.efSearch;
     if (options?.ef !== undefined) checkInt(ef, 'options.ef', 1, kMaxEf);
-    if (this.size <= kFlatThreshold) return this.searchExact(query, k);
+    if (this.size <= kFlatThreshold) return this.searchExact(query, k, options?.filter);
     // Searches traverse every complete node, published or not, so the visited set covers the reserved ids.
     this.#loadQuery(query, this.#reservedCount(), Math.max(ef, k) + 1);
+    this.#setFilter(options?.filter);
     let n = this.arena.wasm.search(this.address, this.#scratch, k, ef);
     if (n === kWasmErrScratchTooSmall) {
       // The writer reserved more nodes between the count read and the search: grow and retry once.
       this.#ensureScratch(this.#reservedCount() + 1024, Math.max(ef, k) + 1);
       this.#loadQuery(query, this.#reservedCount(), Math.max(ef, k) + 1);
+      this.#setFilter(options?.filter);
       n = this.arena.wasm.search(this.address, this.#scratch, k, ef);
     }
     if (n < 0) throw capacityError('search', n);
@@ -305,12 +379,47 @@ export class HnswIndex {
   }
 
   /** Exact k-NN by scanning every published node with the same kernels: the oracle and the small-set path. */
-  searchExact(query: VectorInput, k: number): SearchResult {
+  searchExact(query: VectorInput, k: number, filter?: NodeFilter): SearchResult {
     checkInt(k, 'k', 1, kMaxEf);
     this.#loadQuery(query, this.size, k + 1);
+    this.#setFilter(filter);
     const n = this.arena.wasm.flatSearch(this.address, this.#scratch, k);
     if (n < 0) throw capacityError('search', n);
     return this.#readResults(n);
+  }
+
+  /**
+   * Exact k-NN over the listed node ids only (unpublished, tombstoned and filtered-out ones skipped): the
+   * planner's path when a filter leaves few candidates. Costs one distance per listed node.
+   */
+  scanNodes(query: VectorInput, k: number, nodes: Uint32Array, filter?: NodeFilter): SearchResult {
+    checkInt(k, 'k', 1, kMaxEf);
+    this.#loadQuery(query, this.size, k + 1);
+    this.#setFilter(filter);
+    if (nodes.length > this.#listCap) {
+      this.#listCap = Math.max(nodes.length, this.#listCap * 2, 1024);
+      this.#list = this.arena.alloc(this.#listCap * 4);
+    }
+    this.arena.u32.set(nodes, this.#list >>> 2);
+    const n = this.arena.wasm.scanNodes(this.address, this.#scratch, k, this.#list, nodes.length);
+    if (n < 0) throw capacityError('search', n);
+    return this.#readResults(n);
+  }
+
+  #setFilter(filter: NodeFilter | undefined): void {
+    let bitmap = 0;
+    let bits = 0;
+    if (filter?.rows !== undefined) {
+      const bytes = filter.rows.length;
+      if (bytes > this.#bitmapBytes) {
+        this.#bitmapBytes = Math.max(bytes, this.#bitmapBytes * 2, 4096);
+        this.#bitmap = this.arena.alloc(this.#bitmapBytes);
+      }
+      new Uint8Array(this.arena.u32.buffer, this.#bitmap, bytes).set(filter.rows);
+      bitmap = this.#bitmap;
+      bits = bytes * 8;
+    }
+    this.arena.wasm.setFilter(this.#scratch, filter?.namespace ?? kTagAny, filter?.entity ?? kTagAny, bitmap, bits);
   }
 
   /**
@@ -333,7 +442,12 @@ export class HnswIndex {
   /** A copy of the stored vector, in input dimension order (normalised under cosine). */
   getVector(id: number): Float32Array {
     this.#checkId(id);
-    const at = (this.arena.wasm.vectorAddress(this.address, id) >>> 0) >>> 2;
+    let at = (this.arena.wasm.vectorAddress(this.address, id) >>> 0) >>> 2;
+    if (this.storage === 'int8') {
+      if (this.#staging === 0) this.#staging = this.arena.alloc(this.dim * 4);
+      this.arena.wasm.dequantize(at << 2, this.dim, this.#staging);
+      at = this.#staging >>> 2;
+    }
     const stored = this.arena.f32.subarray(at, at + this.dim);
     const order = this.#currentOrder();
     if (order === null) return stored.slice();
@@ -423,9 +537,15 @@ export class HnswIndex {
     return { chunkShift: u32[h + kHChunkShift / 4], chunkTable: u32[h + kHChunkTable / 4], stride: u32[h + kHStride / 4], vecOff: u32[h + kHVecOff / 4] };
   }
 
-  #checkId(id: number): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.size) {
-      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `node ${describeValue(id)} does not exist: ids run from 0 to ${this.size - 1}`, { id });
+  /** The record row node `id` was tagged with. */
+  rowOf(id: number): number {
+    this.#checkId(id, this.#reservedCount());
+    return this.arena.u32[((this.arena.wasm.nodeAddress(this.address, id) >>> 0) + kNRow) >>> 2];
+  }
+
+  #checkId(id: number, limit = this.size): void {
+    if (!Number.isInteger(id) || id < 0 || id >= limit) {
+      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `node ${describeValue(id)} does not exist: ids run from 0 to ${limit - 1}`, { id });
     }
   }
 
@@ -459,12 +579,18 @@ export class HnswIndex {
     const u32 = this.arena.u32;
     const f32 = this.arena.f32;
     const ids = new Uint32Array(n);
+    const rows = new Uint32Array(n);
     const distances = new Float32Array(n);
+    const { chunkShift, chunkTable, stride } = this.geometry;
+    const mask = (1 << chunkShift) - 1;
     for (let i = 0; i < n; i++) {
-      ids[i] = u32[out + 2 * i]!;
+      const id = u32[out + 2 * i];
+      ids[i] = id;
+      const node = u32[(chunkTable >>> 2) + (id >>> chunkShift)] + (id & mask) * stride;
+      rows[i] = u32[(node + kNRow) >>> 2]!;
       distances[i] = f32[out + 2 * i + 1]!;
     }
-    return { ids, distances };
+    return { ids, rows, distances };
   }
 }
 
