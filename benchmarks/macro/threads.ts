@@ -115,7 +115,7 @@ await Promise.all(
   Array.from({ length: inflight }, async () => {
     while (nextQ < nQuery) {
       const q = nextQ++;
-      poolResults[q] = (await db.search(query(q), { k: ds.k, ef })).map((hit) => hit.id);
+      poolResults[q] = (await db.search(query(q), { k: ds.k, ef, track: false })).map((hit) => hit.id as number);
     }
   }),
 );

@@ -7,3 +7,15 @@ export type { HnswOptions, Metric, NodeFilter, NodeTags, SearchOptions, SearchRe
 export { LevelGenerator } from './hnsw/levels.js';
 export { checkInt, checkKnownKeys, checkVector } from './validate.js';
 export type { VectorInput } from './validate.js';
+export { MemoryModel, kDefaultImportance, kDefaultNamespace, termKey, assertNever } from './records/memory-model.js';
+export type { ForgetEffect, UpsertEffect } from './records/memory-model.js';
+export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';
+export { RowMap } from './records/row-map.js';
+export { createSlot, publishGeneration, readGeneration } from './records/modality-slot.js';
+export type { Generation } from './records/modality-slot.js';
+export { SearchPlanner, kExactBase, kScanFloats, kScanSelectivity } from './filter/planner.js';
+export type { PlanRequest, SearchPlan } from './filter/planner.js';
+export { decayedScore, kDefaultDecay, similarityOf, stickiness } from './scoring/score.js';
+export type { DecayOptions } from './scoring/score.js';
+export { expandChain, kHopDecay } from './graph/context-chain.js';
+export type { ChainNode, ChainResult } from './graph/context-chain.js';

@@ -1,6 +1,8 @@
 export { Feather } from './facade.js';
-export type { SearchHit, SearchOptions } from './facade.js';
+export type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, SearchHit, SearchOptions } from './facade.js';
+export type { MemoryFields } from './input.js';
+export { kMaxTextLength } from './input.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
 export { FeatherError, kErrors } from '@feather-db/core';
-export type { ErrorCode, ErrorKind, Metric, WireError } from '@feather-db/core';
+export type { AttributeValue, Attributes, Edge, ErrorCode, ErrorKind, MemoryId, MemoryRecord, Metric, WireError } from '@feather-db/core';

@@ -15,7 +15,15 @@ export interface OpenOptions {
   efSearch?: number;
   /** Reader-pool size. Default: `FEATHER_LOAD_THREADS`, else the number of cores. */
   threads?: number;
+  /**
+   * Extra vector spaces beside the default `'text'` one (which takes `dim` and `metric`), e.g.
+   * `{ image: { dim: 512 } }`. Each has its own index; a memory may hold one vector per modality.
+   */
+  modalities?: Record<string, { dim: number; metric?: Metric }>;
 }
+
+/** The modality `dim` and `metric` describe. */
+export const kDefaultModality = 'text';
 
 export interface ResolvedOptions {
   dim: number;
@@ -24,9 +32,17 @@ export interface ResolvedOptions {
   efConstruction: number;
   efSearch: number;
   threads: number;
+  modalities: Record<string, { dim: number; metric: Metric }>;
 }
 
-const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads'] as const;
+const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities'] as const;
+
+function checkMetric(value: unknown, path: string): Metric {
+  if (value !== 'cosine' && value !== 'l2' && value !== 'ip') {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be 'cosine', 'l2' or 'ip', got ${describeValue(value)}`);
+  }
+  return value;
+}
 const kMaxThreads = 256;
 
 /** `FEATHER_LOAD_THREADS` if set (validated), else the machine's parallelism. */
@@ -51,9 +67,22 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   checkKnownKeys(options, kOpenKeys, 'options');
   const o = options as OpenOptions;
   checkInt(o.dim, 'options.dim', 1, 65536);
-  const metric = o.metric ?? kDefaultHnswOptions.metric;
-  if (metric !== 'cosine' && metric !== 'l2' && metric !== 'ip') {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.metric must be 'cosine', 'l2' or 'ip', got ${describeValue(metric)}`);
+  const metric = checkMetric(o.metric ?? kDefaultHnswOptions.metric, 'options.metric');
+  const modalities: Record<string, { dim: number; metric: Metric }> = { [kDefaultModality]: { dim: o.dim, metric } };
+  if (o.modalities !== undefined) {
+    if (typeof o.modalities !== 'object' || o.modalities === null) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.modalities must be an object like { image: { dim: 512 } }, got ${describeValue(o.modalities)}`);
+    }
+    for (const [name, spec] of Object.entries(o.modalities)) {
+      const path = `options.modalities.${name}`;
+      if (name === kDefaultModality || name.length === 0 || name.length > 64) {
+        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}: modality names are 1-64 characters and not '${kDefaultModality}' (set its dim and metric at the top level)`);
+      }
+      if (typeof spec !== 'object' || spec === null) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an object like { dim: 512 }, got ${describeValue(spec)}`);
+      checkKnownKeys(spec, ['dim', 'metric'], path);
+      checkInt(spec.dim, `${path}.dim`, 1, 65536);
+      modalities[name] = { dim: spec.dim, metric: checkMetric(spec.metric ?? kDefaultHnswOptions.metric, `${path}.metric`) };
+    }
   }
   const m = o.m ?? kDefaultHnswOptions.m;
   const efConstruction = o.efConstruction ?? kDefaultHnswOptions.efConstruction;
@@ -63,5 +92,5 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   checkInt(efConstruction, 'options.efConstruction', 1, 100_000);
   checkInt(efSearch, 'options.efSearch', 1, 100_000);
   checkInt(threads, 'options.threads', 1, kMaxThreads);
-  return { dim: o.dim, metric, m, efConstruction, efSearch, threads };
+  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities };
 }

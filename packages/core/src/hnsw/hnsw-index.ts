@@ -469,7 +469,8 @@ export class HnswIndex {
 
   #writeStorageOrder(vector: VectorInput, offset: number, at: number): void {
     const f32 = this.arena.f32;
-    const order = this.#order;
+    // The order may have been learned by another handle after this one attached.
+    const order = this.#currentOrder();
     if (order === null) {
       if (offset === 0 && vector.length === this.dim) f32.set(vector, at);
       else for (let i = 0; i < this.dim; i++) f32[at + i] = vector[offset + i]!;

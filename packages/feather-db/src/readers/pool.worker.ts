@@ -1,39 +1,60 @@
 // Reader-pool entry (Piscina): attaches to the shared memory once per thread, then serves two task types.
 // Searches read only published state and never wait for the writer; insert tasks link nodes the writer
-// reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch.
-import { HnswIndex, KernelArena } from '@feather-db/core';
+// reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch,
+// compaction or storage change.
+import { HnswIndex, KernelArena, readGeneration, RowMap, type SearchResult } from '@feather-db/core';
 import { workerData } from 'piscina';
-import type { InsertReply, PoolTask, ReaderInit, SearchReply } from '../protocol.js';
+import type { InsertReply, PoolTask, SearchQuery, SearchReply, SharedInit } from '../protocol.js';
 import { toReply } from '../writer/writer-service.js';
 
-let index: HnswIndex | undefined;
+let arena: KernelArena | undefined;
+const indexes = new Map<number, HnswIndex>();
+const rowMaps = new Map<number, RowMap>();
 
-function attached(): HnswIndex {
-  if (index === undefined) {
-    const init = workerData as ReaderInit;
-    index = HnswIndex.attach(KernelArena.attach(init.memory, init.module), init.address, init.efSearch);
+function shared(): KernelArena {
+  if (arena === undefined) {
+    const init = workerData as SharedInit;
+    arena = KernelArena.attach(init.memory, init.module);
   }
+  return arena;
+}
+
+function indexAt(address: number): HnswIndex {
+  let index = indexes.get(address);
+  if (index === undefined) indexes.set(address, (index = HnswIndex.attach(shared(), address)));
   return index;
+}
+
+function rowMapAt(table: number): RowMap {
+  let rows = rowMaps.get(table);
+  if (rows === undefined) rowMaps.set(table, (rows = RowMap.attach(shared(), table)));
+  return rows;
+}
+
+function searchOne(q: SearchQuery): { rows: Uint32Array; distances: Float32Array } {
+  const generation = readGeneration(shared(), q.slot);
+  const index = indexAt(generation.index);
+  let result: SearchResult;
+  switch (q.plan.kind) {
+    case 'empty':
+      return { rows: new Uint32Array(0), distances: new Float32Array(0) };
+    case 'scan':
+      result = index.scanNodes(q.vector, q.k, rowMapAt(generation.rowMap).nodesOf(q.plan.rows));
+      break;
+    case 'graph':
+      result = index.search(q.vector, q.k, { ef: q.ef, filter: { namespace: q.plan.namespace, entity: q.plan.entity, rows: q.plan.bitmap } });
+      break;
+  }
+  return { rows: result.rows, distances: result.distances };
 }
 
 export default function run(task: PoolTask): SearchReply | InsertReply {
   switch (task.type) {
-    case 'search': {
-      const replies: SearchReply = [];
-      const dim = task.queries.length / task.ks.length;
-      for (let i = 0; i < task.ks.length; i++) {
-        replies.push(
-          toReply(() => {
-            const ef = task.efs[i]!;
-            return attached().search(task.queries.subarray(i * dim, (i + 1) * dim), task.ks[i]!, ef === 0 ? undefined : { ef });
-          }),
-        );
-      }
-      return replies;
-    }
+    case 'search':
+      return task.queries.map((q) => toReply(() => searchOne(q)));
     case 'insert':
       return toReply(() => {
-        const target = attached();
+        const target = indexAt(task.index);
         for (let id = task.first; id < task.first + task.count; id++) target.insertReserved(id);
         return task.count;
       });

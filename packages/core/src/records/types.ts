@@ -1,0 +1,72 @@
+// The memory model's data types, shared by the facade (its read mirror), the writer (the authority) and,
+// later, the file format. Plain data only: everything here survives structured clone and msgpack.
+
+/** A memory's id: a string, or a non-negative safe integer. It round-trips with the type it was given. */
+export type MemoryId = string | number;
+
+export type AttributeValue = string | number | boolean;
+
+/** Filterable key/value pairs of a memory. */
+export type Attributes = Readonly<Record<string, AttributeValue>>;
+
+/** A stored memory, as `get` returns it. */
+export interface MemoryRecord {
+  readonly id: MemoryId;
+  readonly text: string;
+  readonly namespace: string;
+  /** Topic group inside the namespace, or null. */
+  readonly entity: string | null;
+  readonly importance: number;
+  readonly attributes: Attributes;
+  /** Creation time, ms since the epoch. */
+  readonly timestamp: number;
+  /** How many times a search returned it (with `track` on). */
+  readonly recallCount: number;
+  /** When a search last returned it (ms since the epoch), or null. */
+  readonly lastRecalled: number | null;
+  /** Modalities holding a vector for it. */
+  readonly modalities: readonly string[];
+}
+
+/** A typed, weighted, directed edge of the context graph. */
+export interface Edge {
+  readonly from: MemoryId;
+  readonly to: MemoryId;
+  readonly type: string;
+  readonly weight: number;
+}
+
+/** One memory of an upsert, ids resolved. Omitted fields keep their stored value (or the default when new). */
+export interface UpsertItem {
+  id: MemoryId;
+  /** The modality whose vector this item carries; undefined when the item only changes metadata. */
+  modality?: string;
+  text?: string;
+  namespace?: string;
+  entity?: string | null;
+  importance?: number;
+  attributes?: Attributes;
+  timestamp?: number;
+}
+
+/** Fields `update` may change. */
+export interface RecordPatch {
+  text?: string;
+  entity?: string | null;
+  importance?: number;
+  attributes?: Attributes;
+}
+
+/**
+ * A validated, resolved write. The facade applies it to its mirror and sends it to the writer, which applies
+ * it to the authoritative model; both run the same deterministic code in the same order, so they agree on
+ * every row, dictionary id and auto-assigned id.
+ */
+export type ModelOp =
+  | { type: 'upsert'; items: UpsertItem[]; now: number }
+  | { type: 'update'; id: MemoryId; patch: RecordPatch }
+  | { type: 'forget'; ids: MemoryId[] }
+  | { type: 'link'; from: MemoryId; to: MemoryId; edgeType: string; weight: number }
+  /** Recall tracking, by row: the facade applies it at once (so a read after the search sees it) and the
+   * writer in write order; rows are never reused, so the two agree wherever the record still exists. */
+  | { type: 'touch'; rows: number[]; at: number };
