@@ -316,3 +316,27 @@ describe('bad input', () => {
     expect((await db.search(unit(0), { k: 1 }))[0].id).toBe('keep');
   });
 });
+
+describe('filtered search recall', () => {
+  it('is >= 0.95 against exact filtered search at 1%, 10% and 50% selectivity', async () => {
+    const { bruteForce, recall } = await import('@feather-db/testkit');
+    const dim = 32;
+    const n = 20_000;
+    const db = await store(dim);
+    const data = clusteredVectors({ n, dim, seed: 41 });
+    const queries = clusteredVectors({ n: 40, dim, seed: 42 });
+    await db.addBatch(data, { metas: Array.from({ length: n }, (_, i) => ({ attributes: { p1: i % 100 === 7, p10: i % 10 === 3, p50: i % 2 === 1 } })) });
+    for (const [key, keep] of [['p1', (i: number) => i % 100 === 7], ['p10', (i: number) => i % 10 === 3], ['p50', (i: number) => i % 2 === 1]] as const) {
+      const skip = new Set(Array.from({ length: n }, (_, i) => i).filter((i) => !keep(i)));
+      let total = 0;
+      for (let q = 0; q < 40; q++) {
+        const query = row(queries, dim, q);
+        const hits = await db.search(query, { k: 10, filter: { [key]: true }, track: false });
+        expect(hits.length).toBe(10);
+        for (const h of hits) expect(keep(h.id as number)).toBe(true);
+        total += recall(hits.map((h) => h.id as number), bruteForce('cosine', data, dim, query, 10, skip));
+      }
+      expect(total / 40, key).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+});

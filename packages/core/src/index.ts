@@ -13,7 +13,7 @@ export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp,
 export { RowMap } from './records/row-map.js';
 export { createSlot, publishGeneration, readGeneration } from './records/modality-slot.js';
 export type { Generation } from './records/modality-slot.js';
-export { SearchPlanner, kExactBase, kScanFloats, kScanSelectivity } from './filter/planner.js';
+export { SearchPlanner, kExactBase, kTraversalFanout } from './filter/planner.js';
 export type { PlanRequest, SearchPlan } from './filter/planner.js';
 export { decayedScore, kDefaultDecay, similarityOf, stickiness } from './scoring/score.js';
 export type { DecayOptions } from './scoring/score.js';

@@ -579,7 +579,7 @@ export class Feather {
 
   async #search(query: VectorInput, s: ResolvedSearch): Promise<SearchHit[]> {
     const spec = this.#options.modalities[s.modality]!;
-    const plan = this.#planner.plan({ modality: s.modality, dim: spec.dim, namespace: s.namespace, entity: s.entity, filter: s.filter });
+    const plan = this.#planner.plan({ modality: s.modality, ef: Math.max(s.ef, s.k), namespace: s.namespace, entity: s.entity, filter: s.filter });
     if (plan.kind === 'empty') return [];
     // Decayed scoring re-ranks the whole candidate pool, not the top k by similarity.
     const want = s.decay === undefined ? s.k : Math.max(s.k, s.ef);

@@ -15,7 +15,8 @@ export type SearchPlan =
 
 export interface PlanRequest {
   modality: string;
-  dim: number;
+  /** The search's candidate list size. */
+  ef: number;
   namespace?: string;
   entity?: string;
   filter?: Attributes;
@@ -24,16 +25,16 @@ export interface PlanRequest {
 /**
  * The planner's rule (docs/architecture.md, "Filtered search"):
  * 1. The candidate base is the smallest of the scope's rows and the filter pairs' posting lists.
- * 2. When the base holds at most kExactBase rows, the exact matching set M is computed. The planner scans M
- *    exactly when |M| · dim <= kScanFloats (a few hundred µs of SIMD work), or when M is at most
- *    kScanSelectivity of the modality's memories: filtered traversal visits about 1/selectivity times the
- *    nodes an unfiltered search does, so below that an exact scan is cheaper and exact.
+ * 2. When the base holds at most kExactBase rows, the exact matching set M (|M| = m of the modality's N
+ *    memories) is computed. A filtered traversal must collect `ef` matches, so it visits about ef·N/m nodes
+ *    and computes ~kTraversalFanout distances per visit; an exact scan computes m. The planner scans when
+ *    m <= kTraversalFanout · ef · N / m, i.e. m² <= kTraversalFanout · ef · N: at N = 331k and ef = 128
+ *    that is up to ~20.6k rows (6%); at N = 20k, up to ~5k rows (25%). Scans are exact.
  * 3. Otherwise it traverses the graph with the filter applied to results (tags for namespace and entity, a
- *    row bitmap for attributes), keeping `ef` matching candidates, which holds recall at the unfiltered level.
+ *    row bitmap for attributes), keeping `ef` matching candidates, which holds recall near the unfiltered level.
  */
 export const kExactBase: number = 65_536;
-export const kScanFloats: number = 1 << 22;
-export const kScanSelectivity: number = 0.02;
+export const kTraversalFanout: number = 10;
 
 export class SearchPlanner {
   readonly #model: MemoryModel;
@@ -56,7 +57,7 @@ export class SearchPlanner {
       this.#cache.clear();
       this.#cacheVersion = model.version;
     }
-    const key = `${request.modality}\u0000${namespace}\u0000${entity}\u0000${hasFilter ? JSON.stringify(request.filter) : ''}`;
+    const key = `${request.modality}\u0000${request.ef}\u0000${namespace}\u0000${entity}\u0000${hasFilter ? JSON.stringify(request.filter) : ''}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const plan = this.#planUncached(request, namespace, entity, hasFilter ? request.filter! : undefined);
@@ -84,7 +85,7 @@ export class SearchPlanner {
     const rows: number[] = [];
     for (const row of base) if (check(row)) rows.push(row);
     if (rows.length === 0) return { kind: 'empty' };
-    if (rows.length * request.dim <= kScanFloats || rows.length / total <= kScanSelectivity) {
+    if (rows.length * rows.length <= kTraversalFanout * request.ef * total) {
       return { kind: 'scan', rows: Uint32Array.from(rows).sort() };
     }
     if (filter === undefined) return { kind: 'graph', ...tags };
