@@ -13,6 +13,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { HnswIndex, KernelArena } from '@feather-db/core';
+import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { loadDataset } from '../datasets/load.js';
@@ -64,7 +65,7 @@ serial.addMany(base);
 const serialSeconds = (performance.now() - t) / 1000;
 log(`serial loop ${serialSeconds.toFixed(1)} s`);
 
-const db = await Feather.open('bench.feather', { dim, metric: ds.metric, threads });
+const db = await Feather.open(tempStorePath('bench.feather'), { dim, metric: ds.metric, threads });
 t = performance.now();
 await db.addBatch(base);
 const parallelSeconds = (performance.now() - t) / 1000;

@@ -3,7 +3,7 @@
 // entities, checked step by step against an independent reference written here (plain maps, float64 math,
 // the scoring formula from design.md and a textbook BFS). Stores stay under 256 memories, where search is
 // exact, so results can be compared exactly, not by recall.
-import { gaussian, seededRandom } from '@feather-db/testkit';
+import { gaussian, seededRandom, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type MemoryId } from 'feather-db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ describe('memory model (property)', () => {
   it('matches the reference model under random operation sequences', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 45 }), async (ops) => {
-        const db = await Feather.open('property.feather', { dim, threads: 1 });
+        const db = await Feather.open(tempStorePath('property.feather'), { dim, threads: 1 });
         const ref = new Map<MemoryId, RefMemory>();
         let edges: RefEdge[] = [];
         let nextAuto = 0;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Feather, FeatherError } from 'feather-db';
-import { clusteredVectors, row, seededRandom } from '@feather-db/testkit';
+import { clusteredVectors, row, seededRandom, tempStorePath } from '@feather-db/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
@@ -21,7 +21,7 @@ describe('feather-db facade, writer worker and reader pool', () => {
   });
 
   it('adds, searches, gets, counts and forgets through the workers', async () => {
-    const db = await Feather.open('basic.feather', { dim: 8, metric: 'l2', threads: 2 });
+    const db = await Feather.open(tempStorePath('basic.feather'), { dim: 8, metric: 'l2', threads: 2 });
     open.push(db);
     const data = clusteredVectors({ n: 600, dim: 8, seed: 71 });
     const { ids } = await db.addBatch(data);
@@ -42,7 +42,7 @@ describe('feather-db facade, writer worker and reader pool', () => {
 
   it('many concurrent searches, packed into shared pool tasks, each get their own answer', async () => {
     const dim = 10;
-    const db = await Feather.open('burst.feather', { dim, metric: 'l2', threads: 2 });
+    const db = await Feather.open(tempStorePath('burst.feather'), { dim, metric: 'l2', threads: 2 });
     open.push(db);
     const data = clusteredVectors({ n: 2000, dim, seed: 74 });
     await db.addBatch(data);
@@ -55,7 +55,7 @@ describe('feather-db facade, writer worker and reader pool', () => {
   });
 
   it('typed errors keep their code across the worker boundary and change nothing', async () => {
-    const db = await Feather.open('errors.feather', { dim: 4, threads: 1 });
+    const db = await Feather.open(tempStorePath('errors.feather'), { dim: 4, threads: 1 });
     open.push(db);
     await db.addBatch([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
     // Raised inside the writer worker, rebuilt on the main thread:
@@ -80,7 +80,7 @@ describe('feather-db facade, writer worker and reader pool', () => {
     const seed = 20261121;
     const rand = seededRandom(seed);
     const dim = 12;
-    const db = await Feather.open('model.feather', { dim, metric: 'cosine', threads: 2 });
+    const db = await Feather.open(tempStorePath('model.feather'), { dim, metric: 'cosine', threads: 2 });
     open.push(db);
     const pool = clusteredVectors({ n: 4000, dim, seed: 72 });
     let next = 0;
@@ -140,7 +140,7 @@ describe('feather-db facade, writer worker and reader pool', () => {
 
   it('searches during a large addBatch never throw and only see published memories', async () => {
     const dim = 16;
-    const db = await Feather.open('busy.feather', { dim, metric: 'l2', threads: 2 });
+    const db = await Feather.open(tempStorePath('busy.feather'), { dim, metric: 'l2', threads: 2 });
     open.push(db);
     const data = clusteredVectors({ n: 20_000, dim, seed: 73 });
     await db.addBatch(data.subarray(0, 100 * dim));
@@ -185,7 +185,7 @@ describe('parallel addBatch', () => {
     const queries = clusteredVectors({ n: 200, dim, seed: 82 });
     const serial = HnswIndex.create(KernelArena.create(), { dim, metric: 'l2' });
     serial.addMany(data);
-    const db = await Feather.open('parallel.feather', { dim, metric: 'l2', threads: 2 });
+    const db = await Feather.open(tempStorePath('parallel.feather'), { dim, metric: 'l2', threads: 2 });
     // Two concurrent batches and a single add racing them: all must land, in id order.
     const [a, b, c] = await Promise.all([db.addBatch(data.subarray(0, 5000 * dim)), db.addBatch(data.subarray(5000 * dim)), db.add(row(data, dim, 0))]);
     expect(a.ids[0]).toBe(0);

@@ -1,5 +1,5 @@
 import { Feather, FeatherError, type MemoryRecord } from 'feather-db';
-import { clusteredVectors, row } from '@feather-db/testkit';
+import { clusteredVectors, row, tempStorePath } from '@feather-db/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const open: Feather[] = [];
@@ -8,7 +8,7 @@ afterAll(async () => {
 });
 
 async function store(dim: number, extra: Parameters<typeof Feather.open>[1] extends infer O ? Partial<O> : never = {}): Promise<Feather> {
-  const db = await Feather.open('memory.feather', { dim, threads: 2, ...extra });
+  const db = await Feather.open(tempStorePath('memory.feather'), { dim, threads: 2, ...extra });
   open.push(db);
   return db;
 }

@@ -9,6 +9,11 @@ export const kErrors = {
   FEATHER_ERR_CAPACITY: { kind: 'busy', meaning: 'The shared memory or the node table is full' },
   FEATHER_ERR_INTERNAL: { kind: 'internal', meaning: 'An invariant broke inside Feather; please report it' },
   FEATHER_ERR_CLOSED: { kind: 'usage', meaning: 'The store was closed' },
+  FEATHER_ERR_CORRUPT: { kind: 'corruption', meaning: 'A .feather file or its WAL is damaged, truncated or not a Feather file' },
+  FEATHER_ERR_FORMAT_VERSION: { kind: 'unsupported', meaning: 'The file was written by a newer, incompatible Feather format' },
+  FEATHER_ERR_LOCKED: { kind: 'conflict', meaning: 'Another process holds the write lock of this store' },
+  FEATHER_ERR_READ_ONLY: { kind: 'usage', meaning: 'The store was opened readOnly and cannot be changed' },
+  FEATHER_ERR_IO: { kind: 'io', meaning: 'Reading or writing a store file failed in the operating system' },
 } as const;
 
 export type ErrorCode = keyof typeof kErrors;

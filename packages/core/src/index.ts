@@ -19,3 +19,15 @@ export { decayedScore, kDefaultDecay, similarityOf, stickiness } from './scoring
 export type { DecayOptions } from './scoring/score.js';
 export { expandChain, kHopDecay } from './graph/context-chain.js';
 export type { ChainNode, ChainResult } from './graph/context-chain.js';
+export { memoryFileIo, nodeFileIo } from './format/file-io.js';
+export type { FileIo } from './format/file-io.js';
+export { checksum, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, StoreFileReader, writeStoreFile } from './format/store-file.js';
+export type { FileHeader, SectionEntry, SectionSource } from './format/store-file.js';
+export { decode, encode, kMaxPersistedTombstoneShare, loadStore, saveStore } from './format/store-codec.js';
+export type { LoadedStore, ModalityMeta, ModalityState, PendingLinks, SaveInput, StoreMeta } from './format/store-codec.js';
+export { encodeRecords, encodeWalHeader, kRecordHeaderBytes, kWalHeaderBytes, readWal, WalWriter } from './wal/wal.js';
+export type { Durability, WalContents, WalRecord } from './wal/wal.js';
+export { decodeWrite, encodeWrite } from './wal/op-codec.js';
+export type { LoggedWrite, StorageOp } from './wal/op-codec.js';
+export type { ModelSnapshot, SnapshotEdge, SnapshotRow } from './records/memory-model.js';
+export type { GraphHeader, TagLimits } from './hnsw/hnsw-index.js';

@@ -26,7 +26,9 @@ export const kHMaxLevel = 56;
 export const kHDeleted = 60;
 export const kHDimOrder = 64;
 export const kHFlags = 68;
+export const kHCodeOff = 72;
 export const kHPubEntry = 80;
+export const kHPubMaxLevel = 84;
 /** Index flag: every node block carries int8 screening codes. */
 export const kFlagScreening = 1;
 /** Index flag: node blocks store an int8 block (scale header + codes) instead of the float32 vector. */
@@ -35,6 +37,7 @@ export const kFlagInt8 = 2;
 export const kTagAny = 0xffffffff;
 
 // Node block fields (byte offsets from the node address).
+export const kNLock = 0;
 export const kNLevelFlags = 4;
 export const kNUpper = 8;
 export const kNRow = 12;

@@ -8,6 +8,7 @@ import {
   HnswIndex,
   kDefaultDecay,
   KernelArena,
+  decode,
   MemoryModel,
   readGeneration,
   RowMap,
@@ -46,7 +47,7 @@ import {
   type MemoryFields,
 } from './input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
-import type { InsertJob, InsertReply, PoolTask, Reply, SearchReply, StorageChange, WriteResult, WriterApi } from './protocol.js';
+import type { InsertJob, InsertReply, OpenResult, PoolTask, Reply, SearchReply, StorageChange, WriteRequest, WriteResult, WriterApi } from './protocol.js';
 import { LinkQueue, SearchQueue } from './search-queue.js';
 
 /** Options of {@link Feather.add}: the memory's metadata, plus its id and modality. */
@@ -165,10 +166,12 @@ export class Feather {
   readonly metric: Metric;
   /** Reader-pool size (from `options.threads`, `FEATHER_LOAD_THREADS` or the core count). */
   readonly threads: number;
-  readonly #options: ResolvedOptions;
   readonly #arena: KernelArena;
-  readonly #model = new MemoryModel();
-  readonly #planner = new SearchPlanner(this.#model);
+  readonly #model: MemoryModel;
+  readonly #planner: SearchPlanner;
+  /** Every modality's vector space, from the store. */
+  readonly #spaces: Record<string, { dim: number; metric: Metric }> = {};
+  readonly #efSearch: number;
   readonly #slots: Record<string, number>;
   readonly #handles = new Map<number, HnswIndex>();
   readonly #worker: Worker;
@@ -181,18 +184,28 @@ export class Feather {
   readonly #inflight = new Set<Promise<unknown>>();
   /** Pool insert jobs still linking; a rebuild waits for them before copying vectors. */
   readonly #jobs = new Set<Promise<unknown>>();
+  /** Resolved writes waiting for the writer (group commit). */
+  readonly #outbox: { request: WriteRequest; resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[] = [];
+  #sending: Promise<void> | undefined;
+  readonly #readOnly: boolean;
+  /** Milliseconds `open` took: file load, WAL replay and any graph rebuild. */
+  loadTimeMs = 0;
   /** Tail of the write order: each write reaches the writer only after the one called before it. */
   #writeOrder: Promise<unknown> = Promise.resolve();
   #failure: FeatherError | undefined;
 
-  private constructor(path: string, o: ResolvedOptions, arena: KernelArena, slots: Record<string, number>, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<PoolTask, SearchReply | InsertReply>) {
+  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<PoolTask, SearchReply | InsertReply>) {
     this.path = path;
-    this.dim = o.dim;
-    this.metric = o.metric;
     this.threads = o.threads;
-    this.#options = o;
     this.#arena = arena;
-    this.#slots = slots;
+    this.#slots = opened.slots;
+    this.#readOnly = o.readOnly;
+    for (const m of opened.meta.modalities) this.#spaces[m.name] = { dim: m.dim, metric: m.metric };
+    this.dim = this.#spaces[kDefaultModality]!.dim;
+    this.metric = this.#spaces[kDefaultModality]!.metric;
+    this.#efSearch = o.efSearchGiven ? o.efSearch : opened.meta.efSearch;
+    this.#model = MemoryModel.fromSnapshot(decode(opened.snapshot, path, 'records'));
+    this.#planner = new SearchPlanner(this.#model);
     this.#worker = worker;
     this.#writer = writer;
     this.#pool = pool;
@@ -204,28 +217,45 @@ export class Feather {
   }
 
   /**
-   * Opens a store. Until the file format lands, a new path gives an empty in-memory store.
-   * @throws FEATHER_ERR_INVALID_ARGUMENT for a bad path, unknown options or out-of-range values.
+   * Opens a store, creating it (an empty file and WAL) when `path` does not exist. An existing file is
+   * verified and loaded straight into shared memory (persisted graphs are not rebuilt; graphs saved without
+   * links are rebuilt in parallel on the pool), then its WAL is replayed. `loadTimeMs` reports how long it took.
+   * @throws FEATHER_ERR_INVALID_ARGUMENT (bad options; no dim for a new store), FEATHER_ERR_DIMENSION_MISMATCH
+   * (dim, metric or embedding model differ from the file's), FEATHER_ERR_LOCKED, FEATHER_ERR_CORRUPT,
+   * FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO, FEATHER_ERR_NOT_FOUND (readOnly and no file).
    */
-  static async open(path: string, options: OpenOptions): Promise<Feather> {
+  static async open(path: string, options?: OpenOptions): Promise<Feather> {
+    const started = performance.now();
     const o = resolveOpenOptions(path, options);
     const arena = KernelArena.create();
     const module = kernelModule();
     const worker = new Worker(new URL('./writer/writer.worker.js', import.meta.url), { workerData: { memory: arena.memory, module } });
     const writer = wrap<WriterApi>(nodeEndpoint(worker));
+    let pool: Piscina<PoolTask, SearchReply | InsertReply> | undefined;
+    let db: Feather | undefined;
     try {
-      const slots = unwrap(await writer.init({ modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch }));
-      const pool = new Piscina<PoolTask, SearchReply | InsertReply>({
+      const opened = unwrap(
+        await writer.open({ path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability }),
+      );
+      pool = new Piscina<PoolTask, SearchReply | InsertReply>({
         filename: new URL('./readers/pool.worker.js', import.meta.url).href,
         minThreads: o.threads,
         maxThreads: o.threads,
         idleTimeout: Number.POSITIVE_INFINITY,
         workerData: { memory: arena.memory, module },
       });
-      return new Feather(path, o, arena, slots, worker, writer, pool);
+      db = new Feather(path, o, opened, arena, worker, writer, pool);
+      await db.#finish(opened.pending);
+      db.loadTimeMs = performance.now() - started;
+      return db;
     } catch (error) {
-      writer[releaseProxy]();
-      await worker.terminate();
+      if (db !== undefined) {
+        await db.close().catch(() => undefined);
+      } else {
+        await writer.close().catch(() => undefined);
+        writer[releaseProxy]();
+        await Promise.all([pool?.close({ force: true }), worker.terminate()]).catch(() => undefined);
+      }
       throw error;
     }
   }
@@ -242,10 +272,10 @@ export class Feather {
   }
 
   async #add(vector: VectorInput, options: AddOptions | undefined): Promise<{ id: MemoryId }> {
-    this.#checkOpen();
+    this.#checkWritable();
     const o = checkOptions<AddOptions>(options, [...kFieldKeys, 'id', 'modality'], 'options', "{ text: 'hello', namespace: 'user-1' }");
     const modality = this.#checkModality(o.modality, 'options.modality');
-    const dim = this.#options.modalities[modality]!.dim;
+    const dim = this.#spaces[modality]!.dim;
     checkVector(vector, dim, 'vector');
     this.#checkDirection(vector, modality, 'vector');
     const id = o.id === undefined ? undefined : checkId(o.id, 'options.id');
@@ -271,10 +301,10 @@ export class Feather {
   }
 
   async #addBatch(vectors: Float32Array | readonly VectorInput[], options: AddBatchOptions | undefined): Promise<{ ids: MemoryId[] }> {
-    this.#checkOpen();
+    this.#checkWritable();
     const o = checkOptions<AddBatchOptions>(options, ['ids', 'metas', 'namespace', 'modality'], 'options', "{ metas: [{ text: 'a' }], namespace: 'user-1' }");
     const modality = this.#checkModality(o.modality, 'options.modality');
-    const dim = this.#options.modalities[modality]!.dim;
+    const dim = this.#spaces[modality]!.dim;
     const rows = rowCount(vectors, dim);
     const namespace = o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace');
     if (o.ids !== undefined && (!Array.isArray(o.ids) || o.ids.length !== rows)) {
@@ -329,7 +359,7 @@ export class Feather {
   update(id: MemoryId, patch: { text?: string; entity?: string | null; importance?: number; attributes?: Attributes }): Promise<MemoryRecord> {
     return this.#track(
       (async () => {
-        this.#checkOpen();
+        this.#checkWritable();
         const checkedId = checkId(id, 'id');
         const checked = checkPatch(patch);
         await this.#write(() => ({ op: { type: 'update', id: checkedId, patch: checked }, value: undefined }), false);
@@ -345,7 +375,7 @@ export class Feather {
   link(from: MemoryId, to: MemoryId, options?: { type?: string; weight?: number }): Promise<void> {
     return this.#track(
       (async () => {
-        this.#checkOpen();
+        this.#checkWritable();
         const a = checkId(from, 'from');
         const b = checkId(to, 'to');
         const o = checkOptions<{ type?: string; weight?: number }>(options, ['type', 'weight'], 'options', "{ type: 'caused_by', weight: 0.8 }");
@@ -366,7 +396,7 @@ export class Feather {
   forget(idOrIds: MemoryId | readonly MemoryId[]): Promise<number> {
     return this.#track(
       (async () => {
-        this.#checkOpen();
+        this.#checkWritable();
         const ids = checkIds(idOrIds, 'ids');
         return this.#forgetWhere(() => ids);
       })(),
@@ -380,7 +410,7 @@ export class Feather {
   purge(options: { namespace: string; olderThanDays?: number }): Promise<number> {
     return this.#track(
       (async () => {
-        this.#checkOpen();
+        this.#checkWritable();
         const o = checkOptions<{ namespace?: string; olderThanDays?: number }>(options, ['namespace', 'olderThanDays'], 'options', "{ namespace: 'user-1', olderThanDays: 30 }");
         if (o.namespace === undefined) {
           throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.namespace is required: name one, or pass '*' to purge every namespace");
@@ -405,7 +435,7 @@ export class Feather {
   deleteByEntity(options: { namespace: string; entity: string }): Promise<number> {
     return this.#track(
       (async () => {
-        this.#checkOpen();
+        this.#checkWritable();
         const o = checkOptions<{ namespace?: string; entity?: string }>(options, ['namespace', 'entity'], 'options', "{ namespace: 'user-1', entity: 'travel' }");
         const namespace = checkNamespace(o.namespace, 'options.namespace');
         const entity = checkName(o.entity, 'options.entity', 'entity');
@@ -424,7 +454,39 @@ export class Feather {
    * it in atomically. Searches keep running on the old graph meanwhile; writes wait.
    */
   compact(): Promise<void> {
-    return this.#track(this.#rebuild(Object.keys(this.#slots), undefined));
+    return this.#track(
+      (async () => {
+        this.#checkWritable();
+        await this.#rebuild(Object.keys(this.#slots), undefined);
+      })(),
+    );
+  }
+
+  /**
+   * Writes the whole store atomically (`<path>.tmp`, fsync, rename, fsync of the directory) and starts an
+   * empty WAL: the file then holds every write acknowledged before the call. With `path`, writes a copy there
+   * instead and keeps the store bound to its own file and WAL (a readOnly store can only do this).
+   * `graph`: 'auto' (default) persists each graph unless more than 10% of its nodes are tombstones (then the
+   * next open rebuilds it tight, in parallel); 'always' / 'never' force it.
+   */
+  save(path?: string, options?: { graph?: 'auto' | 'always' | 'never' }): Promise<{ bytes: number; ms: number }> {
+    return this.#track(
+      (async () => {
+        this.#checkOpen();
+        const target = path === undefined ? undefined : checkName(path, 'path', 'file');
+        if (this.#readOnly && (target === undefined || target === this.path)) {
+          throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly: save it to another path, or reopen it writable`);
+        }
+        const o = checkOptions<{ graph?: 'auto' | 'always' | 'never' }>(options, ['graph'], 'options', "{ graph: 'auto' }");
+        const graph = o.graph ?? 'auto';
+        if (graph !== 'auto' && graph !== 'always' && graph !== 'never') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`);
+        return this.#inOrder(async () => {
+          await this.#drain();
+          const saved = unwrap(await this.#writer.save(target, graph));
+          return { bytes: saved.bytes, ms: saved.ms };
+        });
+      })(),
+    );
   }
 
   /**
@@ -435,7 +497,7 @@ export class Feather {
   setInt8Ram(modality: string = kDefaultModality, options?: { maxAbs?: number }): Promise<void> {
     return this.#track(
       (async () => {
-        this.#checkOpen();
+        this.#checkWritable();
         const name = this.#checkModality(modality, 'modality');
         const o = checkOptions<{ maxAbs?: number }>(options, ['maxAbs'], 'options', '{ maxAbs: 1 }');
         const maxAbs = o.maxAbs === undefined ? Number.POSITIVE_INFINITY : checkPositiveNumber(o.maxAbs, 'options.maxAbs');
@@ -543,8 +605,11 @@ export class Feather {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await Promise.allSettled([...this.#inflight]);
+      await this.#inOrder(() => this.#drain()).catch(() => undefined);
+      const closed = await this.#writer.close();
       this.#writer[releaseProxy]();
       await Promise.all([this.#pool.close({ force: false }), this.#worker.terminate()]);
+      unwrap(closed);
     })();
     return this.#closed;
   }
@@ -554,9 +619,9 @@ export class Feather {
   #resolveSearch(query: VectorInput, options: SearchOptions | undefined): ResolvedSearch {
     const o = checkOptions<SearchOptions>(options, kSearchKeys, 'options', '{ k: 10 }');
     const modality = this.#checkModality(o.modality, 'options.modality');
-    checkVector(query, this.#options.modalities[modality]!.dim, 'query');
+    checkVector(query, this.#spaces[modality]!.dim, 'query');
     const k = o.k === undefined ? 10 : checkK(o.k, 'options.k');
-    const ef = o.ef === undefined ? this.#options.efSearch : checkK(o.ef, 'options.ef');
+    const ef = o.ef === undefined ? this.#efSearch : checkK(o.ef, 'options.ef');
     const decay =
       o.halfLife === undefined && o.timeWeight === undefined
         ? undefined
@@ -578,7 +643,7 @@ export class Feather {
   }
 
   async #search(query: VectorInput, s: ResolvedSearch): Promise<SearchHit[]> {
-    const spec = this.#options.modalities[s.modality]!;
+    const spec = this.#spaces[s.modality]!;
     const plan = this.#planner.plan({ modality: s.modality, ef: Math.max(s.ef, s.k), namespace: s.namespace, entity: s.entity, filter: s.filter });
     if (plan.kind === 'empty') return [];
     // Decayed scoring re-ranks the whole candidate pool, not the top k by similarity.
@@ -605,6 +670,7 @@ export class Feather {
    * order. Never awaited by the search that caused it.
    */
   #touch(ids: MemoryId[]): void {
+    if (this.#readOnly) return;
     const op: ModelOp = { type: 'touch', rows: ids.map((id) => this.#model.rowOf(id)!), at: Date.now() };
     this.#model.apply(op);
     this.#track(this.#write(() => ({ op, value: undefined, mirrored: true }), false)).catch(() => undefined);
@@ -628,9 +694,9 @@ export class Feather {
    * (an unknown id, say) changes nothing.
    */
   async #writeSlices<T>(validate: () => Promise<(() => Prepared<T>)[]>, parallel: boolean): Promise<T[]> {
-    const pending: WriteResult[] = [];
-    const values = await this.#inOrder(async () => {
+    const { values, sent } = await this.#inOrder(async () => {
       const out: T[] = [];
+      const results: Promise<WriteResult>[] = [];
       for (const prepare of await validate()) {
         // Not #checkOpen(): a write called before close() still runs; close() waits for it.
         if (this.#failure !== undefined) throw this.#failure;
@@ -640,20 +706,55 @@ export class Feather {
           continue;
         }
         if (mirrored !== true) this.#model.apply(op);
-        const reply = await this.#writer.write(op, vectors ?? {}, parallel);
-        if (!reply.ok) {
-          // The mirror already holds this op: the two models disagree now.
-          const error = FeatherError.fromWire(reply.error);
-          this.#failure = new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' ? 'FEATHER_ERR_CAPACITY' : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, undefined, { cause: error });
-          throw error;
-        }
-        pending.push(reply.value);
+        results.push(this.#send({ op, vectors: vectors ?? {}, parallel }));
         out.push(value);
       }
-      return out;
+      return { values: out, sent: results };
     });
-    for (const result of pending) await this.#finish(result);
+    for (const result of await Promise.all(sent)) await this.#finish(result);
     return values;
+  }
+
+  /**
+   * Queues a resolved write for the writer. Writes queued while the writer is busy go together in the next
+   * `writeMany`: one WAL group, one fdatasync (group commit), in order.
+   */
+  #send(request: WriteRequest): Promise<WriteResult> {
+    return new Promise((resolve, reject) => {
+      this.#outbox.push({ request, resolve, reject });
+      this.#flushOutbox();
+    });
+  }
+
+  #flushOutbox(): void {
+    if (this.#sending !== undefined || this.#outbox.length === 0) return;
+    const batch = this.#outbox.splice(0);
+    this.#sending = (async () => {
+      try {
+        const reply = await this.#writer.writeMany(batch.map((b) => b.request));
+        if (!reply.ok) {
+          // The mirror already holds these ops: the two models disagree now.
+          const error = FeatherError.fromWire(reply.error);
+          this.#failure ??= new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, error.details, { cause: error });
+          for (const b of batch) b.reject(error);
+        } else {
+          reply.value.forEach((result, i) => batch[i]!.resolve(result));
+        }
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      } finally {
+        this.#sending = undefined;
+        this.#flushOutbox();
+      }
+    })();
+  }
+
+  /** Resolves once every queued write has been applied and logged by the writer. */
+  async #drain(): Promise<void> {
+    while (this.#sending !== undefined || this.#outbox.length > 0) {
+      this.#flushOutbox();
+      await this.#sending;
+    }
   }
 
   /** Links a write's reserved nodes on the pool, then waits until every touched index publishes them. */
@@ -680,6 +781,7 @@ export class Feather {
     return this.#inOrder(async () => {
       if (this.#failure !== undefined) throw this.#failure;
       // Earlier batches may still be linking: let them finish so every vector is final before it is copied.
+      await this.#drain();
       await Promise.allSettled([...this.#jobs]);
       const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
       await this.#finish(begun);
@@ -706,14 +808,14 @@ export class Feather {
 
   #checkModality(value: unknown, path: string): string {
     if (value === undefined) return kDefaultModality;
-    if (typeof value !== 'string' || !(value in this.#options.modalities)) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be one of the store's modalities (${Object.keys(this.#options.modalities).join(', ')}), got ${describeValue(value)}; declare more with open({ modalities })`);
+    if (typeof value !== 'string' || !(value in this.#spaces)) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be one of the store's modalities (${Object.keys(this.#spaces).join(', ')}), got ${describeValue(value)}; declare more with open({ modalities })`);
     }
     return value;
   }
 
   #checkDirection(vector: VectorInput, modality: string, path: string): void {
-    if (this.#options.modalities[modality]!.metric !== 'cosine') return;
+    if (this.#spaces[modality]!.metric !== 'cosine') return;
     for (let i = 0; i < vector.length; i++) if (vector[i] !== 0) return;
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"`);
   }
@@ -730,6 +832,11 @@ export class Feather {
     const done = (): void => void this.#inflight.delete(write);
     write.then(done, done);
     return write;
+  }
+
+  #checkWritable(): void {
+    this.#checkOpen();
+    if (this.#readOnly) throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`, { path: this.path });
   }
 
   #checkOpen(): void {

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { checkInt, checkKnownKeys, describeValue, FeatherError, kDefaultHnswOptions, type Metric } from '@feather-db/core';
+import { checkInt, checkKnownKeys, describeValue, FeatherError, kDefaultHnswOptions, type Durability, type Metric } from '@feather-db/core';
 
 /** Options of {@link Feather.open}. */
 export interface OpenOptions {
-  /** Vector dimension. Required for a new store. */
-  dim: number;
+  /** Vector dimension of the `'text'` modality. Required to create a store; checked against an existing one. */
+  dim?: number;
   /** `'cosine'` (default), `'l2'` or `'ip'`. */
   metric?: Metric;
   /** HNSW links per node (level 0 keeps 2·m). Default 16. */
@@ -20,22 +20,37 @@ export interface OpenOptions {
    * `{ image: { dim: 512 } }`. Each has its own index; a memory may hold one vector per modality.
    */
   modalities?: Record<string, { dim: number; metric?: Metric }>;
+  /** Share the file with a writer process: no lock, no WAL writes, every mutation throws FEATHER_ERR_READ_ONLY. */
+  readOnly?: boolean;
+  /**
+   * When a write is acknowledged: `'fsync'` (default) once its WAL group is on disk (survives power loss);
+   * `'os'` once the WAL write is handed to the OS (survives a process crash); `'none'` at once, the WAL being
+   * written in 1 MiB batches and at save/close (a crash loses writes since the last save or flush).
+   */
+  durability?: Durability;
+  /** Embedding model id recorded in the file header; opening with a different one fails. */
+  embeddingModel?: string;
 }
 
 /** The modality `dim` and `metric` describe. */
 export const kDefaultModality = 'text';
 
 export interface ResolvedOptions {
-  dim: number;
+  dim: number | undefined;
   metric: Metric;
   m: number;
   efConstruction: number;
   efSearch: number;
   threads: number;
-  modalities: Record<string, { dim: number; metric: Metric }>;
+  /** Undefined when no dim was given (open an existing store as it is). */
+  modalities: Record<string, { dim: number; metric: Metric }> | undefined;
+  efSearchGiven: boolean;
+  readOnly: boolean;
+  durability: Durability;
+  embeddingModel: string | undefined;
 }
 
-const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities'] as const;
+const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel'] as const;
 
 function checkMetric(value: unknown, path: string): Metric {
   if (value !== 'cosine' && value !== 'l2' && value !== 'ip') {
@@ -61,15 +76,18 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   if (typeof path !== 'string' || path.length === 0) {
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `path must be a non-empty string such as 'memory.feather', got ${describeValue(path)}`);
   }
-  if (typeof options !== 'object' || options === null) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options must be an object with at least { dim }, got ${describeValue(options)}`);
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options must be an object like { dim: 384 }, got ${describeValue(options)}`);
   }
-  checkKnownKeys(options, kOpenKeys, 'options');
-  const o = options as OpenOptions;
-  checkInt(o.dim, 'options.dim', 1, 65536);
+  const o = (options ?? {}) as OpenOptions;
+  checkKnownKeys(o, kOpenKeys, 'options');
+  if (o.dim !== undefined) checkInt(o.dim, 'options.dim', 1, 65536);
   const metric = checkMetric(o.metric ?? kDefaultHnswOptions.metric, 'options.metric');
-  const modalities: Record<string, { dim: number; metric: Metric }> = { [kDefaultModality]: { dim: o.dim, metric } };
-  if (o.modalities !== undefined) {
+  const modalities: Record<string, { dim: number; metric: Metric }> | undefined = o.dim === undefined ? undefined : { [kDefaultModality]: { dim: o.dim, metric } };
+  if (o.modalities !== undefined && modalities === undefined) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.modalities needs options.dim too (the 'text' modality's dimension)");
+  }
+  if (o.modalities !== undefined && modalities !== undefined) {
     if (typeof o.modalities !== 'object' || o.modalities === null) {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.modalities must be an object like { image: { dim: 512 } }, got ${describeValue(o.modalities)}`);
     }
@@ -92,5 +110,14 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   checkInt(efConstruction, 'options.efConstruction', 1, 100_000);
   checkInt(efSearch, 'options.efSearch', 1, 100_000);
   checkInt(threads, 'options.threads', 1, kMaxThreads);
-  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities };
+  const readOnly = o.readOnly ?? false;
+  if (typeof readOnly !== 'boolean') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.readOnly must be true or false, got ${describeValue(readOnly)}`);
+  const durability = o.durability ?? 'fsync';
+  if (durability !== 'fsync' && durability !== 'os' && durability !== 'none') {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.durability must be 'fsync', 'os' or 'none', got ${describeValue(durability)}`);
+  }
+  if (o.embeddingModel !== undefined && (typeof o.embeddingModel !== 'string' || o.embeddingModel.length === 0 || new TextEncoder().encode(o.embeddingModel).length > 64)) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.embeddingModel must be a non-empty string of at most 64 UTF-8 bytes, got ${describeValue(o.embeddingModel)}`);
+  }
+  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel };
 }

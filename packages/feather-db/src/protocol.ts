@@ -1,7 +1,7 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { Metric, ModelOp, SearchPlan, WireError } from '@feather-db/core';
+import type { Durability, Metric, ModelOp, SearchPlan, StoreMeta, WireError } from '@feather-db/core';
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
@@ -11,12 +11,31 @@ export interface ModalitySpec {
   metric: Metric;
 }
 
-/** What the writer creates the store with. */
-export interface StoreSpec {
-  modalities: Record<string, ModalitySpec>;
+/** What the writer opens (or creates) the store with. */
+export interface OpenSpec {
+  path: string;
+  /** Modalities the caller declared (`text` first); dims and metrics must match an existing file. */
+  modalities: Record<string, ModalitySpec> | undefined;
   m: number;
   efConstruction: number;
   efSearch: number;
+  modelId: string | undefined;
+  readOnly: boolean;
+  durability: Durability;
+}
+
+export interface OpenResult {
+  /** Per modality, the shared slot address readers resolve its current index through. */
+  slots: Record<string, number>;
+  meta: StoreMeta;
+  /** The memory model after load and WAL replay, msgpack-encoded, for the facade's mirror. */
+  snapshot: Uint8Array;
+  /** Index work still to do (graphs rebuilt from stored vectors, replayed batches) before the store is complete. */
+  pending: WriteResult;
+  created: boolean;
+  replayed: number;
+  persistedGraphs: string[];
+  loadMs: number;
 }
 
 /** What the writer worker and every reader receive as workerData. */
@@ -46,19 +65,27 @@ export interface StorageChange {
   maxAbs: number;
 }
 
-/** The writer's RPC surface (comlink). Every method applies one write, in call order. */
+/** One write of a group: a resolved op and, for upserts, its vectors per modality. */
+export interface WriteRequest {
+  op: ModelOp;
+  vectors: Record<string, Float32Array>;
+  /** Big upserts leave linking to the pool (returned jobs). */
+  parallel: boolean;
+}
+
+/** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */
 export interface WriterApi {
-  /** Creates each modality's index; returns the shared slot address readers resolve it through. */
-  init(spec: StoreSpec): Reply<Record<string, number>>;
-  /**
-   * Applies a resolved op. `vectors` holds, per modality, the rows of the upsert items carrying that
-   * modality, in item order. With `parallel`, big upserts leave linking to the pool (returned jobs).
-   */
-  write(op: ModelOp, vectors: Record<string, Float32Array>, parallel: boolean): Reply<WriteResult>;
+  open(spec: OpenSpec): Reply<OpenResult>;
+  /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
+  writeMany(writes: WriteRequest[]): Reply<WriteResult[]>;
   /** Builds fresh indexes of the live nodes (optionally in another storage); the pool links them. */
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult>;
   /** Publishes the rebuilt indexes to readers (one atomic swap per modality). */
   commitRebuild(): Reply<{ bytesUsed: number }>;
+  /** Writes the store to `target` (default: its own path, folding and resetting the WAL). */
+  save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Reply<{ bytes: number; ms: number; graphs: string[] }>;
+  /** Flushes the WAL and releases the lock. */
+  close(): Reply<null>;
 }
 
 /** One query of a search task. `plan` comes from the facade's planner. */

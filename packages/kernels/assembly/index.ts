@@ -637,6 +637,25 @@ export function reserve(h: u32, level: i32, row: u32, ns: u32, entity: u32): i32
   return <i32>id;
 }
 
+/**
+ * Reserves ids [reserved, count) without initialising their blocks: the loader then copies whole node blocks
+ * from a file into the chunks. Returns 0 or a negative error.
+ */
+export function reserveBulk(h: u32, count: u32): i32 {
+  const shift = load<u32>(h, kHChunkShift);
+  const chunks = (count + (1 << shift) - 1) >> shift;
+  if (chunks > load<u32>(h, kHChunkCap)) return kErrChunkTableFull;
+  for (let c: u32 = 0; c < chunks; c++) {
+    const slot = load<u32>(h, kHChunkTable) + (c << 2);
+    if (load<u32>(slot) != 0) continue;
+    const chunk = alloc(load<u32>(h, kHStride) << shift);
+    if (chunk == 0) return kErrOutOfMemory;
+    atomic.store<u32>(slot, chunk);
+  }
+  atomic.store<u32>(h + kHReserved, count);
+  return 0;
+}
+
 /** Re-tags node `id` after its record moved namespace or entity. */
 export function setTags(h: u32, id: u32, ns: u32, entity: u32): void {
   const node = nodeAddr(h, id);

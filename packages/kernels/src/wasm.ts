@@ -24,6 +24,7 @@ export interface WasmExports {
   nodeAddress(index: number, id: number): number;
   vectorAddress(index: number, id: number): number;
   reserve(index: number, level: number, row: number, namespace: number, entity: number): number;
+  reserveBulk(index: number, count: number): number;
   setTags(index: number, id: number, namespace: number, entity: number): void;
   nodeRow(index: number, id: number): number;
   setFilter(scratch: number, namespace: number, entity: number, bitmap: number, bits: number): void;

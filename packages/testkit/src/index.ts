@@ -3,3 +3,4 @@ export type { ClusteredOptions } from './datasets.js';
 export { bruteForce, recall, referenceDistance } from './oracle.js';
 export type { OracleMetric } from './oracle.js';
 export { gaussian, seededRandom } from './random.js';
+export { tempDir, tempStorePath } from './temp.js';

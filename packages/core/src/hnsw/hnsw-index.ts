@@ -1,9 +1,20 @@
 import type { KernelArena } from '../arena.js';
 import { describeValue, FeatherError } from '../errors.js';
 import {
+  kFlagComplete,
   kFlagDeleted,
+  kHCodeOff,
+  kHEntry,
+  kHMaxLevel,
+  kHPubEntry,
+  kHPubMaxLevel,
+  kNCount0,
+  kNLock,
+  kNUpper,
   kFlagInt8,
   kFlagScreening,
+  kNEntity,
+  kNNamespace,
   kNRow,
   kTagAny,
   kHFlags,
@@ -92,6 +103,31 @@ export interface NodeTags {
   row: number;
   namespace: number;
   entity: number;
+}
+
+/** An index's header as the file format stores it (GRAPH section). */
+export interface GraphHeader {
+  dim: number;
+  metric: Metric;
+  m: number;
+  efConstruction: number;
+  flags: number;
+  stride: number;
+  vecOff: number;
+  codeOff: number;
+  count: number;
+  entry: number;
+  maxLevel: number;
+  deleted: number;
+  /** Storage position -> input dimension, or null for identity. */
+  dimOrder: number[] | null;
+}
+
+/** Limits a restored graph's node tags must respect. */
+export interface TagLimits {
+  rows: number;
+  namespaces: number;
+  entities: number;
 }
 
 /** k-NN results, ascending by distance. */
@@ -280,6 +316,49 @@ export class HnswIndex {
     const first = this.#reservedCount();
     if (first === 0 && n >= kLearnOrderMinRows && this.#order === null) this.#learnOrder(vectors, n);
     for (let r = 0; r < n; r++) this.#reserve(vectors, r * this.dim, tags?.[r]);
+    return first;
+  }
+
+  /** int8 storage: the clip bound applied before quantising new vectors (Infinity = none). */
+  get maxAbs(): number {
+    return this.#maxAbs;
+  }
+
+  set maxAbs(value: number) {
+    this.#maxAbs = value;
+  }
+
+  /** Bytes of a node's vector region: 4·dim, or 16 + align16(dim) with int8 storage. */
+  get vectorBytes(): number {
+    return this.storage === 'int8' ? 16 + Math.ceil(this.dim / 16) * 16 : 4 * this.dim;
+  }
+
+  /** The raw vector region of node `id` (storage order; codes with int8 storage), as a view. */
+  rawVector(id: number): Uint8Array {
+    const at = this.arena.wasm.vectorAddress(this.address, id) >>> 0;
+    return new Uint8Array(this.arena.u32.buffer, at, this.vectorBytes);
+  }
+
+  /**
+   * Reserves nodes whose vector regions are given raw (as {@link rawVector} returns them, `vectorBytes` each),
+   * for a loader rebuilding a graph from stored vectors. `order` is the dimension order they were stored in.
+   * Returns the first id; link them with insertReserved.
+   */
+  reserveRaw(raw: Uint8Array, tags: readonly NodeTags[], order: readonly number[] | null): number {
+    if (this.#reservedCount() === 0 && order !== null && this.#order === null) {
+      const address = this.arena.alloc(this.dim * 4);
+      this.arena.u32.set(order, address >>> 2);
+      Atomics.store(this.arena.u32, (this.address + kHDimOrder) >>> 2, address);
+      this.#order = Uint32Array.from(order);
+    }
+    const first = this.#reservedCount();
+    const size = this.vectorBytes;
+    for (let i = 0; i < tags.length; i++) {
+      const t = tags[i];
+      const id = this.arena.wasm.reserve(this.address, this.#levels.next(), t.row, t.namespace, t.entity);
+      if (id < 0) throw capacityError('load a vector', id);
+      this.rawVector(id).set(raw.subarray(i * size, (i + 1) * size));
+    }
     return first;
   }
 
@@ -519,6 +598,149 @@ export class HnswIndex {
     if (address !== 0) this.#order = this.arena.u32.slice(address >>> 2, (address >>> 2) + this.dim);
   }
 
+  /** The header fields the file format stores. Call with no insert in flight (published == reserved). */
+  graphHeader(): GraphHeader {
+    const u32 = this.arena.u32;
+    const i32 = this.arena.i32;
+    const h = this.address >>> 2;
+    return {
+      dim: this.dim,
+      metric: this.metric,
+      m: this.m,
+      efConstruction: this.efConstruction,
+      flags: u32[h + kHFlags / 4],
+      stride: u32[h + kHStride / 4],
+      vecOff: u32[h + kHVecOff / 4],
+      codeOff: u32[h + kHCodeOff / 4],
+      count: this.size,
+      entry: i32[h + kHPubEntry / 4],
+      maxLevel: i32[h + kHPubMaxLevel / 4],
+      deleted: this.deletedCount,
+      dimOrder: this.#currentOrder() === null ? null : Array.from(this.#currentOrder()!),
+    };
+  }
+
+  /** Views of the level-0 node blocks of nodes [0, size), one per chunk, in id order (no copy). */
+  nodeBlocks(): Uint8Array[] {
+    const { chunkShift, chunkTable, stride } = this.geometry;
+    const u32 = this.arena.u32;
+    const bytes = new Uint8Array(u32.buffer);
+    const views: Uint8Array[] = [];
+    for (let first = 0; first < this.size; first += 1 << chunkShift) {
+      const chunk = u32[(chunkTable >>> 2) + (first >>> chunkShift)];
+      views.push(bytes.subarray(chunk, chunk + Math.min(1 << chunkShift, this.size - first) * stride));
+    }
+    return views;
+  }
+
+  /** The upper-level link blocks of every node with level >= 1, concatenated in id order. */
+  upperBlocks(): Uint8Array {
+    const n = this.size;
+    const blockBytes = (1 + this.m) * 4;
+    const parts: Uint8Array[] = [];
+    const bytes = new Uint8Array(this.arena.u32.buffer);
+    let total = 0;
+    for (let id = 0; id < n; id++) {
+      const node = this.arena.wasm.nodeAddress(this.address, id) >>> 0;
+      const level = this.arena.u32[(node + kNLevelFlags) >>> 2] & 0xff;
+      if (level === 0) continue;
+      const upper = this.arena.u32[(node + kNUpper) >>> 2];
+      parts.push(bytes.subarray(upper, upper + level * blockBytes));
+      total += level * blockBytes;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /**
+   * Rebuilds an index from its file form without re-linking: allocates the chunks, lets `fill` copy the node
+   * blocks straight into them (a reader can read the file into the arena with no intermediate buffer), then
+   * relocates the upper-level blocks and checks every node, so a crafted or damaged file can neither crash
+   * the kernels nor send a search out of bounds.
+   * @throws FEATHER_ERR_CORRUPT naming the first inconsistent node or field.
+   */
+  static restore(arena: KernelArena, header: GraphHeader, limits: TagLimits, fill: (dest: Uint8Array, firstNode: number) => void, upper: Uint8Array, efSearch: number = kDefaultHnswOptions.efSearch): HnswIndex {
+    const bad = (what: string, details: Record<string, unknown> = {}): FeatherError =>
+      new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: ${what}; the file is damaged, restore it from a backup`, { part: 'graph', ...details });
+    const screening = (header.flags & kFlagScreening) !== 0;
+    const int8 = (header.flags & kFlagInt8) !== 0;
+    if ((header.flags & ~(kFlagScreening | kFlagInt8)) !== 0 || (screening && int8)) throw bad(`unknown flags ${header.flags}`);
+    let index: HnswIndex;
+    try {
+      index = HnswIndex.create(arena, { dim: header.dim, metric: header.metric, m: header.m, efConstruction: header.efConstruction, efSearch, screening: screening ? 'int8' : 'none', storage: int8 ? 'int8' : 'float32' });
+    } catch (error) {
+      throw bad(`impossible parameters (${(error as Error).message})`);
+    }
+    const g = index.geometry;
+    if (g.stride !== header.stride || g.vecOff !== header.vecOff || arena.u32[(index.address + kHCodeOff) >>> 2] !== header.codeOff) throw bad('node geometry does not match its parameters');
+    const n = header.count;
+    if (!Number.isInteger(n) || n < 0 || n > (kDefaultHnswOptions.maxChunks << g.chunkShift)) throw bad(`node count ${n}`);
+    if (n === 0 ? header.entry !== -1 || header.maxLevel !== -1 : header.entry < 0 || header.entry >= n || header.maxLevel < 0 || header.maxLevel > 31) throw bad('entry point or max level out of range');
+    if (header.dimOrder !== null) {
+      const seen = new Set(header.dimOrder);
+      if (header.dimOrder.length !== header.dim || seen.size !== header.dim || header.dimOrder.some((d) => !Number.isInteger(d) || d < 0 || d >= header.dim)) throw bad('dimension order is not a permutation');
+    }
+    const wasm = arena.wasm;
+    const rc = wasm.reserveBulk(index.address, n);
+    if (rc < 0) throw capacityError('load the graph', rc);
+    const bytes = (): Uint8Array => new Uint8Array(arena.u32.buffer);
+    for (let first = 0; first < n; first += 1 << g.chunkShift) {
+      const chunk = arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)];
+      fill(bytes().subarray(chunk, chunk + Math.min(1 << g.chunkShift, n - first) * g.stride), first);
+    }
+    // Upper blocks: one allocation for all, each node pointed at its slice.
+    const blockBytes = (1 + header.m) * 4;
+    const upperBase = upper.length === 0 ? 0 : arena.alloc(upper.length);
+    if (upper.length > 0) bytes().set(upper, upperBase);
+    const u32 = arena.u32;
+    const m0 = 2 * header.m;
+    let at = 0;
+    let deleted = 0;
+    for (let id = 0; id < n; id++) {
+      const node = wasm.nodeAddress(index.address, id) >>> 0;
+      const w = node >>> 2;
+      const flags = u32[w + kNLevelFlags / 4];
+      const level = flags & 0xff;
+      if ((flags & ~(0xff | kFlagDeleted | kFlagComplete)) !== 0 || (flags & kFlagComplete) === 0 || level > header.maxLevel) throw bad(`node ${id} has flags ${flags}`, { node: id });
+      if ((flags & kFlagDeleted) !== 0) deleted++;
+      if (u32[w + kNRow / 4] >= limits.rows || u32[w + kNNamespace / 4] >= limits.namespaces || u32[w + kNEntity / 4] > limits.entities) throw bad(`node ${id} has out-of-range tags`, { node: id });
+      checkLinks(u32, (node + kNCount0) >>> 2, m0, n, id, bad);
+      u32[w + kNLock / 4] = 0;
+      if (level === 0) {
+        u32[w + kNUpper / 4] = 0;
+        continue;
+      }
+      if (at + level * blockBytes > upper.length) throw bad('upper-level links are shorter than the node levels need');
+      u32[w + kNUpper / 4] = upperBase + at;
+      for (let l = 0; l < level; l++) checkLinks(u32, (upperBase + at + l * blockBytes) >>> 2, header.m, n, id, bad);
+      at += level * blockBytes;
+    }
+    if (at !== upper.length) throw bad('upper-level links are longer than the node levels need');
+    if (deleted !== header.deleted) throw bad(`tombstone count ${header.deleted} does not match the nodes (${deleted})`);
+    if (n > 0 && (u32[((wasm.nodeAddress(index.address, header.entry) >>> 0) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel) throw bad('the entry point is not at the max level');
+    if (header.dimOrder !== null) {
+      const order = arena.alloc(header.dim * 4);
+      arena.u32.set(header.dimOrder, order >>> 2);
+      arena.u32[(index.address + kHDimOrder) >>> 2] = order;
+      index.#order = Uint32Array.from(header.dimOrder);
+    }
+    const h = index.address >>> 2;
+    const i32 = arena.i32;
+    i32[h + kHEntry / 4] = header.entry;
+    i32[h + kHMaxLevel / 4] = header.maxLevel;
+    i32[h + kHPubEntry / 4] = header.entry;
+    i32[h + kHPubMaxLevel / 4] = header.maxLevel;
+    arena.u32[h + kHDeleted / 4] = deleted;
+    // Atomic store last: readers that see the published count see every node block written above.
+    Atomics.store(arena.u32, h + kHPublished / 4, n);
+    return index;
+  }
+
   /** The graph level of node `id`. */
   levelOf(id: number): number {
     this.#checkId(id);
@@ -592,6 +814,16 @@ export class HnswIndex {
       distances[i] = f32[out + 2 * i + 1]!;
     }
     return { ids, rows, distances };
+  }
+}
+
+/** Checks the (count, ids...) list at word `at`: count <= cap, ids < n, no self link. */
+function checkLinks(u32: Uint32Array, at: number, cap: number, n: number, id: number, bad: (what: string, details?: Record<string, unknown>) => FeatherError): void {
+  const count = u32[at];
+  if (count > cap) throw bad(`node ${id} has ${count} links (at most ${cap})`, { node: id });
+  for (let j = 1; j <= count; j++) {
+    const link = u32[at + j];
+    if (link >= n || link === id) throw bad(`node ${id} links to ${link}`, { node: id });
   }
 }
 

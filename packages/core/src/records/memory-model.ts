@@ -119,6 +119,15 @@ export class MemoryModel {
     return this.#rows[row];
   }
 
+  /** Namespace and entity dictionary sizes (tags must stay below them; entity ids run 1..entityCount). */
+  get namespaceCount(): number {
+    return this.#namespaceNames.length;
+  }
+
+  get entityCount(): number {
+    return this.#entityNames.length - 1;
+  }
+
   /** Dictionary ids a row's nodes are tagged with. */
   tagsOf(row: number): { namespace: number; entity: number } | undefined {
     const r = this.#rows[row];
@@ -204,6 +213,48 @@ export class MemoryModel {
     for (const e of this.#out.get(row) ?? []) result.push({ row: e.to, edge: this.#edgeView(e) });
     for (const e of this.#in.get(row) ?? []) result.push({ row: e.from, edge: this.#edgeView(e) });
     return result;
+  }
+
+  /** The whole model as plain data (rows keep their numbers; holes are null), for the file format. */
+  toSnapshot(): ModelSnapshot {
+    const rows: (SnapshotRow | null)[] = this.#rows.map((r) =>
+      r === undefined ? null : [r.id, r.text, r.namespace, r.entity, r.importance, r.attributes, r.timestamp, r.recallCount, r.lastRecalled, r.modalities],
+    );
+    const edges: SnapshotEdge[] = [];
+    for (const [from, list] of [...this.#out].sort((a, b) => a[0] - b[0])) for (const e of list) edges.push([from, e.to, e.type, e.weight]);
+    return { rows, namespaces: [...this.#namespaceNames], entities: this.#entityNames.slice(1), nextAuto: this.#nextAuto, edges };
+  }
+
+  /**
+   * Rebuilds a model from {@link toSnapshot} output (decoded from a file), checking every field first.
+   * @throws FEATHER_ERR_CORRUPT naming the first field that is not what a snapshot holds.
+   */
+  static fromSnapshot(value: unknown): MemoryModel {
+    const s = checkSnapshot(value);
+    const model = new MemoryModel();
+    for (const name of s.namespaces) model.#internNamespace(name);
+    for (const name of s.entities) model.#internEntity(name);
+    s.rows.forEach((row, i) => {
+      if (row === null) {
+        model.#rows.push(undefined);
+        return;
+      }
+      const [id, text, namespace, entity, importance, attributes, timestamp, recallCount, lastRecalled, modalities] = row;
+      if (model.#byId.has(id)) throw corrupt(`rows[${i}]`, `duplicate id ${JSON.stringify(id)}`);
+      const r: Row = { id, row: i, text, namespace, entity, importance, attributes: {}, timestamp, recallCount, lastRecalled, modalities: [...modalities] };
+      model.#rows.push(r);
+      model.#byId.set(id, i);
+      model.#live++;
+      model.#scope(r);
+      model.#setAttributes(r, attributes);
+      for (const m of modalities) model.#modalityCounts.set(m, model.modalityCount(m) + 1);
+    });
+    model.#nextAuto = s.nextAuto;
+    s.edges.forEach(([from, to, type, weight], i) => {
+      if (model.#rows[from] === undefined || model.#rows[to] === undefined) throw corrupt(`edges[${i}]`, 'an edge end is not a live row');
+      model.link(model.#rows[from].id, model.#rows[to].id, type, weight);
+    });
+    return model;
   }
 
   /** Applies any op (the WAL replay and writer entry point). */
@@ -443,6 +494,61 @@ export class MemoryModel {
 }
 
 const kEmpty: ReadonlySet<number> = new Set();
+
+/** [id, text, namespace id, entity id, importance, attributes, timestamp, recallCount, lastRecalled, modalities] */
+export type SnapshotRow = [MemoryId, string, number, number, number, Attributes, number, number, number | null, string[]];
+/** [from row, to row, type, weight] */
+export type SnapshotEdge = [number, number, string, number];
+
+/** The model as plain data (see docs/format.md, RECORDS section). */
+export interface ModelSnapshot {
+  rows: (SnapshotRow | null)[];
+  namespaces: string[];
+  /** Entity names by id, starting at id 1 (0 = no entity). */
+  entities: string[];
+  nextAuto: number;
+  edges: SnapshotEdge[];
+}
+
+function corrupt(where: string, what: string): FeatherError {
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt records section at ${where}: ${what}; restore the file from a backup`, { part: 'records', where });
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Structural check of a decoded snapshot: every type and range a model relies on. */
+function checkSnapshot(value: unknown): ModelSnapshot {
+  if (typeof value !== 'object' || value === null) throw corrupt('root', 'not an object');
+  const s = value as Record<string, unknown>;
+  if (!Array.isArray(s['rows']) || !isStringArray(s['namespaces']) || !isStringArray(s['entities']) || !Array.isArray(s['edges'])) throw corrupt('root', 'missing rows, namespaces, entities or edges');
+  if (!isFiniteNumber(s['nextAuto']) || !Number.isSafeInteger(s['nextAuto']) || s['nextAuto'] < 0) throw corrupt('nextAuto', 'not a non-negative integer');
+  const namespaces = s['namespaces'].length;
+  const entities = s['entities'].length;
+  (s['rows'] as unknown[]).forEach((row, i) => {
+    if (row === null) return;
+    const ok =
+      Array.isArray(row) &&
+      row.length === 10 &&
+      ((typeof row[0] === 'string' && row[0].length > 0) || (Number.isSafeInteger(row[0]) && (row[0] as number) >= 0)) &&
+      typeof row[1] === 'string' &&
+      Number.isInteger(row[2]) && (row[2] as number) >= 0 && (row[2] as number) < namespaces &&
+      Number.isInteger(row[3]) && (row[3] as number) >= 0 && (row[3] as number) <= entities &&
+      isFiniteNumber(row[4]) && row[4] >= 0 &&
+      typeof row[5] === 'object' && row[5] !== null && !Array.isArray(row[5]) &&
+      Object.values(row[5] as object).every((v) => typeof v === 'string' || typeof v === 'boolean' || isFiniteNumber(v)) &&
+      isFiniteNumber(row[6]) &&
+      Number.isSafeInteger(row[7]) && (row[7] as number) >= 0 &&
+      (row[8] === null || isFiniteNumber(row[8])) &&
+      isStringArray(row[9]);
+    if (!ok) throw corrupt(`rows[${i}]`, 'not a valid record');
+  });
+  (s['edges'] as unknown[]).forEach((e, i) => {
+    const ok = Array.isArray(e) && e.length === 4 && Number.isInteger(e[0]) && Number.isInteger(e[1]) && typeof e[2] === 'string' && isFiniteNumber(e[3]) && e[3] >= 0;
+    if (!ok) throw corrupt(`edges[${i}]`, 'not a valid edge');
+  });
+  return s as unknown as ModelSnapshot;
+}
 
 function removeEdge(index: Map<number, StoredEdge[]>, row: number, edge: StoredEdge): void {
   const list = index.get(row);

@@ -1,0 +1,261 @@
+// The .feather container: a fixed header, sections, and a section index, each checksummed.
+// docs/format.md has the same tables and the contents of every section type.
+//
+// File header (kFileHeaderBytes = 128)
+//   OFFSET SIZE DESCRIPTION
+//        0    8 magic "FEATHR\r\n" (46 45 41 54 48 52 0D 0A): CR LF catches text-mode transfers
+//        8    2 format major (a reader refuses a newer major: FEATHER_ERR_FORMAT_VERSION)
+//       10    2 format minor (newer minors only add section types, which older readers skip)
+//       12    4 header size in bytes (128)
+//       16    4 flags (reserved, 0)
+//       20    4 dim of the 'text' modality
+//       24    4 metric of the 'text' modality: 0 ip, 1 l2, 2 cosine
+//       28    4 section count
+//       32    8 section index offset
+//       40    8 file length in bytes (a truncated or extended file fails this check)
+//       48    8 commit sequence: the last WAL sequence number contained in this file
+//       56   64 embedding model id, UTF-8, zero padded ('' = not recorded)
+//      120    4 reserved (0)
+//      124    4 CRC-32 of bytes 0..123
+//
+// Section index (at the index offset): `section count` entries of kIndexEntryBytes = 32, then a CRC-32 of
+// the entries
+//   OFFSET SIZE DESCRIPTION
+//        0    4 section type (kSection*)
+//        4    4 tag: the modality number for per-modality sections, else 0
+//        8    8 offset of the section's first byte
+//       16    8 length in bytes
+//       24    4 CRC-32 of the section's bytes
+//       28    4 reserved (0)
+import { crc32 } from 'node:zlib';
+import { describeValue, FeatherError } from '../errors.js';
+import type { FileIo } from './file-io.js';
+
+export const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48, 0x52, 0x0d, 0x0a);
+export const kFormatMajor = 1;
+export const kFormatMinor = 0;
+export const kFileHeaderBytes = 128;
+export const kIndexEntryBytes = 32;
+export const kModelIdBytes = 64;
+
+export const kSectionStoreMeta = 1;
+export const kSectionRecords = 2;
+export const kSectionEdges = 3;
+export const kSectionGraphHeader = 16;
+export const kSectionNodes = 17;
+export const kSectionUpper = 18;
+export const kSectionRowMap = 19;
+export const kSectionVectors = 20;
+
+/** Header fields a writer supplies. */
+export interface FileHeader {
+  dim: number;
+  metric: number;
+  commitSeq: number;
+  modelId: string;
+}
+
+export interface SectionEntry {
+  type: number;
+  tag: number;
+  offset: number;
+  length: number;
+  crc: number;
+}
+
+/** A section to write: its bytes as one or more parts (written in order, never concatenated). */
+export interface SectionSource {
+  type: number;
+  tag: number;
+  parts: Uint8Array[];
+}
+
+export function checksum(bytes: Uint8Array, previous = 0): number {
+  return crc32(bytes, previous) >>> 0;
+}
+
+export function corruptFile(path: string, offset: number, what: string, details: Record<string, unknown> = {}): FeatherError {
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path} at offset ${offset}: ${what}; restore it from a backup or a copy taken between saves`, { path, offset, ...details });
+}
+
+/**
+ * Writes a complete file atomically: everything goes to `<path>.tmp`, which is synced, renamed over `path`,
+ * and the directory synced, so a reader (or a `cp`) sees the old file or the new one, never a mix.
+ */
+export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sections: readonly SectionSource[]): { bytes: number } {
+  const tmp = `${path}.tmp`;
+  const fd = io.openWrite(tmp);
+  let at = kFileHeaderBytes;
+  const entries: SectionEntry[] = [];
+  try {
+    for (const s of sections) {
+      let crc = 0;
+      let length = 0;
+      for (const part of s.parts) {
+        io.write(fd, part, at + length);
+        crc = checksum(part, crc);
+        length += part.length;
+      }
+      entries.push({ type: s.type, tag: s.tag, offset: at, length, crc });
+      at += length;
+    }
+    const index = new Uint8Array(entries.length * kIndexEntryBytes + 4);
+    const iv = new DataView(index.buffer);
+    entries.forEach((e, i) => {
+      const o = i * kIndexEntryBytes;
+      iv.setUint32(o, e.type, true);
+      iv.setUint32(o + 4, e.tag, true);
+      iv.setBigUint64(o + 8, BigInt(e.offset), true);
+      iv.setBigUint64(o + 16, BigInt(e.length), true);
+      iv.setUint32(o + 24, e.crc, true);
+    });
+    iv.setUint32(entries.length * kIndexEntryBytes, checksum(index.subarray(0, entries.length * kIndexEntryBytes)), true);
+    io.write(fd, index, at);
+    const length = at + index.length;
+    io.write(fd, encodeHeader(header, entries.length, at, length), 0);
+    io.sync(fd);
+    io.close(fd);
+    io.rename(tmp, path);
+    io.syncDirectory(path);
+    return { bytes: length };
+  } catch (error) {
+    try {
+      io.close(fd);
+      io.unlink(tmp);
+    } catch {
+      // the original error matters more than cleanup
+    }
+    throw error;
+  }
+}
+
+function encodeHeader(h: FileHeader, sectionCount: number, indexOffset: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(kFileHeaderBytes);
+  const v = new DataView(bytes.buffer);
+  bytes.set(kFileMagic, 0);
+  v.setUint16(8, kFormatMajor, true);
+  v.setUint16(10, kFormatMinor, true);
+  v.setUint32(12, kFileHeaderBytes, true);
+  v.setUint32(16, 0, true);
+  v.setUint32(20, h.dim, true);
+  v.setUint32(24, h.metric, true);
+  v.setUint32(28, sectionCount, true);
+  v.setBigUint64(32, BigInt(indexOffset), true);
+  v.setBigUint64(40, BigInt(length), true);
+  v.setBigUint64(48, BigInt(h.commitSeq), true);
+  const id = new TextEncoder().encode(h.modelId);
+  if (id.length > kModelIdBytes) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `the embedding model id must be at most ${kModelIdBytes} UTF-8 bytes, got ${id.length}`);
+  bytes.set(id, 56);
+  v.setUint32(124, checksum(bytes.subarray(0, 124)), true);
+  return bytes;
+}
+
+/** A verified file header and section index; sections are read (and verified) on demand. */
+export class StoreFileReader {
+  readonly path: string;
+  readonly header: FileHeader & { major: number; minor: number; length: number };
+  readonly sections: readonly SectionEntry[];
+  readonly #io: FileIo;
+  readonly #fd: number;
+
+  private constructor(io: FileIo, fd: number, path: string, header: StoreFileReader['header'], sections: SectionEntry[]) {
+    this.#io = io;
+    this.#fd = fd;
+    this.path = path;
+    this.header = header;
+    this.sections = sections;
+  }
+
+  /**
+   * Opens and verifies the header and index (magic, version, lengths, checksums, section bounds).
+   * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
+   */
+  static open(io: FileIo, path: string): StoreFileReader {
+    const fd = io.openRead(path);
+    try {
+      const size = io.size(fd);
+      const head = new Uint8Array(kFileHeaderBytes);
+      const got = io.read(fd, head, 0);
+      if (got < kFileMagic.length || !kFileMagic.every((b, i) => head[i] === b)) {
+        throw corruptFile(path, 0, `not a .feather file (bad magic, got ${describeValue(Array.from(head.subarray(0, 8)))})`, { part: 'header' });
+      }
+      if (got < kFileHeaderBytes) throw corruptFile(path, got, `truncated inside the header (${got} of ${kFileHeaderBytes} bytes)`, { part: 'header' });
+      const v = new DataView(head.buffer);
+      const major = v.getUint16(8, true);
+      if (major > kFormatMajor) {
+        throw new FeatherError('FEATHER_ERR_FORMAT_VERSION', `File format ${major}.${v.getUint16(10, true)} of ${path} is newer than supported ${kFormatMajor}.${kFormatMinor}; upgrade feather-db to open it`, { path, major });
+      }
+      if (v.getUint32(124, true) !== checksum(head.subarray(0, 124))) throw corruptFile(path, 124, 'header checksum mismatch', { part: 'header' });
+      if (major < 1 || v.getUint32(12, true) !== kFileHeaderBytes) throw corruptFile(path, 8, `unknown format ${major} or header size ${v.getUint32(12, true)}`, { part: 'header' });
+      const length = Number(v.getBigUint64(40, true));
+      if (length !== size) throw corruptFile(path, Math.min(length, size), `the header says ${length} bytes, the file has ${size} (${size < length ? 'truncated' : 'extended'})`, { part: 'header' });
+      const count = v.getUint32(28, true);
+      const indexOffset = Number(v.getBigUint64(32, true));
+      const indexBytes = count * kIndexEntryBytes + 4;
+      if (indexOffset < kFileHeaderBytes || indexOffset + indexBytes !== size) throw corruptFile(path, 32, 'section index out of bounds', { part: 'index' });
+      const index = new Uint8Array(indexBytes);
+      io.read(fd, index, indexOffset);
+      const iv = new DataView(index.buffer);
+      if (iv.getUint32(count * kIndexEntryBytes, true) !== checksum(index.subarray(0, count * kIndexEntryBytes))) throw corruptFile(path, indexOffset, 'section index checksum mismatch', { part: 'index' });
+      const sections: SectionEntry[] = [];
+      for (let i = 0; i < count; i++) {
+        const o = i * kIndexEntryBytes;
+        const e = { type: iv.getUint32(o, true), tag: iv.getUint32(o + 4, true), offset: Number(iv.getBigUint64(o + 8, true)), length: Number(iv.getBigUint64(o + 16, true)), crc: iv.getUint32(o + 24, true) };
+        if (e.offset < kFileHeaderBytes || e.offset + e.length > indexOffset) throw corruptFile(path, indexOffset + o, `section ${i} (type ${e.type}) out of bounds`, { part: 'index' });
+        if (sections.some((s) => s.type === e.type && s.tag === e.tag)) throw corruptFile(path, indexOffset + o, `section type ${e.type} tag ${e.tag} appears twice`, { part: 'index' });
+        sections.push(e);
+      }
+      const modelId = new TextDecoder().decode(head.subarray(56, 56 + kModelIdBytes)).replace(/\0+$/, '');
+      const header = { major, minor: v.getUint16(10, true), length, dim: v.getUint32(20, true), metric: v.getUint32(24, true), commitSeq: Number(v.getBigUint64(48, true)), modelId };
+      return new StoreFileReader(io, fd, path, header, sections);
+    } catch (error) {
+      io.close(fd);
+      throw error;
+    }
+  }
+
+  find(type: number, tag = 0): SectionEntry | undefined {
+    return this.sections.find((s) => s.type === type && s.tag === tag);
+  }
+
+  /** A section's bytes, checksum verified. @throws FEATHER_ERR_CORRUPT when absent (`required`) or damaged. */
+  read(type: number, tag = 0): Uint8Array {
+    const e = this.#require(type, tag);
+    const bytes = new Uint8Array(e.length);
+    if (this.#io.read(this.#fd, bytes, e.offset) !== e.length) throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
+    if (checksum(bytes) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
+    return bytes;
+  }
+
+  /**
+   * Reads a section piece by piece into buffers the caller provides (e.g. arena chunks: no intermediate
+   * copy). Call `next` for consecutive pieces, then `finish`, which checks the length and the checksum.
+   */
+  stream(type: number, tag: number): { next(target: Uint8Array): void; finish(): void } {
+    const e = this.#require(type, tag);
+    let at = 0;
+    let crc = 0;
+    return {
+      next: (target) => {
+        if (at + target.length > e.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is shorter than its contents need`, { part: 'section', type, tag });
+        if (this.#io.read(this.#fd, target, e.offset + at) !== target.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is cut short`, { part: 'section', type });
+        crc = checksum(target, crc);
+        at += target.length;
+      },
+      finish: () => {
+        if (at !== e.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is longer than its contents need`, { part: 'section', type, tag });
+        if (crc !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
+      },
+    };
+  }
+
+  close(): void {
+    this.#io.close(this.#fd);
+  }
+
+  #require(type: number, tag: number): SectionEntry {
+    const e = this.find(type, tag);
+    if (e === undefined) throw corruptFile(this.path, 0, `required section type ${type} (tag ${tag}) is missing`, { part: 'index', type, tag });
+    return e;
+  }
+}

@@ -1,0 +1,220 @@
+// The write-ahead log, `<path>.wal`: every write acknowledged since the last save, replayed on open.
+// docs/format.md has the same tables.
+//
+// WAL header (kWalHeaderBytes = 32)
+//   OFFSET SIZE DESCRIPTION
+//        0    8 magic "FEATHWAL"
+//        8    2 version (1)
+//       10    2 reserved (0)
+//       12    4 header size (32)
+//       16    8 base sequence: the commit sequence of the .feather file this log continues
+//       24    4 reserved (0)
+//       28    4 CRC-32 of bytes 0..27
+//
+// Record (kRecordHeaderBytes = 28, then the payload)
+//   OFFSET SIZE DESCRIPTION
+//        0    4 magic 0x524c4157 ('WALR' little-endian)
+//        4    4 payload length
+//        8    8 sequence number (base + 1, base + 2, ... with no gaps)
+//       16    8 group start: the sequence number of the first record of this record's group commit
+//       24    4 CRC-32 of bytes 4..23 and the payload
+//       28    n payload (msgpack)
+//
+// Records are written in groups (one write, then one fdatasync under 'fsync'); a group is written only after
+// the previous one is durable, so a crash can damage only the last group, anywhere inside it (the OS may
+// persist its pages in any order). Reading stops at the first damaged record: if a valid record of a *later*
+// group follows, the damage is not a tear and the open fails (FEATHER_ERR_CORRUPT) rather than silently drop
+// acknowledged writes; otherwise the rest of the last group is the torn tail of a crash and is cut.
+import { FeatherError } from '../errors.js';
+import type { FileIo } from '../format/file-io.js';
+import { checksum } from '../format/store-file.js';
+
+export const kWalMagic: Uint8Array = new TextEncoder().encode('FEATHWAL');
+export const kWalVersion = 1;
+export const kWalHeaderBytes = 32;
+export const kRecordHeaderBytes = 28;
+const kRecordMagic = 0x524c4157;
+
+export interface WalRecord {
+  seq: number;
+  payload: Uint8Array;
+}
+
+interface RecordHead {
+  seq: number;
+  groupStart: number;
+  length: number;
+}
+
+function corruptWal(path: string, offset: number, what: string): FeatherError {
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path} at offset ${offset}: ${what}; move the WAL aside to open the last saved state (losing the writes logged since)`, { path, offset, part: 'wal' });
+}
+
+export function encodeWalHeader(baseSeq: number): Uint8Array {
+  const bytes = new Uint8Array(kWalHeaderBytes);
+  const v = new DataView(bytes.buffer);
+  bytes.set(kWalMagic, 0);
+  v.setUint16(8, kWalVersion, true);
+  v.setUint32(12, kWalHeaderBytes, true);
+  v.setBigUint64(16, BigInt(baseSeq), true);
+  v.setUint32(28, checksum(bytes.subarray(0, 28)), true);
+  return bytes;
+}
+
+/** One group: every record carries the group's first sequence number. */
+export function encodeRecords(records: readonly WalRecord[]): Uint8Array {
+  const groupStart = records[0]?.seq ?? 0;
+  let total = 0;
+  for (const r of records) total += kRecordHeaderBytes + r.payload.length;
+  const out = new Uint8Array(total);
+  const v = new DataView(out.buffer);
+  let at = 0;
+  for (const r of records) {
+    v.setUint32(at, kRecordMagic, true);
+    v.setUint32(at + 4, r.payload.length, true);
+    v.setBigUint64(at + 8, BigInt(r.seq), true);
+    v.setBigUint64(at + 16, BigInt(groupStart), true);
+    out.set(r.payload, at + kRecordHeaderBytes);
+    v.setUint32(at + 24, checksum(r.payload, checksum(out.subarray(at + 4, at + 24))), true);
+    at += kRecordHeaderBytes + r.payload.length;
+  }
+  return out;
+}
+
+/** The valid record starting at `at`, or null. */
+function recordAt(bytes: Uint8Array, v: DataView, at: number): RecordHead | null {
+  if (at + kRecordHeaderBytes > bytes.length || v.getUint32(at, true) !== kRecordMagic) return null;
+  const length = v.getUint32(at + 4, true);
+  if (at + kRecordHeaderBytes + length > bytes.length) return null;
+  const crc = checksum(bytes.subarray(at + kRecordHeaderBytes, at + kRecordHeaderBytes + length), checksum(bytes.subarray(at + 4, at + 24)));
+  if (crc !== v.getUint32(at + 24, true)) return null;
+  return { seq: Number(v.getBigUint64(at + 8, true)), groupStart: Number(v.getBigUint64(at + 16, true)), length };
+}
+
+export interface WalContents {
+  baseSeq: number;
+  records: WalRecord[];
+  /** Bytes up to the end of the last valid record; anything after is a torn tail to cut. */
+  validBytes: number;
+  tornBytes: number;
+}
+
+/**
+ * Reads and verifies a WAL: the header, then records up to the first invalid one. An invalid record with
+ * a valid record anywhere after it is corruption; without one it is the torn tail of a crash.
+ * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_IO.
+ */
+export function readWal(io: FileIo, path: string): WalContents {
+  const fd = io.openRead(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(io.size(fd));
+    io.read(fd, bytes, 0);
+  } finally {
+    io.close(fd);
+  }
+  const v = new DataView(bytes.buffer);
+  if (bytes.length < kWalHeaderBytes || !kWalMagic.every((b, i) => bytes[i] === b)) throw corruptWal(path, 0, 'not a Feather WAL (bad magic or shorter than its header)');
+  if (v.getUint32(28, true) !== checksum(bytes.subarray(0, 28))) throw corruptWal(path, 28, 'header checksum mismatch');
+  if (v.getUint16(8, true) !== kWalVersion || v.getUint32(12, true) !== kWalHeaderBytes) throw corruptWal(path, 8, `unknown WAL version ${v.getUint16(8, true)}`);
+  const baseSeq = Number(v.getBigUint64(16, true));
+  const records: WalRecord[] = [];
+  let at = kWalHeaderBytes;
+  let expected = baseSeq + 1;
+  while (at < bytes.length) {
+    const r = recordAt(bytes, v, at);
+    if (r === null) {
+      // A tear stays inside the last group: a valid record of a later group means damage in the middle.
+      for (let probe = at + 1; probe + kRecordHeaderBytes <= bytes.length; probe++) {
+        const later = recordAt(bytes, v, probe);
+        if (later !== null && later.groupStart > expected) throw corruptWal(path, at, `record ${expected} is damaged and a later group (from ${later.groupStart}) follows it`);
+      }
+      break;
+    }
+    if (r.seq !== expected) throw corruptWal(path, at, `record sequence ${r.seq}, expected ${expected}`);
+    records.push({ seq: r.seq, payload: bytes.slice(at + kRecordHeaderBytes, at + kRecordHeaderBytes + r.length) });
+    at += kRecordHeaderBytes + r.length;
+    expected++;
+  }
+  return { baseSeq, records, validBytes: at, tornBytes: bytes.length - at };
+}
+
+/** Durability of an acknowledged write: fsync'd, handed to the OS, or only in memory until save/close. */
+export type Durability = 'fsync' | 'os' | 'none';
+
+/** Bytes of buffered records after which durability 'none' writes them out anyway. */
+const kNoneFlushBytes = 1 << 20;
+
+/**
+ * Appends record groups. One `append` call = one write (and, under 'fsync', one fdatasync): the writer
+ * passes every op of a facade batch at once, which is the group commit.
+ */
+export class WalWriter {
+  readonly path: string;
+  readonly #io: FileIo;
+  readonly #durability: Durability;
+  #fd: number;
+  #buffered: Uint8Array[] = [];
+  #bufferedBytes = 0;
+  #bytes: number;
+
+  private constructor(io: FileIo, path: string, fd: number, durability: Durability, bytes: number) {
+    this.#io = io;
+    this.path = path;
+    this.#fd = fd;
+    this.#durability = durability;
+    this.#bytes = bytes;
+  }
+
+  /** Starts a new, empty log continuing file commit `baseSeq` (replacing any old one). */
+  static create(io: FileIo, path: string, baseSeq: number, durability: Durability): WalWriter {
+    const fd = io.openWrite(path);
+    io.write(fd, encodeWalHeader(baseSeq), 0);
+    io.sync(fd);
+    io.syncDirectory(path);
+    return new WalWriter(io, path, fd, durability, kWalHeaderBytes);
+  }
+
+  /** Continues an existing log whose valid part ends at `validBytes` (a torn tail is cut first). */
+  static resume(io: FileIo, path: string, validBytes: number, durability: Durability): WalWriter {
+    const fd = io.openWrite(path, true);
+    io.truncate(fd, validBytes);
+    io.sync(fd);
+    return new WalWriter(io, path, fd, durability, validBytes);
+  }
+
+  /** Bytes in the log (header included), buffered records included. */
+  get bytes(): number {
+    return this.#bytes + this.#bufferedBytes;
+  }
+
+  append(records: readonly WalRecord[]): void {
+    if (records.length === 0) return;
+    const bytes = encodeRecords(records);
+    if (this.#durability === 'none') {
+      this.#buffered.push(bytes);
+      this.#bufferedBytes += bytes.length;
+      if (this.#bufferedBytes >= kNoneFlushBytes) this.flush(false);
+      return;
+    }
+    this.#io.write(this.#fd, bytes, this.#bytes);
+    this.#bytes += bytes.length;
+    if (this.#durability === 'fsync') this.#io.sync(this.#fd);
+  }
+
+  /** Writes buffered records (durability 'none') and optionally syncs. */
+  flush(sync: boolean): void {
+    for (const chunk of this.#buffered) {
+      this.#io.write(this.#fd, chunk, this.#bytes);
+      this.#bytes += chunk.length;
+    }
+    this.#buffered = [];
+    this.#bufferedBytes = 0;
+    if (sync) this.#io.sync(this.#fd);
+  }
+
+  close(): void {
+    this.flush(true);
+    this.#io.close(this.#fd);
+  }
+}
