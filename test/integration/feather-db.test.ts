@@ -182,7 +182,7 @@ describe('parallel addBatch', () => {
     const dim = 24;
     const n = 8000;
     const data = clusteredVectors({ n, dim, seed: 81 });
-    const queries = clusteredVectors({ n: 200, dim, seed: 82 });
+    const queries = clusteredVectors({ n: 1000, dim, seed: 82 });
     const serial = HnswIndex.create(KernelArena.create(), { dim, metric: 'l2' });
     serial.addMany(data);
     const db = await Feather.open(tempStorePath('parallel.feather'), { dim, metric: 'l2', threads: 2 });
@@ -194,7 +194,7 @@ describe('parallel addBatch', () => {
     expect(db.count()).toBe(n + 1);
     let serialRecall = 0;
     let parallelRecall = 0;
-    for (let q = 0; q < 200; q++) {
+    for (let q = 0; q < 1000; q++) {
       const query = row(queries, dim, q);
       const truth = bruteForce('l2', data, dim, query, 10);
       serialRecall += recall(serial.search(query, 10, { ef: 64 }).ids, truth);
@@ -202,7 +202,9 @@ describe('parallel addBatch', () => {
       const ids = (await db.search(query, { k: 10, ef: 64 })).map((h) => (h.id === 8000 ? 0 : (h.id as number)));
       parallelRecall += recall(ids, truth);
     }
-    expect(Math.abs(parallelRecall / 200 - serialRecall / 200), `serial ${serialRecall / 200} parallel ${parallelRecall / 200}`).toBeLessThanOrEqual(0.01);
+    // Graph quality: the parallel build may not lose more than 0.01 recall@10 against the serial one (1,000
+    // queries keep the sampling noise near 0.003; the builds themselves differ by insertion interleaving).
+    expect(serialRecall / 1000 - parallelRecall / 1000, `serial ${serialRecall / 1000} parallel ${parallelRecall / 1000}`).toBeLessThanOrEqual(0.01);
     const pending = db.addBatch(data.subarray(0, 2000 * dim));
     await db.close();
     expect((await pending).ids.length).toBe(2000);

@@ -47,6 +47,15 @@ export class KernelArena {
     return address;
   }
 
+  /**
+   * Forgets every allocation (the next ones reuse the memory). Only for a harness that reloads stores over
+   * and over in one arena (the corruption fuzzer): every index, scratch and handle of this memory becomes
+   * invalid, in every thread.
+   */
+  resetForTests(): void {
+    if (this.wasm.arenaInit() === 0) throw new FeatherError('FEATHER_ERR_CAPACITY', 'Could not reset the kernel arena');
+  }
+
   /** Bytes handed out by the arena so far (the memory footprint of everything stored in it). */
   bytesUsed(): number {
     return (this.wasm.arenaTop() >>> 0) - (this.wasm.arenaBase() >>> 0);

@@ -31,3 +31,6 @@ export { decodeWrite, encodeWrite } from './wal/op-codec.js';
 export type { LoggedWrite, StorageOp } from './wal/op-codec.js';
 export type { ModelSnapshot, SnapshotEdge, SnapshotRow } from './records/memory-model.js';
 export type { GraphHeader, TagLimits } from './hnsw/hnsw-index.js';
+export { checkIntegrity } from './records/integrity.js';
+export { kInsertTaskSize, StoreEngine } from './engine/store-engine.js';
+export type { EngineOpenResult, EngineOpenSpec, InsertJob, StorageChange, WriteRequest, WriteResult } from './engine/store-engine.js';

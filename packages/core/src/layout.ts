@@ -48,6 +48,8 @@ export const kNLinks0 = 32;
 export const kFlagDeleted = 0x100;
 /** Node flag: fully linked; other inserters may traverse it. */
 export const kFlagComplete = 0x200;
+/** Node flag: the vector region was loaded raw (already normalised); insert leaves it as it is. */
+export const kFlagNormalized = 0x400;
 
 // Scratch fields.
 export const kSHeapCap = 8;

@@ -9,6 +9,7 @@ import {
   kDefaultDecay,
   KernelArena,
   decode,
+  encode,
   MemoryModel,
   readGeneration,
   RowMap,
@@ -185,7 +186,7 @@ export class Feather {
   /** Pool insert jobs still linking; a rebuild waits for them before copying vectors. */
   readonly #jobs = new Set<Promise<unknown>>();
   /** Resolved writes waiting for the writer (group commit). */
-  readonly #outbox: { request: WriteRequest; resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[] = [];
+  readonly #outbox: { request: WriteRequest; resolve: (r: Sent) => void; reject: (e: unknown) => void }[] = [];
   #sending: Promise<void> | undefined;
   readonly #readOnly: boolean;
   /** Milliseconds `open` took: file load, WAL replay and any graph rebuild. */
@@ -482,6 +483,8 @@ export class Feather {
         if (graph !== 'auto' && graph !== 'always' && graph !== 'never') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`);
         return this.#inOrder(async () => {
           await this.#drain();
+          // Nodes still being linked would be saved half-linked: wait for every job first.
+          await Promise.allSettled([...this.#jobs]);
           const saved = unwrap(await this.#writer.save(target, graph));
           return { bytes: saved.bytes, ms: saved.ms };
         });
@@ -596,6 +599,23 @@ export class Feather {
     return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: this.#arena.bytesUsed(), modalities };
   }
 
+  /**
+   * Waits for queued writes, then cross-checks the writer's model, row maps and graphs (every live memory
+   * findable, every link valid) and that this thread's mirror equals the writer's model. For tests, crash
+   * recovery checks and paranoid operators; cost grows with the store (a full pass over every node).
+   */
+  async checkIntegrity(): Promise<{ ok: boolean; problems: string[] }> {
+    this.#checkOpen();
+    return this.#inOrder(async () => {
+      await this.#drain();
+      await Promise.allSettled([...this.#jobs]);
+      const { problems, snapshot } = unwrap(await this.#writer.verify());
+      const mirror = encode(this.#model.toSnapshot());
+      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i])) problems.push("the facade's mirror differs from the writer's model");
+      return { ok: problems.length === 0, problems };
+    });
+  }
+
   /** Reader threads currently alive in the pool (equals `threads` once the pool has started them). */
   get readerThreads(): number {
     return this.#pool.threads.length;
@@ -696,7 +716,7 @@ export class Feather {
   async #writeSlices<T>(validate: () => Promise<(() => Prepared<T>)[]>, parallel: boolean): Promise<T[]> {
     const { values, sent } = await this.#inOrder(async () => {
       const out: T[] = [];
-      const results: Promise<WriteResult>[] = [];
+      const results: Promise<Sent>[] = [];
       for (const prepare of await validate()) {
         // Not #checkOpen(): a write called before close() still runs; close() waits for it.
         if (this.#failure !== undefined) throw this.#failure;
@@ -719,7 +739,7 @@ export class Feather {
    * Queues a resolved write for the writer. Writes queued while the writer is busy go together in the next
    * `writeMany`: one WAL group, one fdatasync (group commit), in order.
    */
-  #send(request: WriteRequest): Promise<WriteResult> {
+  #send(request: WriteRequest): Promise<Sent> {
     return new Promise((resolve, reject) => {
       this.#outbox.push({ request, resolve, reject });
       this.#flushOutbox();
@@ -738,7 +758,9 @@ export class Feather {
           this.#failure ??= new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, error.details, { cause: error });
           for (const b of batch) b.reject(error);
         } else {
-          reply.value.forEach((result, i) => batch[i]!.resolve(result));
+          // Start linking at once, so that once the writer has answered, every job of every write it applied is
+          // already in #jobs (save and rebuild wait for #jobs after draining the writer).
+          reply.value.forEach((result, i) => batch[i]!.resolve({ result, linking: result.jobs.length > 0 ? this.#runJobs(result.jobs) : Promise.resolve() }));
         }
       } catch (error) {
         for (const b of batch) b.reject(error);
@@ -757,9 +779,10 @@ export class Feather {
     }
   }
 
-  /** Links a write's reserved nodes on the pool, then waits until every touched index publishes them. */
-  async #finish(result: WriteResult): Promise<void> {
-    if (result.jobs.length > 0) await this.#runJobs(result.jobs);
+  /** Waits for a write's reserved nodes to be linked on the pool and published by every touched index. */
+  async #finish(sent: Sent | WriteResult): Promise<void> {
+    const { result, linking } = 'linking' in sent ? sent : { result: sent, linking: sent.jobs.length > 0 ? this.#runJobs(sent.jobs) : Promise.resolve() };
+    await linking;
     for (const { index, node } of result.visible) await this.#handle(index).whenVisible(node);
   }
 
@@ -843,6 +866,12 @@ export class Feather {
     if (this.#closed !== undefined) throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
     if (this.#failure !== undefined) throw this.#failure;
   }
+}
+
+/** A write the writer applied, and the linking of its reserved nodes (already started on the pool). */
+interface Sent {
+  result: WriteResult;
+  linking: Promise<void>;
 }
 
 interface Prepared<T> {

@@ -1,7 +1,9 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { Durability, Metric, ModelOp, SearchPlan, StoreMeta, WireError } from '@feather-db/core';
+import type { Durability, InsertJob, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+
+export type { InsertJob, StorageChange, WriteRequest, WriteResult };
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
@@ -44,35 +46,6 @@ export interface SharedInit {
   module: WebAssembly.Module;
 }
 
-/** Reserved nodes [first, first + count) of the index at `index`, to be linked by pool workers. */
-export interface InsertJob {
-  index: number;
-  first: number;
-  count: number;
-}
-
-/** A write's index work still to finish: jobs for the pool, then nodes to wait for. */
-export interface WriteResult {
-  jobs: InsertJob[];
-  /** Per touched index, the last node reserved: the write is visible once it is published. */
-  visible: { index: number; node: number }[];
-}
-
-/** Storage change requested with a rebuild (setInt8Ram). */
-export interface StorageChange {
-  modality: string;
-  storage: 'float32' | 'int8';
-  maxAbs: number;
-}
-
-/** One write of a group: a resolved op and, for upserts, its vectors per modality. */
-export interface WriteRequest {
-  op: ModelOp;
-  vectors: Record<string, Float32Array>;
-  /** Big upserts leave linking to the pool (returned jobs). */
-  parallel: boolean;
-}
-
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */
 export interface WriterApi {
   open(spec: OpenSpec): Reply<OpenResult>;
@@ -84,6 +57,8 @@ export interface WriterApi {
   commitRebuild(): Reply<{ bytesUsed: number }>;
   /** Writes the store to `target` (default: its own path, folding and resetting the WAL). */
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Reply<{ bytes: number; ms: number; graphs: string[] }>;
+  /** Cross-checks model, row maps and graphs; returns problems and the model snapshot (for the mirror check). */
+  verify(): Reply<{ problems: string[]; snapshot: Uint8Array }>;
   /** Flushes the WAL and releases the lock. */
   close(): Reply<null>;
 }

@@ -48,7 +48,7 @@
 // Node block (level 0), `stride` bytes, 16-byte aligned
 //   OFFSET SIZE DESCRIPTION
 //        0    4 lock / version word (seqlock for concurrent writers; even = stable)
-//        4    4 level (bits 0-7) | flags (bit 8 = deleted)
+//        4    4 level (bits 0-7) | flags (bit 8 = deleted, bit 9 = complete, bit 10 = stored normalised)
 //        8    4 address of the upper-level link block, 0 when level == 0
 //       12    4 record row this node belongs to (the metadata table's slot)
 //       16    4 namespace id (filter tag; written at reserve, updated atomically)
@@ -136,6 +136,8 @@ const kNCount0: u32 = 28;
 const kNLinks0: u32 = 32;
 const kFlagDeleted: u32 = 0x100;
 const kFlagComplete: u32 = 0x200;
+/** Node flag: the vector was stored already normalised (a loader's raw copy); insert must not rescale it. */
+const kFlagNormalized: u32 = 0x400;
 
 const kSVisitedCap: u32 = 0;
 const kSEpoch: u32 = 4;
@@ -1220,7 +1222,8 @@ export function insert(h: u32, s: u32, id: u32): i32 {
   if (int8) {
     dequantize(vec, dim, load<u32>(s, kSQuery));
     vec = load<u32>(s, kSQuery);
-  } else if (metric == kMetricCosine) {
+  } else if (metric == kMetricCosine && (load<u32>(node, kNLevelFlags) & kFlagNormalized) == 0) {
+    // Normalising a unit vector again would change its last bits: raw loads are flagged and skipped.
     normalize(vec, dim);
   }
   const codeOff = load<u32>(h, kHCodeOff);

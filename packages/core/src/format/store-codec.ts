@@ -103,6 +103,9 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
   const graphs: string[] = [];
   input.meta.modalities.forEach((m, tag) => {
     const state = input.modalities.get(m.name)!;
+    if (state.index.reservedCount !== state.index.size) {
+      throw new FeatherError('FEATHER_ERR_INTERNAL', `Cannot save modality ${m.name} while ${state.index.reservedCount - state.index.size} nodes are still being linked; wait for pending writes`);
+    }
     const header = state.index.graphHeader();
     const share = header.count === 0 ? 0 : header.deleted / header.count;
     const persist = input.graph === 'always' || (input.graph !== 'never' && share <= kMaxPersistedTombstoneShare);

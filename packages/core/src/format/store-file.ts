@@ -25,7 +25,8 @@
 //        4    4 tag: the modality number for per-modality sections, else 0
 //        8    8 offset of the section's first byte
 //       16    8 length in bytes
-//       24    4 CRC-32 of the section's bytes
+//       24    4 CRC-32 of the section's bytes, seeded with the CRC-32 of its type and tag (8 bytes, LE), so
+//               an entry that points at another section's bytes fails even when those bytes are intact
 //       28    4 reserved (0)
 import { crc32 } from 'node:zlib';
 import { describeValue, FeatherError } from '../errors.js';
@@ -71,7 +72,18 @@ export interface SectionSource {
 }
 
 export function checksum(bytes: Uint8Array, previous = 0): number {
+  // zlib.crc32 returns 0, not `previous`, for a view of an empty ArrayBuffer (Node 20.20).
+  if (bytes.length === 0) return previous >>> 0;
   return crc32(bytes, previous) >>> 0;
+}
+
+/** The starting CRC of a section: binds its checksum to its type and tag. */
+export function sectionSeed(type: number, tag: number): number {
+  const key = new Uint8Array(8);
+  const v = new DataView(key.buffer);
+  v.setUint32(0, type, true);
+  v.setUint32(4, tag, true);
+  return checksum(key);
 }
 
 export function corruptFile(path: string, offset: number, what: string, details: Record<string, unknown> = {}): FeatherError {
@@ -89,7 +101,7 @@ export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sec
   const entries: SectionEntry[] = [];
   try {
     for (const s of sections) {
-      let crc = 0;
+      let crc = sectionSeed(s.type, s.tag);
       let length = 0;
       for (const part of s.parts) {
         io.write(fd, part, at + length);
@@ -223,7 +235,7 @@ export class StoreFileReader {
     const e = this.#require(type, tag);
     const bytes = new Uint8Array(e.length);
     if (this.#io.read(this.#fd, bytes, e.offset) !== e.length) throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
-    if (checksum(bytes) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
+    if (checksum(bytes, sectionSeed(type, tag)) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
     return bytes;
   }
 
@@ -234,7 +246,7 @@ export class StoreFileReader {
   stream(type: number, tag: number): { next(target: Uint8Array): void; finish(): void } {
     const e = this.#require(type, tag);
     let at = 0;
-    let crc = 0;
+    let crc = sectionSeed(type, tag);
     return {
       next: (target) => {
         if (at + target.length > e.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is shorter than its contents need`, { part: 'section', type, tag });

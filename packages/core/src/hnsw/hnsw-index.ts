@@ -3,6 +3,7 @@ import { describeValue, FeatherError } from '../errors.js';
 import {
   kFlagComplete,
   kFlagDeleted,
+  kFlagNormalized,
   kHCodeOff,
   kHEntry,
   kHMaxLevel,
@@ -358,6 +359,8 @@ export class HnswIndex {
       const id = this.arena.wasm.reserve(this.address, this.#levels.next(), t.row, t.namespace, t.entity);
       if (id < 0) throw capacityError('load a vector', id);
       this.rawVector(id).set(raw.subarray(i * size, (i + 1) * size));
+      const flagsAt = ((this.arena.wasm.nodeAddress(this.address, id) >>> 0) + kNLevelFlags) >>> 2;
+      this.arena.u32[flagsAt] = this.arena.u32[flagsAt] | kFlagNormalized;
     }
     return first;
   }
@@ -507,7 +510,8 @@ export class HnswIndex {
    * @throws FEATHER_ERR_NOT_FOUND when the id was never inserted.
    */
   delete(id: number): boolean {
-    this.#checkId(id);
+    // Reserved-but-unlinked nodes count: a forget may arrive while a parallel batch is still linking them.
+    this.#checkId(id, this.#reservedCount());
     return this.arena.wasm.markDeleted(this.address, id) === 1;
   }
 
@@ -520,7 +524,8 @@ export class HnswIndex {
 
   /** A copy of the stored vector, in input dimension order (normalised under cosine). */
   getVector(id: number): Float32Array {
-    this.#checkId(id);
+    // Reserved nodes have their vectors already (a rebuild may copy them before they are linked).
+    this.#checkId(id, this.#reservedCount());
     let at = (this.arena.wasm.vectorAddress(this.address, id) >>> 0) >>> 2;
     if (this.storage === 'int8') {
       if (this.#staging === 0) this.#staging = this.arena.alloc(this.dim * 4);
@@ -706,7 +711,7 @@ export class HnswIndex {
       const w = node >>> 2;
       const flags = u32[w + kNLevelFlags / 4];
       const level = flags & 0xff;
-      if ((flags & ~(0xff | kFlagDeleted | kFlagComplete)) !== 0 || (flags & kFlagComplete) === 0 || level > header.maxLevel) throw bad(`node ${id} has flags ${flags}`, { node: id });
+      if ((flags & ~(0xff | kFlagDeleted | kFlagComplete | kFlagNormalized)) !== 0 || (flags & kFlagComplete) === 0 || level > header.maxLevel) throw bad(`node ${id} has flags ${flags}`, { node: id });
       if ((flags & kFlagDeleted) !== 0) deleted++;
       if (u32[w + kNRow / 4] >= limits.rows || u32[w + kNNamespace / 4] >= limits.namespaces || u32[w + kNEntity / 4] > limits.entities) throw bad(`node ${id} has out-of-range tags`, { node: id });
       checkLinks(u32, (node + kNCount0) >>> 2, m0, n, id, bad);
@@ -739,6 +744,36 @@ export class HnswIndex {
     // Atomic store last: readers that see the published count see every node block written above.
     Atomics.store(arena.u32, h + kHPublished / 4, n);
     return index;
+  }
+
+  /** Namespace and entity tags of node `id`. */
+  tagsOf(id: number): { namespace: number; entity: number } {
+    const node = this.arena.wasm.nodeAddress(this.address, id) >>> 0;
+    return { namespace: this.arena.u32[(node + kNNamespace) >>> 2], entity: this.arena.u32[(node + kNEntity) >>> 2] };
+  }
+
+  /** Every link list of every published node: counts within bounds, ids published, no self links. */
+  checkLinks(): string[] {
+    const problems: string[] = [];
+    const n = this.size;
+    const u32 = this.arena.u32;
+    const blockWords = 1 + this.m;
+    const report = (what: string): FeatherError => {
+      problems.push(what);
+      return new FeatherError('FEATHER_ERR_INTERNAL', what);
+    };
+    for (let id = 0; id < n && problems.length === 0; id++) {
+      const node = this.arena.wasm.nodeAddress(this.address, id) >>> 0;
+      try {
+        checkLinks(u32, (node + kNCount0) >>> 2, 2 * this.m, n, id, report);
+        const level = u32[(node + kNLevelFlags) >>> 2] & 0xff;
+        const upper = u32[(node + kNUpper) >>> 2] >>> 2;
+        for (let l = 0; l < level; l++) checkLinks(u32, upper + l * blockWords, this.m, n, id, report);
+      } catch {
+        // recorded in problems
+      }
+    }
+    return problems;
   }
 
   /** The graph level of node `id`. */

@@ -91,6 +91,28 @@ function recordAt(bytes: Uint8Array, v: DataView, at: number): RecordHead | null
   return { seq: Number(v.getBigUint64(at + 8, true)), groupStart: Number(v.getBigUint64(at + 16, true)), length };
 }
 
+/**
+ * Decides whether an invalid record at `at` is the torn tail of a crash (returns) or damage (throws). A tear
+ * stays inside the last group. So: a record whose header is intact but whose checksum fails must reach the
+ * end of the file, or be followed only by valid records of its own group; and no valid record of a later
+ * group may appear anywhere after it. When that cannot be shown, the open fails loudly rather than drop
+ * acknowledged writes silently.
+ */
+function checkTear(bytes: Uint8Array, v: DataView, at: number, expected: number, path: string): void {
+  for (let probe = at + 1; probe + kRecordHeaderBytes <= bytes.length; probe++) {
+    const later = recordAt(bytes, v, probe);
+    if (later !== null && later.groupStart > expected) throw corruptWal(path, at, `record ${expected} is damaged and a later group (from ${later.groupStart}) follows it`);
+  }
+  if (at + kRecordHeaderBytes > bytes.length || v.getUint32(at, true) !== kRecordMagic) return;
+  const end = at + kRecordHeaderBytes + v.getUint32(at + 4, true);
+  if (end >= bytes.length) return;
+  for (let next = end; next < bytes.length; ) {
+    const r = recordAt(bytes, v, next);
+    if (r === null || r.groupStart > expected) throw corruptWal(path, at, `record ${expected} fails its checksum but is followed by more log`);
+    next += kRecordHeaderBytes + r.length;
+  }
+}
+
 export interface WalContents {
   baseSeq: number;
   records: WalRecord[];
@@ -124,11 +146,7 @@ export function readWal(io: FileIo, path: string): WalContents {
   while (at < bytes.length) {
     const r = recordAt(bytes, v, at);
     if (r === null) {
-      // A tear stays inside the last group: a valid record of a later group means damage in the middle.
-      for (let probe = at + 1; probe + kRecordHeaderBytes <= bytes.length; probe++) {
-        const later = recordAt(bytes, v, probe);
-        if (later !== null && later.groupStart > expected) throw corruptWal(path, at, `record ${expected} is damaged and a later group (from ${later.groupStart}) follows it`);
-      }
+      checkTear(bytes, v, at, expected, path);
       break;
     }
     if (r.seq !== expected) throw corruptWal(path, at, `record sequence ${r.seq}, expected ${expected}`);
@@ -166,12 +184,19 @@ export class WalWriter {
     this.#bytes = bytes;
   }
 
-  /** Starts a new, empty log continuing file commit `baseSeq` (replacing any old one). */
+  /**
+   * Starts a new, empty log continuing file commit `baseSeq`, replacing any old one atomically (header
+   * written to `<path>.tmp`, synced, renamed): a crash leaves the old log or the new one, never a torn header.
+   */
   static create(io: FileIo, path: string, baseSeq: number, durability: Durability): WalWriter {
-    const fd = io.openWrite(path);
-    io.write(fd, encodeWalHeader(baseSeq), 0);
-    io.sync(fd);
+    const tmp = `${path}.tmp`;
+    const staged = io.openWrite(tmp);
+    io.write(staged, encodeWalHeader(baseSeq), 0);
+    io.sync(staged);
+    io.close(staged);
+    io.rename(tmp, path);
     io.syncDirectory(path);
+    const fd = io.openWrite(path, true);
     return new WalWriter(io, path, fd, durability, kWalHeaderBytes);
   }
 

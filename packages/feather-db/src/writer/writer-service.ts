@@ -1,34 +1,6 @@
-import {
-  createSlot,
-  decodeWrite,
-  encode,
-  encodeWrite,
-  FeatherError,
-  HnswIndex,
-  KernelArena,
-  loadStore,
-  MemoryModel,
-  nodeFileIo,
-  publishGeneration,
-  readWal,
-  RowMap,
-  saveStore,
-  WalWriter,
-  type FileIo,
-  type LoggedWrite,
-  type ModelOp,
-  type NodeTags,
-  type StoreMeta,
-  type WalRecord,
-  type WireError,
-} from '@feather-db/core';
-import type { InsertJob, OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
+import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type WireError } from '@feather-db/core';
+import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
 import { acquireLock } from './lock.js';
-
-/** Upserts with at least this many new nodes in one modality are linked by the pool, not the writer. */
-const kParallelMinNodes = 256;
-/** Nodes per insert task: small enough that `published` advances smoothly, large enough to amortise a task. */
-export const kInsertTaskSize = 128;
 
 /** Runs `fn` and turns any thrown error into a wire reply (non-Feather errors become FEATHER_ERR_INTERNAL). */
 export function toReply<T>(fn: () => T): Reply<T> {
@@ -45,44 +17,26 @@ export function toWire(error: unknown): WireError {
   return { code: 'FEATHER_ERR_INTERNAL', message: `Unexpected error in a worker: ${message}` };
 }
 
-interface Modality {
-  slot: number;
-  index: HnswIndex;
-  rows: RowMap;
-  /** A rebuilt generation waiting for commitRebuild. */
-  next?: { index: HnswIndex; rows: RowMap };
-}
-
 /**
- * The single writer: the only code that mutates the store or touches its files. Its methods run one at a time
- * on the writer thread, in the order the facade called them. It keeps the authoritative memory model (the
- * facade keeps a mirror fed the same ops), turns each op's effects into index work, logs every write to the
- * WAL (one group per facade batch) and saves the file.
+ * The single writer: the only thread that mutates the store or touches its files. Its methods run one at a
+ * time, in the order the facade called them, on a StoreEngine (packages/core: model, indexes, format, WAL);
+ * this class adds the cross-process lock and turns results and errors into replies.
  */
 export class WriterService implements WriterApi {
-  readonly #arena: KernelArena;
-  readonly #io: FileIo = nodeFileIo();
-  #model = new MemoryModel();
-  readonly #modalities = new Map<string, Modality>();
-  #meta: StoreMeta | undefined;
-  #path = '';
-  #wal: WalWriter | undefined;
-  #durability: OpenSpec['durability'] = 'fsync';
-  #seq = 0;
+  readonly #engine: StoreEngine;
   #release: (() => void) | undefined;
 
   constructor(init: SharedInit) {
-    this.#arena = KernelArena.attach(init.memory, init.module);
+    this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), nodeFileIo());
   }
 
   open(spec: OpenSpec): Reply<OpenResult> {
     return toReply(() => {
       const started = performance.now();
-      this.#path = spec.path;
-      this.#durability = spec.durability;
       if (!spec.readOnly) this.#release = acquireLock(spec.path);
       try {
-        return { ...this.#open(spec), loadMs: performance.now() - started };
+        const opened = this.#engine.open(spec);
+        return { ...opened, snapshot: this.#engine.snapshot(), loadMs: performance.now() - started };
       } catch (error) {
         this.#release?.();
         this.#release = undefined;
@@ -91,108 +45,30 @@ export class WriterService implements WriterApi {
     });
   }
 
-  #open(spec: OpenSpec): Omit<OpenResult, 'loadMs'> {
-    const io = this.#io;
-    const pending: WriteResult = { jobs: [], visible: [] };
-    let created = false;
-    let persistedGraphs: string[] = [];
-    if (io.exists(spec.path)) {
-      const loaded = loadStore(io, spec.path, this.#arena);
-      this.#model = loaded.model;
-      this.#meta = loaded.meta;
-      this.#seq = loaded.commitSeq;
-      persistedGraphs = loaded.persistedGraphs;
-      this.#checkAgainst(spec, loaded.meta);
-      for (const m of loaded.meta.modalities) this.#install(m.name, loaded.modalities.get(m.name)!.index, loaded.modalities.get(m.name)!.rows);
-      for (const p of loaded.pending) this.#schedule(this.#modality(p.modality).index, p.first, p.count, true, pending);
-      for (const [name, m] of Object.entries(spec.modalities ?? {})) if (!this.#modalities.has(name)) this.#addModality(name, m.dim, m.metric);
-      if (spec.modelId !== undefined && this.#meta.modelId === '') this.#meta.modelId = spec.modelId;
-    } else {
-      if (spec.readOnly) throw new FeatherError('FEATHER_ERR_NOT_FOUND', `${spec.path} does not exist; a readOnly open needs an existing store`, { path: spec.path });
-      if (spec.modalities === undefined) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${spec.path} does not exist: creating it needs options.dim`, { path: spec.path });
-      this.#meta = { m: spec.m, efConstruction: spec.efConstruction, efSearch: spec.efSearch, modelId: spec.modelId ?? '', modalities: [] };
-      for (const [name, m] of Object.entries(spec.modalities)) this.#addModality(name, m.dim, m.metric);
-      // The empty store goes to disk at once: a WAL always continues a file that exists.
-      this.#saveTo(spec.path, 'always');
-      created = true;
-    }
-    const walPath = `${spec.path}.wal`;
-    let replayed = 0;
-    if (io.exists(walPath)) {
-      const wal = readWal(io, walPath);
-      if (wal.baseSeq > this.#seq) {
-        throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`, { path: walPath, part: 'wal' });
-      }
-      for (const record of wal.records) {
-        if (record.seq <= this.#seq) continue;
-        this.#replay(decodeWrite(record.payload, walPath, record.seq), walPath, record.seq, pending);
-        this.#seq = record.seq;
-        replayed++;
-      }
-      if (!spec.readOnly) this.#wal = WalWriter.resume(io, walPath, wal.validBytes, spec.durability);
-    } else if (!spec.readOnly) {
-      this.#wal = WalWriter.create(io, walPath, this.#seq, spec.durability);
-    }
-    const slots: Record<string, number> = {};
-    for (const [name, m] of this.#modalities) slots[name] = m.slot;
-    return { slots, meta: this.#meta, snapshot: encode(this.#model.toSnapshot()), pending, created, replayed, persistedGraphs };
-  }
-
   writeMany(writes: WriteRequest[]): Reply<WriteResult[]> {
-    return toReply(() => {
-      const results: WriteResult[] = [];
-      const records: WalRecord[] = [];
-      try {
-        for (const w of writes) {
-          const result: WriteResult = { jobs: [], visible: [] };
-          this.#apply(w.op, w.vectors, w.parallel, result);
-          results.push(result);
-          records.push({ seq: this.#seq + records.length + 1, payload: encodeWrite({ op: w.op, vectors: w.vectors }) });
-        }
-      } finally {
-        // Log exactly what was applied, even when a later write of the group failed.
-        this.#log(records);
-      }
-      return results;
-    });
+    return toReply(() => this.#engine.writeMany(writes));
   }
 
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult> {
-    return toReply(() => {
-      if (change !== undefined) this.#log([{ seq: this.#seq + 1, payload: encodeWrite({ op: { type: 'storage', ...change }, vectors: {} }) }]);
-      const result: WriteResult = { jobs: [], visible: [] };
-      for (const name of modalities) this.#buildNext(name, change, true, result);
-      return result;
-    });
+    return toReply(() => this.#engine.beginRebuild(modalities, change));
   }
 
   commitRebuild(): Reply<{ bytesUsed: number }> {
-    return toReply(() => {
-      this.#commitNext();
-      return { bytesUsed: this.#arena.bytesUsed() };
-    });
+    return toReply(() => this.#engine.commitRebuild());
   }
 
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Reply<{ bytes: number; ms: number; graphs: string[] }> {
-    return toReply(() => {
-      const started = performance.now();
-      const own = target === undefined || target === this.#path;
-      const result = this.#saveTo(target ?? this.#path, graph);
-      if (own && this.#wal !== undefined) {
-        // The file now holds every write up to #seq: start an empty log continuing it. A crash between the
-        // rename and this leaves the old log, whose records are all <= the file's commit and are skipped.
-        this.#wal.close();
-        this.#wal = WalWriter.create(this.#io, `${this.#path}.wal`, this.#seq, this.#durability);
-      }
-      return { ...result, ms: performance.now() - started };
-    });
+    return toReply(() => this.#engine.save(target, graph));
+  }
+
+  verify(): Reply<{ problems: string[]; snapshot: Uint8Array }> {
+    return toReply(() => ({ problems: this.#engine.verify(), snapshot: this.#engine.snapshot() }));
   }
 
   close(): Reply<null> {
     return toReply(() => {
       try {
-        this.#wal?.close();
-        this.#wal = undefined;
+        this.#engine.close();
       } finally {
         this.#release?.();
         this.#release = undefined;
@@ -200,174 +76,4 @@ export class WriterService implements WriterApi {
       return null;
     });
   }
-
-  #saveTo(path: string, graph: 'auto' | 'always' | 'never'): { bytes: number; graphs: string[] } {
-    const modalities = new Map<string, { index: HnswIndex; rows: RowMap }>();
-    for (const [name, m] of this.#modalities) modalities.set(name, { index: m.index, rows: m.rows });
-    return saveStore(this.#io, path, { meta: this.#meta!, model: this.#model, modalities, commitSeq: this.#seq, graph });
-  }
-
-  #log(records: WalRecord[]): void {
-    if (records.length === 0) return;
-    this.#seq += records.length;
-    this.#wal?.append(records);
-  }
-
-  #replay(write: LoggedWrite, walPath: string, seq: number, pending: WriteResult): void {
-    try {
-      if (write.op.type === 'storage') {
-        const { modality, storage, maxAbs } = write.op;
-        const result: WriteResult = { jobs: [], visible: [] };
-        this.#buildNext(modality, { modality, storage, maxAbs }, false, result);
-        this.#commitNext();
-        return;
-      }
-      this.#apply(write.op, write.vectors, true, pending);
-    } catch (error) {
-      if (error instanceof FeatherError && error.code === 'FEATHER_ERR_CORRUPT') throw error;
-      throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: record ${seq} cannot be applied (${(error as Error).message}); move the WAL aside to open the last saved state`, { path: walPath, part: 'wal', seq }, { cause: error });
-    }
-  }
-
-  #apply(op: ModelOp, vectors: Record<string, Float32Array>, parallel: boolean, result: WriteResult): void {
-    switch (op.type) {
-      case 'upsert':
-        this.#upsert(op, vectors, parallel, result);
-        return;
-      case 'update': {
-        const effect = this.#model.update(op.id, op.patch);
-        if (effect.retagged) this.#retag(effect.row, effect.namespace, effect.entity);
-        return;
-      }
-      case 'forget':
-        for (const effect of this.#model.forget(op.ids)) {
-          for (const name of effect.modalities) {
-            const m = this.#modality(name);
-            const node = m.rows.get(effect.row);
-            if (node >= 0) m.index.delete(node);
-            m.rows.set(effect.row, -1);
-          }
-        }
-        return;
-      case 'link':
-      case 'touch':
-        this.#model.apply(op);
-        return;
-    }
-  }
-
-  #upsert(op: Extract<ModelOp, { type: 'upsert' }>, vectors: Record<string, Float32Array>, parallel: boolean, result: WriteResult): void {
-    for (const item of op.items) if (item.modality !== undefined) this.#modality(item.modality);
-    const effects = this.#model.upsert(op.items, op.now);
-    const byModality = new Map<string, NodeTags[]>();
-    for (const effect of effects) {
-      if (effect.retagged) this.#retag(effect.row, effect.namespace, effect.entity);
-      if (effect.modality === undefined) continue;
-      const m = this.#modality(effect.modality);
-      // A new vector replaces the old node: tombstone it (searches briefly miss this memory until the new
-      // node is linked).
-      const old = m.rows.get(effect.row);
-      if (old >= 0) m.index.delete(old);
-      let tags = byModality.get(effect.modality);
-      if (tags === undefined) byModality.set(effect.modality, (tags = []));
-      tags.push({ row: effect.row, namespace: effect.namespace, entity: effect.entity });
-    }
-    for (const [name, tags] of byModality) {
-      const m = this.#modality(name);
-      const first = m.index.reserveMany(vectors[name]!, tags);
-      tags.forEach((t, i) => m.rows.set(t.row, first + i));
-      this.#schedule(m.index, first, tags.length, parallel, result);
-    }
-  }
-
-  /** Copies `name`'s live vectors into a fresh index (optionally another storage); linked by the pool or here. */
-  #buildNext(name: string, change: StorageChange | undefined, parallel: boolean, result: WriteResult): void {
-    const spec = this.#meta!;
-    const m = this.#modality(name);
-    const storage = change?.modality === name ? change.storage : m.index.storage;
-    const maxAbs = change?.modality === name ? change.maxAbs : m.index.maxAbs;
-    const index = HnswIndex.create(this.#arena, { dim: m.index.dim, metric: m.index.metric, m: spec.m, efConstruction: spec.efConstruction, efSearch: spec.efSearch, storage, maxAbs });
-    const rows = RowMap.create(this.#arena);
-    m.next = { index, rows };
-    const live: number[] = [];
-    for (const row of this.#model.liveRows()) if (m.rows.get(row) >= 0) live.push(row);
-    if (live.length === 0) return;
-    const vectors = new Float32Array(live.length * index.dim);
-    const tags: NodeTags[] = [];
-    live.forEach((row, i) => {
-      vectors.set(m.index.getVector(m.rows.get(row)), i * index.dim);
-      tags.push({ row, ...this.#model.tagsOf(row)! });
-    });
-    const first = index.reserveMany(vectors, tags);
-    live.forEach((row, i) => rows.set(row, first + i));
-    this.#schedule(index, first, live.length, parallel, result);
-  }
-
-  #commitNext(): void {
-    for (const [name, m] of this.#modalities) {
-      if (m.next === undefined) continue;
-      publishGeneration(this.#arena, m.slot, { index: m.next.index.address, rowMap: m.next.rows.table });
-      m.index = m.next.index;
-      m.rows = m.next.rows;
-      delete m.next;
-      const meta = this.#meta!.modalities.find((x) => x.name === name)!;
-      meta.maxAbs = Number.isFinite(m.index.maxAbs) ? m.index.maxAbs : null;
-    }
-  }
-
-  /** Links reserved nodes here (small writes) or hands them to the pool (jobs), and records what to await. */
-  #schedule(index: HnswIndex, first: number, count: number, parallel: boolean, result: WriteResult): void {
-    if (parallel && count >= kParallelMinNodes) {
-      for (const job of insertJobs(index.address, first, count)) result.jobs.push(job);
-    } else {
-      for (let id = first; id < first + count; id++) index.insertReserved(id);
-    }
-    result.visible.push({ index: index.address, node: first + count - 1 });
-  }
-
-  #retag(row: number, namespace: number, entity: number): void {
-    for (const m of this.#modalities.values()) {
-      const node = m.rows.get(row);
-      if (node >= 0) m.index.setTags(node, namespace, entity);
-    }
-  }
-
-  #addModality(name: string, dim: number, metric: StoreMeta['modalities'][number]['metric']): void {
-    const spec = this.#meta!;
-    const index = HnswIndex.create(this.#arena, { dim, metric, m: spec.m, efConstruction: spec.efConstruction, efSearch: spec.efSearch });
-    spec.modalities.push({ name, dim, metric, maxAbs: null });
-    this.#install(name, index, RowMap.create(this.#arena));
-  }
-
-  #install(name: string, index: HnswIndex, rows: RowMap): void {
-    const slot = createSlot(this.#arena);
-    publishGeneration(this.#arena, slot, { index: index.address, rowMap: rows.table });
-    this.#modalities.set(name, { slot, index, rows });
-  }
-
-  /** An existing file must agree with the dims and metrics the caller declared. */
-  #checkAgainst(spec: OpenSpec, meta: StoreMeta): void {
-    for (const [name, m] of Object.entries(spec.modalities ?? {})) {
-      const stored = meta.modalities.find((x) => x.name === name);
-      if (stored === undefined) continue;
-      if (stored.dim !== m.dim || stored.metric !== m.metric) {
-        throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${spec.path} stores '${name}' vectors of ${stored.dim} dimensions (${stored.metric}); open asked for ${m.dim} (${m.metric}); embed with the model the store was created with, or use a new file`, { path: spec.path, modality: name, expected: stored.dim, received: m.dim });
-      }
-    }
-    if (spec.modelId !== undefined && meta.modelId !== '' && meta.modelId !== spec.modelId) {
-      throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${spec.path} was embedded with model '${meta.modelId}'; open asked for '${spec.modelId}'; vectors of different models are not comparable`, { path: spec.path, expected: meta.modelId, received: spec.modelId });
-    }
-  }
-
-  #modality(name: string): Modality {
-    const m = this.#modalities.get(name);
-    if (m === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `the writer has no modality ${JSON.stringify(name)}`);
-    return m;
-  }
-}
-
-function insertJobs(index: number, first: number, count: number): InsertJob[] {
-  const jobs: InsertJob[] = [];
-  for (let at = first; at < first + count; at += kInsertTaskSize) jobs.push({ index, first: at, count: Math.min(kInsertTaskSize, first + count - at) });
-  return jobs;
 }

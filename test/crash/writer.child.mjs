@@ -1,0 +1,61 @@
+// Child for crash.test.ts: opens a store with durability 'fsync' and writes a random stream until it is
+// killed. Before each write it prints `I <json>` (issued), after its promise resolves `A <json>` (acked).
+// stdout to a pipe is synchronous on Linux, so every printed ack reaches the parent before the kill.
+import { gaussian, seededRandom } from '@feather-db/testkit';
+import { Feather } from 'feather-db';
+
+const [path, seedArg] = process.argv.slice(2);
+const rand = seededRandom(Number(seedArg));
+const dim = 8;
+const vector = () => Array.from({ length: dim }, () => gaussian(rand));
+const say = (kind, event) => process.stdout.write(`${kind} ${JSON.stringify(event)}\n`);
+
+const db = await Feather.open(path, { dim, threads: 1, durability: 'fsync' });
+const live = new Set();
+say('R', {});
+let next = 0;
+const busy = new Set();
+const ops = [];
+const run = (event, promise) => {
+  say('I', event);
+  for (const id of event.ids ?? [event.id]) busy.add(id);
+  const p = promise().then(() => {
+    say('A', event);
+    for (const id of event.ids ?? [event.id]) busy.delete(id);
+    if (event.op === 'add' || event.op === 'batch') for (const x of event.ids ?? [event.id]) live.add(x);
+    if (event.op === 'forget') live.delete(event.id);
+  });
+  ops.push(p);
+};
+const pick = () => {
+  const candidates = [...live].filter((id) => !busy.has(id));
+  return candidates.length === 0 ? undefined : candidates[Math.floor(rand() * candidates.length)];
+};
+for (;;) {
+  const r = rand();
+  if (r < 0.4) {
+    const id = `${seedArg}-${next++}`;
+    const event = { op: 'add', id, ns: `n${next % 3}`, text: `t${next}` };
+    run(event, () => db.add(vector(), { id, namespace: event.ns, text: event.text }));
+  } else if (r < 0.5) {
+    const size = rand() < 0.3 ? 300 : 1 + Math.floor(rand() * 20);
+    const ids = Array.from({ length: size }, () => `${seedArg}-${next++}`);
+    const event = { op: 'batch', ids, ns: 'b' };
+    run(event, () => db.addBatch(ids.map(() => vector()), { ids, namespace: 'b', metas: ids.map((x) => ({ text: x })) }));
+  } else if (r < 0.65) {
+    const id = pick();
+    if (id !== undefined) run({ op: 'forget', id }, () => db.forget(id));
+  } else if (r < 0.8) {
+    const id = pick();
+    const importance = Math.round(rand() * 100) / 10;
+    if (id !== undefined) run({ op: 'update', id, importance }, () => db.update(id, { importance }));
+  } else if (r < 0.95) {
+    const from = pick();
+    const to = pick();
+    if (from !== undefined && to !== undefined && from !== to) run({ op: 'link', id: from, to, ids: [from, to] }, () => db.link(from, to, { type: 'x' }));
+  } else if (r < 0.97) {
+    run({ op: 'save', ids: [] }, () => db.save());
+  }
+  // Up to four writes in flight, so the writer groups them.
+  if (ops.length >= 4) await Promise.race(ops.splice(0, 1));
+}
