@@ -11,7 +11,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { tempStorePath } from '@feather-db/testkit';
+import { referenceDistance, tempStorePath } from '@feather-db/testkit';
 import { Feather, type SearchOptions } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { loadDataset, type Dataset } from '../datasets/load.js';
@@ -43,21 +43,10 @@ const query = (ds: Dataset, q: number): Float32Array => ds.queries.subarray(q * 
 const tenantOf = (i: number): string => (i < kSmallTenants * kTenantSize ? `t${Math.floor(i / kTenantSize)}` : i % 2 === 0 ? 'big-a' : 'big-b');
 const pct = (a: number[], p: number): number => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))];
 
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return 1 - dot / Math.sqrt(na * nb);
-}
 
 /** Exact top-k rows among `rows` (float64). */
 function exact(ds: Dataset, q: Float32Array, rows: readonly number[]): Set<number> {
-  return new Set(rows.map((r) => ({ r, d: cosineDistance(q, vec(ds, r)) })).sort((a, b) => a.d - b.d).slice(0, k).map((x) => x.r));
+  return new Set(rows.map((r) => ({ r, d: referenceDistance('cosine', q, vec(ds, r)) })).sort((a, b) => a.d - b.d).slice(0, k).map((x) => x.r));
 }
 
 function recallOf(results: number[][], truth: Set<number>[]): number {

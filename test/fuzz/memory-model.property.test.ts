@@ -3,7 +3,7 @@
 // entities, checked step by step against an independent reference written here (plain maps, float64 math,
 // the scoring formula from design.md and a textbook BFS). Stores stay under 256 memories, where search is
 // exact, so results can be compared exactly, not by recall.
-import { gaussian, seededRandom, tempStorePath } from '@feather-db/testkit';
+import { gaussian, referenceDistance, seededRandom, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type MemoryId } from 'feather-db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -52,17 +52,9 @@ const opArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ type: 'compact' as const }) },
 );
 
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
+
+/** Cosine similarity in float64 (the testkit oracle's distance is 1 - cos). */
+const cosine = (a: readonly number[], b: readonly number[]): number => 1 - referenceDistance('cosine', a, b);
 
 /** The reference scoring formula (design.md §2), written out independently of the engine. */
 function referenceScore(similarity: number, m: RefMemory, now: number, decay?: { halfLife: number; timeWeight: number }): number {

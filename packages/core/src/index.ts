@@ -7,7 +7,7 @@ export type { HnswOptions, Metric, NodeFilter, NodeTags, SearchOptions, SearchRe
 export { LevelGenerator } from './hnsw/levels.js';
 export { checkInt, checkKnownKeys, checkVector } from './validate.js';
 export type { VectorInput } from './validate.js';
-export { MemoryModel, kDefaultImportance, kDefaultNamespace, termKey, assertNever } from './records/memory-model.js';
+export { MemoryModel, kDefaultImportance, kDefaultNamespace, assertNever } from './records/memory-model.js';
 export type { ForgetEffect, UpsertEffect } from './records/memory-model.js';
 export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';
 export { RowMap } from './records/row-map.js';

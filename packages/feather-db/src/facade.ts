@@ -195,7 +195,7 @@ export class Feather {
   #writeOrder: Promise<unknown> = Promise.resolve();
   #failure: FeatherError | undefined;
 
-  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<PoolTask, SearchReply | InsertReply>) {
+  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, mirror: MemoryModel, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<PoolTask, SearchReply | InsertReply>) {
     this.path = path;
     this.threads = o.threads;
     this.#arena = arena;
@@ -205,7 +205,7 @@ export class Feather {
     this.dim = this.#spaces[kDefaultModality]!.dim;
     this.metric = this.#spaces[kDefaultModality]!.metric;
     this.#efSearch = o.efSearchGiven ? o.efSearch : opened.meta.efSearch;
-    this.#model = MemoryModel.fromSnapshot(decode(opened.snapshot, path, 'records'));
+    this.#model = mirror;
     this.#planner = new SearchPlanner(this.#model);
     this.#worker = worker;
     this.#writer = writer;
@@ -235,9 +235,14 @@ export class Feather {
     let pool: Piscina<PoolTask, SearchReply | InsertReply> | undefined;
     let db: Feather | undefined;
     try {
-      const opened = unwrap(
-        await writer.open({ path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability }),
-      );
+      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
+      const sections = unwrap(await writer.openBegin(spec));
+      // The writer loads the file (graphs, its model, the WAL) while this thread builds its mirror of the
+      // model from the same sections: the two decodes overlap instead of running back to back.
+      const loading = writer.open(spec);
+      const mirror = sections === null ? new MemoryModel() : MemoryModel.fromSections(decode(sections.records, path, 'records'), decode(sections.edges, path, 'edges'));
+      const opened = unwrap(await loading);
+      for (const op of opened.replayedOps) mirror.apply(op);
       pool = new Piscina<PoolTask, SearchReply | InsertReply>({
         filename: new URL('./readers/pool.worker.js', import.meta.url).href,
         minThreads: o.threads,
@@ -245,7 +250,7 @@ export class Feather {
         idleTimeout: Number.POSITIVE_INFINITY,
         workerData: { memory: arena.memory, module },
       });
-      db = new Feather(path, o, opened, arena, worker, writer, pool);
+      db = new Feather(path, o, opened, mirror, arena, worker, writer, pool);
       await db.#finish(opened.pending);
       db.loadTimeMs = performance.now() - started;
       return db;

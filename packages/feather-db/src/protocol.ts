@@ -1,7 +1,7 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { Durability, InsertJob, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+import type { EngineOpenSpec, InsertJob, ModelOp, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
 
 export type { InsertJob, StorageChange, WriteRequest, WriteResult };
 
@@ -13,25 +13,15 @@ export interface ModalitySpec {
   metric: Metric;
 }
 
-/** What the writer opens (or creates) the store with. */
-export interface OpenSpec {
-  path: string;
-  /** Modalities the caller declared (`text` first); dims and metrics must match an existing file. */
-  modalities: Record<string, ModalitySpec> | undefined;
-  m: number;
-  efConstruction: number;
-  efSearch: number;
-  modelId: string | undefined;
-  readOnly: boolean;
-  durability: Durability;
-}
+/** What the writer opens (or creates) the store with (the engine's spec). */
+export type OpenSpec = EngineOpenSpec;
 
 export interface OpenResult {
   /** Per modality, the shared slot address readers resolve its current index through. */
   slots: Record<string, number>;
   meta: StoreMeta;
-  /** The memory model after load and WAL replay, msgpack-encoded, for the facade's mirror. */
-  snapshot: Uint8Array;
+  /** The memory-model ops replayed from the WAL (the mirror, built from the file's sections, applies them). */
+  replayedOps: ModelOp[];
   /** Index work still to do (graphs rebuilt from stored vectors, replayed batches) before the store is complete. */
   pending: WriteResult;
   created: boolean;
@@ -48,6 +38,8 @@ export interface SharedInit {
 
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */
 export interface WriterApi {
+  /** Takes the lock and reads the file's RECORDS and EDGES sections (null: no file yet) for the mirror. */
+  openBegin(spec: OpenSpec): Reply<{ records: Uint8Array; edges: Uint8Array } | null>;
   open(spec: OpenSpec): Reply<OpenResult>;
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
   writeMany(writes: WriteRequest[]): Reply<WriteResult[]>;

@@ -1062,28 +1062,7 @@ export function prepareQuery(h: u32, s: u32): void {
 
 /** Exact k-NN over the published prefix (skipping tombstones): the oracle and the small-set path. */
 export function flatSearch(h: u32, s: u32, k: u32): i32 {
-  const published = atomic.load<u32>(h + kHPublished);
-  if (k > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
-  const metric = metricOf(h);
-  const dim = <i32>load<u32>(h, kHDim);
-  const vecOff = load<u32>(h, kHVecOff);
-  const q = load<u32>(s, kSQuery);
-  const res = load<u32>(s, kSRes);
-  let n: u32 = 0;
-  const filtered = hasFilter(s);
-  for (let id: u32 = 0; id < published; id++) {
-    const node = nodeAddr(h, id);
-    if (isDeleted(node) || (filtered && !passes(s, node))) continue;
-    const d = dist(metric, q, node + vecOff, dim);
-    if (n < k) {
-      heapPush(res, n++, d, id);
-    } else if (d < hKey(res, 0)) {
-      heapPop(res, n--);
-      heapPush(res, n++, d, id);
-    }
-  }
-  store<u32>(s, published, kSDistCount);
-  return <i32>drainSorted(res, n, load<u32>(s, kSOut), k);
+  return scan(h, s, k, 0, atomic.load<u32>(h + kHPublished));
 }
 
 /**
@@ -1091,6 +1070,11 @@ export function flatSearch(h: u32, s: u32, k: u32): i32 {
  * unpublished, tombstoned and filtered-out nodes are skipped. Output as for search().
  */
 export function scanNodes(h: u32, s: u32, k: u32, list: u32, n: u32): i32 {
+  return scan(h, s, k, list, n);
+}
+
+/** Scores nodes 0..n-1 (list == 0) or the `n` ids at `list`, keeping the k best in the result heap. */
+function scan(h: u32, s: u32, k: u32, list: u32, n: u32): i32 {
   const published = atomic.load<u32>(h + kHPublished);
   if (k > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
   const metric = metricOf(h);
@@ -1101,7 +1085,7 @@ export function scanNodes(h: u32, s: u32, k: u32, list: u32, n: u32): i32 {
   const filtered = hasFilter(s);
   let count: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    const id = load<u32>(list + (i << 2));
+    const id = list == 0 ? i : load<u32>(list + (i << 2));
     if (id >= published) continue;
     const node = nodeAddr(h, id);
     if (isDeleted(node) || (filtered && !passes(s, node))) continue;

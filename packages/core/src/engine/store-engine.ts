@@ -3,6 +3,7 @@
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
 import { encode, loadStore, saveStore, type StoreMeta } from '../format/store-codec.js';
+import { kSectionEdges, kSectionRecords, StoreFileReader } from '../format/store-file.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';
@@ -68,6 +69,8 @@ export interface EngineOpenResult {
   pending: WriteResult;
   created: boolean;
   replayed: number;
+  /** The memory-model ops replayed from the WAL, in order (a mirror built from the file applies them too). */
+  replayedOps: ModelOp[];
   persistedGraphs: string[];
 }
 
@@ -145,6 +148,7 @@ export class StoreEngine {
     }
     const walPath = `${spec.path}.wal`;
     let replayed = 0;
+    const replayedOps: ModelOp[] = [];
     if (io.exists(walPath)) {
       const wal = readWal(io, walPath);
       if (wal.baseSeq > this.#seq) {
@@ -152,7 +156,9 @@ export class StoreEngine {
       }
       for (const record of wal.records) {
         if (record.seq <= this.#seq) continue;
-        this.#replay(decodeWrite(record.payload, walPath, record.seq), walPath, record.seq, pending);
+        const write = decodeWrite(record.payload, walPath, record.seq);
+        this.#replay(write, walPath, record.seq, pending);
+        if (write.op.type !== 'storage') replayedOps.push(write.op);
         this.#seq = record.seq;
         replayed++;
       }
@@ -162,7 +168,21 @@ export class StoreEngine {
     }
     const slots: Record<string, number> = {};
     for (const [name, m] of this.#modalities) slots[name] = m.slot;
-    return { slots, meta: this.#meta, pending, created, replayed, persistedGraphs };
+    return { slots, meta: this.#meta, pending, created, replayed, replayedOps, persistedGraphs };
+  }
+
+  /**
+   * The RECORDS and EDGES sections of the file at `path`, checksums verified, or null when there is no file:
+   * what a mirror of the model is built from (in parallel with the engine's own load).
+   */
+  static readModelSections(io: FileIo, path: string): { records: Uint8Array; edges: Uint8Array } | null {
+    if (!io.exists(path)) return null;
+    const file = StoreFileReader.open(io, path);
+    try {
+      return { records: file.read(kSectionRecords), edges: file.read(kSectionEdges) };
+    } finally {
+      file.close();
+    }
   }
 
   /** The model as msgpack (what the facade's mirror starts from). */

@@ -46,11 +46,6 @@ export interface ForgetEffect {
   modalities: readonly string[];
 }
 
-/** Posting-list key of an attribute pair: the value's type is part of it, so 1 and '1' differ. */
-export function termKey(key: string, value: AttributeValue): string {
-  return `${key}\u0000${typeof value}\u0000${String(value)}`;
-}
-
 /**
  * The memory model: records, ids, namespace and entity dictionaries, attribute postings and the context
  * graph. Deterministic: the same ops in the same order give the same rows and dictionary ids, which is how the
@@ -72,7 +67,8 @@ export class MemoryModel {
   readonly #entityMembers = new Map<number, Map<number, Set<number>>>();
   /** entity id -> live rows across namespaces. */
   readonly #entityRows = new Map<number, Set<number>>();
-  readonly #postings = new Map<string, Set<number>>();
+  /** attribute key -> value -> live rows (a Map keyed by the value itself keeps 1, '1' and true apart). */
+  readonly #postings = new Map<string, Map<AttributeValue, Set<number>>>();
   readonly #modalityCounts = new Map<string, number>();
   readonly #out = new Map<number, StoredEdge[]>();
   readonly #in = new Map<number, StoredEdge[]>();
@@ -157,7 +153,7 @@ export class MemoryModel {
 
   /** Live rows whose attribute `key` equals `value`. */
   postings(key: string, value: AttributeValue): ReadonlySet<number> {
-    return this.#postings.get(termKey(key, value)) ?? kEmpty;
+    return this.#postings.get(key)?.get(value) ?? kEmpty;
   }
 
   /** True when every pair of `filter` is among the row's attributes. */
@@ -246,7 +242,7 @@ export class MemoryModel {
       model.#byId.set(id, i);
       model.#live++;
       model.#scope(r);
-      model.#setAttributes(r, attributes);
+      model.#setAttributes(r, attributes, true);
       for (const m of modalities) model.#modalityCounts.set(m, model.modalityCount(m) + 1);
     });
     model.#nextAuto = s.nextAuto;
@@ -255,6 +251,11 @@ export class MemoryModel {
       model.link(model.#rows[from].id, model.#rows[to].id, type, weight);
     });
     return model;
+  }
+
+  /** A model from decoded RECORDS and EDGES sections (see the file format). */
+  static fromSections(records: unknown, edges: unknown): MemoryModel {
+    return MemoryModel.fromSnapshot(typeof records === 'object' && records !== null ? { ...records, edges } : records);
   }
 
   /** Applies any op (the WAL replay and writer entry point). */
@@ -403,15 +404,17 @@ export class MemoryModel {
     return r;
   }
 
-  #setAttributes(r: Row, attributes: Attributes): void {
-    for (const key in r.attributes) this.#postings.get(termKey(key, r.attributes[key]))?.delete(r.row);
-    const copy: Record<string, AttributeValue> = {};
+  /** Replaces a row's attributes; `owned` objects (fresh from a decoder) are adopted instead of copied. */
+  #setAttributes(r: Row, attributes: Attributes, owned = false): void {
+    for (const key in r.attributes) this.#postings.get(key)?.get(r.attributes[key])?.delete(r.row);
+    const copy: Record<string, AttributeValue> = owned ? (attributes) : {};
     for (const key in attributes) {
       const value = attributes[key];
-      copy[key] = value;
-      const term = termKey(key, value);
-      let rows = this.#postings.get(term);
-      if (rows === undefined) this.#postings.set(term, (rows = new Set()));
+      if (!owned) copy[key] = value;
+      let values = this.#postings.get(key);
+      if (values === undefined) this.#postings.set(key, (values = new Map<AttributeValue, Set<number>>()));
+      let rows = values.get(value);
+      if (rows === undefined) values.set(value, (rows = new Set()));
       rows.add(r.row);
     }
     r.attributes = Object.freeze(copy);
@@ -421,6 +424,8 @@ export class MemoryModel {
     let members = this.#members.get(r.namespace);
     if (members === undefined) this.#members.set(r.namespace, (members = new Set()));
     members.add(r.row);
+    // Entity 0 (none) is never a scope: searches name an entity. Skipping it halves the work of a load.
+    if (r.entity === 0) return;
     let byEntity = this.#entityMembers.get(r.namespace);
     if (byEntity === undefined) this.#entityMembers.set(r.namespace, (byEntity = new Map<number, Set<number>>()));
     let rows = byEntity.get(r.entity);

@@ -24,25 +24,40 @@ export function toWire(error: unknown): WireError {
  */
 export class WriterService implements WriterApi {
   readonly #engine: StoreEngine;
+  readonly #io = nodeFileIo();
   #release: (() => void) | undefined;
 
   constructor(init: SharedInit) {
-    this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), nodeFileIo());
+    this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), this.#io);
+  }
+
+  openBegin(spec: OpenSpec): Reply<{ records: Uint8Array; edges: Uint8Array } | null> {
+    return toReply(() => {
+      if (!spec.readOnly) this.#release = acquireLock(spec.path);
+      try {
+        return StoreEngine.readModelSections(this.#io, spec.path);
+      } catch (error) {
+        this.#releaseLock();
+        throw error;
+      }
+    });
   }
 
   open(spec: OpenSpec): Reply<OpenResult> {
     return toReply(() => {
       const started = performance.now();
-      if (!spec.readOnly) this.#release = acquireLock(spec.path);
       try {
-        const opened = this.#engine.open(spec);
-        return { ...opened, snapshot: this.#engine.snapshot(), loadMs: performance.now() - started };
+        return { ...this.#engine.open(spec), loadMs: performance.now() - started };
       } catch (error) {
-        this.#release?.();
-        this.#release = undefined;
+        this.#releaseLock();
         throw error;
       }
     });
+  }
+
+  #releaseLock(): void {
+    this.#release?.();
+    this.#release = undefined;
   }
 
   writeMany(writes: WriteRequest[]): Reply<WriteResult[]> {
