@@ -52,6 +52,8 @@ function runAndKill(path: string, seed: number, afterMs: number): Promise<{ issu
 describe('crash safety (SIGKILL during writes)', () => {
   it(`loses no acknowledged write and reopens consistent, ${trials} trials`, { timeout: 60_000 + trials * 8_000 }, async () => {
     const rand = seededRandom(baseSeed);
+    let trialsWithAcks = 0;
+    const stderr: string[] = [];
     for (let t = 0; t < trials; t++) {
       const seed = baseSeed + t;
       const path = tempStorePath();
@@ -65,7 +67,10 @@ describe('crash safety (SIGKILL during writes)', () => {
         expect(integrity.problems, context).toEqual([]);
         const issued = runs.flatMap((r) => r.issued);
         const acked = runs.flatMap((r) => r.acked);
-        expect(acked.length, `${context}: the child never acknowledged a write; stderr: ${runs.map((r) => r.stderr).join('\n')}`).toBeGreaterThan(0);
+        // A kill right after start may come before the first acknowledgement: still a valid crash, but the suite as a
+        // whole must see writes acknowledged (else the child is broken).
+        if (acked.length > 0) trialsWithAcks++;
+        else stderr.push(...runs.map((r) => r.stderr).filter((e) => e.length > 0));
         const forgetIssued = new Set(issued.filter((e) => e.op === 'forget').map((e) => e.id));
         const lastUpdateIssued = new Map<string, Event>();
         for (const e of issued) if (e.op === 'update') lastUpdateIssued.set(e.id!, e);
@@ -89,5 +94,6 @@ describe('crash safety (SIGKILL during writes)', () => {
         await db.close();
       }
     }
+    expect(trialsWithAcks, `children acknowledged nothing; stderr: ${stderr.join('\n')}`).toBeGreaterThan(trials / 2);
   });
 });

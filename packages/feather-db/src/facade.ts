@@ -48,85 +48,11 @@ import {
   type MemoryFields,
 } from './input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
-import type { InsertJob, InsertReply, OpenResult, PoolTask, Reply, SearchReply, StorageChange, WriteRequest, WriteResult, WriterApi } from './protocol.js';
+import type { InsertReply, OpenResult, PoolTask, Reply, SearchReply, StorageChange, WriteResult, WriterApi } from './protocol.js';
+import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, SearchHit, SearchOptions } from './api.js';
+import { copyRows, rowCount, sliceRow } from './batch-rows.js';
 import { LinkQueue, SearchQueue } from './search-queue.js';
-
-/** Options of {@link Feather.add}: the memory's metadata, plus its id and modality. */
-export interface AddOptions extends MemoryFields {
-  /** String or non-negative integer; absent: the next integer. An existing id is updated (upsert). */
-  id?: MemoryId;
-  /** The vector space `vector` belongs to. Default `'text'`. */
-  modality?: string;
-}
-
-/** Options of {@link Feather.addBatch}. */
-export interface AddBatchOptions {
-  /** One id per row; absent: consecutive integers. */
-  ids?: readonly MemoryId[];
-  /** One metadata object per row. */
-  metas?: readonly MemoryFields[];
-  /** Namespace of every row whose meta does not name one. */
-  namespace?: string;
-  modality?: string;
-}
-
-/** Options of {@link Feather.search}. */
-export interface SearchOptions {
-  /** Results wanted. Default 10. Fewer come back when fewer memories match. */
-  k?: number;
-  /** Candidate list size; higher is slower and more exact. Default: the store's efSearch. */
-  ef?: number;
-  /** Only memories of this namespace (a hard tenant boundary). */
-  namespace?: string;
-  /** Only memories of this entity (within `namespace` when given). */
-  entity?: string;
-  /** Only memories whose attributes hold every one of these key/value pairs (exact match). */
-  filter?: Attributes;
-  /** Days for recency to halve. Setting it (or timeWeight) turns on time-decayed scoring. Default 30. */
-  halfLife?: number;
-  /** Share of recency in the decayed score, 0..1. Default 0.3. */
-  timeWeight?: number;
-  modality?: string;
-  /** Count the returned hits as recalled (recallCount + 1, lastRecalled = now). Default true. */
-  track?: boolean;
-  /** Return each hit's stored vector (unit length under cosine). Default false. */
-  includeVector?: boolean;
-}
-
-/** One search hit: the memory, how similar it is and its final score. */
-export interface SearchHit extends MemoryRecord {
-  /** Ranking score: the similarity, or the time-decayed score when halfLife/timeWeight is set. */
-  score: number;
-  /** cosine: cos θ; ip: dot product; l2: 1 / (1 + squared distance). */
-  similarity: number;
-  vector?: Float32Array;
-}
-
-/** Options of {@link Feather.contextChain}. */
-export interface ContextChainOptions {
-  /** Seeds from the vector search. Default 5. */
-  k?: number;
-  /** Breadth-first hops over edges. Default 2. */
-  hops?: number;
-  namespace?: string;
-  modality?: string;
-  ef?: number;
-  /** Count every returned memory as recalled. Default true. */
-  track?: boolean;
-}
-
-/** A memory reached by contextChain. */
-export interface ChainHit extends MemoryRecord {
-  hop: number;
-  score: number;
-  /** Vector similarity for seeds (hop 0), null for memories reached over edges. */
-  similarity: number | null;
-}
-
-export interface ContextChain {
-  nodes: ChainHit[];
-  edges: Edge[];
-}
+import { WriteQueue, type Sent } from './write-queue.js';
 
 const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector'] as const;
 const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track'] as const;
@@ -179,15 +105,11 @@ export class Feather {
   readonly #writer: Remote<WriterApi>;
   readonly #pool: Piscina<PoolTask, SearchReply | InsertReply>;
   readonly #searches: SearchQueue;
-  readonly #linker: LinkQueue;
+  /** Resolved writes on their way to the writer (group commit) and the linking they started. */
+  readonly #writes: WriteQueue;
   #closed: Promise<void> | undefined;
   /** Writes not yet acknowledged; close() lets them finish first. */
   readonly #inflight = new Set<Promise<unknown>>();
-  /** Pool insert jobs still linking; a rebuild waits for them before copying vectors. */
-  readonly #jobs = new Set<Promise<unknown>>();
-  /** Resolved writes waiting for the writer (group commit). */
-  readonly #outbox: { request: WriteRequest; resolve: (r: Sent) => void; reject: (e: unknown) => void }[] = [];
-  #sending: Promise<void> | undefined;
   readonly #readOnly: boolean;
   /** Milliseconds `open` took: file load, WAL replay and any graph rebuild. */
   loadTimeMs = 0;
@@ -211,7 +133,9 @@ export class Feather {
     this.#writer = writer;
     this.#pool = pool;
     this.#searches = new SearchQueue(pool, o.threads);
-    this.#linker = new LinkQueue(pool, o.threads);
+    this.#writes = new WriteQueue(writer, new LinkQueue(pool, o.threads), (failure) => {
+      this.#failure ??= failure;
+    });
     worker.on('error', (error) => {
       this.#failure = new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error });
     });
@@ -226,6 +150,16 @@ export class Feather {
    * FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO, FEATHER_ERR_NOT_FOUND (readOnly and no file).
    */
   static async open(path: string, options?: OpenOptions): Promise<Feather> {
+    try {
+      return await Feather.#open(path, options);
+    } catch (error) {
+      // A readOnly open that raced the writer's save read the old file and the new WAL: read both again.
+      if (options?.readOnly === true && error instanceof FeatherError && error.details?.['reason'] === 'wal-ahead') return Feather.#open(path, options);
+      throw error;
+    }
+  }
+
+  static async #open(path: string, options?: OpenOptions): Promise<Feather> {
     const started = performance.now();
     const o = resolveOpenOptions(path, options);
     const arena = KernelArena.create();
@@ -487,9 +421,9 @@ export class Feather {
         const graph = o.graph ?? 'auto';
         if (graph !== 'auto' && graph !== 'always' && graph !== 'never') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`);
         return this.#inOrder(async () => {
-          await this.#drain();
+          await this.#writes.drain();
           // Nodes still being linked would be saved half-linked: wait for every job first.
-          await Promise.allSettled([...this.#jobs]);
+          await this.#writes.linked();
           const saved = unwrap(await this.#writer.save(target, graph));
           return { bytes: saved.bytes, ms: saved.ms };
         });
@@ -612,8 +546,8 @@ export class Feather {
   async checkIntegrity(): Promise<{ ok: boolean; problems: string[] }> {
     this.#checkOpen();
     return this.#inOrder(async () => {
-      await this.#drain();
-      await Promise.allSettled([...this.#jobs]);
+      await this.#writes.drain();
+      await this.#writes.linked();
       const { problems, snapshot } = unwrap(await this.#writer.verify());
       const mirror = encode(this.#model.toSnapshot());
       if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i])) problems.push("the facade's mirror differs from the writer's model");
@@ -630,7 +564,7 @@ export class Feather {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await Promise.allSettled([...this.#inflight]);
-      await this.#inOrder(() => this.#drain()).catch(() => undefined);
+      await this.#inOrder(() => this.#writes.drain()).catch(() => undefined);
       const closed = await this.#writer.close();
       this.#writer[releaseProxy]();
       await Promise.all([this.#pool.close({ force: false }), this.#worker.terminate()]);
@@ -731,7 +665,7 @@ export class Feather {
           continue;
         }
         if (mirrored !== true) this.#model.apply(op);
-        results.push(this.#send({ op, vectors: vectors ?? {}, parallel }));
+        results.push(this.#writes.send({ op, vectors: vectors ?? {}, parallel }));
         out.push(value);
       }
       return { values: out, sent: results };
@@ -740,77 +674,19 @@ export class Feather {
     return values;
   }
 
-  /**
-   * Queues a resolved write for the writer. Writes queued while the writer is busy go together in the next
-   * `writeMany`: one WAL group, one fdatasync (group commit), in order.
-   */
-  #send(request: WriteRequest): Promise<Sent> {
-    return new Promise((resolve, reject) => {
-      this.#outbox.push({ request, resolve, reject });
-      this.#flushOutbox();
-    });
-  }
-
-  #flushOutbox(): void {
-    if (this.#sending !== undefined || this.#outbox.length === 0) return;
-    const batch = this.#outbox.splice(0);
-    this.#sending = (async () => {
-      try {
-        const reply = await this.#writer.writeMany(batch.map((b) => b.request));
-        if (!reply.ok) {
-          // The mirror already holds these ops: the two models disagree now.
-          const error = FeatherError.fromWire(reply.error);
-          this.#failure ??= new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, error.details, { cause: error });
-          for (const b of batch) b.reject(error);
-        } else {
-          // Start linking at once, so that once the writer has answered, every job of every write it applied is
-          // already in #jobs (save and rebuild wait for #jobs after draining the writer).
-          reply.value.forEach((result, i) => batch[i]!.resolve({ result, linking: result.jobs.length > 0 ? this.#runJobs(result.jobs) : Promise.resolve() }));
-        }
-      } catch (error) {
-        for (const b of batch) b.reject(error);
-      } finally {
-        this.#sending = undefined;
-        this.#flushOutbox();
-      }
-    })();
-  }
-
-  /** Resolves once every queued write has been applied and logged by the writer. */
-  async #drain(): Promise<void> {
-    while (this.#sending !== undefined || this.#outbox.length > 0) {
-      this.#flushOutbox();
-      await this.#sending;
-    }
-  }
-
   /** Waits for a write's reserved nodes to be linked on the pool and published by every touched index. */
   async #finish(sent: Sent | WriteResult): Promise<void> {
-    const { result, linking } = 'linking' in sent ? sent : { result: sent, linking: sent.jobs.length > 0 ? this.#runJobs(sent.jobs) : Promise.resolve() };
+    const { result, linking } = 'linking' in sent ? sent : { result: sent, linking: this.#writes.link(sent.jobs) };
     await linking;
     for (const { index, node } of result.visible) await this.#handle(index).whenVisible(node);
-  }
-
-  async #runJobs(jobs: InsertJob[]): Promise<void> {
-    const running = Promise.all(jobs.map((job) => this.#linker.run(job)));
-    this.#jobs.add(running);
-    try {
-      await running;
-    } catch (error) {
-      // Reserved nodes that were never linked would hold `published` back forever.
-      this.#failure = new FeatherError('FEATHER_ERR_INTERNAL', `A parallel insert failed; reopen the store: ${(error as Error).message}`, undefined, { cause: error });
-      throw error;
-    } finally {
-      this.#jobs.delete(running);
-    }
   }
 
   #rebuild(modalities: string[], change: StorageChange | undefined): Promise<void> {
     return this.#inOrder(async () => {
       if (this.#failure !== undefined) throw this.#failure;
       // Earlier batches may still be linking: let them finish so every vector is final before it is copied.
-      await this.#drain();
-      await Promise.allSettled([...this.#jobs]);
+      await this.#writes.drain();
+      await this.#writes.linked();
       const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
       await this.#finish(begun);
       unwrap(await this.#writer.commitRebuild());
@@ -873,12 +749,6 @@ export class Feather {
   }
 }
 
-/** A write the writer applied, and the linking of its reserved nodes (already started on the pool). */
-interface Sent {
-  result: WriteResult;
-  linking: Promise<void>;
-}
-
 interface Prepared<T> {
   op: ModelOp;
   /** Already applied to the mirror (recall tracking). */
@@ -887,26 +757,3 @@ interface Prepared<T> {
   value: T;
 }
 
-function rowCount(vectors: Float32Array | readonly VectorInput[], dim: number): number {
-  if (vectors instanceof Float32Array) {
-    if (vectors.length === 0 || vectors.length % dim !== 0) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must hold a positive multiple of ${dim} floats, got ${vectors.length}`);
-    }
-    return vectors.length / dim;
-  }
-  if (!Array.isArray(vectors) || vectors.length === 0) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array (n × ${dim}) or array of vectors, got ${describeValue(vectors)}`);
-  }
-  return vectors.length;
-}
-
-function sliceRow(vectors: Float32Array | readonly VectorInput[], r: number, dim: number): unknown {
-  return vectors instanceof Float32Array ? vectors.subarray(r * dim, (r + 1) * dim) : vectors[r];
-}
-
-function copyRows(vectors: Float32Array | readonly VectorInput[], from: number, to: number, dim: number): Float32Array {
-  if (vectors instanceof Float32Array) return vectors.slice(from * dim, to * dim);
-  const flat = new Float32Array((to - from) * dim);
-  for (let r = from; r < to; r++) flat.set(vectors[r]!, (r - from) * dim);
-  return flat;
-}

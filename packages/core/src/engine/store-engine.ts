@@ -152,7 +152,7 @@ export class StoreEngine {
     if (io.exists(walPath)) {
       const wal = readWal(io, walPath);
       if (wal.baseSeq > this.#seq) {
-        throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`, { path: walPath, part: 'wal' });
+        throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`, { path: walPath, part: 'wal', reason: 'wal-ahead' });
       }
       for (const record of wal.records) {
         if (record.seq <= this.#seq) continue;

@@ -1,0 +1,91 @@
+import { FeatherError } from '@feather-db/core';
+import type { Remote } from 'comlink';
+import type { InsertJob, WriteRequest, WriteResult, WriterApi } from './protocol.js';
+import type { LinkQueue } from './search-queue.js';
+
+/** A write the writer applied, and the linking of its reserved nodes (already started on the pool). */
+export interface Sent {
+  result: WriteResult;
+  linking: Promise<void>;
+}
+
+/**
+ * The way from the facade to the writer. Resolved writes queued while a `writeMany` is in flight go together in
+ * the next one: one WAL group, one fdatasync (group commit), in order. As soon as the writer answers, the nodes
+ * it reserved are handed to the pool, so that once the queue is drained every job of every applied write is
+ * known to `linked()` (save, rebuilds and integrity checks wait for both).
+ */
+export class WriteQueue {
+  readonly #writer: Remote<WriterApi>;
+  readonly #linker: LinkQueue;
+  readonly #fail: (failure: FeatherError) => void;
+  readonly #outbox: { request: WriteRequest; resolve: (sent: Sent) => void; reject: (error: unknown) => void }[] = [];
+  #sending: Promise<void> | undefined;
+  readonly #jobs = new Set<Promise<unknown>>();
+
+  /** `fail` is told when the writer and the facade's mirror can no longer agree (the store must be reopened). */
+  constructor(writer: Remote<WriterApi>, linker: LinkQueue, fail: (failure: FeatherError) => void) {
+    this.#writer = writer;
+    this.#linker = linker;
+    this.#fail = fail;
+  }
+
+  send(request: WriteRequest): Promise<Sent> {
+    return new Promise((resolve, reject) => {
+      this.#outbox.push({ request, resolve, reject });
+      this.#flush();
+    });
+  }
+
+  /** Resolves once every queued write has been applied and logged by the writer. */
+  async drain(): Promise<void> {
+    while (this.#sending !== undefined || this.#outbox.length > 0) {
+      this.#flush();
+      await this.#sending;
+    }
+  }
+
+  /** Resolves once every linking job started so far has finished (successfully or not). */
+  async linked(): Promise<void> {
+    await Promise.allSettled([...this.#jobs]);
+  }
+
+  /** Links reserved nodes on the pool, in node order. */
+  async link(jobs: InsertJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const running = Promise.all(jobs.map((job) => this.#linker.run(job)));
+    this.#jobs.add(running);
+    try {
+      await running;
+    } catch (error) {
+      // Reserved nodes that were never linked would hold `published` back forever.
+      this.#fail(new FeatherError('FEATHER_ERR_INTERNAL', `A parallel insert failed; reopen the store: ${(error as Error).message}`, undefined, { cause: error }));
+      throw error;
+    } finally {
+      this.#jobs.delete(running);
+    }
+  }
+
+  #flush(): void {
+    if (this.#sending !== undefined || this.#outbox.length === 0) return;
+    const batch = this.#outbox.splice(0);
+    this.#sending = (async () => {
+      try {
+        const reply = await this.#writer.writeMany(batch.map((b) => b.request));
+        if (!reply.ok) {
+          // The mirror already holds these ops: the two models disagree now.
+          const error = FeatherError.fromWire(reply.error);
+          this.#fail(new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, error.details, { cause: error }));
+          for (const b of batch) b.reject(error);
+        } else {
+          reply.value.forEach((result, i) => batch[i]!.resolve({ result, linking: this.link(result.jobs) }));
+        }
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      } finally {
+        this.#sending = undefined;
+        this.#flush();
+      }
+    })();
+  }
+}
