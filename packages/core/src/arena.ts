@@ -1,6 +1,6 @@
 import { createSharedMemory, instantiateKernels, type WasmExports } from '@feather-db/kernels';
 import { FeatherError } from './errors.js';
-import { verifyLayout } from './layout.js';
+import { kArenaTop, verifyLayout } from './layout.js';
 
 /**
  * One thread's handle on a shared kernel memory: the wasm instance bound to it and typed views of it.
@@ -10,6 +10,8 @@ import { verifyLayout } from './layout.js';
 export class KernelArena {
   readonly memory: WebAssembly.Memory;
   readonly wasm: WasmExports;
+  /** Word index of the arena top in the control block (kernels: arenaBase() + 4). */
+  readonly #topWord: number;
   #f32: Float32Array;
   #u32: Uint32Array;
   #i32: Int32Array;
@@ -20,6 +22,7 @@ export class KernelArena {
     this.#f32 = new Float32Array(memory.buffer);
     this.#u32 = new Uint32Array(memory.buffer);
     this.#i32 = new Int32Array(memory.buffer);
+    this.#topWord = ((wasm.arenaBase() >>> 0) + kArenaTop) >>> 2;
   }
 
   /** A new shared memory with an initialised arena. */
@@ -62,18 +65,27 @@ export class KernelArena {
   }
 
   get f32(): Float32Array {
-    if (this.#f32.byteLength < (this.wasm.arenaTop() >>> 0)) this.#refresh();
+    if (this.#f32.byteLength < this.#top()) this.#refresh();
     return this.#f32;
   }
 
   get u32(): Uint32Array {
-    if (this.#u32.byteLength < (this.wasm.arenaTop() >>> 0)) this.#refresh();
+    if (this.#u32.byteLength < this.#top()) this.#refresh();
     return this.#u32;
   }
 
   get i32(): Int32Array {
-    if (this.#i32.byteLength < (this.wasm.arenaTop() >>> 0)) this.#refresh();
+    if (this.#i32.byteLength < this.#top()) this.#refresh();
     return this.#i32;
+  }
+
+  /**
+   * The arena top, read straight from the control block (an atomic load instead of a wasm call: the views are
+   * fetched in per-node loops). The control block is below every view's end, so the current view can read it.
+   */
+  #top(): number {
+    // Atomic load: pairs with the atomic add in the kernels' alloc.
+    return Atomics.load(this.#u32, this.#topWord) >>> 0;
   }
 
   // Every address in use lies below the arena top, so views are stale only once the top passes their end.

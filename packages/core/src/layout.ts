@@ -7,6 +7,8 @@ import { FeatherError } from './errors.js';
 export const kIndexHeaderBytes = 128;
 export const kScratchHeaderBytes = 128;
 export const kArenaCtlBytes = 64;
+/** Arena control block: offset of the top pointer (next free byte, atomic). */
+export const kArenaTop = 4;
 
 // Index header fields (byte offsets from the index address).
 export const kHDim = 4;

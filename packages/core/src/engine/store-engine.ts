@@ -89,7 +89,8 @@ interface Modality {
 export class StoreEngine {
   readonly #arena: KernelArena;
   readonly #io: FileIo;
-  #model = new MemoryModel();
+  // The writer's copy plans no searches: no scope sets or postings (see MemoryModel).
+  #model = new MemoryModel({ indexes: false });
   readonly #modalities = new Map<string, Modality>();
   #meta: StoreMeta | undefined;
   #path = '';

@@ -170,7 +170,7 @@ export function loadStore(io: FileIo, path: string, arena: KernelArena): LoadedS
     const meta = checkMeta(decode(file.read(kSectionStoreMeta), path, 'meta'), path);
     const records = decode(file.read(kSectionRecords), path, 'records');
     const edges = decode(file.read(kSectionEdges), path, 'edges');
-    const model = MemoryModel.fromSnapshot(typeof records === 'object' && records !== null ? { ...records, edges } : records);
+    const model = MemoryModel.fromSections(records, edges, { indexes: false });
     const text = meta.modalities[0];
     if (text.dim !== file.header.dim || kMetricCode[text.metric] !== file.header.metric) throw corruptFile(path, 20, 'the header and the store metadata disagree on dim or metric', { part: 'header' });
     const modalities = new Map<string, ModalityState>();

@@ -75,6 +75,16 @@ export class MemoryModel {
   #live = 0;
   #nextAuto = 0;
   #version = 0;
+  /** False: no namespace/entity scope sets and no attribute postings (the writer plans no searches). */
+  readonly #indexed: boolean;
+
+  /**
+   * `indexes: false` skips the scope sets and attribute postings that only planning, counting and listing use:
+   * the writer's copy needs none of them, and loading a large store then costs about half as much.
+   */
+  constructor(options: { indexes?: boolean } = {}) {
+    this.#indexed = options.indexes ?? true;
+  }
 
   /** Live memories. */
   get size(): number {
@@ -225,9 +235,9 @@ export class MemoryModel {
    * Rebuilds a model from {@link toSnapshot} output (decoded from a file), checking every field first.
    * @throws FEATHER_ERR_CORRUPT naming the first field that is not what a snapshot holds.
    */
-  static fromSnapshot(value: unknown): MemoryModel {
+  static fromSnapshot(value: unknown, options: { indexes?: boolean } = {}): MemoryModel {
     const s = checkSnapshot(value);
-    const model = new MemoryModel();
+    const model = new MemoryModel(options);
     for (const name of s.namespaces) model.#internNamespace(name);
     for (const name of s.entities) model.#internEntity(name);
     s.rows.forEach((row, i) => {
@@ -254,8 +264,8 @@ export class MemoryModel {
   }
 
   /** A model from decoded RECORDS and EDGES sections (see the file format). */
-  static fromSections(records: unknown, edges: unknown): MemoryModel {
-    return MemoryModel.fromSnapshot(typeof records === 'object' && records !== null ? { ...records, edges } : records);
+  static fromSections(records: unknown, edges: unknown, options: { indexes?: boolean } = {}): MemoryModel {
+    return MemoryModel.fromSnapshot(typeof records === 'object' && records !== null ? { ...records, edges } : records, options);
   }
 
   /** Applies any op (the WAL replay and writer entry point). */
@@ -406,6 +416,10 @@ export class MemoryModel {
 
   /** Replaces a row's attributes; `owned` objects (fresh from a decoder) are adopted instead of copied. */
   #setAttributes(r: Row, attributes: Attributes, owned = false): void {
+    if (!this.#indexed) {
+      r.attributes = Object.freeze(owned ? attributes : { ...attributes });
+      return;
+    }
     for (const key in r.attributes) this.#postings.get(key)?.get(r.attributes[key])?.delete(r.row);
     const copy: Record<string, AttributeValue> = owned ? (attributes) : {};
     for (const key in attributes) {
@@ -421,6 +435,7 @@ export class MemoryModel {
   }
 
   #scope(r: Row): void {
+    if (!this.#indexed) return;
     let members = this.#members.get(r.namespace);
     if (members === undefined) this.#members.set(r.namespace, (members = new Set()));
     members.add(r.row);
