@@ -373,8 +373,15 @@ export class HnswIndex {
 
   /** Links a node reserved by {@link reserveMany} into the graph; thread-safe across attached handles. */
   insertReserved(id: number): void {
-    this.#ensureScratch(this.#reservedCount(), Math.max(this.efConstruction, 2 * this.m) + 1);
-    const rc = this.arena.wasm.insert(this.address, this.#scratch, id);
+    const heapCap = Math.max(this.efConstruction, 2 * this.m) + 1;
+    this.#ensureScratch(this.#reservedCount(), heapCap);
+    let rc = this.arena.wasm.insert(this.address, this.#scratch, id);
+    // The writer may reserve more nodes (the next slice of a batch) between reading the count and the kernel
+    // reading it: the kernel refuses before changing anything, so grow the visited set and retry.
+    while (rc === kWasmErrScratchTooSmall) {
+      this.#ensureScratch(this.#reservedCount() + 1, heapCap);
+      rc = this.arena.wasm.insert(this.address, this.#scratch, id);
+    }
     if (rc < 0) throw capacityError('link a vector', rc);
   }
 
@@ -449,8 +456,8 @@ export class HnswIndex {
     this.#loadQuery(query, this.#reservedCount(), Math.max(ef, k) + 1);
     this.#setFilter(options?.filter);
     let n = this.arena.wasm.search(this.address, this.#scratch, k, ef);
-    if (n === kWasmErrScratchTooSmall) {
-      // The writer reserved more nodes between the count read and the search: grow and retry once.
+    while (n === kWasmErrScratchTooSmall) {
+      // The writer reserved more nodes between the count read and the search: grow (geometrically) and retry.
       this.#ensureScratch(this.#reservedCount() + 1024, Math.max(ef, k) + 1);
       this.#loadQuery(query, this.#reservedCount(), Math.max(ef, k) + 1);
       this.#setFilter(options?.filter);
