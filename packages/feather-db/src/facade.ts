@@ -166,7 +166,14 @@ export class Feather {
     const module = kernelModule();
     const worker = new Worker(new URL('./writer/writer.worker.js', import.meta.url), { workerData: { memory: arena.memory, module } });
     const writer = wrap<WriterApi>(nodeEndpoint(worker));
-    let pool: Piscina<PoolTask, SearchReply | InsertReply> | undefined;
+    // The pool starts now: its threads boot while the writer loads the file.
+    const pool = new Piscina<PoolTask, SearchReply | InsertReply>({
+      filename: new URL('./readers/pool.worker.js', import.meta.url).href,
+      minThreads: o.threads,
+      maxThreads: o.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: { memory: arena.memory, module },
+    });
     let db: Feather | undefined;
     try {
       const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
@@ -177,13 +184,6 @@ export class Feather {
       const mirror = sections === null ? new MemoryModel() : MemoryModel.fromSections(decode(sections.records, path, 'records'), decode(sections.edges, path, 'edges'));
       const opened = unwrap(await loading);
       for (const op of opened.replayedOps) mirror.apply(op);
-      pool = new Piscina<PoolTask, SearchReply | InsertReply>({
-        filename: new URL('./readers/pool.worker.js', import.meta.url).href,
-        minThreads: o.threads,
-        maxThreads: o.threads,
-        idleTimeout: Number.POSITIVE_INFINITY,
-        workerData: { memory: arena.memory, module },
-      });
       db = new Feather(path, o, opened, mirror, arena, worker, writer, pool);
       await db.#finish(opened.pending);
       db.loadTimeMs = performance.now() - started;
@@ -194,7 +194,7 @@ export class Feather {
       } else {
         await writer.close().catch(() => undefined);
         writer[releaseProxy]();
-        await Promise.all([pool?.close({ force: true }), worker.terminate()]).catch(() => undefined);
+        await Promise.all([pool.close({ force: true }), worker.terminate()]).catch(() => undefined);
       }
       throw error;
     }
