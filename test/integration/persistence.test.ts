@@ -128,6 +128,20 @@ describe('the .feather file', () => {
     }
   });
 
+  it('saves by itself once the WAL passes autoSaveWalBytes, keeping the WAL bounded', async () => {
+    const path = tempStorePath();
+    const db = await opened(path, { dim, autoSaveWalBytes: 16_384 });
+    for (let i = 0; i < 200; i++) await db.add(row(data, dim, i), { id: i, text: `note ${i}` });
+    await db.close();
+    // Each add logs ~150 bytes: without the automatic saves the WAL would hold ~30 KB.
+    expect(statSync(`${path}.wal`).size).toBeLessThan(16_384 + 1024);
+    expect(statSync(path).size).toBeGreaterThan(10_000);
+    const again = await opened(path);
+    expect(again.count()).toBe(200);
+    expect(again.get(199)!.text).toBe('note 199');
+    await again.close();
+  });
+
   it('locks out a second writer, shares with readOnly, and refuses writes there', async () => {
     const path = tempStorePath();
     const db = await opened(path, { dim });

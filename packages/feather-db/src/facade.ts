@@ -111,6 +111,7 @@ export class Feather {
   /** Writes not yet acknowledged; close() lets them finish first. */
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #readOnly: boolean;
+  #autoSaving = false;
   /** Milliseconds `open` took: file load, WAL replay and any graph rebuild. */
   loadTimeMs = 0;
   /** Tail of the write order: each write reaches the writer only after the one called before it. */
@@ -133,9 +134,14 @@ export class Feather {
     this.#writer = writer;
     this.#pool = pool;
     this.#searches = new SearchQueue(pool, o.threads);
-    this.#writes = new WriteQueue(writer, new LinkQueue(pool, o.threads), (failure) => {
-      this.#failure ??= failure;
-    });
+    this.#writes = new WriteQueue(
+      writer,
+      new LinkQueue(pool, o.threads),
+      (failure) => {
+        this.#failure ??= failure;
+      },
+      (walBytes) => this.#maybeAutoSave(walBytes, o.autoSaveWalBytes),
+    );
     worker.on('error', (error) => {
       this.#failure = new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error });
     });
@@ -736,6 +742,17 @@ export class Feather {
     const done = (): void => void this.#inflight.delete(write);
     write.then(done, done);
     return write;
+  }
+
+  /** Folds the WAL into the file once it passes the threshold (one automatic save at a time, in write order). */
+  #maybeAutoSave(walBytes: number, threshold: number): void {
+    if (threshold === 0 || walBytes < threshold || this.#autoSaving || this.#closed !== undefined || this.#failure !== undefined) return;
+    this.#autoSaving = true;
+    this.save()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#autoSaving = false;
+      });
   }
 
   #checkWritable(): void {

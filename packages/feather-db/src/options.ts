@@ -30,6 +30,11 @@ export interface OpenOptions {
   durability?: Durability;
   /** Embedding model id recorded in the file header; opening with a different one fails. */
   embeddingModel?: string;
+  /**
+   * Save automatically once the WAL holds this many bytes, so it (and the replay on the next open) stays
+   * bounded. Default 64 MiB; 0 turns it off (then only `save()` folds the WAL in).
+   */
+  autoSaveWalBytes?: number;
 }
 
 /** The modality `dim` and `metric` describe. */
@@ -48,9 +53,10 @@ export interface ResolvedOptions {
   readOnly: boolean;
   durability: Durability;
   embeddingModel: string | undefined;
+  autoSaveWalBytes: number;
 }
 
-const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel'] as const;
+const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel', 'autoSaveWalBytes'] as const;
 
 function checkMetric(value: unknown, path: string): Metric {
   if (value !== 'cosine' && value !== 'l2' && value !== 'ip') {
@@ -119,5 +125,7 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   if (o.embeddingModel !== undefined && (typeof o.embeddingModel !== 'string' || o.embeddingModel.length === 0 || new TextEncoder().encode(o.embeddingModel).length > 64)) {
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.embeddingModel must be a non-empty string of at most 64 UTF-8 bytes, got ${describeValue(o.embeddingModel)}`);
   }
-  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel };
+  const autoSaveWalBytes = o.autoSaveWalBytes ?? 64 * 2 ** 20;
+  checkInt(autoSaveWalBytes, 'options.autoSaveWalBytes', 0, Number.MAX_SAFE_INTEGER);
+  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel, autoSaveWalBytes };
 }

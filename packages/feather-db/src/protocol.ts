@@ -42,7 +42,7 @@ export interface WriterApi {
   openBegin(spec: OpenSpec): Reply<{ records: Uint8Array; edges: Uint8Array } | null>;
   open(spec: OpenSpec): Reply<OpenResult>;
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
-  writeMany(writes: WriteRequest[]): Reply<WriteResult[]>;
+  writeMany(writes: WriteRequest[]): Reply<{ results: WriteResult[]; walBytes: number }>;
   /** Builds fresh indexes of the live nodes (optionally in another storage); the pool links them. */
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult>;
   /** Publishes the rebuilt indexes to readers (one atomic swap per modality). */

@@ -19,15 +19,20 @@ export class WriteQueue {
   readonly #writer: Remote<WriterApi>;
   readonly #linker: LinkQueue;
   readonly #fail: (failure: FeatherError) => void;
+  readonly #logged: (walBytes: number) => void;
   readonly #outbox: { request: WriteRequest; resolve: (sent: Sent) => void; reject: (error: unknown) => void }[] = [];
   #sending: Promise<void> | undefined;
   readonly #jobs = new Set<Promise<unknown>>();
 
-  /** `fail` is told when the writer and the facade's mirror can no longer agree (the store must be reopened). */
-  constructor(writer: Remote<WriterApi>, linker: LinkQueue, fail: (failure: FeatherError) => void) {
+  /**
+   * `fail` is told when the writer and the facade's mirror can no longer agree (the store must be reopened);
+   * `logged` gets the WAL's size after each group.
+   */
+  constructor(writer: Remote<WriterApi>, linker: LinkQueue, fail: (failure: FeatherError) => void, logged: (walBytes: number) => void) {
     this.#writer = writer;
     this.#linker = linker;
     this.#fail = fail;
+    this.#logged = logged;
   }
 
   send(request: WriteRequest): Promise<Sent> {
@@ -78,7 +83,8 @@ export class WriteQueue {
           this.#fail(new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, error.details, { cause: error }));
           for (const b of batch) b.reject(error);
         } else {
-          reply.value.forEach((result, i) => batch[i]!.resolve({ result, linking: this.link(result.jobs) }));
+          reply.value.results.forEach((result, i) => batch[i]!.resolve({ result, linking: this.link(result.jobs) }));
+          this.#logged(reply.value.walBytes);
         }
       } catch (error) {
         for (const b of batch) b.reject(error);

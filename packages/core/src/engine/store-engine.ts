@@ -186,6 +186,11 @@ export class StoreEngine {
     }
   }
 
+  /** Bytes in the WAL (0 for a readOnly store): what an automatic save watches. */
+  get walBytes(): number {
+    return this.#wal?.bytes ?? 0;
+  }
+
   /** The model as msgpack (what the facade's mirror starts from). */
   snapshot(): Uint8Array {
     return encode(this.#model.toSnapshot());

@@ -60,8 +60,8 @@ export class WriterService implements WriterApi {
     this.#release = undefined;
   }
 
-  writeMany(writes: WriteRequest[]): Reply<WriteResult[]> {
-    return toReply(() => this.#engine.writeMany(writes));
+  writeMany(writes: WriteRequest[]): Reply<{ results: WriteResult[]; walBytes: number }> {
+    return toReply(() => ({ results: this.#engine.writeMany(writes), walBytes: this.#engine.walBytes }));
   }
 
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult> {
