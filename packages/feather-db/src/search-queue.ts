@@ -19,48 +19,65 @@ interface Pending {
 }
 
 /**
+ * At most `window` pool tasks in flight, each built from the front of one FIFO queue: `take` says how many
+ * queued items go into the next task, `send` runs it and settles its items (it must not reject).
+ */
+class TaskWindow<T> {
+  readonly #queue: T[] = [];
+  readonly #window: number;
+  readonly #take: (queued: number, free: number) => number;
+  readonly #send: (batch: T[]) => Promise<void>;
+  #running = 0;
+
+  constructor(window: number, take: (queued: number, free: number) => number, send: (batch: T[]) => Promise<void>) {
+    this.#window = window;
+    this.#take = take;
+    this.#send = send;
+  }
+
+  push(item: T): void {
+    this.#queue.push(item);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#running < this.#window) {
+      const batch = this.#queue.splice(0, this.#take(this.#queue.length, this.#window - this.#running));
+      this.#running++;
+      void this.#send(batch).finally(() => {
+        this.#running--;
+        this.#pump();
+      });
+    }
+  }
+}
+
+/**
  * Sends searches to the reader pool: one search per task while the pool has idle capacity (lowest latency),
  * several per task once searches queue up (one thread hop and one warm-up serve them all).
  */
 export class SearchQueue {
-  readonly #pool: Piscina<PoolTask, SearchReply | InsertReply>;
-  readonly #slots: number;
-  #queue: Pending[] = [];
-  #running = 0;
+  readonly #tasks: TaskWindow<Pending>;
 
   constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number) {
-    this.#pool = pool;
-    this.#slots = threads * kTasksPerThread;
-  }
-
-  run(query: SearchQuery): Promise<SearchOutcome> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ query, resolve, reject });
-      this.#pump();
-    });
-  }
-
-  #pump(): void {
-    while (this.#queue.length > 0 && this.#running < this.#slots) {
-      const take = Math.min(kMaxSearchBatch, Math.ceil(this.#queue.length / (this.#slots - this.#running)));
-      const batch = this.#queue.splice(0, take);
-      this.#running++;
-      this.#pool.run({ type: 'search', queries: batch.map((p) => p.query) }).then(
+    const take = (queued: number, free: number): number => Math.min(kMaxSearchBatch, Math.ceil(queued / free));
+    this.#tasks = new TaskWindow<Pending>(threads * kTasksPerThread, take, (batch) =>
+      pool.run({ type: 'search', queries: batch.map((p) => p.query) }).then(
         (replies) => {
-          this.#running--;
           (replies as SearchReply).forEach((reply, i) => {
             if (reply.ok) batch[i]!.resolve(reply.value);
             else batch[i]!.reject(FeatherError.fromWire(reply.error));
           });
-          this.#pump();
         },
         (error: unknown) => {
-          this.#running--;
           for (const p of batch) p.reject(error);
-          this.#pump();
         },
-      );
-    }
+      ),
+    );
+  }
+
+  run(query: SearchQuery): Promise<SearchOutcome> {
+    return new Promise((resolve, reject) => this.#tasks.push({ query, resolve, reject }));
   }
 }
 
@@ -72,41 +89,23 @@ export class SearchQueue {
  * one.
  */
 export class LinkQueue {
-  readonly #pool: Piscina<PoolTask, SearchReply | InsertReply>;
-  readonly #window: number;
-  readonly #queue: { job: InsertJob; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  #running = 0;
+  readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
 
   constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number) {
-    this.#pool = pool;
-    this.#window = threads * kTasksPerThread;
-  }
-
-  run(job: InsertJob): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ job, resolve, reject });
-      this.#pump();
-    });
-  }
-
-  #pump(): void {
-    while (this.#queue.length > 0 && this.#running < this.#window) {
-      const { job, resolve, reject } = this.#queue.shift()!;
-      this.#running++;
-      this.#pool.run({ type: 'insert', ...job }).then(
+    this.#tasks = new TaskWindow(threads * kTasksPerThread, () => 1, (batch) => {
+      const { job, resolve, reject } = batch[0]!;
+      return pool.run({ type: 'insert', ...job }).then(
         (reply) => {
-          this.#running--;
           const r = reply as InsertReply;
           if (r.ok) resolve();
           else reject(FeatherError.fromWire(r.error));
-          this.#pump();
         },
-        (error: unknown) => {
-          this.#running--;
-          reject(error);
-          this.#pump();
-        },
+        (error: unknown) => reject(error),
       );
-    }
+    });
+  }
+
+  run(job: InsertJob): Promise<void> {
+    return new Promise((resolve, reject) => this.#tasks.push({ job, resolve, reject }));
   }
 }
