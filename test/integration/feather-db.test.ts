@@ -173,6 +173,14 @@ describe('feather-db facade, writer worker and reader pool', () => {
     const bad = spawnSync(process.execPath, [script], { env: { ...process.env, FEATHER_LOAD_THREADS: 'lots' }, encoding: 'utf8', timeout: 30_000 });
     expect(bad.stdout.trim()).toBe('FEATHER_ERR_INVALID_ARGUMENT');
   });
+
+  it('survives a close right after open, while reader threads are still loading', () => {
+    // Terminating a Node 20 worker inside its module import aborts the process (exit 134); close must wait.
+    const script = fileURLToPath(new URL('./open-close.child.mjs', import.meta.url));
+    const child = spawnSync(process.execPath, [script], { env: { ...process.env, FEATHER_LOAD_THREADS: '3', FEATHER_CHILD_CYCLES: '30' }, encoding: 'utf8', timeout: 120_000 });
+    expect(child.status, child.stderr).toBe(0);
+    expect(JSON.parse(child.stdout.trim())).toMatchObject({ readerThreads: 3, found: 7 });
+  });
 });
 
 describe('parallel addBatch', () => {

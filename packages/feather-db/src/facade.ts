@@ -8,7 +8,7 @@ import {
   HnswIndex,
   kDefaultDecay,
   KernelArena,
-  decode,
+  modelFromSections,
   encode,
   MemoryModel,
   readGeneration,
@@ -28,7 +28,6 @@ import {
 import { kernelModule } from '@feather-db/kernels';
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { Piscina } from 'piscina';
 import {
   checkAttributes,
   checkBoolean,
@@ -48,7 +47,8 @@ import {
   type MemoryFields,
 } from './input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
-import type { InsertReply, OpenResult, PoolTask, Reply, SearchReply, StorageChange, WriteResult, WriterApi } from './protocol.js';
+import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from './protocol.js';
+import { startReaderPool, type ReaderPool } from './readers/reader-pool.js';
 import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, SearchHit, SearchOptions } from './api.js';
 import { copyRows, rowCount, sliceRow } from './batch-rows.js';
 import { LinkQueue, SearchQueue } from './search-queue.js';
@@ -103,7 +103,8 @@ export class Feather {
   readonly #handles = new Map<number, HnswIndex>();
   readonly #worker: Worker;
   readonly #writer: Remote<WriterApi>;
-  readonly #pool: Piscina<PoolTask, SearchReply | InsertReply>;
+  readonly #pool: ReaderPool;
+  readonly #closeReaders: (force: boolean) => Promise<void>;
   readonly #searches: SearchQueue;
   /** Resolved writes on their way to the writer (group commit) and the linking they started. */
   readonly #writes: WriteQueue;
@@ -118,7 +119,9 @@ export class Feather {
   #writeOrder: Promise<unknown> = Promise.resolve();
   #failure: FeatherError | undefined;
 
-  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, mirror: MemoryModel, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, pool: Piscina<PoolTask, SearchReply | InsertReply>) {
+  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, mirror: MemoryModel, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, readers: ReturnType<typeof startReaderPool>) {
+    const pool = readers.pool;
+    this.#closeReaders = (force) => readers.close(force);
     this.path = path;
     this.threads = o.threads;
     this.#arena = arena;
@@ -173,13 +176,7 @@ export class Feather {
     const worker = new Worker(new URL('./writer/writer.worker.js', import.meta.url), { workerData: { memory: arena.memory, module } });
     const writer = wrap<WriterApi>(nodeEndpoint(worker));
     // The pool starts now: its threads boot while the writer loads the file.
-    const pool = new Piscina<PoolTask, SearchReply | InsertReply>({
-      filename: new URL('./readers/pool.worker.js', import.meta.url).href,
-      minThreads: o.threads,
-      maxThreads: o.threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { memory: arena.memory, module },
-    });
+    const readers = startReaderPool(o.threads, { memory: arena.memory, module });
     let db: Feather | undefined;
     try {
       const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
@@ -187,10 +184,10 @@ export class Feather {
       // The writer loads the file (graphs, its model, the WAL) while this thread builds its mirror of the
       // model from the same sections: the two decodes overlap instead of running back to back.
       const loading = writer.open(spec);
-      const mirror = sections === null ? new MemoryModel() : MemoryModel.fromSections(decode(sections.records, path, 'records'), decode(sections.edges, path, 'edges'));
+      const mirror = sections === null ? new MemoryModel() : modelFromSections(sections, path);
       const opened = unwrap(await loading);
       for (const op of opened.replayedOps) mirror.apply(op);
-      db = new Feather(path, o, opened, mirror, arena, worker, writer, pool);
+      db = new Feather(path, o, opened, mirror, arena, worker, writer, readers);
       await db.#finish(opened.pending);
       db.loadTimeMs = performance.now() - started;
       return db;
@@ -200,7 +197,7 @@ export class Feather {
       } else {
         await writer.close().catch(() => undefined);
         writer[releaseProxy]();
-        await Promise.all([pool.close({ force: true }), worker.terminate()]).catch(() => undefined);
+        await Promise.all([readers.close(true), worker.terminate()]).catch(() => undefined);
       }
       throw error;
     }
@@ -573,7 +570,7 @@ export class Feather {
       await this.#inOrder(() => this.#writes.drain()).catch(() => undefined);
       const closed = await this.#writer.close();
       this.#writer[releaseProxy]();
-      await Promise.all([this.#pool.close({ force: false }), this.#worker.terminate()]);
+      await Promise.all([this.#closeReaders(false), this.#worker.terminate()]);
       unwrap(closed);
     })();
     return this.#closed;

@@ -165,6 +165,8 @@ const kMetricQuantised: u32 = 4;
 
 const kAMagic: u32 = 0;
 const kATop: u32 = 4;
+/** The highest end ever handed out: memory above it is fresh from memory.grow, hence already zero. */
+const kAHigh: u32 = 8;
 
 const kMetricIp: u32 = 0;
 const kMetricL2: u32 = 1;
@@ -218,7 +220,10 @@ export function arenaInit(): u32 {
   const base = arenaBase();
   if (!ensureMemory(base + kArenaCtlBytes)) return 0;
   store<u32>(base, kArenaMagic, kAMagic);
-  atomic.store<u32>(base + kATop, align(base + kArenaCtlBytes, 64));
+  const top = align(base + kArenaCtlBytes, 64);
+  atomic.store<u32>(base + kATop, top);
+  // A reset keeps the high-water mark: everything below it may be dirty.
+  if (atomic.load<u32>(base + kAHigh) < top) atomic.store<u32>(base + kAHigh, top);
   return base;
 }
 
@@ -240,7 +245,15 @@ export function alloc(bytes: u32): u32 {
   const end = <u64>start + <u64>size;
   if (end > 0xffff0000) return 0;
   if (!ensureMemory(<u32>end)) return 0;
-  memory.fill(start, 0, size);
+  // Zero only what was handed out before (after a reset): grown memory is zero already, and writing it
+  // here would fault every page of a large load in twice.
+  let high = atomic.load<u32>(ctl + kAHigh);
+  if (start < high) memory.fill(start, 0, min(<u32>end, high) - start);
+  while (<u64>high < end) {
+    const seen = atomic.cmpxchg<u32>(ctl + kAHigh, high, <u32>end);
+    if (seen == high) break;
+    high = seen;
+  }
   return start;
 }
 
@@ -656,6 +669,75 @@ export function reserveBulk(h: u32, count: u32): i32 {
   }
   atomic.store<u32>(h + kHReserved, count);
   return 0;
+}
+
+// ---- restore: validation of node blocks copied from a file ---------------------------------------------
+
+let restoreReason: i32 = 0;
+let restoreDeleted: u32 = 0;
+
+/** Why the last restoreNodes failed: 1 flags or level, 2 tags, 3 links, 4 upper blocks short, 5 upper blocks long. */
+export function lastRestoreReason(): i32 {
+  return restoreReason;
+}
+
+/** Tombstones counted by the last successful restoreNodes. */
+export function lastRestoreDeleted(): u32 {
+  return restoreDeleted;
+}
+
+@inline function linksValid(at: u32, cap: u32, n: u32, id: u32): bool {
+  const count = load<u32>(at);
+  if (count > cap) return false;
+  for (let j: u32 = 1; j <= count; j++) {
+    const link = load<u32>(at + (j << 2));
+    if (link >= n || link == id) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks node blocks [0, n) copied verbatim from a file (flags, level, tags below the record limits, every
+ * link in range and not a self loop), clears their seqlocks and points each node with upper levels at its
+ * slice of the upper blocks copied to `upper` (`upperBytes` long, in node order). Returns -1 when every node
+ * is valid, else the first bad node (n when the upper blocks are longer than the levels need); the reason
+ * is then lastRestoreReason().
+ */
+export function restoreNodes(h: u32, n: u32, maxLevel: u32, upper: u32, upperBytes: u32, rows: u32, namespaces: u32, entities: u32): i32 {
+  const m0 = load<u32>(h, kHM0);
+  const m = load<u32>(h, kHM);
+  const block = (1 + m) << 2;
+  const known = 0xff | kFlagDeleted | kFlagComplete | kFlagNormalized;
+  let at: u32 = 0;
+  let deleted: u32 = 0;
+  for (let id: u32 = 0; id < n; id++) {
+    const node = nodeAddr(h, id);
+    const flags = load<u32>(node, kNLevelFlags);
+    const level = flags & 0xff;
+    restoreReason = 1;
+    if ((flags & ~known) != 0 || (flags & kFlagComplete) == 0 || level > maxLevel) return <i32>id;
+    if ((flags & kFlagDeleted) != 0) deleted++;
+    restoreReason = 2;
+    if (load<u32>(node, kNRow) >= rows || load<u32>(node, kNNamespace) >= namespaces || load<u32>(node, kNEntity) > entities) return <i32>id;
+    restoreReason = 3;
+    if (!linksValid(node + kNCount0, m0, n, id)) return <i32>id;
+    store<u32>(node, 0, kNLock);
+    if (level == 0) {
+      store<u32>(node, 0, kNUpper);
+      continue;
+    }
+    restoreReason = 4;
+    if (<u64>at + <u64>(level * block) > <u64>upperBytes) return <i32>id;
+    store<u32>(node, upper + at, kNUpper);
+    restoreReason = 3;
+    for (let l: u32 = 0; l < level; l++) if (!linksValid(upper + at + l * block, m, n, id)) return <i32>id;
+    at += level * block;
+  }
+  restoreReason = 5;
+  if (at != upperBytes) return <i32>n;
+  restoreReason = 0;
+  restoreDeleted = deleted;
+  return -1;
 }
 
 /** Re-tags node `id` after its record moved namespace or entity. */

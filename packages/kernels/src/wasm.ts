@@ -25,6 +25,9 @@ export interface WasmExports {
   vectorAddress(index: number, id: number): number;
   reserve(index: number, level: number, row: number, namespace: number, entity: number): number;
   reserveBulk(index: number, count: number): number;
+  restoreNodes(index: number, count: number, maxLevel: number, upper: number, upperBytes: number, rows: number, namespaces: number, entities: number): number;
+  lastRestoreReason(): number;
+  lastRestoreDeleted(): number;
   setTags(index: number, id: number, namespace: number, entity: number): void;
   nodeRow(index: number, id: number): number;
   setFilter(scratch: number, namespace: number, entity: number, bitmap: number, bits: number): void;

@@ -2,8 +2,8 @@
 // tests in-process). It mutates only through ops, in order; the writer wraps each call in a Reply.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { encode, loadStore, saveStore, type StoreMeta } from '../format/store-codec.js';
-import { kSectionEdges, kSectionRecords, StoreFileReader } from '../format/store-file.js';
+import { encode, loadStore, readModelSections, saveStore, type ModelSections, type StoreMeta } from '../format/store-codec.js';
+import { StoreFileReader } from '../format/store-file.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';
@@ -89,8 +89,7 @@ interface Modality {
 export class StoreEngine {
   readonly #arena: KernelArena;
   readonly #io: FileIo;
-  // The writer's copy plans no searches: no scope sets or postings (see MemoryModel).
-  #model = new MemoryModel({ indexes: false });
+  #model = new MemoryModel();
   readonly #modalities = new Map<string, Modality>();
   #meta: StoreMeta | undefined;
   #path = '';
@@ -173,14 +172,14 @@ export class StoreEngine {
   }
 
   /**
-   * The RECORDS and EDGES sections of the file at `path`, checksums verified, or null when there is no file:
-   * what a mirror of the model is built from (in parallel with the engine's own load).
+   * The model's sections of the file at `path` (COLUMNS or RECORDS, and EDGES), checksums verified, or null
+   * when there is no file: what a mirror of the model is built from (in parallel with the engine's own load).
    */
-  static readModelSections(io: FileIo, path: string): { records: Uint8Array; edges: Uint8Array } | null {
+  static readModelSections(io: FileIo, path: string): ModelSections | null {
     if (!io.exists(path)) return null;
     const file = StoreFileReader.open(io, path);
     try {
-      return { records: file.read(kSectionRecords), edges: file.read(kSectionEdges) };
+      return readModelSections(file);
     } finally {
       file.close();
     }

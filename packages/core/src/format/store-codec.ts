@@ -9,6 +9,7 @@ import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
 import {
   corruptFile,
+  kSectionColumns,
   kSectionEdges,
   kSectionGraphHeader,
   kSectionNodes,
@@ -95,11 +96,9 @@ function u32Bytes(values: Uint32Array): Uint8Array {
 /** Writes the whole store atomically; returns the file size and which graphs were persisted. */
 export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: number; graphs: string[] } {
   const sections: SectionSource[] = [];
-  const snapshot = input.model.toSnapshot();
-  const { edges, ...records } = snapshot;
   sections.push({ type: kSectionStoreMeta, tag: 0, parts: [encode(input.meta)] });
-  sections.push({ type: kSectionRecords, tag: 0, parts: [encode(records)] });
-  sections.push({ type: kSectionEdges, tag: 0, parts: [encode(edges)] });
+  sections.push({ type: kSectionColumns, tag: 0, parts: input.model.toColumns() });
+  sections.push({ type: kSectionEdges, tag: 0, parts: [encode(input.model.edgeList())] });
   const graphs: string[] = [];
   input.meta.modalities.forEach((m, tag) => {
     const state = input.modalities.get(m.name)!;
@@ -159,6 +158,25 @@ function checkGraphHeader(value: unknown, path: string, tag: number): GraphHeade
   return value as GraphHeader & { persisted: boolean };
 }
 
+/** The sections a model is built from: COLUMNS (format 2) or, in format-1 files, the RECORDS snapshot. */
+export interface ModelSections {
+  kind: 'columns' | 'records';
+  records: Uint8Array;
+  edges: Uint8Array;
+}
+
+/** The model's sections of an open file, checksums verified. */
+export function readModelSections(file: StoreFileReader): ModelSections {
+  const kind = file.find(kSectionColumns) !== undefined || file.header.major >= 2 ? 'columns' : 'records';
+  return { kind, records: file.read(kind === 'columns' ? kSectionColumns : kSectionRecords), edges: file.read(kSectionEdges) };
+}
+
+/** A model from its sections. @throws FEATHER_ERR_CORRUPT. */
+export function modelFromSections(s: ModelSections, path: string): MemoryModel {
+  const edges = decode(s.edges, path, 'edges');
+  return s.kind === 'columns' ? MemoryModel.fromColumns(s.records, edges) : MemoryModel.fromSections(decode(s.records, path, 'records'), edges);
+}
+
 /**
  * Reads and verifies a store file into `arena`: records, edges and every modality's graph (copied straight
  * into fresh chunks when persisted, else reserved from the stored vectors and reported in `pending`).
@@ -168,9 +186,7 @@ export function loadStore(io: FileIo, path: string, arena: KernelArena): LoadedS
   const file = StoreFileReader.open(io, path);
   try {
     const meta = checkMeta(decode(file.read(kSectionStoreMeta), path, 'meta'), path);
-    const records = decode(file.read(kSectionRecords), path, 'records');
-    const edges = decode(file.read(kSectionEdges), path, 'edges');
-    const model = MemoryModel.fromSections(records, edges, { indexes: false });
+    const model = modelFromSections(readModelSections(file), path);
     const text = meta.modalities[0];
     if (text.dim !== file.header.dim || kMetricCode[text.metric] !== file.header.metric) throw corruptFile(path, 20, 'the header and the store metadata disagree on dim or metric', { part: 'header' });
     const modalities = new Map<string, ModalityState>();

@@ -33,7 +33,7 @@ import { describeValue, FeatherError } from '../errors.js';
 import type { FileIo } from './file-io.js';
 
 export const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48, 0x52, 0x0d, 0x0a);
-export const kFormatMajor = 1;
+export const kFormatMajor = 2;
 export const kFormatMinor = 0;
 export const kFileHeaderBytes = 128;
 export const kIndexEntryBytes = 32;
@@ -42,6 +42,7 @@ export const kModelIdBytes = 64;
 export const kSectionStoreMeta = 1;
 export const kSectionRecords = 2;
 export const kSectionEdges = 3;
+export const kSectionColumns = 4;
 export const kSectionGraphHeader = 16;
 export const kSectionNodes = 17;
 export const kSectionUpper = 18;

@@ -1,7 +1,6 @@
 import type { KernelArena } from '../arena.js';
 import { describeValue, FeatherError } from '../errors.js';
 import {
-  kFlagComplete,
   kFlagDeleted,
   kFlagNormalized,
   kHCodeOff,
@@ -10,7 +9,6 @@ import {
   kHPubEntry,
   kHPubMaxLevel,
   kNCount0,
-  kNLock,
   kNUpper,
   kFlagInt8,
   kFlagScreening,
@@ -706,33 +704,13 @@ export class HnswIndex {
       fill(bytes().subarray(chunk, chunk + Math.min(1 << g.chunkShift, n - first) * g.stride), first);
     }
     // Upper blocks: one allocation for all, each node pointed at its slice.
-    const blockBytes = (1 + header.m) * 4;
     const upperBase = upper.length === 0 ? 0 : arena.alloc(upper.length);
     if (upper.length > 0) bytes().set(upper, upperBase);
+    // Every node checked in the kernels (flags, tags, links) and pointed at its upper blocks.
+    const failed = wasm.restoreNodes(index.address, n, header.maxLevel, upperBase, upper.length, limits.rows, limits.namespaces, limits.entities);
+    if (failed >= 0) throw bad(`node ${failed}: ${kRestoreReasons[wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
+    const deleted = wasm.lastRestoreDeleted();
     const u32 = arena.u32;
-    const m0 = 2 * header.m;
-    let at = 0;
-    let deleted = 0;
-    for (let id = 0; id < n; id++) {
-      const node = index.#nodeAddress(id);
-      const w = node >>> 2;
-      const flags = u32[w + kNLevelFlags / 4];
-      const level = flags & 0xff;
-      if ((flags & ~(0xff | kFlagDeleted | kFlagComplete | kFlagNormalized)) !== 0 || (flags & kFlagComplete) === 0 || level > header.maxLevel) throw bad(`node ${id} has flags ${flags}`, { node: id });
-      if ((flags & kFlagDeleted) !== 0) deleted++;
-      if (u32[w + kNRow / 4] >= limits.rows || u32[w + kNNamespace / 4] >= limits.namespaces || u32[w + kNEntity / 4] > limits.entities) throw bad(`node ${id} has out-of-range tags`, { node: id });
-      checkLinks(u32, (node + kNCount0) >>> 2, m0, n, id, bad);
-      u32[w + kNLock / 4] = 0;
-      if (level === 0) {
-        u32[w + kNUpper / 4] = 0;
-        continue;
-      }
-      if (at + level * blockBytes > upper.length) throw bad('upper-level links are shorter than the node levels need');
-      u32[w + kNUpper / 4] = upperBase + at;
-      for (let l = 0; l < level; l++) checkLinks(u32, (upperBase + at + l * blockBytes) >>> 2, header.m, n, id, bad);
-      at += level * blockBytes;
-    }
-    if (at !== upper.length) throw bad('upper-level links are longer than the node levels need');
     if (deleted !== header.deleted) throw bad(`tombstone count ${header.deleted} does not match the nodes (${deleted})`);
     if (n > 0 && (u32[(index.#nodeAddress(header.entry) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel) throw bad('the entry point is not at the max level');
     if (header.dimOrder !== null) {
@@ -872,6 +850,14 @@ export class HnswIndex {
 }
 
 /** Checks the (count, ids...) list at word `at`: count <= cap, ids < n, no self link. */
+const kRestoreReasons: Record<number, string> = {
+  1: 'unknown flags or a level above the max level',
+  2: 'out-of-range tags',
+  3: 'a link count or link out of range',
+  4: 'upper-level links are shorter than the node levels need',
+  5: 'upper-level links are longer than the node levels need',
+};
+
 function checkLinks(u32: Uint32Array, at: number, cap: number, n: number, id: number, bad: (what: string, details?: Record<string, unknown>) => FeatherError): void {
   const count = u32[at];
   if (count > cap) throw bad(`node ${id} has ${count} links (at most ${cap})`, { node: id });

@@ -1,25 +1,15 @@
 import { FeatherError } from '../errors.js';
+import { decodeColumns, encodeColumns, kLive, kStringId, type ColumnData } from './columns-codec.js';
+import { IdIndex, idHash } from './id-index.js';
+import { RowGroups } from './row-groups.js';
 import type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './types.js';
 
 /** Defaults of a new memory's fields. */
 export const kDefaultNamespace = 'default';
 export const kDefaultImportance = 1;
 
-/** A record as the model keeps it: names interned to dictionary ids, mutable. */
-interface Row {
-  readonly id: MemoryId;
-  readonly row: number;
-  text: string;
-  namespace: number;
-  /** Entity dictionary id; 0 = none. */
-  entity: number;
-  importance: number;
-  attributes: Attributes;
-  timestamp: number;
-  recallCount: number;
-  lastRecalled: number | null;
-  modalities: string[];
-}
+/** (namespace, entity) scope keys: namespace · 2^26 + entity stays a safe integer for any realistic store. */
+const kEntitySpan = 0x400_0000;
 
 interface StoredEdge {
   from: number;
@@ -46,45 +36,70 @@ export interface ForgetEffect {
   modalities: readonly string[];
 }
 
+const kUtf8 = new TextDecoder();
+const kUtf8Encoder = new TextEncoder();
+
 /**
  * The memory model: records, ids, namespace and entity dictionaries, attribute postings and the context
  * graph. Deterministic: the same ops in the same order give the same rows and dictionary ids, which is how the
  * facade's mirror and the writer's copy agree without shipping state between threads.
  *
  * Rows are slots of the record table, never reused while the store is open (compaction rebuilds the graphs,
- * not the rows); a forgotten row is a hole.
+ * not the rows); a forgotten row is a hole. Records live in columns (typed arrays), not one object each: a
+ * load copies the file's COLUMNS section into them, and the strings (ids, texts) of loaded rows stay UTF-8
+ * until something reads them. Scope sets and attribute postings are built on first use (RowGroups).
  */
 export class MemoryModel {
-  readonly #rows: (Row | undefined)[] = [];
-  readonly #byId = new Map<MemoryId, number>();
+  #n = 0;
+  #flags: Uint8Array = new Uint8Array(64);
+  #idNum: Float64Array = new Float64Array(64);
+  #idHash: Uint32Array = new Uint32Array(64);
+  #namespace: Uint32Array = new Uint32Array(64);
+  #entity: Uint32Array = new Uint32Array(64);
+  #importance: Float64Array = new Float64Array(64);
+  #timestamp: Float64Array = new Float64Array(64);
+  #recallCount: Float64Array = new Float64Array(64);
+  /** NaN = never recalled. */
+  #lastRecalled: Float64Array = new Float64Array(64);
+  #modalitySet: Uint32Array = new Uint32Array(64);
+  /** A row's attribute pairs are #attrPool[#attrStart[row] ..][0 .. #attrCount[row]). */
+  #attrStart: Uint32Array = new Uint32Array(64);
+  #attrCount: Uint32Array = new Uint32Array(64);
+  #attrPool: Uint32Array = new Uint32Array(256);
+  #poolUsed = 0;
+  /** Sum of live rows' attribute counts: when the pool holds far more, it is compacted. */
+  #poolLive = 0;
+  /** Strings of loaded rows, still UTF-8: rows below `limit` read theirs here unless replaced. */
+  #base: { limit: number; idOffsets: Uint32Array; idBlob: Uint8Array; textOffsets: Uint32Array; textBlob: Uint8Array } = { limit: 0, idOffsets: new Uint32Array(1), idBlob: new Uint8Array(0), textOffsets: new Uint32Array(1), textBlob: new Uint8Array(0) };
+  /** String ids decoded from the base, and every string id added since the load. */
+  readonly #idStrings = new Map<number, string>();
+  /** Texts set since the load (they win over the base). */
+  readonly #texts = new Map<number, string>();
+  #ids = new IdIndex(0, (row) => this.#idHash[row]);
   readonly #namespaces = new Map<string, number>();
   readonly #namespaceNames: string[] = [];
   readonly #entities = new Map<string, number>();
   readonly #entityNames: string[] = [''];
-  /** namespace id -> live rows. */
-  readonly #members = new Map<number, Set<number>>();
-  /** namespace id -> entity id -> live rows. */
-  readonly #entityMembers = new Map<number, Map<number, Set<number>>>();
-  /** entity id -> live rows across namespaces. */
-  readonly #entityRows = new Map<number, Set<number>>();
-  /** attribute key -> value -> live rows (a Map keyed by the value itself keeps 1, '1' and true apart). */
-  readonly #postings = new Map<string, Map<AttributeValue, Set<number>>>();
+  readonly #modalitySets: string[][] = [[]];
+  readonly #modalitySetIds = new Map<string, number>([['', 0]]);
   readonly #modalityCounts = new Map<string, number>();
+  readonly #pairKey: string[] = [];
+  readonly #pairValue: AttributeValue[] = [];
+  /** key -> value -> pair id; built on the first attribute write or filter (a Map keyed by the value keeps 1, '1' and true apart). */
+  #pairIds: Map<string, Map<AttributeValue, number>> | undefined;
+  readonly #members = new RowGroups((emit) => this.#eachLive((row) => emit(this.#namespace[row], row)));
+  readonly #entityMembers = new RowGroups((emit) => this.#eachLive((row) => this.#entity[row] !== 0 && emit(this.#namespace[row] * kEntitySpan + this.#entity[row], row)));
+  readonly #entityRows = new RowGroups((emit) => this.#eachLive((row) => this.#entity[row] !== 0 && emit(this.#entity[row], row)));
+  readonly #postings = new RowGroups((emit) =>
+    this.#eachLive((row) => {
+      for (let i = this.#attrStart[row], end = i + this.#attrCount[row]; i < end; i++) emit(this.#attrPool[i], row);
+    }),
+  );
   readonly #out = new Map<number, StoredEdge[]>();
   readonly #in = new Map<number, StoredEdge[]>();
   #live = 0;
   #nextAuto = 0;
   #version = 0;
-  /** False: no namespace/entity scope sets and no attribute postings (the writer plans no searches). */
-  readonly #indexed: boolean;
-
-  /**
-   * `indexes: false` skips the scope sets and attribute postings that only planning, counting and listing use:
-   * the writer's copy needs none of them, and loading a large store then costs about half as much.
-   */
-  constructor(options: { indexes?: boolean } = {}) {
-    this.#indexed = options.indexes ?? true;
-  }
 
   /** Live memories. */
   get size(): number {
@@ -93,7 +108,7 @@ export class MemoryModel {
 
   /** One past the highest row ever used: the length a row bitmap needs. */
   get rowLimit(): number {
-    return this.#rows.length;
+    return this.#n;
   }
 
   /** Bumped by every write that can change which rows a filter selects (not by recall tracking). */
@@ -107,22 +122,45 @@ export class MemoryModel {
   }
 
   rowOf(id: MemoryId): number | undefined {
-    return this.#byId.get(id);
+    const row = this.#find(id);
+    return row < 0 ? undefined : row;
   }
 
   has(id: MemoryId): boolean {
-    return this.#byId.has(id);
+    return this.#find(id) >= 0;
+  }
+
+  #find(id: MemoryId): number {
+    return this.#ids.find(idHash(id), (row) => this.#holds(row, id));
+  }
+
+  #isLive(row: number): boolean {
+    return row >= 0 && row < this.#n && (this.#flags[row] & kLive) !== 0;
   }
 
   /** The public view of a live row, or undefined. */
   record(row: number): MemoryRecord | undefined {
-    const r = this.#rows[row];
-    return r === undefined ? undefined : this.#view(r);
+    if (!this.#isLive(row)) return undefined;
+    const entity = this.#entity[row];
+    const last = this.#lastRecalled[row];
+    return {
+      id: this.#idOf(row),
+      text: this.#textOf(row),
+      namespace: this.#namespaceNames[this.#namespace[row]],
+      entity: entity === 0 ? null : this.#entityNames[entity],
+      importance: this.#importance[row],
+      attributes: this.#attributesOf(row),
+      timestamp: this.#timestamp[row],
+      recallCount: this.#recallCount[row],
+      lastRecalled: Number.isNaN(last) ? null : last,
+      modalities: [...this.#modalitySets[this.#modalitySet[row]]],
+    };
   }
 
   /** Fields the scorer needs, without building a view. */
   scoringFields(row: number): { importance: number; timestamp: number; recallCount: number } | undefined {
-    return this.#rows[row];
+    if (!this.#isLive(row)) return undefined;
+    return { importance: this.#importance[row], timestamp: this.#timestamp[row], recallCount: this.#recallCount[row] };
   }
 
   /** Namespace and entity dictionary sizes (tags must stay below them; entity ids run 1..entityCount). */
@@ -136,13 +174,11 @@ export class MemoryModel {
 
   /** Dictionary ids a row's nodes are tagged with. */
   tagsOf(row: number): { namespace: number; entity: number } | undefined {
-    const r = this.#rows[row];
-    return r === undefined ? undefined : { namespace: r.namespace, entity: r.entity };
+    return this.#isLive(row) ? { namespace: this.#namespace[row], entity: this.#entity[row] } : undefined;
   }
 
   namespaceOfRow(row: number): string | undefined {
-    const r = this.#rows[row];
-    return r === undefined ? undefined : this.#namespaceNames[r.namespace];
+    return this.#isLive(row) ? this.#namespaceNames[this.#namespace[row]] : undefined;
   }
 
   /** Dictionary id of a namespace name, or undefined when no memory ever used it. */
@@ -156,21 +192,32 @@ export class MemoryModel {
 
   /** Live rows of a namespace, an entity (across namespaces) or both. Never mutate the returned set. */
   scopeRows(namespace: number | undefined, entity?: number): ReadonlySet<number> {
-    if (namespace === undefined) return entity === undefined ? kEmpty : (this.#entityRows.get(entity) ?? kEmpty);
-    if (entity === undefined) return this.#members.get(namespace) ?? kEmpty;
-    return this.#entityMembers.get(namespace)?.get(entity) ?? kEmpty;
+    if (namespace === undefined) return entity === undefined ? kEmpty : this.#entityRows.get(entity);
+    if (entity === undefined) return this.#members.get(namespace);
+    return this.#entityMembers.get(namespace * kEntitySpan + entity);
   }
 
   /** Live rows whose attribute `key` equals `value`. */
   postings(key: string, value: AttributeValue): ReadonlySet<number> {
-    return this.#postings.get(key)?.get(value) ?? kEmpty;
+    const pair = this.#pairIndex().get(key)?.get(value);
+    return pair === undefined ? kEmpty : this.#postings.get(pair);
   }
 
   /** True when every pair of `filter` is among the row's attributes. */
   matches(row: number, filter: Attributes): boolean {
-    const r = this.#rows[row];
-    if (r === undefined) return false;
-    for (const key in filter) if (r.attributes[key] !== filter[key]) return false;
+    if (!this.#isLive(row)) return false;
+    const start = this.#attrStart[row];
+    const end = start + this.#attrCount[row];
+    outer: for (const key in filter) {
+      for (let i = start; i < end; i++) {
+        const pair = this.#attrPool[i];
+        if (this.#pairKey[pair] === key) {
+          if (this.#pairValue[pair] !== filter[key]) return false;
+          continue outer;
+        }
+      }
+      return false;
+    }
     return true;
   }
 
@@ -181,9 +228,7 @@ export class MemoryModel {
 
   /** Namespaces holding at least one live memory, sorted. */
   listNamespaces(): string[] {
-    const names: string[] = [];
-    for (const [id, rows] of this.#members) if (rows.size > 0) names.push(this.#namespaceNames[id]);
-    return names.sort();
+    return [...this.#members.keys()].map((id) => this.#namespaceNames[id]).sort();
   }
 
   count(namespace?: string): number {
@@ -196,16 +241,20 @@ export class MemoryModel {
   lastRow(namespace?: string): number | undefined {
     const ns = namespace === undefined ? undefined : this.#namespaces.get(namespace);
     if (namespace !== undefined && ns === undefined) return undefined;
-    for (let row = this.#rows.length - 1; row >= 0; row--) {
-      const r = this.#rows[row];
-      if (r !== undefined && (ns === undefined || r.namespace === ns)) return row;
+    for (let row = this.#n - 1; row >= 0; row--) {
+      if ((this.#flags[row] & kLive) !== 0 && (ns === undefined || this.#namespace[row] === ns)) return row;
     }
     return undefined;
   }
 
   /** Every live row, ascending. */
   *liveRows(): IterableIterator<number> {
-    for (let row = 0; row < this.#rows.length; row++) if (this.#rows[row] !== undefined) yield row;
+    for (let row = 0; row < this.#n; row++) if ((this.#flags[row] & kLive) !== 0) yield row;
+  }
+
+  #eachLive(visit: (row: number) => unknown): void {
+    const flags = this.#flags;
+    for (let row = 0; row < this.#n; row++) if ((flags[row] & kLive) !== 0) visit(row);
   }
 
   /** Outgoing and incoming edges of a live row (edges to forgotten memories are gone). */
@@ -221,51 +270,195 @@ export class MemoryModel {
     return result;
   }
 
-  /** The whole model as plain data (rows keep their numbers; holes are null), for the file format. */
+  /** The whole model as plain data (rows keep their numbers; holes are null): what integrity checks compare. */
   toSnapshot(): ModelSnapshot {
-    const rows: (SnapshotRow | null)[] = this.#rows.map((r) =>
-      r === undefined ? null : [r.id, r.text, r.namespace, r.entity, r.importance, r.attributes, r.timestamp, r.recallCount, r.lastRecalled, r.modalities],
-    );
+    const rows: (SnapshotRow | null)[] = [];
+    for (let row = 0; row < this.#n; row++) {
+      const r = this.record(row);
+      rows.push(r === undefined ? null : [r.id, r.text, this.#namespace[row], this.#entity[row], r.importance, r.attributes, r.timestamp, r.recallCount, r.lastRecalled, [...r.modalities]]);
+    }
+    return { rows, namespaces: [...this.#namespaceNames], entities: this.#entityNames.slice(1), nextAuto: this.#nextAuto, edges: this.edgeList() };
+  }
+
+  /** Every edge as [from row, to row, type, weight], by source row (the EDGES section). */
+  edgeList(): SnapshotEdge[] {
     const edges: SnapshotEdge[] = [];
     for (const [from, list] of [...this.#out].sort((a, b) => a[0] - b[0])) for (const e of list) edges.push([from, e.to, e.type, e.weight]);
-    return { rows, namespaces: [...this.#namespaceNames], entities: this.#entityNames.slice(1), nextAuto: this.#nextAuto, edges };
+    return edges;
+  }
+
+  /** The COLUMNS section's parts (see columns-codec.ts): columns as they are, strings and attributes packed. */
+  toColumns(): Uint8Array[] {
+    const n = this.#n;
+    const idOffsets = new Uint32Array(n + 1);
+    const textOffsets = new Uint32Array(n + 1);
+    const ids = new ByteList();
+    const texts = new ByteList();
+    const attrCount = new Uint32Array(n);
+    const pool: number[] = [];
+    const remap = new Map<number, number>();
+    const dictionary = { namespaces: [...this.#namespaceNames], entities: this.#entityNames.slice(1), modalitySets: this.#modalitySets, keys: [] as string[], pairKeys: [] as number[], pairValues: [] as AttributeValue[] };
+    const keyIds = new Map<string, number>();
+    const base = this.#base;
+    for (let row = 0; row < n; row++) {
+      if ((this.#flags[row] & kLive) !== 0) {
+        if ((this.#flags[row] & kStringId) !== 0) {
+          const decoded = row < base.limit ? undefined : this.#idStrings.get(row);
+          if (decoded === undefined) ids.push(base.idBlob.subarray(base.idOffsets[row], base.idOffsets[row + 1]));
+          else ids.pushString(decoded);
+        }
+        const text = this.#texts.get(row);
+        if (text !== undefined) texts.pushString(text);
+        else if (row < base.limit) texts.push(base.textBlob.subarray(base.textOffsets[row], base.textOffsets[row + 1]));
+        const start = this.#attrStart[row];
+        attrCount[row] = this.#attrCount[row];
+        for (let i = start; i < start + attrCount[row]; i++) {
+          const pair = this.#attrPool[i];
+          let dense = remap.get(pair);
+          if (dense === undefined) {
+            remap.set(pair, (dense = remap.size));
+            const key = this.#pairKey[pair];
+            let keyId = keyIds.get(key);
+            if (keyId === undefined) {
+              keyIds.set(key, (keyId = dictionary.keys.length));
+              dictionary.keys.push(key);
+            }
+            dictionary.pairKeys.push(keyId);
+            dictionary.pairValues.push(this.#pairValue[pair]);
+          }
+          pool.push(dense);
+        }
+      }
+      idOffsets[row + 1] = ids.length;
+      textOffsets[row + 1] = texts.length;
+    }
+    return encodeColumns({
+      rows: n,
+      live: this.#live,
+      nextAuto: this.#nextAuto,
+      flags: this.#flags.subarray(0, n),
+      idNum: this.#idNum.subarray(0, n),
+      idHash: this.#idHash.subarray(0, n),
+      namespace: this.#namespace.subarray(0, n),
+      entity: this.#entity.subarray(0, n),
+      importance: this.#importance.subarray(0, n),
+      timestamp: this.#timestamp.subarray(0, n),
+      recallCount: this.#recallCount.subarray(0, n),
+      lastRecalled: this.#lastRecalled.subarray(0, n),
+      modalitySet: this.#modalitySet.subarray(0, n),
+      attrCount,
+      attrPool: Uint32Array.from(pool),
+      idOffsets,
+      idBlob: ids.bytes(),
+      textOffsets,
+      textBlob: texts.bytes(),
+      dictionary,
+    });
   }
 
   /**
-   * Rebuilds a model from {@link toSnapshot} output (decoded from a file), checking every field first.
+   * A model from the COLUMNS and EDGES sections: the columns are copied, not decoded row by row.
+   * @throws FEATHER_ERR_CORRUPT naming what is wrong.
+   */
+  static fromColumns(columns: Uint8Array, edges: unknown): MemoryModel {
+    const d: ColumnData = decodeColumns(columns);
+    const model = new MemoryModel();
+    const n = d.rows;
+    model.#n = n;
+    model.#flags = d.flags;
+    model.#idNum = d.idNum;
+    model.#idHash = d.idHash;
+    model.#namespace = d.namespace;
+    model.#entity = d.entity;
+    model.#importance = d.importance;
+    model.#timestamp = d.timestamp;
+    model.#recallCount = d.recallCount;
+    model.#lastRecalled = d.lastRecalled;
+    model.#modalitySet = d.modalitySet;
+    model.#attrCount = d.attrCount;
+    model.#attrPool = d.attrPool;
+    model.#poolUsed = d.attrPool.length;
+    model.#poolLive = d.attrPool.length;
+    const starts = new Uint32Array(n);
+    for (let row = 0, at = 0; row < n; row++) {
+      starts[row] = at;
+      at += d.attrCount[row];
+    }
+    model.#attrStart = starts;
+    model.#base = { limit: n, idOffsets: d.idOffsets, idBlob: d.idBlob, textOffsets: d.textOffsets, textBlob: d.textBlob };
+    model.#live = d.live;
+    model.#nextAuto = d.nextAuto;
+    for (const name of d.dictionary.namespaces) model.#internNamespace(name);
+    for (const name of d.dictionary.entities) model.#internEntity(name);
+    if (model.#namespaceNames.length !== d.dictionary.namespaces.length || model.#entityNames.length !== d.dictionary.entities.length + 1) throw corrupt('dictionary', 'a name repeats');
+    d.dictionary.modalitySets.forEach((set, i) => {
+      if (i > 0) model.#modalitySets.push(set);
+      model.#modalitySetIds.set(set.join('\u0000'), i);
+    });
+    if (d.dictionary.modalitySets[0]?.length !== 0 || model.#modalitySetIds.size !== model.#modalitySets.length) throw corrupt('dictionary', 'modality sets');
+    for (let p = 0; p < d.dictionary.pairKeys.length; p++) {
+      model.#pairKey.push(d.dictionary.keys[d.dictionary.pairKeys[p]]);
+      model.#pairValue.push(d.dictionary.pairValues[p]);
+    }
+    const perSet = new Uint32Array(model.#modalitySets.length);
+    const ids = (model.#ids = new IdIndex(d.live, (row) => model.#idHash[row]));
+    const same = (a: number, b: number): boolean => model.#sameId(a, b);
+    const { flags, idHash: hashes, idNum, modalitySet } = d;
+    for (let row = 0; row < n; row++) {
+      if ((flags[row] & kLive) === 0) continue;
+      perSet[modalitySet[row]]++;
+      const hash = hashes[row];
+      if ((flags[row] & kStringId) === 0 && idHash(idNum[row]) !== hash) throw corrupt(`row ${row}`, 'the id hash does not match the id');
+      if (ids.insertUnique(row, hash, same) >= 0) throw corrupt(`row ${row}`, `duplicate id ${JSON.stringify(model.#idOf(row))}`);
+    }
+    perSet.forEach((count, set) => {
+      for (const m of model.#modalitySets[set]) model.#modalityCounts.set(m, model.modalityCount(m) + count);
+    });
+    model.#loadEdges(edges);
+    return model;
+  }
+
+  /**
+   * Rebuilds a model from a version-1 RECORDS snapshot (see {@link toSnapshot}), checking every field first.
    * @throws FEATHER_ERR_CORRUPT naming the first field that is not what a snapshot holds.
    */
-  static fromSnapshot(value: unknown, options: { indexes?: boolean } = {}): MemoryModel {
+  static fromSnapshot(value: unknown): MemoryModel {
     const s = checkSnapshot(value);
-    const model = new MemoryModel(options);
+    const model = new MemoryModel();
     for (const name of s.namespaces) model.#internNamespace(name);
     for (const name of s.entities) model.#internEntity(name);
     s.rows.forEach((row, i) => {
       if (row === null) {
-        model.#rows.push(undefined);
+        model.#grow(1);
+        model.#n++;
         return;
       }
       const [id, text, namespace, entity, importance, attributes, timestamp, recallCount, lastRecalled, modalities] = row;
-      if (model.#byId.has(id)) throw corrupt(`rows[${i}]`, `duplicate id ${JSON.stringify(id)}`);
-      const r: Row = { id, row: i, text, namespace, entity, importance, attributes: {}, timestamp, recallCount, lastRecalled, modalities: [...modalities] };
-      model.#rows.push(r);
-      model.#byId.set(id, i);
-      model.#live++;
-      model.#scope(r);
-      model.#setAttributes(r, attributes, true);
-      for (const m of modalities) model.#modalityCounts.set(m, model.modalityCount(m) + 1);
+      if (model.has(id)) throw corrupt(`rows[${i}]`, `duplicate id ${JSON.stringify(id)}`);
+      const r = model.#append(id, text, namespace, entity, importance, timestamp, attributes);
+      model.#recallCount[r] = recallCount;
+      model.#lastRecalled[r] = lastRecalled ?? Number.NaN;
+      for (const m of modalities) model.#addModality(r, m);
     });
     model.#nextAuto = s.nextAuto;
-    s.edges.forEach(([from, to, type, weight], i) => {
-      if (model.#rows[from] === undefined || model.#rows[to] === undefined) throw corrupt(`edges[${i}]`, 'an edge end is not a live row');
-      model.link(model.#rows[from].id, model.#rows[to].id, type, weight);
-    });
+    model.#loadEdges(s.edges);
     return model;
   }
 
-  /** A model from decoded RECORDS and EDGES sections (see the file format). */
-  static fromSections(records: unknown, edges: unknown, options: { indexes?: boolean } = {}): MemoryModel {
-    return MemoryModel.fromSnapshot(typeof records === 'object' && records !== null ? { ...records, edges } : records, options);
+  /** A model from version-1 RECORDS and EDGES sections (decoded msgpack). */
+  static fromSections(records: unknown, edges: unknown): MemoryModel {
+    return MemoryModel.fromSnapshot(typeof records === 'object' && records !== null ? { ...records, edges } : records);
+  }
+
+  #loadEdges(value: unknown): void {
+    if (!Array.isArray(value)) throw corrupt('edges', 'not an array');
+    (value as unknown[]).forEach((e, i) => {
+      const ok = Array.isArray(e) && e.length === 4 && Number.isInteger(e[0]) && Number.isInteger(e[1]) && typeof e[2] === 'string' && isFiniteNumber(e[3]) && e[3] >= 0;
+      if (!ok) throw corrupt(`edges[${i}]`, 'not a valid edge');
+      const [from, to, type, weight] = e as SnapshotEdge;
+      if (!this.#isLive(from) || !this.#isLive(to)) throw corrupt(`edges[${i}]`, 'an edge end is not a live row');
+      this.#linkRows(from, to, type, weight);
+    });
   }
 
   /** Applies any op (the WAL replay and writer entry point). */
@@ -296,28 +489,27 @@ export class MemoryModel {
     this.#version++;
     const effects: UpsertEffect[] = [];
     for (const item of items) {
-      const existing = this.#byId.get(item.id);
-      const r = existing === undefined ? this.#create(item, now) : this.#rows[existing]!;
+      const existing = this.rowOf(item.id);
       const created = existing === undefined;
-      const oldNamespace = r.namespace;
-      const oldEntity = r.entity;
+      const row = created ? this.#create(item, now) : existing;
+      const oldNamespace = this.#namespace[row];
+      const oldEntity = this.#entity[row];
       if (!created) {
-        if (item.text !== undefined) r.text = item.text;
-        if (item.importance !== undefined) r.importance = item.importance;
-        if (item.timestamp !== undefined) r.timestamp = item.timestamp;
-        if (item.attributes !== undefined) this.#setAttributes(r, item.attributes);
+        if (item.text !== undefined) this.#texts.set(row, item.text);
+        if (item.importance !== undefined) this.#importance[row] = item.importance;
+        if (item.timestamp !== undefined) this.#timestamp[row] = item.timestamp;
+        if (item.attributes !== undefined) this.#setAttributes(row, item.attributes);
         if (item.namespace !== undefined || item.entity !== undefined) {
-          this.#unscope(r);
-          if (item.namespace !== undefined) r.namespace = this.#internNamespace(item.namespace);
-          if (item.entity !== undefined) r.entity = this.#internEntity(item.entity);
-          this.#scope(r);
+          this.#unscope(row);
+          if (item.namespace !== undefined) this.#namespace[row] = this.#internNamespace(item.namespace);
+          if (item.entity !== undefined) this.#entity[row] = this.#internEntity(item.entity);
+          this.#scope(row);
         }
       }
-      if (item.modality !== undefined && !r.modalities.includes(item.modality)) {
-        r.modalities.push(item.modality);
-        this.#modalityCounts.set(item.modality, this.modalityCount(item.modality) + 1);
-      }
-      effects.push({ row: r.row, created, namespace: r.namespace, entity: r.entity, retagged: !created && (r.namespace !== oldNamespace || r.entity !== oldEntity), modality: item.modality });
+      if (item.modality !== undefined) this.#addModality(row, item.modality);
+      const namespace = this.#namespace[row];
+      const entity = this.#entity[row];
+      effects.push({ row, created, namespace, entity, retagged: !created && (namespace !== oldNamespace || entity !== oldEntity), modality: item.modality });
     }
     return effects;
   }
@@ -326,21 +518,20 @@ export class MemoryModel {
   update(id: MemoryId, patch: RecordPatch): { row: number; retagged: boolean; namespace: number; entity: number } {
     const row = this.#require(id);
     this.#version++;
-    const r = this.#rows[row]!;
-    if (patch.text !== undefined) r.text = patch.text;
-    if (patch.importance !== undefined) r.importance = patch.importance;
-    if (patch.attributes !== undefined) this.#setAttributes(r, patch.attributes);
+    if (patch.text !== undefined) this.#texts.set(row, patch.text);
+    if (patch.importance !== undefined) this.#importance[row] = patch.importance;
+    if (patch.attributes !== undefined) this.#setAttributes(row, patch.attributes);
     let retagged = false;
     if (patch.entity !== undefined) {
       const entity = this.#internEntity(patch.entity);
-      if (entity !== r.entity) {
-        this.#unscope(r);
-        r.entity = entity;
-        this.#scope(r);
+      if (entity !== this.#entity[row]) {
+        this.#unscope(row);
+        this.#entity[row] = entity;
+        this.#scope(row);
         retagged = true;
       }
     }
-    return { row, retagged, namespace: r.namespace, entity: r.entity };
+    return { row, retagged, namespace: this.#namespace[row], entity: this.#entity[row] };
   }
 
   /** Removes records and every edge touching them. All ids must exist (checked before anything changes). */
@@ -349,23 +540,28 @@ export class MemoryModel {
     this.#version++;
     const effects: ForgetEffect[] = [];
     for (const row of new Set(rows)) {
-      const r = this.#rows[row]!;
-      this.#unscope(r);
-      this.#setAttributes(r, {});
-      for (const m of r.modalities) this.#modalityCounts.set(m, this.modalityCount(m) - 1);
+      const modalities = this.#modalitySets[this.#modalitySet[row]];
+      this.#unscope(row);
+      this.#setAttributes(row, {});
+      for (const m of modalities) this.#modalityCounts.set(m, this.modalityCount(m) - 1);
       this.#dropEdges(row);
-      this.#byId.delete(r.id);
-      this.#rows[row] = undefined;
+      this.#ids.delete(row, this.#idHash[row]);
+      this.#idStrings.delete(row);
+      this.#texts.delete(row);
+      this.#flags[row] = 0;
+      this.#modalitySet[row] = 0;
       this.#live--;
-      effects.push({ row, modalities: r.modalities });
+      effects.push({ row, modalities });
     }
     return effects;
   }
 
   /** Adds an edge, or re-weights the existing edge of the same type between the same two memories. */
   link(from: MemoryId, to: MemoryId, type: string, weight: number): void {
-    const a = this.#require(from);
-    const b = this.#require(to);
+    this.#linkRows(this.#require(from), this.#require(to), type, weight);
+  }
+
+  #linkRows(a: number, b: number, type: string, weight: number): void {
     const out = this.#out.get(a) ?? [];
     const existing = out.find((e) => e.to === b && e.type === type);
     if (existing !== undefined) {
@@ -383,78 +579,173 @@ export class MemoryModel {
   /** Records that searches returned these rows at `at` (rows forgotten meanwhile are skipped). */
   touch(rows: readonly number[], at: number): void {
     for (const row of rows) {
-      const r = this.#rows[row];
-      if (r === undefined) continue;
-      r.recallCount++;
-      r.lastRecalled = at;
+      if (!this.#isLive(row)) continue;
+      this.#recallCount[row]++;
+      this.#lastRecalled[row] = at;
     }
   }
 
-  #create(item: UpsertItem, now: number): Row {
-    const row = this.#rows.length;
-    const r: Row = {
-      id: item.id,
-      row,
-      text: item.text ?? '',
-      namespace: this.#internNamespace(item.namespace ?? kDefaultNamespace),
-      entity: this.#internEntity(item.entity ?? null),
-      importance: item.importance ?? kDefaultImportance,
-      attributes: {},
-      timestamp: item.timestamp ?? now,
-      recallCount: 0,
-      lastRecalled: null,
-      modalities: [],
-    };
-    this.#rows.push(r);
-    this.#byId.set(item.id, row);
+  #create(item: UpsertItem, now: number): number {
+    const row = this.#append(
+      item.id,
+      item.text ?? '',
+      this.#internNamespace(item.namespace ?? kDefaultNamespace),
+      this.#internEntity(item.entity ?? null),
+      item.importance ?? kDefaultImportance,
+      item.timestamp ?? now,
+      item.attributes ?? {},
+    );
     if (typeof item.id === 'number' && item.id >= this.#nextAuto) this.#nextAuto = item.id + 1;
-    this.#live++;
-    this.#scope(r);
-    this.#setAttributes(r, item.attributes ?? {});
-    return r;
+    return row;
   }
 
-  /** Replaces a row's attributes; `owned` objects (fresh from a decoder) are adopted instead of copied. */
-  #setAttributes(r: Row, attributes: Attributes, owned = false): void {
-    if (!this.#indexed) {
-      r.attributes = Object.freeze(owned ? attributes : { ...attributes });
+  /** A new live row at the end (dictionary ids already interned). */
+  #append(id: MemoryId, text: string, namespace: number, entity: number, importance: number, timestamp: number, attributes: Attributes): number {
+    this.#grow(1);
+    const row = this.#n++;
+    const hash = idHash(id);
+    if (typeof id === 'number') {
+      this.#flags[row] = kLive;
+      this.#idNum[row] = id;
+    } else {
+      this.#flags[row] = kLive | kStringId;
+      this.#idNum[row] = 0;
+      this.#idStrings.set(row, id);
+    }
+    this.#idHash[row] = hash;
+    this.#ids.insert(row, hash);
+    if (text !== '') this.#texts.set(row, text);
+    this.#namespace[row] = namespace;
+    this.#entity[row] = entity;
+    this.#importance[row] = importance;
+    this.#timestamp[row] = timestamp;
+    this.#recallCount[row] = 0;
+    this.#lastRecalled[row] = Number.NaN;
+    this.#modalitySet[row] = 0;
+    this.#attrCount[row] = 0;
+    this.#live++;
+    this.#scope(row);
+    this.#setAttributes(row, attributes);
+    return row;
+  }
+
+  /** Room for `more` rows in every column. */
+  #grow(more: number): void {
+    const need = this.#n + more;
+    if (need <= this.#flags.length) return;
+    const capacity = Math.max(need, this.#flags.length * 2);
+    const widen = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (k: number) => T): T => {
+      const b = make(capacity);
+      b.set(a.subarray(0, this.#n));
+      return b;
+    };
+    this.#flags = widen(this.#flags, (k) => new Uint8Array(k));
+    this.#idNum = widen(this.#idNum, (k) => new Float64Array(k));
+    this.#idHash = widen(this.#idHash, (k) => new Uint32Array(k));
+    this.#namespace = widen(this.#namespace, (k) => new Uint32Array(k));
+    this.#entity = widen(this.#entity, (k) => new Uint32Array(k));
+    this.#importance = widen(this.#importance, (k) => new Float64Array(k));
+    this.#timestamp = widen(this.#timestamp, (k) => new Float64Array(k));
+    this.#recallCount = widen(this.#recallCount, (k) => new Float64Array(k));
+    this.#lastRecalled = widen(this.#lastRecalled, (k) => new Float64Array(k));
+    this.#modalitySet = widen(this.#modalitySet, (k) => new Uint32Array(k));
+    this.#attrStart = widen(this.#attrStart, (k) => new Uint32Array(k));
+    this.#attrCount = widen(this.#attrCount, (k) => new Uint32Array(k));
+  }
+
+  #addModality(row: number, modality: string): void {
+    const current = this.#modalitySets[this.#modalitySet[row]];
+    if (current.includes(modality)) return;
+    const next = [...current, modality];
+    const key = next.join('\u0000');
+    let set = this.#modalitySetIds.get(key);
+    if (set === undefined) {
+      this.#modalitySetIds.set(key, (set = this.#modalitySets.length));
+      this.#modalitySets.push(next);
+    }
+    this.#modalitySet[row] = set;
+    this.#modalityCounts.set(modality, this.modalityCount(modality) + 1);
+  }
+
+  /** Replaces a row's attributes (appended to the pool; the old pairs become garbage the pool sheds later). */
+  #setAttributes(row: number, attributes: Attributes): void {
+    const oldStart = this.#attrStart[row];
+    const oldCount = this.#attrCount[row];
+    for (let i = oldStart; i < oldStart + oldCount; i++) this.#postings.delete(this.#attrPool[i], row);
+    this.#poolLive -= oldCount;
+    this.#attrCount[row] = 0;
+    const keys = Object.keys(attributes);
+    if (keys.length === 0) return;
+    if (this.#poolUsed + keys.length > this.#attrPool.length) this.#reservePool(keys.length);
+    const start = this.#poolUsed;
+    const index = this.#pairIndex();
+    for (const key of keys) {
+      const value = attributes[key];
+      let values = index.get(key);
+      if (values === undefined) index.set(key, (values = new Map<AttributeValue, number>()));
+      let pair = values.get(value);
+      if (pair === undefined) {
+        values.set(value, (pair = this.#pairKey.length));
+        this.#pairKey.push(key);
+        this.#pairValue.push(value);
+      }
+      this.#attrPool[this.#poolUsed++] = pair;
+      this.#postings.add(pair, row);
+    }
+    this.#attrStart[row] = start;
+    this.#attrCount[row] = keys.length;
+    this.#poolLive += keys.length;
+  }
+
+  /** Room for `more` pool entries: grows the pool, or compacts it when replaced lists are most of it. */
+  #reservePool(more: number): void {
+    if (this.#poolUsed - this.#poolLive <= this.#poolLive) {
+      const pool = new Uint32Array(Math.max(256, this.#attrPool.length * 2, this.#poolUsed + more));
+      pool.set(this.#attrPool.subarray(0, this.#poolUsed));
+      this.#attrPool = pool;
       return;
     }
-    for (const key in r.attributes) this.#postings.get(key)?.get(r.attributes[key])?.delete(r.row);
-    const copy: Record<string, AttributeValue> = owned ? (attributes) : {};
-    for (const key in attributes) {
-      const value = attributes[key];
-      if (!owned) copy[key] = value;
-      let values = this.#postings.get(key);
-      if (values === undefined) this.#postings.set(key, (values = new Map<AttributeValue, Set<number>>()));
-      let rows = values.get(value);
-      if (rows === undefined) values.set(value, (rows = new Set()));
-      rows.add(r.row);
+    const pool = new Uint32Array(Math.max(256, (this.#poolLive + more) * 2));
+    let at = 0;
+    for (let row = 0; row < this.#n; row++) {
+      const count = this.#attrCount[row];
+      if (count === 0) continue;
+      pool.set(this.#attrPool.subarray(this.#attrStart[row], this.#attrStart[row] + count), at);
+      this.#attrStart[row] = at;
+      at += count;
     }
-    r.attributes = Object.freeze(copy);
+    this.#attrPool = pool;
+    this.#poolUsed = at;
   }
 
-  #scope(r: Row): void {
-    if (!this.#indexed) return;
-    let members = this.#members.get(r.namespace);
-    if (members === undefined) this.#members.set(r.namespace, (members = new Set()));
-    members.add(r.row);
-    // Entity 0 (none) is never a scope: searches name an entity. Skipping it halves the work of a load.
-    if (r.entity === 0) return;
-    let byEntity = this.#entityMembers.get(r.namespace);
-    if (byEntity === undefined) this.#entityMembers.set(r.namespace, (byEntity = new Map<number, Set<number>>()));
-    let rows = byEntity.get(r.entity);
-    if (rows === undefined) byEntity.set(r.entity, (rows = new Set()));
-    rows.add(r.row);
-    let all = this.#entityRows.get(r.entity);
-    if (all === undefined) this.#entityRows.set(r.entity, (all = new Set()));
-    all.add(r.row);
+  #pairIndex(): Map<string, Map<AttributeValue, number>> {
+    if (this.#pairIds === undefined) {
+      this.#pairIds = new Map();
+      for (let p = 0; p < this.#pairKey.length; p++) {
+        let values = this.#pairIds.get(this.#pairKey[p]);
+        if (values === undefined) this.#pairIds.set(this.#pairKey[p], (values = new Map<AttributeValue, number>()));
+        values.set(this.#pairValue[p], p);
+      }
+    }
+    return this.#pairIds;
   }
 
-  #unscope(r: Row): void {
-    this.#members.get(r.namespace)?.delete(r.row);
-    this.#entityMembers.get(r.namespace)?.get(r.entity)?.delete(r.row);
-    this.#entityRows.get(r.entity)?.delete(r.row);
+  #scope(row: number): void {
+    const ns = this.#namespace[row];
+    const entity = this.#entity[row];
+    this.#members.add(ns, row);
+    if (entity === 0) return;
+    this.#entityMembers.add(ns * kEntitySpan + entity, row);
+    this.#entityRows.add(entity, row);
+  }
+
+  #unscope(row: number): void {
+    const ns = this.#namespace[row];
+    const entity = this.#entity[row];
+    this.#members.delete(ns, row);
+    if (entity === 0) return;
+    this.#entityMembers.delete(ns * kEntitySpan + entity, row);
+    this.#entityRows.delete(entity, row);
   }
 
   #dropEdges(row: number): void {
@@ -486,30 +777,79 @@ export class MemoryModel {
   }
 
   #require(id: MemoryId): number {
-    const row = this.#byId.get(id);
-    if (row === undefined) {
+    const row = this.#find(id);
+    if (row < 0) {
       throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(id)} does not exist (never added, or forgotten); check the id and its type (1 and '1' differ)`, { id });
     }
     return row;
   }
 
-  #view(r: Row): MemoryRecord {
-    return {
-      id: r.id,
-      text: r.text,
-      namespace: this.#namespaceNames[r.namespace],
-      entity: r.entity === 0 ? null : this.#entityNames[r.entity],
-      importance: r.importance,
-      attributes: r.attributes,
-      timestamp: r.timestamp,
-      recallCount: r.recallCount,
-      lastRecalled: r.lastRecalled,
-      modalities: [...r.modalities],
-    };
+  /** Whether live row `row` holds exactly `id` (type included). */
+  #holds(row: number, id: MemoryId): boolean {
+    if (typeof id === 'number') return (this.#flags[row] & kStringId) === 0 && this.#idNum[row] === id;
+    return (this.#flags[row] & kStringId) !== 0 && this.#idOf(row) === id;
+  }
+
+  #sameId(a: number, b: number): boolean {
+    const string = this.#flags[a] & kStringId;
+    if (string !== (this.#flags[b] & kStringId)) return false;
+    return string === 0 ? this.#idNum[a] === this.#idNum[b] : this.#idOf(a) === this.#idOf(b);
+  }
+
+  #idOf(row: number): MemoryId {
+    if ((this.#flags[row] & kStringId) === 0) return this.#idNum[row];
+    let id = this.#idStrings.get(row);
+    if (id === undefined) {
+      const b = this.#base;
+      this.#idStrings.set(row, (id = kUtf8.decode(b.idBlob.subarray(b.idOffsets[row], b.idOffsets[row + 1]))));
+    }
+    return id;
+  }
+
+  #textOf(row: number): string {
+    const text = this.#texts.get(row);
+    if (text !== undefined || row >= this.#base.limit) return text ?? '';
+    const b = this.#base;
+    return kUtf8.decode(b.textBlob.subarray(b.textOffsets[row], b.textOffsets[row + 1]));
+  }
+
+  #attributesOf(row: number): Attributes {
+    const attributes: Record<string, AttributeValue> = {};
+    for (let i = this.#attrStart[row], end = i + this.#attrCount[row]; i < end; i++) attributes[this.#pairKey[this.#attrPool[i]]] = this.#pairValue[this.#attrPool[i]];
+    return Object.freeze(attributes);
   }
 
   #edgeView(e: StoredEdge): Edge {
-    return { from: this.#rows[e.from]!.id, to: this.#rows[e.to]!.id, type: e.type, weight: e.weight };
+    return { from: this.#idOf(e.from), to: this.#idOf(e.to), type: e.type, weight: e.weight };
+  }
+}
+
+/** Growable bytes for the string blobs a save writes. */
+class ByteList {
+  #bytes: Uint8Array = new Uint8Array(1024);
+  length = 0;
+
+  push(bytes: Uint8Array): void {
+    this.#room(bytes.length);
+    this.#bytes.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  pushString(s: string): void {
+    if (s.length === 0) return;
+    this.#room(s.length * 3);
+    this.length += kUtf8Encoder.encodeInto(s, this.#bytes.subarray(this.length)).written;
+  }
+
+  bytes(): Uint8Array {
+    return this.#bytes.subarray(0, this.length);
+  }
+
+  #room(more: number): void {
+    if (this.length + more <= this.#bytes.length) return;
+    const next = new Uint8Array(Math.max(this.length + more, this.#bytes.length * 2));
+    next.set(this.#bytes.subarray(0, this.length));
+    this.#bytes = next;
   }
 }
 
@@ -562,10 +902,6 @@ function checkSnapshot(value: unknown): ModelSnapshot {
       (row[8] === null || isFiniteNumber(row[8])) &&
       isStringArray(row[9]);
     if (!ok) throw corrupt(`rows[${i}]`, 'not a valid record');
-  });
-  (s['edges'] as unknown[]).forEach((e, i) => {
-    const ok = Array.isArray(e) && e.length === 4 && Number.isInteger(e[0]) && Number.isInteger(e[1]) && typeof e[2] === 'string' && isFiniteNumber(e[3]) && e[3] >= 0;
-    if (!ok) throw corrupt(`edges[${i}]`, 'not a valid edge');
   });
   return s as unknown as ModelSnapshot;
 }

@@ -3,9 +3,16 @@
 // reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch,
 // compaction or storage change.
 import { HnswIndex, KernelArena, readGeneration, RowMap, type SearchResult } from '@feather-db/core';
+import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import type { InsertReply, PoolTask, SearchQuery, SearchReply, SharedInit } from '../protocol.js';
 import { toReply } from '../writer/writer-service.js';
+import { kReaderLoaded } from './reader-pool.js';
+
+// Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
+// runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
+// aborts, and before Piscina parks the thread in Atomics.wait, where a macrotask would never run.
+queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
 
 let arena: KernelArena | undefined;
 const indexes = new Map<number, HnswIndex>();

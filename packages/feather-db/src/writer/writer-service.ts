@@ -1,4 +1,4 @@
-import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type WireError } from '@feather-db/core';
+import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type ModelSections, type WireError } from '@feather-db/core';
 import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
 import { acquireLock } from './lock.js';
 
@@ -31,7 +31,7 @@ export class WriterService implements WriterApi {
     this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), this.#io);
   }
 
-  openBegin(spec: OpenSpec): Reply<{ records: Uint8Array; edges: Uint8Array } | null> {
+  openBegin(spec: OpenSpec): Reply<ModelSections | null> {
     return toReply(() => {
       if (!spec.readOnly) this.#release = acquireLock(spec.path);
       try {

@@ -1,0 +1,218 @@
+// The COLUMNS section (docs/format.md): the memory model as columns a load copies, not objects it decodes.
+//
+//   offset  size  field (all little-endian)
+//        0     4  layout (1)
+//        4     4  rows n (one past the highest row ever used; forgotten rows are holes)
+//        8     4  live rows
+//       12     4  attribute pool length P (u32 entries)
+//       16     8  next auto id (f64)
+//       24     4  id blob bytes
+//       28     4  text blob bytes
+//       32     4  dictionary bytes
+//       36    28  reserved (0)
+//       64        columns, each starting on an 8-byte boundary:
+//                 flags u8[n] (bit 0 live, bit 1 string id), idNum f64[n], idHash u32[n], namespace u32[n],
+//                 entity u32[n], importance f64[n], timestamp f64[n], recallCount f64[n],
+//                 lastRecalled f64[n] (NaN = never), modalitySet u32[n], attrCount u32[n], attrPool u32[P],
+//                 idOffsets u32[n + 1], textOffsets u32[n + 1], id blob (UTF-8), text blob (UTF-8),
+//                 dictionary (msgpack { namespaces, entities, modalitySets, keys, pairKeys, pairValues })
+import { Packr } from 'msgpackr';
+import { FeatherError } from '../errors.js';
+import type { AttributeValue } from './types.js';
+
+const kLayout = 1;
+const kHeaderBytes = 64;
+const kPackr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+export const kLive = 1;
+export const kStringId = 2;
+
+/** The model's state as the section holds it (pair ids dense, attribute lists back to back in row order). */
+export interface ColumnData {
+  rows: number;
+  live: number;
+  nextAuto: number;
+  flags: Uint8Array;
+  idNum: Float64Array;
+  idHash: Uint32Array;
+  namespace: Uint32Array;
+  entity: Uint32Array;
+  importance: Float64Array;
+  timestamp: Float64Array;
+  recallCount: Float64Array;
+  lastRecalled: Float64Array;
+  modalitySet: Uint32Array;
+  attrCount: Uint32Array;
+  attrPool: Uint32Array;
+  idOffsets: Uint32Array;
+  idBlob: Uint8Array;
+  textOffsets: Uint32Array;
+  textBlob: Uint8Array;
+  dictionary: ColumnDictionary;
+}
+
+export interface ColumnDictionary {
+  namespaces: string[];
+  /** By id from 1 (0 = no entity). */
+  entities: string[];
+  /** Modality names of each distinct set a row can hold. */
+  modalitySets: string[][];
+  /** Attribute keys; pair p is (keys[pairKeys[p]], pairValues[p]). */
+  keys: string[];
+  pairKeys: number[];
+  pairValues: AttributeValue[];
+}
+
+type Column = Uint8Array | Uint32Array | Float64Array;
+
+function columnsOf(d: ColumnData): Column[] {
+  return [d.flags, d.idNum, d.idHash, d.namespace, d.entity, d.importance, d.timestamp, d.recallCount, d.lastRecalled, d.modalitySet, d.attrCount, d.attrPool, d.idOffsets, d.textOffsets, d.idBlob, d.textBlob];
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** The section's bytes, as parts to write back to back. */
+export function encodeColumns(d: ColumnData): Uint8Array[] {
+  const dictionary = kPackr.pack(d.dictionary);
+  const head = new DataView(new ArrayBuffer(kHeaderBytes));
+  head.setUint32(0, kLayout, true);
+  head.setUint32(4, d.rows, true);
+  head.setUint32(8, d.live, true);
+  head.setUint32(12, d.attrPool.length, true);
+  head.setFloat64(16, d.nextAuto, true);
+  head.setUint32(24, d.idBlob.length, true);
+  head.setUint32(28, d.textBlob.length, true);
+  head.setUint32(32, dictionary.length, true);
+  const parts: Uint8Array[] = [new Uint8Array(head.buffer)];
+  for (const c of columnsOf(d)) {
+    parts.push(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+    const pad = align8(c.byteLength) - c.byteLength;
+    if (pad > 0) parts.push(new Uint8Array(pad));
+  }
+  parts.push(dictionary);
+  return parts;
+}
+
+/**
+ * The section as columns (views of `bytes`, exact lengths: the model grows them on its next write), checking every size, range and
+ * cross-reference a model relies on (the section checksum has already caught damage; this catches a file
+ * that is well-formed but not one we wrote).
+ * @throws FEATHER_ERR_CORRUPT naming the part that is wrong.
+ */
+export function decodeColumns(bytes: Uint8Array): ColumnData {
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new FeatherError('FEATHER_ERR_INTERNAL', 'feather-db needs a little-endian machine');
+  if (bytes.length < kHeaderBytes) throw corrupt('header', `${bytes.length} bytes`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(0, true) !== kLayout) throw corrupt('header', `layout ${v.getUint32(0, true)}`);
+  const n = v.getUint32(4, true);
+  const live = v.getUint32(8, true);
+  const pool = v.getUint32(12, true);
+  const nextAuto = v.getFloat64(16, true);
+  const idBytes = v.getUint32(24, true);
+  const textBytes = v.getUint32(28, true);
+  const dictBytes = v.getUint32(32, true);
+  const sizes = [n, n * 8, n * 4, n * 4, n * 4, n * 8, n * 8, n * 8, n * 8, n * 4, n * 4, pool * 4, (n + 1) * 4, (n + 1) * 4, idBytes, textBytes];
+  const expected = sizes.reduce((sum, s) => sum + align8(s), kHeaderBytes) + dictBytes;
+  if (expected !== bytes.length) throw corrupt('header', `sizes add up to ${expected} bytes, the section has ${bytes.length}`);
+  if (!Number.isSafeInteger(nextAuto) || nextAuto < 0) throw corrupt('header', 'next auto id');
+  let at = kHeaderBytes;
+  // Columns are views of `bytes` when it is 8-byte aligned (a fresh read is), else copies.
+  const aligned = bytes.byteOffset % 8 === 0;
+  const take = <T extends Column>(make: (buffer: ArrayBufferLike, offset: number, length: number) => T, width: number, length: number): T => {
+    const size = length * width;
+    const column = aligned ? make(bytes.buffer, bytes.byteOffset + at, length) : make(bytes.slice(at, at + size).buffer, 0, length);
+    at += align8(size);
+    return column;
+  };
+  const u8 = (b: ArrayBufferLike, o: number, k: number): Uint8Array => new Uint8Array(b, o, k);
+  const u32 = (b: ArrayBufferLike, o: number, k: number): Uint32Array => new Uint32Array(b, o, k);
+  const f64 = (b: ArrayBufferLike, o: number, k: number): Float64Array => new Float64Array(b, o, k);
+  const d: ColumnData = {
+    rows: n,
+    live,
+    nextAuto,
+    flags: take(u8, 1, n),
+    idNum: take(f64, 8, n),
+    idHash: take(u32, 4, n),
+    namespace: take(u32, 4, n),
+    entity: take(u32, 4, n),
+    importance: take(f64, 8, n),
+    timestamp: take(f64, 8, n),
+    recallCount: take(f64, 8, n),
+    lastRecalled: take(f64, 8, n),
+    modalitySet: take(u32, 4, n),
+    attrCount: take(u32, 4, n),
+    attrPool: take(u32, 4, pool),
+    idOffsets: take(u32, 4, n + 1),
+    textOffsets: take(u32, 4, n + 1),
+    idBlob: take(u8, 1, idBytes),
+    textBlob: take(u8, 1, textBytes),
+    dictionary: decodeDictionary(bytes.subarray(at, at + dictBytes)),
+  };
+  checkColumns(d);
+  return d;
+}
+
+function decodeDictionary(bytes: Uint8Array): ColumnDictionary {
+  let value: unknown;
+  try {
+    value = kPackr.unpack(bytes);
+  } catch (error) {
+    throw corrupt('dictionary', `does not decode (${(error as Error).message})`);
+  }
+  const d = value as Partial<ColumnDictionary> | null;
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (typeof d !== 'object' || d === null || !strings(d.namespaces) || !strings(d.entities) || !strings(d.keys)) throw corrupt('dictionary', 'names');
+  if (!Array.isArray(d.modalitySets) || !d.modalitySets.every(strings)) throw corrupt('dictionary', 'modality sets');
+  const keys = d.keys.length;
+  if (!Array.isArray(d.pairKeys) || !Array.isArray(d.pairValues) || d.pairKeys.length !== d.pairValues.length) throw corrupt('dictionary', 'attribute pairs');
+  if (!d.pairKeys.every((k) => Number.isInteger(k) && k >= 0 && k < keys)) throw corrupt('dictionary', 'attribute keys');
+  if (!d.pairValues.every((x) => typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x)))) throw corrupt('dictionary', 'attribute values');
+  return d as ColumnDictionary;
+}
+
+/** Every range and cross-reference, in one pass per column. */
+function checkColumns(d: ColumnData): void {
+  const { rows: n, dictionary } = d;
+  const namespaces = dictionary.namespaces.length;
+  const entities = dictionary.entities.length;
+  const sets = dictionary.modalitySets.length;
+  const pairs = dictionary.pairKeys.length;
+  let live = 0;
+  let pool = 0;
+  const ids = d.idOffsets;
+  const texts = d.textOffsets;
+  if (ids[0] !== 0 || texts[0] !== 0 || ids[n] !== d.idBlob.length || texts[n] !== d.textBlob.length) throw corrupt('strings', 'offsets do not span the blobs');
+  for (let r = 0; r < n; r++) {
+    const flags = d.flags[r];
+    if (ids[r + 1] < ids[r] || texts[r + 1] < texts[r]) throw corrupt(`row ${r}`, 'string offsets go backwards');
+    pool += d.attrCount[r];
+    if (flags === 0) {
+      if (d.attrCount[r] !== 0 || ids[r + 1] !== ids[r] || texts[r + 1] !== texts[r]) throw corrupt(`row ${r}`, 'a forgotten row holds data');
+      continue;
+    }
+    live++;
+    const stringId = (flags & kStringId) !== 0;
+    const ok =
+      (flags & ~(kLive | kStringId)) === 0 &&
+      (flags & kLive) !== 0 &&
+      (stringId ? ids[r + 1] > ids[r] : ids[r + 1] === ids[r] && Number.isSafeInteger(d.idNum[r]) && d.idNum[r] >= 0) &&
+      d.namespace[r] < namespaces &&
+      d.entity[r] <= entities &&
+      d.modalitySet[r] < sets &&
+      Number.isFinite(d.importance[r]) &&
+      d.importance[r] >= 0 &&
+      Number.isFinite(d.timestamp[r]) &&
+      Number.isSafeInteger(d.recallCount[r]) &&
+      d.recallCount[r] >= 0 &&
+      !(d.lastRecalled[r] === Infinity || d.lastRecalled[r] === -Infinity);
+    if (!ok) throw corrupt(`row ${r}`, 'a field is out of range');
+  }
+  if (live !== d.live) throw corrupt('header', `${d.live} live rows announced, ${live} found`);
+  if (pool !== d.attrPool.length) throw corrupt('attributes', 'counts do not add up to the pool');
+  for (let i = 0; i < pool; i++) if (d.attrPool[i] >= pairs) throw corrupt('attributes', `pair ${d.attrPool[i]} of ${pairs}`);
+}
+
+function corrupt(where: string, what: string): FeatherError {
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt records (COLUMNS section) at ${where}: ${what}; restore the file from a backup`, { part: 'records', where });
+}

@@ -1,0 +1,42 @@
+import { Piscina } from 'piscina';
+import type { InsertReply, PoolTask, SearchReply, SharedInit } from '../protocol.js';
+
+/** What a pool thread posts once its module has loaded (see pool.worker.ts). */
+export const kReaderLoaded = 'feather:reader-loaded';
+
+/** Upper bound on waiting for threads to finish loading before a close (a thread that failed to load never posts). */
+const kLoadWaitMs = 10_000;
+
+export type ReaderPool = Piscina<PoolTask, SearchReply | InsertReply>;
+
+/**
+ * Starts the reader pool: `threads` Piscina threads attached to the shared memory. Its threads boot in the
+ * background; `close` waits until each has loaded its module first, because terminating a Node 20 worker in
+ * the middle of an ES module import aborts the whole process (a V8 assertion), which a store opened and
+ * closed quickly would otherwise hit.
+ */
+export function startReaderPool(threads: number, init: SharedInit): { pool: ReaderPool; close(force: boolean): Promise<void> } {
+  const pool: ReaderPool = new Piscina<PoolTask, SearchReply | InsertReply>({
+    filename: new URL('./pool.worker.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    workerData: init,
+  });
+  let loaded = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const allLoaded = new Promise<void>((resolve) => {
+    pool.on('message', (message) => {
+      if (message === kReaderLoaded && ++loaded >= threads) resolve();
+    });
+    pool.on('error', () => resolve());
+  });
+  const bounded = Promise.race([allLoaded, new Promise<void>((resolve) => (timer = setTimeout(resolve, kLoadWaitMs).unref()))]).finally(() => clearTimeout(timer));
+  return {
+    pool,
+    close: async (force) => {
+      await bounded;
+      await pool.close({ force });
+    },
+  };
+}
