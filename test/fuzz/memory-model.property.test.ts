@@ -1,7 +1,8 @@
 // Model-based property test of the memory model through the public API: random sequences of adds,
-// updates, forgets, purges, entity deletes, links, searches and context chains across namespaces and
-// entities, checked step by step against an independent reference written here (plain maps, float64 math,
-// the scoring formula from design.md and a textbook BFS). Stores stay under 256 memories, where search is
+// updates, forgets, purges, entity deletes, links, searches, context chains, compactions and reopens (from
+// the saved file or through the WAL) across namespaces and entities, checked step by step against an
+// independent reference written here (plain maps, float64 math, the scoring formula from design.md and a
+// textbook BFS). Stores stay under 256 memories, where search is
 // exact, so results can be compared exactly, not by recall.
 import { gaussian, referenceDistance, seededRandom, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type MemoryId } from 'feather-db';
@@ -50,6 +51,8 @@ const opArb = fc.oneof(
   { weight: 6, arbitrary: fc.record({ type: fc.constant('search' as const), query: vectorArb, k: fc.integer({ min: 1, max: 8 }), namespace: fc.option(fc.constantFrom(...namespaces), { nil: undefined }), entity: fc.option(fc.constantFrom('e0', 'e1'), { nil: undefined }), filter: filterArb, decay: fc.option(fc.record({ halfLife: fc.double({ min: 1, max: 60, noNaN: true }), timeWeight: fc.double({ min: 0, max: 1, noNaN: true }) }), { nil: undefined }), track: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('chain' as const), query: vectorArb, k: fc.integer({ min: 1, max: 4 }), hops: fc.integer({ min: 0, max: 3 }), namespace: fc.option(fc.constantFrom(...namespaces), { nil: undefined }), track: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ type: 'compact' as const }) },
+  // Close and open again: from the saved file's columns (save) or from the old file plus the WAL (no save).
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('reopen' as const), save: fc.boolean() }) },
 );
 
 
@@ -73,7 +76,8 @@ describe('memory model (property)', () => {
   it('matches the reference model under random operation sequences', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 45 }), async (ops) => {
-        const db = await Feather.open(tempStorePath('property.feather'), { dim, threads: 1 });
+        const path = tempStorePath('property.feather');
+        let db = await Feather.open(path, { dim, threads: 1 });
         const ref = new Map<MemoryId, RefMemory>();
         let edges: RefEdge[] = [];
         let nextAuto = 0;
@@ -200,6 +204,13 @@ describe('memory model (property)', () => {
               case 'compact':
                 await db.compact();
                 break;
+              case 'reopen': {
+                if (op.save) await db.save();
+                await db.close();
+                db = await Feather.open(path, { threads: 1 });
+                expect(await db.checkIntegrity()).toEqual({ ok: true, problems: [] });
+                break;
+              }
             }
             // Cheap whole-state checks after every step.
             expect(db.count()).toBe(ref.size);

@@ -1,0 +1,110 @@
+// The memory model's COLUMNS round trip (what a save writes and an open copies back): every field of every
+// kind of record, holes left by forgets, lazily built scopes and postings, and writes on a loaded model.
+import { FeatherError, MemoryModel, type UpsertItem } from '@feather-db/core';
+import { describe, expect, it } from 'vitest';
+
+/** Model -> COLUMNS bytes -> model, as a save and an open do. */
+function reload(m: MemoryModel): MemoryModel {
+  const parts = m.toColumns();
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return MemoryModel.fromColumns(bytes, m.edgeList());
+}
+
+function sample(): MemoryModel {
+  const m = new MemoryModel();
+  const items: UpsertItem[] = [
+    { id: 0, modality: 'text', text: 'plain', namespace: 'a', attributes: { color: 'red', n: 1, ok: true } },
+    { id: 'ünïcødé-🙂', modality: 'text', text: 'naïve café 🙂', namespace: 'b', entity: 'topic', importance: 2.5, timestamp: 1234 },
+    { id: '1', modality: 'image', text: '', namespace: 'a', entity: 'topic', attributes: { n: '1' } },
+    { id: 2 ** 40 + 3, modality: 'text', namespace: 'a', attributes: { color: 'red', n: 1.5 } },
+    { id: 'gone', modality: 'text', namespace: 'b' },
+  ];
+  m.upsert(items, 1_000);
+  m.upsert([{ id: '1', modality: 'text' }], 2_000);
+  m.forget(['gone']);
+  m.link(0, 'ünïcødé-🙂', 'cites', 0.5);
+  m.link('1', 0, 'follows', 2);
+  m.touch([1, 1, 3], 5_000);
+  return m;
+}
+
+describe('memory model columns', () => {
+  it('round-trip every field, hole, edge and dictionary id', () => {
+    const m = sample();
+    const loaded = reload(m);
+    expect(loaded.toSnapshot()).toEqual(m.toSnapshot());
+    expect(loaded.size).toBe(4);
+    expect(loaded.rowLimit).toBe(5);
+    expect(loaded.rowOf('ünïcødé-🙂')).toBe(1);
+    expect(loaded.rowOf(1)).toBeUndefined();
+    expect(loaded.rowOf('1')).toBe(2);
+    expect(loaded.rowOf('gone')).toBeUndefined();
+    expect(loaded.record(1)).toMatchObject({ text: 'naïve café 🙂', entity: 'topic', importance: 2.5, timestamp: 1234, recallCount: 2, lastRecalled: 5_000 });
+    expect(loaded.record(2)!.modalities).toEqual(['image', 'text']);
+    expect(loaded.modalityCount('text')).toBe(4);
+    expect(loaded.modalityCount('image')).toBe(1);
+    expect(loaded.peekAutoId()).toBe(2 ** 40 + 4);
+    expect([...loaded.postings('color', 'red')]).toEqual([0, 3]);
+    expect([...loaded.postings('n', 1)]).toEqual([0]);
+    expect([...loaded.postings('n', '1')]).toEqual([2]);
+    expect([...loaded.scopeRows(loaded.namespaceId('a'), loaded.entityId('topic'))]).toEqual([2]);
+    expect(loaded.listNamespaces()).toEqual(['a', 'b']);
+    expect(loaded.edgesOf(0)).toEqual(m.edgesOf(0));
+  });
+
+  it('keep accepting writes after a load, the same as the model they came from', () => {
+    const m = sample();
+    const loaded = reload(m);
+    // Touch the lazily built postings first on one side only: the results must not depend on when they build.
+    expect(loaded.postings('color', 'red').size).toBe(2);
+    const writes = (x: MemoryModel): void => {
+      const many: UpsertItem[] = Array.from({ length: 300 }, (_, i) => ({ id: `k${i}`, modality: 'text', namespace: i % 2 === 0 ? 'a' : 'c', attributes: { color: i % 3 === 0 ? 'red' : 'blue', i } }));
+      x.upsert(many, 3_000);
+      x.update(0, { attributes: { color: 'blue' }, text: 'changed' });
+      x.upsert([{ id: 'ünïcødé-🙂', namespace: 'c', entity: null }], 4_000);
+      x.forget(['k8', 2 ** 40 + 3]);
+      for (let round = 0; round < 5; round++) for (let i = 0; i < 300; i += 7) x.update(`k${i}`, { attributes: { color: 'green', round } });
+    };
+    writes(m);
+    writes(loaded);
+    expect(loaded.toSnapshot()).toEqual(m.toSnapshot());
+    for (const [key, value] of [['color', 'red'], ['color', 'blue'], ['color', 'green'], ['round', 4], ['i', 5]] as const) {
+      expect([...loaded.postings(key, value)].sort((a, b) => a - b)).toEqual([...m.postings(key, value)].sort((a, b) => a - b));
+    }
+    expect(loaded.count('c')).toBe(m.count('c'));
+    expect(reload(loaded).toSnapshot()).toEqual(m.toSnapshot());
+  });
+
+  it('refuse a section whose sizes or references are not what a save writes', () => {
+    const parts = sample().toColumns();
+    const bytes = Uint8Array.from(parts.flatMap((p) => [...p]));
+    const expectCorrupt = (b: Uint8Array): void => {
+      try {
+        MemoryModel.fromColumns(b, []);
+        expect.unreachable('loaded a damaged section');
+      } catch (error) {
+        expect(error).toBeInstanceOf(FeatherError);
+        expect((error as FeatherError).code).toBe('FEATHER_ERR_CORRUPT');
+      }
+    };
+    expectCorrupt(bytes.subarray(0, bytes.length - 1));
+    const rows = new DataView(bytes.buffer).getUint32(4, true);
+    const align8 = (x: number): number => (x + 7) & ~7;
+    const namespaceColumn = 64 + align8(rows) + rows * 8 + align8(rows * 4);
+    const badNamespace = bytes.slice();
+    new DataView(badNamespace.buffer).setUint32(namespaceColumn, 99, true);
+    expectCorrupt(badNamespace);
+    const duplicate = bytes.slice();
+    // Row 3's id (2^40 + 3) and hash become row 0's: a duplicate id.
+    const view = new DataView(duplicate.buffer);
+    const idNum = 64 + align8(rows);
+    view.setFloat64(idNum + 3 * 8, 0, true);
+    view.setUint32(idNum + rows * 8 + 3 * 4, view.getUint32(idNum + rows * 8, true), true);
+    expectCorrupt(duplicate);
+  });
+});
