@@ -99,12 +99,16 @@ describe('memory model columns', () => {
     const badNamespace = bytes.slice();
     new DataView(badNamespace.buffer).setUint32(namespaceColumn, 99, true);
     expectCorrupt(badNamespace);
-    const duplicate = bytes.slice();
-    // Row 3's id (2^40 + 3) and hash become row 0's: a duplicate id.
-    const view = new DataView(duplicate.buffer);
-    const idNum = 64 + align8(rows);
-    view.setFloat64(idNum + 3 * 8, 0, true);
-    view.setUint32(idNum + rows * 8 + 3 * 4, view.getUint32(idNum + rows * 8, true), true);
-    expectCorrupt(duplicate);
+    // The saved id table pointing at a forgotten row (row 4, 'gone'): refused, not trusted.
+    const idTable = bytes.slice();
+    const view = new DataView(idTable.buffer);
+    const slots = view.getUint32(36, true);
+    const pool = view.getUint32(12, true);
+    const tableAt = 64 + align8(rows) + 5 * rows * 8 + align8(rows * 4) * 6 + align8(pool * 4) + 2 * align8((rows + 1) * 4);
+    let slot = 0;
+    while (view.getInt32(tableAt + slot * 4, true) <= 0) slot++;
+    expect(slot).toBeLessThan(slots);
+    view.setInt32(tableAt + slot * 4, 5, true);
+    expectCorrupt(idTable);
   });
 });

@@ -9,11 +9,13 @@ import {
   kDefaultDecay,
   KernelArena,
   modelFromSections,
+  nodeFileIo,
   encode,
   MemoryModel,
   readGeneration,
   RowMap,
   SearchPlanner,
+  StoreEngine,
   similarityOf,
   type Attributes,
   type DecayOptions,
@@ -22,6 +24,7 @@ import {
   type MemoryRecord,
   type Metric,
   type ModelOp,
+  type ModelSections,
   type UpsertItem,
   type VectorInput,
 } from '@feather-db/core';
@@ -49,6 +52,7 @@ import {
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
 import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from './protocol.js';
 import { startReaderPool, type ReaderPool } from './readers/reader-pool.js';
+import { acquireLock } from './writer/lock.js';
 import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, SearchHit, SearchOptions } from './api.js';
 import { copyRows, rowCount, sliceRow } from './batch-rows.js';
 import { LinkQueue, SearchQueue } from './search-queue.js';
@@ -75,6 +79,9 @@ interface ResolvedSearch {
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Failure reasons of a readOnly open that read the file while another process saved it: it opens again. */
+const kRacedSave = new Set(['wal-ahead', 'raced-save']);
 
 function unwrap<T>(reply: Reply<T>): T {
   if (!reply.ok) throw FeatherError.fromWire(reply.error);
@@ -105,6 +112,8 @@ export class Feather {
   readonly #writer: Remote<WriterApi>;
   readonly #pool: ReaderPool;
   readonly #closeReaders: (force: boolean) => Promise<void>;
+  /** Releases the cross-process writer lock (undefined for readOnly). */
+  readonly #releaseLock: (() => void) | undefined;
   readonly #searches: SearchQueue;
   /** Resolved writes on their way to the writer (group commit) and the linking they started. */
   readonly #writes: WriteQueue;
@@ -119,7 +128,8 @@ export class Feather {
   #writeOrder: Promise<unknown> = Promise.resolve();
   #failure: FeatherError | undefined;
 
-  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, mirror: MemoryModel, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, readers: ReturnType<typeof startReaderPool>) {
+  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, mirror: MemoryModel, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, readers: ReturnType<typeof startReaderPool>, releaseLock: (() => void) | undefined) {
+    this.#releaseLock = releaseLock;
     const pool = readers.pool;
     this.#closeReaders = (force) => readers.close(force);
     this.path = path;
@@ -163,7 +173,7 @@ export class Feather {
       return await Feather.#open(path, options);
     } catch (error) {
       // A readOnly open that raced the writer's save read the old file and the new WAL: read both again.
-      if (options?.readOnly === true && error instanceof FeatherError && error.details?.['reason'] === 'wal-ahead') return Feather.#open(path, options);
+      if (options?.readOnly === true && error instanceof FeatherError && kRacedSave.has(error.details?.['reason'] as string)) return Feather.#open(path, options);
       throw error;
     }
   }
@@ -171,23 +181,39 @@ export class Feather {
   static async #open(path: string, options?: OpenOptions): Promise<Feather> {
     const started = performance.now();
     const o = resolveOpenOptions(path, options);
+    // The lock first: nothing below may read the file while another process could be writing it.
+    const releaseLock = o.readOnly ? undefined : acquireLock(path);
     const arena = KernelArena.create();
     const module = kernelModule();
-    const worker = new Worker(new URL('./writer/writer.worker.js', import.meta.url), { workerData: { memory: arena.memory, module } });
+    // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
+    const worker = new Worker(new URL('./writer/writer.bundle.js', import.meta.url), { workerData: { memory: arena.memory, module } });
     const writer = wrap<WriterApi>(nodeEndpoint(worker));
-    // The pool starts now: its threads boot while the writer loads the file.
-    const readers = startReaderPool(o.threads, { memory: arena.memory, module });
+    let readers: ReturnType<typeof startReaderPool> | undefined;
     let db: Feather | undefined;
     try {
       const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
-      const sections = unwrap(await writer.openBegin(spec));
-      // The writer loads the file (graphs, its model, the WAL) while this thread builds its mirror of the
-      // model from the same sections: the two decodes overlap instead of running back to back.
+      // The writer boots and loads the file (graphs, its model, the WAL) while this thread reads the model's
+      // sections and builds its mirror: the two run side by side from the first millisecond.
       const loading = writer.open(spec);
-      const mirror = sections === null ? new MemoryModel() : modelFromSections(sections, path);
+      let sections: ModelSections | null;
+      let mirror: MemoryModel;
+      try {
+        sections = StoreEngine.readModelSections(nodeFileIo(), path);
+        mirror = sections === null ? new MemoryModel() : modelFromSections(sections, path);
+      } catch (error) {
+        await loading.catch(() => undefined);
+        throw error;
+      }
+      // The pool starts once the mirror is built: its threads then boot on this core while the writer loads on
+      // the other, instead of slowing the writer's own boot (nothing needs them before the load ends).
+      readers = startReaderPool(o.threads, { memory: arena.memory, module });
       const opened = unwrap(await loading);
+      if ((sections?.commitSeq ?? null) !== opened.fileSeq) {
+        // Only a readOnly open can see this (a writer holds the lock): another process saved in between.
+        throw new FeatherError('FEATHER_ERR_IO', `${path} changed while it was being opened; open it again`, { path, reason: 'raced-save' });
+      }
       for (const op of opened.replayedOps) mirror.apply(op);
-      db = new Feather(path, o, opened, mirror, arena, worker, writer, readers);
+      db = new Feather(path, o, opened, mirror, arena, worker, writer, readers, releaseLock);
       await db.#finish(opened.pending);
       db.loadTimeMs = performance.now() - started;
       return db;
@@ -197,7 +223,8 @@ export class Feather {
       } else {
         await writer.close().catch(() => undefined);
         writer[releaseProxy]();
-        await Promise.all([readers.close(true), worker.terminate()]).catch(() => undefined);
+        await Promise.all([readers?.close(true), worker.terminate()]).catch(() => undefined);
+        releaseLock?.();
       }
       throw error;
     }
@@ -571,6 +598,7 @@ export class Feather {
       const closed = await this.#writer.close();
       this.#writer[releaseProxy]();
       await Promise.all([this.#closeReaders(false), this.#worker.terminate()]);
+      this.#releaseLock?.();
       unwrap(closed);
     })();
     return this.#closed;

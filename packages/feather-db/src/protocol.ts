@@ -1,7 +1,7 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { EngineOpenSpec, InsertJob, ModelOp, ModelSections, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+import type { EngineOpenSpec, InsertJob, ModelOp, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
 
 export type { InsertJob, StorageChange, WriteRequest, WriteResult };
 
@@ -27,8 +27,13 @@ export interface OpenResult {
   created: boolean;
   replayed: number;
   persistedGraphs: string[];
+  /** The commit of the file the writer loaded (null when it created the store). */
+  fileSeq: number | null;
   loadMs: number;
 }
+
+/** What a pool thread posts once its module has loaded (see readers/reader-pool.ts). */
+export const kReaderLoaded = 'feather:reader-loaded';
 
 /** What the writer worker and every reader receive as workerData. */
 export interface SharedInit {
@@ -39,7 +44,6 @@ export interface SharedInit {
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */
 export interface WriterApi {
   /** Takes the lock and reads the file's RECORDS and EDGES sections (null: no file yet) for the mirror. */
-  openBegin(spec: OpenSpec): Reply<ModelSections | null>;
   open(spec: OpenSpec): Reply<OpenResult>;
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
   writeMany(writes: WriteRequest[]): Reply<{ results: WriteResult[]; walBytes: number }>;

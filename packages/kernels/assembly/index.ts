@@ -675,13 +675,15 @@ export function reserveBulk(h: u32, count: u32): i32 {
 
 let restoreReason: i32 = 0;
 let restoreDeleted: u32 = 0;
+/** Bytes of the upper blocks assigned so far by restoreNodes (nodes are restored in order). */
+let restoreUpperAt: u32 = 0;
 
-/** Why the last restoreNodes failed: 1 flags or level, 2 tags, 3 links, 4 upper blocks short, 5 upper blocks long. */
+/** Why the last restore check failed: 1 flags or level, 2 tags, 3 links, 4 upper blocks short, 5 upper blocks long, 6 row map. */
 export function lastRestoreReason(): i32 {
   return restoreReason;
 }
 
-/** Tombstones counted by the last successful restoreNodes. */
+/** Tombstones counted by restoreNodes since node 0. */
 export function lastRestoreDeleted(): u32 {
   return restoreDeleted;
 }
@@ -697,26 +699,30 @@ export function lastRestoreDeleted(): u32 {
 }
 
 /**
- * Checks node blocks [0, n) copied verbatim from a file (flags, level, tags below the record limits, every
- * link in range and not a self loop), clears their seqlocks and points each node with upper levels at its
- * slice of the upper blocks copied to `upper` (`upperBytes` long, in node order). Returns -1 when every node
- * is valid, else the first bad node (n when the upper blocks are longer than the levels need); the reason
- * is then lastRestoreReason().
+ * Checks node blocks [first, end) of n copied verbatim from a file (flags, level, tags below the record
+ * limits, every link in range and not a self loop), clears their seqlocks and points each node with upper
+ * levels at its slice of the upper blocks copied to `upper` (`upperBytes` long, in node order). Called for
+ * consecutive ranges from node 0 (a loader checks each piece right after reading it, while it is in cache);
+ * the last call (end == n) also checks that the upper blocks are used up. Returns -1 when valid, else the
+ * first bad node (n when the upper blocks are longer than the levels need); the reason is lastRestoreReason().
  */
-export function restoreNodes(h: u32, n: u32, maxLevel: u32, upper: u32, upperBytes: u32, rows: u32, namespaces: u32, entities: u32): i32 {
+export function restoreNodes(h: u32, first: u32, end: u32, n: u32, maxLevel: u32, upper: u32, upperBytes: u32, rows: u32, namespaces: u32, entities: u32): i32 {
   const m0 = load<u32>(h, kHM0);
   const m = load<u32>(h, kHM);
   const block = (1 + m) << 2;
   const known = 0xff | kFlagDeleted | kFlagComplete | kFlagNormalized;
-  let at: u32 = 0;
-  let deleted: u32 = 0;
-  for (let id: u32 = 0; id < n; id++) {
+  if (first == 0) {
+    restoreUpperAt = 0;
+    restoreDeleted = 0;
+  }
+  let at = restoreUpperAt;
+  for (let id = first; id < end; id++) {
     const node = nodeAddr(h, id);
     const flags = load<u32>(node, kNLevelFlags);
     const level = flags & 0xff;
     restoreReason = 1;
     if ((flags & ~known) != 0 || (flags & kFlagComplete) == 0 || level > maxLevel) return <i32>id;
-    if ((flags & kFlagDeleted) != 0) deleted++;
+    if ((flags & kFlagDeleted) != 0) restoreDeleted++;
     restoreReason = 2;
     if (load<u32>(node, kNRow) >= rows || load<u32>(node, kNNamespace) >= namespaces || load<u32>(node, kNEntity) > entities) return <i32>id;
     restoreReason = 3;
@@ -733,11 +739,33 @@ export function restoreNodes(h: u32, n: u32, maxLevel: u32, upper: u32, upperByt
     for (let l: u32 = 0; l < level; l++) if (!linksValid(upper + at + l * block, m, n, id)) return <i32>id;
     at += level * block;
   }
+  restoreUpperAt = at;
   restoreReason = 5;
-  if (at != upperBytes) return <i32>n;
+  if (end == n && at != upperBytes) return <i32>n;
   restoreReason = 0;
-  restoreDeleted = deleted;
   return -1;
+}
+
+/**
+ * Checks a row map loaded from a file: `rows` u32 slots of node + 1 (0 = none) in chunks of 2^shift slots
+ * whose addresses are in `table`. Every mapped node must be published, untombstoned and tagged with its row.
+ * Returns how many rows map to a node, or -(row + 1) for the first bad row.
+ */
+export function checkRowMap(h: u32, table: u32, shift: u32, rows: u32): i32 {
+  const n = atomic.load<u32>(h + kHPublished);
+  let mapped: i32 = 0;
+  restoreReason = 6;
+  for (let row: u32 = 0; row < rows; row++) {
+    const v = load<u32>(load<u32>(table + ((row >> shift) << 2)) + ((row & ((1 << shift) - 1)) << 2));
+    if (v == 0) continue;
+    const id = v - 1;
+    if (id >= n) return -(<i32>row) - 1;
+    const node = nodeAddr(h, id);
+    if (load<u32>(node, kNRow) != row || (load<u32>(node, kNLevelFlags) & kFlagDeleted) != 0) return -(<i32>row) - 1;
+    mapped++;
+  }
+  restoreReason = 0;
+  return mapped;
 }
 
 /** Re-tags node `id` after its record moved namespace or entity. */

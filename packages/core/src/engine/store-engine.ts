@@ -72,6 +72,8 @@ export interface EngineOpenResult {
   /** The memory-model ops replayed from the WAL, in order (a mirror built from the file applies them too). */
   replayedOps: ModelOp[];
   persistedGraphs: string[];
+  /** The commit of the file loaded (null when created): a mirror read separately must come from the same one. */
+  fileSeq: number | null;
 }
 
 interface Modality {
@@ -126,11 +128,13 @@ export class StoreEngine {
     const pending: WriteResult = { jobs: [], visible: [] };
     let created = false;
     let persistedGraphs: string[] = [];
+    let fileSeq: number | null = null;
     if (io.exists(spec.path)) {
       const loaded = loadStore(io, spec.path, this.#arena);
       this.#model = loaded.model;
       this.#meta = loaded.meta;
       this.#seq = loaded.commitSeq;
+      fileSeq = loaded.commitSeq;
       persistedGraphs = loaded.persistedGraphs;
       this.#checkAgainst(spec, loaded.meta);
       for (const m of loaded.meta.modalities) this.#install(m.name, loaded.modalities.get(m.name)!.index, loaded.modalities.get(m.name)!.rows);
@@ -168,7 +172,7 @@ export class StoreEngine {
     }
     const slots: Record<string, number> = {};
     for (const [name, m] of this.#modalities) slots[name] = m.slot;
-    return { slots, meta: this.#meta, pending, created, replayed, replayedOps, persistedGraphs };
+    return { slots, meta: this.#meta, pending, created, replayed, replayedOps, persistedGraphs, fileSeq };
   }
 
   /**

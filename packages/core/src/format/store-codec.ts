@@ -163,12 +163,14 @@ export interface ModelSections {
   kind: 'columns' | 'records';
   records: Uint8Array;
   edges: Uint8Array;
+  /** The file's commit sequence (which save these sections came from). */
+  commitSeq: number;
 }
 
 /** The model's sections of an open file, checksums verified. */
 export function readModelSections(file: StoreFileReader): ModelSections {
   const kind = file.find(kSectionColumns) !== undefined || file.header.major >= 2 ? 'columns' : 'records';
-  return { kind, records: file.read(kind === 'columns' ? kSectionColumns : kSectionRecords), edges: file.read(kSectionEdges) };
+  return { kind, records: file.read(kind === 'columns' ? kSectionColumns : kSectionRecords), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq };
 }
 
 /** A model from its sections. @throws FEATHER_ERR_CORRUPT. */
@@ -197,25 +199,21 @@ export function loadStore(io: FileIo, path: string, arena: KernelArena): LoadedS
       const header = checkGraphHeader(decode(file.read(kSectionGraphHeader, tag), path, 'graph header'), path, tag);
       if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m) throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
       let index: HnswIndex;
-      const rows = RowMap.create(arena);
+      let rows: RowMap;
       if (header.persisted) {
         const nodes = file.stream(kSectionNodes, tag);
         index = HnswIndex.restore(arena, header, limits, (dest) => nodes.next(dest), file.read(kSectionUpper, tag), meta.efSearch);
         nodes.finish();
-        const map = file.read(kSectionRowMap, tag);
-        if (map.length !== limits.rows * 4) throw corruptFile(path, 0, `row map of modality ${m.name} has ${map.length / 4} rows, the records ${limits.rows}`, { part: 'graph', tag });
-        const view = new DataView(map.buffer, map.byteOffset, map.byteLength);
-        let mapped = 0;
-        for (let row = 0; row < limits.rows; row++) {
-          const node = view.getUint32(row * 4, true) - 1;
-          if (node === -1) continue;
-          mapped++;
-          if (node >= header.count || index.rowOf(node) !== row || !index.has(node)) throw corruptFile(path, 0, `row map of modality ${m.name}: row ${row} points at node ${node}, which belongs elsewhere`, { part: 'graph', tag });
-          rows.set(row, node);
-        }
+        const entry = file.find(kSectionRowMap, tag);
+        if (entry !== undefined && entry.length !== limits.rows * 4) throw corruptFile(path, entry.offset, `row map of modality ${m.name} has ${entry.length / 4} rows, the records ${limits.rows}`, { part: 'graph', tag });
+        const map = file.stream(kSectionRowMap, tag);
+        rows = RowMap.load(arena, limits.rows, (dest) => map.next(dest));
+        map.finish();
+        const mapped = index.checkRowMap(rows, limits.rows);
         if (mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
         persistedGraphs.push(m.name);
       } else {
+        rows = RowMap.create(arena);
         index = HnswIndex.create(arena, { dim: m.dim, metric: m.metric, m: meta.m, efConstruction: meta.efConstruction, efSearch: meta.efSearch, storage: (header.flags & 2) !== 0 ? 'int8' : 'float32' });
         const bytes = file.read(kSectionVectors, tag);
         const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

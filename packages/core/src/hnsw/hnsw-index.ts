@@ -1,5 +1,6 @@
 import type { KernelArena } from '../arena.js';
 import { describeValue, FeatherError } from '../errors.js';
+import { RowMap } from '../records/row-map.js';
 import {
   kFlagDeleted,
   kFlagNormalized,
@@ -698,18 +699,24 @@ export class HnswIndex {
     const wasm = arena.wasm;
     const rc = wasm.reserveBulk(index.address, n);
     if (rc < 0) throw capacityError('load the graph', rc);
-    const bytes = (): Uint8Array => new Uint8Array(arena.u32.buffer);
+    // Upper blocks first (one allocation, each node pointed at its slice), then the node blocks piece by piece:
+    // each piece is read, checksummed (by `fill`) and checked in the kernels while it is still in cache.
+    const upperBase = upper.length === 0 ? 0 : arena.alloc(upper.length);
+    if (upper.length > 0) new Uint8Array(arena.u32.buffer).set(upper, upperBase);
+    const piece = Math.max(1, Math.floor(kRestorePieceBytes / g.stride));
     for (let first = 0; first < n; first += 1 << g.chunkShift) {
       const chunk = arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)];
-      fill(bytes().subarray(chunk, chunk + Math.min(1 << g.chunkShift, n - first) * g.stride), first);
+      const end = Math.min(n, first + (1 << g.chunkShift));
+      for (let from = first; from < end; from += piece) {
+        const to = Math.min(end, from + piece);
+        const at = chunk + (from - first) * g.stride;
+        fill(new Uint8Array(arena.u32.buffer, at, (to - from) * g.stride), from);
+        const failed = wasm.restoreNodes(index.address, from, to, n, header.maxLevel, upperBase, upper.length, limits.rows, limits.namespaces, limits.entities);
+        if (failed >= 0) throw bad(`node ${failed}: ${kRestoreReasons[wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
+      }
     }
-    // Upper blocks: one allocation for all, each node pointed at its slice.
-    const upperBase = upper.length === 0 ? 0 : arena.alloc(upper.length);
-    if (upper.length > 0) bytes().set(upper, upperBase);
-    // Every node checked in the kernels (flags, tags, links) and pointed at its upper blocks.
-    const failed = wasm.restoreNodes(index.address, n, header.maxLevel, upperBase, upper.length, limits.rows, limits.namespaces, limits.entities);
-    if (failed >= 0) throw bad(`node ${failed}: ${kRestoreReasons[wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
-    const deleted = wasm.lastRestoreDeleted();
+    if (n === 0 && upper.length > 0) throw bad(kRestoreReasons[5]);
+    const deleted = n === 0 ? 0 : wasm.lastRestoreDeleted();
     const u32 = arena.u32;
     if (deleted !== header.deleted) throw bad(`tombstone count ${header.deleted} does not match the nodes (${deleted})`);
     if (n > 0 && (u32[(index.#nodeAddress(header.entry) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel) throw bad('the entry point is not at the max level');
@@ -792,6 +799,17 @@ export class HnswIndex {
     return u32[(u32[h + kHChunkTable / 4] >>> 2) + (id >>> shift)] + (id & ((1 << shift) - 1)) * u32[h + kHStride / 4];
   }
 
+  /**
+   * Checks a row map loaded from a file against this (restored) index: every mapped node published, live and
+   * tagged with its row. Returns how many rows map to a node.
+   * @throws FEATHER_ERR_CORRUPT naming the first bad row.
+   */
+  checkRowMap(map: RowMap, rows: number): number {
+    const mapped = this.arena.wasm.checkRowMap(this.address, map.table, RowMap.chunkShift, rows);
+    if (mapped < 0) throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt row map: row ${-mapped - 1} points at a node that is not its own; the file is damaged, restore it from a backup`, { part: 'graph', row: -mapped - 1 });
+    return mapped;
+  }
+
   /** The record row node `id` was tagged with. */
   rowOf(id: number): number {
     this.#checkId(id, this.#reservedCount());
@@ -850,6 +868,9 @@ export class HnswIndex {
 }
 
 /** Checks the (count, ids...) list at word `at`: count <= cap, ids < n, no self link. */
+/** Node bytes read, checksummed and checked at a time on restore: small enough to stay in cache between the three. */
+const kRestorePieceBytes = 1 << 20;
+
 const kRestoreReasons: Record<number, string> = {
   1: 'unknown flags or a level above the max level',
   2: 'out-of-range tags',

@@ -9,12 +9,14 @@
 //       24     4  id blob bytes
 //       28     4  text blob bytes
 //       32     4  dictionary bytes
-//       36    28  reserved (0)
+//       36     4  id table slots S (a power of two, or 0: the loader builds the table)
+//       40    24  reserved (0)
 //       64        columns, each starting on an 8-byte boundary:
 //                 flags u8[n] (bit 0 live, bit 1 string id), idNum f64[n], idHash u32[n], namespace u32[n],
 //                 entity u32[n], importance f64[n], timestamp f64[n], recallCount f64[n],
 //                 lastRecalled f64[n] (NaN = never), modalitySet u32[n], attrCount u32[n], attrPool u32[P],
-//                 idOffsets u32[n + 1], textOffsets u32[n + 1], id blob (UTF-8), text blob (UTF-8),
+//                 idOffsets u32[n + 1], textOffsets u32[n + 1], idTable i32[S] (row + 1, 0 empty, -1 deleted:
+//                 the id -> row hash table as it was in memory), id blob (UTF-8), text blob (UTF-8),
 //                 dictionary (msgpack { namespaces, entities, modalitySets, keys, pairKeys, pairValues })
 import { Packr } from 'msgpackr';
 import { FeatherError } from '../errors.js';
@@ -48,6 +50,8 @@ export interface ColumnData {
   idBlob: Uint8Array;
   textOffsets: Uint32Array;
   textBlob: Uint8Array;
+  /** The id hash table's slots (IdIndex), or empty. */
+  idTable: Int32Array;
   dictionary: ColumnDictionary;
 }
 
@@ -63,10 +67,10 @@ export interface ColumnDictionary {
   pairValues: AttributeValue[];
 }
 
-type Column = Uint8Array | Uint32Array | Float64Array;
+type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
 
 function columnsOf(d: ColumnData): Column[] {
-  return [d.flags, d.idNum, d.idHash, d.namespace, d.entity, d.importance, d.timestamp, d.recallCount, d.lastRecalled, d.modalitySet, d.attrCount, d.attrPool, d.idOffsets, d.textOffsets, d.idBlob, d.textBlob];
+  return [d.flags, d.idNum, d.idHash, d.namespace, d.entity, d.importance, d.timestamp, d.recallCount, d.lastRecalled, d.modalitySet, d.attrCount, d.attrPool, d.idOffsets, d.textOffsets, d.idTable, d.idBlob, d.textBlob];
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -83,6 +87,7 @@ export function encodeColumns(d: ColumnData): Uint8Array[] {
   head.setUint32(24, d.idBlob.length, true);
   head.setUint32(28, d.textBlob.length, true);
   head.setUint32(32, dictionary.length, true);
+  head.setUint32(36, d.idTable.length, true);
   const parts: Uint8Array[] = [new Uint8Array(head.buffer)];
   for (const c of columnsOf(d)) {
     parts.push(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
@@ -111,7 +116,9 @@ export function decodeColumns(bytes: Uint8Array): ColumnData {
   const idBytes = v.getUint32(24, true);
   const textBytes = v.getUint32(28, true);
   const dictBytes = v.getUint32(32, true);
-  const sizes = [n, n * 8, n * 4, n * 4, n * 4, n * 8, n * 8, n * 8, n * 8, n * 4, n * 4, pool * 4, (n + 1) * 4, (n + 1) * 4, idBytes, textBytes];
+  const slots = v.getUint32(36, true);
+  if (slots !== 0 && (slots & (slots - 1)) !== 0) throw corrupt('header', `id table of ${slots} slots`);
+  const sizes = [n, n * 8, n * 4, n * 4, n * 4, n * 8, n * 8, n * 8, n * 8, n * 4, n * 4, pool * 4, (n + 1) * 4, (n + 1) * 4, slots * 4, idBytes, textBytes];
   const expected = sizes.reduce((sum, s) => sum + align8(s), kHeaderBytes) + dictBytes;
   if (expected !== bytes.length) throw corrupt('header', `sizes add up to ${expected} bytes, the section has ${bytes.length}`);
   if (!Number.isSafeInteger(nextAuto) || nextAuto < 0) throw corrupt('header', 'next auto id');
@@ -127,6 +134,7 @@ export function decodeColumns(bytes: Uint8Array): ColumnData {
   const u8 = (b: ArrayBufferLike, o: number, k: number): Uint8Array => new Uint8Array(b, o, k);
   const u32 = (b: ArrayBufferLike, o: number, k: number): Uint32Array => new Uint32Array(b, o, k);
   const f64 = (b: ArrayBufferLike, o: number, k: number): Float64Array => new Float64Array(b, o, k);
+  const i32 = (b: ArrayBufferLike, o: number, k: number): Int32Array => new Int32Array(b, o, k);
   const d: ColumnData = {
     rows: n,
     live,
@@ -145,6 +153,7 @@ export function decodeColumns(bytes: Uint8Array): ColumnData {
     attrPool: take(u32, 4, pool),
     idOffsets: take(u32, 4, n + 1),
     textOffsets: take(u32, 4, n + 1),
+    idTable: take(i32, 4, slots),
     idBlob: take(u8, 1, idBytes),
     textBlob: take(u8, 1, textBytes),
     dictionary: decodeDictionary(bytes.subarray(at, at + dictBytes)),
@@ -211,6 +220,18 @@ function checkColumns(d: ColumnData): void {
   if (live !== d.live) throw corrupt('header', `${d.live} live rows announced, ${live} found`);
   if (pool !== d.attrPool.length) throw corrupt('attributes', 'counts do not add up to the pool');
   for (let i = 0; i < pool; i++) if (d.attrPool[i] >= pairs) throw corrupt('attributes', `pair ${d.attrPool[i]} of ${pairs}`);
+  if (d.idTable.length > 0) {
+    // Every live row once, nothing else (where each sits is the hash's business: the checksum vouches for it).
+    let held = 0;
+    const seen = new Uint8Array(n);
+    for (const slot of d.idTable) {
+      if (slot === 0 || slot === -1) continue;
+      if (slot < 1 || slot > n || (d.flags[slot - 1] & kLive) === 0 || seen[slot - 1] !== 0) throw corrupt('id table', `slot holds row ${slot - 1}`);
+      seen[slot - 1] = 1;
+      held++;
+    }
+    if (held !== live || held * 2 > d.idTable.length) throw corrupt('id table', `${held} rows in ${d.idTable.length} slots for ${live} live rows`);
+  }
 }
 
 function corrupt(where: string, what: string): FeatherError {

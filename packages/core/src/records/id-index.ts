@@ -42,6 +42,23 @@ export class IdIndex {
     this.#hashOf = hashOf;
   }
 
+  /** A table over slots saved by {@link slots} (the caller vouches that they index its rows and hashes). */
+  static adopt(slots: Int32Array, hashOf: (row: number) => number): IdIndex {
+    const index = new IdIndex(0, hashOf);
+    index.#slots = slots;
+    index.#mask = slots.length - 1;
+    for (const s of slots) {
+      if (s !== kEmpty) index.#filled++;
+      if (s > 0) index.#used++;
+    }
+    return index;
+  }
+
+  /** The table's slots, as a save stores them. */
+  get slots(): Int32Array {
+    return this.#slots;
+  }
+
   get size(): number {
     return this.#used;
   }

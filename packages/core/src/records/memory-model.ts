@@ -352,6 +352,7 @@ export class MemoryModel {
       idBlob: ids.bytes(),
       textOffsets,
       textBlob: texts.bytes(),
+      idTable: this.#ids.slots,
       dictionary,
     });
   }
@@ -401,15 +402,20 @@ export class MemoryModel {
       model.#pairValue.push(d.dictionary.pairValues[p]);
     }
     const perSet = new Uint32Array(model.#modalitySets.length);
-    const ids = (model.#ids = new IdIndex(d.live, (row) => model.#idHash[row]));
-    const same = (a: number, b: number): boolean => model.#sameId(a, b);
-    const { flags, idHash: hashes, idNum, modalitySet } = d;
-    for (let row = 0; row < n; row++) {
-      if ((flags[row] & kLive) === 0) continue;
-      perSet[modalitySet[row]]++;
-      const hash = hashes[row];
-      if ((flags[row] & kStringId) === 0 && idHash(idNum[row]) !== hash) throw corrupt(`row ${row}`, 'the id hash does not match the id');
-      if (ids.insertUnique(row, hash, same) >= 0) throw corrupt(`row ${row}`, `duplicate id ${JSON.stringify(model.#idOf(row))}`);
+    const { flags, modalitySet } = d;
+    for (let row = 0; row < n; row++) if ((flags[row] & kLive) !== 0) perSet[modalitySet[row]]++;
+    if (d.idTable.length > 0) {
+      // The saved table, adopted as it is: no rehashing of every id on open.
+      model.#ids = IdIndex.adopt(d.idTable, (row) => model.#idHash[row]);
+    } else {
+      const ids = (model.#ids = new IdIndex(d.live, (row) => model.#idHash[row]));
+      const same = (a: number, b: number): boolean => model.#sameId(a, b);
+      for (let row = 0; row < n; row++) {
+        if ((flags[row] & kLive) === 0) continue;
+        const hash = d.idHash[row];
+        if ((flags[row] & kStringId) === 0 && idHash(d.idNum[row]) !== hash) throw corrupt(`row ${row}`, 'the id hash does not match the id');
+        if (ids.insertUnique(row, hash, same) >= 0) throw corrupt(`row ${row}`, `duplicate id ${JSON.stringify(model.#idOf(row))}`);
+      }
     }
     perSet.forEach((count, set) => {
       for (const m of model.#modalitySets[set]) model.#modalityCounts.set(m, model.modalityCount(m) + count);

@@ -5,9 +5,8 @@
 import { HnswIndex, KernelArena, readGeneration, RowMap, type SearchResult } from '@feather-db/core';
 import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import type { InsertReply, PoolTask, SearchQuery, SearchReply, SharedInit } from '../protocol.js';
+import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReply, type SharedInit } from '../protocol.js';
 import { toReply } from '../writer/writer-service.js';
-import { kReaderLoaded } from './reader-pool.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what

@@ -1,8 +1,5 @@
 import { Piscina } from 'piscina';
-import type { InsertReply, PoolTask, SearchReply, SharedInit } from '../protocol.js';
-
-/** What a pool thread posts once its module has loaded (see pool.worker.ts). */
-export const kReaderLoaded = 'feather:reader-loaded';
+import { kReaderLoaded, type InsertReply, type PoolTask, type SearchReply, type SharedInit } from '../protocol.js';
 
 /** Upper bound on waiting for threads to finish loading before a close (a thread that failed to load never posts). */
 const kLoadWaitMs = 10_000;
@@ -17,7 +14,8 @@ export type ReaderPool = Piscina<PoolTask, SearchReply | InsertReply>;
  */
 export function startReaderPool(threads: number, init: SharedInit): { pool: ReaderPool; close(force: boolean): Promise<void> } {
   const pool: ReaderPool = new Piscina<PoolTask, SearchReply | InsertReply>({
-    filename: new URL('./pool.worker.js', import.meta.url).href,
+    // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
+    filename: new URL('./pool.bundle.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,

@@ -1,6 +1,5 @@
-import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type ModelSections, type WireError } from '@feather-db/core';
+import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type WireError } from '@feather-db/core';
 import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
-import { acquireLock } from './lock.js';
 
 /** Runs `fn` and turns any thrown error into a wire reply (non-Feather errors become FEATHER_ERR_INTERNAL). */
 export function toReply<T>(fn: () => T): Reply<T> {
@@ -20,44 +19,20 @@ export function toWire(error: unknown): WireError {
 /**
  * The single writer: the only thread that mutates the store or touches its files. Its methods run one at a
  * time, in the order the facade called them, on a StoreEngine (packages/core: model, indexes, format, WAL);
- * this class adds the cross-process lock and turns results and errors into replies.
+ * this class turns results and errors into replies (the facade holds the cross-process lock).
  */
 export class WriterService implements WriterApi {
   readonly #engine: StoreEngine;
-  readonly #io = nodeFileIo();
-  #release: (() => void) | undefined;
 
   constructor(init: SharedInit) {
-    this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), this.#io);
-  }
-
-  openBegin(spec: OpenSpec): Reply<ModelSections | null> {
-    return toReply(() => {
-      if (!spec.readOnly) this.#release = acquireLock(spec.path);
-      try {
-        return StoreEngine.readModelSections(this.#io, spec.path);
-      } catch (error) {
-        this.#releaseLock();
-        throw error;
-      }
-    });
+    this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), nodeFileIo());
   }
 
   open(spec: OpenSpec): Reply<OpenResult> {
     return toReply(() => {
       const started = performance.now();
-      try {
-        return { ...this.#engine.open(spec), loadMs: performance.now() - started };
-      } catch (error) {
-        this.#releaseLock();
-        throw error;
-      }
+      return { ...this.#engine.open(spec), loadMs: performance.now() - started };
     });
-  }
-
-  #releaseLock(): void {
-    this.#release?.();
-    this.#release = undefined;
   }
 
   writeMany(writes: WriteRequest[]): Reply<{ results: WriteResult[]; walBytes: number }> {
@@ -82,12 +57,7 @@ export class WriterService implements WriterApi {
 
   close(): Reply<null> {
     return toReply(() => {
-      try {
-        this.#engine.close();
-      } finally {
-        this.#release?.();
-        this.#release = undefined;
-      }
+      this.#engine.close();
       return null;
     });
   }
