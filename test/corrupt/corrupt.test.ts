@@ -1,9 +1,31 @@
 // Corruption suite: random byte flips, zeroed ranges, truncations, extensions and section-entry swaps of a
 // valid .feather file and of its WAL. Every open must return exactly the right data or a typed error — never
-// a crash, a hang or a wrong result. The loader under test is the one the writer worker runs (StoreEngine),
-// driven in-process over in-memory files so thousands of opens take seconds. FEATHER_FUZZ_MUTATIONS sets the
+// a crash, a hang or a wrong result. The loaders under test are the ones the threads run (StoreEngine alone,
+// and the split open: the facade's mirror and graph load from unverified bulk bytes while the writer
+// prepares), driven in-process over in-memory files so thousands of opens take seconds; mutations alternate
+// between the two. FEATHER_FUZZ_MUTATIONS sets the
 // count (default 500; `pnpm test:fuzz` runs 10,000) and FEATHER_FUZZ_SEED the seed.
-import { FeatherError, HnswIndex, KernelArena, memoryFileIo, readWal, StoreEngine, type EngineOpenSpec, type ModelOp, type WriteResult } from '@feather-db/core';
+import {
+  FeatherError,
+  graphAddresses,
+  HnswIndex,
+  kBulkSections,
+  KernelArena,
+  loadGraphs,
+  memoryFileIo,
+  modelFromSections,
+  readModelSections,
+  readStoreMeta,
+  readWal,
+  runSteps,
+  StoreEngine,
+  StoreFileReader,
+  type EngineOpenSpec,
+  type FileIo,
+  type LoadedGraphs,
+  type ModelOp,
+  type WriteResult,
+} from '@feather-db/core';
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 
@@ -57,14 +79,41 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
   return { file: io.files.get(kPath)!, wal: io.files.get(kWal)! };
 }
 
+/**
+ * The facade's open, in one thread: mirror and graphs from the file with the bulk checksums deferred, the
+ * writer's prepare (model, bulk checksums) through the same descriptor, then open attaching the graphs. The
+ * first typed error of either half wins, as in Feather.open.
+ */
+function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
+  const reader = StoreFileReader.open(io, kPath);
+  try {
+    let graphs: LoadedGraphs | undefined;
+    let failure: unknown;
+    try {
+      const meta = readStoreMeta(reader);
+      const mirror = modelFromSections(readModelSections(reader), kPath, true);
+      reader.deferChecksums(kBulkSections);
+      graphs = runSteps(loadGraphs(reader, arena, meta, mirror));
+    } catch (error) {
+      failure = error;
+    }
+    engine.prepare({ ...spec(true), fd: reader.fd });
+    if (graphs === undefined) throw failure;
+    return engine.open({ ...spec(true), fd: reader.fd }, graphAddresses(graphs)).pending;
+  } finally {
+    reader.close();
+  }
+}
+
 /** Opens the given bytes read-only and returns everything observable as one string, or the error code. */
-function observe(file: Uint8Array, wal: Uint8Array | undefined): string {
+function observe(file: Uint8Array, wal: Uint8Array | undefined, split = false): string {
   arena.resetForTests();
   const files = new Map([[kPath, file]]);
   if (wal !== undefined) files.set(kWal, wal);
-  const engine = new StoreEngine(arena, memoryFileIo(files));
+  const io = memoryFileIo(files);
+  const engine = new StoreEngine(arena, io);
   try {
-    link(engine.open(spec(true)).pending);
+    link(split ? openSplit(engine, io) : engine.open(spec(true)).pending);
     const problems = engine.verify();
     if (problems.length > 0) return `INCONSISTENT ${problems.join('; ')}`;
     const rand = seededRandom(5);
@@ -138,6 +187,7 @@ describe('corrupted files and WALs', () => {
       const { file, wal } = buildFixture(graph);
       const full = observe(file, wal);
       expect(full.startsWith('{'), full).toBe(true);
+      expect(observe(file, wal, true)).toBe(full);
       // The state after each prefix of the WAL's records (the valid outcomes of a cut or torn WAL).
       const contents = readWal(memoryFileIo(new Map([[kWal, wal]])), kWal);
       const ends = [32];
@@ -150,8 +200,9 @@ describe('corrupted files and WALs', () => {
       for (let i = 0; i < mutations; i++) {
         const onFile = rand() < 0.6;
         const m = mutate(onFile ? file : wal, rand, onFile);
-        const got = onFile ? observe(m.bytes, wal) : observe(file, m.bytes);
-        const context = `mutation ${i} (seed ${seed}): ${m.kind} of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
+        const split = i % 2 === 1;
+        const got = onFile ? observe(m.bytes, wal, split) : observe(file, m.bytes, split);
+        const context = `mutation ${i} (seed ${seed}, ${split ? 'split' : 'engine'} open): ${m.kind} of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
         if (got.startsWith('INCONSISTENT')) throw new Error(`${context}: loaded an inconsistent store: ${got}`);
         const typed = got.startsWith('FEATHER_ERR_');
         outcomes.set(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`, (outcomes.get(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`) ?? 0) + 1);

@@ -10,12 +10,18 @@ import {
   KernelArena,
   modelFromSections,
   nodeFileIo,
+  readModelSections,
+  readStoreMeta,
+  loadGraphs,
+  graphAddresses,
+  type LoadedGraphs,
   encode,
   MemoryModel,
   readGeneration,
   RowMap,
   SearchPlanner,
-  StoreEngine,
+  StoreFileReader,
+  kBulkSections,
   similarityOf,
   type Attributes,
   type DecayOptions,
@@ -75,6 +81,9 @@ interface ResolvedSearch {
   track: boolean;
   includeVector: boolean;
 }
+
+/** Graph pieces (~1 MiB each) an open loads per event-loop turn: a few ms, so other work keeps running. */
+const kLoadPiecesPerTurn = 4;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -190,24 +199,43 @@ export class Feather {
     const writer = wrap<WriterApi>(nodeEndpoint(worker));
     let readers: ReturnType<typeof startReaderPool> | undefined;
     let db: Feather | undefined;
+    const io = nodeFileIo();
+    let file: StoreFileReader | undefined;
     try {
-      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
-      // The writer boots and loads the file (graphs, its model, the WAL) while this thread reads the model's
-      // sections and builds its mirror: the two run side by side from the first millisecond.
-      const loading = writer.open(spec);
-      let sections: ModelSections | null;
-      let mirror: MemoryModel;
+      // One descriptor for every thread: the writer reads the same file as this thread, even if another
+      // process replaces it meanwhile (readOnly opens).
+      file = io.exists(path) ? StoreFileReader.open(io, path) : undefined;
+      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd };
+      // The work splits over two cores: this thread builds its mirror and copies the graphs into the shared
+      // memory (a piece at a time, giving the event loop a turn in between) while the writer boots, reads its
+      // own model and verifies the checksums of the graph sections this thread reads unchecked.
+      const preparing = file === undefined ? undefined : writer.prepare(spec);
+      let sections: ModelSections | null = null;
+      let mirror = new MemoryModel();
+      let graphs: LoadedGraphs | undefined;
       try {
-        sections = StoreEngine.readModelSections(nodeFileIo(), path);
-        mirror = sections === null ? new MemoryModel() : modelFromSections(sections, path);
+        if (file !== undefined) {
+          const meta = readStoreMeta(file);
+          sections = readModelSections(file);
+          // The writer checks every row of these same bytes (prepare): the mirror skips those checks.
+          mirror = modelFromSections(sections, path, true);
+          file.deferChecksums(kBulkSections);
+          const steps = loadGraphs(file, arena, meta, mirror);
+          let step = steps.next();
+          for (let n = 1; step.done !== true; n++) {
+            if (n % kLoadPiecesPerTurn === 0) await yieldToLoop();
+            step = steps.next();
+          }
+          graphs = step.value;
+        }
       } catch (error) {
-        await loading.catch(() => undefined);
+        await preparing?.catch(() => undefined);
         throw error;
       }
-      // The pool starts once the mirror is built: its threads then boot on this core while the writer loads on
-      // the other, instead of slowing the writer's own boot (nothing needs them before the load ends).
+      if (preparing !== undefined) unwrap(await preparing);
+      // The pool starts now: its threads boot while the writer replays the WAL, instead of slowing the loads.
       readers = startReaderPool(o.threads, { memory: arena.memory, module });
-      const opened = unwrap(await loading);
+      const opened = unwrap(await writer.open(spec, graphs === undefined ? undefined : graphAddresses(graphs)));
       if ((sections?.commitSeq ?? null) !== opened.fileSeq) {
         // Only a readOnly open can see this (a writer holds the lock): another process saved in between.
         throw new FeatherError('FEATHER_ERR_IO', `${path} changed while it was being opened; open it again`, { path, reason: 'raced-save' });
@@ -227,6 +255,9 @@ export class Feather {
         releaseLock?.();
       }
       throw error;
+    } finally {
+      // Every thread that read through the descriptor is done with it by now.
+      file?.close();
     }
   }
 

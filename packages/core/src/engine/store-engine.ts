@@ -2,8 +2,8 @@
 // tests in-process). It mutates only through ops, in order; the writer wraps each call in a Reply.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { encode, loadStore, readModelSections, saveStore, type ModelSections, type StoreMeta } from '../format/store-codec.js';
-import { StoreFileReader } from '../format/store-file.js';
+import { attachGraphs, encode, loadStore, modelFromSections, readModelSections, readStoreMeta, saveStore, type GraphAddresses, type LoadedStore, type StoreMeta } from '../format/store-codec.js';
+import { kBulkSections, StoreFileReader, verifySections } from '../format/store-file.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';
@@ -30,6 +30,8 @@ export interface EngineOpenSpec {
   modelId: string | undefined;
   readOnly: boolean;
   durability: Durability;
+  /** Read the file through this descriptor (the facade's: every thread then reads the same file). */
+  fd?: number;
 }
 
 /** Reserved nodes [first, first + count) of the index at `index`, to be linked (by pool workers). */
@@ -98,6 +100,8 @@ export class StoreEngine {
   #wal: WalWriter | undefined;
   #durability: Durability = 'fsync';
   #seq = 0;
+  /** What prepare() read, until open() attaches the graphs. */
+  #prepared: { meta: StoreMeta; model: MemoryModel; commitSeq: number } | undefined;
 
   constructor(arena: KernelArena, io: FileIo) {
     this.#arena = arena;
@@ -121,7 +125,36 @@ export class StoreEngine {
    * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_IO,
    * FEATHER_ERR_NOT_FOUND (readOnly, no file), FEATHER_ERR_INVALID_ARGUMENT (no dim for a new store).
    */
-  open(spec: EngineOpenSpec): EngineOpenResult {
+  /**
+   * The writer's half of an open whose graphs another thread loads (see open's `graphs`): reads the metadata
+   * and the model through `spec.fd` and verifies the checksums of the graph and vector sections, which the
+   * loading thread reads unchecked. Runs side by side with that load.
+   * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
+   */
+  prepare(spec: EngineOpenSpec): void {
+    const file = StoreFileReader.open(this.#io, spec.path, spec.fd);
+    try {
+      const meta = readStoreMeta(file);
+      const model = modelFromSections(readModelSections(file), spec.path);
+      verifySections(this.#io, file.fd, spec.path, file.sections.filter((s) => kBulkSections.includes(s.type)));
+      this.#prepared = { meta, model, commitSeq: file.header.commitSeq };
+    } finally {
+      file.close();
+    }
+  }
+
+  #attach(spec: EngineOpenSpec, graphs: GraphAddresses): LoadedStore {
+    const prepared = this.#prepared;
+    if (prepared === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `open(${spec.path}) with loaded graphs needs prepare() first`);
+    this.#prepared = undefined;
+    return { ...prepared, ...attachGraphs(this.#arena, prepared.meta, graphs) };
+  }
+
+  /**
+   * Opens (or creates) the store: loads the file, or, with `graphs`, attaches to graphs another thread
+   * loaded from it after prepare(); then replays the WAL.
+   */
+  open(spec: EngineOpenSpec, graphs?: GraphAddresses): EngineOpenResult {
     this.#path = spec.path;
     this.#durability = spec.durability;
     const io = this.#io;
@@ -130,7 +163,7 @@ export class StoreEngine {
     let persistedGraphs: string[] = [];
     let fileSeq: number | null = null;
     if (io.exists(spec.path)) {
-      const loaded = loadStore(io, spec.path, this.#arena);
+      const loaded = graphs === undefined ? loadStore(io, spec.path, this.#arena, { fd: spec.fd }) : this.#attach(spec, graphs);
       this.#model = loaded.model;
       this.#meta = loaded.meta;
       this.#seq = loaded.commitSeq;
@@ -173,20 +206,6 @@ export class StoreEngine {
     const slots: Record<string, number> = {};
     for (const [name, m] of this.#modalities) slots[name] = m.slot;
     return { slots, meta: this.#meta, pending, created, replayed, replayedOps, persistedGraphs, fileSeq };
-  }
-
-  /**
-   * The model's sections of the file at `path` (COLUMNS or RECORDS, and EDGES), checksums verified, or null
-   * when there is no file: what a mirror of the model is built from (in parallel with the engine's own load).
-   */
-  static readModelSections(io: FileIo, path: string): ModelSections | null {
-    if (!io.exists(path)) return null;
-    const file = StoreFileReader.open(io, path);
-    try {
-      return readModelSections(file);
-    } finally {
-      file.close();
-    }
   }
 
   /** Bytes in the WAL (0 for a readOnly store): what an automatic save watches. */

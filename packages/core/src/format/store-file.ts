@@ -170,21 +170,27 @@ export class StoreFileReader {
   readonly sections: readonly SectionEntry[];
   readonly #io: FileIo;
   readonly #fd: number;
+  readonly #owned: boolean;
+  /** Section types whose checksums someone else verifies (see verifySections): read without checking. */
+  #deferred: ReadonlySet<number> = new Set();
 
-  private constructor(io: FileIo, fd: number, path: string, header: StoreFileReader['header'], sections: SectionEntry[]) {
+  private constructor(io: FileIo, fd: number, owned: boolean, path: string, header: StoreFileReader['header'], sections: SectionEntry[]) {
     this.#io = io;
     this.#fd = fd;
+    this.#owned = owned;
     this.path = path;
     this.header = header;
     this.sections = sections;
   }
 
   /**
-   * Opens and verifies the header and index (magic, version, lengths, checksums, section bounds).
+   * Opens and verifies the header and index (magic, version, lengths, checksums, section bounds). With `fd`,
+   * reads through that descriptor (another thread's: the same file even if it was replaced since) and leaves
+   * it open on close.
    * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
    */
-  static open(io: FileIo, path: string): StoreFileReader {
-    const fd = io.openRead(path);
+  static open(io: FileIo, path: string, shared?: number): StoreFileReader {
+    const fd = shared ?? io.openRead(path);
     try {
       const size = io.size(fd);
       const head = new Uint8Array(kFileHeaderBytes);
@@ -220,11 +226,21 @@ export class StoreFileReader {
       }
       const modelId = new TextDecoder().decode(head.subarray(56, 56 + kModelIdBytes)).replace(/\0+$/, '');
       const header = { major, minor: v.getUint16(10, true), length, dim: v.getUint32(20, true), metric: v.getUint32(24, true), commitSeq: Number(v.getBigUint64(48, true)), modelId };
-      return new StoreFileReader(io, fd, path, header, sections);
+      return new StoreFileReader(io, fd, shared === undefined, path, header, sections);
     } catch (error) {
-      io.close(fd);
+      if (shared === undefined) io.close(fd);
       throw error;
     }
+  }
+
+  /** The descriptor this reader reads through. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** Reads sections of these types without checking their checksums: the caller runs verifySections on them. */
+  deferChecksums(types: readonly number[]): void {
+    this.#deferred = new Set(types);
   }
 
   find(type: number, tag = 0): SectionEntry | undefined {
@@ -236,7 +252,7 @@ export class StoreFileReader {
     const e = this.#require(type, tag);
     const bytes = new Uint8Array(e.length);
     if (this.#io.read(this.#fd, bytes, e.offset) !== e.length) throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
-    if (checksum(bytes, sectionSeed(type, tag)) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
+    if (!this.#deferred.has(type) && checksum(bytes, sectionSeed(type, tag)) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
     return bytes;
   }
 
@@ -246,29 +262,54 @@ export class StoreFileReader {
    */
   stream(type: number, tag: number): { next(target: Uint8Array): void; finish(): void } {
     const e = this.#require(type, tag);
+    const check = !this.#deferred.has(type);
     let at = 0;
     let crc = sectionSeed(type, tag);
     return {
       next: (target) => {
         if (at + target.length > e.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is shorter than its contents need`, { part: 'section', type, tag });
         if (this.#io.read(this.#fd, target, e.offset + at) !== target.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is cut short`, { part: 'section', type });
-        crc = checksum(target, crc);
+        if (check) crc = checksum(target, crc);
         at += target.length;
       },
       finish: () => {
         if (at !== e.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is longer than its contents need`, { part: 'section', type, tag });
-        if (crc !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
+        if (check && crc !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
       },
     };
   }
 
   close(): void {
-    this.#io.close(this.#fd);
+    if (this.#owned) this.#io.close(this.#fd);
   }
 
   #require(type: number, tag: number): SectionEntry {
     const e = this.find(type, tag);
     if (e === undefined) throw corruptFile(this.path, 0, `required section type ${type} (tag ${tag}) is missing`, { part: 'index', type, tag });
     return e;
+  }
+}
+
+/** The big per-modality sections (graph and vectors): what an open may checksum on another thread. */
+export const kBulkSections: readonly number[] = [kSectionNodes, kSectionUpper, kSectionRowMap, kSectionVectors];
+
+const kVerifySliceBytes = 4 << 20;
+
+/**
+ * Checks the checksums of `entries` of the file open at `fd`, reading 4 MiB at a time into one buffer (no
+ * fresh memory to fault in): the writer verifies the bulk sections this way while the main thread loads them
+ * with deferChecksums.
+ * @throws FEATHER_ERR_CORRUPT naming the first section whose bytes do not match.
+ */
+export function verifySections(io: FileIo, fd: number, path: string, entries: readonly SectionEntry[]): void {
+  const buffer = new Uint8Array(kVerifySliceBytes);
+  for (const e of entries) {
+    let crc = sectionSeed(e.type, e.tag);
+    for (let at = 0; at < e.length; at += kVerifySliceBytes) {
+      const piece = buffer.subarray(0, Math.min(kVerifySliceBytes, e.length - at));
+      if (io.read(fd, piece, e.offset + at) !== piece.length) throw corruptFile(path, e.offset + at, `section type ${e.type} is cut short`, { part: 'section', type: e.type });
+      crc = checksum(piece, crc);
+    }
+    if (crc !== e.crc) throw corruptFile(path, e.offset, `section type ${e.type} (tag ${e.tag}) checksum mismatch`, { part: 'section', type: e.type, tag: e.tag });
   }
 }

@@ -672,10 +672,11 @@ export class HnswIndex {
    * Rebuilds an index from its file form without re-linking: allocates the chunks, lets `fill` copy the node
    * blocks straight into them (a reader can read the file into the arena with no intermediate buffer), then
    * relocates the upper-level blocks and checks every node, so a crafted or damaged file can neither crash
-   * the kernels nor send a search out of bounds.
+   * the kernels nor send a search out of bounds. A generator: it yields after each piece of about 1 MiB, so
+   * a loader on an event loop can give other work a turn (runSteps runs it to the end at once).
    * @throws FEATHER_ERR_CORRUPT naming the first inconsistent node or field.
    */
-  static restore(arena: KernelArena, header: GraphHeader, limits: TagLimits, fill: (dest: Uint8Array, firstNode: number) => void, upper: Uint8Array, efSearch: number = kDefaultHnswOptions.efSearch): HnswIndex {
+  static *restore(arena: KernelArena, header: GraphHeader, limits: TagLimits, fill: (dest: Uint8Array, firstNode: number) => void, upper: Uint8Array, efSearch: number = kDefaultHnswOptions.efSearch): Generator<void, HnswIndex> {
     const bad = (what: string, details: Record<string, unknown> = {}): FeatherError =>
       new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: ${what}; the file is damaged, restore it from a backup`, { part: 'graph', ...details });
     const screening = (header.flags & kFlagScreening) !== 0;
@@ -713,6 +714,7 @@ export class HnswIndex {
         fill(new Uint8Array(arena.u32.buffer, at, (to - from) * g.stride), from);
         const failed = wasm.restoreNodes(index.address, from, to, n, header.maxLevel, upperBase, upper.length, limits.rows, limits.namespaces, limits.entities);
         if (failed >= 0) throw bad(`node ${failed}: ${kRestoreReasons[wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
+        yield;
       }
     }
     if (n === 0 && upper.length > 0) throw bad(kRestoreReasons[5]);
@@ -901,5 +903,13 @@ function capacityError(action: string, rc: number): FeatherError {
       return new FeatherError('FEATHER_ERR_CAPACITY', `Could not ${action}: the node table is full; create the index with a larger maxChunks or chunkShift`);
     default:
       return new FeatherError('FEATHER_ERR_INTERNAL', `Could not ${action}: kernel returned ${rc}`);
+  }
+}
+
+/** Runs a stepwise job (a generator that yields between pieces of work) to the end; returns its result. */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
   }
 }

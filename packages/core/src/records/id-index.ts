@@ -47,10 +47,8 @@ export class IdIndex {
     const index = new IdIndex(0, hashOf);
     index.#slots = slots;
     index.#mask = slots.length - 1;
-    for (const s of slots) {
-      if (s !== kEmpty) index.#filled++;
-      if (s > 0) index.#used++;
-    }
+    // Counted when first needed (the next insert): a load of a large table then touches no slot.
+    index.#used = -1;
     return index;
   }
 
@@ -60,7 +58,19 @@ export class IdIndex {
   }
 
   get size(): number {
+    this.#count();
     return this.#used;
+  }
+
+  #count(): void {
+    if (this.#used >= 0) return;
+    this.#used = 0;
+    this.#filled = 0;
+    for (let i = 0; i < this.#slots.length; i++) {
+      const s = this.#slots[i];
+      if (s !== kEmpty) this.#filled++;
+      if (s > 0) this.#used++;
+    }
   }
 
   /** The first row with this hash that `match` accepts, or -1. */
@@ -78,6 +88,7 @@ export class IdIndex {
    * a lookup then an insert, for bulk loads. Returns the row already holding the id, or -1 when added.
    */
   insertUnique(row: number, hash: number, same: (other: number, row: number) => boolean): number {
+    this.#count();
     if ((this.#filled + 1) * 2 > this.#slots.length) this.#rehash(capacityFor(this.#used + 1));
     const slots = this.#slots;
     let free = -1;
@@ -98,6 +109,7 @@ export class IdIndex {
 
   /** Adds a row whose id is not in the table (the caller checked). */
   insert(row: number, hash: number): void {
+    this.#count();
     if ((this.#filled + 1) * 2 > this.#slots.length) this.#rehash(capacityFor(this.#used + 1));
     const slots = this.#slots;
     let i = hash & this.#mask;
@@ -109,6 +121,7 @@ export class IdIndex {
 
   /** Removes `row` (which holds the id with `hash`). */
   delete(row: number, hash: number): void {
+    this.#count();
     const slots = this.#slots;
     for (let i = hash & this.#mask; slots[i] !== kEmpty; i = (i + 1) & this.#mask) {
       if (slots[i] === row + 1) {

@@ -358,11 +358,12 @@ export class MemoryModel {
   }
 
   /**
-   * A model from the COLUMNS and EDGES sections: the columns are copied, not decoded row by row.
+   * A model from the COLUMNS and EDGES sections: the columns are viewed, not decoded row by row. `vouched`:
+   * see decodeColumns.
    * @throws FEATHER_ERR_CORRUPT naming what is wrong.
    */
-  static fromColumns(columns: Uint8Array, edges: unknown): MemoryModel {
-    const d: ColumnData = decodeColumns(columns);
+  static fromColumns(columns: Uint8Array, edges: unknown, vouched = false): MemoryModel {
+    const d: ColumnData = decodeColumns(columns, vouched);
     const model = new MemoryModel();
     const n = d.rows;
     model.#n = n;
