@@ -3,8 +3,8 @@
 // per vector. Both indexes use M=16, efConstruction=200 and run on the main thread only.
 //
 //   pnpm bench:setup                                   # once: datasets + exact ground truth
-//   pnpm bench -- --dataset glove-100                  # one set; default: both
-//   pnpm bench -- --limit 50000 --queries 2000         # a quicker, smaller run
+//   pnpm bench --dataset glove-100                     # one set; default: both
+//   pnpm bench --limit 50000 --queries 2000            # a quicker, smaller run
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

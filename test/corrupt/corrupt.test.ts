@@ -18,6 +18,7 @@ import {
   readStoreMeta,
   readWal,
   runSteps,
+  SharedChecksum,
   StoreEngine,
   StoreFileReader,
   type EngineOpenSpec,
@@ -97,8 +98,14 @@ function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
     } catch (error) {
       failure = error;
     }
-    engine.prepare({ ...spec(true), fd: reader.fd });
+    // The bulk checksums, shared as in Feather.open: "this thread" claims a slice, the writer the rest.
+    const bulk = reader.sections.filter((s) => kBulkSections.includes(s.type));
+    const at = arena.alloc(SharedChecksum.words(bulk) * 4);
+    const check = new SharedChecksum(bulk, arena.i32, at >>> 2);
+    if (graphs !== undefined) check.work(io, reader.fd, kPath, 1);
+    engine.prepare({ ...spec(true), fd: reader.fd, sharedCheck: at });
     if (graphs === undefined) throw failure;
+    check.verify(kPath);
     return engine.open({ ...spec(true), fd: reader.fd }, graphAddresses(graphs)).pending;
   } finally {
     reader.close();

@@ -22,6 +22,7 @@ import {
   SearchPlanner,
   StoreFileReader,
   kBulkSections,
+  SharedChecksum,
   similarityOf,
   type Attributes,
   type DecayOptions,
@@ -205,10 +206,15 @@ export class Feather {
       // One descriptor for every thread: the writer reads the same file as this thread, even if another
       // process replaces it meanwhile (readOnly opens).
       file = io.exists(path) ? StoreFileReader.open(io, path) : undefined;
-      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd };
+      // The checksums of the graph sections are shared: the writer checks slices once its model is built, this
+      // thread joins once its graphs are loaded (SharedChecksum; state in the shared memory).
+      const bulk = file?.sections.filter((s) => kBulkSections.includes(s.type)) ?? [];
+      const sharedCheck = arena.alloc(SharedChecksum.words(bulk) * 4);
+      const check = new SharedChecksum(bulk, arena.i32, sharedCheck >>> 2);
+      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd, sharedCheck };
       // The work splits over two cores: this thread builds its mirror and copies the graphs into the shared
       // memory (a piece at a time, giving the event loop a turn in between) while the writer boots, reads its
-      // own model and verifies the checksums of the graph sections this thread reads unchecked.
+      // own model and checksums the graph sections this thread reads unchecked.
       const preparing = file === undefined ? undefined : writer.prepare(spec);
       let sections: ModelSections | null = null;
       let mirror = new MemoryModel();
@@ -227,12 +233,14 @@ export class Feather {
             step = steps.next();
           }
           graphs = step.value;
+          while (check.work(io, file.fd, path, 1) > 0) await yieldToLoop();
         }
       } catch (error) {
         await preparing?.catch(() => undefined);
         throw error;
       }
       if (preparing !== undefined) unwrap(await preparing);
+      check.verify(path);
       // The pool starts now: its threads boot while the writer replays the WAL, instead of slowing the loads.
       readers = startReaderPool(o.threads, { memory: arena.memory, module });
       const opened = unwrap(await writer.open(spec, graphs === undefined ? undefined : graphAddresses(graphs)));

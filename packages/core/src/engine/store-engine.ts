@@ -3,7 +3,8 @@
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
 import { attachGraphs, encode, loadStore, modelFromSections, readModelSections, readStoreMeta, saveStore, type GraphAddresses, type LoadedStore, type StoreMeta } from '../format/store-codec.js';
-import { kBulkSections, StoreFileReader, verifySections } from '../format/store-file.js';
+import { SharedChecksum } from '../format/shared-checksum.js';
+import { kBulkSections, StoreFileReader } from '../format/store-file.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';
@@ -32,6 +33,8 @@ export interface EngineOpenSpec {
   durability: Durability;
   /** Read the file through this descriptor (the facade's: every thread then reads the same file). */
   fd?: number;
+  /** prepare() shares the bulk checksums with the thread that set up this SharedChecksum state (its address). */
+  sharedCheck?: number;
 }
 
 /** Reserved nodes [first, first + count) of the index at `index`, to be linked (by pool workers). */
@@ -127,8 +130,9 @@ export class StoreEngine {
    */
   /**
    * The writer's half of an open whose graphs another thread loads (see open's `graphs`): reads the metadata
-   * and the model through `spec.fd` and verifies the checksums of the graph and vector sections, which the
-   * loading thread reads unchecked. Runs side by side with that load.
+   * and the model through `spec.fd` and checksums the graph and vector sections, which the loading thread
+   * reads unchecked (with `spec.sharedCheck`, sharing the slices with that thread, which then verifies). Runs
+   * side by side with that load.
    * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
    */
   prepare(spec: EngineOpenSpec): void {
@@ -136,7 +140,11 @@ export class StoreEngine {
     try {
       const meta = readStoreMeta(file);
       const model = modelFromSections(readModelSections(file), spec.path);
-      verifySections(this.#io, file.fd, spec.path, file.sections.filter((s) => kBulkSections.includes(s.type)));
+      const bulk = file.sections.filter((s) => kBulkSections.includes(s.type));
+      const check = spec.sharedCheck === undefined ? SharedChecksum.alone(bulk) : new SharedChecksum(bulk, this.#arena.i32, spec.sharedCheck >>> 2);
+      check.work(this.#io, file.fd, spec.path);
+      // Shared: the other thread verifies once its own share is done too.
+      if (spec.sharedCheck === undefined) check.verify(spec.path);
       this.#prepared = { meta, model, commitSeq: file.header.commitSeq };
     } finally {
       file.close();

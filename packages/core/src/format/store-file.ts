@@ -171,7 +171,7 @@ export class StoreFileReader {
   readonly #io: FileIo;
   readonly #fd: number;
   readonly #owned: boolean;
-  /** Section types whose checksums someone else verifies (see verifySections): read without checking. */
+  /** Section types whose checksums someone else verifies (SharedChecksum): read without checking. */
   #deferred: ReadonlySet<number> = new Set();
 
   private constructor(io: FileIo, fd: number, owned: boolean, path: string, header: StoreFileReader['header'], sections: SectionEntry[]) {
@@ -238,7 +238,7 @@ export class StoreFileReader {
     return this.#fd;
   }
 
-  /** Reads sections of these types without checking their checksums: the caller runs verifySections on them. */
+  /** Reads sections of these types without checking their checksums: the caller checks them (SharedChecksum). */
   deferChecksums(types: readonly number[]): void {
     this.#deferred = new Set(types);
   }
@@ -292,24 +292,3 @@ export class StoreFileReader {
 
 /** The big per-modality sections (graph and vectors): what an open may checksum on another thread. */
 export const kBulkSections: readonly number[] = [kSectionNodes, kSectionUpper, kSectionRowMap, kSectionVectors];
-
-const kVerifySliceBytes = 4 << 20;
-
-/**
- * Checks the checksums of `entries` of the file open at `fd`, reading 4 MiB at a time into one buffer (no
- * fresh memory to fault in): the writer verifies the bulk sections this way while the main thread loads them
- * with deferChecksums.
- * @throws FEATHER_ERR_CORRUPT naming the first section whose bytes do not match.
- */
-export function verifySections(io: FileIo, fd: number, path: string, entries: readonly SectionEntry[]): void {
-  const buffer = new Uint8Array(kVerifySliceBytes);
-  for (const e of entries) {
-    let crc = sectionSeed(e.type, e.tag);
-    for (let at = 0; at < e.length; at += kVerifySliceBytes) {
-      const piece = buffer.subarray(0, Math.min(kVerifySliceBytes, e.length - at));
-      if (io.read(fd, piece, e.offset + at) !== piece.length) throw corruptFile(path, e.offset + at, `section type ${e.type} is cut short`, { part: 'section', type: e.type });
-      crc = checksum(piece, crc);
-    }
-    if (crc !== e.crc) throw corruptFile(path, e.offset, `section type ${e.type} (tag ${e.tag}) checksum mismatch`, { part: 'section', type: e.type, tag: e.tag });
-  }
-}

@@ -1,0 +1,21 @@
+// One round of the cold-open comparison, in a fresh plain-node process (a fresh heap, no TypeScript loader
+// hooks in the workers): reads the file with fs.readFileSync and opens it with Feather.open, in the order
+// given, then runs one search. Prints { readMs, openMs, ids } as JSON. Run by persistence.ts once per round.
+//   node macro/open-cold.mjs <file.feather> <read-first|open-first> <query as JSON>
+import { readFileSync } from 'node:fs';
+import { Feather } from 'feather-db';
+
+const [path, order, query] = process.argv.slice(2);
+const read = () => {
+  const t = performance.now();
+  readFileSync(path);
+  return performance.now() - t;
+};
+const readFirst = order === 'read-first';
+const readMs = readFirst ? read() : undefined;
+const db = await Feather.open(path);
+const openMs = db.loadTimeMs;
+const afterMs = readFirst ? readMs : read();
+const ids = (await db.search(JSON.parse(query), { k: 10, track: false })).map((h) => h.id);
+await db.close();
+process.stdout.write(`${JSON.stringify({ readMs: afterMs, openMs, ids })}\n`);
