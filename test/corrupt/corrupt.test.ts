@@ -10,6 +10,7 @@ import {
   graphAddresses,
   HnswIndex,
   kBulkSections,
+  kModelSections,
   KernelArena,
   loadGraphs,
   memoryFileIo,
@@ -83,7 +84,7 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
 /**
  * The facade's open, in one thread: mirror and graphs from the file with the bulk checksums deferred, the
  * writer's prepare (model, bulk checksums) through the same descriptor, then open attaching the graphs. The
- * first typed error of either half wins, as in Feather.open.
+ * writer's error wins (it checked every byte), then this thread's, as in Feather.open.
  */
 function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
   const reader = StoreFileReader.open(io, kPath);
@@ -91,9 +92,9 @@ function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
     let graphs: LoadedGraphs | undefined;
     let failure: unknown;
     try {
+      reader.deferChecksums([...kModelSections, ...kBulkSections]);
       const meta = readStoreMeta(reader);
       const mirror = modelFromSections(readModelSections(reader), kPath, true);
-      reader.deferChecksums(kBulkSections);
       graphs = runSteps(loadGraphs(reader, arena, meta, mirror));
     } catch (error) {
       failure = error;

@@ -21,7 +21,7 @@ export { expandChain, kHopDecay } from './graph/context-chain.js';
 export type { ChainNode, ChainResult } from './graph/context-chain.js';
 export { memoryFileIo, nodeFileIo } from './format/file-io.js';
 export type { FileIo } from './format/file-io.js';
-export { checksum, kBulkSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, StoreFileReader, writeStoreFile } from './format/store-file.js';
+export { checksum, kBulkSections, kModelSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, StoreFileReader, writeStoreFile } from './format/store-file.js';
 export { crc32Combine, SharedChecksum } from './format/shared-checksum.js';
 export type { FileHeader, SectionEntry, SectionSource } from './format/store-file.js';
 export { decode, encode, kMaxPersistedTombstoneShare, attachGraphs, graphAddresses, loadGraphs, loadStore, modelFromSections, readModelSections, readStoreMeta, saveStore } from './format/store-codec.js';

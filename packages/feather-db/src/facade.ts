@@ -22,6 +22,7 @@ import {
   SearchPlanner,
   StoreFileReader,
   kBulkSections,
+  kModelSections,
   SharedChecksum,
   similarityOf,
   type Attributes,
@@ -221,11 +222,13 @@ export class Feather {
       let graphs: LoadedGraphs | undefined;
       try {
         if (file !== undefined) {
+          // Read unchecked here: the writer reads these same bytes with every checksum (prepare; the bulk
+          // sections' checksums shared with this thread below), and the open fails if they are damaged.
+          file.deferChecksums([...kModelSections, ...kBulkSections]);
           const meta = readStoreMeta(file);
           sections = readModelSections(file);
           // The writer checks every row of these same bytes (prepare): the mirror skips those checks.
           mirror = modelFromSections(sections, path, true);
-          file.deferChecksums(kBulkSections);
           const steps = loadGraphs(file, arena, meta, mirror);
           let step = steps.next();
           for (let n = 1; step.done !== true; n++) {
@@ -236,7 +239,9 @@ export class Feather {
           while (check.work(io, file.fd, path, 1) > 0) await yieldToLoop();
         }
       } catch (error) {
-        await preparing?.catch(() => undefined);
+        // The writer's verdict first: it checked every byte this thread read unchecked.
+        const prepared = await preparing?.catch(() => undefined);
+        if (prepared?.ok === false) throw FeatherError.fromWire(prepared.error);
         throw error;
       }
       if (preparing !== undefined) unwrap(await preparing);

@@ -292,3 +292,6 @@ export class StoreFileReader {
 
 /** The big per-modality sections (graph and vectors): what an open may checksum on another thread. */
 export const kBulkSections: readonly number[] = [kSectionNodes, kSectionUpper, kSectionRowMap, kSectionVectors];
+
+/** The model's sections: the writer's prepare checks them, so the facade may read its copy unchecked. */
+export const kModelSections: readonly number[] = [kSectionRecords, kSectionColumns, kSectionEdges];

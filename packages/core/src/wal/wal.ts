@@ -203,8 +203,11 @@ export class WalWriter {
   /** Continues an existing log whose valid part ends at `validBytes` (a torn tail is cut first). */
   static resume(io: FileIo, path: string, validBytes: number, durability: Durability): WalWriter {
     const fd = io.openWrite(path, true);
-    io.truncate(fd, validBytes);
-    io.sync(fd);
+    // Only a cut torn tail changes the file (and must be durable before anything is appended after it).
+    if (io.size(fd) !== validBytes) {
+      io.truncate(fd, validBytes);
+      io.sync(fd);
+    }
     return new WalWriter(io, path, fd, durability, validBytes);
   }
 
