@@ -10,13 +10,9 @@ import {
   graphAddresses,
   HnswIndex,
   kBulkSections,
-  kModelSections,
   KernelArena,
-  loadGraphs,
+  loadUnchecked,
   memoryFileIo,
-  modelFromSections,
-  readModelSections,
-  readStoreMeta,
   readWal,
   runSteps,
   SharedChecksum,
@@ -92,10 +88,7 @@ function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
     let graphs: LoadedGraphs | undefined;
     let failure: unknown;
     try {
-      reader.deferChecksums([...kModelSections, ...kBulkSections]);
-      const meta = readStoreMeta(reader);
-      const mirror = modelFromSections(readModelSections(reader), kPath, true);
-      graphs = runSteps(loadGraphs(reader, arena, meta, mirror));
+      graphs = runSteps(loadUnchecked(reader, arena)).graphs;
     } catch (error) {
       failure = error;
     }

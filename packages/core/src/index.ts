@@ -24,7 +24,7 @@ export type { FileIo } from './format/file-io.js';
 export { checksum, kBulkSections, kModelSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, StoreFileReader, writeStoreFile } from './format/store-file.js';
 export { crc32Combine, SharedChecksum } from './format/shared-checksum.js';
 export type { FileHeader, SectionEntry, SectionSource } from './format/store-file.js';
-export { decode, encode, kMaxPersistedTombstoneShare, attachGraphs, graphAddresses, loadGraphs, loadStore, modelFromSections, readModelSections, readStoreMeta, saveStore } from './format/store-codec.js';
+export { decode, encode, kMaxPersistedTombstoneShare, attachGraphs, graphAddresses, loadGraphs, loadStore, loadUnchecked, modelFromSections, readModelSections, readStoreMeta, saveStore } from './format/store-codec.js';
 export type { GraphAddresses, LoadedGraphs, LoadedStore, LoadOptions, ModelSections, RecordLimits, ModalityMeta, ModalityState, PendingLinks, SaveInput, StoreMeta } from './format/store-codec.js';
 export { encodeRecords, encodeWalHeader, kRecordHeaderBytes, kWalHeaderBytes, readWal, WalWriter } from './wal/wal.js';
 export type { Durability, WalContents, WalRecord } from './wal/wal.js';

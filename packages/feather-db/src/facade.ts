@@ -8,13 +8,8 @@ import {
   HnswIndex,
   kDefaultDecay,
   KernelArena,
-  modelFromSections,
   nodeFileIo,
-  readModelSections,
-  readStoreMeta,
-  loadGraphs,
   graphAddresses,
-  type LoadedGraphs,
   encode,
   MemoryModel,
   readGeneration,
@@ -22,7 +17,6 @@ import {
   SearchPlanner,
   StoreFileReader,
   kBulkSections,
-  kModelSections,
   SharedChecksum,
   similarityOf,
   type Attributes,
@@ -32,7 +26,6 @@ import {
   type MemoryRecord,
   type Metric,
   type ModelOp,
-  type ModelSections,
   type UpsertItem,
   type VectorInput,
 } from '@feather-db/core';
@@ -59,6 +52,7 @@ import {
 } from './input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
 import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from './protocol.js';
+import { loadOnMainThread, type MainLoad } from './open-load.js';
 import { startReaderPool, type ReaderPool } from './readers/reader-pool.js';
 import { acquireLock } from './writer/lock.js';
 import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, SearchHit, SearchOptions } from './api.js';
@@ -83,9 +77,6 @@ interface ResolvedSearch {
   track: boolean;
   includeVector: boolean;
 }
-
-/** Graph pieces (~1 MiB each) an open loads per event-loop turn: a few ms, so other work keeps running. */
-const kLoadPiecesPerTurn = 4;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -214,30 +205,12 @@ export class Feather {
       const check = new SharedChecksum(bulk, arena.i32, sharedCheck >>> 2);
       const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd, sharedCheck };
       // The work splits over two cores: this thread builds its mirror and copies the graphs into the shared
-      // memory (a piece at a time, giving the event loop a turn in between) while the writer boots, reads its
-      // own model and checksums the graph sections this thread reads unchecked.
+      // memory (loadOnMainThread) while the writer boots, reads its own model and checksums the graph sections
+      // this thread reads unchecked.
       const preparing = file === undefined ? undefined : writer.prepare(spec);
-      let sections: ModelSections | null = null;
-      let mirror = new MemoryModel();
-      let graphs: LoadedGraphs | undefined;
+      let loaded: MainLoad | undefined;
       try {
-        if (file !== undefined) {
-          // Read unchecked here: the writer reads these same bytes with every checksum (prepare; the bulk
-          // sections' checksums shared with this thread below), and the open fails if they are damaged.
-          file.deferChecksums([...kModelSections, ...kBulkSections]);
-          const meta = readStoreMeta(file);
-          sections = readModelSections(file);
-          // The writer checks every row of these same bytes (prepare): the mirror skips those checks.
-          mirror = modelFromSections(sections, path, true);
-          const steps = loadGraphs(file, arena, meta, mirror);
-          let step = steps.next();
-          for (let n = 1; step.done !== true; n++) {
-            if (n % kLoadPiecesPerTurn === 0) await yieldToLoop();
-            step = steps.next();
-          }
-          graphs = step.value;
-          while (check.work(io, file.fd, path, 1) > 0) await yieldToLoop();
-        }
+        loaded = file === undefined ? undefined : await loadOnMainThread(file, io, arena, check);
       } catch (error) {
         // The writer's verdict first: it checked every byte this thread read unchecked.
         const prepared = await preparing?.catch(() => undefined);
@@ -248,11 +221,12 @@ export class Feather {
       check.verify(path);
       // The pool starts now: its threads boot while the writer replays the WAL, instead of slowing the loads.
       readers = startReaderPool(o.threads, { memory: arena.memory, module });
-      const opened = unwrap(await writer.open(spec, graphs === undefined ? undefined : graphAddresses(graphs)));
-      if ((sections?.commitSeq ?? null) !== opened.fileSeq) {
+      const opened = unwrap(await writer.open(spec, loaded === undefined ? undefined : graphAddresses(loaded.graphs)));
+      if ((loaded?.sections.commitSeq ?? null) !== opened.fileSeq) {
         // Only a readOnly open can see this (a writer holds the lock): another process saved in between.
         throw new FeatherError('FEATHER_ERR_IO', `${path} changed while it was being opened; open it again`, { path, reason: 'raced-save' });
       }
+      const mirror = loaded?.mirror ?? new MemoryModel();
       for (const op of opened.replayedOps) mirror.apply(op);
       db = new Feather(path, o, opened, mirror, arena, worker, writer, readers, releaseLock);
       await db.#finish(opened.pending);

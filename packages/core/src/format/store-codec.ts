@@ -9,6 +9,8 @@ import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
 import {
   corruptFile,
+  kBulkSections,
+  kModelSections,
   kSectionColumns,
   kSectionEdges,
   kSectionGraphHeader,
@@ -280,6 +282,22 @@ export function* loadGraphs(file: StoreFileReader, arena: KernelArena, meta: Sto
     modalities.set(m.name, { index, rows });
   }
   return { modalities, pending, persistedGraphs };
+}
+
+/**
+ * The main thread's half of a split open (docs/format.md, "Opening"): the model's sections and every graph read
+ * with their checksums deferred, because the writer's prepare reads the same bytes through the same descriptor
+ * with every check (the bulk checksums shared through a SharedChecksum); the mirror is built without per-row
+ * checks for the same reason. Yields between graph pieces (see loadGraphs).
+ * @throws FEATHER_ERR_CORRUPT for what it checks itself (sizes, node structure, row maps).
+ */
+export function* loadUnchecked(file: StoreFileReader, arena: KernelArena): Generator<void, { sections: ModelSections; model: MemoryModel; graphs: LoadedGraphs }> {
+  file.deferChecksums([...kModelSections, ...kBulkSections]);
+  const meta = readStoreMeta(file);
+  const sections = readModelSections(file);
+  const model = modelFromSections(sections, file.path, true);
+  const graphs = yield* loadGraphs(file, arena, meta, model);
+  return { sections, model, graphs };
 }
 
 /**
