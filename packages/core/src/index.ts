@@ -30,7 +30,7 @@ export { encodeRecords, encodeWalHeader, kRecordHeaderBytes, kWalHeaderBytes, re
 export type { Durability, WalContents, WalRecord } from './wal/wal.js';
 export { decodeWrite, encodeWrite } from './wal/op-codec.js';
 export type { LoggedWrite, StorageOp } from './wal/op-codec.js';
-export type { ModelSnapshot, SnapshotEdge, SnapshotRow } from './records/memory-model.js';
+export type { ModelSnapshot, SnapshotEdge, SnapshotRow } from './records/snapshot.js';
 export type { GraphHeader, TagLimits } from './hnsw/hnsw-index.js';
 export { checkIntegrity } from './records/integrity.js';
 export { kInsertTaskSize, StoreEngine } from './engine/store-engine.js';
