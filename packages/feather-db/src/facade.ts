@@ -658,17 +658,18 @@ export class Feather {
     const want = s.decay === undefined ? s.k : Math.max(s.k, s.ef);
     const { rows, distances } = await this.#searches.run({ vector: Float32Array.from(query), slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
     const now = Date.now();
-    const hits: SearchHit[] = [];
+    // Scored from the scoring fields alone; only the k kept become records (a record decodes its text).
+    const scored: { row: number; score: number; similarity: number }[] = [];
     for (let i = 0; i < rows.length; i++) {
       // A row forgotten after the search started is skipped: results follow the acknowledged state.
-      const record = this.#model.record(rows[i]!);
-      if (record === undefined) continue;
+      const fields = this.#model.scoringFields(rows[i]!);
+      if (fields === undefined) continue;
       const similarity = similarityOf(spec.metric, distances[i]!);
-      const score = s.decay === undefined ? similarity : decayedScore(similarity, record, now, s.decay);
-      hits.push({ ...record, score, similarity });
+      scored.push({ row: rows[i]!, score: s.decay === undefined ? similarity : decayedScore(similarity, fields, now, s.decay), similarity });
     }
-    if (s.decay !== undefined) hits.sort((a, b) => b.score - a.score);
-    if (hits.length > s.k) hits.length = s.k;
+    if (s.decay !== undefined) scored.sort((a, b) => b.score - a.score);
+    if (scored.length > s.k) scored.length = s.k;
+    const hits: SearchHit[] = scored.map(({ row, score, similarity }) => ({ ...this.#model.record(row)!, score, similarity }));
     if (s.includeVector) for (const hit of hits) hit.vector = this.#vectorOf(this.#model.rowOf(hit.id)!, s.modality);
     return hits;
   }
