@@ -8,19 +8,19 @@
 import {
   FeatherError,
   graphAddresses,
+  GraphLoad,
   HnswIndex,
-  kBulkSections,
   KernelArena,
-  loadUnchecked,
+  kModelSections,
   memoryFileIo,
+  modelFromSections,
+  readModelSections,
   readWal,
-  runSteps,
-  SharedChecksum,
   StoreEngine,
   StoreFileReader,
   type EngineOpenSpec,
   type FileIo,
-  type LoadedGraphs,
+  type MemoryModel,
   type ModelOp,
   type WriteResult,
 } from '@feather-db/core';
@@ -78,29 +78,28 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
 }
 
 /**
- * The facade's open, in one thread: mirror and graphs from the file with the bulk checksums deferred, the
- * writer's prepare (model, bulk checksums) through the same descriptor, then open attaching the graphs. The
- * writer's error wins (it checked every byte), then this thread's, as in Feather.open.
+ * The facade's open, in one thread: the load planned, the mirror from the model sections read unchecked,
+ * one load task run here and the rest by the writer's prepare (model with every check), then the load
+ * finished here and the writer's open attaching the graphs. The writer's error wins (it checked every byte
+ * this thread read unchecked), then this thread's, as in Feather.open.
  */
 function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
   const reader = StoreFileReader.open(io, kPath);
   try {
-    let graphs: LoadedGraphs | undefined;
-    let failure: unknown;
+    const load = GraphLoad.plan(reader, arena);
+    let mirror: MemoryModel | undefined;
+    let failure: { error: unknown } | undefined;
     try {
-      graphs = runSteps(loadUnchecked(reader, arena)).graphs;
+      reader.deferChecksums(kModelSections);
+      mirror = modelFromSections(readModelSections(reader), kPath, true);
+      load.work(io, mirror, 1);
     } catch (error) {
-      failure = error;
+      load.abandon();
+      failure = { error };
     }
-    // The bulk checksums, shared as in Feather.open: "this thread" claims a slice, the writer the rest.
-    const bulk = reader.sections.filter((s) => kBulkSections.includes(s.type));
-    const at = arena.alloc(SharedChecksum.words(bulk) * 4);
-    const check = new SharedChecksum(bulk, arena.i32, at >>> 2);
-    if (graphs !== undefined) check.work(io, reader.fd, kPath, 1);
-    engine.prepare({ ...spec(true), fd: reader.fd, sharedCheck: at });
-    if (graphs === undefined) throw failure;
-    check.verify(kPath);
-    return engine.open({ ...spec(true), fd: reader.fd }, graphAddresses(graphs)).pending;
+    engine.prepare({ ...spec(true), fd: reader.fd, load: load.plan });
+    if (failure !== undefined || mirror === undefined) throw failure?.error;
+    return engine.open({ ...spec(true), fd: reader.fd }, graphAddresses(load.finish(mirror))).pending;
   } finally {
     reader.close();
   }

@@ -10,14 +10,13 @@ import {
   KernelArena,
   nodeFileIo,
   graphAddresses,
+  GraphLoad,
   encode,
   MemoryModel,
   readGeneration,
   RowMap,
   SearchPlanner,
   StoreFileReader,
-  kBulkSections,
-  SharedChecksum,
   similarityOf,
   type Attributes,
   type DecayOptions,
@@ -198,30 +197,28 @@ export class Feather {
       // One descriptor for every thread: the writer reads the same file as this thread, even if another
       // process replaces it meanwhile (readOnly opens).
       file = io.exists(path) ? StoreFileReader.open(io, path) : undefined;
-      // The checksums of the graph sections are shared: the writer checks slices once its model is built, this
-      // thread joins once its graphs are loaded (SharedChecksum; state in the shared memory).
-      const bulk = file?.sections.filter((s) => kBulkSections.includes(s.type)) ?? [];
-      const sharedCheck = arena.alloc(SharedChecksum.words(bulk) * 4);
-      const check = new SharedChecksum(bulk, arena.i32, sharedCheck >>> 2);
-      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd, sharedCheck };
-      // The work splits over two cores: this thread builds its mirror and copies the graphs into the shared
-      // memory (loadOnMainThread) while the writer boots, reads its own model and checksums the graph sections
-      // this thread reads unchecked.
-      const preparing = file === undefined ? undefined : writer.prepare(spec);
+      // The load is planned here (graphs reserved in the shared memory, bulk sections cut into ~1 MiB tasks)
+      // and shared by two cores: this thread builds its mirror, the writer boots and builds its own model with
+      // every check, and both then run tasks (copy into the shared memory, checksum, node checks) until none is
+      // left; this thread then finishes the load (docs/format.md, "Opening").
+      const load = file === undefined ? undefined : GraphLoad.plan(file, arena);
+      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd, load: load?.plan };
+      const preparing = load === undefined ? undefined : writer.prepare(spec);
       let loaded: MainLoad | undefined;
       try {
-        loaded = file === undefined ? undefined : await loadOnMainThread(file, io, arena, check);
+        loaded = file === undefined || load === undefined ? undefined : await loadOnMainThread(file, io, load);
       } catch (error) {
+        load?.abandon();
         // The writer's verdict first: it checked every byte this thread read unchecked.
         const prepared = await preparing?.catch(() => undefined);
         if (prepared?.ok === false) throw FeatherError.fromWire(prepared.error);
         throw error;
       }
       if (preparing !== undefined) unwrap(await preparing);
-      check.verify(path);
+      const graphs = loaded === undefined ? undefined : load?.finish(loaded.mirror);
       // The pool starts now: its threads boot while the writer replays the WAL, instead of slowing the loads.
       readers = startReaderPool(o.threads, { memory: arena.memory, module });
-      const opened = unwrap(await writer.open(spec, loaded === undefined ? undefined : graphAddresses(loaded.graphs)));
+      const opened = unwrap(await writer.open(spec, graphs === undefined ? undefined : graphAddresses(graphs)));
       if ((loaded?.sections.commitSeq ?? null) !== opened.fileSeq) {
         // Only a readOnly open can see this (a writer holds the lock): another process saved in between.
         throw new FeatherError('FEATHER_ERR_IO', `${path} changed while it was being opened; open it again`, { path, reason: 'raced-save' });

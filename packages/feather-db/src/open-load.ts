@@ -1,7 +1,7 @@
-import { loadUnchecked, type FileIo, type KernelArena, type LoadedGraphs, type MemoryModel, type ModelSections, type SharedChecksum, type StoreFileReader } from '@feather-db/core';
+import { kModelSections, modelFromSections, readModelSections, type FileIo, type GraphLoad, type MemoryModel, type ModelSections, type StoreFileReader } from '@feather-db/core';
 
-/** Graph pieces (~1 MiB each) an open loads per event-loop turn: a few ms, so other work keeps running. */
-const kLoadPiecesPerTurn = 4;
+/** Load tasks (~1 MiB each) the main thread runs per event-loop turn: a few ms, so other work keeps running. */
+const kTasksPerTurn = 4;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -11,21 +11,19 @@ function yieldToLoop(): Promise<void> {
 export interface MainLoad {
   sections: ModelSections;
   mirror: MemoryModel;
-  graphs: LoadedGraphs;
 }
 
 /**
- * The main thread's half of an open: the mirror and every graph (core's loadUnchecked), a few pieces per
- * event-loop turn, then its share of the bulk checksums (`check`, shared with the writer's prepare).
+ * The main thread's half of an open, while the writer prepares: the mirror, from the model sections read
+ * unchecked and without per-row checks (the writer builds its model from the same bytes with every check),
+ * then tasks of the load (`load`, planned by this thread and shared with the writer), a few per event-loop
+ * turn, until none is left. The caller finishes the load once the writer is done too.
  * @throws FEATHER_ERR_CORRUPT for what this half checks itself.
  */
-export async function loadOnMainThread(file: StoreFileReader, io: FileIo, arena: KernelArena, check: SharedChecksum): Promise<MainLoad> {
-  const steps = loadUnchecked(file, arena);
-  let step = steps.next();
-  for (let n = 1; step.done !== true; n++) {
-    if (n % kLoadPiecesPerTurn === 0) await yieldToLoop();
-    step = steps.next();
-  }
-  while (check.work(io, file.fd, file.path, 1) > 0) await yieldToLoop();
-  return { sections: step.value.sections, mirror: step.value.model, graphs: step.value.graphs };
+export async function loadOnMainThread(file: StoreFileReader, io: FileIo, load: GraphLoad): Promise<MainLoad> {
+  file.deferChecksums(kModelSections);
+  const sections = readModelSections(file);
+  const mirror = modelFromSections(sections, file.path, true);
+  while (load.work(io, mirror, kTasksPerTurn) > 0) await yieldToLoop();
+  return { sections, mirror };
 }

@@ -675,17 +675,21 @@ export function reserveBulk(h: u32, count: u32): i32 {
 
 let restoreReason: i32 = 0;
 let restoreDeleted: u32 = 0;
-/** Bytes of the upper blocks assigned so far by restoreNodes (nodes are restored in order). */
-let restoreUpperAt: u32 = 0;
+let restoreUpperBytes: u32 = 0;
 
-/** Why the last restore check failed: 1 flags or level, 2 tags, 3 links, 4 upper blocks short, 5 upper blocks long, 6 row map. */
+/** Why the last restore check failed: 1 flags or level, 2 tags, 3 links, 4 upper blocks short, 6 row map. */
 export function lastRestoreReason(): i32 {
   return restoreReason;
 }
 
-/** Tombstones counted by restoreNodes since node 0. */
+/** Tombstones among the nodes of the last restoreNodes range. */
 export function lastRestoreDeleted(): u32 {
   return restoreDeleted;
+}
+
+/** Bytes of upper blocks the levels of the last restoreNodes range need. */
+export function lastRestoreUpper(): u32 {
+  return restoreUpperBytes;
 }
 
 @inline function linksValid(at: u32, cap: u32, n: u32, id: u32): bool {
@@ -699,39 +703,53 @@ export function lastRestoreDeleted(): u32 {
 }
 
 /**
- * Checks node blocks [first, end) of n copied verbatim from a file (flags, level, tags below the record
- * limits, every link in range and not a self loop), clears their seqlocks and points each node with upper
- * levels at its slice of the upper blocks copied to `upper` (`upperBytes` long, in node order). Called for
- * consecutive ranges from node 0 (a loader checks each piece right after reading it, while it is in cache);
- * the last call (end == n) also checks that the upper blocks are used up. Returns -1 when valid, else the
- * first bad node (n when the upper blocks are longer than the levels need); the reason is lastRestoreReason().
+ * Phase one of a restore: checks node blocks [first, end) of n copied verbatim from a file (flags, level, tags
+ * below the record limits, every level-0 link in range and not a self loop) and clears their seqlocks; counts
+ * their tombstones (lastRestoreDeleted) and the upper-block bytes their levels need (lastRestoreUpper).
+ * Ranges are independent, so threads check different ranges at once, each right after copying it (while it
+ * is in cache). Returns -1 when valid, else the first bad node; the reason is lastRestoreReason().
  */
-export function restoreNodes(h: u32, first: u32, end: u32, n: u32, maxLevel: u32, upper: u32, upperBytes: u32, rows: u32, namespaces: u32, entities: u32): i32 {
+export function restoreNodes(h: u32, first: u32, end: u32, n: u32, maxLevel: u32, rows: u32, namespaces: u32, entities: u32): i32 {
   const m0 = load<u32>(h, kHM0);
-  const m = load<u32>(h, kHM);
-  const block = (1 + m) << 2;
+  const block = (1 + load<u32>(h, kHM)) << 2;
   const known = 0xff | kFlagDeleted | kFlagComplete | kFlagNormalized;
-  if (first == 0) {
-    restoreUpperAt = 0;
-    restoreDeleted = 0;
-  }
-  let at = restoreUpperAt;
+  let deleted: u32 = 0;
+  let upper: u64 = 0;
   for (let id = first; id < end; id++) {
     const node = nodeAddr(h, id);
     const flags = load<u32>(node, kNLevelFlags);
     const level = flags & 0xff;
     restoreReason = 1;
     if ((flags & ~known) != 0 || (flags & kFlagComplete) == 0 || level > maxLevel) return <i32>id;
-    if ((flags & kFlagDeleted) != 0) restoreDeleted++;
+    if ((flags & kFlagDeleted) != 0) deleted++;
     restoreReason = 2;
     if (load<u32>(node, kNRow) >= rows || load<u32>(node, kNNamespace) >= namespaces || load<u32>(node, kNEntity) > entities) return <i32>id;
     restoreReason = 3;
     if (!linksValid(node + kNCount0, m0, n, id)) return <i32>id;
     store<u32>(node, 0, kNLock);
-    if (level == 0) {
-      store<u32>(node, 0, kNUpper);
-      continue;
-    }
+    store<u32>(node, 0, kNUpper);
+    upper += <u64>(level * block);
+  }
+  restoreReason = 4;
+  if (upper > 0xffff_ffff) return <i32>first;
+  restoreDeleted = deleted;
+  restoreUpperBytes = <u32>upper;
+  restoreReason = 0;
+  return -1;
+}
+
+/**
+ * Phase two of a restore, once every range passed phase one: points each node of [first, end) with upper
+ * levels at its slice of the upper blocks copied to `upper` (`upperBytes` long, in node order), starting
+ * `at` bytes in, and checks those links. Returns -1 when valid, else the first bad node (reason as above).
+ */
+export function restoreUpper(h: u32, first: u32, end: u32, n: u32, upper: u32, at: u32, upperBytes: u32): i32 {
+  const m = load<u32>(h, kHM);
+  const block = (1 + m) << 2;
+  for (let id = first; id < end; id++) {
+    const node = nodeAddr(h, id);
+    const level = load<u32>(node, kNLevelFlags) & 0xff;
+    if (level == 0) continue;
     restoreReason = 4;
     if (<u64>at + <u64>(level * block) > <u64>upperBytes) return <i32>id;
     store<u32>(node, upper + at, kNUpper);
@@ -739,9 +757,6 @@ export function restoreNodes(h: u32, first: u32, end: u32, n: u32, maxLevel: u32
     for (let l: u32 = 0; l < level; l++) if (!linksValid(upper + at + l * block, m, n, id)) return <i32>id;
     at += level * block;
   }
-  restoreUpperAt = at;
-  restoreReason = 5;
-  if (end == n && at != upperBytes) return <i32>n;
   restoreReason = 0;
   return -1;
 }

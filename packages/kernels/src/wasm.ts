@@ -25,10 +25,12 @@ export interface WasmExports {
   vectorAddress(index: number, id: number): number;
   reserve(index: number, level: number, row: number, namespace: number, entity: number): number;
   reserveBulk(index: number, count: number): number;
-  restoreNodes(index: number, first: number, end: number, count: number, maxLevel: number, upper: number, upperBytes: number, rows: number, namespaces: number, entities: number): number;
+  restoreNodes(index: number, first: number, end: number, count: number, maxLevel: number, rows: number, namespaces: number, entities: number): number;
+  restoreUpper(index: number, first: number, end: number, count: number, upper: number, at: number, upperBytes: number): number;
   checkRowMap(index: number, table: number, shift: number, rows: number): number;
   lastRestoreReason(): number;
   lastRestoreDeleted(): number;
+  lastRestoreUpper(): number;
   setTags(index: number, id: number, namespace: number, entity: number): void;
   nodeRow(index: number, id: number): number;
   setFilter(scratch: number, namespace: number, entity: number, bitmap: number, bits: number): void;

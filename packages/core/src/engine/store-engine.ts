@@ -2,9 +2,10 @@
 // tests in-process). It mutates only through ops, in order; the writer wraps each call in a Reply.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { attachGraphs, encode, loadStore, modelFromSections, readModelSections, readStoreMeta, saveStore, type GraphAddresses, type LoadedStore, type StoreMeta } from '../format/store-codec.js';
-import { SharedChecksum } from '../format/shared-checksum.js';
-import { kBulkSections, StoreFileReader } from '../format/store-file.js';
+import { SharedLoad, type LoadPlan } from '../format/shared-load.js';
+import { encode, modelFromSections, readModelSections, readStoreMeta, saveStore, type StoreMeta } from '../format/store-codec.js';
+import { StoreFileReader } from '../format/store-file.js';
+import { attachGraphs, loadStore, type GraphAddresses, type LoadedStore } from '../format/store-load.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';
@@ -33,8 +34,8 @@ export interface EngineOpenSpec {
   durability: Durability;
   /** Read the file through this descriptor (the facade's: every thread then reads the same file). */
   fd?: number;
-  /** prepare() shares the bulk checksums with the thread that set up this SharedChecksum state (its address). */
-  sharedCheck?: number;
+  /** prepare() runs tasks of this load, planned by the thread that opens with the graphs (GraphLoad.plan). */
+  load?: LoadPlan;
 }
 
 /** Reserved nodes [first, first + count) of the index at `index`, to be linked (by pool workers). */
@@ -124,28 +125,25 @@ export class StoreEngine {
   }
 
   /**
-   * Loads (verifying every byte) or creates the store and replays its WAL.
-   * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_IO,
-   * FEATHER_ERR_NOT_FOUND (readOnly, no file), FEATHER_ERR_INVALID_ARGUMENT (no dim for a new store).
-   */
-  /**
    * The writer's half of an open whose graphs another thread loads (see open's `graphs`): reads the metadata
-   * and the model through `spec.fd` and checksums the graph and vector sections, which the loading thread
-   * reads unchecked (with `spec.sharedCheck`, sharing the slices with that thread, which then verifies). Runs
-   * side by side with that load.
-   * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
+   * and the model through `spec.fd` with every check, then runs tasks of `spec.load` (copies into the shared
+   * memory, checksums, node checks) until none is left. Runs side by side with the planning thread, which
+   * runs tasks too and then finishes the load (GraphLoad).
+   * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO, FEATHER_ERR_INVALID_ARGUMENT (no plan).
    */
   prepare(spec: EngineOpenSpec): void {
+    if (spec.load === undefined || spec.fd === undefined) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `prepare(${spec.path}) needs the planning thread's descriptor and load plan`);
     const file = StoreFileReader.open(this.#io, spec.path, spec.fd);
+    const load = new SharedLoad(spec.load, this.#arena);
     try {
       const meta = readStoreMeta(file);
       const model = modelFromSections(readModelSections(file), spec.path);
-      const bulk = file.sections.filter((s) => kBulkSections.includes(s.type));
-      const check = spec.sharedCheck === undefined ? SharedChecksum.alone(bulk) : new SharedChecksum(bulk, this.#arena.i32, spec.sharedCheck >>> 2);
-      check.work(this.#io, file.fd, spec.path);
-      // Shared: the other thread verifies once its own share is done too.
-      if (spec.sharedCheck === undefined) check.verify(spec.path);
+      load.work(this.#io, file.fd, spec.path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount });
       this.#prepared = { meta, model, commitSeq: file.header.commitSeq };
+    } catch (error) {
+      // The planning thread stops too: it reports this thread's error.
+      load.abandon();
+      throw error;
     } finally {
       file.close();
     }

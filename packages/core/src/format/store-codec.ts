@@ -1,16 +1,13 @@
 // A store <-> a .feather file: which sections hold what (docs/format.md, "Sections").
 import { Packr } from 'msgpackr';
-import type { KernelArena } from '../arena.js';
 import { describeValue, FeatherError } from '../errors.js';
-import { HnswIndex, runSteps, type GraphHeader, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
+import type { GraphHeader, HnswIndex, Metric } from '../hnsw/hnsw-index.js';
 import { kMetricCode } from '../layout.js';
 import { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
 import {
   corruptFile,
-  kBulkSections,
-  kModelSections,
   kSectionColumns,
   kSectionEdges,
   kSectionGraphHeader,
@@ -67,12 +64,6 @@ export interface PendingLinks {
   modality: string;
   first: number;
   count: number;
-}
-
-export interface LoadedStore extends LoadedGraphs {
-  meta: StoreMeta;
-  model: MemoryModel;
-  commitSeq: number;
 }
 
 export function encode(value: unknown): Uint8Array {
@@ -143,7 +134,7 @@ function checkMeta(value: unknown, path: string): StoreMeta {
   return value as StoreMeta;
 }
 
-function checkGraphHeader(value: unknown, path: string, tag: number): GraphHeader & { persisted: boolean } {
+export function checkGraphHeader(value: unknown, path: string, tag: number): GraphHeader & { persisted: boolean } {
   const bad = (what: string): FeatherError => corruptFile(path, 0, `graph header of modality ${tag}: ${what}`, { part: 'graph', tag });
   if (typeof value !== 'object' || value === null) throw bad('not an object');
   const h = value as Record<string, unknown>;
@@ -181,136 +172,10 @@ export function modelFromSections(s: ModelSections, path: string, vouched = fals
   return s.kind === 'columns' ? MemoryModel.fromColumns(s.records, edges, vouched) : MemoryModel.fromSections(decode(s.records, path, 'records'), edges);
 }
 
-export interface LoadOptions {
-  /** Read through this descriptor (the facade's, so every thread reads the same file) instead of opening one. */
-  fd?: number;
-}
-
 /** STORE_META of an open file, checked, and checked against the file header. @throws FEATHER_ERR_CORRUPT. */
 export function readStoreMeta(file: StoreFileReader): StoreMeta {
   const meta = checkMeta(decode(file.read(kSectionStoreMeta), file.path, 'meta'), file.path);
   const text = meta.modalities[0];
   if (text.dim !== file.header.dim || kMetricCode[text.metric] !== file.header.metric) throw corruptFile(file.path, 20, 'the header and the store metadata disagree on dim or metric', { part: 'header' });
   return meta;
-}
-
-/** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
-export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;
-
-export interface LoadedGraphs {
-  modalities: Map<string, ModalityState>;
-  /** Graphs to link (in parallel) before the store is complete; empty when every graph was persisted. */
-  pending: PendingLinks[];
-  persistedGraphs: string[];
-}
-
-/** Loaded graphs as plain data another thread attaches to (the arena is shared). */
-export interface GraphAddresses {
-  modalities: { name: string; index: number; rowMap: number }[];
-  pending: PendingLinks[];
-  persistedGraphs: string[];
-}
-
-export function graphAddresses(graphs: LoadedGraphs): GraphAddresses {
-  return { modalities: [...graphs.modalities].map(([name, s]) => ({ name, index: s.index.address, rowMap: s.rows.table })), pending: graphs.pending, persistedGraphs: graphs.persistedGraphs };
-}
-
-/** Handles onto graphs another thread loaded into this arena. */
-export function attachGraphs(arena: KernelArena, meta: StoreMeta, at: GraphAddresses): LoadedGraphs {
-  const modalities = new Map<string, ModalityState>();
-  for (const g of at.modalities) {
-    const index = HnswIndex.attach(arena, g.index);
-    const m = meta.modalities.find((x) => x.name === g.name);
-    if (typeof m?.maxAbs === 'number' && m.maxAbs > 0) index.maxAbs = m.maxAbs;
-    modalities.set(g.name, { index, rows: RowMap.attach(arena, g.rowMap) });
-  }
-  return { modalities, pending: at.pending, persistedGraphs: at.persistedGraphs };
-}
-
-/**
- * Loads every modality's graph of an open file into `arena` (copied straight into fresh chunks when
- * persisted, else reserved from the stored vectors and reported in `pending`), checking each against the
- * records. A generator that yields between pieces of about 1 MiB (see HnswIndex.restore).
- * @throws FEATHER_ERR_CORRUPT.
- */
-export function* loadGraphs(file: StoreFileReader, arena: KernelArena, meta: StoreMeta, model: RecordLimits): Generator<void, LoadedGraphs> {
-  const path = file.path;
-  const modalities = new Map<string, ModalityState>();
-  const pending: PendingLinks[] = [];
-  const persistedGraphs: string[] = [];
-  const limits = { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount };
-  for (const [tag, m] of meta.modalities.entries()) {
-    const header = checkGraphHeader(decode(file.read(kSectionGraphHeader, tag), path, 'graph header'), path, tag);
-    if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m) throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
-    let index: HnswIndex;
-    let rows: RowMap;
-    if (header.persisted) {
-      const nodes = file.stream(kSectionNodes, tag);
-      index = yield* HnswIndex.restore(arena, header, limits, (dest) => nodes.next(dest), file.read(kSectionUpper, tag), meta.efSearch);
-      nodes.finish();
-      const entry = file.find(kSectionRowMap, tag);
-      if (entry !== undefined && entry.length !== limits.rows * 4) throw corruptFile(path, entry.offset, `row map of modality ${m.name} has ${entry.length / 4} rows, the records ${limits.rows}`, { part: 'graph', tag });
-      const map = file.stream(kSectionRowMap, tag);
-      rows = RowMap.load(arena, limits.rows, (dest) => map.next(dest));
-      map.finish();
-      const mapped = index.checkRowMap(rows, limits.rows);
-      if (mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
-      persistedGraphs.push(m.name);
-    } else {
-      rows = RowMap.create(arena);
-      index = HnswIndex.create(arena, { dim: m.dim, metric: m.metric, m: meta.m, efConstruction: meta.efConstruction, efSearch: meta.efSearch, storage: (header.flags & 2) !== 0 ? 'int8' : 'float32' });
-      const bytes = file.read(kSectionVectors, tag);
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const count = bytes.length >= 16 ? view.getUint32(0, true) : -1;
-      const size = bytes.length >= 16 ? view.getUint32(4, true) : -1;
-      if (count < 0 || size !== index.vectorBytes || bytes.length !== 16 + count * 4 + count * size) throw corruptFile(path, 0, `vectors of modality ${m.name} have the wrong size`, { part: 'vectors', tag });
-      const tags: NodeTags[] = [];
-      const seen = new Set<number>();
-      for (let i = 0; i < count; i++) {
-        const row = view.getUint32(16 + i * 4, true);
-        const t = model.tagsOf(row);
-        if (t === undefined || seen.has(row)) throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} is not a live record`, { part: 'vectors', tag });
-        seen.add(row);
-        tags.push({ row, ...t });
-      }
-      if (count !== model.modalityCount(m.name)) throw corruptFile(path, 0, `vectors of modality ${m.name}: ${count} stored, the records name ${model.modalityCount(m.name)}`, { part: 'vectors', tag });
-      const first = index.reserveRaw(bytes.subarray(16 + count * 4), tags, header.dimOrder);
-      tags.forEach((t, i) => rows.set(t.row, first + i));
-      if (count > 0) pending.push({ modality: m.name, first, count });
-    }
-    if (typeof m.maxAbs === 'number' && m.maxAbs > 0) index.maxAbs = m.maxAbs;
-    modalities.set(m.name, { index, rows });
-  }
-  return { modalities, pending, persistedGraphs };
-}
-
-/**
- * The main thread's half of a split open (docs/format.md, "Opening"): the model's sections and every graph read
- * with their checksums deferred, because the writer's prepare reads the same bytes through the same descriptor
- * with every check (the bulk checksums shared through a SharedChecksum); the mirror is built without per-row
- * checks for the same reason. Yields between graph pieces (see loadGraphs).
- * @throws FEATHER_ERR_CORRUPT for what it checks itself (sizes, node structure, row maps).
- */
-export function* loadUnchecked(file: StoreFileReader, arena: KernelArena): Generator<void, { sections: ModelSections; model: MemoryModel; graphs: LoadedGraphs }> {
-  file.deferChecksums([...kModelSections, ...kBulkSections]);
-  const meta = readStoreMeta(file);
-  const sections = readModelSections(file);
-  const model = modelFromSections(sections, file.path, true);
-  const graphs = yield* loadGraphs(file, arena, meta, model);
-  return { sections, model, graphs };
-}
-
-/**
- * Reads and verifies a whole store file into `arena` in one go: metadata, records, edges and every graph.
- * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
- */
-export function loadStore(io: FileIo, path: string, arena: KernelArena, options: LoadOptions = {}): LoadedStore {
-  const file = StoreFileReader.open(io, path, options.fd);
-  try {
-    const meta = readStoreMeta(file);
-    const model = modelFromSections(readModelSections(file), path);
-    return { meta, model, commitSeq: file.header.commitSeq, ...runSteps(loadGraphs(file, arena, meta, model)) };
-  } finally {
-    file.close();
-  }
 }

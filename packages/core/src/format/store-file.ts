@@ -171,7 +171,7 @@ export class StoreFileReader {
   readonly #io: FileIo;
   readonly #fd: number;
   readonly #owned: boolean;
-  /** Section types whose checksums someone else verifies (SharedChecksum): read without checking. */
+  /** Section types whose checksums are checked elsewhere (SharedLoad, another thread): read without checking. */
   #deferred: ReadonlySet<number> = new Set();
 
   private constructor(io: FileIo, fd: number, owned: boolean, path: string, header: StoreFileReader['header'], sections: SectionEntry[]) {
@@ -238,9 +238,9 @@ export class StoreFileReader {
     return this.#fd;
   }
 
-  /** Reads sections of these types without checking their checksums: the caller checks them (SharedChecksum). */
+  /** Reads sections of these types without checking their checksums from now on: the caller checks them. */
   deferChecksums(types: readonly number[]): void {
-    this.#deferred = new Set(types);
+    this.#deferred = new Set([...this.#deferred, ...types]);
   }
 
   find(type: number, tag = 0): SectionEntry | undefined {
@@ -254,29 +254,6 @@ export class StoreFileReader {
     if (this.#io.read(this.#fd, bytes, e.offset) !== e.length) throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
     if (!this.#deferred.has(type) && checksum(bytes, sectionSeed(type, tag)) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
     return bytes;
-  }
-
-  /**
-   * Reads a section piece by piece into buffers the caller provides (e.g. arena chunks: no intermediate
-   * copy). Call `next` for consecutive pieces, then `finish`, which checks the length and the checksum.
-   */
-  stream(type: number, tag: number): { next(target: Uint8Array): void; finish(): void } {
-    const e = this.#require(type, tag);
-    const check = !this.#deferred.has(type);
-    let at = 0;
-    let crc = sectionSeed(type, tag);
-    return {
-      next: (target) => {
-        if (at + target.length > e.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is shorter than its contents need`, { part: 'section', type, tag });
-        if (this.#io.read(this.#fd, target, e.offset + at) !== target.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is cut short`, { part: 'section', type });
-        if (check) crc = checksum(target, crc);
-        at += target.length;
-      },
-      finish: () => {
-        if (at !== e.length) throw corruptFile(this.path, e.offset + at, `section type ${type} is longer than its contents need`, { part: 'section', type, tag });
-        if (check && crc !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
-      },
-    };
   }
 
   close(): void {

@@ -669,75 +669,96 @@ export class HnswIndex {
   }
 
   /**
-   * Rebuilds an index from its file form without re-linking: allocates the chunks, lets `fill` copy the node
-   * blocks straight into them (a reader can read the file into the arena with no intermediate buffer), then
-   * relocates the upper-level blocks and checks every node, so a crafted or damaged file can neither crash
-   * the kernels nor send a search out of bounds. A generator: it yields after each piece of about 1 MiB, so
-   * a loader on an event loop can give other work a turn (runSteps runs it to the end at once).
-   * @throws FEATHER_ERR_CORRUPT naming the first inconsistent node or field.
+   * The first step of rebuilding an index from its file form without re-linking: checks the header, creates
+   * the index and reserves its nodes (chunks allocated, nothing published). The node blocks are then copied
+   * straight into restoreRanges() (no intermediate buffer) and each range checked right after its copy
+   * (checkRestored, from any thread sharing the arena); finishRestore points the nodes at their upper blocks
+   * and publishes. A crafted or damaged file can neither crash the kernels nor send a search out of bounds.
+   * @throws FEATHER_ERR_CORRUPT naming the inconsistent field.
    */
-  static *restore(arena: KernelArena, header: GraphHeader, limits: TagLimits, fill: (dest: Uint8Array, firstNode: number) => void, upper: Uint8Array, efSearch: number = kDefaultHnswOptions.efSearch): Generator<void, HnswIndex> {
-    const bad = (what: string, details: Record<string, unknown> = {}): FeatherError =>
-      new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: ${what}; the file is damaged, restore it from a backup`, { part: 'graph', ...details });
+  static beginRestore(arena: KernelArena, header: GraphHeader, efSearch: number = kDefaultHnswOptions.efSearch): HnswIndex {
     const screening = (header.flags & kFlagScreening) !== 0;
     const int8 = (header.flags & kFlagInt8) !== 0;
-    if ((header.flags & ~(kFlagScreening | kFlagInt8)) !== 0 || (screening && int8)) throw bad(`unknown flags ${header.flags}`);
+    if ((header.flags & ~(kFlagScreening | kFlagInt8)) !== 0 || (screening && int8)) throw badGraph(`unknown flags ${header.flags}`);
     let index: HnswIndex;
     try {
       index = HnswIndex.create(arena, { dim: header.dim, metric: header.metric, m: header.m, efConstruction: header.efConstruction, efSearch, screening: screening ? 'int8' : 'none', storage: int8 ? 'int8' : 'float32' });
     } catch (error) {
-      throw bad(`impossible parameters (${(error as Error).message})`);
+      throw badGraph(`impossible parameters (${(error as Error).message})`);
     }
     const g = index.geometry;
-    if (g.stride !== header.stride || g.vecOff !== header.vecOff || arena.u32[(index.address + kHCodeOff) >>> 2] !== header.codeOff) throw bad('node geometry does not match its parameters');
+    if (g.stride !== header.stride || g.vecOff !== header.vecOff || arena.u32[(index.address + kHCodeOff) >>> 2] !== header.codeOff) throw badGraph('node geometry does not match its parameters');
     const n = header.count;
-    if (!Number.isInteger(n) || n < 0 || n > (kDefaultHnswOptions.maxChunks << g.chunkShift)) throw bad(`node count ${n}`);
-    if (n === 0 ? header.entry !== -1 || header.maxLevel !== -1 : header.entry < 0 || header.entry >= n || header.maxLevel < 0 || header.maxLevel > 31) throw bad('entry point or max level out of range');
+    if (!Number.isInteger(n) || n < 0 || n > (kDefaultHnswOptions.maxChunks << g.chunkShift)) throw badGraph(`node count ${n}`);
+    if (n === 0 ? header.entry !== -1 || header.maxLevel !== -1 : header.entry < 0 || header.entry >= n || header.maxLevel < 0 || header.maxLevel > 31) throw badGraph('entry point or max level out of range');
     if (header.dimOrder !== null) {
       const seen = new Set(header.dimOrder);
-      if (header.dimOrder.length !== header.dim || seen.size !== header.dim || header.dimOrder.some((d) => !Number.isInteger(d) || d < 0 || d >= header.dim)) throw bad('dimension order is not a permutation');
+      if (header.dimOrder.length !== header.dim || seen.size !== header.dim || header.dimOrder.some((d) => !Number.isInteger(d) || d < 0 || d >= header.dim)) throw badGraph('dimension order is not a permutation');
     }
-    const wasm = arena.wasm;
-    const rc = wasm.reserveBulk(index.address, n);
+    const rc = arena.wasm.reserveBulk(index.address, n);
     if (rc < 0) throw capacityError('load the graph', rc);
-    // Upper blocks first (one allocation, each node pointed at its slice), then the node blocks piece by piece:
-    // each piece is read, checksummed (by `fill`) and checked in the kernels while it is still in cache.
-    const upperBase = upper.length === 0 ? 0 : arena.alloc(upper.length);
-    if (upper.length > 0) new Uint8Array(arena.u32.buffer).set(upper, upperBase);
+    return index;
+  }
+
+  /**
+   * The arena ranges nodes [0, count) of a restore live in, in node order: at most ~1 MiB each (small enough
+   * to stay in cache between copy, checksum and check), never across a chunk.
+   */
+  restoreRanges(count: number): { first: number; end: number; at: number }[] {
+    const g = this.geometry;
     const piece = Math.max(1, Math.floor(kRestorePieceBytes / g.stride));
-    for (let first = 0; first < n; first += 1 << g.chunkShift) {
-      const chunk = arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)];
-      const end = Math.min(n, first + (1 << g.chunkShift));
-      for (let from = first; from < end; from += piece) {
-        const to = Math.min(end, from + piece);
-        const at = chunk + (from - first) * g.stride;
-        fill(new Uint8Array(arena.u32.buffer, at, (to - from) * g.stride), from);
-        const failed = wasm.restoreNodes(index.address, from, to, n, header.maxLevel, upperBase, upper.length, limits.rows, limits.namespaces, limits.entities);
-        if (failed >= 0) throw bad(`node ${failed}: ${kRestoreReasons[wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
-        yield;
-      }
+    const ranges: { first: number; end: number; at: number }[] = [];
+    for (let first = 0; first < count; first += 1 << g.chunkShift) {
+      const chunk = this.arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)];
+      const end = Math.min(count, first + (1 << g.chunkShift));
+      for (let from = first; from < end; from += piece) ranges.push({ first: from, end: Math.min(end, from + piece), at: chunk + (from - first) * g.stride });
     }
-    if (n === 0 && upper.length > 0) throw bad(kRestoreReasons[5]);
-    const deleted = n === 0 ? 0 : wasm.lastRestoreDeleted();
+    return ranges;
+  }
+
+  /**
+   * Phase one of a restore, for node blocks [first, end) of the index at `address` just copied in: flags,
+   * level, tags within `limits`, level-0 links. Any thread may check any range (the kernels of the calling
+   * thread run it). Returns the range's tombstones and the upper-block bytes its levels need.
+   * @throws FEATHER_ERR_CORRUPT naming the first bad node.
+   */
+  static checkRestored(arena: KernelArena, address: number, first: number, end: number, header: Pick<GraphHeader, 'count' | 'maxLevel'>, limits: TagLimits): { deleted: number; upperBytes: number } {
+    const wasm = arena.wasm;
+    const failed = wasm.restoreNodes(address, first, end, header.count, header.maxLevel, limits.rows, limits.namespaces, limits.entities);
+    if (failed >= 0) throw badGraph(`node ${failed}: ${kRestoreReasons[wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
+    return { deleted: wasm.lastRestoreDeleted(), upperBytes: wasm.lastRestoreUpper() };
+  }
+
+  /**
+   * The last step of a restore, once every range passed checkRestored: checks the totals those returned
+   * against the header and the upper blocks (copied to `upper`, `upperBytes` long), points each node with
+   * upper levels at its slice and checks those links, then publishes the nodes.
+   * @throws FEATHER_ERR_CORRUPT.
+   */
+  finishRestore(header: GraphHeader, upper: number, upperBytes: number, totals: { deleted: number; upperBytes: number }): void {
+    const n = header.count;
+    const arena = this.arena;
+    if (totals.upperBytes !== upperBytes) throw badGraph(kRestoreReasons[totals.upperBytes > upperBytes ? 4 : 5]);
+    const failed = n === 0 ? -1 : arena.wasm.restoreUpper(this.address, 0, n, n, upper, 0, upperBytes);
+    if (failed >= 0) throw badGraph(`node ${failed}: ${kRestoreReasons[arena.wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
     const u32 = arena.u32;
-    if (deleted !== header.deleted) throw bad(`tombstone count ${header.deleted} does not match the nodes (${deleted})`);
-    if (n > 0 && (u32[(index.#nodeAddress(header.entry) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel) throw bad('the entry point is not at the max level');
+    if (totals.deleted !== header.deleted) throw badGraph(`tombstone count ${header.deleted} does not match the nodes (${totals.deleted})`);
+    if (n > 0 && (u32[(this.#nodeAddress(header.entry) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel) throw badGraph('the entry point is not at the max level');
     if (header.dimOrder !== null) {
       const order = arena.alloc(header.dim * 4);
       arena.u32.set(header.dimOrder, order >>> 2);
-      arena.u32[(index.address + kHDimOrder) >>> 2] = order;
-      index.#order = Uint32Array.from(header.dimOrder);
+      arena.u32[(this.address + kHDimOrder) >>> 2] = order;
+      this.#order = Uint32Array.from(header.dimOrder);
     }
-    const h = index.address >>> 2;
+    const h = this.address >>> 2;
     const i32 = arena.i32;
     i32[h + kHEntry / 4] = header.entry;
     i32[h + kHMaxLevel / 4] = header.maxLevel;
     i32[h + kHPubEntry / 4] = header.entry;
     i32[h + kHPubMaxLevel / 4] = header.maxLevel;
-    arena.u32[h + kHDeleted / 4] = deleted;
+    u32[h + kHDeleted / 4] = totals.deleted;
     // Atomic store last: readers that see the published count see every node block written above.
-    Atomics.store(arena.u32, h + kHPublished / 4, n);
-    return index;
+    Atomics.store(u32, h + kHPublished / 4, n);
   }
 
   /** Namespace and entity tags of node `id`. */
@@ -873,6 +894,10 @@ export class HnswIndex {
 /** Node bytes read, checksummed and checked at a time on restore: small enough to stay in cache between the three. */
 const kRestorePieceBytes = 1 << 20;
 
+function badGraph(what: string, details: Record<string, unknown> = {}): FeatherError {
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: ${what}; the file is damaged, restore it from a backup`, { part: 'graph', ...details });
+}
+
 const kRestoreReasons: Record<number, string> = {
   1: 'unknown flags or a level above the max level',
   2: 'out-of-range tags',
@@ -903,13 +928,5 @@ function capacityError(action: string, rc: number): FeatherError {
       return new FeatherError('FEATHER_ERR_CAPACITY', `Could not ${action}: the node table is full; create the index with a larger maxChunks or chunkShift`);
     default:
       return new FeatherError('FEATHER_ERR_INTERNAL', `Could not ${action}: kernel returned ${rc}`);
-  }
-}
-
-/** Runs a stepwise job (a generator that yields between pieces of work) to the end; returns its result. */
-export function runSteps<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
   }
 }

@@ -181,58 +181,91 @@ function decodeDictionary(bytes: Uint8Array): ColumnDictionary {
   return d as ColumnDictionary;
 }
 
-/** Every range and cross-reference, in one pass per column. */
+/**
+ * Every range and cross-reference. One tight loop per column or two (locals only, each a few operations per
+ * row): an open runs this once, mostly before the optimising compiler has seen it, and simple loops are what
+ * the baseline tiers run fast.
+ */
 function checkColumns(d: ColumnData): void {
-  const { rows: n, dictionary } = d;
-  const namespaces = dictionary.namespaces.length;
-  const entities = dictionary.entities.length;
-  const sets = dictionary.modalitySets.length;
-  const pairs = dictionary.pairKeys.length;
-  let live = 0;
-  let pool = 0;
+  const { rows: n, dictionary, flags, attrCount, attrPool } = d;
   const ids = d.idOffsets;
   const texts = d.textOffsets;
   if (ids[0] !== 0 || texts[0] !== 0 || ids[n] !== d.idBlob.length || texts[n] !== d.textBlob.length) throw corrupt('strings', 'offsets do not span the blobs');
+  let live = 0;
+  let pool = 0;
   for (let r = 0; r < n; r++) {
-    const flags = d.flags[r];
-    if (ids[r + 1] < ids[r] || texts[r + 1] < texts[r]) throw corrupt(`row ${r}`, 'string offsets go backwards');
-    pool += d.attrCount[r];
-    if (flags === 0) {
-      if (d.attrCount[r] !== 0 || ids[r + 1] !== ids[r] || texts[r + 1] !== texts[r]) throw corrupt(`row ${r}`, 'a forgotten row holds data');
-      continue;
+    const f = flags[r];
+    const idBytes = ids[r + 1] - ids[r];
+    const textBytes = texts[r + 1] - texts[r];
+    if (idBytes < 0 || textBytes < 0) throw corrupt(`row ${r}`, 'string offsets go backwards');
+    pool += attrCount[r];
+    if (f === 0) {
+      if (attrCount[r] !== 0 || idBytes !== 0 || textBytes !== 0) throw corrupt(`row ${r}`, 'a forgotten row holds data');
+    } else if (f === kLive) {
+      if (idBytes !== 0) throw corrupt(`row ${r}`, 'a numeric id holds string bytes');
+      live++;
+    } else if (f === (kLive | kStringId)) {
+      if (idBytes === 0) throw corrupt(`row ${r}`, 'a string id is empty');
+      live++;
+    } else {
+      throw corrupt(`row ${r}`, `flags ${f}`);
     }
-    live++;
-    const stringId = (flags & kStringId) !== 0;
-    const ok =
-      (flags & ~(kLive | kStringId)) === 0 &&
-      (flags & kLive) !== 0 &&
-      (stringId ? ids[r + 1] > ids[r] : ids[r + 1] === ids[r] && Number.isSafeInteger(d.idNum[r]) && d.idNum[r] >= 0) &&
-      d.namespace[r] < namespaces &&
-      d.entity[r] <= entities &&
-      d.modalitySet[r] < sets &&
-      Number.isFinite(d.importance[r]) &&
-      d.importance[r] >= 0 &&
-      Number.isFinite(d.timestamp[r]) &&
-      Number.isSafeInteger(d.recallCount[r]) &&
-      d.recallCount[r] >= 0 &&
-      !(d.lastRecalled[r] === Infinity || d.lastRecalled[r] === -Infinity);
-    if (!ok) throw corrupt(`row ${r}`, 'a field is out of range');
   }
   if (live !== d.live) throw corrupt('header', `${d.live} live rows announced, ${live} found`);
-  if (pool !== d.attrPool.length) throw corrupt('attributes', 'counts do not add up to the pool');
-  for (let i = 0; i < pool; i++) if (d.attrPool[i] >= pairs) throw corrupt('attributes', `pair ${d.attrPool[i]} of ${pairs}`);
-  if (d.idTable.length > 0) {
-    // Every live row once, nothing else (where each sits is the hash's business: the checksum vouches for it).
-    let held = 0;
-    const seen = new Uint8Array(n);
-    for (const slot of d.idTable) {
-      if (slot === 0 || slot === -1) continue;
-      if (slot < 1 || slot > n || (d.flags[slot - 1] & kLive) === 0 || seen[slot - 1] !== 0) throw corrupt('id table', `slot holds row ${slot - 1}`);
-      seen[slot - 1] = 1;
-      held++;
-    }
-    if (held !== live || held * 2 > d.idTable.length) throw corrupt('id table', `${held} rows in ${d.idTable.length} slots for ${live} live rows`);
+  if (pool !== attrPool.length) throw corrupt('attributes', 'counts do not add up to the pool');
+  // Fields of live rows (a forgotten row's fields are never read).
+  below(d.namespace, flags, dictionary.namespaces.length, 'namespace');
+  below(d.entity, flags, dictionary.entities.length + 1, 'entity');
+  below(d.modalitySet, flags, dictionary.modalitySets.length, 'modality set');
+  const { idNum, importance, timestamp, recallCount, lastRecalled } = d;
+  for (let r = 0; r < n; r++) {
+    if (flags[r] !== kLive) continue;
+    const id = idNum[r];
+    if (!(id >= 0 && id <= Number.MAX_SAFE_INTEGER && Math.floor(id) === id)) throw corrupt(`row ${r}`, 'the numeric id is out of range');
   }
+  for (let r = 0; r < n; r++) {
+    if (flags[r] === 0) continue;
+    const v = importance[r];
+    // NaN fails both comparisons; Infinity fails the second.
+    if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'importance is out of range');
+  }
+  for (let r = 0; r < n; r++) {
+    if (flags[r] === 0) continue;
+    const t = timestamp[r];
+    if (!(t > Number.NEGATIVE_INFINITY && t < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'the timestamp is not finite');
+  }
+  for (let r = 0; r < n; r++) {
+    if (flags[r] === 0) continue;
+    const c = recallCount[r];
+    if (!(c >= 0 && c <= Number.MAX_SAFE_INTEGER && Math.floor(c) === c)) throw corrupt(`row ${r}`, 'the recall count is out of range');
+  }
+  for (let r = 0; r < n; r++) {
+    // NaN: never recalled.
+    if (flags[r] !== 0 && (lastRecalled[r] === Number.POSITIVE_INFINITY || lastRecalled[r] === Number.NEGATIVE_INFINITY)) throw corrupt(`row ${r}`, 'the last recall time is infinite');
+  }
+  const pairs = dictionary.pairKeys.length;
+  for (let i = 0; i < pool; i++) if (attrPool[i] >= pairs) throw corrupt('attributes', `pair ${attrPool[i]} of ${pairs}`);
+  if (d.idTable.length > 0) checkIdTable(d.idTable, flags, live);
+}
+
+/** Each live row's value of `column` is below `limit`. */
+function below(column: Uint32Array, flags: Uint8Array, limit: number, what: string): void {
+  for (let r = 0; r < column.length; r++) if (column[r] >= limit && flags[r] !== 0) throw corrupt(`row ${r}`, `the ${what} is out of range`);
+}
+
+/** Every live row once, nothing else (where each sits is the hash's business: the checksum vouches for it). */
+function checkIdTable(table: Int32Array, flags: Uint8Array, live: number): void {
+  const n = flags.length;
+  const seen = new Uint8Array(n);
+  let held = 0;
+  for (let i = 0; i < table.length; i++) {
+    const slot = table[i];
+    if (slot === 0 || slot === -1) continue;
+    if (slot < 1 || slot > n || flags[slot - 1] === 0 || seen[slot - 1] !== 0) throw corrupt('id table', `slot holds row ${slot - 1}`);
+    seen[slot - 1] = 1;
+    held++;
+  }
+  if (held !== live || held * 2 > table.length) throw corrupt('id table', `${held} rows in ${table.length} slots for ${live} live rows`);
 }
 
 function corrupt(where: string, what: string): FeatherError {

@@ -21,18 +21,23 @@ export class RowMap {
     return new RowMap(arena, arena.alloc(kChunks * 4));
   }
 
+  /** The most rows a row map holds. */
+  static readonly maxRows: number = kChunks * kChunkRows;
+
   /**
-   * A row map of `rows` slots filled by `fill` (called with each chunk's bytes in row order; the file's ROWMAP
-   * section has this exact encoding). Check it against the index with HnswIndex.checkRowMap before use.
+   * A row map of `rows` (≤ maxRows) slots whose chunks the caller fills: the byte ranges returned, in row
+   * order (the file's ROWMAP section has this exact encoding). Check it against the index with
+   * HnswIndex.checkRowMap before use.
    */
-  static load(arena: KernelArena, rows: number, fill: (dest: Uint8Array) => void): RowMap {
+  static allocate(arena: KernelArena, rows: number): { map: RowMap; chunks: { at: number; bytes: number }[] } {
     const map = RowMap.create(arena);
+    const chunks: { at: number; bytes: number }[] = [];
     for (let first = 0; first < rows; first += kChunkRows) {
       const chunk = arena.alloc(kChunkRows * 4);
       Atomics.store(arena.u32, (map.table >>> 2) + (first >>> kChunkShift), chunk);
-      fill(new Uint8Array(arena.u32.buffer, chunk, Math.min(kChunkRows, rows - first) * 4));
+      chunks.push({ at: chunk, bytes: Math.min(kChunkRows, rows - first) * 4 });
     }
-    return map;
+    return { map, chunks };
   }
 
   /** log2 of the rows per chunk (the kernels' checkRowMap walks the chunks). */

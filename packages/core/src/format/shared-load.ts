@@ -1,0 +1,201 @@
+// The bulk reading of an open (graph and vector sections), shared by threads: copies into the shared memory,
+// checksums and node checks, in pieces claimed from a counter in that memory.
+import type { KernelArena } from '../arena.js';
+import { HnswIndex, type TagLimits } from '../hnsw/hnsw-index.js';
+import type { FileIo } from './file-io.js';
+import { checksum, corruptFile, sectionSeed, type SectionEntry } from './store-file.js';
+
+/** x·M over GF(2): the rows of M selected by the bits of x. */
+function gf2Times(matrix: Uint32Array, vector: number): number {
+  let sum = 0;
+  for (let i = 0, v = vector >>> 0; v !== 0; i++, v >>>= 1) if ((v & 1) !== 0) sum ^= matrix[i];
+  return sum >>> 0;
+}
+
+function gf2Square(square: Uint32Array, matrix: Uint32Array): void {
+  for (let n = 0; n < 32; n++) square[n] = gf2Times(matrix, matrix[n]);
+}
+
+/** Operators "append n zero bytes" by n: an open combines hundreds of slices of a handful of lengths. */
+const kShiftCache = new Map<number, Uint32Array>();
+
+/** The 32×32 GF(2) matrix that appends `len` zero bytes to a CRC-32 register (zlib's crc32_combine operator). */
+function zerosOperator(len: number): Uint32Array {
+  let cached: Uint32Array | undefined = kShiftCache.get(len);
+  if (cached !== undefined) return cached;
+  let power: Uint32Array = new Uint32Array(32); // the operator for one zero bit, squared up to one zero byte below
+  power[0] = 0xedb8_8320; // the CRC-32 polynomial
+  for (let n = 1, row = 1; n < 32; n++, row *= 2) power[n] = row;
+  for (let i = 0; i < 3; i++) power = squared(power);
+  // The product of the powers 2^k (in bytes) for the bits k of len; each starts as the identity.
+  let result: Uint32Array | undefined;
+  for (let left = len; left > 0; left = Math.floor(left / 2)) {
+    if (left % 2 === 1) result = result === undefined ? power.slice() : times(power, result);
+    if (left > 1) power = squared(power);
+  }
+  cached = result ?? Uint32Array.from({ length: 32 }, (_, n) => 2 ** n);
+  if (kShiftCache.size >= 64) kShiftCache.clear();
+  kShiftCache.set(len, cached);
+  return cached;
+}
+
+/** A·B (apply B, then A). */
+function times(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(32);
+  for (let n = 0; n < 32; n++) out[n] = gf2Times(a, b[n]);
+  return out;
+}
+
+function squared(matrix: Uint32Array): Uint32Array {
+  const out = new Uint32Array(32);
+  gf2Square(out, matrix);
+  return out;
+}
+
+/**
+ * The CRC-32 of A followed by B, from crc(A), crc(B) and B's length (zlib's crc32_combine: apply the operator
+ * "append len2 zero bytes" to crc1, then xor crc2). With crc1 = a section's seed, this is the section's
+ * checksum of B.
+ */
+export function crc32Combine(crc1: number, crc2: number, len2: number): number {
+  if (len2 <= 0) return crc1 >>> 0;
+  return (gf2Times(zerosOperator(len2), crc1) ^ crc2) >>> 0;
+}
+/** Bytes per checksum-only piece (sections read elsewhere, or not at all, such as stored vectors). */
+const kSliceBytes = 1 << 20;
+
+/**
+ * One piece of an open's bulk reading: bytes [offset, offset + length) of section `entry`, copied into the
+ * shared memory at `dest` (0: only checksummed) and, for node blocks (`graph` ≥ 0), checked as nodes
+ * [first, end) of that graph.
+ */
+export interface LoadTask {
+  entry: number;
+  offset: number;
+  length: number;
+  dest: number;
+  graph: number;
+  first: number;
+  end: number;
+}
+
+/** A graph being restored: its index in the shared memory and what the node checks need of its header. */
+export interface PlannedGraph {
+  address: number;
+  count: number;
+  maxLevel: number;
+}
+
+/** An open's bulk reading as plain data (it travels to the writer with the open spec). */
+export interface LoadPlan {
+  entries: SectionEntry[];
+  tasks: LoadTask[];
+  graphs: PlannedGraph[];
+  /** Address of the shared state in the arena: a claim counter, then [crc, deleted, upper bytes] per task. */
+  state: number;
+}
+
+/** Checksum-only tasks covering a section in order. */
+export function sliceTasks(entry: number, length: number): LoadTask[] {
+  const tasks: LoadTask[] = [];
+  for (let offset = 0; offset < length; offset += kSliceBytes) tasks.push({ entry, offset, length: Math.min(kSliceBytes, length - offset), dest: 0, graph: -1, first: 0, end: 0 });
+  return tasks;
+}
+
+/**
+ * The tasks of a LoadPlan, run by any number of threads sharing the arena: a thread claims the next task with
+ * an atomic add on the counter, reads its bytes through the descriptor the threads share (into the arena, or a
+ * scratch buffer), stores their CRC-32 and, for node blocks, checks them with its own kernels while they are
+ * in cache (phase one of a restore, see HnswIndex.checkRestored). Once every thread is done, one of them
+ * combines the CRCs of each section (crc32Combine) and compares them with the section index (verify).
+ * During an open, the main thread and the writer share the tasks (docs/format.md, "Opening").
+ */
+export class SharedLoad {
+  readonly #plan: LoadPlan;
+  readonly #arena: KernelArena;
+  readonly #at: number;
+  #scratch: Uint8Array | undefined;
+
+  constructor(plan: LoadPlan, arena: KernelArena) {
+    this.#plan = plan;
+    this.#arena = arena;
+    this.#at = plan.state >>> 2;
+  }
+
+  /** Bytes of shared state a plan of `tasks` tasks needs. */
+  static stateBytes(tasks: number): number {
+    return (1 + 3 * tasks) * 4;
+  }
+
+  /**
+   * Claims and runs tasks until none is left or `limit` are done; returns how many this call did. `limits`
+   * bound the node tags (the calling thread's model). A failure stops every thread (abandon) and throws.
+   * @throws FEATHER_ERR_CORRUPT when a piece cannot be read whole or a node is invalid.
+   */
+  work(io: FileIo, fd: number, path: string, limits: TagLimits, limit: number = Number.POSITIVE_INFINITY): number {
+    const { tasks, entries, graphs } = this.#plan;
+    const arena = this.#arena;
+    let done = 0;
+    try {
+      while (done < limit) {
+        const i = Atomics.add(arena.i32, this.#at, 1);
+        if (i >= tasks.length) break;
+        const t = tasks[i];
+        const e = entries[t.entry];
+        const piece = t.dest === 0 ? (this.#scratch ??= new Uint8Array(kSliceBytes)).subarray(0, t.length) : new Uint8Array(arena.u32.buffer, t.dest, t.length);
+        if (io.read(fd, piece, e.offset + t.offset) !== t.length) throw corruptFile(path, e.offset + t.offset, `section type ${e.type} is cut short`, { part: 'section', type: e.type });
+        const word = this.#at + 1 + 3 * i;
+        const i32 = arena.i32;
+        // Atomic stores: the thread that verifies reads them after this one is done (its reply happens after).
+        Atomics.store(i32, word, checksum(piece) | 0);
+        if (t.graph >= 0) {
+          const g = graphs[t.graph];
+          const { deleted, upperBytes } = HnswIndex.checkRestored(arena, g.address, t.first, t.end, g, limits);
+          Atomics.store(i32, word + 1, deleted);
+          Atomics.store(i32, word + 2, upperBytes | 0);
+        }
+        done++;
+      }
+    } catch (error) {
+      this.abandon();
+      throw error;
+    }
+    return done;
+  }
+
+  /** Leaves the remaining tasks unclaimed: every thread's work() returns after its current task. */
+  abandon(): void {
+    Atomics.store(this.#arena.i32, this.#at, this.#plan.tasks.length);
+  }
+
+  /**
+   * Compares each section's combined task CRCs with its index entry. Call once every thread's work() has
+   * returned with every task done.
+   * @throws FEATHER_ERR_CORRUPT naming the first section whose bytes do not match.
+   */
+  verify(path: string): void {
+    const { tasks, entries } = this.#plan;
+    const i32 = this.#arena.i32;
+    if (Atomics.load(i32, this.#at) < tasks.length) throw new Error('SharedLoad.verify before every task ran');
+    const crcs = entries.map((e) => sectionSeed(e.type, e.tag));
+    tasks.forEach((t, i) => {
+      crcs[t.entry] = crc32Combine(crcs[t.entry], i32[this.#at + 1 + 3 * i] >>> 0, t.length);
+    });
+    entries.forEach((e, i) => {
+      if (crcs[i] !== e.crc) throw corruptFile(path, e.offset, `section type ${e.type} (tag ${e.tag}) checksum mismatch`, { part: 'section', type: e.type, tag: e.tag });
+    });
+  }
+
+  /** Tombstones and upper-block bytes the node checks of graph `graph` counted (after every task ran). */
+  totals(graph: number): { deleted: number; upperBytes: number } {
+    const i32 = this.#arena.i32;
+    let deleted = 0;
+    let upperBytes = 0;
+    this.#plan.tasks.forEach((t, i) => {
+      if (t.graph !== graph) return;
+      deleted += i32[this.#at + 2 + 3 * i];
+      upperBytes += i32[this.#at + 3 + 3 * i] >>> 0;
+    });
+    return { deleted, upperBytes };
+  }
+}

@@ -1,0 +1,244 @@
+// A .feather file -> a store in the shared memory (docs/format.md, "Opening"): the graphs are copied
+// straight into the arena by whichever threads share the load, then linked up and published by one.
+import type { KernelArena } from '../arena.js';
+import { HnswIndex, type GraphHeader, type NodeTags } from '../hnsw/hnsw-index.js';
+import type { MemoryModel } from '../records/memory-model.js';
+import { RowMap } from '../records/row-map.js';
+import type { FileIo } from './file-io.js';
+import { SharedLoad, sliceTasks, type LoadPlan, type LoadTask, type PlannedGraph } from './shared-load.js';
+import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from './store-codec.js';
+import { corruptFile, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
+
+/** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
+export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;
+
+export interface LoadedGraphs {
+  modalities: Map<string, ModalityState>;
+  /** Graphs to link (in parallel) before the store is complete; empty when every graph was persisted. */
+  pending: PendingLinks[];
+  persistedGraphs: string[];
+}
+
+export interface LoadedStore extends LoadedGraphs {
+  meta: StoreMeta;
+  model: MemoryModel;
+  commitSeq: number;
+}
+
+export interface LoadOptions {
+  /** Read through this descriptor (the facade's, so every thread reads the same file) instead of opening one. */
+  fd?: number;
+}
+
+/** Loaded graphs as plain data another thread attaches to (the arena is shared). */
+export interface GraphAddresses {
+  modalities: { name: string; index: number; rowMap: number }[];
+  pending: PendingLinks[];
+  persistedGraphs: string[];
+}
+
+export function graphAddresses(graphs: LoadedGraphs): GraphAddresses {
+  return { modalities: [...graphs.modalities].map(([name, s]) => ({ name, index: s.index.address, rowMap: s.rows.table })), pending: graphs.pending, persistedGraphs: graphs.persistedGraphs };
+}
+
+/** Handles onto graphs another thread loaded into this arena. */
+export function attachGraphs(arena: KernelArena, meta: StoreMeta, at: GraphAddresses): LoadedGraphs {
+  const modalities = new Map<string, ModalityState>();
+  for (const g of at.modalities) {
+    const index = HnswIndex.attach(arena, g.index);
+    const m = meta.modalities.find((x) => x.name === g.name);
+    if (typeof m?.maxAbs === 'number' && m.maxAbs > 0) index.maxAbs = m.maxAbs;
+    modalities.set(g.name, { index, rows: RowMap.attach(arena, g.rowMap) });
+  }
+  return { modalities, pending: at.pending, persistedGraphs: at.persistedGraphs };
+}
+
+/** A modality's graph as planned: its header and, when it was persisted, its restore. */
+interface Planned {
+  header: GraphHeader;
+  restore?: Restoring;
+}
+
+/** A persisted graph being restored. */
+interface Restoring {
+  /** Its index in LoadPlan.graphs. */
+  graph: number;
+  index: HnswIndex;
+  upper: number;
+  upperBytes: number;
+  rows: RowMap;
+  rowMapBytes: number;
+  rowMapOffset: number;
+}
+
+/**
+ * Loading the graphs of an open file, in three steps. plan() (one thread, before any bulk byte is read)
+ * checks the metadata and graph headers, reserves every persisted graph's nodes, upper blocks and row map in
+ * the arena and cuts the bulk sections into tasks of about 1 MiB. work() runs tasks; any number of threads
+ * sharing the arena run them at once (the plan travels as plain data; see SharedLoad): each task is copied
+ * straight into its place, checksummed and, for node blocks, checked. finish() (the planning thread, after
+ * every task ran) verifies the checksums, links each node to its upper blocks, checks the row maps against
+ * the records and publishes; graphs saved without links are reserved from their stored vectors instead, to be
+ * linked by the caller.
+ */
+export class GraphLoad {
+  /** The plan as plain data, for the other threads' SharedLoad. */
+  readonly plan: LoadPlan;
+  readonly meta: StoreMeta;
+  readonly #file: StoreFileReader;
+  readonly #arena: KernelArena;
+  readonly #shared: SharedLoad;
+  /** Per modality (by tag). */
+  readonly #planned: Planned[];
+
+  private constructor(file: StoreFileReader, arena: KernelArena, meta: StoreMeta, plan: LoadPlan, planned: Planned[]) {
+    this.#file = file;
+    this.#arena = arena;
+    this.meta = meta;
+    this.plan = plan;
+    this.#planned = planned;
+    this.#shared = new SharedLoad(plan, arena);
+  }
+
+  /**
+   * Plans the load of `file` into `arena`. The bulk sections' checksums are deferred to finish().
+   * @throws FEATHER_ERR_CORRUPT (metadata, graph headers, section sizes), FEATHER_ERR_CAPACITY.
+   */
+  static plan(file: StoreFileReader, arena: KernelArena): GraphLoad {
+    const path = file.path;
+    file.deferChecksums(kBulkSections);
+    const meta = readStoreMeta(file);
+    const entries = file.sections.filter((s) => kBulkSections.includes(s.type));
+    const entryOf = (type: number, tag: number): number => {
+      const i = entries.findIndex((e) => e.type === type && e.tag === tag);
+      if (i < 0) throw corruptFile(path, 0, `required section type ${type} (tag ${tag}) is missing`, { part: 'index', type, tag });
+      return i;
+    };
+    const tasks: LoadTask[] = [];
+    const graphs: PlannedGraph[] = [];
+    const planned = new Set<number>();
+    const copy = (entry: number, offset: number, length: number, dest: number): void => {
+      for (let at = 0; at < length; at += 1 << 20) tasks.push({ entry, offset: offset + at, length: Math.min(1 << 20, length - at), dest: dest + at, graph: -1, first: 0, end: 0 });
+    };
+    const restoring = meta.modalities.map((m, tag): Planned => {
+      const header = checkGraphHeader(decode(file.read(kSectionGraphHeader, tag), path, 'graph header'), path, tag);
+      if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m) throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
+      if (!header.persisted) {
+        entryOf(kSectionVectors, tag); // checksummed with the other sections below, read by finish()
+        return { header };
+      }
+      const nodes = entryOf(kSectionNodes, tag);
+      const upper = entryOf(kSectionUpper, tag);
+      const rowMap = entryOf(kSectionRowMap, tag);
+      for (const e of [nodes, upper, rowMap]) planned.add(e);
+      // Sizes before any allocation: a damaged count must not reserve memory the file does not back.
+      if (!Number.isSafeInteger(header.count * header.stride) || entries[nodes].length !== header.count * header.stride) {
+        throw corruptFile(path, entries[nodes].offset, `node blocks of modality ${m.name} take ${entries[nodes].length} bytes, ${header.count} nodes need ${header.count * header.stride}`, { part: 'section', type: kSectionNodes, tag });
+      }
+      const rowMapBytes = entries[rowMap].length;
+      if (rowMapBytes % 4 !== 0 || rowMapBytes / 4 > RowMap.maxRows) throw corruptFile(path, entries[rowMap].offset, `row map of modality ${m.name} is ${rowMapBytes} bytes`, { part: 'graph', tag });
+      const index = HnswIndex.beginRestore(arena, header, meta.efSearch);
+      const graph = graphs.push({ address: index.address, count: header.count, maxLevel: header.maxLevel }) - 1;
+      for (const r of index.restoreRanges(header.count)) tasks.push({ entry: nodes, offset: r.first * header.stride, length: (r.end - r.first) * header.stride, dest: r.at, graph, first: r.first, end: r.end });
+      const upperBytes = entries[upper].length;
+      const upperAt = upperBytes === 0 ? 0 : arena.alloc(upperBytes);
+      copy(upper, 0, upperBytes, upperAt);
+      const { map, chunks } = RowMap.allocate(arena, rowMapBytes / 4);
+      let offset = 0;
+      for (const c of chunks) {
+        copy(rowMap, offset, c.bytes, c.at);
+        offset += c.bytes;
+      }
+      return { header, restore: { graph, index, upper: upperAt, upperBytes, rows: map, rowMapBytes, rowMapOffset: entries[rowMap].offset } };
+    });
+    // Every other bulk section is checksummed too (read by nobody, but part of the file).
+    entries.forEach((e, i) => {
+      if (!planned.has(i)) tasks.push(...sliceTasks(i, e.length));
+    });
+    const state = arena.alloc(SharedLoad.stateBytes(tasks.length));
+    return new GraphLoad(file, arena, meta, { entries, tasks, graphs, state }, restoring);
+  }
+
+  /** Runs up to `limit` tasks in this thread (see SharedLoad.work); returns how many it ran. */
+  work(io: FileIo, limits: RecordLimits, limit?: number): number {
+    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount }, limit);
+  }
+
+  /** Leaves the remaining tasks unclaimed (after a failure). */
+  abandon(): void {
+    this.#shared.abandon();
+  }
+
+  /**
+   * Completes the load once every thread's work() returned: checksums, upper links, row maps, publication.
+   * @throws FEATHER_ERR_CORRUPT.
+   */
+  finish(model: RecordLimits): LoadedGraphs {
+    const file = this.#file;
+    const path = file.path;
+    this.#shared.verify(path);
+    const modalities = new Map<string, ModalityState>();
+    const pending: PendingLinks[] = [];
+    const persistedGraphs: string[] = [];
+    this.meta.modalities.forEach((m, tag) => {
+      const { header, restore: r } = this.#planned[tag];
+      let state: ModalityState;
+      if (r !== undefined) {
+        r.index.finishRestore(header, r.upper, r.upperBytes, this.#shared.totals(r.graph));
+        if (r.rowMapBytes !== model.rowLimit * 4) throw corruptFile(path, r.rowMapOffset, `row map of modality ${m.name} has ${r.rowMapBytes / 4} rows, the records ${model.rowLimit}`, { part: 'graph', tag });
+        const mapped = r.index.checkRowMap(r.rows, model.rowLimit);
+        if (mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
+        persistedGraphs.push(m.name);
+        state = { index: r.index, rows: r.rows };
+      } else {
+        state = reserveFromVectors(file, this.#arena, this.meta, tag, header, model, pending);
+      }
+      if (typeof m.maxAbs === 'number' && m.maxAbs > 0) state.index.maxAbs = m.maxAbs;
+      modalities.set(m.name, state);
+    });
+    return { modalities, pending, persistedGraphs };
+  }
+}
+
+/** A graph saved without links: a new index holding the stored vectors, reserved and listed in `pending`. */
+function reserveFromVectors(file: StoreFileReader, arena: KernelArena, meta: StoreMeta, tag: number, header: GraphHeader, model: RecordLimits, pending: PendingLinks[]): ModalityState {
+  const path = file.path;
+  const m = meta.modalities[tag];
+  const rows = RowMap.create(arena);
+  const index = HnswIndex.create(arena, { dim: m.dim, metric: m.metric, m: meta.m, efConstruction: meta.efConstruction, efSearch: meta.efSearch, storage: (header.flags & 2) !== 0 ? 'int8' : 'float32' });
+  const bytes = file.read(kSectionVectors, tag);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = bytes.length >= 16 ? view.getUint32(0, true) : -1;
+  const size = bytes.length >= 16 ? view.getUint32(4, true) : -1;
+  if (count < 0 || size !== index.vectorBytes || bytes.length !== 16 + count * 4 + count * size) throw corruptFile(path, 0, `vectors of modality ${m.name} have the wrong size`, { part: 'vectors', tag });
+  const tags: NodeTags[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const row = view.getUint32(16 + i * 4, true);
+    const t = model.tagsOf(row);
+    if (t === undefined || seen.has(row)) throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} is not a live record`, { part: 'vectors', tag });
+    seen.add(row);
+    tags.push({ row, ...t });
+  }
+  if (count !== model.modalityCount(m.name)) throw corruptFile(path, 0, `vectors of modality ${m.name}: ${count} stored, the records name ${model.modalityCount(m.name)}`, { part: 'vectors', tag });
+  const first = index.reserveRaw(bytes.subarray(16 + count * 4), tags, header.dimOrder);
+  tags.forEach((t, i) => rows.set(t.row, first + i));
+  if (count > 0) pending.push({ modality: m.name, first, count });
+  return { index, rows };
+}
+
+/**
+ * Reads and verifies a whole store file into `arena` in this thread: metadata, records, edges and every graph.
+ * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
+ */
+export function loadStore(io: FileIo, path: string, arena: KernelArena, options: LoadOptions = {}): LoadedStore {
+  const file = StoreFileReader.open(io, path, options.fd);
+  try {
+    const load = GraphLoad.plan(file, arena);
+    const model = modelFromSections(readModelSections(file), path);
+    load.work(io, model);
+    return { meta: load.meta, model, commitSeq: file.header.commitSeq, ...load.finish(model) };
+  } finally {
+    file.close();
+  }
+}
