@@ -28,6 +28,9 @@ export interface WasmExports {
   restoreNodes(index: number, first: number, end: number, count: number, maxLevel: number, rows: number, namespaces: number, entities: number): number;
   restoreUpper(index: number, first: number, end: number, count: number, upper: number, at: number, upperBytes: number): number;
   checkRowMap(index: number, table: number, shift: number, rows: number): number;
+  hashBegin(): void;
+  hashStripes(at: number, bytes: number): void;
+  hashEnd(at: number, bytes: number, total: number): number;
   lastRestoreReason(): number;
   lastRestoreDeleted(): number;
   lastRestoreUpper(): number;

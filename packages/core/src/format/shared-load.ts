@@ -3,7 +3,8 @@
 import type { KernelArena } from '../arena.js';
 import { HnswIndex, type TagLimits } from '../hnsw/hnsw-index.js';
 import type { FileIo } from './file-io.js';
-import { checksum, corruptFile, sectionSeed, type SectionEntry } from './store-file.js';
+import { blockHash } from './block-hash.js';
+import { blockListChecksum, checksum, corruptFile, kBlockBytes, sectionSeed, type SectionEntry } from './store-file.js';
 
 /** x·M over GF(2): the rows of M selected by the bits of x. */
 function gf2Times(matrix: Uint32Array, vector: number): number {
@@ -61,19 +62,17 @@ export function crc32Combine(crc1: number, crc2: number, len2: number): number {
   if (len2 <= 0) return crc1 >>> 0;
   return (gf2Times(zerosOperator(len2), crc1) ^ crc2) >>> 0;
 }
-/** Bytes per checksum-only piece (sections read elsewhere, or not at all, such as stored vectors). */
-const kSliceBytes = 1 << 20;
-
 /**
- * One piece of an open's bulk reading: bytes [offset, offset + length) of section `entry`, copied into the
- * shared memory at `dest` (0: only checksummed) and, for node blocks (`graph` ≥ 0), checked as nodes
- * [first, end) of that graph.
+ * One piece of an open's bulk reading: bytes [offset, offset + length) of section `entry` (one checksum block
+ * in format 3), copied into the shared memory at `spans` ([address, bytes] pairs in order, adding up to
+ * `length`; empty: only checksummed, through a scratch buffer) and, for node blocks (`graph` ≥ 0), checked as
+ * nodes [first, end) of that graph.
  */
 export interface LoadTask {
   entry: number;
   offset: number;
   length: number;
-  dest: number;
+  spans: number[];
   graph: number;
   first: number;
   end: number;
@@ -91,24 +90,19 @@ export interface LoadPlan {
   entries: SectionEntry[];
   tasks: LoadTask[];
   graphs: PlannedGraph[];
-  /** Address of the shared state in the arena: a claim counter, then [crc, deleted, upper bytes] per task. */
+  /** Format 3: each task is one block and its checksum the block hash (else CRC-32 pieces, combined). */
+  blocks: boolean;
+  /** Address of the shared state in the arena: a claim counter, then [checksum, deleted, upper bytes] per task. */
   state: number;
-}
-
-/** Checksum-only tasks covering a section in order. */
-export function sliceTasks(entry: number, length: number): LoadTask[] {
-  const tasks: LoadTask[] = [];
-  for (let offset = 0; offset < length; offset += kSliceBytes) tasks.push({ entry, offset, length: Math.min(kSliceBytes, length - offset), dest: 0, graph: -1, first: 0, end: 0 });
-  return tasks;
 }
 
 /**
  * The tasks of a LoadPlan, run by any number of threads sharing the arena: a thread claims the next task with
  * an atomic add on the counter, reads its bytes through the descriptor the threads share (into the arena, or a
- * scratch buffer), stores their CRC-32 and, for node blocks, checks them with its own kernels while they are
- * in cache (phase one of a restore, see HnswIndex.checkRestored). Once every thread is done, one of them
- * combines the CRCs of each section (crc32Combine) and compares them with the section index (verify).
- * During an open, the main thread and the writer share the tasks (docs/format.md, "Opening").
+ * scratch buffer), stores their checksum (block hash or CRC-32) and, for node blocks, checks them with its own
+ * kernels while they are in cache (phase one of a restore, see HnswIndex.checkRestored). Once every thread is
+ * done, one of them checks each section's checksum against the section index (verify). During an open, the
+ * main thread and the writer share the tasks (docs/format.md, "Opening").
  */
 export class SharedLoad {
   readonly #plan: LoadPlan;
@@ -141,13 +135,11 @@ export class SharedLoad {
         const i = Atomics.add(arena.i32, this.#at, 1);
         if (i >= tasks.length) break;
         const t = tasks[i];
-        const e = entries[t.entry];
-        const piece = t.dest === 0 ? (this.#scratch ??= new Uint8Array(kSliceBytes)).subarray(0, t.length) : new Uint8Array(arena.u32.buffer, t.dest, t.length);
-        if (io.read(fd, piece, e.offset + t.offset) !== t.length) throw corruptFile(path, e.offset + t.offset, `section type ${e.type} is cut short`, { part: 'section', type: e.type });
+        const sum = this.#copy(io, fd, path, entries[t.entry], t);
         const word = this.#at + 1 + 3 * i;
         const i32 = arena.i32;
         // Atomic stores: the thread that verifies reads them after this one is done (its reply happens after).
-        Atomics.store(i32, word, checksum(piece) | 0);
+        Atomics.store(i32, word, sum | 0);
         if (t.graph >= 0) {
           const g = graphs[t.graph];
           const { deleted, upperBytes } = HnswIndex.checkRestored(arena, g.address, t.first, t.end, g, limits);
@@ -163,26 +155,59 @@ export class SharedLoad {
     return done;
   }
 
+  /** Reads task `t` into its spans (or the scratch buffer) and returns its checksum. */
+  #copy(io: FileIo, fd: number, path: string, e: SectionEntry, t: LoadTask): number {
+    const read = (into: Uint8Array, at: number): void => {
+      if (io.read(fd, into, e.offset + at) !== into.length) throw corruptFile(path, e.offset + at, `section type ${e.type} is cut short`, { part: 'section', type: e.type });
+    };
+    const blocks = this.#plan.blocks;
+    if (t.spans.length === 0) {
+      const piece = (this.#scratch ??= new Uint8Array(kBlockBytes)).subarray(0, t.length);
+      read(piece, t.offset);
+      return blocks ? blockHash(piece) : checksum(piece);
+    }
+    const wasm = this.#arena.wasm;
+    const buffer = this.#arena.u32.buffer;
+    let crc = 0;
+    if (blocks) wasm.hashBegin();
+    for (let s = 0, at = t.offset; s < t.spans.length; s += 2) {
+      const [address, bytes] = [t.spans[s], t.spans[s + 1]];
+      read(new Uint8Array(buffer, address, bytes), at);
+      at += bytes;
+      // The bytes are hashed right after the read, while they are in cache.
+      if (!blocks) crc = checksum(new Uint8Array(buffer, address, bytes), crc);
+      else if (s + 2 < t.spans.length) wasm.hashStripes(address, bytes);
+      else return wasm.hashEnd(address, bytes, t.length) >>> 0;
+    }
+    return crc;
+  }
+
   /** Leaves the remaining tasks unclaimed: every thread's work() returns after its current task. */
   abandon(): void {
     Atomics.store(this.#arena.i32, this.#at, this.#plan.tasks.length);
   }
 
   /**
-   * Compares each section's combined task CRCs with its index entry. Call once every thread's work() has
-   * returned with every task done.
+   * Checks each section's checksum (its tasks' block hashes, or their CRCs combined) against its index entry.
+   * Call once every thread's work() has returned with every task done.
    * @throws FEATHER_ERR_CORRUPT naming the first section whose bytes do not match.
    */
   verify(path: string): void {
-    const { tasks, entries } = this.#plan;
+    const { tasks, entries, blocks } = this.#plan;
     const i32 = this.#arena.i32;
     if (Atomics.load(i32, this.#at) < tasks.length) throw new Error('SharedLoad.verify before every task ran');
-    const crcs = entries.map((e) => sectionSeed(e.type, e.tag));
-    tasks.forEach((t, i) => {
-      crcs[t.entry] = crc32Combine(crcs[t.entry], i32[this.#at + 1 + 3 * i] >>> 0, t.length);
-    });
-    entries.forEach((e, i) => {
-      if (crcs[i] !== e.crc) throw corruptFile(path, e.offset, `section type ${e.type} (tag ${e.tag}) checksum mismatch`, { part: 'section', type: e.type, tag: e.tag });
+    const sums = tasks.map((_, i) => i32[this.#at + 1 + 3 * i] >>> 0);
+    entries.forEach((e, entry) => {
+      let sum: number;
+      if (blocks) {
+        sum = blockListChecksum(e.type, e.tag, Uint32Array.from(sums.filter((_, i) => tasks[i].entry === entry)));
+      } else {
+        sum = sectionSeed(e.type, e.tag);
+        tasks.forEach((t, i) => {
+          if (t.entry === entry) sum = crc32Combine(sum, sums[i], t.length);
+        });
+      }
+      if (sum !== e.crc) throw corruptFile(path, e.offset, `section type ${e.type} (tag ${e.tag}) checksum mismatch`, { part: 'section', type: e.type, tag: e.tag });
     });
   }
 
@@ -198,4 +223,33 @@ export class SharedLoad {
     });
     return { deleted, upperBytes };
   }
+}
+
+/**
+ * Tasks covering section `entry` (`length` bytes) in blocks of `blockBytes`, each copied into `regions`
+ * (arena regions that receive the section's bytes in order; none: checksummed only). For block-hashed
+ * sections every span but a task's last must be whole 64-byte stripes, which the regions' sizes ensure.
+ */
+export function cutTasks(entry: number, length: number, blockBytes: number, regions: readonly { at: number; bytes: number }[]): LoadTask[] {
+  const tasks: LoadTask[] = [];
+  let region = 0;
+  let into = 0;
+  for (let offset = 0; offset < length; offset += blockBytes) {
+    const size = Math.min(blockBytes, length - offset);
+    const spans: number[] = [];
+    for (let left = size; left > 0 && regions.length > 0; ) {
+      const r = regions[region];
+      if (r === undefined) throw new Error(`cutTasks: regions hold fewer than ${length} bytes`);
+      const take = Math.min(left, r.bytes - into);
+      spans.push(r.at + into, take);
+      left -= take;
+      into += take;
+      if (into === r.bytes) {
+        region++;
+        into = 0;
+      }
+    }
+    tasks.push({ entry, offset, length: size, spans, graph: -1, first: 0, end: 0 });
+  }
+  return tasks;
 }

@@ -7,7 +7,9 @@ import { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
 import {
+  blockBytesOf,
   corruptFile,
+  kBlockBytes,
   kSectionColumns,
   kSectionEdges,
   kSectionGraphHeader,
@@ -100,11 +102,11 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
     sections.push({ type: kSectionGraphHeader, tag, parts: [encode({ ...header, persisted: persist })] });
     if (persist) {
       graphs.push(m.name);
-      sections.push({ type: kSectionNodes, tag, parts: state.index.nodeBlocks() });
-      sections.push({ type: kSectionUpper, tag, parts: [state.index.upperBlocks()] });
+      sections.push({ type: kSectionNodes, tag, parts: state.index.nodeBlocks(), blockBytes: blockBytesOf(kSectionNodes, header.stride) });
+      sections.push({ type: kSectionUpper, tag, parts: [state.index.upperBlocks()], blockBytes: kBlockBytes });
       const rowMap = new Uint32Array(input.model.rowLimit);
       for (let row = 0; row < rowMap.length; row++) rowMap[row] = state.rows.get(row) + 1;
-      sections.push({ type: kSectionRowMap, tag, parts: [u32Bytes(rowMap)] });
+      sections.push({ type: kSectionRowMap, tag, parts: [u32Bytes(rowMap)], blockBytes: kBlockBytes });
     } else {
       // Live vectors only, raw (storage order, normalised or quantised as stored), with their rows.
       const live: number[] = [];
@@ -112,7 +114,7 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
       const head = new Uint32Array(4 + live.length);
       head.set([live.length, state.index.vectorBytes, 0, 0]);
       head.set(live, 4);
-      sections.push({ type: kSectionVectors, tag, parts: [u32Bytes(head), ...live.map((row) => state.index.rawVector(state.rows.get(row)))] });
+      sections.push({ type: kSectionVectors, tag, parts: [u32Bytes(head), ...live.map((row) => state.index.rawVector(state.rows.get(row)))], blockBytes: kBlockBytes });
     }
   });
   const text = input.meta.modalities[0];

@@ -26,14 +26,19 @@
 //        8    8 offset of the section's first byte
 //       16    8 length in bytes
 //       24    4 CRC-32 of the section's bytes, seeded with the CRC-32 of its type and tag (8 bytes, LE), so
-//               an entry that points at another section's bytes fails even when those bytes are intact
+//               an entry that points at another section's bytes fails even when those bytes are intact;
+//               from format 3, for the bulk sections (kBulkSections): that CRC-32 over the block hashes of
+//               the section (each a u32, LE, in order; see block-hash.ts and blockBytesOf)
 //       28    4 reserved (0)
 import { crc32 } from 'node:zlib';
 import { describeValue, FeatherError } from '../errors.js';
+import { BlockHashes } from './block-hash.js';
 import type { FileIo } from './file-io.js';
 
 export const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48, 0x52, 0x0d, 0x0a);
-export const kFormatMajor = 2;
+export const kFormatMajor = 3;
+/** The first format whose bulk sections are checksummed by block (block hashes, then a CRC-32 of those). */
+export const kBlockHashedMajor: number = 3;
 export const kFormatMinor = 0;
 export const kFileHeaderBytes = 128;
 export const kIndexEntryBytes = 32;
@@ -70,6 +75,25 @@ export interface SectionSource {
   type: number;
   tag: number;
   parts: Uint8Array[];
+  /** Bulk sections: the bytes per checksum block (blockBytesOf); the checksum is then over block hashes. */
+  blockBytes?: number;
+}
+
+/** Bytes per checksum block of bulk sections other than NODES. */
+export const kBlockBytes: number = 1 << 20;
+
+/**
+ * Bytes per checksum block of a bulk section (format 3): whole node blocks for NODES (a multiple of 4 nodes,
+ * about 1 MiB, so a block is checked node by node and its pieces stay 64-byte aligned), else kBlockBytes.
+ */
+export function blockBytesOf(type: number, stride = 0): number {
+  if (type !== kSectionNodes) return kBlockBytes;
+  return Math.max(4, 4 * Math.floor(kBlockBytes / 4 / stride)) * stride;
+}
+
+/** A block-hashed section's checksum: the seeded CRC-32 of its block hashes as little-endian u32s. */
+export function blockListChecksum(type: number, tag: number, hashes: Uint32Array): number {
+  return checksum(new Uint8Array(hashes.buffer, hashes.byteOffset, hashes.byteLength), sectionSeed(type, tag));
 }
 
 export function checksum(bytes: Uint8Array, previous = 0): number {
@@ -103,12 +127,15 @@ export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sec
   try {
     for (const s of sections) {
       let crc = sectionSeed(s.type, s.tag);
+      const blocks = s.blockBytes === undefined ? undefined : new BlockHashes(s.blockBytes);
       let length = 0;
       for (const part of s.parts) {
         io.write(fd, part, at + length);
-        crc = checksum(part, crc);
+        if (blocks === undefined) crc = checksum(part, crc);
+        else blocks.update(part);
         length += part.length;
       }
+      if (blocks !== undefined) crc = blockListChecksum(s.type, s.tag, blocks.finish());
       entries.push({ type: s.type, tag: s.tag, offset: at, length, crc });
       at += length;
     }
@@ -247,9 +274,16 @@ export class StoreFileReader {
     return this.sections.find((s) => s.type === type && s.tag === tag);
   }
 
-  /** A section's bytes, checksum verified. @throws FEATHER_ERR_CORRUPT when absent (`required`) or damaged. */
+  /**
+   * A section's bytes, checksum verified (bulk sections of format 3 only with their checksums deferred: their
+   * blocks are verified by the load tasks, see SharedLoad).
+   * @throws FEATHER_ERR_CORRUPT when absent (`required`) or damaged.
+   */
   read(type: number, tag = 0): Uint8Array {
     const e = this.#require(type, tag);
+    if (this.header.major >= kBlockHashedMajor && kBulkSections.includes(type) && !this.#deferred.has(type)) {
+      throw new FeatherError('FEATHER_ERR_INTERNAL', `section type ${type} is checksummed by block: read it through a load plan (GraphLoad)`);
+    }
     const bytes = new Uint8Array(e.length);
     if (this.#io.read(this.#fd, bytes, e.offset) !== e.length) throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
     if (!this.#deferred.has(type) && checksum(bytes, sectionSeed(type, tag)) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });

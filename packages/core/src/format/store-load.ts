@@ -5,9 +5,9 @@ import { HnswIndex, type GraphHeader, type NodeTags } from '../hnsw/hnsw-index.j
 import type { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
-import { SharedLoad, sliceTasks, type LoadPlan, type LoadTask, type PlannedGraph } from './shared-load.js';
+import { cutTasks, SharedLoad, type LoadPlan, type LoadTask, type PlannedGraph } from './shared-load.js';
 import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from './store-codec.js';
-import { corruptFile, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
+import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
 export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;
@@ -117,10 +117,7 @@ export class GraphLoad {
     const tasks: LoadTask[] = [];
     const graphs: PlannedGraph[] = [];
     const planned = new Set<number>();
-    const copy = (entry: number, offset: number, length: number, dest: number): void => {
-      for (let at = 0; at < length; at += 1 << 20) tasks.push({ entry, offset: offset + at, length: Math.min(1 << 20, length - at), dest: dest + at, graph: -1, first: 0, end: 0 });
-    };
-    const restoring = meta.modalities.map((m, tag): Planned => {
+    const modalities = meta.modalities.map((m, tag): Planned => {
       const header = checkGraphHeader(decode(file.read(kSectionGraphHeader, tag), path, 'graph header'), path, tag);
       if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m) throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
       if (!header.persisted) {
@@ -139,24 +136,26 @@ export class GraphLoad {
       if (rowMapBytes % 4 !== 0 || rowMapBytes / 4 > RowMap.maxRows) throw corruptFile(path, entries[rowMap].offset, `row map of modality ${m.name} is ${rowMapBytes} bytes`, { part: 'graph', tag });
       const index = HnswIndex.beginRestore(arena, header, meta.efSearch);
       const graph = graphs.push({ address: index.address, count: header.count, maxLevel: header.maxLevel }) - 1;
-      for (const r of index.restoreRanges(header.count)) tasks.push({ entry: nodes, offset: r.first * header.stride, length: (r.end - r.first) * header.stride, dest: r.at, graph, first: r.first, end: r.end });
+      const blockBytes = blockBytesOf(kSectionNodes, header.stride);
+      for (const t of cutTasks(nodes, entries[nodes].length, blockBytes, index.restoreRegions(header.count))) {
+        t.graph = graph;
+        t.first = t.offset / header.stride;
+        t.end = (t.offset + t.length) / header.stride;
+        tasks.push(t);
+      }
       const upperBytes = entries[upper].length;
       const upperAt = upperBytes === 0 ? 0 : arena.alloc(upperBytes);
-      copy(upper, 0, upperBytes, upperAt);
+      tasks.push(...cutTasks(upper, upperBytes, kBlockBytes, [{ at: upperAt, bytes: upperBytes }]));
       const { map, chunks } = RowMap.allocate(arena, rowMapBytes / 4);
-      let offset = 0;
-      for (const c of chunks) {
-        copy(rowMap, offset, c.bytes, c.at);
-        offset += c.bytes;
-      }
+      tasks.push(...cutTasks(rowMap, rowMapBytes, kBlockBytes, chunks));
       return { header, restore: { graph, index, upper: upperAt, upperBytes, rows: map, rowMapBytes, rowMapOffset: entries[rowMap].offset } };
     });
-    // Every other bulk section is checksummed too (read by nobody, but part of the file).
+    // Every other bulk section is checksummed too (stored vectors are read by finish(); the rest by nobody).
     entries.forEach((e, i) => {
-      if (!planned.has(i)) tasks.push(...sliceTasks(i, e.length));
+      if (!planned.has(i)) tasks.push(...cutTasks(i, e.length, kBlockBytes, []));
     });
     const state = arena.alloc(SharedLoad.stateBytes(tasks.length));
-    return new GraphLoad(file, arena, meta, { entries, tasks, graphs, state }, restoring);
+    return new GraphLoad(file, arena, meta, { entries, tasks, graphs, blocks: file.header.major >= kBlockHashedMajor, state }, modalities);
   }
 
   /** Runs up to `limit` tasks in this thread (see SharedLoad.work); returns how many it ran. */

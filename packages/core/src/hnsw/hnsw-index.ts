@@ -671,7 +671,7 @@ export class HnswIndex {
   /**
    * The first step of rebuilding an index from its file form without re-linking: checks the header, creates
    * the index and reserves its nodes (chunks allocated, nothing published). The node blocks are then copied
-   * straight into restoreRanges() (no intermediate buffer) and each range checked right after its copy
+   * straight into restoreRegions() (no intermediate buffer) and each range checked right after its copy
    * (checkRestored, from any thread sharing the arena); finishRestore points the nodes at their upper blocks
    * and publishes. A crafted or damaged file can neither crash the kernels nor send a search out of bounds.
    * @throws FEATHER_ERR_CORRUPT naming the inconsistent field.
@@ -700,20 +700,14 @@ export class HnswIndex {
     return index;
   }
 
-  /**
-   * The arena ranges nodes [0, count) of a restore live in, in node order: at most ~1 MiB each (small enough
-   * to stay in cache between copy, checksum and check), never across a chunk.
-   */
-  restoreRanges(count: number): { first: number; end: number; at: number }[] {
+  /** Where nodes [0, count) of a restore live: one arena region per chunk, in node order. */
+  restoreRegions(count: number): { at: number; bytes: number }[] {
     const g = this.geometry;
-    const piece = Math.max(1, Math.floor(kRestorePieceBytes / g.stride));
-    const ranges: { first: number; end: number; at: number }[] = [];
+    const regions: { at: number; bytes: number }[] = [];
     for (let first = 0; first < count; first += 1 << g.chunkShift) {
-      const chunk = this.arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)];
-      const end = Math.min(count, first + (1 << g.chunkShift));
-      for (let from = first; from < end; from += piece) ranges.push({ first: from, end: Math.min(end, from + piece), at: chunk + (from - first) * g.stride });
+      regions.push({ at: this.arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)], bytes: (Math.min(count, first + (1 << g.chunkShift)) - first) * g.stride });
     }
-    return ranges;
+    return regions;
   }
 
   /**
@@ -891,8 +885,6 @@ export class HnswIndex {
 }
 
 /** Checks the (count, ids...) list at word `at`: count <= cap, ids < n, no self link. */
-/** Node bytes read, checksummed and checked at a time on restore: small enough to stay in cache between the three. */
-const kRestorePieceBytes = 1 << 20;
 
 function badGraph(what: string, details: Record<string, unknown> = {}): FeatherError {
   return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: ${what}; the file is damaged, restore it from a backup`, { part: 'graph', ...details });
