@@ -11,7 +11,6 @@ import {
   GraphLoad,
   HnswIndex,
   KernelArena,
-  kModelSections,
   memoryFileIo,
   modelFromSections,
   readModelSections,
@@ -78,27 +77,31 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
 }
 
 /**
- * The facade's open, in one thread: the load planned, the mirror from the model sections read unchecked,
- * one load task run here and the rest by the writer's prepare (model with every check), then the load
- * finished here and the writer's open attaching the graphs. The writer's error wins (it checked every byte
- * this thread read unchecked), then this thread's, as in Feather.open.
+ * The facade's open, in one thread: the load planned, the model sections read (COLUMNS into shared memory),
+ * the mirror built from them with every check and one load task run here; the writer's prepare (its model
+ * from a copy of those COLUMNS, unchecked, and the other tasks); the load finished here and the writer's open
+ * attaching the graphs. This thread's error wins, then the writer's, as in Feather.open.
  */
 function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
   const reader = StoreFileReader.open(io, kPath);
   try {
     const load = GraphLoad.plan(reader, arena);
-    let mirror: MemoryModel | undefined;
-    let failure: { error: unknown } | undefined;
+    const sections = readModelSections(reader, true);
+    const columns = sections.kind === 'columns' ? sections.records : undefined;
+    let mirror: MemoryModel;
     try {
-      reader.deferChecksums(kModelSections);
-      mirror = modelFromSections(readModelSections(reader), kPath, true);
+      mirror = modelFromSections(sections, kPath);
       load.work(io, mirror, 1);
     } catch (error) {
       load.abandon();
-      failure = { error };
+      try {
+        engine.prepare({ ...spec(true), fd: reader.fd, load: load.plan, columns });
+      } catch {
+        // this thread's error wins
+      }
+      throw error;
     }
-    engine.prepare({ ...spec(true), fd: reader.fd, load: load.plan });
-    if (failure !== undefined || mirror === undefined) throw failure?.error;
+    engine.prepare({ ...spec(true), fd: reader.fd, load: load.plan, columns });
     return engine.open({ ...spec(true), fd: reader.fd }, graphAddresses(load.finish(mirror))).pending;
   } finally {
     reader.close();

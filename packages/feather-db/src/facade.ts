@@ -11,6 +11,7 @@ import {
   nodeFileIo,
   graphAddresses,
   GraphLoad,
+  readModelSections,
   encode,
   MemoryModel,
   readGeneration,
@@ -51,7 +52,7 @@ import {
 } from './input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
 import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from './protocol.js';
-import { loadOnMainThread, type MainLoad } from './open-load.js';
+import { loadOnMainThread } from './open-load.js';
 import { startReaderPool, type ReaderPool } from './readers/reader-pool.js';
 import { acquireLock } from './writer/lock.js';
 import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, SearchHit, SearchOptions } from './api.js';
@@ -198,32 +199,33 @@ export class Feather {
       // process replaces it meanwhile (readOnly opens).
       file = io.exists(path) ? StoreFileReader.open(io, path) : undefined;
       // The load is planned here (graphs reserved in the shared memory, bulk sections cut into ~1 MiB tasks)
-      // and shared by two cores: this thread builds its mirror, the writer boots and builds its own model with
-      // every check, and both then run tasks (copy into the shared memory, checksum, node checks) until none is
-      // left; this thread then finishes the load (docs/format.md, "Opening").
+      // and shared by two cores: this thread reads the model's sections (COLUMNS into shared memory) and builds
+      // its mirror with every check, the writer boots and builds its model from a copy of the same bytes, and
+      // both then run tasks (copy into the shared memory, checksum, node checks) until none is left; this
+      // thread then finishes the load (docs/format.md, "Opening").
       const load = file === undefined ? undefined : GraphLoad.plan(file, arena);
-      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd, load: load?.plan };
+      const sections = file === undefined ? undefined : readModelSections(file, true);
+      const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd, load: load?.plan, columns: sections?.kind === 'columns' ? sections.records : undefined };
       const preparing = load === undefined ? undefined : writer.prepare(spec);
-      let loaded: MainLoad | undefined;
+      let loaded: MemoryModel | undefined;
       try {
-        loaded = file === undefined || load === undefined ? undefined : await loadOnMainThread(file, io, load);
+        loaded = file === undefined || load === undefined || sections === undefined ? undefined : await loadOnMainThread(file, io, load, sections);
       } catch (error) {
+        // This thread's error first (it checked the model the writer copies); the writer stops before it is thrown.
         load?.abandon();
-        // The writer's verdict first: it checked every byte this thread read unchecked.
-        const prepared = await preparing?.catch(() => undefined);
-        if (prepared?.ok === false) throw FeatherError.fromWire(prepared.error);
+        await preparing?.catch(() => undefined);
         throw error;
       }
       if (preparing !== undefined) unwrap(await preparing);
-      const graphs = loaded === undefined ? undefined : load?.finish(loaded.mirror);
+      const graphs = loaded === undefined ? undefined : load?.finish(loaded);
       // The pool starts now: its threads boot while the writer replays the WAL, instead of slowing the loads.
       readers = startReaderPool(o.threads, { memory: arena.memory, module });
       const opened = unwrap(await writer.open(spec, graphs === undefined ? undefined : graphAddresses(graphs)));
-      if ((loaded?.sections.commitSeq ?? null) !== opened.fileSeq) {
+      if ((sections?.commitSeq ?? null) !== opened.fileSeq) {
         // Only a readOnly open can see this (a writer holds the lock): another process saved in between.
         throw new FeatherError('FEATHER_ERR_IO', `${path} changed while it was being opened; open it again`, { path, reason: 'raced-save' });
       }
-      const mirror = loaded?.mirror ?? new MemoryModel();
+      const mirror = loaded ?? new MemoryModel();
       for (const op of opened.replayedOps) mirror.apply(op);
       db = new Feather(path, o, opened, mirror, arena, worker, writer, readers, releaseLock);
       await db.#finish(opened.pending);

@@ -4,7 +4,7 @@ import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
 import { SharedLoad, type LoadPlan } from '../format/shared-load.js';
 import { encode, modelFromSections, readModelSections, readStoreMeta, saveStore, type StoreMeta } from '../format/store-codec.js';
-import { StoreFileReader } from '../format/store-file.js';
+import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
 import { attachGraphs, loadStore, type GraphAddresses, type LoadedStore } from '../format/store-load.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
@@ -36,6 +36,11 @@ export interface EngineOpenSpec {
   fd?: number;
   /** prepare() runs tasks of this load, planned by the thread that opens with the graphs (GraphLoad.plan). */
   load?: LoadPlan;
+  /**
+   * prepare() builds its model from a copy of these COLUMNS bytes (over a SharedArrayBuffer; checksum verified
+   * by the planning thread, which builds its own model from them with every check) instead of reading them.
+   */
+  columns?: Uint8Array;
 }
 
 /** Reserved nodes [first, first + count) of the index at `index`, to be linked (by pool workers). */
@@ -126,9 +131,10 @@ export class StoreEngine {
 
   /**
    * The writer's half of an open whose graphs another thread loads (see open's `graphs`): reads the metadata
-   * and the model through `spec.fd` with every check, then runs tasks of `spec.load` (copies into the shared
-   * memory, checksums, node checks) until none is left. Runs side by side with the planning thread, which
-   * runs tasks too and then finishes the load (GraphLoad).
+   * through `spec.fd`, builds its model (from a copy of `spec.columns` without per-row checks: the planning
+   * thread checks those bytes; else from the file with every check), then runs tasks of `spec.load` (copies
+   * into the shared memory, checksums, node checks) until none is left. Runs side by side with the planning
+   * thread, which runs tasks too and then finishes the load (GraphLoad).
    * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO, FEATHER_ERR_INVALID_ARGUMENT (no plan).
    */
   prepare(spec: EngineOpenSpec): void {
@@ -137,7 +143,10 @@ export class StoreEngine {
     const load = new SharedLoad(spec.load, this.#arena);
     try {
       const meta = readStoreMeta(file);
-      const model = modelFromSections(readModelSections(file), spec.path);
+      const model =
+        spec.columns === undefined
+          ? modelFromSections(readModelSections(file), spec.path)
+          : modelFromSections({ kind: 'columns', records: spec.columns.slice(), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq }, spec.path, true);
       load.work(this.#io, file.fd, spec.path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount });
       this.#prepared = { meta, model, commitSeq: file.header.commitSeq };
     } catch (error) {

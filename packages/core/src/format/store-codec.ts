@@ -158,15 +158,20 @@ export interface ModelSections {
   commitSeq: number;
 }
 
-/** The model's sections of an open file, checksums verified. */
-export function readModelSections(file: StoreFileReader): ModelSections {
+/**
+ * The model's sections of an open file, checksums verified. `sharedColumns`: COLUMNS goes to a
+ * SharedArrayBuffer, so the writer can build its model from this thread's read (see StoreEngine.prepare).
+ */
+export function readModelSections(file: StoreFileReader, sharedColumns = false): ModelSections {
   const kind = file.find(kSectionColumns) !== undefined || file.header.major >= 2 ? 'columns' : 'records';
-  return { kind, records: file.read(kind === 'columns' ? kSectionColumns : kSectionRecords), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq };
+  const records = kind === 'columns' ? file.read(kSectionColumns, 0, sharedColumns) : file.read(kSectionRecords);
+  return { kind, records, edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq };
 }
 
 /**
  * A model from its sections. `vouched`: another thread builds a model from the same bytes with every check
- * (the facade's mirror, while the writer prepares), so the per-row checks are skipped here.
+ * (the writer's copy of the COLUMNS the facade read and checks for its mirror), so the per-row checks are
+ * skipped here.
  * @throws FEATHER_ERR_CORRUPT.
  */
 export function modelFromSections(s: ModelSections, path: string, vouched = false): MemoryModel {

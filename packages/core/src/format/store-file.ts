@@ -277,14 +277,15 @@ export class StoreFileReader {
   /**
    * A section's bytes, checksum verified (bulk sections of format 3 only with their checksums deferred: their
    * blocks are verified by the load tasks, see SharedLoad).
+   * With `shared`, the bytes go to a new SharedArrayBuffer (which other threads can read without a copy).
    * @throws FEATHER_ERR_CORRUPT when absent (`required`) or damaged.
    */
-  read(type: number, tag = 0): Uint8Array {
+  read(type: number, tag = 0, shared = false): Uint8Array {
     const e = this.#require(type, tag);
     if (this.header.major >= kBlockHashedMajor && kBulkSections.includes(type) && !this.#deferred.has(type)) {
       throw new FeatherError('FEATHER_ERR_INTERNAL', `section type ${type} is checksummed by block: read it through a load plan (GraphLoad)`);
     }
-    const bytes = new Uint8Array(e.length);
+    const bytes = shared ? new Uint8Array(new SharedArrayBuffer(e.length)) : new Uint8Array(e.length);
     if (this.#io.read(this.#fd, bytes, e.offset) !== e.length) throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
     if (!this.#deferred.has(type) && checksum(bytes, sectionSeed(type, tag)) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
     return bytes;

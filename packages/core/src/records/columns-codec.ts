@@ -155,12 +155,18 @@ export function decodeColumns(bytes: Uint8Array, vouched = false): ColumnData {
     idOffsets: take(u32, 4, n + 1),
     textOffsets: take(u32, 4, n + 1),
     idTable: take(i32, 4, slots),
-    idBlob: take(u8, 1, idBytes),
-    textBlob: take(u8, 1, textBytes),
-    dictionary: decodeDictionary(bytes.subarray(at, at + dictBytes)),
+    // Over shared memory (the facade's COLUMNS read, see StoreEngine.prepare), what is decoded as UTF-8 or
+    // msgpack is copied: neither decoder accepts shared bytes.
+    idBlob: unshared(take(u8, 1, idBytes)),
+    textBlob: unshared(take(u8, 1, textBytes)),
+    dictionary: decodeDictionary(unshared(bytes.subarray(at, at + dictBytes))),
   };
   if (!vouched) checkColumns(d);
   return d;
+}
+
+function unshared(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
 }
 
 function decodeDictionary(bytes: Uint8Array): ColumnDictionary {
