@@ -7,7 +7,6 @@
 // count (default 500; `pnpm test:fuzz` runs 10,000) and FEATHER_FUZZ_SEED the seed.
 import {
   FeatherError,
-  graphAddresses,
   GraphLoad,
   HnswIndex,
   KernelArena,
@@ -79,8 +78,8 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
 /**
  * The facade's open, in one thread: the load planned, the model sections read (COLUMNS into shared memory),
  * the mirror built from them with every check and one load task run here; the writer's prepare (its model
- * from a copy of those COLUMNS, unchecked, and the other tasks); the load finished here and the writer's open
- * attaching the graphs. This thread's error wins, then the writer's, as in Feather.open.
+ * from a copy of those COLUMNS, unchecked, and the other tasks) and open (finishing the load). This thread's
+ * error wins, then the writer's, as in Feather.open.
  */
 function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
   const reader = StoreFileReader.open(io, kPath);
@@ -102,7 +101,7 @@ function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
       throw error;
     }
     engine.prepare({ ...spec(true), fd: reader.fd, load: load.plan, columns });
-    return engine.open({ ...spec(true), fd: reader.fd }, graphAddresses(load.finish(mirror))).pending;
+    return engine.open({ ...spec(true), fd: reader.fd }).pending;
   } finally {
     reader.close();
   }

@@ -90,7 +90,7 @@ describe('SharedLoad', () => {
       const run = (data: Uint8Array): void => {
         const io = memoryFileIo(new Map([['/f', data]]));
         const fd = io.openRead('/f');
-        const plan = { entries, tasks, graphs: [], blocks, state: arena.alloc(SharedLoad.stateBytes(tasks.length)) };
+        const plan = { entries, tasks, graphs: [], modalities: [], blocks, state: arena.alloc(SharedLoad.stateBytes(tasks.length)) };
         const a = new SharedLoad(plan, arena);
         const b = new SharedLoad(plan, arena);
         expect(a.work(io, fd, '/f', limits, 1)).toBe(1);
@@ -112,7 +112,7 @@ describe('SharedLoad', () => {
     const arena = KernelArena.create();
     const entries: SectionEntry[] = [{ type: 20, tag: 0, offset: 0, length: 4096, crc: 0 }];
     const tasks = cutTasks(0, 4096, 1024, []);
-    const plan = { entries, tasks, graphs: [], blocks: true, state: arena.alloc(SharedLoad.stateBytes(tasks.length)) };
+    const plan = { entries, tasks, graphs: [], modalities: [], blocks: true, state: arena.alloc(SharedLoad.stateBytes(tasks.length)) };
     const io = memoryFileIo(new Map([['/f', new Uint8Array(4096)]]));
     const load = new SharedLoad(plan, arena);
     expect(load.work(io, io.openRead('/f'), '/f', { rows: 0, namespaces: 0, entities: 0 }, 1)).toBe(1);

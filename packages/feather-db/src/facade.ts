@@ -9,7 +9,6 @@ import {
   kDefaultDecay,
   KernelArena,
   nodeFileIo,
-  graphAddresses,
   GraphLoad,
   readModelSections,
   encode,
@@ -201,8 +200,8 @@ export class Feather {
       // The load is planned here (graphs reserved in the shared memory, bulk sections cut into ~1 MiB tasks)
       // and shared by two cores: this thread reads the model's sections (COLUMNS into shared memory) and builds
       // its mirror with every check, the writer boots and builds its model from a copy of the same bytes, and
-      // both then run tasks (copy into the shared memory, checksum, node checks) until none is left; this
-      // thread then finishes the load (docs/format.md, "Opening").
+      // both then run tasks (copy into the shared memory, checksum, node checks) until none is left; the writer
+      // then finishes the load (docs/format.md, "Opening").
       const load = file === undefined ? undefined : GraphLoad.plan(file, arena);
       const sections = file === undefined ? undefined : readModelSections(file, true);
       const spec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, fd: file?.fd, load: load?.plan, columns: sections?.kind === 'columns' ? sections.records : undefined };
@@ -217,10 +216,11 @@ export class Feather {
         throw error;
       }
       if (preparing !== undefined) unwrap(await preparing);
-      const graphs = loaded === undefined ? undefined : load?.finish(loaded);
-      // The pool starts now: its threads boot while the writer replays the WAL, instead of slowing the loads.
+      // The writer finishes the load (checksums, upper links, row maps, publication) and replays the WAL while
+      // this thread starts the reader pool, whose threads then boot on a core the load no longer needs.
+      const opening = writer.open(spec);
       readers = startReaderPool(o.threads, { memory: arena.memory, module });
-      const opened = unwrap(await writer.open(spec, graphs === undefined ? undefined : graphAddresses(graphs)));
+      const opened = unwrap(await opening);
       if ((sections?.commitSeq ?? null) !== opened.fileSeq) {
         // Only a readOnly open can see this (a writer holds the lock): another process saved in between.
         throw new FeatherError('FEATHER_ERR_IO', `${path} changed while it was being opened; open it again`, { path, reason: 'raced-save' });

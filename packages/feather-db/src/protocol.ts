@@ -1,7 +1,7 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { EngineOpenSpec, GraphAddresses, InsertJob, ModelOp, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+import type { EngineOpenSpec, InsertJob, ModelOp, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
 
 export type { InsertJob, StorageChange, WriteRequest, WriteResult };
 
@@ -43,10 +43,10 @@ export interface SharedInit {
 
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */
 export interface WriterApi {
-  /** Reads the metadata and model of an existing file and verifies its graph sections' checksums (StoreEngine.prepare). */
+  /** Reads the metadata and the model of an existing file and runs load tasks with the facade (StoreEngine.prepare). */
   prepare(spec: OpenSpec): Reply<null>;
-  /** Opens or creates the store (with `graphs`: attaches to the graphs the facade loaded), then replays the WAL. */
-  open(spec: OpenSpec, graphs: GraphAddresses | undefined): Reply<OpenResult>;
+  /** Opens or creates the store (after prepare: finishes that load), then replays the WAL. */
+  open(spec: OpenSpec): Reply<OpenResult>;
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
   writeMany(writes: WriteRequest[]): Reply<{ results: WriteResult[]; walBytes: number }>;
   /** Builds fresh indexes of the live nodes (optionally in another storage); the pool links them. */

@@ -5,7 +5,7 @@ import { FeatherError } from '../errors.js';
 import { SharedLoad, type LoadPlan } from '../format/shared-load.js';
 import { encode, modelFromSections, readModelSections, readStoreMeta, saveStore, type StoreMeta } from '../format/store-codec.js';
 import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
-import { attachGraphs, loadStore, type GraphAddresses, type LoadedStore } from '../format/store-load.js';
+import { GraphLoad, loadStore, type LoadedStore } from '../format/store-load.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';
@@ -110,7 +110,7 @@ export class StoreEngine {
   #durability: Durability = 'fsync';
   #seq = 0;
   /** What prepare() read, until open() attaches the graphs. */
-  #prepared: { meta: StoreMeta; model: MemoryModel; commitSeq: number } | undefined;
+  #prepared: { meta: StoreMeta; model: MemoryModel; commitSeq: number; load: LoadPlan } | undefined;
 
   constructor(arena: KernelArena, io: FileIo) {
     this.#arena = arena;
@@ -148,7 +148,7 @@ export class StoreEngine {
           ? modelFromSections(readModelSections(file), spec.path)
           : modelFromSections({ kind: 'columns', records: spec.columns.slice(), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq }, spec.path, true);
       load.work(this.#io, file.fd, spec.path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount });
-      this.#prepared = { meta, model, commitSeq: file.header.commitSeq };
+      this.#prepared = { meta, model, commitSeq: file.header.commitSeq, load: spec.load };
     } catch (error) {
       // The planning thread stops too: it reports this thread's error.
       load.abandon();
@@ -158,18 +158,23 @@ export class StoreEngine {
     }
   }
 
-  #attach(spec: EngineOpenSpec, graphs: GraphAddresses): LoadedStore {
-    const prepared = this.#prepared;
-    if (prepared === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `open(${spec.path}) with loaded graphs needs prepare() first`);
+  /** Finishes the load prepare() took part in, once every thread's tasks are done (see GraphLoad.finish). */
+  #finishPrepared(spec: EngineOpenSpec): LoadedStore {
+    const prepared = this.#prepared!;
     this.#prepared = undefined;
-    return { ...prepared, ...attachGraphs(this.#arena, prepared.meta, graphs) };
+    const file = StoreFileReader.open(this.#io, spec.path, spec.fd);
+    try {
+      return { meta: prepared.meta, model: prepared.model, commitSeq: prepared.commitSeq, ...GraphLoad.resume(file, this.#arena, prepared.meta, prepared.load).finish(prepared.model) };
+    } finally {
+      file.close();
+    }
   }
 
   /**
-   * Opens (or creates) the store: loads the file, or, with `graphs`, attaches to graphs another thread
-   * loaded from it after prepare(); then replays the WAL.
+   * Opens (or creates) the store: loads the file or, after prepare(), finishes the load it took part in (every
+   * thread's tasks done); then replays the WAL.
    */
-  open(spec: EngineOpenSpec, graphs?: GraphAddresses): EngineOpenResult {
+  open(spec: EngineOpenSpec): EngineOpenResult {
     this.#path = spec.path;
     this.#durability = spec.durability;
     const io = this.#io;
@@ -178,7 +183,7 @@ export class StoreEngine {
     let persistedGraphs: string[] = [];
     let fileSeq: number | null = null;
     if (io.exists(spec.path)) {
-      const loaded = graphs === undefined ? loadStore(io, spec.path, this.#arena, { fd: spec.fd }) : this.#attach(spec, graphs);
+      const loaded = this.#prepared === undefined ? loadStore(io, spec.path, this.#arena, { fd: spec.fd }) : this.#finishPrepared(spec);
       this.#model = loaded.model;
       this.#meta = loaded.meta;
       this.#seq = loaded.commitSeq;

@@ -1,7 +1,7 @@
 // The bulk reading of an open (graph and vector sections), shared by threads: copies into the shared memory,
 // checksums and node checks, in pieces claimed from a counter in that memory.
 import type { KernelArena } from '../arena.js';
-import { HnswIndex, type TagLimits } from '../hnsw/hnsw-index.js';
+import { HnswIndex, type GraphHeader, type TagLimits } from '../hnsw/hnsw-index.js';
 import type { FileIo } from './file-io.js';
 import { blockHash } from './block-hash.js';
 import { blockListChecksum, checksum, corruptFile, kBlockBytes, sectionSeed, type SectionEntry } from './store-file.js';
@@ -85,11 +85,26 @@ export interface PlannedGraph {
   maxLevel: number;
 }
 
+/** How a modality's graph is loaded: restored (`graph` ≥ 0: its PlannedGraph, arena places), else rebuilt. */
+export interface PlannedModality {
+  header: GraphHeader;
+  graph: number;
+  /** The upper blocks' arena address and length. */
+  upper: number;
+  upperBytes: number;
+  /** The row map's chunk table address, its length in the file and the section's offset (for errors). */
+  rowMap: number;
+  rowMapBytes: number;
+  rowMapOffset: number;
+}
+
 /** An open's bulk reading as plain data (it travels to the writer with the open spec). */
 export interface LoadPlan {
   entries: SectionEntry[];
   tasks: LoadTask[];
   graphs: PlannedGraph[];
+  /** By modality tag. */
+  modalities: PlannedModality[];
   /** Format 3: each task is one block and its checksum the block hash (else CRC-32 pieces, combined). */
   blocks: boolean;
   /** Address of the shared state in the arena: a claim counter, then [checksum, deleted, upper bytes] per task. */

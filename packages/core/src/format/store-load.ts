@@ -5,7 +5,7 @@ import { HnswIndex, type GraphHeader, type NodeTags } from '../hnsw/hnsw-index.j
 import type { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
-import { cutTasks, SharedLoad, type LoadPlan, type LoadTask, type PlannedGraph } from './shared-load.js';
+import { cutTasks, SharedLoad, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './shared-load.js';
 import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from './store-codec.js';
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
 
@@ -30,56 +30,15 @@ export interface LoadOptions {
   fd?: number;
 }
 
-/** Loaded graphs as plain data another thread attaches to (the arena is shared). */
-export interface GraphAddresses {
-  modalities: { name: string; index: number; rowMap: number }[];
-  pending: PendingLinks[];
-  persistedGraphs: string[];
-}
-
-export function graphAddresses(graphs: LoadedGraphs): GraphAddresses {
-  return { modalities: [...graphs.modalities].map(([name, s]) => ({ name, index: s.index.address, rowMap: s.rows.table })), pending: graphs.pending, persistedGraphs: graphs.persistedGraphs };
-}
-
-/** Handles onto graphs another thread loaded into this arena. */
-export function attachGraphs(arena: KernelArena, meta: StoreMeta, at: GraphAddresses): LoadedGraphs {
-  const modalities = new Map<string, ModalityState>();
-  for (const g of at.modalities) {
-    const index = HnswIndex.attach(arena, g.index);
-    const m = meta.modalities.find((x) => x.name === g.name);
-    if (typeof m?.maxAbs === 'number' && m.maxAbs > 0) index.maxAbs = m.maxAbs;
-    modalities.set(g.name, { index, rows: RowMap.attach(arena, g.rowMap) });
-  }
-  return { modalities, pending: at.pending, persistedGraphs: at.persistedGraphs };
-}
-
-/** A modality's graph as planned: its header and, when it was persisted, its restore. */
-interface Planned {
-  header: GraphHeader;
-  restore?: Restoring;
-}
-
-/** A persisted graph being restored. */
-interface Restoring {
-  /** Its index in LoadPlan.graphs. */
-  graph: number;
-  index: HnswIndex;
-  upper: number;
-  upperBytes: number;
-  rows: RowMap;
-  rowMapBytes: number;
-  rowMapOffset: number;
-}
-
 /**
  * Loading the graphs of an open file, in three steps. plan() (one thread, before any bulk byte is read)
  * checks the metadata and graph headers, reserves every persisted graph's nodes, upper blocks and row map in
  * the arena and cuts the bulk sections into tasks of about 1 MiB. work() runs tasks; any number of threads
- * sharing the arena run them at once (the plan travels as plain data; see SharedLoad): each task is copied
- * straight into its place, checksummed and, for node blocks, checked. finish() (the planning thread, after
- * every task ran) verifies the checksums, links each node to its upper blocks, checks the row maps against
- * the records and publishes; graphs saved without links are reserved from their stored vectors instead, to be
- * linked by the caller.
+ * sharing the arena run them at once: each task is copied straight into its place, checksummed and, for node
+ * blocks, checked. finish() (after every task ran; on any thread: the plan is plain data, see resume())
+ * verifies the checksums, links each node to its upper blocks, checks the row maps against the records and
+ * publishes; graphs saved without links are reserved from their stored vectors instead, to be linked by the
+ * caller.
  */
 export class GraphLoad {
   /** The plan as plain data, for the other threads' SharedLoad. */
@@ -88,16 +47,19 @@ export class GraphLoad {
   readonly #file: StoreFileReader;
   readonly #arena: KernelArena;
   readonly #shared: SharedLoad;
-  /** Per modality (by tag). */
-  readonly #planned: Planned[];
 
-  private constructor(file: StoreFileReader, arena: KernelArena, meta: StoreMeta, plan: LoadPlan, planned: Planned[]) {
+  private constructor(file: StoreFileReader, arena: KernelArena, meta: StoreMeta, plan: LoadPlan) {
     this.#file = file;
     this.#arena = arena;
     this.meta = meta;
     this.plan = plan;
-    this.#planned = planned;
     this.#shared = new SharedLoad(plan, arena);
+  }
+
+  /** The load `plan` (made by another thread sharing `arena`) of `file`, whose metadata is `meta`. */
+  static resume(file: StoreFileReader, arena: KernelArena, meta: StoreMeta, plan: LoadPlan): GraphLoad {
+    file.deferChecksums(kBulkSections);
+    return new GraphLoad(file, arena, meta, plan);
   }
 
   /**
@@ -117,12 +79,12 @@ export class GraphLoad {
     const tasks: LoadTask[] = [];
     const graphs: PlannedGraph[] = [];
     const planned = new Set<number>();
-    const modalities = meta.modalities.map((m, tag): Planned => {
+    const modalities = meta.modalities.map((m, tag): PlannedModality => {
       const header = checkGraphHeader(decode(file.read(kSectionGraphHeader, tag), path, 'graph header'), path, tag);
       if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m) throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
       if (!header.persisted) {
         entryOf(kSectionVectors, tag); // checksummed with the other sections below, read by finish()
-        return { header };
+        return { header, graph: -1, upper: 0, upperBytes: 0, rowMap: 0, rowMapBytes: 0, rowMapOffset: 0 };
       }
       const nodes = entryOf(kSectionNodes, tag);
       const upper = entryOf(kSectionUpper, tag);
@@ -148,14 +110,14 @@ export class GraphLoad {
       tasks.push(...cutTasks(upper, upperBytes, kBlockBytes, [{ at: upperAt, bytes: upperBytes }]));
       const { map, chunks } = RowMap.allocate(arena, rowMapBytes / 4);
       tasks.push(...cutTasks(rowMap, rowMapBytes, kBlockBytes, chunks));
-      return { header, restore: { graph, index, upper: upperAt, upperBytes, rows: map, rowMapBytes, rowMapOffset: entries[rowMap].offset } };
+      return { header, graph, upper: upperAt, upperBytes, rowMap: map.table, rowMapBytes, rowMapOffset: entries[rowMap].offset };
     });
     // Every other bulk section is checksummed too (stored vectors are read by finish(); the rest by nobody).
     entries.forEach((e, i) => {
       if (!planned.has(i)) tasks.push(...cutTasks(i, e.length, kBlockBytes, []));
     });
     const state = arena.alloc(SharedLoad.stateBytes(tasks.length));
-    return new GraphLoad(file, arena, meta, { entries, tasks, graphs, blocks: file.header.major >= kBlockHashedMajor, state }, modalities);
+    return new GraphLoad(file, arena, meta, { entries, tasks, graphs, modalities, blocks: file.header.major >= kBlockHashedMajor, state });
   }
 
   /** Runs up to `limit` tasks in this thread (see SharedLoad.work); returns how many it ran. */
@@ -180,15 +142,18 @@ export class GraphLoad {
     const pending: PendingLinks[] = [];
     const persistedGraphs: string[] = [];
     this.meta.modalities.forEach((m, tag) => {
-      const { header, restore: r } = this.#planned[tag];
+      const r = this.plan.modalities[tag];
+      const header = r.header;
       let state: ModalityState;
-      if (r !== undefined) {
-        r.index.finishRestore(header, r.upper, r.upperBytes, this.#shared.totals(r.graph));
+      if (r.graph >= 0) {
+        const index = HnswIndex.attach(this.#arena, this.plan.graphs[r.graph].address, this.meta.efSearch);
+        const rows = RowMap.attach(this.#arena, r.rowMap);
+        index.finishRestore(header, r.upper, r.upperBytes, this.#shared.totals(r.graph));
         if (r.rowMapBytes !== model.rowLimit * 4) throw corruptFile(path, r.rowMapOffset, `row map of modality ${m.name} has ${r.rowMapBytes / 4} rows, the records ${model.rowLimit}`, { part: 'graph', tag });
-        const mapped = r.index.checkRowMap(r.rows, model.rowLimit);
+        const mapped = index.checkRowMap(rows, model.rowLimit);
         if (mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
         persistedGraphs.push(m.name);
-        state = { index: r.index, rows: r.rows };
+        state = { index, rows };
       } else {
         state = reserveFromVectors(file, this.#arena, this.meta, tag, header, model, pending);
       }

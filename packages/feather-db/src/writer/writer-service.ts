@@ -1,4 +1,4 @@
-import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type GraphAddresses, type WireError } from '@feather-db/core';
+import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type WireError } from '@feather-db/core';
 import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
 
 /** Runs `fn` and turns any thrown error into a wire reply (non-Feather errors become FEATHER_ERR_INTERNAL). */
@@ -35,10 +35,10 @@ export class WriterService implements WriterApi {
     });
   }
 
-  open(spec: OpenSpec, graphs: GraphAddresses | undefined): Reply<OpenResult> {
+  open(spec: OpenSpec): Reply<OpenResult> {
     return toReply(() => {
       const started = performance.now();
-      return { ...this.#engine.open(spec, graphs), loadMs: performance.now() - started };
+      return { ...this.#engine.open(spec), loadMs: performance.now() - started };
     });
   }
 
