@@ -16,6 +16,10 @@ function yieldToLoop(): Promise<void> {
  */
 export async function loadOnMainThread(file: StoreFileReader, io: FileIo, load: GraphLoad, sections: ModelSections): Promise<MemoryModel> {
   const mirror = modelFromSections(sections, file.path);
-  while (load.work(io, mirror, kTasksPerTurn) > 0) await yieldToLoop();
-  return mirror;
+  for (;;) {
+    load.work(io, mirror, kTasksPerTurn);
+    if (load.finished) return mirror;
+    // Also while the writer finishes its last task of phase one, which phase two waits for.
+    await yieldToLoop();
+  }
 }

@@ -762,15 +762,14 @@ export function restoreUpper(h: u32, first: u32, end: u32, n: u32, upper: u32, a
 }
 
 /**
- * Checks a row map loaded from a file: `rows` u32 slots of node + 1 (0 = none) in chunks of 2^shift slots
- * whose addresses are in `table`. Every mapped node must be published, untombstoned and tagged with its row.
- * Returns how many rows map to a node, or -(row + 1) for the first bad row.
+ * Checks rows [first, end) of a row map loaded from a file: u32 slots of node + 1 (0 = none) in chunks of
+ * 2^shift slots whose addresses are in `table`. Every mapped node must be below n, untombstoned and tagged
+ * with its row. Returns how many of those rows map to a node, or -(row + 1) for the first bad row.
  */
-export function checkRowMap(h: u32, table: u32, shift: u32, rows: u32): i32 {
-  const n = atomic.load<u32>(h + kHPublished);
+export function checkRowMap(h: u32, table: u32, shift: u32, first: u32, end: u32, n: u32): i32 {
   let mapped: i32 = 0;
   restoreReason = 6;
-  for (let row: u32 = 0; row < rows; row++) {
+  for (let row = first; row < end; row++) {
     const v = load<u32>(load<u32>(table + ((row >> shift) << 2)) + ((row & ((1 << shift) - 1)) << 2));
     if (v == 0) continue;
     const id = v - 1;

@@ -27,7 +27,7 @@ export interface WasmExports {
   reserveBulk(index: number, count: number): number;
   restoreNodes(index: number, first: number, end: number, count: number, maxLevel: number, rows: number, namespaces: number, entities: number): number;
   restoreUpper(index: number, first: number, end: number, count: number, upper: number, at: number, upperBytes: number): number;
-  checkRowMap(index: number, table: number, shift: number, rows: number): number;
+  checkRowMap(index: number, table: number, shift: number, first: number, end: number, count: number): number;
   hashBegin(): void;
   hashStripes(at: number, bytes: number): void;
   hashEnd(at: number, bytes: number, total: number): number;

@@ -62,38 +62,45 @@ export function crc32Combine(crc1: number, crc2: number, len2: number): number {
   if (len2 <= 0) return crc1 >>> 0;
   return (gf2Times(zerosOperator(len2), crc1) ^ crc2) >>> 0;
 }
+/** What a task checks besides its checksum: nothing, node blocks, or a row map's slots. */
+export const kTaskCopy = 0;
+export const kTaskNodes = 1;
+export const kTaskRowMap = 2;
+
 /**
  * One piece of an open's bulk reading: bytes [offset, offset + length) of section `entry` (one checksum block
  * in format 3), copied into the shared memory at `spans` ([address, bytes] pairs in order, adding up to
- * `length`; empty: only checksummed, through a scratch buffer) and, for node blocks (`graph` ≥ 0), checked as
- * nodes [first, end) of that graph.
+ * `length`; empty: only checksummed, through a scratch buffer). `kind` kTaskNodes: the bytes are nodes
+ * [first, end) of graph `graph`; kTaskRowMap: rows [first, end) of its row map.
  */
 export interface LoadTask {
   entry: number;
   offset: number;
   length: number;
   spans: number[];
+  kind: number;
   graph: number;
   first: number;
   end: number;
 }
 
-/** A graph being restored: its index in the shared memory and what the node checks need of its header. */
+/** A graph being restored: where it lives in the shared memory and what the checks need of its header. */
 export interface PlannedGraph {
   address: number;
   count: number;
   maxLevel: number;
-}
-
-/** How a modality's graph is loaded: restored (`graph` ≥ 0: its PlannedGraph, arena places), else rebuilt. */
-export interface PlannedModality {
-  header: GraphHeader;
-  graph: number;
   /** The upper blocks' arena address and length. */
   upper: number;
   upperBytes: number;
-  /** The row map's chunk table address, its length in the file and the section's offset (for errors). */
+  /** The row map's chunk table. */
   rowMap: number;
+}
+
+/** How a modality's graph is loaded: restored (`graph` ≥ 0: its PlannedGraph), else rebuilt from vectors. */
+export interface PlannedModality {
+  header: GraphHeader;
+  graph: number;
+  /** The row map's length in the file and the section's offset (for errors). */
   rowMapBytes: number;
   rowMapOffset: number;
 }
@@ -107,23 +114,34 @@ export interface LoadPlan {
   modalities: PlannedModality[];
   /** Format 3: each task is one block and its checksum the block hash (else CRC-32 pieces, combined). */
   blocks: boolean;
-  /** Address of the shared state in the arena: a claim counter, then [checksum, deleted, upper bytes] per task. */
+  /** Address of the shared state in the arena (SharedLoad.stateBytes). */
   state: number;
 }
 
+// Shared state: three counters, then kTaskWords per task.
+const kClaimed = 0;
+const kCopied = 1;
+const kLinked = 2;
+const kTaskWords = 4;
+
 /**
- * The tasks of a LoadPlan, run by any number of threads sharing the arena: a thread claims the next task with
- * an atomic add on the counter, reads its bytes through the descriptor the threads share (into the arena, or a
- * scratch buffer), stores their checksum (block hash or CRC-32) and, for node blocks, checks them with its own
- * kernels while they are in cache (phase one of a restore, see HnswIndex.checkRestored). Once every thread is
- * done, one of them checks each section's checksum against the section index (verify). During an open, the
- * main thread and the writer share the tasks (docs/format.md, "Opening").
+ * The tasks of a LoadPlan, run by any number of threads sharing the arena, in two phases. Phase one: a thread
+ * claims the next task with an atomic add on a counter, reads its bytes through the descriptor the threads
+ * share (into the arena, or a scratch buffer), stores their checksum (block hash or CRC-32) and, for node
+ * blocks, checks them with its own kernels while they are in cache (HnswIndex.checkRestored). Phase two,
+ * once every task of phase one is done (a thread that runs out waits for the others' last ones): node ranges
+ * are linked to their upper blocks (HnswIndex.linkRestored, each range's offset the sum of the upper bytes
+ * before it) and row map slots checked against the nodes, claimed the same way. Then one thread checks each
+ * section's checksum against the section index (verify) and publishes (GraphLoad.finish). During an open,
+ * the main thread and the writer share the tasks (docs/format.md, "Opening").
  */
 export class SharedLoad {
   readonly #plan: LoadPlan;
   readonly #arena: KernelArena;
   readonly #at: number;
   #scratch: Uint8Array | undefined;
+  /** Per task, the upper-block offset of its nodes (computed when this thread enters phase two). */
+  #upperAt: Float64Array | undefined;
 
   constructor(plan: LoadPlan, arena: KernelArena) {
     this.#plan = plan;
@@ -133,34 +151,56 @@ export class SharedLoad {
 
   /** Bytes of shared state a plan of `tasks` tasks needs. */
   static stateBytes(tasks: number): number {
-    return (1 + 3 * tasks) * 4;
+    return (3 + kTaskWords * tasks) * 4;
+  }
+
+  /** Every task of both phases claimed (or the load abandoned): work() has nothing left to start. */
+  get finished(): boolean {
+    return Atomics.load(this.#arena.i32, this.#at + kLinked) >= this.#plan.tasks.length;
   }
 
   /**
-   * Claims and runs tasks until none is left or `limit` are done; returns how many this call did. `limits`
-   * bound the node tags (the calling thread's model). A failure stops every thread (abandon) and throws.
-   * @throws FEATHER_ERR_CORRUPT when a piece cannot be read whole or a node is invalid.
+   * Runs tasks until none is left or `limit` are done; returns how many this call ran. When phase one is out
+   * of tasks but another thread is still finishing one, `wait` blocks until it is done (a worker), else the
+   * call returns (the main thread calls again after a turn of its event loop; see `finished`). `limits` bound
+   * the node tags (the calling thread's model). A failure stops every thread (abandon) and throws.
+   * @throws FEATHER_ERR_CORRUPT when a piece cannot be read whole or fails a check.
    */
-  work(io: FileIo, fd: number, path: string, limits: TagLimits, limit: number = Number.POSITIVE_INFINITY): number {
+  work(io: FileIo, fd: number, path: string, limits: TagLimits, limit: number = Number.POSITIVE_INFINITY, wait = false): number {
     const { tasks, entries, graphs } = this.#plan;
     const arena = this.#arena;
+    const at = this.#at;
     let done = 0;
     try {
-      while (done < limit) {
-        const i = Atomics.add(arena.i32, this.#at, 1);
+      while (done < limit && Atomics.load(arena.i32, at + kClaimed) < tasks.length) {
+        const i = Atomics.add(arena.i32, at + kClaimed, 1);
         if (i >= tasks.length) break;
         const t = tasks[i];
         const sum = this.#copy(io, fd, path, entries[t.entry], t);
-        const word = this.#at + 1 + 3 * i;
+        const word = at + 3 + kTaskWords * i;
         const i32 = arena.i32;
-        // Atomic stores: the thread that verifies reads them after this one is done (its reply happens after).
+        // Atomic stores: the threads of phase two and the verifying thread read them after the count below.
         Atomics.store(i32, word, sum | 0);
-        if (t.graph >= 0) {
+        if (t.kind === kTaskNodes) {
           const g = graphs[t.graph];
           const { deleted, upperBytes } = HnswIndex.checkRestored(arena, g.address, t.first, t.end, g, limits);
           Atomics.store(i32, word + 1, deleted);
           Atomics.store(i32, word + 2, upperBytes | 0);
         }
+        // The last copy wakes a thread waiting for phase two.
+        if (Atomics.add(i32, at + kCopied, 1) === tasks.length - 1) Atomics.notify(i32, at + kCopied);
+        done++;
+      }
+      while (done < limit && !this.finished) {
+        const copied = Atomics.load(arena.i32, at + kCopied);
+        if (copied < tasks.length) {
+          if (!wait) break;
+          Atomics.wait(arena.i32, at + kCopied, copied, 1);
+          continue;
+        }
+        const i = Atomics.add(arena.i32, at + kLinked, 1);
+        if (i >= tasks.length) break;
+        this.#link(i);
         done++;
       }
     } catch (error) {
@@ -168,6 +208,32 @@ export class SharedLoad {
       throw error;
     }
     return done;
+  }
+
+  /** Phase two of task `i`. */
+  #link(i: number): void {
+    const t = this.#plan.tasks[i];
+    if (t.kind === kTaskCopy) return;
+    const arena = this.#arena;
+    const g = this.#plan.graphs[t.graph];
+    if (t.kind === kTaskNodes) {
+      this.#upperAt ??= this.#upperOffsets();
+      HnswIndex.linkRestored(arena, g.address, t.first, t.end, g.count, g.upper, this.#upperAt[i], g.upperBytes);
+    } else {
+      Atomics.store(arena.i32, this.#at + 3 + kTaskWords * i + 3, HnswIndex.checkRowMap(arena, g.address, g.rowMap, t.first, t.end, g.count));
+    }
+  }
+
+  #upperOffsets(): Float64Array {
+    const i32 = this.#arena.i32;
+    const offsets = new Float64Array(this.#plan.tasks.length);
+    const sums = new Float64Array(this.#plan.graphs.length);
+    this.#plan.tasks.forEach((t, i) => {
+      if (t.kind !== kTaskNodes) return;
+      offsets[i] = sums[t.graph];
+      sums[t.graph] += i32[this.#at + 3 + kTaskWords * i + 2] >>> 0;
+    });
+    return offsets;
   }
 
   /** Reads task `t` into its spans (or the scratch buffer) and returns its checksum. */
@@ -199,7 +265,10 @@ export class SharedLoad {
 
   /** Leaves the remaining tasks unclaimed: every thread's work() returns after its current task. */
   abandon(): void {
-    Atomics.store(this.#arena.i32, this.#at, this.#plan.tasks.length);
+    const i32 = this.#arena.i32;
+    Atomics.store(i32, this.#at + kClaimed, this.#plan.tasks.length);
+    Atomics.store(i32, this.#at + kLinked, this.#plan.tasks.length);
+    Atomics.notify(i32, this.#at + kCopied);
   }
 
   /**
@@ -210,8 +279,8 @@ export class SharedLoad {
   verify(path: string): void {
     const { tasks, entries, blocks } = this.#plan;
     const i32 = this.#arena.i32;
-    if (Atomics.load(i32, this.#at) < tasks.length) throw new Error('SharedLoad.verify before every task ran');
-    const sums = tasks.map((_, i) => i32[this.#at + 1 + 3 * i] >>> 0);
+    if (Atomics.load(i32, this.#at + kCopied) < tasks.length) throw new Error('SharedLoad.verify before every task ran');
+    const sums = tasks.map((_, i) => i32[this.#at + 3 + kTaskWords * i] >>> 0);
     entries.forEach((e, entry) => {
       let sum: number;
       if (blocks) {
@@ -226,17 +295,23 @@ export class SharedLoad {
     });
   }
 
-  /** Tombstones and upper-block bytes the node checks of graph `graph` counted (after every task ran). */
-  totals(graph: number): { deleted: number; upperBytes: number } {
+  /** What the checks of graph `graph` counted: tombstones, upper-block bytes, mapped rows (after every task ran). */
+  totals(graph: number): { deleted: number; upperBytes: number; mapped: number } {
     const i32 = this.#arena.i32;
     let deleted = 0;
     let upperBytes = 0;
+    let mapped = 0;
     this.#plan.tasks.forEach((t, i) => {
       if (t.graph !== graph) return;
-      deleted += i32[this.#at + 2 + 3 * i];
-      upperBytes += i32[this.#at + 3 + 3 * i] >>> 0;
+      const word = this.#at + 3 + kTaskWords * i;
+      if (t.kind === kTaskNodes) {
+        deleted += i32[word + 1];
+        upperBytes += i32[word + 2] >>> 0;
+      } else if (t.kind === kTaskRowMap) {
+        mapped += i32[word + 3];
+      }
     });
-    return { deleted, upperBytes };
+    return { deleted, upperBytes, mapped };
   }
 }
 
@@ -264,7 +339,7 @@ export function cutTasks(entry: number, length: number, blockBytes: number, regi
         into = 0;
       }
     }
-    tasks.push({ entry, offset, length: size, spans, graph: -1, first: 0, end: 0 });
+    tasks.push({ entry, offset, length: size, spans, kind: kTaskCopy, graph: -1, first: 0, end: 0 });
   }
   return tasks;
 }

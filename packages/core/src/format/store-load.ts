@@ -5,7 +5,7 @@ import { HnswIndex, type GraphHeader, type NodeTags } from '../hnsw/hnsw-index.j
 import type { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
-import { cutTasks, SharedLoad, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './shared-load.js';
+import { cutTasks, kTaskNodes, kTaskRowMap, SharedLoad, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './shared-load.js';
 import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from './store-codec.js';
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
 
@@ -84,7 +84,7 @@ export class GraphLoad {
       if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m) throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
       if (!header.persisted) {
         entryOf(kSectionVectors, tag); // checksummed with the other sections below, read by finish()
-        return { header, graph: -1, upper: 0, upperBytes: 0, rowMap: 0, rowMapBytes: 0, rowMapOffset: 0 };
+        return { header, graph: -1, rowMapBytes: 0, rowMapOffset: 0 };
       }
       const nodes = entryOf(kSectionNodes, tag);
       const upper = entryOf(kSectionUpper, tag);
@@ -97,20 +97,15 @@ export class GraphLoad {
       const rowMapBytes = entries[rowMap].length;
       if (rowMapBytes % 4 !== 0 || rowMapBytes / 4 > RowMap.maxRows) throw corruptFile(path, entries[rowMap].offset, `row map of modality ${m.name} is ${rowMapBytes} bytes`, { part: 'graph', tag });
       const index = HnswIndex.beginRestore(arena, header, meta.efSearch);
-      const graph = graphs.push({ address: index.address, count: header.count, maxLevel: header.maxLevel }) - 1;
-      const blockBytes = blockBytesOf(kSectionNodes, header.stride);
-      for (const t of cutTasks(nodes, entries[nodes].length, blockBytes, index.restoreRegions(header.count))) {
-        t.graph = graph;
-        t.first = t.offset / header.stride;
-        t.end = (t.offset + t.length) / header.stride;
-        tasks.push(t);
-      }
       const upperBytes = entries[upper].length;
       const upperAt = upperBytes === 0 ? 0 : arena.alloc(upperBytes);
-      tasks.push(...cutTasks(upper, upperBytes, kBlockBytes, [{ at: upperAt, bytes: upperBytes }]));
       const { map, chunks } = RowMap.allocate(arena, rowMapBytes / 4);
-      tasks.push(...cutTasks(rowMap, rowMapBytes, kBlockBytes, chunks));
-      return { header, graph, upper: upperAt, upperBytes, rowMap: map.table, rowMapBytes, rowMapOffset: entries[rowMap].offset };
+      const graph = graphs.push({ address: index.address, count: header.count, maxLevel: header.maxLevel, upper: upperAt, upperBytes, rowMap: map.table }) - 1;
+      const mark = (kind: number, unit: number) => (t: LoadTask): LoadTask => ({ ...t, kind, graph, first: t.offset / unit, end: (t.offset + t.length) / unit });
+      tasks.push(...cutTasks(nodes, entries[nodes].length, blockBytesOf(kSectionNodes, header.stride), index.restoreRegions(header.count)).map(mark(kTaskNodes, header.stride)));
+      tasks.push(...cutTasks(upper, upperBytes, kBlockBytes, [{ at: upperAt, bytes: upperBytes }]));
+      tasks.push(...cutTasks(rowMap, rowMapBytes, kBlockBytes, chunks).map(mark(kTaskRowMap, 4)));
+      return { header, graph, rowMapBytes, rowMapOffset: entries[rowMap].offset };
     });
     // Every other bulk section is checksummed too (stored vectors are read by finish(); the rest by nobody).
     entries.forEach((e, i) => {
@@ -120,9 +115,14 @@ export class GraphLoad {
     return new GraphLoad(file, arena, meta, { entries, tasks, graphs, modalities, blocks: file.header.major >= kBlockHashedMajor, state });
   }
 
-  /** Runs up to `limit` tasks in this thread (see SharedLoad.work); returns how many it ran. */
-  work(io: FileIo, limits: RecordLimits, limit?: number): number {
-    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount }, limit);
+  /** Runs up to `limit` tasks in this thread (see SharedLoad.work: `wait` blocks); returns how many it ran. */
+  work(io: FileIo, limits: RecordLimits, limit?: number, wait?: boolean): number {
+    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount }, limit, wait);
+  }
+
+  /** No task of either phase is left to start (see SharedLoad.finished). */
+  get finished(): boolean {
+    return this.#shared.finished;
   }
 
   /** Leaves the remaining tasks unclaimed (after a failure). */
@@ -146,12 +146,13 @@ export class GraphLoad {
       const header = r.header;
       let state: ModalityState;
       if (r.graph >= 0) {
-        const index = HnswIndex.attach(this.#arena, this.plan.graphs[r.graph].address, this.meta.efSearch);
-        const rows = RowMap.attach(this.#arena, r.rowMap);
-        index.finishRestore(header, r.upper, r.upperBytes, this.#shared.totals(r.graph));
+        const g = this.plan.graphs[r.graph];
+        const index = HnswIndex.attach(this.#arena, g.address, this.meta.efSearch);
+        const totals = this.#shared.totals(r.graph);
         if (r.rowMapBytes !== model.rowLimit * 4) throw corruptFile(path, r.rowMapOffset, `row map of modality ${m.name} has ${r.rowMapBytes / 4} rows, the records ${model.rowLimit}`, { part: 'graph', tag });
-        const mapped = index.checkRowMap(rows, model.rowLimit);
-        if (mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
+        if (totals.mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${totals.mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
+        index.finishRestore(header, g.upperBytes, totals);
+        const rows = RowMap.attach(this.#arena, g.rowMap);
         persistedGraphs.push(m.name);
         state = { index, rows };
       } else {

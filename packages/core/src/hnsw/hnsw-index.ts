@@ -672,8 +672,8 @@ export class HnswIndex {
    * The first step of rebuilding an index from its file form without re-linking: checks the header, creates
    * the index and reserves its nodes (chunks allocated, nothing published). The node blocks are then copied
    * straight into restoreRegions() (no intermediate buffer) and each range checked right after its copy
-   * (checkRestored, from any thread sharing the arena); finishRestore points the nodes at their upper blocks
-   * and publishes. A crafted or damaged file can neither crash the kernels nor send a search out of bounds.
+   * (checkRestored, from any thread sharing the arena); once all are, linkRestored points each range's nodes
+   * at their upper blocks, and finishRestore publishes. A crafted or damaged file can neither crash the kernels nor send a search out of bounds.
    * @throws FEATHER_ERR_CORRUPT naming the inconsistent field.
    */
   static beginRestore(arena: KernelArena, header: GraphHeader, efSearch: number = kDefaultHnswOptions.efSearch): HnswIndex {
@@ -724,17 +724,36 @@ export class HnswIndex {
   }
 
   /**
-   * The last step of a restore, once every range passed checkRestored: checks the totals those returned
-   * against the header and the upper blocks (copied to `upper`, `upperBytes` long), points each node with
-   * upper levels at its slice and checks those links, then publishes the nodes.
+   * Phase two of a restore, once every range passed checkRestored: points each node of [first, end) with upper
+   * levels at its slice of the upper blocks (copied to `upper`, `upperBytes` long), which starts `at` bytes in
+   * (the upper bytes of the ranges before), and checks those links. Any thread may run any range.
+   * @throws FEATHER_ERR_CORRUPT naming the first bad node.
+   */
+  static linkRestored(arena: KernelArena, address: number, first: number, end: number, count: number, upper: number, at: number, upperBytes: number): void {
+    const failed = arena.wasm.restoreUpper(address, first, end, count, upper, at, upperBytes);
+    if (failed >= 0) throw badGraph(`node ${failed}: ${kRestoreReasons[arena.wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
+  }
+
+  /**
+   * Rows [first, end) of a row map restored next to the `count` nodes of the index at `address`: every mapped
+   * node in range, live and tagged with its row. Returns how many rows map to a node.
+   * @throws FEATHER_ERR_CORRUPT naming the first bad row.
+   */
+  static checkRowMap(arena: KernelArena, address: number, map: number, first: number, end: number, count: number): number {
+    const mapped = arena.wasm.checkRowMap(address, map, RowMap.chunkShift, first, end, count);
+    if (mapped < 0) throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt row map: row ${-mapped - 1} points at a node that is not its own; the file is damaged, restore it from a backup`, { part: 'graph', row: -mapped - 1 });
+    return mapped;
+  }
+
+  /**
+   * The last step of a restore, once both phases ran on every range: checks the totals phase one returned
+   * against the header and the upper blocks (`upperBytes`), then publishes the nodes.
    * @throws FEATHER_ERR_CORRUPT.
    */
-  finishRestore(header: GraphHeader, upper: number, upperBytes: number, totals: { deleted: number; upperBytes: number }): void {
+  finishRestore(header: GraphHeader, upperBytes: number, totals: { deleted: number; upperBytes: number }): void {
     const n = header.count;
     const arena = this.arena;
     if (totals.upperBytes !== upperBytes) throw badGraph(kRestoreReasons[totals.upperBytes > upperBytes ? 4 : 5]);
-    const failed = n === 0 ? -1 : arena.wasm.restoreUpper(this.address, 0, n, n, upper, 0, upperBytes);
-    if (failed >= 0) throw badGraph(`node ${failed}: ${kRestoreReasons[arena.wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
     const u32 = arena.u32;
     if (totals.deleted !== header.deleted) throw badGraph(`tombstone count ${header.deleted} does not match the nodes (${totals.deleted})`);
     if (n > 0 && (u32[(this.#nodeAddress(header.entry) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel) throw badGraph('the entry point is not at the max level');
@@ -814,17 +833,6 @@ export class HnswIndex {
     const u32 = this.arena.u32;
     const shift = u32[h + kHChunkShift / 4];
     return u32[(u32[h + kHChunkTable / 4] >>> 2) + (id >>> shift)] + (id & ((1 << shift) - 1)) * u32[h + kHStride / 4];
-  }
-
-  /**
-   * Checks a row map loaded from a file against this (restored) index: every mapped node published, live and
-   * tagged with its row. Returns how many rows map to a node.
-   * @throws FEATHER_ERR_CORRUPT naming the first bad row.
-   */
-  checkRowMap(map: RowMap, rows: number): number {
-    const mapped = this.arena.wasm.checkRowMap(this.address, map.table, RowMap.chunkShift, rows);
-    if (mapped < 0) throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt row map: row ${-mapped - 1} points at a node that is not its own; the file is damaged, restore it from a backup`, { part: 'graph', row: -mapped - 1 });
-    return mapped;
   }
 
   /** The record row node `id` was tagged with. */
