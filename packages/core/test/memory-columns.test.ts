@@ -111,4 +111,65 @@ describe('memory model columns', () => {
     view.setInt32(tableAt + slot * 4, 5, true);
     expectCorrupt(idTable);
   });
+
+  it('refuse each field a save never writes, in any row', () => {
+    const parts = sample().toColumns();
+    const bytes = Uint8Array.from(parts.flatMap((p) => [...p]));
+    const head = new DataView(bytes.buffer);
+    const [n, pool, idBytes, textBytes, slots] = [head.getUint32(4, true), head.getUint32(12, true), head.getUint32(24, true), head.getUint32(28, true), head.getUint32(36, true)];
+    const align8 = (x: number): number => (x + 7) & ~7;
+    // Column offsets in layout order (docs/format.md, COLUMNS).
+    const sizes = [n, n * 8, n * 4, n * 4, n * 4, n * 8, n * 8, n * 8, n * 8, n * 4, n * 4, pool * 4, (n + 1) * 4, (n + 1) * 4, slots * 4, idBytes, textBytes];
+    const names = ['flags', 'idNum', 'idHash', 'namespace', 'entity', 'importance', 'timestamp', 'recallCount', 'lastRecalled', 'modalitySet', 'attrCount', 'attrPool', 'idOffsets', 'textOffsets', 'idTable'];
+    const at: Record<string, number> = {};
+    sizes.reduce((offset, size, i) => {
+      at[names[i] ?? `blob${i}`] = offset;
+      return offset + align8(size);
+    }, 64);
+    expect(MemoryModel.fromColumns(bytes, []).count()).toBe(4);
+    const damaged = (column: string, row: number, set: (v: DataView, offset: number) => void): Uint8Array => {
+      const copy = bytes.slice();
+      set(new DataView(copy.buffer), at[column] + row * (column === 'flags' ? 1 : ['idNum', 'importance', 'timestamp', 'recallCount', 'lastRecalled'].includes(column) ? 8 : 4));
+      return copy;
+    };
+    const f64 = (value: number) => (v: DataView, o: number) => v.setFloat64(o, value, true);
+    const u32 = (value: number) => (v: DataView, o: number) => v.setUint32(o, value, true);
+    // Row 0: numeric id 0; row 1: a string id; row 4: forgotten ('gone').
+    const cases: [string, number, (v: DataView, o: number) => void][] = [
+      ['flags', 0, (v, o) => v.setUint8(o, 5)],
+      ['flags', 1, (v, o) => v.setUint8(o, 1)],
+      ['flags', 0, (v, o) => v.setUint8(o, 3)],
+      ['idNum', 0, f64(-1)],
+      ['idNum', 0, f64(1.5)],
+      ['idNum', 0, f64(Number.NaN)],
+      ['namespace', 1, u32(7)],
+      ['entity', 1, u32(9)],
+      ['modalitySet', 0, u32(40)],
+      ['importance', 0, f64(-0.5)],
+      ['importance', 1, f64(Number.POSITIVE_INFINITY)],
+      ['importance', 1, f64(Number.NaN)],
+      ['timestamp', 0, f64(Number.NEGATIVE_INFINITY)],
+      ['timestamp', 1, f64(Number.NaN)],
+      ['recallCount', 1, f64(2.5)],
+      ['recallCount', 0, f64(-1)],
+      ['lastRecalled', 1, f64(Number.POSITIVE_INFINITY)],
+      ['attrCount', 4, u32(1)],
+      ['attrPool', 0, u32(1000)],
+      ['idOffsets', 2, u32(0)],
+      ['textOffsets', 1, u32(1_000_000)],
+    ];
+    for (const [column, row, set] of cases) {
+      expect(() => MemoryModel.fromColumns(damaged(column, row, set), []), `${column}[${row}]`).toThrowError(FeatherError);
+    }
+    // A never-recalled row keeps NaN; a row may be recalled at time 0: both load.
+    expect(MemoryModel.fromColumns(damaged('lastRecalled', 0, f64(0)), []).count()).toBe(4);
+    // (The offsets above are the real ones: a valid change shows up in the record.)
+    expect(MemoryModel.fromColumns(damaged('importance', 0, f64(3)), []).record(0)?.importance).toBe(3);
+    // The id table holding a live row twice (another live row then missing).
+    const table = new Int32Array(bytes.slice(at.idTable, at.idTable + slots * 4).buffer);
+    const held = [...table.keys()].filter((i) => table[i] > 0);
+    const twice = bytes.slice();
+    new DataView(twice.buffer).setInt32(at.idTable + held[1] * 4, table[held[0]], true);
+    expect(() => MemoryModel.fromColumns(twice, [])).toThrowError(/id table/);
+  });
 });

@@ -187,19 +187,43 @@ function decodeDictionary(bytes: Uint8Array): ColumnDictionary {
   return d as ColumnDictionary;
 }
 
+/** Rows checked per call of checkRows: the function is hot (and optimised) long before the last block. */
+const kCheckBlock = 4096;
+
 /**
- * Every range and cross-reference. One tight loop per column or two (locals only, each a few operations per
- * row): an open runs this once, mostly before the optimising compiler has seen it, and simple loops are what
- * the baseline tiers run fast.
+ * Every range and cross-reference. An open runs this once per process, so the row checks run in blocks
+ * through one function, which the engine optimises after its first calls (a single pass over every row
+ * would mostly run in the baseline tiers before on-stack replacement caught up).
  */
 function checkColumns(d: ColumnData): void {
-  const { rows: n, dictionary, flags, attrCount, attrPool } = d;
+  const { rows: n, dictionary, attrPool } = d;
   const ids = d.idOffsets;
   const texts = d.textOffsets;
   if (ids[0] !== 0 || texts[0] !== 0 || ids[n] !== d.idBlob.length || texts[n] !== d.textBlob.length) throw corrupt('strings', 'offsets do not span the blobs');
+  const limits = [dictionary.namespaces.length, dictionary.entities.length + 1, dictionary.modalitySets.length];
   let live = 0;
   let pool = 0;
-  for (let r = 0; r < n; r++) {
+  for (let r = 0; r < n; r += kCheckBlock) {
+    const counts = checkRows(d, r, Math.min(n, r + kCheckBlock), limits);
+    live += counts[0];
+    pool += counts[1];
+  }
+  if (live !== d.live) throw corrupt('header', `${d.live} live rows announced, ${live} found`);
+  if (pool !== attrPool.length) throw corrupt('attributes', 'counts do not add up to the pool');
+  const pairs = dictionary.pairKeys.length;
+  for (let i = 0; i < pool; i += kCheckBlock) checkPairs(attrPool, i, Math.min(pool, i + kCheckBlock), pairs);
+  if (d.idTable.length > 0) checkIdTable(d.idTable, d.flags, live);
+}
+
+/** Rows [from, to): flags, string offsets, tags below `limits` (namespaces, entities, modality sets), fields. Returns [live rows, attribute pairs]. */
+function checkRows(d: ColumnData, from: number, to: number, limits: number[]): [number, number] {
+  const { flags, attrCount, idNum, importance, timestamp, recallCount, lastRecalled, namespace, entity, modalitySet } = d;
+  const ids = d.idOffsets;
+  const texts = d.textOffsets;
+  const [namespaces, entities, sets] = limits;
+  let live = 0;
+  let pool = 0;
+  for (let r = from; r < to; r++) {
     const f = flags[r];
     const idBytes = ids[r + 1] - ids[r];
     const textBytes = texts[r + 1] - texts[r];
@@ -207,71 +231,56 @@ function checkColumns(d: ColumnData): void {
     pool += attrCount[r];
     if (f === 0) {
       if (attrCount[r] !== 0 || idBytes !== 0 || textBytes !== 0) throw corrupt(`row ${r}`, 'a forgotten row holds data');
-    } else if (f === kLive) {
+      continue;
+    }
+    if (f === kLive) {
       if (idBytes !== 0) throw corrupt(`row ${r}`, 'a numeric id holds string bytes');
-      live++;
+      const id = idNum[r];
+      if (!(id >= 0 && id <= Number.MAX_SAFE_INTEGER && Math.floor(id) === id)) throw corrupt(`row ${r}`, 'the numeric id is out of range');
     } else if (f === (kLive | kStringId)) {
       if (idBytes === 0) throw corrupt(`row ${r}`, 'a string id is empty');
-      live++;
     } else {
       throw corrupt(`row ${r}`, `flags ${f}`);
     }
-  }
-  if (live !== d.live) throw corrupt('header', `${d.live} live rows announced, ${live} found`);
-  if (pool !== attrPool.length) throw corrupt('attributes', 'counts do not add up to the pool');
-  // Fields of live rows (a forgotten row's fields are never read).
-  below(d.namespace, flags, dictionary.namespaces.length, 'namespace');
-  below(d.entity, flags, dictionary.entities.length + 1, 'entity');
-  below(d.modalitySet, flags, dictionary.modalitySets.length, 'modality set');
-  const { idNum, importance, timestamp, recallCount, lastRecalled } = d;
-  for (let r = 0; r < n; r++) {
-    if (flags[r] !== kLive) continue;
-    const id = idNum[r];
-    if (!(id >= 0 && id <= Number.MAX_SAFE_INTEGER && Math.floor(id) === id)) throw corrupt(`row ${r}`, 'the numeric id is out of range');
-  }
-  for (let r = 0; r < n; r++) {
-    if (flags[r] === 0) continue;
+    live++;
+    if (namespace[r] >= namespaces || entity[r] >= entities || modalitySet[r] >= sets) throw corrupt(`row ${r}`, 'a tag is out of range');
     const v = importance[r];
-    // NaN fails both comparisons; Infinity fails the second.
-    if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'importance is out of range');
-  }
-  for (let r = 0; r < n; r++) {
-    if (flags[r] === 0) continue;
     const t = timestamp[r];
-    if (!(t > Number.NEGATIVE_INFINITY && t < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'the timestamp is not finite');
-  }
-  for (let r = 0; r < n; r++) {
-    if (flags[r] === 0) continue;
     const c = recallCount[r];
+    const last = lastRecalled[r];
+    // NaN fails every comparison below; lastRecalled may be NaN (never recalled) but not infinite.
+    if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'importance is out of range');
+    if (!(t > Number.NEGATIVE_INFINITY && t < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'the timestamp is not finite');
     if (!(c >= 0 && c <= Number.MAX_SAFE_INTEGER && Math.floor(c) === c)) throw corrupt(`row ${r}`, 'the recall count is out of range');
+    if (last === Number.POSITIVE_INFINITY || last === Number.NEGATIVE_INFINITY) throw corrupt(`row ${r}`, 'the last recall time is infinite');
   }
-  for (let r = 0; r < n; r++) {
-    // NaN: never recalled.
-    if (flags[r] !== 0 && (lastRecalled[r] === Number.POSITIVE_INFINITY || lastRecalled[r] === Number.NEGATIVE_INFINITY)) throw corrupt(`row ${r}`, 'the last recall time is infinite');
-  }
-  const pairs = dictionary.pairKeys.length;
-  for (let i = 0; i < pool; i++) if (attrPool[i] >= pairs) throw corrupt('attributes', `pair ${attrPool[i]} of ${pairs}`);
-  if (d.idTable.length > 0) checkIdTable(d.idTable, flags, live);
+  return [live, pool];
 }
 
-/** Each live row's value of `column` is below `limit`. */
-function below(column: Uint32Array, flags: Uint8Array, limit: number, what: string): void {
-  for (let r = 0; r < column.length; r++) if (column[r] >= limit && flags[r] !== 0) throw corrupt(`row ${r}`, `the ${what} is out of range`);
+function checkPairs(pool: Uint32Array, from: number, to: number, pairs: number): void {
+  for (let i = from; i < to; i++) if (pool[i] >= pairs) throw corrupt('attributes', `pair ${pool[i]} of ${pairs}`);
 }
 
 /** Every live row once, nothing else (where each sits is the hash's business: the checksum vouches for it). */
 function checkIdTable(table: Int32Array, flags: Uint8Array, live: number): void {
-  const n = flags.length;
-  const seen = new Uint8Array(n);
+  const seen = new Uint8Array(flags.length);
   let held = 0;
-  for (let i = 0; i < table.length; i++) {
+  for (let i = 0; i < table.length; i += kCheckBlock) held += checkSlots(table, i, Math.min(table.length, i + kCheckBlock), flags, seen);
+  if (held !== live || held * 2 > table.length) throw corrupt('id table', `${held} rows in ${table.length} slots for ${live} live rows`);
+}
+
+/** Slots [from, to) of the id table: each holds nothing or a live row not seen before. Returns the rows held. */
+function checkSlots(table: Int32Array, from: number, to: number, flags: Uint8Array, seen: Uint8Array): number {
+  const n = flags.length;
+  let held = 0;
+  for (let i = from; i < to; i++) {
     const slot = table[i];
     if (slot === 0 || slot === -1) continue;
     if (slot < 1 || slot > n || flags[slot - 1] === 0 || seen[slot - 1] !== 0) throw corrupt('id table', `slot holds row ${slot - 1}`);
     seen[slot - 1] = 1;
     held++;
   }
-  if (held !== live || held * 2 > table.length) throw corrupt('id table', `${held} rows in ${table.length} slots for ${live} live rows`);
+  return held;
 }
 
 function corrupt(where: string, what: string): FeatherError {

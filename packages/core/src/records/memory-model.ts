@@ -382,12 +382,7 @@ export class MemoryModel {
     model.#attrPool = d.attrPool;
     model.#poolUsed = d.attrPool.length;
     model.#poolLive = d.attrPool.length;
-    const starts = new Uint32Array(n);
-    for (let row = 0, at = 0; row < n; row++) {
-      starts[row] = at;
-      at += d.attrCount[row];
-    }
-    model.#attrStart = starts;
+    model.#attrStart = attributeStarts(d.attrCount);
     model.#base = { limit: n, idOffsets: d.idOffsets, idBlob: d.idBlob, textOffsets: d.textOffsets, textBlob: d.textBlob };
     model.#live = d.live;
     model.#nextAuto = d.nextAuto;
@@ -403,9 +398,8 @@ export class MemoryModel {
       model.#pairKey.push(d.dictionary.keys[d.dictionary.pairKeys[p]]);
       model.#pairValue.push(d.dictionary.pairValues[p]);
     }
-    const perSet = new Uint32Array(model.#modalitySets.length);
-    const { flags, modalitySet } = d;
-    for (let row = 0; row < n; row++) if ((flags[row] & kLive) !== 0) perSet[modalitySet[row]]++;
+    const perSet = liveRowsPerSet(d.flags, d.modalitySet, model.#modalitySets.length);
+    const { flags } = d;
     if (d.idTable.length > 0) {
       // The saved table, adopted as it is: no rehashing of every id on open.
       model.#ids = IdIndex.adopt(d.idTable, (row) => model.#idHash[row]);
@@ -873,4 +867,34 @@ function removeEdge(index: Map<number, StoredEdge[]>, row: number, edge: StoredE
 
 export function assertNever(value: never): never {
   throw new FeatherError('FEATHER_ERR_INTERNAL', `unexpected variant ${JSON.stringify(value)}`);
+}
+
+// An open runs these once per process over every row: in blocks through small functions, which the engine
+// optimises after their first calls instead of running one long loop in its baseline tiers.
+const kRowBlock = 4096;
+
+/** Each row's first attribute pair: the prefix sums of the per-row counts. */
+function attributeStarts(counts: Uint32Array): Uint32Array {
+  const starts = new Uint32Array(counts.length);
+  for (let from = 0, at = 0; from < counts.length; from += kRowBlock) at = prefixSums(counts, starts, from, Math.min(counts.length, from + kRowBlock), at);
+  return starts;
+}
+
+function prefixSums(counts: Uint32Array, starts: Uint32Array, from: number, to: number, at: number): number {
+  for (let row = from; row < to; row++) {
+    starts[row] = at;
+    at += counts[row];
+  }
+  return at;
+}
+
+/** Live rows per modality set. */
+function liveRowsPerSet(flags: Uint8Array, sets: Uint32Array, setCount: number): Uint32Array {
+  const perSet = new Uint32Array(setCount);
+  for (let from = 0; from < flags.length; from += kRowBlock) countSets(flags, sets, perSet, from, Math.min(flags.length, from + kRowBlock));
+  return perSet;
+}
+
+function countSets(flags: Uint8Array, sets: Uint32Array, perSet: Uint32Array, from: number, to: number): void {
+  for (let row = from; row < to; row++) if ((flags[row] & kLive) !== 0) perSet[sets[row]]++;
 }
