@@ -33,12 +33,12 @@ export interface LoadOptions {
 /**
  * Loading the graphs of an open file, in three steps. plan() (one thread, before any bulk byte is read)
  * checks the metadata and graph headers, reserves every persisted graph's nodes, upper blocks and row map in
- * the arena and cuts the bulk sections into tasks of about 1 MiB. work() runs tasks; any number of threads
- * sharing the arena run them at once: each task is copied straight into its place, checksummed and, for node
- * blocks, checked. finish() (after every task ran; on any thread: the plan is plain data, see resume())
- * verifies the checksums, links each node to its upper blocks, checks the row maps against the records and
- * publishes; graphs saved without links are reserved from their stored vectors instead, to be linked by the
- * caller.
+ * the arena and cuts the bulk sections into tasks of about 1 MiB (one checksum block each). work() runs
+ * tasks; any number of threads sharing the arena run them at once (SharedLoad): each block is copied straight
+ * into its place, hashed and, for node blocks, checked; then node blocks are linked to their upper blocks and
+ * row-map blocks checked against the nodes. finish() (after every task ran; on any thread: the plan is plain
+ * data, see resume()) verifies the checksums and the totals and publishes; graphs saved without links are
+ * reserved from their stored vectors instead, to be linked by the caller.
  */
 export class GraphLoad {
   /** The plan as plain data, for the other threads' SharedLoad. */
@@ -131,7 +131,8 @@ export class GraphLoad {
   }
 
   /**
-   * Completes the load once every thread's work() returned: checksums, upper links, row maps, publication.
+   * Completes the load once every thread's work() returned with both phases done: checksums against the
+   * index, totals against the headers and the records (tombstones, upper bytes, mapped rows), publication.
    * @throws FEATHER_ERR_CORRUPT.
    */
   finish(model: RecordLimits): LoadedGraphs {
