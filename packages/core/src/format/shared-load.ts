@@ -253,10 +253,11 @@ export class SharedLoad {
     if (blocks) wasm.hashBegin();
     for (let s = 0, at = t.offset; s < t.spans.length; s += 2) {
       const [address, bytes] = [t.spans[s], t.spans[s + 1]];
-      read(new Uint8Array(buffer, address, bytes), at);
+      const span = new Uint8Array(buffer, address, bytes);
+      read(span, at);
       at += bytes;
       // The bytes are hashed right after the read, while they are in cache.
-      if (!blocks) crc = checksum(new Uint8Array(buffer, address, bytes), crc);
+      if (!blocks) crc = checksum(span, crc);
       else if (s + 2 < t.spans.length) wasm.hashStripes(address, bytes);
       else return wasm.hashEnd(address, bytes, t.length) >>> 0;
     }

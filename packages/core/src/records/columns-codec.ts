@@ -187,8 +187,11 @@ function decodeDictionary(bytes: Uint8Array): ColumnDictionary {
   return d as ColumnDictionary;
 }
 
-/** Rows checked per call of checkRows: the function is hot (and optimised) long before the last block. */
-const kCheckBlock = 4096;
+/**
+ * Rows per call of the per-row loops an open runs once per process (checks here, prefix sums and counts in
+ * the model): a small function called per block is optimised after its first calls, long before the last.
+ */
+export const kRowBlock = 4096;
 
 /**
  * Every range and cross-reference. An open runs this once per process, so the row checks run in blocks
@@ -203,15 +206,15 @@ function checkColumns(d: ColumnData): void {
   const limits = [dictionary.namespaces.length, dictionary.entities.length + 1, dictionary.modalitySets.length];
   let live = 0;
   let pool = 0;
-  for (let r = 0; r < n; r += kCheckBlock) {
-    const counts = checkRows(d, r, Math.min(n, r + kCheckBlock), limits);
+  for (let r = 0; r < n; r += kRowBlock) {
+    const counts = checkRows(d, r, Math.min(n, r + kRowBlock), limits);
     live += counts[0];
     pool += counts[1];
   }
   if (live !== d.live) throw corrupt('header', `${d.live} live rows announced, ${live} found`);
   if (pool !== attrPool.length) throw corrupt('attributes', 'counts do not add up to the pool');
   const pairs = dictionary.pairKeys.length;
-  for (let i = 0; i < pool; i += kCheckBlock) checkPairs(attrPool, i, Math.min(pool, i + kCheckBlock), pairs);
+  for (let i = 0; i < pool; i += kRowBlock) checkPairs(attrPool, i, Math.min(pool, i + kRowBlock), pairs);
   if (d.idTable.length > 0) checkIdTable(d.idTable, d.flags, live);
 }
 
@@ -265,7 +268,7 @@ function checkPairs(pool: Uint32Array, from: number, to: number, pairs: number):
 function checkIdTable(table: Int32Array, flags: Uint8Array, live: number): void {
   const seen = new Uint8Array(flags.length);
   let held = 0;
-  for (let i = 0; i < table.length; i += kCheckBlock) held += checkSlots(table, i, Math.min(table.length, i + kCheckBlock), flags, seen);
+  for (let i = 0; i < table.length; i += kRowBlock) held += checkSlots(table, i, Math.min(table.length, i + kRowBlock), flags, seen);
   if (held !== live || held * 2 > table.length) throw corrupt('id table', `${held} rows in ${table.length} slots for ${live} live rows`);
 }
 

@@ -1,5 +1,5 @@
 import { FeatherError } from '../errors.js';
-import { decodeColumns, encodeColumns, kLive, kStringId, type ColumnData } from './columns-codec.js';
+import { decodeColumns, encodeColumns, kLive, kRowBlock, kStringId, type ColumnData } from './columns-codec.js';
 import { IdIndex, idHash } from './id-index.js';
 import { RowGroups } from './row-groups.js';
 import { checkSnapshot, corrupt, isFiniteNumber, type ModelSnapshot, type SnapshotEdge, type SnapshotRow } from './snapshot.js';
@@ -869,9 +869,8 @@ export function assertNever(value: never): never {
   throw new FeatherError('FEATHER_ERR_INTERNAL', `unexpected variant ${JSON.stringify(value)}`);
 }
 
-// An open runs these once per process over every row: in blocks through small functions, which the engine
-// optimises after their first calls instead of running one long loop in its baseline tiers.
-const kRowBlock = 4096;
+// An open runs these once per process over every row: in blocks (kRowBlock) through small functions, which
+// the engine optimises after their first calls instead of running one long loop in its baseline tiers.
 
 /** Each row's first attribute pair: the prefix sums of the per-row counts. */
 function attributeStarts(counts: Uint32Array): Uint32Array {
