@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusteredVectors, row, tempDir, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type SearchHit } from 'feather-db';
@@ -160,6 +160,26 @@ describe('the .feather file', () => {
     expect(next.count()).toBe(1);
     await next.close();
     expect((await errorOf(Feather.open(tempStorePath(), { readOnly: true }))).code).toBe('FEATHER_ERR_NOT_FOUND');
+  });
+
+  it('takes over a lock whose pid now belongs to another process, and honours one whose holder still runs', async () => {
+    const path = tempStorePath();
+    await (await opened(path, { dim })).close();
+    // This process's start time, as the lock records it (Linux: field 22 of /proc/<pid>/stat).
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const holder = (content: object): void => writeFileSync(`${path}.lock`, JSON.stringify(content));
+    // A live pid with another start time: the crashed holder's pid was given to a later process.
+    holder({ pid: process.pid, start: start + 1 });
+    const db = await opened(path);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({ pid: process.pid, start });
+    await db.close();
+    holder({ pid: process.pid, start });
+    expect((await errorOf(Feather.open(path))).code).toBe('FEATHER_ERR_LOCKED');
+    // A lock without a start time (an older writer's) is judged by its pid alone.
+    holder({ pid: process.pid });
+    expect((await errorOf(Feather.open(path))).code).toBe('FEATHER_ERR_LOCKED');
+    unlinkSync(`${path}.lock`);
   });
 
   it('fails at open on dim, metric or model mismatch and on foreign, newer, truncated or damaged files', async () => {
