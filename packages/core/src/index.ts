@@ -23,7 +23,7 @@ export { memoryFileIo, nodeFileIo } from './format/file-io.js';
 export type { FileIo } from './format/file-io.js';
 export { checksum, kBulkSections, kModelSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, StoreFileReader, writeStoreFile } from './format/store-file.js';
 export { blockHash, BlockHasher, BlockHashes } from './format/block-hash.js';
-export { crc32Combine, cutTasks, SharedLoad } from './format/shared-load.js';
+export { arenaBlockHashes, crc32Combine, cutTasks, SharedLoad } from './format/shared-load.js';
 export type { LoadPlan, LoadTask, PlannedGraph, PlannedModality } from './format/shared-load.js';
 export type { FileHeader, SectionEntry, SectionSource } from './format/store-file.js';
 export { decode, encode, kMaxPersistedTombstoneShare, modelFromSections, readModelSections, readStoreMeta, saveStore } from './format/store-codec.js';

@@ -2,7 +2,7 @@
 // hash (JavaScript and kernels alike), and a SharedLoad whose tasks two runners claim, copying into the arena
 // and catching a flipped byte in any task, with either checksum.
 import { crc32 } from 'node:zlib';
-import { blockHash, BlockHasher, BlockHashes, checksum, crc32Combine, cutTasks, KernelArena, memoryFileIo, SharedLoad, type SectionEntry } from '@feather-db/core';
+import { arenaBlockHashes, blockHash, BlockHasher, BlockHashes, checksum, crc32Combine, cutTasks, KernelArena, memoryFileIo, SharedLoad, type SectionEntry } from '@feather-db/core';
 import { seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 
@@ -57,6 +57,23 @@ describe('block hash', () => {
       expect(blockHash(changed)).not.toBe(base);
     }
     expect(blockHash(new Uint8Array(64))).not.toBe(blockHash(new Uint8Array(65)));
+  });
+
+  it('is the same hashed by the kernels over arena regions as in JavaScript over the bytes', () => {
+    // Three regions of whole stripes but the last, blocks straddling them.
+    const sizes = [64 * 50, 64 * 3, 1000];
+    const regions = sizes.map((bytes) => ({ at: arena.alloc(bytes), bytes }));
+    const joined = data.slice(0, sizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    for (const r of regions) {
+      new Uint8Array(arena.u32.buffer, r.at, r.bytes).set(joined.subarray(offset, offset + r.bytes));
+      offset += r.bytes;
+    }
+    for (const blockBytes of [64 * 10, 64 * 52, 1 << 20]) {
+      const js = new BlockHashes(blockBytes);
+      js.update(joined);
+      expect(Array.from(arenaBlockHashes(arena, regions, blockBytes))).toEqual(Array.from(js.finish()));
+    }
   });
 
   it('cuts a stream of parts into blocks', () => {

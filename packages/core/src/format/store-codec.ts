@@ -6,6 +6,7 @@ import { kMetricCode } from '../layout.js';
 import { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
+import { arenaBlockHashes } from './shared-load.js';
 import {
   blockBytesOf,
   corruptFile,
@@ -102,7 +103,11 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
     sections.push({ type: kSectionGraphHeader, tag, parts: [encode({ ...header, persisted: persist })] });
     if (persist) {
       graphs.push(m.name);
-      sections.push({ type: kSectionNodes, tag, parts: state.index.nodeBlocks(), blockBytes: blockBytesOf(kSectionNodes, header.stride) });
+      // Node blocks are hashed where they live, by the kernels (they are most of the file).
+      const nodes = state.index.nodeBlocks();
+      const blockBytes = blockBytesOf(kSectionNodes, header.stride);
+      const blockHashes = arenaBlockHashes(state.index.arena, nodes.map((v) => ({ at: v.byteOffset, bytes: v.length })), blockBytes);
+      sections.push({ type: kSectionNodes, tag, parts: nodes, blockBytes, blockHashes });
       sections.push({ type: kSectionUpper, tag, parts: [state.index.upperBlocks()], blockBytes: kBlockBytes });
       const rowMap = new Uint32Array(input.model.rowLimit);
       for (let row = 0; row < rowMap.length; row++) rowMap[row] = state.rows.get(row) + 1;

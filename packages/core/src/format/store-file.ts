@@ -77,6 +77,8 @@ export interface SectionSource {
   parts: Uint8Array[];
   /** Bulk sections: the bytes per checksum block (blockBytesOf); the checksum is then over block hashes. */
   blockBytes?: number;
+  /** Those block hashes, when the caller computed them (else they are computed from `parts`). */
+  blockHashes?: Uint32Array;
 }
 
 /** Bytes per checksum block of bulk sections other than NODES. */
@@ -127,15 +129,15 @@ export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sec
   try {
     for (const s of sections) {
       let crc = sectionSeed(s.type, s.tag);
-      const blocks = s.blockBytes === undefined ? undefined : new BlockHashes(s.blockBytes);
+      const blocks = s.blockBytes === undefined || s.blockHashes !== undefined ? undefined : new BlockHashes(s.blockBytes);
       let length = 0;
       for (const part of s.parts) {
         io.write(fd, part, at + length);
-        if (blocks === undefined) crc = checksum(part, crc);
-        else blocks.update(part);
+        if (blocks !== undefined) blocks.update(part);
+        else if (s.blockBytes === undefined) crc = checksum(part, crc);
         length += part.length;
       }
-      if (blocks !== undefined) crc = blockListChecksum(s.type, s.tag, blocks.finish());
+      if (s.blockBytes !== undefined) crc = blockListChecksum(s.type, s.tag, s.blockHashes ?? blocks!.finish());
       entries.push({ type: s.type, tag: s.tag, offset: at, length, crc });
       at += length;
     }
