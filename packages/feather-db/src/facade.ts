@@ -216,7 +216,7 @@ export class Feather {
         throw error;
       }
       if (preparing !== undefined) unwrap(await preparing);
-      // The writer finishes the load (checksums, upper links, row maps, publication) and replays the WAL while
+      // The writer finishes the load (checksums against the index, totals, publication) and replays the WAL while
       // this thread starts the reader pool, whose threads then boot on a core the load no longer needs.
       const opening = writer.open(spec);
       readers = startReaderPool(o.threads, { memory: arena.memory, module });

@@ -11,7 +11,7 @@ function yieldToLoop(): Promise<void> {
  * The main thread's half of an open, while the writer prepares: the mirror, built with every check from the
  * model sections `sections` (the COLUMNS bytes the writer copies its model from), then tasks of the load
  * (`load`, planned by this thread and shared with the writer), a few per event-loop turn, until none is left.
- * The caller finishes the load once the writer is done too.
+ * The writer finishes the load (its open) once both threads are done.
  * @throws FEATHER_ERR_CORRUPT.
  */
 export async function loadOnMainThread(file: StoreFileReader, io: FileIo, load: GraphLoad, sections: ModelSections): Promise<MemoryModel> {

@@ -133,8 +133,8 @@ export class StoreEngine {
    * The writer's half of an open whose graphs another thread loads (see open's `graphs`): reads the metadata
    * through `spec.fd`, builds its model (from a copy of `spec.columns` without per-row checks: the planning
    * thread checks those bytes; else from the file with every check), then runs tasks of `spec.load` (copies
-   * into the shared memory, checksums, node checks) until none is left. Runs side by side with the planning
-   * thread, which runs tasks too and then finishes the load (GraphLoad).
+   * into the shared memory, checksums, node checks, upper links, row-map checks) until none is left. Runs side
+   * by side with the planning thread, which runs tasks too; open() then finishes the load (GraphLoad.finish).
    * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO, FEATHER_ERR_INVALID_ARGUMENT (no plan).
    */
   prepare(spec: EngineOpenSpec): void {
