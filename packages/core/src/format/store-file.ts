@@ -304,8 +304,5 @@ export class StoreFileReader {
   }
 }
 
-/** The big per-modality sections (graph and vectors): what an open may checksum on another thread. */
+/** The big per-modality sections (graph and vectors): read by load tasks, checksummed by block from format 3. */
 export const kBulkSections: readonly number[] = [kSectionNodes, kSectionUpper, kSectionRowMap, kSectionVectors];
-
-/** The model's sections: the writer's prepare checks them, so the facade may read its copy unchecked. */
-export const kModelSections: readonly number[] = [kSectionRecords, kSectionColumns, kSectionEdges];

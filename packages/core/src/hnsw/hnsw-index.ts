@@ -673,7 +673,8 @@ export class HnswIndex {
    * the index and reserves its nodes (chunks allocated, nothing published). The node blocks are then copied
    * straight into restoreRegions() (no intermediate buffer) and each range checked right after its copy
    * (checkRestored, from any thread sharing the arena); once all are, linkRestored points each range's nodes
-   * at their upper blocks, and finishRestore publishes. A crafted or damaged file can neither crash the kernels nor send a search out of bounds.
+   * at their upper blocks, and finishRestore publishes. A crafted or damaged file can neither crash the
+   * kernels nor send a search out of bounds.
    * @throws FEATHER_ERR_CORRUPT naming the inconsistent field.
    */
   static beginRestore(arena: KernelArena, header: GraphHeader, efSearch: number = kDefaultHnswOptions.efSearch): HnswIndex {
