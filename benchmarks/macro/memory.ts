@@ -6,7 +6,7 @@
 //     search, QPS with many searches in flight;
 //  C. int8 RAM mode vs float32: bytes per vector (vector alone and whole level-0 node) and recall@10.
 //
-//   pnpm --filter @feather-db/benchmarks bench:memory [--tenants 20 --queries 2000]
+//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:memory [--tenants 20 --queries 2000]
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';

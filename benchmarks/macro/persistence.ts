@@ -5,7 +5,7 @@
 //  - open of a store saved without graphs (rebuilt on open) with 1 thread vs every core;
 //  - acknowledged writes per second under each durability mode (single adds, many in flight and one at a time).
 //
-//   pnpm --filter @feather-db/benchmarks bench:persistence [--limit 331479 --writes 5000 --rounds 7]
+//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:persistence [--limit 331479 --writes 5000 --rounds 7]
 import { execSync, spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';

@@ -6,7 +6,7 @@
 //    hnswlib-node answering the same queries on the main thread;
 //  - per-search overhead of the facade hop (p50 Feather.search minus p50 core search, one at a time).
 //
-//   pnpm --filter @feather-db/benchmarks bench:threads -- --dataset glove-100 [--limit 100000]
+//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:threads -- --dataset glove-100 [--limit 100000]
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';

@@ -2,7 +2,7 @@
 // bit-exact TS fallback, at 100, 384 and 768 dims. Each task scores one query against 1,000 stored vectors
 // (as a search does), so per-call overhead is amortised and the number is comparable to a GFLOP/s figure.
 //
-//   pnpm --filter @feather-db/benchmarks bench:micro
+//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:micro
 import { createSharedMemory, dotJs, instantiateKernels, l2sqJs } from '@feather-db/kernels';
 import { seededRandom } from '@feather-db/testkit';
 import { Bench } from 'tinybench';
