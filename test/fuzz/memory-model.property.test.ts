@@ -82,13 +82,16 @@ describe('memory model (property)', () => {
         let edges: RefEdge[] = [];
         let nextAuto = 0;
         let order = 0;
+        // The store's clock, passed to every call that reads one: results never depend on when the test runs.
+        let clock = Date.UTC(2026, 0, 1);
         const drop = (ids: Iterable<MemoryId>): void => {
           for (const id of ids) ref.delete(id);
           edges = edges.filter((e) => ref.has(e.from) && ref.has(e.to));
         };
         try {
           for (const op of ops) {
-            const now = Date.now();
+            clock += 3_600_000;
+            const now = clock;
             switch (op.type) {
               case 'add': {
                 const id = op.id ?? nextAuto;
@@ -121,9 +124,9 @@ describe('memory model (property)', () => {
                 break;
               }
               case 'purge': {
-                const cutoff = Date.now() - op.days * day;
+                const cutoff = now - op.days * day;
                 const gone = [...ref].filter(([, m]) => (op.namespace === '*' || m.namespace === op.namespace) && m.timestamp < cutoff && (m.lastRecalled === null || m.lastRecalled < cutoff)).map(([id]) => id);
-                expect(await db.purge({ namespace: op.namespace, olderThanDays: op.days })).toBe(gone.length);
+                expect(await db.purge({ namespace: op.namespace, olderThanDays: op.days, now })).toBe(gone.length);
                 drop(gone);
                 break;
               }
@@ -146,8 +149,8 @@ describe('memory model (property)', () => {
                 break;
               }
               case 'search': {
-                const hits = await db.search(op.query, { k: op.k, namespace: op.namespace, entity: op.entity, filter: op.filter, track: op.track, ...(op.decay ?? {}) });
-                const at = Date.now();
+                const hits = await db.search(op.query, { k: op.k, namespace: op.namespace, entity: op.entity, filter: op.filter, track: op.track, now, ...(op.decay ?? {}) });
+                const at = now;
                 const eligible = [...ref].filter(([, m]) => (op.namespace === undefined || m.namespace === op.namespace) && (op.entity === undefined || m.entity === op.entity) && (op.filter?.color === undefined || m.attributes.color === op.filter.color));
                 const expected = eligible.map(([id, m]) => ({ id, score: referenceScore(cosine(op.query, m.vector), m, at, op.decay) })).sort((a, b) => b.score - a.score).slice(0, op.k);
                 expect(hits.length).toBe(expected.length);
@@ -169,7 +172,7 @@ describe('memory model (property)', () => {
                 break;
               }
               case 'chain': {
-                const chain = await db.contextChain(op.query, { k: op.k, hops: op.hops, namespace: op.namespace, track: op.track });
+                const chain = await db.contextChain(op.query, { k: op.k, hops: op.hops, namespace: op.namespace, track: op.track, now });
                 const seeds = [...ref]
                   .filter(([, m]) => op.namespace === undefined || m.namespace === op.namespace)
                   .map(([id, m]) => ({ id, score: cosine(op.query, m.vector) }))
@@ -198,7 +201,7 @@ describe('memory model (property)', () => {
                 for (const n of chain.nodes) expect(n.score).toBeCloseTo(found.get(n.id)!.score, 4);
                 for (let i = 1; i < chain.nodes.length; i++) expect(chain.nodes[i].score).toBeLessThanOrEqual(chain.nodes[i - 1].score);
                 for (const e of chain.edges) expect(ref.has(e.from) && ref.has(e.to)).toBe(true);
-                if (op.track) for (const n of chain.nodes) Object.assign(ref.get(n.id)!, { recallCount: ref.get(n.id)!.recallCount + 1, lastRecalled: Date.now() });
+                if (op.track) for (const n of chain.nodes) Object.assign(ref.get(n.id)!, { recallCount: ref.get(n.id)!.recallCount + 1, lastRecalled: now });
                 break;
               }
               case 'compact':
@@ -217,7 +220,7 @@ describe('memory model (property)', () => {
             for (const ns of namespaces) expect(db.count({ namespace: ns })).toBe([...ref.values()].filter((m) => m.namespace === ns).length);
           }
           for (const [id, m] of ref) {
-            expect(db.get(id)).toMatchObject({ id, namespace: m.namespace, entity: m.entity, importance: m.importance, recallCount: m.recallCount });
+            expect(db.get(id)).toMatchObject({ id, namespace: m.namespace, entity: m.entity, importance: m.importance, recallCount: m.recallCount, lastRecalled: m.lastRecalled, timestamp: m.timestamp });
             const { outgoing, incoming } = db.edges(id);
             expect(outgoing.length).toBe(edges.filter((e) => e.from === id).length);
             expect(incoming.length).toBe(edges.filter((e) => e.to === id).length);

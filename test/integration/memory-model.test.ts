@@ -85,18 +85,19 @@ describe('search', () => {
     const db = await store(dim);
     const data = clusteredVectors({ n: 3000, dim, seed: 3 });
     const day = 86_400_000;
-    const now = Date.now();
+    // A fixed clock: the ranking must not depend on when the test runs.
+    const now = Date.UTC(2026, 5, 1);
     await db.addBatch(data, {
       metas: Array.from({ length: 3000 }, (_, i) => ({ namespace: `t${i % 30}`, entity: `e${Math.floor(i / 30) % 4}`, importance: 1 + (i % 3), timestamp: now - (i % 50) * day })),
     });
     for (let q = 0; q < 20; q++) {
       const ns = `t${q % 30}`;
-      const hits = await db.search(row(data, dim, q * 7), { k: 10, namespace: ns, entity: 'e1', halfLife: 10, timeWeight: 0.4, track: false });
+      const hits = await db.search(row(data, dim, q * 7), { k: 10, namespace: ns, entity: 'e1', halfLife: 10, timeWeight: 0.4, track: false, now });
       expect(hits.length).toBe(10);
       for (let i = 0; i < hits.length; i++) {
         const h = hits[i];
         expect(h).toMatchObject({ namespace: ns, entity: 'e1' });
-        const recency = 0.5 ** ((Math.max(0, Date.now() - h.timestamp) / day / (1 + Math.log1p(h.recallCount))) / 10);
+        const recency = 0.5 ** ((Math.max(0, now - h.timestamp) / day / (1 + Math.log1p(h.recallCount))) / 10);
         expect(h.score).toBeCloseTo((0.6 * h.similarity + 0.4 * recency) * h.importance, 3);
         if (i > 0) expect(h.score).toBeLessThanOrEqual(hits[i - 1].score);
       }
@@ -110,10 +111,10 @@ describe('search', () => {
     for (let i = 0; i < 4; i++) await db.add(unit(i), { id: i });
     await db.search(unit(1), { k: 1, track: false });
     expect(db.get(1)!.recallCount).toBe(0);
-    const [hit] = await db.search(unit(1), { k: 1 });
+    const at = new Date('2026-03-04T05:06:07Z');
+    const [hit] = await db.search(unit(1), { k: 1, now: at });
     expect(hit.recallCount).toBe(0);
-    expect(db.get(1)).toMatchObject({ recallCount: 1 });
-    expect(db.get(1)!.lastRecalled).toBeGreaterThan(0);
+    expect(db.get(1)).toMatchObject({ recallCount: 1, lastRecalled: at.getTime() });
     expect(db.get(2)!.recallCount).toBe(0);
     const [again] = await db.search(unit(1), { k: 1, includeVector: true });
     expect(again.recallCount).toBe(1);
@@ -137,18 +138,20 @@ describe('deletes', () => {
   it('forget, purge by age and namespace, and deleteByEntity remove exactly what they name', async () => {
     const db = await store(4);
     const day = 86_400_000;
-    const now = Date.now();
+    const now = Date.UTC(2026, 5, 1);
     await db.add(unit(0), { id: 'old', namespace: 'a', timestamp: now - 40 * day });
     await db.add(unit(1), { id: 'old-but-recalled', namespace: 'a', timestamp: now - 40 * day });
-    await db.add(unit(2), { id: 'new', namespace: 'a' });
+    await db.add(unit(2), { id: 'new', namespace: 'a', timestamp: now - day });
     await db.add(unit(3), { id: 'old-b', namespace: 'b', timestamp: now - 40 * day });
-    await db.add(unit(0), { id: 'e', namespace: 'b', entity: 'x' });
-    await db.add(unit(1), { id: 'e2', namespace: 'c', entity: 'x' });
-    await db.search(unit(1), { k: 1, namespace: 'a' });
-    expect(await db.purge({ namespace: 'a', olderThanDays: 30 })).toBe(1);
+    await db.add(unit(0), { id: 'e', namespace: 'b', entity: 'x', timestamp: now - day });
+    await db.add(unit(1), { id: 'e2', namespace: 'c', entity: 'x', timestamp: now - day });
+    await db.search(unit(1), { k: 1, namespace: 'a', now: now - 2 * day });
+    // Ages are measured to the clock given: 50 days earlier, nothing was 30 days old yet.
+    expect(await db.purge({ namespace: 'a', olderThanDays: 30, now: now - 50 * day })).toBe(0);
+    expect(await db.purge({ namespace: 'a', olderThanDays: 30, now })).toBe(1);
     expect(db.get('old')).toBeUndefined();
-    expect(db.get('old-but-recalled')).toBeDefined();
-    expect(await db.purge({ namespace: '*', olderThanDays: 30 })).toBe(1);
+    expect(db.get('old-but-recalled')).toMatchObject({ lastRecalled: now - 2 * day });
+    expect(await db.purge({ namespace: '*', olderThanDays: 30, now: new Date(now) })).toBe(1);
     expect(db.get('old-b')).toBeUndefined();
     expect(await db.deleteByEntity({ namespace: 'b', entity: 'x' })).toBe(1);
     expect(db.get('e')).toBeUndefined();
@@ -280,6 +283,10 @@ describe('bad input', () => {
       ['FEATHER_ERR_INVALID_ARGUMENT', () => db.search(unit(1), { timeWeight: 2 })],
       ['FEATHER_ERR_INVALID_ARGUMENT', () => db.search(unit(1), { halfLife: 0 })],
       ['FEATHER_ERR_INVALID_ARGUMENT', () => db.search(unit(1), { namespace: '' })],
+      ['FEATHER_ERR_INVALID_ARGUMENT', () => db.search(unit(1), { now: 'yesterday' as never })],
+      ['FEATHER_ERR_INVALID_ARGUMENT', () => db.search(unit(1), { now: new Date('nope') })],
+      ['FEATHER_ERR_INVALID_ARGUMENT', () => db.contextChain(unit(1), { now: Number.NaN })],
+      ['FEATHER_ERR_INVALID_ARGUMENT', () => db.purge({ namespace: 'n', olderThanDays: 1, now: Number.POSITIVE_INFINITY })],
       ['FEATHER_ERR_NOT_FOUND', () => db.update('missing', { text: 'x' })],
       ['FEATHER_ERR_INVALID_ARGUMENT', () => db.update('keep', {})],
       ['FEATHER_ERR_INVALID_ARGUMENT', () => db.update('keep', { namespace: 'x' } as never)],

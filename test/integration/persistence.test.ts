@@ -29,6 +29,8 @@ const dim = 16;
 const data = clusteredVectors({ n: 1500, dim, seed: 61 });
 const images = clusteredVectors({ n: 1500, dim: 8, seed: 62 });
 const queries = clusteredVectors({ n: 20, dim, seed: 63 });
+/** The clock of every search here: the memories are stamped from 2026-01-01, one day apart. */
+const kNow = Date.UTC(2027, 0, 1);
 
 /** Fills a store with everything it can hold: ids of both types, metadata, edges, two modalities, tombstones. */
 async function fill(db: Feather): Promise<void> {
@@ -42,7 +44,7 @@ async function fill(db: Feather): Promise<void> {
   await db.link('s3', 1);
   await db.forget([4, 5, 's6']);
   await db.update(10, { text: 'changed', importance: 3 });
-  await db.search(row(data, dim, 20), { k: 3, namespace: 'ns0' });
+  await db.search(row(data, dim, 20), { k: 3, namespace: 'ns0', now: kNow });
 }
 
 /** Everything observable: records, edges, counts, and search results of every kind. */
@@ -53,7 +55,8 @@ async function observe(db: Feather): Promise<unknown> {
     const query = row(queries, dim, q);
     searches.push(strip(await db.search(query, { k: 10, track: false })));
     searches.push(strip(await db.search(query, { k: 5, namespace: `ns${q % 5}`, filter: { even: true }, track: false })));
-    searches.push(strip(await db.search(query, { k: 5, halfLife: 30, timeWeight: 0.5, track: false })));
+    // A fixed clock inside the memories' time span: some are older than it, some newer (age 0).
+    searches.push(strip(await db.search(query, { k: 5, halfLife: 30, timeWeight: 0.5, track: false, now: kNow })));
   }
   searches.push(strip(await db.search(row(images, 8, 51), { k: 3, modality: 'image', track: false })));
   const records = ['s0', 1, 2, 's3', 4, 10, 1499].map((id) => db.get(id));

@@ -42,6 +42,12 @@ export interface SearchOptions {
   track?: boolean;
   /** Return each hit's stored vector (unit length under cosine). Default false. */
   includeVector?: boolean;
+  /**
+   * The clock of this search, ms since the epoch or a Date: ages for recency are measured to it and tracked
+   * hits get it as `lastRecalled`. Default: the current time. Fix it for reproducible rankings, backfills or
+   * replaying recorded traffic.
+   */
+  now?: number | Date;
 }
 
 /** One search hit: the memory, how similar it is and its final score. */
@@ -64,6 +70,18 @@ export interface ContextChainOptions {
   ef?: number;
   /** Count every returned memory as recalled. Default true. */
   track?: boolean;
+  /** The clock of this call (ms or Date): `lastRecalled` of the memories it tracks. Default: the current time. */
+  now?: number | Date;
+}
+
+/** Options of {@link Feather.purge}. */
+export interface PurgeOptions {
+  /** The namespace to purge, or `'*'` for every namespace. Required. */
+  namespace: string;
+  /** Forget only memories neither created nor recalled within this many days before `now`. Absent: all of them. */
+  olderThanDays?: number;
+  /** The clock ages are measured to (ms or Date). Default: the current time when the purge runs. */
+  now?: number | Date;
 }
 
 /** A memory reached by contextChain. */

@@ -45,6 +45,7 @@ import {
   checkOptions,
   checkPatch,
   checkPositiveNumber,
+  checkTime,
   kAllNamespaces,
   kFieldKeys,
   type MemoryFields,
@@ -54,13 +55,13 @@ import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from '.
 import { loadOnMainThread } from './open-load.js';
 import { startReaderPool, type ReaderPool } from './readers/reader-pool.js';
 import { acquireLock } from './writer/lock.js';
-import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, SearchHit, SearchOptions } from './api.js';
+import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
 import { copyRows, rowCount, sliceRow } from './batch-rows.js';
 import { LinkQueue, SearchQueue } from './search-queue.js';
 import { WriteQueue, type Sent } from './write-queue.js';
 
-const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector'] as const;
-const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track'] as const;
+const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector', 'now'] as const;
+const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track', 'now'] as const;
 /** Rows validated per event-loop turn and sent to the writer per message in addBatch. */
 const kBatchSliceRows = 8192;
 const kMsPerDay = 86_400_000;
@@ -75,6 +76,8 @@ interface ResolvedSearch {
   decay: DecayOptions | undefined;
   track: boolean;
   includeVector: boolean;
+  /** The clock of this search (ms): ages for recency, and `lastRecalled` of the hits it tracks. */
+  now: number;
 }
 
 function yieldToLoop(): Promise<void> {
@@ -392,20 +395,22 @@ export class Feather {
 
   /**
    * Forgets every memory of `namespace` (`'*'`: all namespaces) that was neither created nor recalled within
-   * the last `olderThanDays` days (absent: every memory of the namespace). Resolves with the count.
+   * the `olderThanDays` days before `now` (absent: every memory of the namespace). Resolves with the count.
    */
-  purge(options: { namespace: string; olderThanDays?: number }): Promise<number> {
+  purge(options: PurgeOptions): Promise<number> {
     return this.#track(
       (async () => {
         this.#checkWritable();
-        const o = checkOptions<{ namespace?: string; olderThanDays?: number }>(options, ['namespace', 'olderThanDays'], 'options', "{ namespace: 'user-1', olderThanDays: 30 }");
+        const o = checkOptions<Partial<PurgeOptions>>(options, ['namespace', 'olderThanDays', 'now'], 'options', "{ namespace: 'user-1', olderThanDays: 30 }");
         if (o.namespace === undefined) {
           throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.namespace is required: name one, or pass '*' to purge every namespace");
         }
         const namespace = o.namespace === kAllNamespaces ? undefined : checkNamespace(o.namespace, 'options.namespace');
         const days = o.olderThanDays === undefined ? undefined : checkPositiveNumber(o.olderThanDays, 'options.olderThanDays');
+        const now = o.now === undefined ? undefined : checkTime(o.now, 'options.now');
         return this.#forgetWhere(() => {
-          const cutoff = days === undefined ? Number.POSITIVE_INFINITY : Date.now() - days * kMsPerDay;
+          // The clock is read when the purge reaches its turn in the write order, unless the caller fixed it.
+          const cutoff = days === undefined ? Number.POSITIVE_INFINITY : (now ?? Date.now()) - days * kMsPerDay;
           const ids: MemoryId[] = [];
           for (const row of this.#model.liveRows()) {
             const r = this.#model.record(row)!;
@@ -506,7 +511,7 @@ export class Feather {
     this.#checkOpen();
     const s = this.#resolveSearch(query, options);
     const hits = await this.#search(query, s);
-    if (s.track && hits.length > 0) this.#touch(hits.map((h) => h.id));
+    if (s.track && hits.length > 0) this.#touch(hits.map((h) => h.id), s.now);
     return hits;
   }
 
@@ -522,11 +527,11 @@ export class Feather {
     if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > 16) {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.hops must be an integer in [0, 16], got ${describeValue(hops)}`);
     }
-    const s = this.#resolveSearch(query, { k: o.k ?? 5, ef: o.ef, namespace: o.namespace, modality: o.modality, track: o.track });
+    const s = this.#resolveSearch(query, { k: o.k ?? 5, ef: o.ef, namespace: o.namespace, modality: o.modality, track: o.track, now: o.now });
     const seeds = await this.#search(query, s);
     const chain = expandChain(this.#model, seeds.map((h) => ({ row: this.#model.rowOf(h.id)!, similarity: h.similarity })), hops, s.namespace);
     const nodes: ChainHit[] = chain.nodes.map((n) => ({ ...this.#model.record(n.row)!, hop: n.hop, score: n.score, similarity: n.similarity }));
-    if (s.track && nodes.length > 0) this.#touch(nodes.map((n) => n.id));
+    if (s.track && nodes.length > 0) this.#touch(nodes.map((n) => n.id), s.now);
     return { nodes, edges: chain.edges };
   }
 
@@ -646,6 +651,7 @@ export class Feather {
       decay,
       track: o.track === undefined ? true : checkBoolean(o.track, 'options.track'),
       includeVector: o.includeVector === undefined ? false : checkBoolean(o.includeVector, 'options.includeVector'),
+      now: o.now === undefined ? Date.now() : checkTime(o.now, 'options.now'),
     };
   }
 
@@ -656,7 +662,7 @@ export class Feather {
     // Decayed scoring re-ranks the whole candidate pool, not the top k by similarity.
     const want = s.decay === undefined ? s.k : Math.max(s.k, s.ef);
     const { rows, distances } = await this.#searches.run({ vector: Float32Array.from(query), slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
-    const now = Date.now();
+    const now = s.now;
     // Scored from the scoring fields alone; only the k kept become records (a record decodes its text).
     const scored: { row: number; score: number; similarity: number }[] = [];
     for (let i = 0; i < rows.length; i++) {
@@ -677,9 +683,9 @@ export class Feather {
    * Bumps recall counts: in the mirror at once (a read after the search sees it), in the writer in write
    * order. Never awaited by the search that caused it.
    */
-  #touch(ids: MemoryId[]): void {
+  #touch(ids: MemoryId[], at: number): void {
     if (this.#readOnly) return;
-    const op: ModelOp = { type: 'touch', rows: ids.map((id) => this.#model.rowOf(id)!), at: Date.now() };
+    const op: ModelOp = { type: 'touch', rows: ids.map((id) => this.#model.rowOf(id)!), at };
     this.#model.apply(op);
     this.#track(this.#write(() => ({ op, value: undefined, mirrored: true }), false)).catch(() => undefined);
   }
