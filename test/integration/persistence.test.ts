@@ -188,9 +188,13 @@ describe('the .feather file', () => {
   it('fails at open on dim, metric or model mismatch and on foreign, newer, truncated or damaged files', async () => {
     const path = tempStorePath();
     const db = await opened(path, { dim, embeddingModel: 'minilm-l6' });
+    expect(db.embeddingModel).toBe('minilm-l6');
     await db.add(row(data, dim, 0));
     await db.save();
     await db.close();
+    const reopened = await opened(path, { readOnly: true });
+    expect(reopened.embeddingModel).toBe('minilm-l6');
+    await reopened.close();
     expect((await errorOf(Feather.open(path, { dim: dim + 1 }))).code).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
     expect((await errorOf(Feather.open(path, { dim, metric: 'l2' }))).code).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
     expect((await errorOf(Feather.open(path, { embeddingModel: 'other' }))).code).toBe('FEATHER_ERR_DIMENSION_MISMATCH');

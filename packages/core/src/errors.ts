@@ -14,6 +14,9 @@ export const kErrors = {
   FEATHER_ERR_LOCKED: { kind: 'conflict', meaning: 'Another process holds the write lock of this store' },
   FEATHER_ERR_READ_ONLY: { kind: 'usage', meaning: 'The store was opened readOnly and cannot be changed' },
   FEATHER_ERR_IO: { kind: 'io', meaning: 'Reading or writing a store file failed in the operating system' },
+  FEATHER_ERR_ABORTED: { kind: 'aborted', meaning: 'The call was aborted through its AbortSignal' },
+  FEATHER_ERR_WORKER_EXITED: { kind: 'internal', meaning: 'A worker thread of the store exited or failed to start' },
+  FEATHER_ERR_EMBEDDER: { kind: 'io', meaning: 'The embedding provider failed, refused the key or timed out' },
 } as const;
 
 export type ErrorCode = keyof typeof kErrors;

@@ -102,6 +102,8 @@ export class Feather {
   readonly path: string;
   readonly dim: number;
   readonly metric: Metric;
+  /** The embedding model id recorded in the file (`options.embeddingModel` of the open that set it), or null. */
+  readonly embeddingModel: string | null;
   /** Reader-pool size (from `options.threads`, `FEATHER_LOAD_THREADS` or the core count). */
   readonly threads: number;
   readonly #arena: KernelArena;
@@ -145,6 +147,7 @@ export class Feather {
     this.dim = this.#spaces[kDefaultModality]!.dim;
     this.metric = this.#spaces[kDefaultModality]!.metric;
     this.#efSearch = o.efSearchGiven ? o.efSearch : opened.meta.efSearch;
+    this.embeddingModel = opened.meta.modelId === '' ? null : opened.meta.modelId;
     this.#model = mirror;
     this.#planner = new SearchPlanner(this.#model);
     this.#worker = worker;
