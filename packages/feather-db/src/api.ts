@@ -1,6 +1,6 @@
 // The public option and result types of the Feather facade.
 import type { Attributes, Edge, MemoryId, MemoryRecord } from '@feather-db/core';
-import type { MemoryFields } from './input.js';
+import type { MemoryFields } from './main/input.js';
 
 /** Options of {@link Feather.add}: the memory's metadata, plus its id and modality. */
 export interface AddOptions extends MemoryFields {

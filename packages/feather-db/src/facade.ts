@@ -49,16 +49,16 @@ import {
   kAllNamespaces,
   kFieldKeys,
   type MemoryFields,
-} from './input.js';
+} from './main/input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
 import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from './protocol.js';
 import { loadOnMainThread } from './open-load.js';
-import { startReaderPool, type ReaderPool } from './readers/reader-pool.js';
-import { acquireLock } from './writer/lock.js';
+import { startReaderPool, type ReaderPool } from './main/reader-pool.js';
+import { acquireLock } from './main/lock.js';
 import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
-import { copyRows, rowCount, sliceRow } from './batch-rows.js';
-import { LinkQueue, SearchQueue } from './search-queue.js';
-import { WriteQueue, type Sent } from './write-queue.js';
+import { copyRows, rowCount, sliceRow } from './main/batch-input.js';
+import { LinkQueue, SearchQueue } from './main/search-queue.js';
+import { WriteQueue, type Sent } from './main/write-queue.js';
 
 const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector', 'now'] as const;
 const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track', 'now'] as const;

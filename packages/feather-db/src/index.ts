@@ -1,8 +1,8 @@
 export { Feather } from './facade.js';
 export type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
 export type { Embedder, EmbedOptions } from './embedder.js';
-export type { MemoryFields } from './input.js';
-export { kMaxTextLength } from './input.js';
+export type { MemoryFields } from './main/input.js';
+export { kMaxTextLength } from './main/input.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
 export { FeatherError, kErrors } from '@feather-db/core';

@@ -2,10 +2,10 @@
 // tests in-process). It mutates only through ops, in order; the writer wraps each call in a Reply.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { SharedLoad, type LoadPlan } from '../format/shared-load.js';
+import { SharedLoad, type LoadPlan } from '../open/shared-load.js';
 import { encode, modelFromSections, readModelSections, readStoreMeta, saveStore, type StoreMeta } from '../format/store-codec.js';
 import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
-import { GraphLoad, loadStore, type LoadedStore } from '../format/store-load.js';
+import { GraphLoad, loadStore, type LoadedStore } from '../open/graph-load.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';

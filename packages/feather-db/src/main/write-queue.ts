@@ -1,6 +1,6 @@
 import { FeatherError } from '@feather-db/core';
 import type { Remote } from 'comlink';
-import type { InsertJob, WriteRequest, WriteResult, WriterApi } from './protocol.js';
+import type { InsertJob, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
 import type { LinkQueue } from './search-queue.js';
 
 /** A write the writer applied, and the linking of its reserved nodes (already started on the pool). */

@@ -15,7 +15,7 @@ export type ReaderPool = Piscina<PoolTask, SearchReply | InsertReply>;
 export function startReaderPool(threads: number, init: SharedInit): { pool: ReaderPool; close(force: boolean): Promise<void> } {
   const pool: ReaderPool = new Piscina<PoolTask, SearchReply | InsertReply>({
     // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
-    filename: new URL('./pool.bundle.js', import.meta.url).href,
+    filename: new URL('../readers/pool.bundle.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,

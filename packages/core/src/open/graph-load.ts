@@ -4,10 +4,10 @@ import type { KernelArena } from '../arena.js';
 import { HnswIndex, type GraphHeader, type NodeTags } from '../hnsw/hnsw-index.js';
 import type { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
-import type { FileIo } from './file-io.js';
+import type { FileIo } from '../format/file-io.js';
 import { cutTasks, kTaskNodes, kTaskRowMap, SharedLoad, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './shared-load.js';
-import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from './store-codec.js';
-import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
+import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
+import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from '../format/store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
 export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;

@@ -1,6 +1,6 @@
 import { FeatherError } from '@feather-db/core';
 import type { Piscina } from 'piscina';
-import type { InsertJob, InsertReply, PoolTask, SearchQuery, SearchReply } from './protocol.js';
+import type { InsertJob, InsertReply, PoolTask, SearchQuery, SearchReply } from '../protocol.js';
 
 /** Most searches packed into one pool task when they queue up. */
 const kMaxSearchBatch = 32;

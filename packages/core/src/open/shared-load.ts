@@ -2,9 +2,9 @@
 // checksums and node checks, in pieces claimed from a counter in that memory.
 import type { KernelArena } from '../arena.js';
 import { HnswIndex, type GraphHeader, type TagLimits } from '../hnsw/hnsw-index.js';
-import type { FileIo } from './file-io.js';
-import { blockHash } from './block-hash.js';
-import { blockListChecksum, checksum, corruptFile, kBlockBytes, sectionSeed, type SectionEntry } from './store-file.js';
+import type { FileIo } from '../format/file-io.js';
+import { blockHash } from '../format/block-hash.js';
+import { blockListChecksum, checksum, corruptFile, kBlockBytes, sectionSeed, type SectionEntry } from '../format/store-file.js';
 
 /** x·M over GF(2): the rows of M selected by the bits of x. */
 function gf2Times(matrix: Uint32Array, vector: number): number {
