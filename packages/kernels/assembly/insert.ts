@@ -1,0 +1,201 @@
+import { kErrScratchTooSmall, kFlagComplete, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
+import { dequantize, quantize } from './int8';
+import { dist, normalize } from './distance';
+import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
+import { hId, hKey, heapPop, sortPairs } from './heap';
+import { lockNode, lockWord, unlockNode, unlockWord } from './locks';
+import { greedy, searchLayer } from './search';
+
+// ---- insert ----------------------------------------------------------------------------------------
+
+/**
+ * hnswlib's getNeighborsByHeuristic2: from `n` candidates in `sel` sorted ascending by distance to the
+ * base, keep a candidate only if it is closer to the base than to every candidate already kept. Returns
+ * the kept count (<= maxKeep), compacted to the front of `sel`.
+ */
+export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32): u32 {
+  if (n <= maxKeep) return n;
+  const metric = metricOf(h);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < n && kept < maxKeep; i++) {
+    const ci = hId(sel, i);
+    const cd = hKey(sel, i);
+    const cv = asQuery(h, s, nodeAddr(h, ci) + vecOff);
+    let good = true;
+    for (let j: u32 = 0; j < kept; j++) {
+      if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) {
+        good = false;
+        break;
+      }
+    }
+    if (good) {
+      store<u64>(sel + (kept << 3), load<u64>(sel + (i << 3)));
+      kept++;
+    }
+  }
+  return kept;
+}
+
+/** Sorts `n` (key, id) pairs ascending by key (insertion sort: n <= M0 + 1 or ef, called on small sets). */
+
+export function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
+  const maxLinks = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
+  const nbNode = nodeAddr(h, nb);
+  const links = linksAddr(h, nbNode, level);
+  const version = lockNode(nbNode);
+  const n = load<u32>(links);
+  for (let j: u32 = 0; j < n; j++) {
+    if (load<u32>(links + 4 + (j << 2)) == id) {
+      unlockNode(nbNode, version);
+      return;
+    }
+  }
+  if (n < maxLinks) {
+    store<u32>(links + 4 + (n << 2), id);
+    atomic.store<u32>(links, n + 1);
+    unlockNode(nbNode, version);
+    return;
+  }
+  const metric = metricOf(h);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  const nbVec = asQuery(h, s, nbNode + vecOff);
+  const sel = load<u32>(s, kSSel);
+  for (let j: u32 = 0; j < n; j++) {
+    const x = load<u32>(links + 4 + (j << 2));
+    store<f32>(sel + (j << 3), dist(metric, nbVec, nodeAddr(h, x) + vecOff, dim));
+    store<u32>(sel + (j << 3), x, 4);
+  }
+  store<f32>(sel + (n << 3), dist(metric, nbVec, nodeAddr(h, id) + vecOff, dim));
+  store<u32>(sel + (n << 3), id, 4);
+  sortPairs(sel, n + 1);
+  const kept = selectHeuristic(h, s, sel, n + 1, maxLinks);
+  for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
+  atomic.store<u32>(links, kept);
+  unlockNode(nbNode, version);
+}
+
+/**
+ * Links node `id` (reserved, vector written; normalised here for cosine) into the graph, marks it complete
+ * and advances `published` over every complete node at its front. Safe to call from several threads at
+ * once for different reserved ids (hnswlib's scheme: per-node locks, plus a global lock only for inserts
+ * that raise the max level). Returns 0 or a negative error.
+ */
+export function insert(h: u32, s: u32, id: u32): i32 {
+  const metric = metricOf(h);
+  const dim = <i32>load<u32>(h, kHDim);
+  const node = nodeAddr(h, id);
+  const int8 = (load<u32>(h, kHFlags) & kFlagInt8) != 0;
+  // With int8 storage the node holds codes only: link with the dequantised vector as the query.
+  let vec = node + load<u32>(h, kHVecOff);
+  // Atomic load: ids below it are reserved, their blocks allocated (reserve runs before any insert task).
+  const limit = atomic.load<u32>(h + kHReserved);
+  if (limit > load<u32>(s, kSVisitedCap)) return kErrScratchTooSmall;
+  const efc = load<u32>(h, kHEfConstruction);
+  if (efc + 1 > load<u32>(s, kSHeapCap) || load<u32>(h, kHM0) + 1 > load<u32>(s, kSHeapCap)) return kErrScratchTooSmall;
+  if (int8) {
+    dequantize(vec, dim, load<u32>(s, kSQuery));
+    vec = load<u32>(s, kSQuery);
+  } else if (metric == kMetricCosine && (load<u32>(node, kNLevelFlags) & kFlagNormalized) == 0) {
+    // Normalising a unit vector again would change its last bits: raw loads are flagged and skipped.
+    normalize(vec, dim);
+  }
+  const codeOff = load<u32>(h, kHCodeOff);
+  if (codeOff != 0) quantize(vec, dim, node + codeOff);
+  const level = nodeLevel(node);
+  store<u32>(s, 0, kSDistCount);
+  store<u32>(s, 0, kSScreened);
+  let holdsGlobal = false;
+  if (level > atomic.load<i32>(h + kHMaxLevel)) {
+    lockWord(h + kHGlobalLock);
+    holdsGlobal = true;
+  }
+  // Atomic loads, max level before entry: the entry is stored before the max level that goes with it.
+  const maxLevel = atomic.load<i32>(h + kHMaxLevel);
+  const entry = atomic.load<i32>(h + kHEntry);
+  if (holdsGlobal && level <= maxLevel) {
+    unlockWord(h + kHGlobalLock);
+    holdsGlobal = false;
+  }
+  if (entry >= 0) linkNode(h, s, id, node, vec, codeOff, level, <u32>entry, maxLevel, limit);
+  if (level > maxLevel) {
+    // Still under the global lock: entry first, then the level (see the loads above).
+    atomic.store<i32>(h + kHEntry, <i32>id);
+    atomic.store<i32>(h + kHMaxLevel, level);
+  }
+  // Atomic or: other inserters may traverse this node from now on.
+  atomic.or<u32>(node + kNLevelFlags, kFlagComplete);
+  if (holdsGlobal) unlockWord(h + kHGlobalLock);
+  advancePublished(h);
+  return 0;
+}
+
+export function linkNode(h: u32, s: u32, id: u32, node: u32, vec: u32, codeOff: u32, level: i32, entry: u32, maxLevel: i32, limit: u32): void {
+  const efc = load<u32>(h, kHEfConstruction);
+  const m = load<u32>(h, kHM);
+  let cur = entry;
+  if (level < maxLevel) cur = greedy(h, vec, cur, maxLevel, level, limit, s, true);
+  const res = load<u32>(s, kSRes);
+  const sel = load<u32>(s, kSSel);
+  for (let l = min(level, maxLevel); l >= 0; l--) {
+    const nRes = searchLayer(h, s, vec, codeOff != 0 ? node + codeOff : 0, cur, l, efc, limit, false, true, limit, false);
+    // Heap order -> ascending pairs in sel.
+    let n = nRes;
+    while (n > 0) {
+      const i = n - 1;
+      store<f32>(sel + (i << 3), hKey(res, 0));
+      store<u32>(sel + (i << 3), hId(res, 0), 4);
+      heapPop(res, n--);
+    }
+    // The node itself can surface when re-linking; drop it.
+    let count: u32 = 0;
+    for (let i: u32 = 0; i < nRes; i++) {
+      if (hId(sel, i) != id) {
+        store<u64>(sel + (count << 3), load<u64>(sel + (i << 3)));
+        count++;
+      }
+    }
+    const kept = selectHeuristic(h, s, sel, count, m);
+    const links = linksAddr(h, node, l);
+    const version = lockNode(node);
+    for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
+    atomic.store<u32>(links, kept);
+    unlockNode(node, version);
+    if (kept > 0) cur = hId(sel, 0);
+    // connectBack reuses sel: copy the kept ids out first (into the candidate heap area, unused now).
+    const tmp = load<u32>(s, kSCand);
+    for (let j: u32 = 0; j < kept; j++) store<u32>(tmp + (j << 2), hId(sel, j));
+    for (let j: u32 = 0; j < kept; j++) connectBack(h, s, load<u32>(tmp + (j << 2)), id, l);
+  }
+}
+
+/**
+ * Advances `published` over the complete nodes at its front, keeping the readers' entry point (the
+ * highest-level published node) in step. Under the publish lock, so the entry and `published` move together.
+ */
+export function advancePublished(h: u32): void {
+  lockWord(h + kHPublishLock);
+  let p = atomic.load<u32>(h + kHPublished);
+  const reserved = atomic.load<u32>(h + kHReserved);
+  let pubMax = atomic.load<i32>(h + kHPubMaxLevel);
+  while (p < reserved) {
+    const flags = atomic.load<u32>(nodeAddr(h, p) + kNLevelFlags);
+    if ((flags & kFlagComplete) == 0) break;
+    const lvl = <i32>(flags & 0xff);
+    if (lvl > pubMax) {
+      // Entry before max level before published: see the loads in search().
+      atomic.store<i32>(h + kHPubEntry, <i32>p);
+      atomic.store<i32>(h + kHPubMaxLevel, lvl);
+      pubMax = lvl;
+    }
+    p++;
+    atomic.store<u32>(h + kHPublished, p);
+  }
+  unlockWord(h + kHPublishLock);
+  // Wake every waiter on `published` (the facade awaits it with Atomics.waitAsync, never blocking).
+  atomic.notify(h + kHPublished, i32.MAX_VALUE);
+}
+
+/** Tombstones node `id`: it stays in the graph for traversal but is never returned. */
