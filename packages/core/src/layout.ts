@@ -1,6 +1,7 @@
-// Mirror of the byte layouts defined in packages/kernels/assembly/index.ts (see the OFFSET SIZE
+// Mirror of the byte layouts defined in packages/kernels/assembly/layout.ts (see the OFFSET SIZE
 // DESCRIPTION tables there and in docs/architecture.md). verifyLayout() checks this mirror against the
-// compiled module at startup, so a change on one side without the other fails loudly, not silently.
+// compiled module whenever a thread binds to a memory (every constant, in order), so a change on one side
+// without the other fails loudly, not silently.
 import type { WasmExports } from '@feather-db/kernels';
 import { FeatherError } from './errors.js';
 
@@ -72,34 +73,103 @@ export const kWasmErrOutOfMemory = -1;
 export const kWasmErrScratchTooSmall = -2;
 export const kWasmErrChunkTableFull = -3;
 
+/**
+ * Every constant of packages/kernels/assembly/layout.ts, in its declaration order (layoutProbe answers by
+ * position), under its kernel name. The ones core uses are the exports above; the rest are listed only to be
+ * checked, so that no constant of the shared layout can drift unnoticed.
+ */
+const kKernelLayout: Readonly<Record<string, number>> = {
+  kIndexMagic: 0x57484546,
+  kArenaMagic: 0x41524546,
+  kIndexHeaderBytes,
+  kScratchHeaderBytes,
+  kArenaCtlBytes,
+  kHDim,
+  kHMetric,
+  kHM,
+  kHM0,
+  kHEfConstruction,
+  kHStride,
+  kHVecOff,
+  kHChunkShift,
+  kHChunkTable,
+  kHChunkCap,
+  kHReserved,
+  kHPublished,
+  kHEntry,
+  kHMaxLevel,
+  kHDeleted,
+  kHDimOrder,
+  kHFlags,
+  kHCodeOff,
+  kHGlobalLock: 76,
+  kHPubEntry,
+  kHPubMaxLevel,
+  kHPublishLock: 88,
+  kFlagScreening,
+  kFlagInt8,
+  kNLock,
+  kNLevelFlags,
+  kNUpper,
+  kNRow,
+  kNNamespace,
+  kNEntity,
+  kNCount0,
+  kNLinks0,
+  kFlagDeleted,
+  kFlagComplete,
+  kFlagNormalized,
+  kSVisitedCap,
+  kSEpoch: 4,
+  kSHeapCap,
+  kSVisited: 12,
+  kSCand: 16,
+  kSRes: 20,
+  kSSel: 24,
+  kSQuery,
+  kSOut,
+  kSDistCount,
+  kSCandCap,
+  kSSink: 44,
+  kSQueryCodes: 48,
+  kSScreened,
+  kSLinkBuf: 56,
+  kSDecode,
+  kSFilterNs: 64,
+  kSFilterEntity: 68,
+  kSFilterBitmap: 72,
+  kSFilterBits,
+  kAny: kTagAny,
+  kMetricQuantised: 4,
+  kAMagic: 0,
+  kATop: kArenaTop,
+  kAHigh: 8,
+  kMetricIp: kMetricCode.ip,
+  kMetricL2: kMetricCode.l2,
+  kMetricCosine: kMetricCode.cosine,
+  kErrOutOfMemory: kWasmErrOutOfMemory,
+  kErrScratchTooSmall: kWasmErrScratchTooSmall,
+  kErrChunkTableFull: kWasmErrChunkTableFull,
+};
+
+/** What layoutProbe answers past the last constant (a value no constant has). */
+const kProbeEnd = -0x8000_0000;
+
+/**
+ * Checks every constant above against the compiled kernels, and that both sides list the same number of
+ * them. Runs whenever a thread binds to a memory, so a layout changed on one side only fails at once.
+ * @throws FEATHER_ERR_INTERNAL naming the first constant that differs.
+ */
 export function verifyLayout(wasm: WasmExports): void {
-  const expected: [number, number][] = [
-    [0, kIndexHeaderBytes],
-    [1, kScratchHeaderBytes],
-    [2, kArenaCtlBytes],
-    [3, kHPublished],
-    [4, kHEntry],
-    [5, kNLinks0],
-    [6, kSOut],
-    [7, kFlagDeleted],
-    [8, kHDeleted],
-    [9, kSDistCount],
-    [10, kSCandCap],
-    [11, kHDimOrder],
-    [12, kHFlags],
-    [13, kSScreened],
-    [14, kHPubEntry],
-    [15, kFlagComplete],
-    [16, kNRow],
-    [17, kNEntity],
-    [18, kSFilterBits],
-    [19, kFlagInt8],
-    [20, kSDecode],
-  ];
-  for (const [probe, value] of expected) {
+  const names = Object.keys(kKernelLayout);
+  names.forEach((name, probe) => {
+    const expected = kKernelLayout[name] | 0;
     const got = wasm.layoutProbe(probe);
-    if (got !== value) {
-      throw new FeatherError('FEATHER_ERR_INTERNAL', `Kernel layout mismatch: probe ${probe} is ${got} in wasm but ${value} in core/layout.ts; rebuild @feather-db/kernels and @feather-db/core together`);
+    if (got !== expected) {
+      throw new FeatherError('FEATHER_ERR_INTERNAL', `Kernel layout mismatch: ${name} (probe ${probe}) is ${got} in wasm but ${expected} in core/layout.ts; rebuild @feather-db/kernels and @feather-db/core together`);
     }
+  });
+  if (wasm.layoutProbe(names.length) !== kProbeEnd) {
+    throw new FeatherError('FEATHER_ERR_INTERNAL', `Kernel layout mismatch: the kernels define more than the ${names.length} constants core/layout.ts checks; add the new ones to kKernelLayout`);
   }
 }

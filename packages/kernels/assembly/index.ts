@@ -6,9 +6,14 @@
 // makes a search a single call.
 //
 // Nothing here uses the AssemblyScript runtime or static data: every byte of state is addressed
-// explicitly, so N instances in N threads agree on everything by construction. The byte layouts below are
-// mirrored in packages/core/src/layout.ts; test/layout.test.ts checks the two agree via `layoutProbe`.
+// explicitly, so N instances in N threads agree on everything by construction. The byte layouts are in
+// layout.ts, mirrored in packages/core/src/layout.ts, which checks every constant against `layoutProbe`
+// whenever a thread binds to a memory (KernelArena.create and attach).
 //
+// One concept per file: layout, arena (bump allocator), distance (float32 SIMD kernels), int8 (screening
+// codes and int8 storage), graph (index header and node blocks), heap, scratch (per-thread search state and
+// filter), locks (seqlocks and spinlocks), search, insert, restore (checks of blocks loaded from a file) and
+// hash (block hash). This file only lists the module's exports.
 
 export { layoutProbe } from './layout';
 export { arenaBase, arenaInit, alloc, arenaTop } from './arena';

@@ -1,3 +1,7 @@
+// The byte layouts every thread shares: index header, node blocks, scratch and the arena control block.
+// The tables are authoritative; docs/architecture.md copies them and core/src/layout.ts mirrors the
+// constants (checked at load through layoutProbe).
+//
 // Index header (at `index`, kIndexHeaderBytes long)
 //   OFFSET SIZE DESCRIPTION
 //        0    4 magic 0x57484546 ('FEHW')
@@ -81,9 +85,11 @@
 //   OFFSET SIZE DESCRIPTION
 //        0    4 magic 0x41524546 ('FERA')
 //        4    4 top: next free byte (bump allocator, atomic)
-//        8   56 reserved
+//        8    4 high-water mark: the highest end ever handed out; memory above it is fresh from
+//               memory.grow (already zero), so alloc zeroes only below it (after a reset)
+//       12   52 reserved
 
-// ---- constants (mirrored in core/src/layout.ts) ----------------------------------------------------
+// ---- constants (mirrored in core/src/layout.ts, checked through layoutProbe) -----------------------
 export const kIndexMagic: u32 = 0x57484546;
 export const kArenaMagic: u32 = 0x41524546;
 export const kIndexHeaderBytes: u32 = 128;
@@ -166,30 +172,84 @@ export const kErrOutOfMemory: i32 = -1;
 export const kErrScratchTooSmall: i32 = -2;
 export const kErrChunkTableFull: i32 = -3;
 
-/** Lets the TS side verify its mirror of these layouts. */
+/**
+ * The value of every constant above, in declaration order (i32.MIN_VALUE past the last, a value no constant has): core/src/layout.ts holds the
+ * same list in the same order and checks it value by value whenever it binds a thread to the kernels, so a
+ * constant changed, added or moved on one side only fails at load instead of corrupting memory.
+ */
 export function layoutProbe(which: i32): i32 {
   switch (which) {
-    case 0: return <i32>kIndexHeaderBytes;
-    case 1: return <i32>kScratchHeaderBytes;
-    case 2: return <i32>kArenaCtlBytes;
-    case 3: return <i32>kHPublished;
-    case 4: return <i32>kHEntry;
-    case 5: return <i32>kNLinks0;
-    case 6: return <i32>kSOut;
-    case 7: return <i32>kFlagDeleted;
-    case 8: return <i32>kHDeleted;
-    case 9: return <i32>kSDistCount;
-    case 10: return <i32>kSCandCap;
-    case 11: return <i32>kHDimOrder;
-    case 12: return <i32>kHFlags;
-    case 13: return <i32>kSScreened;
-    case 14: return <i32>kHPubEntry;
-    case 15: return <i32>kFlagComplete;
-    case 16: return <i32>kNRow;
-    case 17: return <i32>kNEntity;
-    case 18: return <i32>kSFilterBits;
-    case 19: return <i32>kFlagInt8;
-    case 20: return <i32>kSDecode;
-    default: return -1;
+    case 0: return <i32>kIndexMagic;
+    case 1: return <i32>kArenaMagic;
+    case 2: return <i32>kIndexHeaderBytes;
+    case 3: return <i32>kScratchHeaderBytes;
+    case 4: return <i32>kArenaCtlBytes;
+    case 5: return <i32>kHDim;
+    case 6: return <i32>kHMetric;
+    case 7: return <i32>kHM;
+    case 8: return <i32>kHM0;
+    case 9: return <i32>kHEfConstruction;
+    case 10: return <i32>kHStride;
+    case 11: return <i32>kHVecOff;
+    case 12: return <i32>kHChunkShift;
+    case 13: return <i32>kHChunkTable;
+    case 14: return <i32>kHChunkCap;
+    case 15: return <i32>kHReserved;
+    case 16: return <i32>kHPublished;
+    case 17: return <i32>kHEntry;
+    case 18: return <i32>kHMaxLevel;
+    case 19: return <i32>kHDeleted;
+    case 20: return <i32>kHDimOrder;
+    case 21: return <i32>kHFlags;
+    case 22: return <i32>kHCodeOff;
+    case 23: return <i32>kHGlobalLock;
+    case 24: return <i32>kHPubEntry;
+    case 25: return <i32>kHPubMaxLevel;
+    case 26: return <i32>kHPublishLock;
+    case 27: return <i32>kFlagScreening;
+    case 28: return <i32>kFlagInt8;
+    case 29: return <i32>kNLock;
+    case 30: return <i32>kNLevelFlags;
+    case 31: return <i32>kNUpper;
+    case 32: return <i32>kNRow;
+    case 33: return <i32>kNNamespace;
+    case 34: return <i32>kNEntity;
+    case 35: return <i32>kNCount0;
+    case 36: return <i32>kNLinks0;
+    case 37: return <i32>kFlagDeleted;
+    case 38: return <i32>kFlagComplete;
+    case 39: return <i32>kFlagNormalized;
+    case 40: return <i32>kSVisitedCap;
+    case 41: return <i32>kSEpoch;
+    case 42: return <i32>kSHeapCap;
+    case 43: return <i32>kSVisited;
+    case 44: return <i32>kSCand;
+    case 45: return <i32>kSRes;
+    case 46: return <i32>kSSel;
+    case 47: return <i32>kSQuery;
+    case 48: return <i32>kSOut;
+    case 49: return <i32>kSDistCount;
+    case 50: return <i32>kSCandCap;
+    case 51: return <i32>kSSink;
+    case 52: return <i32>kSQueryCodes;
+    case 53: return <i32>kSScreened;
+    case 54: return <i32>kSLinkBuf;
+    case 55: return <i32>kSDecode;
+    case 56: return <i32>kSFilterNs;
+    case 57: return <i32>kSFilterEntity;
+    case 58: return <i32>kSFilterBitmap;
+    case 59: return <i32>kSFilterBits;
+    case 60: return <i32>kAny;
+    case 61: return <i32>kMetricQuantised;
+    case 62: return <i32>kAMagic;
+    case 63: return <i32>kATop;
+    case 64: return <i32>kAHigh;
+    case 65: return <i32>kMetricIp;
+    case 66: return <i32>kMetricL2;
+    case 67: return <i32>kMetricCosine;
+    case 68: return <i32>kErrOutOfMemory;
+    case 69: return <i32>kErrScratchTooSmall;
+    case 70: return <i32>kErrChunkTableFull;
+    default: return i32.MIN_VALUE;
   }
 }
