@@ -2,7 +2,8 @@
 // tests in-process). It mutates only through ops, in order; the writer wraps each call in a Reply.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { SharedLoad, type LoadPlan } from '../open/shared-load.js';
+import type { LoadPlan } from '../open/load-tasks.js';
+import { SharedLoad } from '../open/shared-load.js';
 import { encode, modelFromSections, readModelSections, readStoreMeta, saveStore, type StoreMeta } from '../format/store-codec.js';
 import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
 import { GraphLoad, loadStore, type LoadedStore } from '../open/graph-load.js';

@@ -6,7 +6,7 @@ import { kMetricCode } from '../layout.js';
 import { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
-import { arenaBlockHashes } from '../open/shared-load.js';
+import { arenaBlockHashes } from './arena-hashes.js';
 import {
   blockBytesOf,
   corruptFile,

@@ -5,7 +5,8 @@ import { HnswIndex, type GraphHeader, type NodeTags } from '../hnsw/hnsw-index.j
 import type { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from '../format/file-io.js';
-import { cutTasks, kTaskNodes, kTaskRowMap, SharedLoad, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './shared-load.js';
+import { cutTasks, kTaskNodes, kTaskRowMap, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './load-tasks.js';
+import { SharedLoad } from './shared-load.js';
 import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from '../format/store-file.js';
 

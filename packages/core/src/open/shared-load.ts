@@ -1,122 +1,12 @@
 // The bulk reading of an open (graph and vector sections), shared by threads: copies into the shared memory,
 // checksums and node checks, in pieces claimed from a counter in that memory.
 import type { KernelArena } from '../arena.js';
-import { HnswIndex, type GraphHeader, type TagLimits } from '../hnsw/hnsw-index.js';
+import { HnswIndex, type TagLimits } from '../hnsw/hnsw-index.js';
 import type { FileIo } from '../format/file-io.js';
 import { blockHash } from '../format/block-hash.js';
 import { blockListChecksum, checksum, corruptFile, kBlockBytes, sectionSeed, type SectionEntry } from '../format/store-file.js';
-
-/** x·M over GF(2): the rows of M selected by the bits of x. */
-function gf2Times(matrix: Uint32Array, vector: number): number {
-  let sum = 0;
-  for (let i = 0, v = vector >>> 0; v !== 0; i++, v >>>= 1) if ((v & 1) !== 0) sum ^= matrix[i];
-  return sum >>> 0;
-}
-
-function gf2Square(square: Uint32Array, matrix: Uint32Array): void {
-  for (let n = 0; n < 32; n++) square[n] = gf2Times(matrix, matrix[n]);
-}
-
-/** Operators "append n zero bytes" by n: an open combines hundreds of slices of a handful of lengths. */
-const kShiftCache = new Map<number, Uint32Array>();
-
-/** The 32×32 GF(2) matrix that appends `len` zero bytes to a CRC-32 register (zlib's crc32_combine operator). */
-function zerosOperator(len: number): Uint32Array {
-  let cached: Uint32Array | undefined = kShiftCache.get(len);
-  if (cached !== undefined) return cached;
-  let power: Uint32Array = new Uint32Array(32); // the operator for one zero bit, squared up to one zero byte below
-  power[0] = 0xedb8_8320; // the CRC-32 polynomial
-  for (let n = 1, row = 1; n < 32; n++, row *= 2) power[n] = row;
-  for (let i = 0; i < 3; i++) power = squared(power);
-  // The product of the powers 2^k (in bytes) for the bits k of len; each starts as the identity.
-  let result: Uint32Array | undefined;
-  for (let left = len; left > 0; left = Math.floor(left / 2)) {
-    if (left % 2 === 1) result = result === undefined ? power.slice() : times(power, result);
-    if (left > 1) power = squared(power);
-  }
-  cached = result ?? Uint32Array.from({ length: 32 }, (_, n) => 2 ** n);
-  if (kShiftCache.size >= 64) kShiftCache.clear();
-  kShiftCache.set(len, cached);
-  return cached;
-}
-
-/** A·B (apply B, then A). */
-function times(a: Uint32Array, b: Uint32Array): Uint32Array {
-  const out = new Uint32Array(32);
-  for (let n = 0; n < 32; n++) out[n] = gf2Times(a, b[n]);
-  return out;
-}
-
-function squared(matrix: Uint32Array): Uint32Array {
-  const out = new Uint32Array(32);
-  gf2Square(out, matrix);
-  return out;
-}
-
-/**
- * The CRC-32 of A followed by B, from crc(A), crc(B) and B's length (zlib's crc32_combine: apply the operator
- * "append len2 zero bytes" to crc1, then xor crc2). With crc1 = a section's seed, this is the section's
- * checksum of B.
- */
-export function crc32Combine(crc1: number, crc2: number, len2: number): number {
-  if (len2 <= 0) return crc1 >>> 0;
-  return (gf2Times(zerosOperator(len2), crc1) ^ crc2) >>> 0;
-}
-/** What a task checks besides its checksum: nothing, node blocks, or a row map's slots. */
-export const kTaskCopy = 0;
-export const kTaskNodes = 1;
-export const kTaskRowMap = 2;
-
-/**
- * One piece of an open's bulk reading: bytes [offset, offset + length) of section `entry` (one checksum block
- * in format 3), copied into the shared memory at `spans` ([address, bytes] pairs in order, adding up to
- * `length`; empty: only checksummed, through a scratch buffer). `kind` kTaskNodes: the bytes are nodes
- * [first, end) of graph `graph`; kTaskRowMap: rows [first, end) of its row map.
- */
-export interface LoadTask {
-  entry: number;
-  offset: number;
-  length: number;
-  spans: number[];
-  kind: number;
-  graph: number;
-  first: number;
-  end: number;
-}
-
-/** A graph being restored: where it lives in the shared memory and what the checks need of its header. */
-export interface PlannedGraph {
-  address: number;
-  count: number;
-  maxLevel: number;
-  /** The upper blocks' arena address and length. */
-  upper: number;
-  upperBytes: number;
-  /** The row map's chunk table. */
-  rowMap: number;
-}
-
-/** How a modality's graph is loaded: restored (`graph` ≥ 0: its PlannedGraph), else rebuilt from vectors. */
-export interface PlannedModality {
-  header: GraphHeader;
-  graph: number;
-  /** The row map's length in the file and the section's offset (for errors). */
-  rowMapBytes: number;
-  rowMapOffset: number;
-}
-
-/** An open's bulk reading as plain data (it travels to the writer with the open spec). */
-export interface LoadPlan {
-  entries: SectionEntry[];
-  tasks: LoadTask[];
-  graphs: PlannedGraph[];
-  /** By modality tag. */
-  modalities: PlannedModality[];
-  /** Format 3: each task is one block and its checksum the block hash (else CRC-32 pieces, combined). */
-  blocks: boolean;
-  /** Address of the shared state in the arena (SharedLoad.stateBytes). */
-  state: number;
-}
+import { crc32Combine } from '../format/crc32-combine.js';
+import { kTaskCopy, kTaskNodes, kTaskRowMap, type LoadPlan, type LoadTask } from './load-tasks.js';
 
 // Shared state: three counters, then kTaskWords per task.
 const kClaimed = 0;
@@ -314,49 +204,4 @@ export class SharedLoad {
     });
     return { deleted, upperBytes, mapped };
   }
-}
-
-/**
- * Tasks covering section `entry` (`length` bytes) in blocks of `blockBytes`, each copied into `regions`
- * (arena regions that receive the section's bytes in order; none: checksummed only). For block-hashed
- * sections every span but a task's last must be whole 64-byte stripes, which the regions' sizes ensure.
- */
-export function cutTasks(entry: number, length: number, blockBytes: number, regions: readonly { at: number; bytes: number }[]): LoadTask[] {
-  const tasks: LoadTask[] = [];
-  let region = 0;
-  let into = 0;
-  for (let offset = 0; offset < length; offset += blockBytes) {
-    const size = Math.min(blockBytes, length - offset);
-    const spans: number[] = [];
-    for (let left = size; left > 0 && regions.length > 0; ) {
-      const r = regions[region];
-      if (r === undefined) throw new Error(`cutTasks: regions hold fewer than ${length} bytes`);
-      const take = Math.min(left, r.bytes - into);
-      spans.push(r.at + into, take);
-      left -= take;
-      into += take;
-      if (into === r.bytes) {
-        region++;
-        into = 0;
-      }
-    }
-    tasks.push({ entry, offset, length: size, spans, kind: kTaskCopy, graph: -1, first: 0, end: 0 });
-  }
-  return tasks;
-}
-
-/**
- * The block hashes of a section whose bytes lie in the arena, in `regions` (in order, each a whole number of
- * 64-byte stripes but the last), hashed by the kernels: what a save of node blocks checksums with, instead of
- * hashing the same bytes in JavaScript.
- */
-export function arenaBlockHashes(arena: KernelArena, regions: readonly { at: number; bytes: number }[], blockBytes: number): Uint32Array {
-  const length = regions.reduce((n, r) => n + r.bytes, 0);
-  const wasm = arena.wasm;
-  return Uint32Array.from(cutTasks(0, length, blockBytes, regions), (t) => {
-    wasm.hashBegin();
-    for (let s = 0; s + 2 < t.spans.length; s += 2) wasm.hashStripes(t.spans[s], t.spans[s + 1]);
-    const last = t.spans.length - 2;
-    return wasm.hashEnd(t.spans[last], t.spans[last + 1], t.length) >>> 0;
-  });
 }
