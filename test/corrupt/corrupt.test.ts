@@ -5,23 +5,7 @@
 // prepares), driven in-process over in-memory files so thousands of opens take seconds; mutations alternate
 // between the two. FEATHER_FUZZ_MUTATIONS sets the
 // count (default 500; `pnpm test:fuzz` runs 10,000) and FEATHER_FUZZ_SEED the seed.
-import {
-  FeatherError,
-  GraphLoad,
-  HnswIndex,
-  KernelArena,
-  memoryFileIo,
-  modelFromSections,
-  readModelSections,
-  readWal,
-  StoreEngine,
-  StoreFileReader,
-  type EngineOpenSpec,
-  type FileIo,
-  type MemoryModel,
-  type ModelOp,
-  type WriteResult,
-} from '@feather-db/core';
+import { FeatherError, HnswIndex, KernelArena, memoryFileIo, openShared, readWal, StoreEngine, type EngineOpenSpec, type FileIo, type ModelOp, type WriteResult } from '@feather-db/core';
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 
@@ -76,46 +60,35 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
 }
 
 /**
- * The facade's open, in one thread: the load planned, the model sections read (COLUMNS into shared memory),
- * the mirror built from them with every check and one load task run here; the writer's prepare (its model
- * from a copy of those COLUMNS, unchecked, and the other tasks) and open (finishing the load). This thread's
- * error wins, then the writer's, as in Feather.open.
+ * The facade's open (core's openShared), in one thread: the load planned, the model sections read (COLUMNS
+ * into shared memory), the mirror built from them with every check and one load task run here; then the
+ * writer's prepare (its model from a copy of those COLUMNS, unchecked, and the other tasks) and open
+ * (finishing the load). This thread's error wins, then the writer's, as in Feather.open.
  */
-function openSplit(engine: StoreEngine, io: FileIo): WriteResult {
-  const reader = StoreFileReader.open(io, kPath);
-  try {
-    const load = GraphLoad.plan(reader, arena);
-    const sections = readModelSections(reader, true);
-    const columns = sections.kind === 'columns' ? sections.records : undefined;
-    let mirror: MemoryModel;
-    try {
-      mirror = modelFromSections(sections, kPath);
-      load.work(io, mirror, 1);
-    } catch (error) {
-      load.abandon();
-      try {
-        engine.prepare({ ...spec(true), fd: reader.fd, load: load.plan, columns });
-      } catch {
-        // this thread's error wins
-      }
-      throw error;
-    }
-    engine.prepare({ ...spec(true), fd: reader.fd, load: load.plan, columns });
-    return engine.open({ ...spec(true), fd: reader.fd }).pending;
-  } finally {
-    reader.close();
-  }
+async function openSplit(engine: StoreEngine, io: FileIo): Promise<WriteResult> {
+  const { opened } = await openShared(
+    io,
+    kPath,
+    arena,
+    {
+      // Deferred to the first turn: the writer's share runs once this thread has built its mirror and run a task.
+      prepare: (half) => Promise.resolve().then(() => engine.prepare({ ...spec(true), ...half })),
+      open: (half) => Promise.resolve(engine.open({ ...spec(true), ...half })),
+    },
+    { tasksPerTurn: 1, turn: () => Promise.resolve() },
+  );
+  return opened.pending;
 }
 
 /** Opens the given bytes read-only and returns everything observable as one string, or the error code. */
-function observe(file: Uint8Array, wal: Uint8Array | undefined, split = false): string {
+async function observe(file: Uint8Array, wal: Uint8Array | undefined, split = false): Promise<string> {
   arena.resetForTests();
   const files = new Map([[kPath, file]]);
   if (wal !== undefined) files.set(kWal, wal);
   const io = memoryFileIo(files);
   const engine = new StoreEngine(arena, io);
   try {
-    link(split ? openSplit(engine, io) : engine.open(spec(true)).pending);
+    link(split ? await openSplit(engine, io) : engine.open(spec(true)).pending);
     const problems = engine.verify();
     if (problems.length > 0) return `INCONSISTENT ${problems.join('; ')}`;
     const rand = seededRandom(5);
@@ -185,16 +158,17 @@ function mutate(original: Uint8Array, rand: () => number, isFile: boolean): Muta
 
 describe('corrupted files and WALs', () => {
   for (const graph of ['always', 'never'] as const) {
-    it(`open correctly or fail typed, ${mutations} mutations (graph ${graph})`, { timeout: 600_000 }, () => {
+    it(`open correctly or fail typed, ${mutations} mutations (graph ${graph})`, { timeout: 600_000 }, async () => {
       const { file, wal } = buildFixture(graph);
-      const full = observe(file, wal);
+      const full = await observe(file, wal);
       expect(full.startsWith('{'), full).toBe(true);
-      expect(observe(file, wal, true)).toBe(full);
+      expect(await observe(file, wal, true)).toBe(full);
       // The state after each prefix of the WAL's records (the valid outcomes of a cut or torn WAL).
       const contents = readWal(memoryFileIo(new Map([[kWal, wal]])), kWal);
       const ends = [32];
       for (const r of contents.records) ends.push(ends.at(-1)! + 28 + r.payload.length);
-      const prefixes = ends.map((end) => observe(file, wal.slice(0, end)));
+      const prefixes: string[] = [];
+      for (const end of ends) prefixes.push(await observe(file, wal.slice(0, end)));
       expect(new Set(prefixes).size).toBe(prefixes.length);
       expect(prefixes.at(-1)).toBe(full);
       const rand = seededRandom(seed + (graph === 'always' ? 0 : 1));
@@ -203,7 +177,7 @@ describe('corrupted files and WALs', () => {
         const onFile = rand() < 0.6;
         const m = mutate(onFile ? file : wal, rand, onFile);
         const split = i % 2 === 1;
-        const got = onFile ? observe(m.bytes, wal, split) : observe(file, m.bytes, split);
+        const got = onFile ? await observe(m.bytes, wal, split) : await observe(file, m.bytes, split);
         const context = `mutation ${i} (seed ${seed}, ${split ? 'split' : 'engine'} open): ${m.kind} of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
         if (got.startsWith('INCONSISTENT')) throw new Error(`${context}: loaded an inconsistent store: ${got}`);
         const typed = got.startsWith('FEATHER_ERR_');

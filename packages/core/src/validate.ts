@@ -37,3 +37,13 @@ export function checkKnownKeys(options: object, known: readonly string[], path: 
     }
   }
 }
+
+/**
+ * Under the cosine metric a vector needs a direction: all zeros cannot be normalised.
+ * @throws FEATHER_ERR_INVALID_ARGUMENT naming `path`.
+ */
+export function checkDirection(vector: ArrayLike<number>, metric: string, path: string): void {
+  if (metric !== 'cosine') return;
+  for (let i = 0; i < vector.length; i++) if (vector[i] !== 0) return;
+  throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"`, { path });
+}

@@ -2,11 +2,10 @@
 // tests in-process). It mutates only through ops, in order; the writer wraps each call in a Reply.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
+import { encode, saveStore, type StoreMeta } from '../format/store-codec.js';
 import type { LoadPlan } from '../open/load-tasks.js';
-import { SharedLoad } from '../open/shared-load.js';
-import { encode, modelFromSections, readModelSections, readStoreMeta, saveStore, type StoreMeta } from '../format/store-codec.js';
-import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
-import { GraphLoad, loadStore, type LoadedStore } from '../open/graph-load.js';
+import { raceDetails } from '../open/open-race.js';
+import { finishShared, loadStore, prepareShared, type PreparedLoad } from '../open/writer-load.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
 import { checkIntegrity } from '../records/integrity.js';
@@ -35,12 +34,9 @@ export interface EngineOpenSpec {
   durability: Durability;
   /** Read the file through this descriptor (the facade's: every thread then reads the same file). */
   fd?: number;
-  /** prepare() runs tasks of this load, planned by the thread that opens with the graphs (GraphLoad.plan). */
+  /** prepare(): the load the opening thread planned (see SharedOpenHalf). */
   load?: LoadPlan;
-  /**
-   * prepare() builds its model from a copy of these COLUMNS bytes (over a SharedArrayBuffer; checksum verified
-   * by the planning thread, which builds its own model from them with every check) instead of reading them.
-   */
+  /** prepare(): the COLUMNS bytes the opening thread read (see SharedOpenHalf). */
   columns?: Uint8Array;
 }
 
@@ -111,7 +107,7 @@ export class StoreEngine {
   #durability: Durability = 'fsync';
   #seq = 0;
   /** What prepare() read, until open() attaches the graphs. */
-  #prepared: { meta: StoreMeta; model: MemoryModel; commitSeq: number; load: LoadPlan } | undefined;
+  #prepared: PreparedLoad | undefined;
 
   constructor(arena: KernelArena, io: FileIo) {
     this.#arena = arena;
@@ -131,44 +127,13 @@ export class StoreEngine {
   }
 
   /**
-   * The writer's half of an open whose graphs another thread loads (see open's `graphs`): reads the metadata
-   * through `spec.fd`, builds its model (from a copy of `spec.columns` without per-row checks: the planning
-   * thread checks those bytes; else from the file with every check), then runs tasks of `spec.load` (copies
-   * into the shared memory, checksums, node checks, upper links, row-map checks) until none is left. Runs side
-   * by side with the planning thread, which runs tasks too; open() then finishes the load (GraphLoad.finish).
+   * The writer's share of an open whose load another thread planned (openShared; see prepareShared), run side
+   * by side with that thread. open() then finishes the load.
    * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO, FEATHER_ERR_INVALID_ARGUMENT (no plan).
    */
   prepare(spec: EngineOpenSpec): void {
-    if (spec.load === undefined || spec.fd === undefined) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `prepare(${spec.path}) needs the planning thread's descriptor and load plan`);
-    const file = StoreFileReader.open(this.#io, spec.path, spec.fd);
-    const load = new SharedLoad(spec.load, this.#arena);
-    try {
-      const meta = readStoreMeta(file);
-      const model =
-        spec.columns === undefined
-          ? modelFromSections(readModelSections(file), spec.path)
-          : modelFromSections({ kind: 'columns', records: spec.columns.slice(), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq }, spec.path, true);
-      load.work(this.#io, file.fd, spec.path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount }, Number.POSITIVE_INFINITY, true);
-      this.#prepared = { meta, model, commitSeq: file.header.commitSeq, load: spec.load };
-    } catch (error) {
-      // The planning thread stops too: it reports this thread's error.
-      load.abandon();
-      throw error;
-    } finally {
-      file.close();
-    }
-  }
-
-  /** Finishes the load prepare() took part in, once every thread's tasks are done (see GraphLoad.finish). */
-  #finishPrepared(spec: EngineOpenSpec): LoadedStore {
-    const prepared = this.#prepared!;
-    this.#prepared = undefined;
-    const file = StoreFileReader.open(this.#io, spec.path, spec.fd);
-    try {
-      return { meta: prepared.meta, model: prepared.model, commitSeq: prepared.commitSeq, ...GraphLoad.resume(file, this.#arena, prepared.meta, prepared.load).finish(prepared.model) };
-    } finally {
-      file.close();
-    }
+    if (spec.load === undefined || spec.fd === undefined) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `prepare(${spec.path}) needs the opening thread's descriptor and load plan`);
+    this.#prepared = prepareShared(this.#io, this.#arena, spec.path, { fd: spec.fd, load: spec.load, columns: spec.columns });
   }
 
   /**
@@ -184,7 +149,9 @@ export class StoreEngine {
     let persistedGraphs: string[] = [];
     let fileSeq: number | null = null;
     if (io.exists(spec.path)) {
-      const loaded = this.#prepared === undefined ? loadStore(io, spec.path, this.#arena, { fd: spec.fd }) : this.#finishPrepared(spec);
+      const prepared = this.#prepared;
+      this.#prepared = undefined;
+      const loaded = prepared === undefined ? loadStore(io, spec.path, this.#arena, spec.fd) : finishShared(io, this.#arena, spec.path, spec.fd, prepared);
       this.#model = loaded.model;
       this.#meta = loaded.meta;
       this.#seq = loaded.commitSeq;
@@ -210,7 +177,7 @@ export class StoreEngine {
     if (io.exists(walPath)) {
       const wal = readWal(io, walPath);
       if (wal.baseSeq > this.#seq) {
-        throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`, { path: walPath, part: 'wal', reason: 'wal-ahead' });
+        throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`, raceDetails('wal-ahead', { path: walPath, part: 'wal' }));
       }
       for (const record of wal.records) {
         if (record.seq <= this.#seq) continue;

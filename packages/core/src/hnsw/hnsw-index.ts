@@ -40,7 +40,7 @@ import {
   kWasmErrOutOfMemory,
   kWasmErrScratchTooSmall,
 } from '../layout.js';
-import { checkInt, checkKnownKeys, checkVector, type VectorInput } from '../validate.js';
+import { checkDirection, checkInt, checkKnownKeys, checkVector, type VectorInput } from '../validate.js';
 import { LevelGenerator } from './levels.js';
 
 /** Distance metric. `cosine` stores vectors normalised and ranks by 1 - dot; `ip` by 1 - dot; `l2` by squared distance. */
@@ -289,9 +289,7 @@ export class HnswIndex {
    */
   add(vector: VectorInput, tags?: NodeTags): number {
     checkVector(vector, this.dim, 'vector');
-    if (this.metric === 'cosine' && isZero(vector)) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'vector must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"');
-    }
+    checkDirection(vector, this.metric, 'vector');
     const id = this.#reserve(vector, 0, tags);
     this.insertReserved(id);
     return id;
@@ -414,9 +412,7 @@ export class HnswIndex {
     for (let r = 0; r < n; r++) {
       const row = vectors.subarray(r * this.dim, (r + 1) * this.dim);
       checkVector(row, this.dim, `vectors[${r}]`);
-      if (this.metric === 'cosine' && isZero(row)) {
-        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors[${r}] must not be all zeros under the cosine metric`);
-      }
+      checkDirection(row, this.metric, `vectors[${r}]`);
     }
     return n;
   }
@@ -914,11 +910,6 @@ function checkLinks(u32: Uint32Array, at: number, cap: number, n: number, id: nu
     const link = u32[at + j];
     if (link >= n || link === id) throw bad(`node ${id} links to ${link}`, { node: id });
   }
-}
-
-function isZero(v: ArrayLike<number>): boolean {
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
-  return true;
 }
 
 function capacityError(action: string, rc: number): FeatherError {

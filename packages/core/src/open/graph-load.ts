@@ -7,7 +7,7 @@ import { RowMap } from '../records/row-map.js';
 import type { FileIo } from '../format/file-io.js';
 import { cutTasks, kTaskNodes, kTaskRowMap, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './load-tasks.js';
 import { SharedLoad } from './shared-load.js';
-import { checkGraphHeader, decode, modelFromSections, readModelSections, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
+import { checkGraphHeader, decode, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from '../format/store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
@@ -24,11 +24,6 @@ export interface LoadedStore extends LoadedGraphs {
   meta: StoreMeta;
   model: MemoryModel;
   commitSeq: number;
-}
-
-export interface LoadOptions {
-  /** Read through this descriptor (the facade's, so every thread reads the same file) instead of opening one. */
-  fd?: number;
 }
 
 /**
@@ -192,20 +187,4 @@ function reserveFromVectors(file: StoreFileReader, arena: KernelArena, meta: Sto
   tags.forEach((t, i) => rows.set(t.row, first + i));
   if (count > 0) pending.push({ modality: m.name, first, count });
   return { index, rows };
-}
-
-/**
- * Reads and verifies a whole store file into `arena` in this thread: metadata, records, edges and every graph.
- * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
- */
-export function loadStore(io: FileIo, path: string, arena: KernelArena, options: LoadOptions = {}): LoadedStore {
-  const file = StoreFileReader.open(io, path, options.fd);
-  try {
-    const load = GraphLoad.plan(file, arena);
-    const model = modelFromSections(readModelSections(file), path);
-    load.work(io, model);
-    return { meta: load.meta, model, commitSeq: file.header.commitSeq, ...load.finish(model) };
-  } finally {
-    file.close();
-  }
 }

@@ -10,7 +10,8 @@ export interface DecayOptions {
 
 export const kDefaultDecay: Readonly<DecayOptions> = Object.freeze({ halfLife: 30, timeWeight: 0.3 });
 
-const kMsPerDay = 86_400_000;
+/** Milliseconds per day: halfLife and purge ages are in days. */
+export const kMsPerDay = 86_400_000;
 
 /** cosine: cos θ; ip: dot product; l2: 1 / (1 + squared distance), from the kernels' ranking distance. */
 export function similarityOf(metric: Metric, distance: number): number {

@@ -156,3 +156,21 @@ export function checkPatch(patch: unknown): RecordPatch {
   if (Object.keys(out).length === 0) throw invalid('patch must change at least one of text, entity, importance, attributes', 'patch');
   return out;
 }
+
+/** link()'s options: the edge type (default 'related_to') and weight (default 1). */
+export function checkLinkOptions(options: unknown): { edgeType: string; weight: number } {
+  const o = checkOptions<{ type?: string; weight?: number }>(options, ['type', 'weight'], 'options', "{ type: 'caused_by', weight: 0.8 }");
+  const edgeType = o.type === undefined ? 'related_to' : checkName(o.type, 'options.type', 'edge type');
+  const weight = o.weight ?? 1;
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+    throw invalid(`options.weight must be a finite number >= 0, got ${describeValue(weight)}`, 'options.weight');
+  }
+  return { edgeType, weight };
+}
+
+/** save()'s `graph` option (default 'auto'). */
+export function checkSaveGraph(options: unknown): 'auto' | 'always' | 'never' {
+  const graph = checkOptions<{ graph?: unknown }>(options, ['graph'], 'options', "{ graph: 'auto' }").graph ?? 'auto';
+  if (graph !== 'auto' && graph !== 'always' && graph !== 'never') throw invalid(`options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`, 'options.graph');
+  return graph;
+}

@@ -1,7 +1,7 @@
 import { FeatherError } from '@feather-db/core';
 import type { Remote } from 'comlink';
 import type { InsertJob, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
-import type { LinkQueue } from './search-queue.js';
+import type { LinkQueue } from './link-queue.js';
 
 /** A write the writer applied, and the linking of its reserved nodes (already started on the pool). */
 export interface Sent {

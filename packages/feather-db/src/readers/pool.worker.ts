@@ -2,50 +2,37 @@
 // Searches read only published state and never wait for the writer; insert tasks link nodes the writer
 // reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch,
 // compaction or storage change.
-import { HnswIndex, KernelArena, readGeneration, RowMap, type SearchResult } from '@feather-db/core';
+import { KernelArena, type SearchResult } from '@feather-db/core';
 import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReply, type SharedInit } from '../protocol.js';
-import { toReply } from '../writer/writer-service.js';
+import { AttachCache } from '../shared/attach-cache.js';
+import { toReply } from '../shared/replies.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
 // aborts, and before Piscina parks the thread in Atomics.wait, where a macrotask would never run.
 queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
 
-let arena: KernelArena | undefined;
-const indexes = new Map<number, HnswIndex>();
-const rowMaps = new Map<number, RowMap>();
+let handles: AttachCache | undefined;
 
-function shared(): KernelArena {
-  if (arena === undefined) {
+/** This thread's handles on the shared memory, attached on the first task. */
+function shared(): AttachCache {
+  if (handles === undefined) {
     const init = workerData as SharedInit;
-    arena = KernelArena.attach(init.memory, init.module);
+    handles = new AttachCache(KernelArena.attach(init.memory, init.module));
   }
-  return arena;
-}
-
-function indexAt(address: number): HnswIndex {
-  let index = indexes.get(address);
-  if (index === undefined) indexes.set(address, (index = HnswIndex.attach(shared(), address)));
-  return index;
-}
-
-function rowMapAt(table: number): RowMap {
-  let rows = rowMaps.get(table);
-  if (rows === undefined) rowMaps.set(table, (rows = RowMap.attach(shared(), table)));
-  return rows;
+  return handles;
 }
 
 function searchOne(q: SearchQuery): { rows: Uint32Array; distances: Float32Array } {
-  const generation = readGeneration(shared(), q.slot);
-  const index = indexAt(generation.index);
+  const { index, rows } = shared().current(q.slot);
   let result: SearchResult;
   switch (q.plan.kind) {
     case 'empty':
       return { rows: new Uint32Array(0), distances: new Float32Array(0) };
     case 'scan':
-      result = index.scanNodes(q.vector, q.k, rowMapAt(generation.rowMap).nodesOf(q.plan.rows));
+      result = index.scanNodes(q.vector, q.k, rows.nodesOf(q.plan.rows));
       break;
     case 'graph':
       result = index.search(q.vector, q.k, { ef: q.ef, filter: { namespace: q.plan.namespace, entity: q.plan.entity, rows: q.plan.bitmap } });
@@ -60,7 +47,7 @@ export default function run(task: PoolTask): SearchReply | InsertReply {
       return task.queries.map((q) => toReply(() => searchOne(q)));
     case 'insert':
       return toReply(() => {
-        const target = indexAt(task.index);
+        const target = shared().index(task.index);
         for (let id = task.first; id < task.first + task.count; id++) target.insertReserved(id);
         return task.count;
       });

@@ -1,20 +1,6 @@
-import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type WireError } from '@feather-db/core';
+import { KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
 import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
-
-/** Runs `fn` and turns any thrown error into a wire reply (non-Feather errors become FEATHER_ERR_INTERNAL). */
-export function toReply<T>(fn: () => T): Reply<T> {
-  try {
-    return { ok: true, value: fn() };
-  } catch (error) {
-    return { ok: false, error: toWire(error) };
-  }
-}
-
-export function toWire(error: unknown): WireError {
-  if (error instanceof FeatherError) return error.toWire();
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'FEATHER_ERR_INTERNAL', message: `Unexpected error in a worker: ${message}` };
-}
+import { toReply } from '../shared/replies.js';
 
 /**
  * The single writer: the only thread that mutates the store or touches its files. Its methods run one at a

@@ -1,0 +1,33 @@
+import { FeatherError } from '@feather-db/core';
+import type { Piscina } from 'piscina';
+import type { InsertJob, InsertReply, PoolTask, SearchReply } from '../protocol.js';
+import { kTasksPerThread, TaskWindow } from './task-window.js';
+
+/**
+ * Hands insert jobs to the pool in node order, from every write, at most two per thread at a time. Piscina
+ * does not run queued tasks in submission order (with one thread, 60 queued tasks ran evens first, then
+ * odds), and linking out of node order costs recall: a graph linked chunk-reversed measured recall@10
+ * 0.954 against 0.969 in order (8k clustered vectors, ef 64); in order, a parallel build matches a serial
+ * one.
+ */
+export class LinkQueue {
+  readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
+
+  constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number) {
+    this.#tasks = new TaskWindow(threads * kTasksPerThread, () => 1, (batch) => {
+      const { job, resolve, reject } = batch[0]!;
+      return pool.run({ type: 'insert', ...job }).then(
+        (reply) => {
+          const r = reply as InsertReply;
+          if (r.ok) resolve();
+          else reject(FeatherError.fromWire(r.error));
+        },
+        (error: unknown) => reject(error),
+      );
+    });
+  }
+
+  run(job: InsertJob): Promise<void> {
+    return new Promise((resolve, reject) => this.#tasks.push({ job, resolve, reject }));
+  }
+}

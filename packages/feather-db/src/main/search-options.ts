@@ -1,0 +1,67 @@
+// search() and contextChain() options, validated once into the form the search path uses.
+import { checkVector, describeValue, FeatherError, kDefaultDecay, type Attributes, type DecayOptions } from '@feather-db/core';
+import type { ContextChainOptions, SearchOptions } from '../api.js';
+import { checkAttributes, checkBoolean, checkEntity, checkFraction, checkK, checkNamespace, checkOptions, checkPositiveNumber, checkTime } from './input.js';
+import type { Spaces } from './spaces.js';
+
+const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector', 'now'] as const;
+const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track', 'now'] as const;
+/** Deepest contextChain walk. */
+const kMaxHops = 16;
+
+export interface ResolvedSearch {
+  modality: string;
+  k: number;
+  ef: number;
+  namespace: string | undefined;
+  entity: string | undefined;
+  filter: Attributes | undefined;
+  decay: DecayOptions | undefined;
+  track: boolean;
+  includeVector: boolean;
+  /** The clock of this search (ms): ages for recency, and `lastRecalled` of the hits it tracks. */
+  now: number;
+}
+
+/**
+ * Checks a search's query and options; `efSearch` is the store's default ef.
+ * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
+ */
+export function resolveSearch(spaces: Spaces, efSearch: number, query: unknown, options: SearchOptions | undefined): ResolvedSearch {
+  const o = checkOptions<SearchOptions>(options, kSearchKeys, 'options', '{ k: 10 }');
+  const modality = spaces.check(o.modality, 'options.modality');
+  checkVector(query, spaces.of(modality).dim, 'query');
+  const decay =
+    o.halfLife === undefined && o.timeWeight === undefined
+      ? undefined
+      : {
+          halfLife: o.halfLife === undefined ? kDefaultDecay.halfLife : checkPositiveNumber(o.halfLife, 'options.halfLife'),
+          timeWeight: o.timeWeight === undefined ? kDefaultDecay.timeWeight : checkFraction(o.timeWeight, 'options.timeWeight'),
+        };
+  return {
+    modality,
+    k: o.k === undefined ? 10 : checkK(o.k, 'options.k'),
+    ef: o.ef === undefined ? efSearch : checkK(o.ef, 'options.ef'),
+    namespace: o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace'),
+    entity: o.entity === undefined ? undefined : (checkEntity(o.entity, 'options.entity') ?? undefined),
+    filter: o.filter === undefined ? undefined : checkAttributes(o.filter, 'options.filter'),
+    decay,
+    track: o.track === undefined ? true : checkBoolean(o.track, 'options.track'),
+    includeVector: o.includeVector === undefined ? false : checkBoolean(o.includeVector, 'options.includeVector'),
+    now: o.now === undefined ? Date.now() : checkTime(o.now, 'options.now'),
+  };
+}
+
+/**
+ * Checks a contextChain's query and options: its seed search (k default 5) and the hops of the walk.
+ * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
+ */
+export function resolveChain(spaces: Spaces, efSearch: number, query: unknown, options: ContextChainOptions | undefined): { search: ResolvedSearch; hops: number } {
+  const o = checkOptions<ContextChainOptions>(options, kChainKeys, 'options', '{ k: 5, hops: 2 }');
+  const hops = o.hops ?? 2;
+  if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > kMaxHops) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.hops must be an integer in [0, ${kMaxHops}], got ${describeValue(hops)}`);
+  }
+  const search = resolveSearch(spaces, efSearch, query, { k: o.k ?? 5, ef: o.ef, namespace: o.namespace, modality: o.modality, track: o.track, now: o.now });
+  return { search, hops };
+}

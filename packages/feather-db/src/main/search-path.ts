@@ -1,0 +1,80 @@
+// A search from the main thread's side: planned on the mirror, run in the reader pool (packed by the search
+// queue), ranked here; and the reads of the shared indexes the facade answers synchronously.
+import { SearchPlanner, type HnswIndex, type KernelArena, type MemoryModel, type VectorInput } from '@feather-db/core';
+import type { ReaderPool } from './reader-pool.js';
+import type { AttachCache } from '../shared/attach-cache.js';
+import type { ResolvedSearch } from './search-options.js';
+import { SearchQueue } from './search-queue.js';
+import { candidatesWanted, rankHits, type RankedHits } from './search-results.js';
+import type { Spaces } from './spaces.js';
+
+/** One modality's graph state (Feather.stats). */
+export interface ModalityStats {
+  storage: 'float32' | 'int8';
+  nodes: number;
+  tombstones: number;
+  strideBytes: number;
+}
+
+/** Memory use and graph state (Feather.stats). */
+export interface StoreStats {
+  memories: number;
+  namespaces: number;
+  memoryBytes: number;
+  modalities: Record<string, ModalityStats>;
+}
+
+export class SearchPath {
+  readonly #model: MemoryModel;
+  readonly #spaces: Spaces;
+  /** Per modality, the shared slot its current index and row map are read from. */
+  readonly #slots: Record<string, number>;
+  readonly #handles: AttachCache;
+  readonly #planner: SearchPlanner;
+  readonly #queue: SearchQueue;
+
+  constructor(model: MemoryModel, spaces: Spaces, slots: Record<string, number>, handles: AttachCache, pool: ReaderPool, threads: number) {
+    this.#model = model;
+    this.#spaces = spaces;
+    this.#slots = slots;
+    this.#handles = handles;
+    this.#planner = new SearchPlanner(model);
+    this.#queue = new SearchQueue(pool, threads);
+  }
+
+  /** The store's modalities. */
+  get modalities(): string[] {
+    return Object.keys(this.#slots);
+  }
+
+  /** Plans, runs and ranks one search; hits come with their rows (and vectors when asked). */
+  async run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
+    const plan = this.#planner.plan({ modality: s.modality, ef: Math.max(s.ef, s.k), namespace: s.namespace, entity: s.entity, filter: s.filter });
+    if (plan.kind === 'empty') return { hits: [], rows: [] };
+    const want = candidatesWanted(s);
+    const found = await this.#queue.run({ vector: Float32Array.from(query), slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
+    const ranked = rankHits(this.#model, this.#spaces.of(s.modality).metric, found, s);
+    if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
+    return ranked;
+  }
+
+  /** The stored vector of a record row in `modality` (unit length under cosine), or undefined. */
+  vectorOf(row: number, modality: string): Float32Array | undefined {
+    const { index, rows } = this.#current(modality);
+    const node = rows.get(row);
+    return node < 0 ? undefined : index.getVector(node);
+  }
+
+  stats(arena: KernelArena): StoreStats {
+    const modalities: Record<string, ModalityStats> = {};
+    for (const name of this.modalities) {
+      const { index } = this.#current(name);
+      modalities[name] = { storage: index.storage, nodes: index.size, tombstones: index.deletedCount, strideBytes: index.strideBytes };
+    }
+    return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: arena.bytesUsed(), modalities };
+  }
+
+  #current(modality: string): { index: HnswIndex; rows: ReturnType<AttachCache['rowMap']> } {
+    return this.#handles.current(this.#slots[modality]!);
+  }
+}

@@ -1,0 +1,43 @@
+// The store's vector spaces, one per modality, and the checks of arguments against them.
+import { checkDirection, checkVector, describeValue, FeatherError, type Metric, type VectorInput } from '@feather-db/core';
+import { kDefaultModality } from '../options.js';
+
+export interface Space {
+  dim: number;
+  metric: Metric;
+}
+
+export class Spaces {
+  readonly #spaces = new Map<string, Space>();
+
+  constructor(modalities: readonly ({ name: string } & Space)[]) {
+    for (const m of modalities) this.#spaces.set(m.name, { dim: m.dim, metric: m.metric });
+  }
+
+  /** The space of a modality `check` accepted. */
+  of(modality: string): Space {
+    return this.#spaces.get(modality)!;
+  }
+
+  /**
+   * `value` as one of the store's modalities (undefined: the default one).
+   * @throws FEATHER_ERR_INVALID_ARGUMENT naming `path` and the modalities there are.
+   */
+  check(value: unknown, path: string): string {
+    if (value === undefined) return kDefaultModality;
+    if (typeof value !== 'string' || !this.#spaces.has(value)) {
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be one of the store's modalities (${[...this.#spaces.keys()].join(', ')}), got ${describeValue(value)}; declare more with open({ modalities })`);
+    }
+    return value;
+  }
+
+  /**
+   * A vector to store in `modality`: its dimension, finite values and, under cosine, a direction.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT.
+   */
+  checkStored(vector: unknown, modality: string, path: string): asserts vector is VectorInput {
+    const space = this.of(modality);
+    checkVector(vector, space.dim, path);
+    checkDirection(vector, space.metric, path);
+  }
+}

@@ -1,0 +1,38 @@
+// The in-flight window both pool queues share.
+
+/** Pool tasks kept in flight per reader thread, so a worker always has the next task waiting. */
+export const kTasksPerThread = 2;
+
+/**
+ * At most `window` pool tasks in flight, each built from the front of one FIFO queue: `take` says how many
+ * queued items go into the next task, `send` runs it and settles its items (it must not reject).
+ */
+export class TaskWindow<T> {
+  readonly #queue: T[] = [];
+  readonly #window: number;
+  readonly #take: (queued: number, free: number) => number;
+  readonly #send: (batch: T[]) => Promise<void>;
+  #running = 0;
+
+  constructor(window: number, take: (queued: number, free: number) => number, send: (batch: T[]) => Promise<void>) {
+    this.#window = window;
+    this.#take = take;
+    this.#send = send;
+  }
+
+  push(item: T): void {
+    this.#queue.push(item);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#running < this.#window) {
+      const batch = this.#queue.splice(0, this.#take(this.#queue.length, this.#window - this.#running));
+      this.#running++;
+      void this.#send(batch).finally(() => {
+        this.#running--;
+        this.#pump();
+      });
+    }
+  }
+}

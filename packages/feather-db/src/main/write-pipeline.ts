@@ -1,0 +1,204 @@
+// The way every write takes on the main thread: call order, in-flight tracking (close waits), the failure
+// that ends the store, the one barrier before whole-store operations (save, rebuilds, checks), and
+// automatic saves.
+import { encode, type FeatherError, type MemoryId, type MemoryModel, type ModelOp } from '@feather-db/core';
+import type { Remote } from 'comlink';
+import type { StorageChange, WriteResult, WriterApi } from '../protocol.js';
+import { unwrap } from '../shared/replies.js';
+import type { AttachCache } from '../shared/attach-cache.js';
+import { LinkQueue } from './link-queue.js';
+import type { ReaderPool } from './reader-pool.js';
+import { WriteQueue, type Sent } from './write-queue.js';
+
+/** One write, resolved against the mirror in its turn: the op, its vectors and what the caller gets. */
+export interface Prepared<T> {
+  op: ModelOp;
+  /** Already applied to the mirror (recall tracking). */
+  mirrored?: boolean;
+  vectors?: Record<string, Float32Array>;
+  value: T;
+}
+
+export interface PipelineOptions {
+  threads: number;
+  /** Save by itself once the WAL holds this many bytes (0: never). */
+  autoSaveWalBytes: number;
+  /** The store's save, for automatic saves. */
+  save(): Promise<unknown>;
+}
+
+/**
+ * Writes keep their call order end to end: each is prepared (reading the mirror: ids resolved, existence
+ * checked) and applied to the mirror in its turn, then queued for the writer (group commit), then linked and
+ * published. A write's promise resolves once it is visible to searches.
+ */
+export class WritePipeline {
+  readonly #writer: Remote<WriterApi>;
+  readonly #model: MemoryModel;
+  readonly #handles: AttachCache;
+  readonly #writes: WriteQueue;
+  readonly #options: PipelineOptions;
+  /** Writes not yet acknowledged; settle() lets them finish first. */
+  readonly #inflight = new Set<Promise<unknown>>();
+  /** Tail of the write order: each write reaches the writer only after the one called before it. */
+  #order: Promise<unknown> = Promise.resolve();
+  #failure: FeatherError | undefined;
+  #settling = false;
+  #autoSaving = false;
+
+  constructor(writer: Remote<WriterApi>, pool: ReaderPool, model: MemoryModel, handles: AttachCache, options: PipelineOptions) {
+    this.#writer = writer;
+    this.#model = model;
+    this.#handles = handles;
+    this.#options = options;
+    this.#writes = new WriteQueue(
+      writer,
+      new LinkQueue(pool, options.threads),
+      (failure) => this.fail(failure),
+      (walBytes) => this.#maybeAutoSave(walBytes),
+    );
+  }
+
+  /** What ended the store (the writer and the mirror no longer agree, or a worker died), if anything did. */
+  get failure(): FeatherError | undefined {
+    return this.#failure;
+  }
+
+  /** Ends the store: every later call throws `failure` (the first one reported stands). */
+  fail(failure: FeatherError): void {
+    this.#failure ??= failure;
+  }
+
+  /** Counts `write` as in flight until it settles. */
+  track<T>(write: Promise<T>): Promise<T> {
+    this.#inflight.add(write);
+    const done = (): void => void this.#inflight.delete(write);
+    write.then(done, done);
+    return write;
+  }
+
+  /** Runs `submit` after every write called earlier has been submitted, keeping call order at the writer. */
+  inOrder<T>(submit: () => Promise<T>): Promise<T> {
+    const run = this.#order.then(submit);
+    this.#order = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One write: prepared (reading the mirror) and applied in call order, then finished (linked, visible). */
+  async write<T>(prepare: () => Prepared<T>, parallel: boolean): Promise<T> {
+    return (await this.writeSlices(() => Promise.resolve([prepare]), parallel))[0]!;
+  }
+
+  /**
+   * Applies prepared ops back to back in one turn of the write order (so nothing interleaves), each to the
+   * mirror and then the writer, and resolves once their index work is done and visible. A prepare that throws
+   * (an unknown id, say) changes nothing.
+   */
+  async writeSlices<T>(validate: () => Promise<(() => Prepared<T>)[]>, parallel: boolean): Promise<T[]> {
+    const { values, sent } = await this.inOrder(async () => {
+      const out: T[] = [];
+      const results: Promise<Sent>[] = [];
+      for (const prepare of await validate()) {
+        // Not a closed check: a write called before close() still runs; close() waits for it.
+        if (this.#failure !== undefined) throw this.#failure;
+        const { op, vectors, value, mirrored } = prepare();
+        if (op.type === 'forget' && op.ids.length === 0) {
+          out.push(value);
+          continue;
+        }
+        if (mirrored !== true) this.#model.apply(op);
+        results.push(this.#writes.send({ op, vectors: vectors ?? {}, parallel }));
+        out.push(value);
+      }
+      return { values: out, sent: results };
+    });
+    for (const result of await Promise.all(sent)) await this.finish(result);
+    return values;
+  }
+
+  /** Waits for a write's reserved nodes to be linked on the pool and published by every touched index. */
+  async finish(sent: Sent | WriteResult): Promise<void> {
+    const { result, linking } = 'linking' in sent ? sent : { result: sent, linking: this.#writes.link(sent.jobs) };
+    await linking;
+    for (const { index, node } of result.visible) await this.#handles.index(index).whenVisible(node);
+  }
+
+  /**
+   * Runs `run` in write order once every earlier write is applied by the writer and every node it reserved
+   * is linked: save, rebuilds and integrity checks must never see a half-linked node.
+   */
+  exclusive<T>(run: () => Promise<T>): Promise<T> {
+    return this.inOrder(async () => {
+      await this.#writes.drain();
+      await this.#writes.linked();
+      return run();
+    });
+  }
+
+  /** Forgets the ids `select` picks from the mirror when the write reaches its turn; resolves with the count. */
+  forget(select: () => MemoryId[]): Promise<number> {
+    return this.write((): Prepared<number> => {
+      const ids = select();
+      return { op: { type: 'forget', ids }, value: new Set(ids.map((id) => this.#model.rowOf(id) ?? id)).size };
+    }, false);
+  }
+
+  /**
+   * Bumps recall counts: in the mirror at once (a read after the search sees it), in the writer in write
+   * order. Never awaited by the search that caused it.
+   */
+  touch(rows: number[], at: number): void {
+    if (rows.length === 0) return;
+    const op: ModelOp = { type: 'touch', rows, at };
+    this.#model.apply(op);
+    this.track(this.write(() => ({ op, value: undefined, mirrored: true }), false)).catch(() => undefined);
+  }
+
+  /** Rebuilds `modalities`' graphs (optionally into another storage) on the pool and swaps them in. */
+  rebuild(modalities: string[], change: StorageChange | undefined): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.#failure !== undefined) throw this.#failure;
+      const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
+      await this.finish(begun);
+      unwrap(await this.#writer.commitRebuild());
+    });
+  }
+
+  /** Has the writer save the store (to `target`, default its own file) once every earlier write is in. */
+  save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Promise<{ bytes: number; ms: number }> {
+    return this.exclusive(async () => {
+      const saved = unwrap(await this.#writer.save(target, graph));
+      return { bytes: saved.bytes, ms: saved.ms };
+    });
+  }
+
+  /** The writer's integrity check (model, row maps, graphs), plus: the mirror must equal the writer's model. */
+  verify(): Promise<{ ok: boolean; problems: string[] }> {
+    return this.exclusive(async () => {
+      const { problems, snapshot } = unwrap(await this.#writer.verify());
+      const mirror = encode(this.#model.toSnapshot());
+      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i])) problems.push("the facade's mirror differs from the writer's model");
+      return { ok: problems.length === 0, problems };
+    });
+  }
+
+  /** For close(): lets every write already called finish, then flushes the queue to the writer. */
+  async settle(): Promise<void> {
+    this.#settling = true;
+    await Promise.allSettled([...this.#inflight]);
+    await this.inOrder(() => this.#writes.drain()).catch(() => undefined);
+  }
+
+  /** Folds the WAL into the file once it passes the threshold (one automatic save at a time, in write order). */
+  #maybeAutoSave(walBytes: number): void {
+    const threshold = this.#options.autoSaveWalBytes;
+    if (threshold === 0 || walBytes < threshold || this.#autoSaving || this.#settling || this.#failure !== undefined) return;
+    this.#autoSaving = true;
+    this.#options
+      .save()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#autoSaving = false;
+      });
+  }
+}
