@@ -47,3 +47,21 @@ export function checkDirection(vector: ArrayLike<number>, metric: string, path: 
   for (let i = 0; i < vector.length; i++) if (vector[i] !== 0) return;
   throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"`, { path });
 }
+
+/**
+ * `vectors` as rows of `dim` (a non-empty Float32Array, n·dim long), every row checked like checkVector and
+ * checkDirection. Returns n.
+ * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH naming the first bad row.
+ */
+export function checkRows(vectors: Float32Array, dim: number, metric: string): number {
+  if (!(vectors instanceof Float32Array) || vectors.length % dim !== 0 || vectors.length === 0) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array whose length is a multiple of ${dim}, got ${describeValue(vectors)}`);
+  }
+  const n = vectors.length / dim;
+  for (let r = 0; r < n; r++) {
+    const row = vectors.subarray(r * dim, (r + 1) * dim);
+    checkVector(row, dim, `vectors[${r}]`);
+    checkDirection(row, metric, `vectors[${r}]`);
+  }
+  return n;
+}

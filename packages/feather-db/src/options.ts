@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { checkInt, checkKnownKeys, describeValue, FeatherError, kDefaultHnswOptions, type Durability, type Metric } from '@feather-db/core';
+import { checkInt, checkKnownKeys, checkMetric, describeValue, FeatherError, kDefaultHnswOptions, kMaxDim, kMaxEf, kMaxM, type Durability, type Metric } from '@feather-db/core';
 
 /** Options of {@link Feather.open}. */
 export interface OpenOptions {
@@ -58,12 +58,6 @@ export interface ResolvedOptions {
 
 const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel', 'autoSaveWalBytes'] as const;
 
-function checkMetric(value: unknown, path: string): Metric {
-  if (value !== 'cosine' && value !== 'l2' && value !== 'ip') {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be 'cosine', 'l2' or 'ip', got ${describeValue(value)}`);
-  }
-  return value;
-}
 const kMaxThreads = 256;
 
 /** `FEATHER_LOAD_THREADS` if set (validated), else the machine's parallelism. */
@@ -87,7 +81,7 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   }
   const o = (options ?? {}) as OpenOptions;
   checkKnownKeys(o, kOpenKeys, 'options');
-  if (o.dim !== undefined) checkInt(o.dim, 'options.dim', 1, 65536);
+  if (o.dim !== undefined) checkInt(o.dim, 'options.dim', 1, kMaxDim);
   const metric = checkMetric(o.metric ?? kDefaultHnswOptions.metric, 'options.metric');
   const modalities: Record<string, { dim: number; metric: Metric }> | undefined = o.dim === undefined ? undefined : { [kDefaultModality]: { dim: o.dim, metric } };
   if (o.modalities !== undefined && modalities === undefined) {
@@ -104,7 +98,7 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
       }
       if (typeof spec !== 'object' || spec === null) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an object like { dim: 512 }, got ${describeValue(spec)}`);
       checkKnownKeys(spec, ['dim', 'metric'], path);
-      checkInt(spec.dim, `${path}.dim`, 1, 65536);
+      checkInt(spec.dim, `${path}.dim`, 1, kMaxDim);
       modalities[name] = { dim: spec.dim, metric: checkMetric(spec.metric ?? kDefaultHnswOptions.metric, `${path}.metric`) };
     }
   }
@@ -112,9 +106,9 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   const efConstruction = o.efConstruction ?? kDefaultHnswOptions.efConstruction;
   const efSearch = o.efSearch ?? kDefaultHnswOptions.efSearch;
   const threads = o.threads ?? defaultThreads();
-  checkInt(m, 'options.m', 2, 256);
-  checkInt(efConstruction, 'options.efConstruction', 1, 100_000);
-  checkInt(efSearch, 'options.efSearch', 1, 100_000);
+  checkInt(m, 'options.m', 2, kMaxM);
+  checkInt(efConstruction, 'options.efConstruction', 1, kMaxEf);
+  checkInt(efSearch, 'options.efSearch', 1, kMaxEf);
   checkInt(threads, 'options.threads', 1, kMaxThreads);
   const readOnly = o.readOnly ?? false;
   if (typeof readOnly !== 'boolean') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.readOnly must be true or false, got ${describeValue(readOnly)}`);

@@ -2,12 +2,15 @@
 // tests in-process). It mutates only through ops, in order; the writer wraps each call in a Reply.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { encode, saveStore, type StoreMeta } from '../format/store-codec.js';
+import { encode } from '../format/msgpack.js';
+import { saveStore, type StoreMeta } from '../format/store-codec.js';
 import type { LoadPlan } from '../open/load-tasks.js';
 import { raceDetails } from '../open/open-race.js';
 import { finishShared, loadStore, prepareShared, type PreparedLoad } from '../open/writer-load.js';
 import type { FileIo } from '../format/file-io.js';
-import { HnswIndex, type Metric, type NodeTags } from '../hnsw/hnsw-index.js';
+import { HnswIndex } from '../hnsw/hnsw-index.js';
+import type { Metric } from '../hnsw/hnsw-options.js';
+import type { NodeTags } from '../hnsw/types.js';
 import { checkIntegrity } from '../records/integrity.js';
 import { MemoryModel } from '../records/memory-model.js';
 import { createSlot, publishGeneration } from '../records/modality-slot.js';

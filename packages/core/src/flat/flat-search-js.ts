@@ -1,6 +1,8 @@
 import { distanceJs, normalizeJs } from '@feather-db/kernels';
 import { kFlagDeleted, kMetricCode, kNLevelFlags, kNRow } from '../layout.js';
-import type { HnswIndex, SearchResult } from '../hnsw/hnsw-index.js';
+import type { HnswIndex } from '../hnsw/hnsw-index.js';
+import { kMaxEf } from '../hnsw/hnsw-options.js';
+import type { SearchResult } from '../hnsw/types.js';
 import { checkInt, checkVector, type VectorInput } from '../validate.js';
 
 /**
@@ -10,7 +12,7 @@ import { checkInt, checkVector, type VectorInput } from '../validate.js';
  */
 export function flatSearchJs(index: HnswIndex, query: VectorInput, k: number): SearchResult {
   checkVector(query, index.dim, 'query');
-  checkInt(k, 'k', 1, 100_000);
+  checkInt(k, 'k', 1, kMaxEf);
   const metric = kMetricCode[index.metric];
   const q = index.toStorageOrder(query);
   if (index.metric === 'cosine') normalizeJs(q, 0, index.dim);

@@ -1,7 +1,10 @@
 // A store <-> a .feather file: which sections hold what (docs/format.md, "Sections").
-import { Packr } from 'msgpackr';
+import { decode, encode } from './msgpack.js';
 import { describeValue, FeatherError } from '../errors.js';
-import type { GraphHeader, HnswIndex, Metric } from '../hnsw/hnsw-index.js';
+import { graphHeaderOf, nodeBlocksOf, upperBlocksOf } from '../hnsw/graph-export.js';
+import type { HnswIndex } from '../hnsw/hnsw-index.js';
+import { kMaxDim, kMetrics, type Metric } from '../hnsw/hnsw-options.js';
+import type { GraphHeader } from '../hnsw/types.js';
 import { kMetricCode } from '../layout.js';
 import { MemoryModel } from '../records/memory-model.js';
 import { RowMap } from '../records/row-map.js';
@@ -24,9 +27,6 @@ import {
   writeStoreFile,
   type SectionSource,
 } from './store-file.js';
-
-// Plain msgpack (no records extension) so files decode the same forever.
-const kPackr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
 /** Above this share of tombstones a save drops the graph and stores live vectors; open rebuilds tight. */
 export const kMaxPersistedTombstoneShare = 0.1;
@@ -69,18 +69,6 @@ export interface PendingLinks {
   count: number;
 }
 
-export function encode(value: unknown): Uint8Array {
-  return kPackr.pack(value);
-}
-
-export function decode(bytes: Uint8Array, path: string, part: string): unknown {
-  try {
-    return kPackr.unpack(bytes);
-  } catch (error) {
-    throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path}: the ${part} section does not decode (${(error as Error).message}); restore it from a backup`, { path, part }, { cause: error });
-  }
-}
-
 function u32Bytes(values: Uint32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
@@ -97,18 +85,18 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
     if (state.index.reservedCount !== state.index.size) {
       throw new FeatherError('FEATHER_ERR_INTERNAL', `Cannot save modality ${m.name} while ${state.index.reservedCount - state.index.size} nodes are still being linked; wait for pending writes`);
     }
-    const header = state.index.graphHeader();
+    const header = graphHeaderOf(state.index);
     const share = header.count === 0 ? 0 : header.deleted / header.count;
     const persist = input.graph === 'always' || (input.graph !== 'never' && share <= kMaxPersistedTombstoneShare);
     sections.push({ type: kSectionGraphHeader, tag, parts: [encode({ ...header, persisted: persist })] });
     if (persist) {
       graphs.push(m.name);
       // Node blocks are hashed where they live, by the kernels (they are most of the file).
-      const nodes = state.index.nodeBlocks();
+      const nodes = nodeBlocksOf(state.index);
       const blockBytes = blockBytesOf(kSectionNodes, header.stride);
       const blockHashes = arenaBlockHashes(state.index.arena, nodes.map((v) => ({ at: v.byteOffset, bytes: v.length })), blockBytes);
       sections.push({ type: kSectionNodes, tag, parts: nodes, blockBytes, blockHashes });
-      sections.push({ type: kSectionUpper, tag, parts: [state.index.upperBlocks()], blockBytes: kBlockBytes });
+      sections.push({ type: kSectionUpper, tag, parts: [upperBlocksOf(state.index)], blockBytes: kBlockBytes });
       const rowMap = new Uint32Array(input.model.rowLimit);
       for (let row = 0; row < rowMap.length; row++) rowMap[row] = state.rows.get(row) + 1;
       sections.push({ type: kSectionRowMap, tag, parts: [u32Bytes(rowMap)], blockBytes: kBlockBytes });
@@ -135,7 +123,7 @@ function checkMeta(value: unknown, path: string): StoreMeta {
   if (typeof m['modelId'] !== 'string') throw bad('modelId is not a string');
   if (!Array.isArray(m['modalities']) || m['modalities'].length === 0) throw bad('no modalities');
   for (const x of m['modalities'] as unknown[]) {
-    const ok = typeof x === 'object' && x !== null && typeof (x as ModalityMeta).name === 'string' && Number.isInteger((x as ModalityMeta).dim) && (x as ModalityMeta).dim >= 1 && (x as ModalityMeta).dim <= 65536 && ['cosine', 'l2', 'ip'].includes((x as ModalityMeta).metric);
+    const ok = typeof x === 'object' && x !== null && typeof (x as ModalityMeta).name === 'string' && Number.isInteger((x as ModalityMeta).dim) && (x as ModalityMeta).dim >= 1 && (x as ModalityMeta).dim <= kMaxDim && kMetrics.includes((x as ModalityMeta).metric);
     if (!ok) throw bad('a modality is malformed');
   }
   return value as StoreMeta;
@@ -148,7 +136,7 @@ export function checkGraphHeader(value: unknown, path: string, tag: number): Gra
   for (const key of ['dim', 'm', 'efConstruction', 'flags', 'stride', 'vecOff', 'codeOff', 'count', 'entry', 'maxLevel', 'deleted']) {
     if (!Number.isInteger(h[key])) throw bad(`${key} is ${describeValue(h[key])}`);
   }
-  if (!['cosine', 'l2', 'ip'].includes(h['metric'] as string)) throw bad('unknown metric');
+  if (!kMetrics.includes(h['metric'] as Metric)) throw bad('unknown metric');
   if (typeof h['persisted'] !== 'boolean') throw bad('persisted is not a boolean');
   if (h['dimOrder'] !== null && !(Array.isArray(h['dimOrder']) && h['dimOrder'].every((d) => Number.isInteger(d)))) throw bad('dimOrder is malformed');
   return value as GraphHeader & { persisted: boolean };

@@ -1,13 +1,17 @@
 // A .feather file -> a store in the shared memory (docs/format.md, "Opening"): the graphs are copied
 // straight into the arena by whichever threads share the load, then linked up and published by one.
 import type { KernelArena } from '../arena.js';
-import { HnswIndex, type GraphHeader, type NodeTags } from '../hnsw/hnsw-index.js';
+import { beginRestore, finishRestore, restoreRegions } from '../hnsw/graph-restore.js';
+import { HnswIndex } from '../hnsw/hnsw-index.js';
+import type { GraphHeader, NodeTags } from '../hnsw/types.js';
 import type { MemoryModel } from '../records/memory-model.js';
+import { kFlagNormalized, kNLevelFlags } from '../layout.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from '../format/file-io.js';
 import { cutTasks, kTaskNodes, kTaskRowMap, type LoadPlan, type LoadTask, type PlannedGraph, type PlannedModality } from './load-tasks.js';
 import { SharedLoad } from './shared-load.js';
-import { checkGraphHeader, decode, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
+import { decode } from '../format/msgpack.js';
+import { checkGraphHeader, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from '../format/store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
@@ -92,13 +96,13 @@ export class GraphLoad {
       }
       const rowMapBytes = entries[rowMap].length;
       if (rowMapBytes % 4 !== 0 || rowMapBytes / 4 > RowMap.maxRows) throw corruptFile(path, entries[rowMap].offset, `row map of modality ${m.name} is ${rowMapBytes} bytes`, { part: 'graph', tag });
-      const index = HnswIndex.beginRestore(arena, header, meta.efSearch);
+      const index = beginRestore(arena, header, meta.efSearch);
       const upperBytes = entries[upper].length;
       const upperAt = upperBytes === 0 ? 0 : arena.alloc(upperBytes);
       const { map, chunks } = RowMap.allocate(arena, rowMapBytes / 4);
       const graph = graphs.push({ address: index.address, count: header.count, maxLevel: header.maxLevel, upper: upperAt, upperBytes, rowMap: map.table }) - 1;
       const mark = (kind: number, unit: number) => (t: LoadTask): LoadTask => ({ ...t, kind, graph, first: t.offset / unit, end: (t.offset + t.length) / unit });
-      tasks.push(...cutTasks(nodes, entries[nodes].length, blockBytesOf(kSectionNodes, header.stride), index.restoreRegions(header.count)).map(mark(kTaskNodes, header.stride)));
+      tasks.push(...cutTasks(nodes, entries[nodes].length, blockBytesOf(kSectionNodes, header.stride), restoreRegions(index, header.count)).map(mark(kTaskNodes, header.stride)));
       tasks.push(...cutTasks(upper, upperBytes, kBlockBytes, [{ at: upperAt, bytes: upperBytes }]));
       tasks.push(...cutTasks(rowMap, rowMapBytes, kBlockBytes, chunks).map(mark(kTaskRowMap, 4)));
       return { header, graph, rowMapBytes, rowMapOffset: entries[rowMap].offset };
@@ -148,7 +152,7 @@ export class GraphLoad {
         const totals = this.#shared.totals(r.graph);
         if (r.rowMapBytes !== model.rowLimit * 4) throw corruptFile(path, r.rowMapOffset, `row map of modality ${m.name} has ${r.rowMapBytes / 4} rows, the records ${model.rowLimit}`, { part: 'graph', tag });
         if (totals.mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${totals.mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
-        index.finishRestore(header, g.upperBytes, totals);
+        finishRestore(index, header, g.upperBytes, totals);
         const rows = RowMap.attach(this.#arena, g.rowMap);
         persistedGraphs.push(m.name);
         state = { index, rows };
@@ -183,8 +187,28 @@ function reserveFromVectors(file: StoreFileReader, arena: KernelArena, meta: Sto
     tags.push({ row, ...t });
   }
   if (count !== model.modalityCount(m.name)) throw corruptFile(path, 0, `vectors of modality ${m.name}: ${count} stored, the records name ${model.modalityCount(m.name)}`, { part: 'vectors', tag });
-  const first = index.reserveRaw(bytes.subarray(16 + count * 4), tags, header.dimOrder);
+  const first = reserveStored(index, bytes.subarray(16 + count * 4), tags, header.dimOrder);
   tags.forEach((t, i) => rows.set(t.row, first + i));
   if (count > 0) pending.push({ modality: m.name, first, count });
   return { index, rows };
+}
+
+/**
+ * Reserves nodes whose vector regions are given raw (as HnswIndex.rawVector returns them, `vectorBytes` each):
+ * the stored vectors of a graph saved without links. `order` is the dimension order they were stored in.
+ * Returns the first id; the caller links them (insertReserved).
+ */
+function reserveStored(index: HnswIndex, raw: Uint8Array, tags: readonly NodeTags[], order: readonly number[] | null): number {
+  if (index.reservedCount === 0 && order !== null && index.dimensionOrder === null) index.installOrder(order);
+  const first = index.reservedCount;
+  const size = index.vectorBytes;
+  const u32 = index.arena.u32;
+  for (let i = 0; i < tags.length; i++) {
+    const id = index.reserveNode(tags[i], 'load a vector');
+    index.rawVector(id).set(raw.subarray(i * size, (i + 1) * size));
+    // Loaded as stored (already normalised): insert must not normalise it again.
+    const flagsAt = (index.nodeAddress(id) + kNLevelFlags) >>> 2;
+    u32[flagsAt] = u32[flagsAt] | kFlagNormalized;
+  }
+  return first;
 }

@@ -1,5 +1,5 @@
 // The pieces an open's bulk reading is cut into (plain data: the plan travels to the writer).
-import type { GraphHeader } from '../hnsw/hnsw-index.js';
+import type { GraphHeader } from '../hnsw/types.js';
 import type { SectionEntry } from '../format/store-file.js';
 
 /** What a task checks besides its checksum: nothing, node blocks, or a row map's slots. */

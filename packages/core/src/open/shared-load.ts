@@ -1,7 +1,8 @@
 // The bulk reading of an open (graph and vector sections), shared by threads: copies into the shared memory,
 // checksums and node checks, in pieces claimed from a counter in that memory.
 import type { KernelArena } from '../arena.js';
-import { HnswIndex, type TagLimits } from '../hnsw/hnsw-index.js';
+import { checkRestored, checkRowMap, linkRestored } from '../hnsw/graph-restore.js';
+import type { TagLimits } from '../hnsw/types.js';
 import type { FileIo } from '../format/file-io.js';
 import { blockHash } from '../format/block-hash.js';
 import { blockListChecksum, checksum, corruptFile, kBlockBytes, sectionSeed, type SectionEntry } from '../format/store-file.js';
@@ -18,9 +19,9 @@ const kTaskWords = 4;
  * The tasks of a LoadPlan, run by any number of threads sharing the arena, in two phases. Phase one: a thread
  * claims the next task with an atomic add on a counter, reads its bytes through the descriptor the threads
  * share (into the arena, or a scratch buffer), stores their checksum (block hash or CRC-32) and, for node
- * blocks, checks them with its own kernels while they are in cache (HnswIndex.checkRestored). Phase two,
+ * blocks, checks them with its own kernels while they are in cache (checkRestored). Phase two,
  * once every task of phase one is done (a thread that runs out waits for the others' last ones): node ranges
- * are linked to their upper blocks (HnswIndex.linkRestored, each range's offset the sum of the upper bytes
+ * are linked to their upper blocks (linkRestored, each range's offset the sum of the upper bytes
  * before it) and row map slots checked against the nodes, claimed the same way. Then one thread checks each
  * section's checksum against the section index (verify) and publishes (GraphLoad.finish). During an open,
  * the main thread and the writer share the tasks (docs/format.md, "Opening").
@@ -73,7 +74,7 @@ export class SharedLoad {
         Atomics.store(i32, word, sum | 0);
         if (t.kind === kTaskNodes) {
           const g = graphs[t.graph];
-          const { deleted, upperBytes } = HnswIndex.checkRestored(arena, g.address, t.first, t.end, g, limits);
+          const { deleted, upperBytes } = checkRestored(arena, g.address, t.first, t.end, g, limits);
           Atomics.store(i32, word + 1, deleted);
           Atomics.store(i32, word + 2, upperBytes | 0);
         }
@@ -108,9 +109,9 @@ export class SharedLoad {
     const g = this.#plan.graphs[t.graph];
     if (t.kind === kTaskNodes) {
       this.#upperAt ??= this.#upperOffsets();
-      HnswIndex.linkRestored(arena, g.address, t.first, t.end, g.count, g.upper, this.#upperAt[i], g.upperBytes);
+      linkRestored(arena, g.address, t.first, t.end, g.count, g.upper, this.#upperAt[i], g.upperBytes);
     } else {
-      Atomics.store(arena.i32, this.#at + 3 + kTaskWords * i + 3, HnswIndex.checkRowMap(arena, g.address, g.rowMap, t.first, t.end, g.count));
+      Atomics.store(arena.i32, this.#at + 3 + kTaskWords * i + 3, checkRowMap(arena, g.address, g.rowMap, t.first, t.end, g.count));
     }
   }
 

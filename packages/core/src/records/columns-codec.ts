@@ -18,13 +18,12 @@
 //                 idOffsets u32[n + 1], textOffsets u32[n + 1], idTable i32[S] (row + 1, 0 empty, -1 deleted:
 //                 the id -> row hash table as it was in memory), id blob (UTF-8), text blob (UTF-8),
 //                 dictionary (msgpack { namespaces, entities, modalitySets, keys, pairKeys, pairValues })
-import { Packr } from 'msgpackr';
+import { encode, unpack } from '../format/msgpack.js';
 import { FeatherError } from '../errors.js';
 import type { AttributeValue } from './types.js';
 
 const kLayout = 1;
 const kHeaderBytes = 64;
-const kPackr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
 export const kLive = 1;
 export const kStringId = 2;
@@ -77,7 +76,7 @@ const align8 = (n: number): number => (n + 7) & ~7;
 
 /** The section's bytes, as parts to write back to back. */
 export function encodeColumns(d: ColumnData): Uint8Array[] {
-  const dictionary = kPackr.pack(d.dictionary);
+  const dictionary = encode(d.dictionary);
   const head = new DataView(new ArrayBuffer(kHeaderBytes));
   head.setUint32(0, kLayout, true);
   head.setUint32(4, d.rows, true);
@@ -172,7 +171,7 @@ function unshared(bytes: Uint8Array): Uint8Array {
 function decodeDictionary(bytes: Uint8Array): ColumnDictionary {
   let value: unknown;
   try {
-    value = kPackr.unpack(bytes);
+    value = unpack(bytes);
   } catch (error) {
     throw corrupt('dictionary', `does not decode (${(error as Error).message})`);
   }

@@ -1,3 +1,4 @@
+import { checkLinks } from '../hnsw/graph-checks.js';
 import type { HnswIndex } from '../hnsw/hnsw-index.js';
 import type { MemoryModel } from './memory-model.js';
 import type { RowMap } from './row-map.js';
@@ -38,7 +39,7 @@ export function checkIntegrity(model: MemoryModel, modalities: ReadonlyMap<strin
     }
     if (mapped !== model.modalityCount(name)) note(`${name}: ${mapped} rows mapped, ${model.modalityCount(name)} records hold a vector`);
     if (index.size - index.deletedCount !== mapped) note(`${name}: ${index.size - index.deletedCount} live nodes, ${mapped} mapped rows`);
-    for (const p of index.checkLinks()) note(`${name}: ${p}`);
+    for (const p of checkLinks(index)) note(`${name}: ${p}`);
   }
   return problems;
 }

@@ -27,7 +27,7 @@ export class RowMap {
   /**
    * A row map of `rows` (≤ maxRows) slots whose chunks the caller fills: the byte ranges returned, in row
    * order (the file's ROWMAP section has this exact encoding). Check it against the index with
-   * HnswIndex.checkRowMap before use.
+   * checkRowMap (hnsw/graph-restore.ts) before use.
    */
   static allocate(arena: KernelArena, rows: number): { map: RowMap; chunks: { at: number; bytes: number }[] } {
     const map = RowMap.create(arena);

@@ -1,4 +1,4 @@
-import type { Metric } from '../hnsw/hnsw-index.js';
+import type { Metric } from '../hnsw/hnsw-options.js';
 
 /** Time-decay parameters of a search; absent means rank by similarity alone. */
 export interface DecayOptions {

@@ -1,5 +1,5 @@
 import { FeatherError } from '../errors.js';
-import { decode, encode } from '../format/store-codec.js';
+import { decode, encode } from '../format/msgpack.js';
 import type { ModelOp } from '../records/types.js';
 
 /** A storage change logged by setInt8Ram (replayed by rebuilding that modality). */

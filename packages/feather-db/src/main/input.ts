@@ -1,6 +1,6 @@
 // Validation of every public argument, once, at the facade: messages name the option path, what was
 // expected and what came. Nothing here reads store state (that happens in write order, see facade.ts).
-import { checkInt, checkKnownKeys, describeValue, FeatherError, type AttributeValue, type Attributes, type MemoryId, type RecordPatch } from '@feather-db/core';
+import { checkInt, checkKnownKeys, describeValue, FeatherError, kMaxEf, type AttributeValue, type Attributes, type MemoryId, type RecordPatch } from '@feather-db/core';
 
 /** Longest `text` accepted, in UTF-16 code units (~100 KB of prose: a long document chunk). */
 export const kMaxTextLength = 100_000;
@@ -118,7 +118,7 @@ export function checkBoolean(value: unknown, path: string): boolean {
 }
 
 export function checkK(value: unknown, path: string): number {
-  checkInt(value, path, 1, 100_000);
+  checkInt(value, path, 1, kMaxEf);
   return value;
 }
 
