@@ -68,3 +68,8 @@ export function describeValue(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   return `a ${typeof value}`;
 }
+
+/** For the default branch of an exhaustive switch over a discriminated union. */
+export function assertNever(value: never): never {
+  throw new FeatherError('FEATHER_ERR_INTERNAL', `unexpected variant ${JSON.stringify(value)}`);
+}

@@ -9,8 +9,10 @@ export type { NodeFilter, NodeTags, SearchOptions, SearchResult } from './hnsw/t
 export { LevelGenerator } from './hnsw/levels.js';
 export { checkDirection, checkInt, checkKnownKeys, checkVector } from './validate.js';
 export type { VectorInput } from './validate.js';
-export { MemoryModel, kDefaultImportance, kDefaultNamespace, assertNever } from './records/memory-model.js';
-export type { ForgetEffect, UpsertEffect } from './records/memory-model.js';
+export { MemoryModel } from './records/memory-model.js';
+export { kDefaultImportance, kDefaultNamespace } from './records/model-writes.js';
+export { assertNever } from './errors.js';
+export type { ForgetEffect, UpsertEffect } from './records/model-parts.js';
 export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';
 export { RowMap } from './records/row-map.js';
 export { createSlot, publishGeneration, readGeneration } from './records/modality-slot.js';

@@ -1,18 +1,21 @@
 // The memory model's COLUMNS round trip (what a save writes and an open copies back): every field of every
 // kind of record, holes left by forgets, lazily built scopes and postings, and writes on a loaded model.
-import { FeatherError, MemoryModel, type UpsertItem } from '@feather-db/core';
+import { FeatherError } from '../src/errors.js';
+import { MemoryModel } from '../src/records/memory-model.js';
+import { modelColumns, modelFromColumns } from '../src/records/model-codec.js';
+import type { UpsertItem } from '../src/records/types.js';
 import { describe, expect, it } from 'vitest';
 
 /** Model -> COLUMNS bytes -> model, as a save and an open do. */
 function reload(m: MemoryModel): MemoryModel {
-  const parts = m.toColumns();
+  const parts = modelColumns(m);
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
     bytes.set(p, at);
     at += p.length;
   }
-  return MemoryModel.fromColumns(bytes, m.edgeList());
+  return modelFromColumns(bytes, m.edgeList());
 }
 
 function sample(): MemoryModel {
@@ -81,11 +84,11 @@ describe('memory model columns', () => {
   });
 
   it('refuse a section whose sizes or references are not what a save writes', () => {
-    const parts = sample().toColumns();
+    const parts = modelColumns(sample());
     const bytes = Uint8Array.from(parts.flatMap((p) => [...p]));
     const expectCorrupt = (b: Uint8Array): void => {
       try {
-        MemoryModel.fromColumns(b, []);
+        modelFromColumns(b, []);
         expect.unreachable('loaded a damaged section');
       } catch (error) {
         expect(error).toBeInstanceOf(FeatherError);
@@ -113,7 +116,7 @@ describe('memory model columns', () => {
   });
 
   it('refuse each field a save never writes, in any row', () => {
-    const parts = sample().toColumns();
+    const parts = modelColumns(sample());
     const bytes = Uint8Array.from(parts.flatMap((p) => [...p]));
     const head = new DataView(bytes.buffer);
     const [n, pool, idBytes, textBytes, slots] = [head.getUint32(4, true), head.getUint32(12, true), head.getUint32(24, true), head.getUint32(28, true), head.getUint32(36, true)];
@@ -126,7 +129,7 @@ describe('memory model columns', () => {
       at[names[i] ?? `blob${i}`] = offset;
       return offset + align8(size);
     }, 64);
-    expect(MemoryModel.fromColumns(bytes, []).count()).toBe(4);
+    expect(modelFromColumns(bytes, []).count()).toBe(4);
     const damaged = (column: string, row: number, set: (v: DataView, offset: number) => void): Uint8Array => {
       const copy = bytes.slice();
       set(new DataView(copy.buffer), at[column] + row * (column === 'flags' ? 1 : ['idNum', 'importance', 'timestamp', 'recallCount', 'lastRecalled'].includes(column) ? 8 : 4));
@@ -159,17 +162,17 @@ describe('memory model columns', () => {
       ['textOffsets', 1, u32(1_000_000)],
     ];
     for (const [column, row, set] of cases) {
-      expect(() => MemoryModel.fromColumns(damaged(column, row, set), []), `${column}[${row}]`).toThrowError(FeatherError);
+      expect(() => modelFromColumns(damaged(column, row, set), []), `${column}[${row}]`).toThrowError(FeatherError);
     }
     // A never-recalled row keeps NaN; a row may be recalled at time 0: both load.
-    expect(MemoryModel.fromColumns(damaged('lastRecalled', 0, f64(0)), []).count()).toBe(4);
+    expect(modelFromColumns(damaged('lastRecalled', 0, f64(0)), []).count()).toBe(4);
     // (The offsets above are the real ones: a valid change shows up in the record.)
-    expect(MemoryModel.fromColumns(damaged('importance', 0, f64(3)), []).record(0)?.importance).toBe(3);
+    expect(modelFromColumns(damaged('importance', 0, f64(3)), []).record(0)?.importance).toBe(3);
     // The id table holding a live row twice (another live row then missing).
     const table = new Int32Array(bytes.slice(at.idTable, at.idTable + slots * 4).buffer);
     const held = [...table.keys()].filter((i) => table[i] > 0);
     const twice = bytes.slice();
     new DataView(twice.buffer).setInt32(at.idTable + held[1] * 4, table[held[0]], true);
-    expect(() => MemoryModel.fromColumns(twice, [])).toThrowError(/id table/);
+    expect(() => modelFromColumns(twice, [])).toThrowError(/id table/);
   });
 });

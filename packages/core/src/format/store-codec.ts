@@ -6,7 +6,8 @@ import type { HnswIndex } from '../hnsw/hnsw-index.js';
 import { kMaxDim, kMetrics, type Metric } from '../hnsw/hnsw-options.js';
 import type { GraphHeader } from '../hnsw/types.js';
 import { kMetricCode } from '../layout.js';
-import { MemoryModel } from '../records/memory-model.js';
+import type { MemoryModel } from '../records/memory-model.js';
+import { modelColumns, modelFromColumns, modelFromRecords } from '../records/model-codec.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
 import { arenaBlockHashes } from './arena-hashes.js';
@@ -77,7 +78,7 @@ function u32Bytes(values: Uint32Array): Uint8Array {
 export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: number; graphs: string[] } {
   const sections: SectionSource[] = [];
   sections.push({ type: kSectionStoreMeta, tag: 0, parts: [encode(input.meta)] });
-  sections.push({ type: kSectionColumns, tag: 0, parts: input.model.toColumns() });
+  sections.push({ type: kSectionColumns, tag: 0, parts: modelColumns(input.model) });
   sections.push({ type: kSectionEdges, tag: 0, parts: [encode(input.model.edgeList())] });
   const graphs: string[] = [];
   input.meta.modalities.forEach((m, tag) => {
@@ -169,7 +170,7 @@ export function readModelSections(file: StoreFileReader, sharedColumns = false):
  */
 export function modelFromSections(s: ModelSections, path: string, vouched = false): MemoryModel {
   const edges = decode(s.edges, path, 'edges');
-  return s.kind === 'columns' ? MemoryModel.fromColumns(s.records, edges, vouched) : MemoryModel.fromSections(decode(s.records, path, 'records'), edges);
+  return s.kind === 'columns' ? modelFromColumns(s.records, edges, vouched) : modelFromRecords(decode(s.records, path, 'records'), edges);
 }
 
 /** STORE_META of an open file, checked, and checked against the file header. @throws FEATHER_ERR_CORRUPT. */

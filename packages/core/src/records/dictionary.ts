@@ -1,0 +1,67 @@
+// The memory model's dictionaries: namespace and entity names interned to dense ids (nodes carry the ids as
+// filter tags), and the distinct modality sets rows hold. Interning is deterministic (first use, in op
+// order), which is how the facade's mirror and the writer's model agree on every id.
+
+/** Names to dense ids in first-use order, starting after `reserved` names (entities reserve 0 for none). */
+export class NameDictionary {
+  readonly names: string[];
+  readonly #ids = new Map<string, number>();
+
+  constructor(reserved: readonly string[] = []) {
+    this.names = [...reserved];
+  }
+
+  intern(name: string): number {
+    let id = this.#ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.#ids.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+
+  /** The id of a name, or undefined when no memory ever used it. */
+  id(name: string): number | undefined {
+    return this.#ids.get(name);
+  }
+}
+
+/** The distinct sets of modalities rows hold (set 0: none), and how many live rows hold each modality. */
+export class ModalitySets {
+  readonly sets: string[][] = [[]];
+  readonly #ids = new Map<string, number>([['', 0]]);
+  readonly #counts = new Map<string, number>();
+
+  /** The set that is `set` plus `modality` (interned), or `set` itself when it holds it already. */
+  with(set: number, modality: string): number {
+    const current = this.sets[set];
+    if (current.includes(modality)) return set;
+    const next = [...current, modality];
+    const key = next.join('\u0000');
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      this.#ids.set(key, (id = this.sets.length));
+      this.sets.push(next);
+    }
+    return id;
+  }
+
+  /** Live rows holding a vector of `modality`. */
+  count(modality: string): number {
+    return this.#counts.get(modality) ?? 0;
+  }
+
+  adjust(modality: string, delta: number): void {
+    this.#counts.set(modality, this.count(modality) + delta);
+  }
+
+  /** Adopts saved sets (set 0 must be empty); false when they are not distinct. */
+  load(sets: readonly string[][]): boolean {
+    sets.forEach((set, i) => {
+      if (i > 0) this.sets.push(set);
+      this.#ids.set(set.join('\u0000'), i);
+    });
+    return sets[0]?.length === 0 && this.#ids.size === this.sets.length;
+  }
+}

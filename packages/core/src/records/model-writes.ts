@@ -1,0 +1,159 @@
+// The memory model's writes, applied to its parts: the same ops in the same order give the same rows and
+// dictionary ids in every copy (the facade's mirror and the writer's model).
+import { FeatherError } from '../errors.js';
+import { kLive, kStringId } from './columns-codec.js';
+import { idHash } from './id-index.js';
+import { findRow, type ForgetEffect, type ModelParts, type UpsertEffect } from './model-parts.js';
+import type { Attributes, MemoryId, RecordPatch, UpsertItem } from './types.js';
+
+/** Defaults of a new memory's fields. */
+export const kDefaultNamespace = 'default';
+export const kDefaultImportance = 1;
+
+/** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
+export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: number): UpsertEffect[] {
+  const c = p.cols;
+  p.version++;
+  const effects: UpsertEffect[] = [];
+  for (const item of items) {
+    const existing = findRow(p, item.id);
+    const created = existing < 0;
+    const row = created ? createRecord(p, item, now) : existing;
+    const oldNamespace = c.namespace[row];
+    const oldEntity = c.entity[row];
+    if (!created) {
+      if (item.text !== undefined) p.strings.setText(row, item.text);
+      if (item.importance !== undefined) c.importance[row] = item.importance;
+      if (item.timestamp !== undefined) c.timestamp[row] = item.timestamp;
+      if (item.attributes !== undefined) p.attributes.set(row, item.attributes);
+      if (item.namespace !== undefined || item.entity !== undefined) {
+        p.scopes.delete(row);
+        if (item.namespace !== undefined) c.namespace[row] = p.namespaces.intern(item.namespace);
+        if (item.entity !== undefined) c.entity[row] = internEntity(p, item.entity);
+        p.scopes.add(row);
+      }
+    }
+    if (item.modality !== undefined) addModality(p, row, item.modality);
+    const namespace = c.namespace[row];
+    const entity = c.entity[row];
+    effects.push({ row, created, namespace, entity, retagged: !created && (namespace !== oldNamespace || entity !== oldEntity), modality: item.modality });
+  }
+  return effects;
+}
+
+/** Changes fields of one record; returns whether its namespace/entity tags changed. */
+export function updateRecord(p: ModelParts, id: MemoryId, patch: RecordPatch): { row: number; retagged: boolean; namespace: number; entity: number } {
+  const c = p.cols;
+  const row = requireRow(p, id);
+  p.version++;
+  if (patch.text !== undefined) p.strings.setText(row, patch.text);
+  if (patch.importance !== undefined) c.importance[row] = patch.importance;
+  if (patch.attributes !== undefined) p.attributes.set(row, patch.attributes);
+  let retagged = false;
+  if (patch.entity !== undefined) {
+    const entity = internEntity(p, patch.entity);
+    if (entity !== c.entity[row]) {
+      p.scopes.delete(row);
+      c.entity[row] = entity;
+      p.scopes.add(row);
+      retagged = true;
+    }
+  }
+  return { row, retagged, namespace: c.namespace[row], entity: c.entity[row] };
+}
+
+/** Removes records and every edge touching them. All ids must exist (checked before anything changes). */
+export function forgetRecords(p: ModelParts, ids: readonly MemoryId[]): ForgetEffect[] {
+  const c = p.cols;
+  const rows = ids.map((id) => requireRow(p, id));
+  p.version++;
+  const effects: ForgetEffect[] = [];
+  for (const row of new Set(rows)) {
+    const modalities = p.modalities.sets[c.modalitySet[row]];
+    p.scopes.delete(row);
+    p.attributes.set(row, {});
+    for (const m of modalities) p.modalities.adjust(m, -1);
+    p.edges.drop(row);
+    p.ids.delete(row, c.idHash[row]);
+    p.strings.drop(row);
+    c.flags[row] = 0;
+    c.modalitySet[row] = 0;
+    p.live--;
+    effects.push({ row, modalities });
+  }
+  return effects;
+}
+
+/** Adds an edge, or re-weights the existing edge of the same type between the same two memories. */
+export function linkRecords(p: ModelParts, from: MemoryId, to: MemoryId, type: string, weight: number): void {
+  p.edges.link(requireRow(p, from), requireRow(p, to), type, weight);
+}
+
+/** Records that searches returned these rows at `at` (rows forgotten meanwhile are skipped). */
+export function touchRows(p: ModelParts, rows: readonly number[], at: number): void {
+  const c = p.cols;
+  for (const row of rows) {
+    if (!c.isLive(row)) continue;
+    c.recallCount[row]++;
+    c.lastRecalled[row] = at;
+  }
+}
+
+function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
+  const namespace = p.namespaces.intern(item.namespace ?? kDefaultNamespace);
+  const row = appendRow(p, item.id, item.text ?? '', namespace, internEntity(p, item.entity ?? null), item.importance ?? kDefaultImportance, item.timestamp ?? now, item.attributes ?? {});
+  if (typeof item.id === 'number' && item.id >= p.nextAuto) p.nextAuto = item.id + 1;
+  return row;
+}
+
+/** A new live row at the end (dictionary ids already interned). */
+export function appendRow(p: ModelParts, id: MemoryId, text: string, namespace: number, entity: number, importance: number, timestamp: number, attributes: Attributes): number {
+  const c = p.cols;
+  c.grow(1);
+  const row = c.n++;
+  const hash = idHash(id);
+  if (typeof id === 'number') {
+    c.flags[row] = kLive;
+    c.idNum[row] = id;
+  } else {
+    c.flags[row] = kLive | kStringId;
+    c.idNum[row] = 0;
+    p.strings.setId(row, id);
+  }
+  c.idHash[row] = hash;
+  p.ids.insert(row, hash);
+  if (text !== '') p.strings.setText(row, text);
+  c.namespace[row] = namespace;
+  c.entity[row] = entity;
+  c.importance[row] = importance;
+  c.timestamp[row] = timestamp;
+  c.recallCount[row] = 0;
+  c.lastRecalled[row] = Number.NaN;
+  c.modalitySet[row] = 0;
+  c.attrCount[row] = 0;
+  p.live++;
+  p.scopes.add(row);
+  p.attributes.set(row, attributes);
+  return row;
+}
+
+/** Marks `row` as holding a vector of `modality`. */
+export function addModality(p: ModelParts, row: number, modality: string): void {
+  const c = p.cols;
+  const set = p.modalities.with(c.modalitySet[row], modality);
+  if (set === c.modalitySet[row]) return;
+  c.modalitySet[row] = set;
+  p.modalities.adjust(modality, 1);
+}
+
+function internEntity(p: ModelParts, name: string | null): number {
+  return name === null ? 0 : p.entities.intern(name);
+}
+
+function requireRow(p: ModelParts, id: MemoryId): number {
+  const row = findRow(p, id);
+  if (row < 0) {
+    throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(id)} does not exist (never added, or forgotten); check the id and its type (1 and '1' differ)`, { id });
+  }
+  return row;
+}
