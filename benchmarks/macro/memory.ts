@@ -6,7 +6,7 @@
 //     search, QPS with many searches in flight;
 //  C. int8 RAM mode vs float32: bytes per vector (vector alone and whole level-0 node) and recall@10.
 //
-//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:memory [--tenants 20 --queries 2000]
+//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:memory [--tenants 20 --queries 2000 --limit 100000]
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -19,6 +19,7 @@ import { loadDataset, type Dataset } from '../datasets/load.js';
 const { values: args } = parseArgs({
   options: {
     tenants: { type: 'string', default: '20' },
+    limit: { type: 'string' },
     queries: { type: 'string', default: '2000' },
     inflight: { type: 'string', default: '64' },
     out: { type: 'string', default: new URL('../results/', import.meta.url).pathname },
@@ -37,7 +38,9 @@ const k = 10;
 
 const glove = loadDataset('glove-100');
 const dim = glove.dim;
-const n = glove.nBase;
+/** --limit: the first n vectors of each set (recall is then against the full sets' ground truth, so lower). */
+const limitOf = (ds: Dataset): number => Math.min(ds.nBase, Number(args.limit ?? ds.nBase));
+const n = limitOf(glove);
 const vec = (ds: Dataset, i: number): Float32Array => ds.base.subarray(i * ds.dim, (i + 1) * ds.dim);
 const query = (ds: Dataset, q: number): Float32Array => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim);
 const tenantOf = (i: number): string => (i < kSmallTenants * kTenantSize ? `t${Math.floor(i / kTenantSize)}` : i % 2 === 0 ? 'big-a' : 'big-b');
@@ -202,7 +205,7 @@ log(`int8 glove: ${JSON.stringify(int8['glove-100'])}`);
 await big.close();
 const mnist = loadDataset('mnist-784');
 const mdb = await Feather.open(tempStorePath('mnist-bench.feather'), { dim: mnist.dim, metric: 'l2', threads });
-await mdb.addBatch(mnist.base);
+await mdb.addBatch(mnist.base.subarray(0, limitOf(mnist) * mnist.dim));
 int8['mnist-784'] = await int8Run(mnist, mdb);
 log(`int8 mnist: ${JSON.stringify(int8['mnist-784'])}`);
 await mdb.close();

@@ -50,5 +50,6 @@ export type { LoggedWrite, StorageOp } from './wal/op-codec.js';
 export type { ModelSnapshot, SnapshotEdge, SnapshotRow } from './records/snapshot.js';
 export type { GraphHeader, TagLimits } from './hnsw/types.js';
 export { checkIntegrity } from './records/integrity.js';
-export { kInsertTaskSize, StoreEngine } from './engine/store-engine.js';
-export type { EngineOpenResult, EngineOpenSpec, InsertJob, StorageChange, WriteRequest, WriteResult } from './engine/store-engine.js';
+export { StoreEngine } from './engine/store-engine.js';
+export { kInsertTaskSize } from './engine/engine-types.js';
+export type { EngineOpenResult, EngineOpenSpec, InsertJob, StorageChange, WriteRequest, WriteResult } from './engine/engine-types.js';
