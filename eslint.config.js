@@ -1,9 +1,12 @@
-// Type-checked lint for every TypeScript file in the repo. Blocking in CI (part of `pnpm test`).
+// Type-checked lint for every TypeScript file in the repo, and the recommended rules for its JavaScript (.mjs
+// scripts, this file). Blocking in CI (part of `pnpm test`). AssemblyScript is not TypeScript (decorators on
+// functions) and is left to asc, which compiles it in the build.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'benchmarks/.data/**', 'benchmarks/.compare/**', 'packages/kernels/assembly/**', '**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'benchmarks/.data/**', 'benchmarks/.compare/**', 'packages/kernels/assembly/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -27,5 +30,10 @@ export default tseslint.config(
   {
     files: ['packages/core/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['node:worker_threads', 'worker_threads'], patterns: ['@feather-db/core', '@feather-db/testkit', 'feather-db'] }] },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { ...globals.node } },
   },
 );

@@ -15,7 +15,7 @@ export type DatasetMetric = 'cosine' | 'l2';
 export const DATASET_NAMES: readonly ['glove-100', 'mnist-784'] = ['glove-100', 'mnist-784'];
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
-export const SETUP_COMMAND = 'npx -y pnpm@10.34.8 bench:setup';
+const SETUP_COMMAND = 'npx -y pnpm@10.34.8 bench:setup';
 
 /** Contents of `<name>.json`. */
 export interface DatasetMeta {

@@ -5,9 +5,9 @@
 import type { WasmExports } from '@feather-db/kernels';
 import { FeatherError } from './errors.js';
 
-export const kIndexHeaderBytes = 128;
-export const kScratchHeaderBytes = 128;
-export const kArenaCtlBytes = 64;
+const kIndexHeaderBytes = 128;
+const kScratchHeaderBytes = 128;
+const kArenaCtlBytes = 64;
 /** Arena control block: offset of the top pointer (next free byte, atomic). */
 export const kArenaTop = 4;
 
@@ -15,13 +15,13 @@ export const kArenaTop = 4;
 export const kHDim = 4;
 export const kHMetric = 8;
 export const kHM = 12;
-export const kHM0 = 16;
+const kHM0 = 16;
 export const kHEfConstruction = 20;
 export const kHStride = 24;
 export const kHVecOff = 28;
 export const kHChunkShift = 32;
 export const kHChunkTable = 36;
-export const kHChunkCap = 40;
+const kHChunkCap = 40;
 export const kHReserved = 44;
 export const kHPublished = 48;
 export const kHEntry = 52;
@@ -40,30 +40,30 @@ export const kFlagInt8 = 2;
 export const kTagAny = 0xffffffff;
 
 // Node block fields (byte offsets from the node address).
-export const kNLock = 0;
+const kNLock = 0;
 export const kNLevelFlags = 4;
 export const kNUpper = 8;
 export const kNRow = 12;
 export const kNNamespace = 16;
 export const kNEntity = 20;
 export const kNCount0 = 28;
-export const kNLinks0 = 32;
+const kNLinks0 = 32;
 export const kFlagDeleted = 0x100;
 /** Node flag: fully linked; other inserters may traverse it. */
-export const kFlagComplete = 0x200;
+const kFlagComplete = 0x200;
 /** Node flag: the vector region was loaded raw (already normalised); insert leaves it as it is. */
 export const kFlagNormalized = 0x400;
 
 // Scratch fields.
-export const kSHeapCap = 8;
-export const kSVisitedCap = 0;
+const kSHeapCap = 8;
+const kSVisitedCap = 0;
 export const kSQuery = 28;
 export const kSOut = 32;
 export const kSDistCount = 36;
-export const kSCandCap = 40;
+const kSCandCap = 40;
 export const kSScreened = 52;
-export const kSDecode = 60;
-export const kSFilterBits = 76;
+const kSDecode = 60;
+const kSFilterBits = 76;
 
 /** Metric codes stored in the index header. */
 export const kMetricCode = { ip: 0, l2: 1, cosine: 2 } as const;

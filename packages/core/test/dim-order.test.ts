@@ -1,4 +1,6 @@
-import { HnswIndex, KernelArena, flatSearchJs } from '@feather-db/core';
+import { KernelArena } from '../src/arena.js';
+import { HnswIndex } from '../src/hnsw/hnsw-index.js';
+import { flatSearchJs } from '../src/flat/flat-search-js.js';
 import { bruteForce, clusteredVectors, recall, row } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { FeatherError, kErrors, type ErrorCode } from '@feather-db/core';
+import { FeatherError, kErrors, type ErrorCode } from '../src/errors.js';
 import { describe, expect, it } from 'vitest';
 
 describe('docs/errors.md', () => {

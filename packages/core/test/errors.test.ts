@@ -1,4 +1,6 @@
-import { FeatherError, HnswIndex, KernelArena } from '@feather-db/core';
+import { KernelArena } from '../src/arena.js';
+import { FeatherError } from '../src/errors.js';
+import { HnswIndex } from '../src/hnsw/hnsw-index.js';
 import { describe, expect, it } from 'vitest';
 import { buildIndex } from './helpers.js';
 

@@ -1,4 +1,6 @@
-import { HnswIndex, KernelArena, type HnswOptions } from '@feather-db/core';
+import { KernelArena } from '../src/arena.js';
+import { HnswIndex } from '../src/hnsw/hnsw-index.js';
+import { type HnswOptions } from '../src/hnsw/hnsw-options.js';
 import { clusteredVectors } from '@feather-db/testkit';
 
 /** A fresh index in its own shared memory, filled with `n` seeded clustered vectors. */

@@ -1,4 +1,6 @@
-import { HnswIndex, KernelArena, type NodeTags } from '@feather-db/core';
+import { KernelArena } from '../src/arena.js';
+import { HnswIndex } from '../src/hnsw/hnsw-index.js';
+import { type NodeTags } from '../src/hnsw/types.js';
 import { bruteForce, clusteredVectors, recall, row, seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 

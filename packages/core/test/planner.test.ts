@@ -1,4 +1,8 @@
-import { HnswIndex, KernelArena, MemoryModel, SearchPlanner, type UpsertItem } from '@feather-db/core';
+import { KernelArena } from '../src/arena.js';
+import { SearchPlanner } from '../src/filter/planner.js';
+import { HnswIndex } from '../src/hnsw/hnsw-index.js';
+import { MemoryModel } from '../src/records/memory-model.js';
+import { type UpsertItem } from '../src/records/types.js';
 import { bruteForce, clusteredVectors, recall, row } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 

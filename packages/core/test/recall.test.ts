@@ -1,4 +1,5 @@
-import { flatSearchJs, type Metric } from '@feather-db/core';
+import { type Metric } from '../src/hnsw/hnsw-options.js';
+import { flatSearchJs } from '../src/flat/flat-search-js.js';
 import { bruteForce, clusteredVectors, recall, row } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { buildIndex } from './helpers.js';

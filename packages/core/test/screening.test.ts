@@ -1,4 +1,6 @@
-import { HnswIndex, KernelArena, type Metric } from '@feather-db/core';
+import { KernelArena } from '../src/arena.js';
+import { HnswIndex } from '../src/hnsw/hnsw-index.js';
+import { type Metric } from '../src/hnsw/hnsw-options.js';
 import { clusteredVectors, row } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 

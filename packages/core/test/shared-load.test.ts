@@ -2,7 +2,14 @@
 // hash (JavaScript and kernels alike), and a SharedLoad whose tasks two runners claim, copying into the arena
 // and catching a flipped byte in any task, with either checksum.
 import { crc32 } from 'node:zlib';
-import { arenaBlockHashes, blockHash, BlockHasher, BlockHashes, checksum, crc32Combine, cutTasks, KernelArena, memoryFileIo, SharedLoad, type SectionEntry } from '@feather-db/core';
+import { KernelArena } from '../src/arena.js';
+import { memoryFileIo } from '../src/format/file-io.js';
+import { arenaBlockHashes } from '../src/format/arena-hashes.js';
+import { blockHash, BlockHasher, BlockHashes } from '../src/format/block-hash.js';
+import { crc32Combine } from '../src/format/crc32-combine.js';
+import { checksum, type SectionEntry } from '../src/format/store-file.js';
+import { cutTasks } from '../src/open/load-tasks.js';
+import { SharedLoad } from '../src/open/shared-load.js';
 import { seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 

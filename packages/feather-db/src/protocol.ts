@@ -1,17 +1,11 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { EngineOpenSpec, InsertJob, ModelOp, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+import type { EngineOpenSpec, InsertJob, ModelOp, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
 
 export type { InsertJob, StorageChange, WriteRequest, WriteResult };
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
-
-/** One modality's vector space. */
-export interface ModalitySpec {
-  dim: number;
-  metric: Metric;
-}
 
 /** What the writer opens (or creates) the store with (the engine's spec). */
 export type OpenSpec = EngineOpenSpec;
@@ -43,7 +37,7 @@ export interface SharedInit {
 
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */
 export interface WriterApi {
-  /** Reads the metadata and the model of an existing file and runs load tasks with the facade (StoreEngine.prepare). */
+  /** Reads the metadata and the model of an existing file and runs load tasks with the facade (core's openShared, prepareShared). */
   prepare(spec: OpenSpec): Reply<null>;
   /** Opens or creates the store (after prepare: finishes that load), then replays the WAL. */
   open(spec: OpenSpec): Reply<OpenResult>;
@@ -75,9 +69,9 @@ export interface SearchQuery {
  * Up to a few dozen searches in one task: under load the facade packs queued searches together, so one
  * thread hop (~60-80 µs here) and one cold start of the worker serve many queries.
  */
-export type SearchTask = { type: 'search'; queries: SearchQuery[] };
+type SearchTask = { type: 'search'; queries: SearchQuery[] };
 /** Rows and kernel distances of each query, ascending by distance, in query order. */
 export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array }>[];
-export type InsertTask = { type: 'insert' } & InsertJob;
+type InsertTask = { type: 'insert' } & InsertJob;
 export type InsertReply = Reply<number>;
 export type PoolTask = SearchTask | InsertTask;

@@ -8,7 +8,7 @@ import type { ModelOp } from '../records/types.js';
 import type { Durability } from '../wal/wal.js';
 
 /** Nodes per insert job: small enough that `published` advances smoothly, large enough to amortise a task. */
-export const kInsertTaskSize = 128;
+const kInsertTaskSize = 128;
 
 /** What the engine opens (or creates) a store with. */
 export interface EngineOpenSpec {

@@ -33,8 +33,8 @@ export interface PlanRequest {
  * 3. Otherwise it traverses the graph with the filter applied to results (tags for namespace and entity, a
  *    row bitmap for attributes), keeping `ef` matching candidates, which holds recall near the unfiltered level.
  */
-export const kExactBase: number = 65_536;
-export const kTraversalFanout: number = 10;
+const kExactBase: number = 65_536;
+const kTraversalFanout: number = 10;
 
 export class SearchPlanner {
   readonly #model: MemoryModel;

@@ -30,9 +30,9 @@ import {
 } from './store-file.js';
 
 /** Above this share of tombstones a save drops the graph and stores live vectors; open rebuilds tight. */
-export const kMaxPersistedTombstoneShare = 0.1;
+const kMaxPersistedTombstoneShare = 0.1;
 
-export interface ModalityMeta {
+interface ModalityMeta {
   name: string;
   dim: number;
   metric: Metric;
@@ -154,7 +154,7 @@ export interface ModelSections {
 
 /**
  * The model's sections of an open file, checksums verified. `sharedColumns`: COLUMNS goes to a
- * SharedArrayBuffer, so the writer can build its model from this thread's read (see StoreEngine.prepare).
+ * SharedArrayBuffer, so the writer can build its model from this thread's read (see open/writer-load.ts).
  */
 export function readModelSections(file: StoreFileReader, sharedColumns = false): ModelSections {
   const kind = file.find(kSectionColumns) !== undefined || file.header.major >= 2 ? 'columns' : 'records';

@@ -35,14 +35,14 @@ import { describeValue, FeatherError } from '../errors.js';
 import { BlockHashes } from './block-hash.js';
 import type { FileIo } from './file-io.js';
 
-export const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48, 0x52, 0x0d, 0x0a);
+const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48, 0x52, 0x0d, 0x0a);
 export const kFormatMajor = 3;
 /** The first format whose bulk sections are checksummed by block (block hashes, then a CRC-32 of those). */
 export const kBlockHashedMajor: number = 3;
-export const kFormatMinor = 0;
-export const kFileHeaderBytes = 128;
-export const kIndexEntryBytes = 32;
-export const kModelIdBytes = 64;
+const kFormatMinor = 0;
+const kFileHeaderBytes = 128;
+const kIndexEntryBytes = 32;
+const kModelIdBytes = 64;
 
 export const kSectionStoreMeta = 1;
 export const kSectionRecords = 2;

@@ -3,9 +3,9 @@ import type { Edge } from '../records/types.js';
 import { stickiness } from '../scoring/score.js';
 
 /** Score multiplier per hop away from the seeds. */
-export const kHopDecay = 0.5;
+const kHopDecay = 0.5;
 
-export interface ChainNode {
+interface ChainNode {
   row: number;
   hop: number;
   score: number;

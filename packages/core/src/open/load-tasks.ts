@@ -1,4 +1,5 @@
 // The pieces an open's bulk reading is cut into (plain data: the plan travels to the writer).
+import { FeatherError } from '../errors.js';
 import type { GraphHeader } from '../hnsw/types.js';
 import type { SectionEntry } from '../format/store-file.js';
 
@@ -72,7 +73,7 @@ export function cutTasks(entry: number, length: number, blockBytes: number, regi
     const spans: number[] = [];
     for (let left = size; left > 0 && regions.length > 0; ) {
       const r = regions[region];
-      if (r === undefined) throw new Error(`cutTasks: regions hold fewer than ${length} bytes`);
+      if (r === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `cutTasks: regions hold fewer than ${length} bytes`);
       const take = Math.min(left, r.bytes - into);
       spans.push(r.at + into, take);
       left -= take;

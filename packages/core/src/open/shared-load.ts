@@ -1,6 +1,7 @@
 // The bulk reading of an open (graph and vector sections), shared by threads: copies into the shared memory,
 // checksums and node checks, in pieces claimed from a counter in that memory.
 import type { KernelArena } from '../arena.js';
+import { FeatherError } from '../errors.js';
 import { checkRestored, checkRowMap, linkRestored } from '../hnsw/graph-restore.js';
 import type { TagLimits } from '../hnsw/types.js';
 import type { FileIo } from '../format/file-io.js';
@@ -171,7 +172,7 @@ export class SharedLoad {
   verify(path: string): void {
     const { tasks, entries, blocks } = this.#plan;
     const i32 = this.#arena.i32;
-    if (Atomics.load(i32, this.#at + kCopied) < tasks.length) throw new Error('SharedLoad.verify before every task ran');
+    if (Atomics.load(i32, this.#at + kCopied) < tasks.length) throw new FeatherError('FEATHER_ERR_INTERNAL', 'SharedLoad.verify before every task ran');
     const sums = tasks.map((_, i) => i32[this.#at + 3 + kTaskWords * i] >>> 0);
     entries.forEach((e, entry) => {
       let sum: number;

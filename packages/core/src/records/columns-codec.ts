@@ -54,7 +54,7 @@ export interface ColumnData {
   dictionary: ColumnDictionary;
 }
 
-export interface ColumnDictionary {
+interface ColumnDictionary {
   namespaces: string[];
   /** By id from 1 (0 = no entity). */
   entities: string[];
@@ -154,7 +154,7 @@ export function decodeColumns(bytes: Uint8Array, vouched = false): ColumnData {
     idOffsets: take(u32, 4, n + 1),
     textOffsets: take(u32, 4, n + 1),
     idTable: take(i32, 4, slots),
-    // Over shared memory (the facade's COLUMNS read, see StoreEngine.prepare), what is decoded as UTF-8 or
+    // Over shared memory (the facade's COLUMNS read, see prepareShared), what is decoded as UTF-8 or
     // msgpack is copied: neither decoder accepts shared bytes.
     idBlob: unshared(take(u8, 1, idBytes)),
     textBlob: unshared(take(u8, 1, textBytes)),

@@ -7,8 +7,8 @@ import { findRow, type ForgetEffect, type ModelParts, type UpsertEffect } from '
 import type { Attributes, MemoryId, RecordPatch, UpsertItem } from './types.js';
 
 /** Defaults of a new memory's fields. */
-export const kDefaultNamespace = 'default';
-export const kDefaultImportance = 1;
+const kDefaultNamespace = 'default';
+const kDefaultImportance = 1;
 
 /** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
 export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: number): UpsertEffect[] {

@@ -3,7 +3,7 @@ import { decode, encode } from '../format/msgpack.js';
 import type { ModelOp } from '../records/types.js';
 
 /** A storage change logged by setInt8Ram (replayed by rebuilding that modality). */
-export interface StorageOp {
+interface StorageOp {
   type: 'storage';
   modality: string;
   storage: 'float32' | 'int8';

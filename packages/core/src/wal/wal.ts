@@ -29,10 +29,10 @@ import { FeatherError } from '../errors.js';
 import type { FileIo } from '../format/file-io.js';
 import { checksum } from '../format/store-file.js';
 
-export const kWalMagic: Uint8Array = new TextEncoder().encode('FEATHWAL');
-export const kWalVersion = 1;
-export const kWalHeaderBytes = 32;
-export const kRecordHeaderBytes = 28;
+const kWalMagic: Uint8Array = new TextEncoder().encode('FEATHWAL');
+const kWalVersion = 1;
+const kWalHeaderBytes = 32;
+const kRecordHeaderBytes = 28;
 const kRecordMagic = 0x524c4157;
 
 export interface WalRecord {
@@ -50,7 +50,7 @@ function corruptWal(path: string, offset: number, what: string): FeatherError {
   return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path} at offset ${offset}: ${what}; move the WAL aside to open the last saved state (losing the writes logged since)`, { path, offset, part: 'wal' });
 }
 
-export function encodeWalHeader(baseSeq: number): Uint8Array {
+function encodeWalHeader(baseSeq: number): Uint8Array {
   const bytes = new Uint8Array(kWalHeaderBytes);
   const v = new DataView(bytes.buffer);
   bytes.set(kWalMagic, 0);
@@ -62,7 +62,7 @@ export function encodeWalHeader(baseSeq: number): Uint8Array {
 }
 
 /** One group: every record carries the group's first sequence number. */
-export function encodeRecords(records: readonly WalRecord[]): Uint8Array {
+function encodeRecords(records: readonly WalRecord[]): Uint8Array {
   const groupStart = records[0]?.seq ?? 0;
   let total = 0;
   for (const r of records) total += kRecordHeaderBytes + r.payload.length;

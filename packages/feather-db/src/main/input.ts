@@ -1,15 +1,15 @@
 // Validation of every public argument, once, at the facade: messages name the option path, what was
-// expected and what came. Nothing here reads store state (that happens in write order, see facade.ts).
+// expected and what came. Nothing here reads store state (that happens in write order, see write-pipeline.ts).
 import { checkInt, checkKnownKeys, describeValue, FeatherError, kMaxEf, type AttributeValue, type Attributes, type MemoryId, type RecordPatch } from '@feather-db/core';
 
 /** Longest `text` accepted, in UTF-16 code units (~100 KB of prose: a long document chunk). */
 export const kMaxTextLength = 100_000;
 /** Longest namespace, entity, attribute key, edge type or string id. */
-export const kMaxNameLength = 256;
+const kMaxNameLength = 256;
 /** Longest string attribute value. */
-export const kMaxAttributeValueLength = 4096;
+const kMaxAttributeValueLength = 4096;
 /** Most attributes per memory. */
-export const kMaxAttributes = 64;
+const kMaxAttributes = 64;
 /** Namespace wildcard of purge; not a valid namespace name. */
 export const kAllNamespaces = '*';
 
@@ -58,7 +58,7 @@ export function checkEntity(value: unknown, path: string): string | null {
   return value === null ? null : checkName(value, path, 'entity');
 }
 
-export function checkText(value: unknown, path: string): string {
+function checkText(value: unknown, path: string): string {
   if (typeof value !== 'string') throw invalid(`${path} must be a string, got ${describeValue(value)}`, path);
   if (value.length > kMaxTextLength) {
     throw invalid(`${path} must be at most ${kMaxTextLength} characters, got ${value.length}; store a summary or split the document into chunks`, path);
@@ -66,7 +66,7 @@ export function checkText(value: unknown, path: string): string {
   return value;
 }
 
-export function checkImportance(value: unknown, path: string): number {
+function checkImportance(value: unknown, path: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw invalid(`${path} must be a finite number >= 0 (1 is neutral), got ${describeValue(value)}`, path);
   }

@@ -9,7 +9,7 @@ import { candidatesWanted, rankHits, type RankedHits } from './search-results.js
 import type { Spaces } from './spaces.js';
 
 /** One modality's graph state (Feather.stats). */
-export interface ModalityStats {
+interface ModalityStats {
   storage: 'float32' | 'int8';
   nodes: number;
   tombstones: number;

@@ -1,0 +1,64 @@
+// addBatch input (main/batch-input.ts): row access for both input shapes, the shape checks, and the slices:
+// every row validated before any op is built, one upsert per kBatchSliceRows rows, auto ids read in turn.
+import { FeatherError, MemoryModel } from '@feather-db/core';
+import { describe, expect, it } from 'vitest';
+import { batchSlices, checkBatch, copyRows, kBatchSliceRows, rowCount, sliceRow } from '../src/main/batch-input.js';
+import { Spaces } from '../src/main/spaces.js';
+
+const spaces = new Spaces([{ name: 'text', dim: 2, metric: 'cosine' }]);
+
+describe('batch rows', () => {
+  it('counts, slices and copies a flat Float32Array and an array of vectors alike', () => {
+    const flat = Float32Array.of(1, 2, 3, 4, 5, 6);
+    const rows = [[1, 2], Float32Array.of(3, 4), [5, 6]];
+    expect(rowCount(flat, 2)).toBe(3);
+    expect(rowCount(rows, 2)).toBe(3);
+    expect(Array.from(sliceRow(flat, 1, 2) as Float32Array)).toEqual([3, 4]);
+    expect(sliceRow(rows, 2, 2)).toBe(rows[2]);
+    expect(Array.from(copyRows(flat, 1, 3, 2))).toEqual([3, 4, 5, 6]);
+    expect(Array.from(copyRows(rows, 0, 2, 2))).toEqual([1, 2, 3, 4]);
+    expect(() => rowCount(Float32Array.of(1, 2, 3), 2)).toThrow(/positive multiple of 2 floats, got 3/);
+    expect(() => rowCount([], 2)).toThrow(FeatherError);
+  });
+
+  it('checks ids and metas against the row count before any row', () => {
+    expect(checkBatch(spaces, [[1, 0]], { namespace: 'n' })).toMatchObject({ rows: 1, modality: 'text', namespace: 'n' });
+    expect(() => checkBatch(spaces, [[1, 0], [0, 1]], { ids: [1] })).toThrow('options.ids must be an array of 2 ids (one per row), got an array of length 1');
+    expect(() => checkBatch(spaces, [[1, 0]], { metas: {} as never })).toThrow(/options.metas must be an array of 1 objects/);
+    expect(() => checkBatch(spaces, [[1, 0]], { modality: 'image' })).toThrow(/must be one of the store's modalities \(text\)/);
+  });
+});
+
+describe('batchSlices', () => {
+  it('refuses the batch at its first bad row, naming it, before building any op', async () => {
+    const vectors = [[1, 0], [0, 0], [Number.NaN, 1]];
+    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, vectors, undefined))).rejects.toThrow('vectors[1] must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"');
+    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0]], { metas: [{ importance: -1 }] }))).rejects.toThrow(/options.metas\[0\].importance/);
+  });
+
+  it('cuts one upsert per slice, applies the batch namespace under each meta, and reads auto ids in each slice\'s turn', async () => {
+    const n = kBatchSliceRows + 3;
+    const vectors = new Float32Array(n * 2).fill(1);
+    const metas = Array.from({ length: n }, (_, i) => (i === 0 ? { namespace: 'own', text: 'first' } : {}));
+    const model = new MemoryModel();
+    model.upsert([{ id: 5 }], 0);
+    const slices = await batchSlices(model, spaces, checkBatch(spaces, vectors, { metas, namespace: 'batch' }));
+    expect(slices).toHaveLength(2);
+    const first = slices[0]();
+    if (first.op.type !== 'upsert') throw new Error('expected an upsert');
+    expect(first.op.items).toHaveLength(kBatchSliceRows);
+    expect(first.value.slice(0, 3)).toEqual([6, 7, 8]);
+    expect(first.op.items[0]).toMatchObject({ namespace: 'own', text: 'first', modality: 'text' });
+    expect(first.op.items[1]).toMatchObject({ namespace: 'batch' });
+    expect(first.vectors!['text'].length).toBe(kBatchSliceRows * 2);
+    // The second slice reads the next auto id when its own turn comes (after the first is applied).
+    model.apply(first.op);
+    expect(slices[1]().value).toEqual([6 + kBatchSliceRows, 7 + kBatchSliceRows, 8 + kBatchSliceRows]);
+  });
+
+  it('keeps the ids given, one per row', async () => {
+    const slices = await batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0], [0, 1]], { ids: [100, 'b'] }));
+    expect(slices[0]().value).toEqual([100, 'b']);
+    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0]], { ids: [-1] }))).rejects.toThrow(/options.ids\[0\] must be a non-empty string/);
+  });
+});

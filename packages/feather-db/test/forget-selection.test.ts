@@ -1,0 +1,48 @@
+// What purge() and deleteByEntity() pick (main/forget-selection.ts), at a fixed clock.
+import { MemoryModel } from '@feather-db/core';
+import { describe, expect, it } from 'vitest';
+import { checkEntityScope, checkPurge, entityIds, staleIds } from '../src/main/forget-selection.js';
+
+const day = 86_400_000;
+const now = 1_700_000_000_000;
+
+function model(): MemoryModel {
+  const m = new MemoryModel();
+  m.upsert([
+    { id: 1, namespace: 'a', timestamp: now - 100 * day, entity: 'trip' },
+    { id: 2, namespace: 'a', timestamp: now - 100 * day },
+    { id: 3, namespace: 'b', timestamp: now - 100 * day, entity: 'trip' },
+    { id: 4, namespace: 'a', timestamp: now - 1 * day, entity: 'trip' },
+  ], now);
+  // Memory 2 was recalled yesterday: not stale.
+  m.touch([1], now - day);
+  return m;
+}
+
+describe('staleIds', () => {
+  it('picks memories neither created nor recalled within the window, in one namespace or all', () => {
+    expect(staleIds(model(), 'a', 30, now)).toEqual([1]);
+    expect(staleIds(model(), undefined, 30, now)).toEqual([1, 3]);
+    expect(staleIds(model(), 'a', 200, now)).toEqual([]);
+    expect(staleIds(model(), 'a', undefined, now)).toEqual([1, 2, 4]);
+  });
+});
+
+describe('entityIds', () => {
+  it("picks one entity's memories inside one namespace; unknown names pick nothing", () => {
+    expect(entityIds(model(), 'a', 'trip')).toEqual([1, 4]);
+    expect(entityIds(model(), 'c', 'trip')).toEqual([]);
+    expect(entityIds(model(), 'a', 'work')).toEqual([]);
+  });
+});
+
+describe('purge and deleteByEntity options', () => {
+  it("need a namespace; '*' means every namespace", () => {
+    expect(checkPurge({ namespace: '*', olderThanDays: 2, now: new Date(now) })).toEqual({ namespace: undefined, days: 2, now });
+    expect(checkPurge({ namespace: 'a' })).toEqual({ namespace: 'a', days: undefined, now: undefined });
+    expect(() => checkPurge({ olderThanDays: 2 })).toThrow("options.namespace is required: name one, or pass '*' to purge every namespace");
+    expect(() => checkPurge({ namespace: 'a', olderThanDays: 0 })).toThrow('options.olderThanDays must be a finite number > 0, got 0');
+    expect(checkEntityScope({ namespace: 'a', entity: 'trip' })).toEqual({ namespace: 'a', entity: 'trip' });
+    expect(() => checkEntityScope({ namespace: 'a' })).toThrow(/options.entity must be a non-empty entity name/);
+  });
+});

@@ -1,0 +1,92 @@
+// The pool queues (main/task-window.ts, search-queue.ts, link-queue.ts) against a pool that records its
+// tasks and answers when told: packing under load, the in-flight window, order, and errors per query.
+import { FeatherError } from '@feather-db/core';
+import type { Piscina } from 'piscina';
+import { describe, expect, it } from 'vitest';
+import { LinkQueue } from '../src/main/link-queue.js';
+import { SearchQueue } from '../src/main/search-queue.js';
+import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
+
+type Pool = Piscina<PoolTask, SearchReply | InsertReply>;
+
+/** Piscina's run(), with each task held until the test settles it. */
+function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply: SearchReply | InsertReply | Error) => void }[] } {
+  const tasks: { task: PoolTask; settle: (reply: SearchReply | InsertReply | Error) => void }[] = [];
+  const pool = {
+    run: (task: PoolTask) =>
+      new Promise<SearchReply | InsertReply>((resolve, reject) => tasks.push({ task, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) })),
+  } as unknown as Pool;
+  return { pool, tasks };
+}
+
+const query = (k: number): SearchQuery => ({ vector: Float32Array.of(k), slot: 0, k, ef: 10, plan: { kind: 'graph' } });
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const answer = (task: PoolTask): SearchReply =>
+  (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({ ok: true, value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0) } }));
+
+describe('SearchQueue', () => {
+  it('sends one search per task while the pool has room, then packs what queues up (two tasks per thread)', async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new SearchQueue(pool, 1);
+    const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1)));
+    expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length)).toEqual([1, 1]);
+    tasks[0].settle(answer(tasks[0].task));
+    await turn();
+    // One slot free, eight queued: they go together.
+    expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length)).toEqual([1, 1, 8]);
+    for (const t of tasks.slice(1)) t.settle(answer(t.task));
+    const rows = (await Promise.all(results)).map((r) => r.rows[0]);
+    expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('packs at most 32 searches into a task', async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new SearchQueue(pool, 1);
+    const results = Array.from({ length: 80 }, (_, i) => queue.run(query(i + 1)));
+    tasks[0].settle(answer(tasks[0].task));
+    await turn();
+    const sizes = tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length);
+    expect(Math.max(...sizes)).toBe(32);
+    while (tasks.some((t) => t.task !== undefined)) {
+      const t = tasks.shift()!;
+      t.settle(answer(t.task));
+      await turn();
+    }
+    expect(await Promise.all(results)).toHaveLength(80);
+  });
+
+  it("rejects one query with its own typed error, and a whole task's queries when the pool fails it", async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new SearchQueue(pool, 1);
+    const a = queue.run(query(1));
+    const b = queue.run(query(2));
+    tasks[0].settle([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]);
+    tasks[1].settle(new Error('worker died'));
+    await expect(a).rejects.toMatchObject({ code: 'FEATHER_ERR_CAPACITY', message: 'full' });
+    await expect(a).rejects.toBeInstanceOf(FeatherError);
+    await expect(b).rejects.toThrow('worker died');
+  });
+});
+
+describe('LinkQueue', () => {
+  it('hands jobs to the pool one per task, in submission order, at most two per thread at a time', async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new LinkQueue(pool, 2);
+    const done = Array.from({ length: 7 }, (_, i) => queue.run({ index: 64, first: i * 128, count: 128 }));
+    expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'insert' }>).first)).toEqual([0, 128, 256, 384]);
+    for (let settled = 0; settled < 7; settled++) {
+      tasks[settled].settle({ ok: true, value: 128 });
+      await turn();
+    }
+    expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'insert' }>).first)).toEqual([0, 128, 256, 384, 512, 640, 768]);
+    await Promise.all(done);
+  });
+
+  it('rejects a job with the typed error its task replied', async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new LinkQueue(pool, 1);
+    const job = queue.run({ index: 64, first: 0, count: 1 });
+    tasks[0].settle({ ok: false, error: { code: 'FEATHER_ERR_INTERNAL', message: 'bad node' } });
+    await expect(job).rejects.toMatchObject({ code: 'FEATHER_ERR_INTERNAL', message: 'bad node' });
+  });
+});

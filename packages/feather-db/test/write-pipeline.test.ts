@@ -1,0 +1,105 @@
+// The write pipeline (main/write-pipeline.ts, write-queue.ts) in one thread: a real writer service (store
+// engine, files in a temp dir) called in-process instead of over comlink, and a real mirror. Small writes are
+// linked by the writer, so the pool is never asked.
+import { FeatherError, KernelArena, MemoryModel, type WriteRequest } from '@feather-db/core';
+import { kernelModule } from '@feather-db/kernels';
+import { tempStorePath } from '@feather-db/testkit';
+import type { Remote } from 'comlink';
+import { describe, expect, it } from 'vitest';
+import type { ReaderPool } from '../src/main/reader-pool.js';
+import { WritePipeline } from '../src/main/write-pipeline.js';
+import type { WriterApi } from '../src/protocol.js';
+import { AttachCache } from '../src/shared/attach-cache.js';
+import { WriterService } from '../src/writer/writer-service.js';
+
+const kNoPool = {} as ReaderPool;
+
+function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryModel; groups: number[]; saves: number[] } {
+  const arena = KernelArena.create();
+  const service = new WriterService({ memory: arena.memory, module: kernelModule() });
+  const path = tempStorePath('pipeline.feather');
+  const opened = service.open({ path, modalities: { text: { dim: 2, metric: 'l2' } }, m: 8, efConstruction: 32, efSearch: 16, modelId: undefined, readOnly: false, durability: 'none' });
+  if (!opened.ok) throw new Error(opened.error.message);
+  const groups: number[] = [];
+  const saves: number[] = [];
+  // The writer's RPC surface, answered in-process.
+  const writer = {
+    writeMany: async (writes: WriteRequest[]) => {
+      groups.push(writes.length);
+      // A reply comes back in a later turn, as over comlink: writes called meanwhile queue up.
+      await new Promise((resolve) => setImmediate(resolve));
+      return service.writeMany(writes);
+    },
+    save: (target: string | undefined, graph: 'auto' | 'always' | 'never') => Promise.resolve(service.save(target, graph)),
+    verify: () => Promise.resolve(service.verify()),
+  } as unknown as Remote<WriterApi>;
+  const mirror = new MemoryModel();
+  const pipeline = new WritePipeline(writer, kNoPool, mirror, new AttachCache(arena), {
+    threads: 1,
+    autoSaveWalBytes,
+    save: () => {
+      saves.push(Date.now());
+      return Promise.resolve(service.save(undefined, 'auto'));
+    },
+  });
+  return { pipeline, mirror, groups, saves };
+}
+
+const add = (id: number) => () => ({ op: { type: 'upsert' as const, items: [{ id, modality: 'text' }], now: 0 }, vectors: { text: Float32Array.of(id, 1) }, value: id });
+
+describe('WritePipeline', () => {
+  it('applies writes in call order, sends what queues up meanwhile as one group, and keeps the mirror equal to the writer', async () => {
+    const { pipeline, mirror, groups } = setup();
+    const results = await Promise.all([1, 2, 3, 4, 5].map((id) => pipeline.track(pipeline.write(add(id), false))));
+    expect(results).toEqual([1, 2, 3, 4, 5]);
+    expect(mirror.size).toBe(5);
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(groups.length).toBeLessThan(5);
+    expect(await pipeline.verify()).toEqual({ ok: true, problems: [] });
+  });
+
+  it('a write whose prepare fails changes nothing, and the writes after it still run', async () => {
+    const { pipeline, mirror } = setup();
+    await pipeline.write(add(1), false);
+    const failed = pipeline.forget(() => [1, 'nope']);
+    const later = pipeline.write(add(2), false);
+    await expect(failed).rejects.toMatchObject({ code: 'FEATHER_ERR_NOT_FOUND' });
+    expect(await later).toBe(2);
+    expect(mirror.size).toBe(2);
+    expect(await pipeline.forget(() => [1])).toBe(1);
+    expect(await pipeline.forget(() => [])).toBe(0);
+    expect(await pipeline.verify()).toEqual({ ok: true, problems: [] });
+  });
+
+  it('runs exclusive work after every write called before it, and recall tracking in write order', async () => {
+    const { pipeline, mirror } = setup();
+    const writes = [1, 2, 3].map((id) => pipeline.write(add(id), false));
+    const seen = await pipeline.exclusive(() => Promise.resolve(mirror.size));
+    expect(seen).toBe(3);
+    await Promise.all(writes);
+    pipeline.touch([0, 2], 1234);
+    expect(mirror.record(2)).toMatchObject({ recallCount: 1, lastRecalled: 1234 });
+    await pipeline.settle();
+    expect(await pipeline.verify()).toEqual({ ok: true, problems: [] });
+  });
+
+  it('saves by itself once the WAL passes the threshold, once at a time', async () => {
+    const { pipeline, saves } = setup(1);
+    await pipeline.write(add(1), false);
+    await pipeline.exclusive(() => Promise.resolve());
+    expect(saves.length).toBe(1);
+    const { pipeline: quiet, saves: none } = setup(0);
+    await quiet.write(add(1), false);
+    await quiet.settle();
+    expect(none).toEqual([]);
+  });
+
+  it('after a failure every later write rejects with it', async () => {
+    const { pipeline } = setup();
+    const failure = new FeatherError('FEATHER_ERR_INTERNAL', 'the writer worker crashed');
+    pipeline.fail(failure);
+    pipeline.fail(new FeatherError('FEATHER_ERR_IO', 'a later report'));
+    expect(pipeline.failure).toBe(failure);
+    await expect(pipeline.write(add(1), false)).rejects.toBe(failure);
+  });
+});
