@@ -5,8 +5,11 @@
 // shared machine. Each side must be installed and built, with benchmarks/.data in place.
 //
 //   tsx benchmarks/compare/before-after.ts --base /work/wt/base14 --rounds 3 [--only ann,threads] [--out dir]
+//
+// Rounds land in <out>/<side>-<round>/; the table takes every round found there, so a session can be split
+// in several runs (--first-round numbers the next ones and keeps the alternation going).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +20,7 @@ const { values: args } = parseArgs({
     base: { type: 'string' },
     head: { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },
     rounds: { type: 'string', default: '3' },
+    'first-round': { type: 'string', default: '0' },
     only: { type: 'string' },
     out: { type: 'string', default: join(tmpdir(), 'feather-before-after') },
   },
@@ -104,8 +108,8 @@ function install(root: string): string {
 }
 
 const dirs = { before: install(sides.before), after: install(sides.after) };
-const runs: Record<string, Record<'before' | 'after', Json[]>> = {};
-for (let round = 0; round < rounds; round++) {
+const first = Number(args['first-round']);
+for (let round = first; round < first + rounds; round++) {
   const order: ('before' | 'after')[] = round % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
   for (const name of names) {
     const bench = kBenches[name];
@@ -116,9 +120,19 @@ for (let round = 0; round < rounds; round++) {
       const started = performance.now();
       const r = spawnSync(tsx, [join(dirs[side], 'macro', bench.script), ...bench.args, '--out', out], { cwd: join(sides[side], 'benchmarks'), stdio: ['ignore', 'ignore', 'inherit'] });
       if (r.status !== 0) throw new Error(`${name} (${side}, round ${round}) exited ${r.status}`);
-      console.error(`[before-after] round ${round + 1}/${rounds} ${name} ${side}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      ((runs[name] ??= { before: [], after: [] })[side]).push(JSON.parse(readFileSync(join(out, bench.file), 'utf8')) as Json);
+      console.error(`[before-after] round ${round + 1} ${name} ${side}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
+  }
+}
+
+// Every round of every benchmark in --out, this run's and earlier ones'.
+const runs: Record<string, Record<'before' | 'after', Json[]>> = {};
+for (const dir of readdirSync(args.out)) {
+  const m = /^(before|after)-(\d+)$/.exec(dir);
+  if (m === null) continue;
+  for (const name of names) {
+    const file = join(args.out, dir, kBenches[name].file);
+    if (existsSync(file)) ((runs[name] ??= { before: [], after: [] })[m[1] as 'before' | 'after']).push(JSON.parse(readFileSync(file, 'utf8')) as Json);
   }
 }
 
@@ -127,17 +141,17 @@ const median = (a: number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(4));
-const rows: string[] = ['| benchmark | metric | before (median) | after (median) | after / before | better is |', '|---|---|---:|---:|---:|---|'];
+const rows: string[] = ['| benchmark | metric | before: median (runs) | after: median (runs) | after / before | better is |', '|---|---|---:|---:|---:|---|'];
 const table: Json[] = [];
 for (const name of names) {
   for (const [metric, [get, better]] of Object.entries(kBenches[name].metrics)) {
-    const values = (side: 'before' | 'after'): number[] => runs[name][side].map(get).filter((v): v is number => v !== null);
+    const values = (side: 'before' | 'after'): number[] => (runs[name]?.[side] ?? []).map(get).filter((v): v is number => v !== null);
     const before = values('before');
     const after = values('after');
     if (before.length === 0 || after.length === 0) continue;
     const b = median(before);
     const a = median(after);
-    rows.push(`| ${name} | ${metric} | ${fmt(b)} | ${fmt(a)} | ${(a / b).toFixed(3)} | ${better} |`);
+    rows.push(`| ${name} | ${metric} | ${fmt(b)} (${before.length}) | ${fmt(a)} (${after.length}) | ${(a / b).toFixed(3)} | ${better} |`);
     table.push({ name, metric, better, before, after, medianBefore: b, medianAfter: a, ratio: a / b });
   }
 }
