@@ -5,6 +5,7 @@
 // shared machine. Each side must be installed and built, with benchmarks/.data in place.
 //
 //   tsx benchmarks/compare/before-after.ts --base /work/wt/base14 --rounds 3 [--only ann,threads] [--out dir]
+//   FEATHER_MEMORY_ARGS='--limit 30000 --tenants 5 --queries 300' tsx ... --only memory   # memory.ts's arguments
 //
 // Rounds land in <out>/<side>-<round>/; the table takes every round found there, so a session can be split
 // in several runs (--first-round numbers the next ones and keeps the alternation going).
@@ -70,7 +71,7 @@ const kBenches: Record<string, Bench> = {
   },
   memory: {
     script: 'memory.ts',
-    args: ['--limit', '150000', '--tenants', '10', '--queries', '1000'],
+    args: (process.env['FEATHER_MEMORY_ARGS'] ?? '--limit 150000 --tenants 10 --queries 1000').split(' '),
     file: 'memory-glove-100.json',
     metrics: {
       'build s': [(r) => at(r, 'buildSeconds'), 'lower'],
