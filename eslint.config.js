@@ -20,6 +20,23 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name, never by relative path into another package.' }] }],
     },
   },
+  // Imports flow one way: cli -> serve -> embed -> feather-db -> core -> kernels (a package never imports one
+  // to its left). Each block repeats the relative-path pattern because a later block replaces the rule.
+  {
+    files: ['packages/feather-db/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' }, { group: ['@feather-db/embed', '@feather-db/serve', '@feather-db/cli'], message: 'feather-db sits below embed, serve and cli: it must not import them.' }] }],
+    },
+  },
+  {
+    files: ['packages/embed/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' }, { group: ['@feather-db/serve', '@feather-db/cli'], message: 'embed sits below serve and cli: it must not import them.' }] }],
+    },
+  },
+  {
+    files: ['packages/serve/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' }, { group: ['@feather-db/cli'], message: 'serve sits below cli: it must not import it.' }] }],
+    },
+  },
   {
     files: ['packages/kernels/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['@feather-db/*'] }] },

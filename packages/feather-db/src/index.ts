@@ -5,5 +5,5 @@ export type { MemoryFields } from './input.js';
 export { kMaxTextLength } from './input.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
-export { FeatherError, kErrors } from '@feather-db/core';
+export { describeValue, FeatherError, kErrors } from '@feather-db/core';
 export type { AttributeValue, Attributes, Edge, ErrorCode, ErrorKind, MemoryId, MemoryRecord, Metric, WireError } from '@feather-db/core';
