@@ -1,6 +1,7 @@
 export { Feather } from './facade.js';
 export type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
 export type { Embedder, EmbedOptions } from './embedder.js';
+export type { ListOptions, ListPage } from './list.js';
 export type { MemoryFields } from './input.js';
 export { kMaxTextLength } from './input.js';
 export { defaultThreads } from './options.js';
