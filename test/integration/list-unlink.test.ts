@@ -50,7 +50,7 @@ describe('db.list', () => {
     const pages = allPages(db, { namespace: 'u1' }, 5);
     expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
     expect(pages.flat().map((m) => m.id)).toEqual(expected);
-    expect(pages[0]![0]).toEqual(db.get(expected[0]!));
+    expect(pages[0][0]).toEqual(db.get(expected[0]));
     // A limit equal to the count: one full page and no cursor.
     expect(db.list({ namespace: 'u1', limit: 23 }).next).toBeNull();
     expect(db.list({ namespace: 'u1', limit: 22 }).next).not.toBeNull();
