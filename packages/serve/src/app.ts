@@ -41,6 +41,8 @@ export function restRoutes(service: FeatherService, version: string): RouteDef[]
 export function createApp(options: AppOptions): FastifyInstance {
   const { service, apiKey, version } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? kDefaultBodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+  // JSON only: a text/plain body is refused as such, not parsed into a string the schema then rejects.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? compileBody(schema as TSchema) : compileStrings(schema as TSchema)));
   const metrics = createMetrics(service.db);
   const routes = restRoutes(service, version);
