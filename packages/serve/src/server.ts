@@ -72,7 +72,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const service = new FeatherService(db, embedder);
   const app = createApp({ service, apiKey: apiKey?.key, version: kVersion, ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }), logger: { level: options.logLevel ?? 'info' } });
   const close = stopper(async () => {
-    await app.close();
+    // app.close() stops accepting and waits for requests in flight; their keep-alive sockets would then hold
+    // it open until the client hangs up, so sockets are reaped as each becomes idle.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
+    try {
+      await app.close();
+    } finally {
+      clearInterval(reaper);
+    }
     try {
       await db.save();
     } finally {
