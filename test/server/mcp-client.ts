@@ -21,7 +21,7 @@ export async function stdioClient(storePath: string): Promise<Client> {
 /** Calls a tool; returns the parsed JSON result, or `{ error }` for a tool error. */
 export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<any> {
   const result = await client.callTool({ name, arguments: args });
-  const text = (result.content as { type: string; text: string }[])[0]!.text;
+  const text = (result.content as { type: string; text: string }[])[0].text;
   const parsed = JSON.parse(text);
   return result.isError === true ? { error: parsed } : parsed;
 }

@@ -22,14 +22,14 @@ const kToolNames = ['feather_add', 'feather_search', 'feather_context_chain', 'f
 async function scenario(client: Client, t?: TestServer): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const db = t?.server.service.db;
-  const vector = async (text: string): Promise<Float32Array> => (await (await localEmbedder()).embed([text]))[0]!;
+  const vector = async (text: string): Promise<Float32Array> => (await (await localEmbedder()).embed([text]))[0];
   for (const m of kMemories) out[`add ${m.id}`] = await call(client, 'feather_add', { namespace: kNs, ...m });
   if (db !== undefined) for (const m of kMemories) expect(db.get(m.id), m.id).toMatchObject({ ...m, namespace: kNs });
 
   const search = { k: 2, entity: 'food', halfLife: 10, now: kNow, track: false };
   out['search'] = await call(client, 'feather_search', { namespace: kNs, query: 'what must the user avoid eating?', ...search });
   if (db !== undefined) expect(out['search']).toEqual({ hits: json(await db.search(await vector('what must the user avoid eating?'), { ...search, namespace: kNs })) });
-  expect((out['search'] as { hits: { id: string }[] }).hits[0]!.id).toBe('peanut');
+  expect((out['search'] as { hits: { id: string }[] }).hits[0].id).toBe('peanut');
 
   out['link'] = await call(client, 'feather_link', { namespace: kNs, from: 'peanut', to: 'tea', type: 'same_topic', weight: 0.5 });
   out['link 2'] = await call(client, 'feather_link', { namespace: kNs, from: 'lisbon', to: 'peanut' });

@@ -25,7 +25,7 @@ describe('graceful shutdown', () => {
       if (child.exitCode !== null) throw new Error(`feather-serve exited early:\n${output}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+    const url = /listening on (http:\/\/\S+)/.exec(output)![1];
 
     const acknowledged: number[] = [];
     let refused = 0;
