@@ -2,6 +2,7 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { FeatherError } from 'feather-db';
+import { defaultAdminRoot, registerAdmin } from './admin-static.js';
 import { authorized } from './api-key.js';
 import { errorBody, statusOf, toFeatherError } from './error-to-http.js';
 import { createMcpServer } from './mcp/mcp-server.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   bodyLimit?: number;
   version: string;
   logger?: FastifyServerOptions['logger'];
+  /** The built admin page served at /admin/ (no key: data calls carry it). Default: @feather-db/admin's dist; false: none. */
+  admin?: string | false;
 }
 
 declare module 'fastify' {
@@ -85,6 +88,7 @@ export function createApp(options: AppOptions): FastifyInstance {
       },
     });
   }
+  if (options.admin !== false) registerAdmin(app, options.admin ?? defaultAdminRoot());
   app.get('/api/v1/openapi.json', () => document);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 

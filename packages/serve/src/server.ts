@@ -25,6 +25,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Never log the key: Fastify's request serializer leaves headers out, and this holds if a serializer adds them. */
+const kRedact = ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'];
+
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1';
 }
@@ -70,7 +73,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const apiKey = options.dev === true ? undefined : resolveApiKey(options.apiKey, options.path);
   const { db, embedder, ownEmbedder } = await openStore(options);
   const service = new FeatherService(db, embedder);
-  const app = createApp({ service, apiKey: apiKey?.key, version: kVersion, ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }), logger: { level: options.logLevel ?? 'info' } });
+  const app = createApp({ service, apiKey: apiKey?.key, version: kVersion, ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }), logger: { level: options.logLevel ?? 'info', redact: kRedact } });
   const close = stopper(async () => {
     // app.close() stops accepting and waits for requests in flight; their keep-alive sockets would then hold
     // it open until the client hangs up, so sockets are reaped as each becomes idle.
