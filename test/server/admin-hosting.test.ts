@@ -1,5 +1,5 @@
 // feather-serve hosts the built admin page at /admin/ without a key (its data calls carry one), with headers
-// that keep it to its own origin.
+// that keep it to its own origin; and GET memory can return the stored vector the page chains around.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp, FeatherService } from '@feather-db/serve';
@@ -84,6 +84,24 @@ describe('/admin/', () => {
     const src = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1];
     expect(src).toBeDefined();
     expect((await app.inject({ method: 'GET', url: `/admin/${src}` })).statusCode).toBe(200);
+    await app.close();
+  });
+});
+
+describe('GET memory ?includeVector=true', () => {
+  it("returns the stored vector; without it, none; another namespace's id stays a 404", async () => {
+    const app = createApp({ service, apiKey: kKey, version: '0', admin: false });
+    const get = (url: string): Promise<{ statusCode: number; json: () => Record<string, unknown> }> => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${kKey}` } });
+    const withVector = await get('/api/v1/namespaces/home/memories/a?includeVector=true');
+    expect(withVector.statusCode).toBe(200);
+    expect(withVector.json()).toEqual({ ...JSON.parse(JSON.stringify(db.get('a'))), vector: Array.from(db.getVector('a')!) });
+    expect(withVector.json()['vector']).toEqual([1, 0, 0, 0]);
+    expect((await get('/api/v1/namespaces/home/memories/a')).json()).not.toHaveProperty('vector');
+    expect((await get('/api/v1/namespaces/home/memories/a?includeVector=false')).json()).not.toHaveProperty('vector');
+    expect((await get('/api/v1/namespaces/home/memories/b?includeVector=true')).statusCode).toBe(404);
+    const bad = await get('/api/v1/namespaces/home/memories/a?includeVector=maybe');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'FEATHER_ERR_INVALID_ARGUMENT' });
     await app.close();
   });
 });

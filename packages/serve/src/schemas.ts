@@ -43,6 +43,8 @@ export const Memory = Type.Object({
   lastRecalled: Type.Union([Type.Number(), Type.Null()]),
   modalities: Type.Array(Type.String()),
 });
+export const GetQuery = Type.Object({ includeVector: Type.Optional(Type.Boolean({ description: "Also return the memory's stored vector (e.g. to search or chain around it)." })) }, { additionalProperties: false });
+export const MemoryWithVector = Type.Object({ ...Memory.properties, vector: Type.Optional(Type.Array(Type.Number())) });
 export const Edge = Type.Object({ from: Id, to: Id, type: Type.String(), weight: Type.Number() });
 
 const kQuery = {
@@ -130,6 +132,7 @@ export type MemoryInputT = Static<typeof MemoryInput>;
 export type SearchInputT = Static<typeof SearchInput>;
 export type ChainInputT = Static<typeof ChainInput>;
 export type PatchT = Static<typeof Patch>;
+export type GetQueryT = Static<typeof GetQuery>;
 export type ListQueryT = Static<typeof ListQuery>;
 export type PurgeInputT = Static<typeof PurgeInput>;
 export type { TSchema };

@@ -106,6 +106,12 @@ export class FeatherService {
     return this.owned(namespace, id);
   }
 
+  /** The memory and its stored vector (of the default modality) as numbers. */
+  getWithVector(namespace: string, id: MemoryId): MemoryRecord & { vector: number[] } {
+    const record = this.owned(namespace, id);
+    return { ...record, vector: Array.from(this.db.getVector(id) ?? []) };
+  }
+
   update(namespace: string, id: MemoryId, patch: PatchT): Promise<MemoryRecord> {
     return this.#locks.run([id], async () => {
       this.owned(namespace, id);
