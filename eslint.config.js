@@ -38,9 +38,9 @@ export default tseslint.config(
     },
   },
   {
-    // Server tests read JSON answers of a server under test: their shape is what the test asserts, so the
-    // parsed body stays `any` instead of a cast per line.
-    files: ['test/server/**/*.ts'],
+    // Server and browser tests read JSON answers of a server under test: their shape is what the test asserts,
+    // so the parsed body stays `any` instead of a cast per line.
+    files: ['test/server/**/*.ts', 'test/browser/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
