@@ -3,7 +3,7 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY . .
-RUN npx -y pnpm@10.34.8 install --frozen-lockfile --filter "@feather-db/serve..." \
+RUN npx -y pnpm@10.34.8 install --frozen-lockfile --filter feather-monorepo --filter "@feather-db/serve..." \
  && npx -y pnpm@10.34.8 exec turbo run build --filter "@feather-db/serve..." \
  && mkdir -p /data && chown node:node /data
 USER node
