@@ -30,7 +30,8 @@ function summary(record) {
 }
 
 const { service } = server;
-if (service.db.count() === 0) {
+/** Seeds the store; a Ctrl-C meanwhile closes the store, which ends the seed quietly (what is in stays in). */
+async function seed() {
   const require = createRequire(import.meta.url);
   const file = join(dirname(require.resolve('@sap-ux/fiori-docs-embeddings/package.json')), 'data', 'embeddings', 'records.jsonl');
   const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
@@ -48,5 +49,13 @@ if (service.db.count() === 0) {
   }
   await service.save();
   say(`seeded ${service.db.count()} memories in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+if (service.db.count() === 0) {
+  try {
+    await seed();
+  } catch (error) {
+    if (error?.code === 'FEATHER_ERR_CLOSED') await new Promise(() => undefined); // shutting down: the signal handler exits
+    throw error;
+  }
 }
 say(`ready: ${curlLine(server, query)}`);
