@@ -30,11 +30,13 @@ function summary(record) {
 }
 
 const { service } = server;
+const require = createRequire(import.meta.url);
+const corpus = join(dirname(require.resolve('@sap-ux/fiori-docs-embeddings/package.json')), 'data', 'embeddings', 'records.jsonl');
+// The passages not in the store yet: all on the first run, the rest after a run stopped while seeding.
+const records = readFileSync(corpus, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => service.db.get(r.id) === undefined);
+
 /** Seeds the store; a Ctrl-C meanwhile closes the store, which ends the seed quietly (what is in stays in). */
 async function seed() {
-  const require = createRequire(import.meta.url);
-  const file = join(dirname(require.resolve('@sap-ux/fiori-docs-embeddings/package.json')), 'data', 'embeddings', 'records.jsonl');
-  const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
   say(`seeding ${records.length} documentation passages into namespace "default", embedded by the local model…`);
   const started = performance.now();
   const batch = 64;
@@ -50,7 +52,7 @@ async function seed() {
   await service.save();
   say(`seeded ${service.db.count()} memories in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
-if (service.db.count() === 0) {
+if (records.length > 0) {
   try {
     await seed();
   } catch (error) {
