@@ -25,7 +25,7 @@ export async function closeLocalEmbedder(): Promise<void> {
 }
 
 export async function startTestServer(options: Partial<ServeOptions> = {}): Promise<TestServer> {
-  const embedder = options.embed === 'none' ? undefined : (options.embedder ?? (await localEmbedder()));
+  const embedder = options.embed === undefined || options.embed === 'local' ? (options.embedder ?? (await localEmbedder())) : options.embedder;
   const server = await startServer({ path: tempStorePath('serve.feather'), port: 0, threads: 1, logLevel: 'silent', ...options, ...(embedder === undefined ? {} : { embedder }) });
   const url = server.url!;
   const key = server.apiKey?.key ?? '';

@@ -12,7 +12,7 @@ export interface OpenAiEmbedderOptions extends BatchOptions, HttpOptions {
   model?: string;
   /** Shorter output (text-embedding-3 models); also the store's dim. Default: the model's full length. */
   dimensions?: number;
-  /** Default `'https://api.openai.com/v1'`; any server speaking the same `/embeddings` shape works. */
+  /** Default `OPENAI_BASE_URL`, else `'https://api.openai.com/v1'`; any server speaking the same `/embeddings` shape works. */
   baseUrl?: string;
   /** Texts per request. Default 128 (the API takes up to 2048). */
   batchSize?: number;
@@ -42,7 +42,7 @@ export class OpenAiEmbedder extends BatchedEmbedder {
     this.dim = resolveDim(this.#model, o.dimensions, kKnownDims, 'OpenAI');
     this.#dimensions = o.dimensions;
     this.id = providerModelId('openai', this.#model, o.dimensions);
-    this.#url = `${checkBaseUrl(o.baseUrl, 'https://api.openai.com/v1')}/embeddings`;
+    this.#url = `${checkBaseUrl(o.baseUrl ?? (process.env['OPENAI_BASE_URL'] || undefined), 'https://api.openai.com/v1')}/embeddings`;
     this.#http = checkHttpOptions(o, 'options');
     this.#key = requireKey(o.apiKey, ['OPENAI_API_KEY'], 'OpenAI');
   }
