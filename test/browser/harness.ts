@@ -141,6 +141,9 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: kChromium,
     headless: true,
+    // Without libfaketime (pnpm test:clock moves the clock with LD_PRELOAD): chromium's zygote breaks under it.
+    // The server keeps the moved clock; the page reads every time from the server's answers.
+    env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME'))),
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     timeout: 60_000,
   });
