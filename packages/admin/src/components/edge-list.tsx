@@ -7,6 +7,7 @@ import { useSession } from '../lib/session.js';
 import { href } from '../lib/use-route.js';
 import { BusyButton } from './busy-button.js';
 import { Empty, ErrorNote } from './status.js';
+import { num, TableHead } from './table-parts.js';
 
 const edgeKey = (e: Edge): string => `${typeof e.from}:${e.from}>${typeof e.to}:${e.to}:${e.type}`;
 
@@ -38,16 +39,7 @@ export function EdgeList({ title, direction, edges, ns, onChanged }: { title: st
         <Empty>{direction === 'outgoing' ? 'No edges from this memory.' : 'No edges to this memory.'}</Empty>
       ) : (
         <table class="edges">
-          <thead>
-            <tr>
-              <th scope="col">{direction === 'outgoing' ? 'To' : 'From'}</th>
-              <th scope="col">Type</th>
-              <th scope="col" class="num">
-                Weight
-              </th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
+          <TableHead columns={[direction === 'outgoing' ? 'To' : 'From', 'Type', num('Weight'), 'Action']} />
           <tbody>
             {edges.map((e) => {
               const other = direction === 'outgoing' ? e.to : e.from;

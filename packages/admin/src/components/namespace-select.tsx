@@ -1,6 +1,20 @@
 // Picks a namespace of the store (with its size); the views that work inside one namespace share it.
 import type { NamespaceInfo } from '../api/types.js';
 import { formatCount } from '../lib/format.js';
+import { useSession } from '../lib/session.js';
+import { useAsync, type Async } from '../lib/use-async.js';
+import { ErrorNote } from './status.js';
+
+/** The store's namespaces with their sizes, loaded when the view opens. */
+export function useNamespaces(): Async<NamespaceInfo[]> {
+  const { api } = useSession();
+  return useAsync((signal) => api.namespaces(signal), [api]);
+}
+
+/** The error of loading them, if any, with a retry. */
+export function NamespacesError({ namespaces }: { namespaces: Async<NamespaceInfo[]> }) {
+  return namespaces.state === 'error' ? <ErrorNote error={namespaces.error} onRetry={namespaces.reload} title="Cannot list the namespaces" /> : null;
+}
 
 export function NamespaceSelect({ namespaces, value, onChange, id = 'namespace' }: { namespaces: readonly NamespaceInfo[]; value: string | undefined; onChange: (ns: string) => void; id?: string }) {
   return (

@@ -3,14 +3,15 @@ import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.js';
 import type { ContextChain, Edge, MemoryId } from '../api/types.js';
 import { ChainGraph, type ChainEdge } from '../components/chain-graph.js';
-import { defaultNamespace, NamespaceSelect } from '../components/namespace-select.js';
+import { MemoryCell, num, TableHead } from '../components/table-parts.js';
+import { defaultNamespace, NamespaceSelect, NamespacesError, useNamespaces } from '../components/namespace-select.js';
 import { Empty, ErrorNote, Loading } from '../components/status.js';
 import { ViewHeading } from '../components/view-heading.js';
 import { formatId, formatScore, truncate } from '../lib/format.js';
 import { idFromPath } from '../lib/routes.js';
 import { useSession } from '../lib/session.js';
 import { useAsync } from '../lib/use-async.js';
-import { href, navigate } from '../lib/use-route.js';
+import { navigate } from '../lib/use-route.js';
 
 const kDefaultK = 5;
 const kDefaultHops = 2;
@@ -40,27 +41,11 @@ function NodeTable({ chain, ns }: { chain: Pick<ContextChain, 'nodes'>; ns: stri
     <div class="table-wrap" tabIndex={0} role="region" aria-label="Memories of the chain">
       <table>
         <caption>The same memories as a table, best score first.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Memory</th>
-            <th scope="col" class="num">
-              Hop
-            </th>
-            <th scope="col" class="num">
-              Score
-            </th>
-            <th scope="col" class="num">
-              Similarity
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Memory', num('Hop'), num('Score'), num('Similarity')]} />
         <tbody>
           {chain.nodes.map((n) => (
             <tr key={`${typeof n.id}:${n.id}`}>
-              <th scope="row" class="text">
-                <a href={href({ view: 'record', ns, id: n.id })}>{n.text === '' ? formatId(n.id) : truncate(n.text, 120)}</a>
-                <span class="muted"> · {truncate(formatId(n.id), 24)}</span>
-              </th>
+              <MemoryCell memory={n} ns={ns} max={120} />
               <td class="num">{n.hop}</td>
               <td class="num">{formatScore(n.score)}</td>
               <td class="num">{n.similarity === null ? <span class="muted">over an edge</span> : formatScore(n.similarity)}</td>
@@ -74,7 +59,7 @@ function NodeTable({ chain, ns }: { chain: Pick<ContextChain, 'nodes'>; ns: stri
 
 export function Graph({ ns: askedNs, id, q, k = kDefaultK, hops = kDefaultHops }: { ns?: string; id?: MemoryId; q?: string; k?: number; hops?: number }) {
   const { api } = useSession();
-  const namespaces = useAsync((signal) => api.namespaces(signal), [api]);
+  const namespaces = useNamespaces();
   const ns = namespaces.value === undefined ? askedNs : defaultNamespace(namespaces.value, askedNs);
   const [draft, setDraft] = useState({ ns, mode: q !== undefined ? 'text' : 'memory', id: id === undefined ? '' : String(id), q: q ?? '', k: String(k), hops: String(hops) });
   const [problem, setProblem] = useState<string | undefined>(undefined);
@@ -102,7 +87,7 @@ export function Graph({ ns: askedNs, id, q, k = kDefaultK, hops = kDefaultHops }
   return (
     <>
       <ViewHeading>Graph</ViewHeading>
-      {namespaces.state === 'error' ? <ErrorNote error={namespaces.error} onRetry={namespaces.reload} title="Cannot list the namespaces" /> : null}
+      <NamespacesError namespaces={namespaces} />
       <form
         class="graph-form"
         aria-label="Context chain"

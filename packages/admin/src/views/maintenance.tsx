@@ -2,13 +2,12 @@
 import { useState } from 'preact/hooks';
 import { asApiError, type ApiError } from '../api/api-error.js';
 import { BusyButton } from '../components/busy-button.js';
-import { defaultNamespace, NamespaceSelect } from '../components/namespace-select.js';
+import { defaultNamespace, NamespaceSelect, NamespacesError, useNamespaces } from '../components/namespace-select.js';
 import { PurgeForm } from '../components/purge-form.js';
 import { Empty, ErrorNote } from '../components/status.js';
 import { ViewHeading } from '../components/view-heading.js';
 import { formatBytes, formatMs, formatTime } from '../lib/format.js';
 import { useSession } from '../lib/session.js';
-import { useAsync } from '../lib/use-async.js';
 
 /** One maintenance call: busy while it runs, then its result line or its error. */
 function Task({ id, title, description, label, busyLabel, run }: { id: string; title: string; description: string; label: string; busyLabel: string; run: () => Promise<string> }) {
@@ -45,7 +44,7 @@ function Task({ id, title, description, label, busyLabel, run }: { id: string; t
 
 export function Maintenance() {
   const { api } = useSession();
-  const namespaces = useAsync((signal) => api.namespaces(signal), [api]);
+  const namespaces = useNamespaces();
   const [purgeNs, setPurgeNs] = useState<string | undefined>(undefined);
   const ns = purgeNs ?? (namespaces.value === undefined ? undefined : defaultNamespace(namespaces.value, undefined));
   return (
@@ -78,7 +77,7 @@ export function Maintenance() {
       </div>
       <section aria-labelledby="purge-title" class="task">
         <h2 id="purge-title">Purge a namespace</h2>
-        {namespaces.state === 'error' ? <ErrorNote error={namespaces.error} onRetry={namespaces.reload} title="Cannot list the namespaces" /> : null}
+        <NamespacesError namespaces={namespaces} />
         {namespaces.value !== undefined && namespaces.value.length === 0 ? (
           <Empty>No namespaces to purge: the store holds no memories.</Empty>
         ) : (

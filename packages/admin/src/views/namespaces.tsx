@@ -2,12 +2,11 @@
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { NamespaceInfo } from '../api/types.js';
+import { NamespacesError, useNamespaces } from '../components/namespace-select.js';
 import { PurgeForm } from '../components/purge-form.js';
-import { Empty, ErrorNote, Loading } from '../components/status.js';
+import { Empty, Loading } from '../components/status.js';
 import { ViewHeading } from '../components/view-heading.js';
 import { formatCount } from '../lib/format.js';
-import { useSession } from '../lib/session.js';
-import { useAsync } from '../lib/use-async.js';
 import { href } from '../lib/use-route.js';
 
 type SortKey = 'name' | 'count';
@@ -34,8 +33,7 @@ function SortHeader({ label, sortKey, sort, onSort }: { label: string; sortKey: 
 }
 
 export function Namespaces() {
-  const { api } = useSession();
-  const list = useAsync((signal) => api.namespaces(signal), [api]);
+  const list = useNamespaces();
   const [sort, setSort] = useState<Sort>({ key: 'count', descending: true });
   const [purging, setPurging] = useState<string | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
@@ -52,7 +50,7 @@ export function Namespaces() {
           </p>
         )}
       </div>
-      {list.state === 'error' ? <ErrorNote error={list.error} onRetry={list.reload} title="Cannot list the namespaces" /> : null}
+      <NamespacesError namespaces={list} />
       {list.value === undefined ? (
         list.state === 'loading' ? <Loading label="Listing namespaces…" /> : null
       ) : list.value.length === 0 ? (

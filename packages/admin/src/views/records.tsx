@@ -1,8 +1,9 @@
 // A namespace's memories, newest first, a page at a time, filtered by entity and attributes.
 import { useState } from 'preact/hooks';
 import type { Memory, NamespaceInfo } from '../api/types.js';
-import { defaultNamespace, NamespaceSelect } from '../components/namespace-select.js';
+import { defaultNamespace, NamespaceSelect, NamespacesError, useNamespaces } from '../components/namespace-select.js';
 import { Empty, ErrorNote, Loading } from '../components/status.js';
+import { num, TableHead } from '../components/table-parts.js';
 import { ViewHeading } from '../components/view-heading.js';
 import { formatFilter, parseFilter } from '../lib/attributes.js';
 import { formatAge, formatCount, formatId, formatTime, truncate } from '../lib/format.js';
@@ -55,21 +56,7 @@ function RecordsTable({ memories, ns }: { memories: readonly Memory[]; ns: strin
   return (
     <div class="table-wrap" tabIndex={0} role="region" aria-label="Memories table">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Id</th>
-            <th scope="col">Text</th>
-            <th scope="col">Entity</th>
-            <th scope="col">Attributes</th>
-            <th scope="col" class="num">
-              Importance
-            </th>
-            <th scope="col" class="num">
-              Recalls
-            </th>
-            <th scope="col">Added</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Id', 'Text', 'Entity', 'Attributes', num('Importance'), num('Recalls'), 'Added']} />
         <tbody>
           {memories.map((m) => (
             <tr key={`${typeof m.id}:${m.id}`}>
@@ -96,7 +83,7 @@ function RecordsTable({ memories, ns }: { memories: readonly Memory[]; ns: strin
 
 export function Records({ ns: askedNs, entity = '', filter = '' }: { ns?: string; entity?: string; filter?: string }) {
   const { api } = useSession();
-  const namespaces = useAsync((signal) => api.namespaces(signal), [api]);
+  const namespaces = useNamespaces();
   const ns = namespaces.value === undefined ? askedNs : defaultNamespace(namespaces.value, askedNs);
   const [limit, setLimit] = useState(kPageSizes[0]!);
   // Cursors of the pages before this one: "Newer" pops, "Older" pushes.
@@ -114,7 +101,7 @@ export function Records({ ns: askedNs, entity = '', filter = '' }: { ns?: string
   return (
     <>
       <ViewHeading>Records</ViewHeading>
-      {namespaces.state === 'error' ? <ErrorNote error={namespaces.error} onRetry={namespaces.reload} title="Cannot list the namespaces" /> : null}
+      <NamespacesError namespaces={namespaces} />
       {namespaces.value === undefined ? (
         namespaces.state === 'loading' ? <Loading /> : null
       ) : namespaces.value.length === 0 && askedNs === undefined ? (

@@ -4,13 +4,13 @@ import { useState } from 'preact/hooks';
 import { asApiError, type ApiError } from '../api/api-error.js';
 import type { SearchHit, SearchRequest } from '../api/types.js';
 import { BusyButton } from '../components/busy-button.js';
-import { defaultNamespace, NamespaceSelect, rememberNamespace } from '../components/namespace-select.js';
+import { defaultNamespace, NamespaceSelect, NamespacesError, rememberNamespace, useNamespaces } from '../components/namespace-select.js';
 import { Empty, ErrorNote, Loading } from '../components/status.js';
+import { MemoryCell, num, TableHead } from '../components/table-parts.js';
 import { ViewHeading } from '../components/view-heading.js';
-import { formatAge, formatCount, formatId, formatScore, formatTime, truncate } from '../lib/format.js';
+import { formatAge, formatCount, formatScore, formatTime } from '../lib/format.js';
 import { recencyOf } from '../lib/recency.js';
 import { useSession } from '../lib/session.js';
-import { useAsync } from '../lib/use-async.js';
 import { href } from '../lib/use-route.js';
 
 interface Form {
@@ -71,37 +71,14 @@ function Results({ outcome }: { outcome: Outcome }) {
       </p>
       <div class="table-wrap" tabIndex={0} role="region" aria-label="Search results">
         <table class="results">
-          <thead>
-            <tr>
-              <th scope="col" class="num">
-                #
-              </th>
-              <th scope="col">Memory</th>
-              <th scope="col" class="num">
-                Score
-              </th>
-              <th scope="col" class="num">
-                Similarity
-              </th>
-              <th scope="col" class="num">
-                Recency
-              </th>
-              <th scope="col">Entity</th>
-              <th scope="col" class="num">
-                Recalls
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={[num('#'), 'Memory', num('Score'), num('Similarity'), num('Recency'), 'Entity', num('Recalls')]} />
           <tbody>
             {hits.map((hit, i) => {
               const recency = decayed ? recencyOf(hit, request.timeWeight!) : undefined;
               return (
                 <tr key={`${typeof hit.id}:${hit.id}`}>
                   <td class="num">{i + 1}</td>
-                  <th scope="row" class="text">
-                    <a href={href({ view: 'record', ns, id: hit.id })}>{hit.text === '' ? formatId(hit.id) : truncate(hit.text, 160)}</a>
-                    <span class="muted"> · {truncate(formatId(hit.id), 24)}</span>
-                  </th>
+                  <MemoryCell memory={hit} ns={ns} max={160} />
                   <td class="num">{formatScore(hit.score)}</td>
                   <td class="num">{formatScore(hit.similarity)}</td>
                   <td class="num">
@@ -124,7 +101,7 @@ function Results({ outcome }: { outcome: Outcome }) {
 
 export function Search({ ns: askedNs }: { ns?: string }) {
   const { api } = useSession();
-  const namespaces = useAsync((signal) => api.namespaces(signal), [api]);
+  const namespaces = useNamespaces();
   const [form, setForm] = useState<Form>(() => (lastSearch === undefined ? { ...kDefaultForm } : { ...lastSearch.form, ...(askedNs === undefined ? {} : { ns: askedNs }) }));
   const [outcome, setOutcome] = useState<Outcome | undefined>(lastSearch?.outcome);
   const [busy, setBusy] = useState(false);
@@ -154,7 +131,7 @@ export function Search({ ns: askedNs }: { ns?: string }) {
   return (
     <>
       <ViewHeading>Search</ViewHeading>
-      {namespaces.state === 'error' ? <ErrorNote error={namespaces.error} onRetry={namespaces.reload} title="Cannot list the namespaces" /> : null}
+      <NamespacesError namespaces={namespaces} />
       <form
         role="search"
         aria-label="Search memories"
