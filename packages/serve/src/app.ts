@@ -43,8 +43,9 @@ export function createApp(options: AppOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? kDefaultBodyLimit, return503OnClosing: false, forceCloseConnections: 'idle' });
   // While closing, requests that still arrive on open connections get our error body (503) and close them.
   let closing = false;
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   // JSON only: a text/plain body is refused as such, not parsed into a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
