@@ -35,7 +35,7 @@ describe('REST: memories', () => {
     expect(stored.reduce((s, x, i) => s + x * expected[i], 0)).toBeCloseTo(1, 5);
     // A vector instead of text; no id: the next integer.
     const vector = Array.from(expected);
-    expect((await t.call('POST', `${ns}/memories`, { vector, text: 'same meaning, sent as a vector' })).body).toEqual({ id: 0 });
+    expect((await t.call('POST', `${ns}/memories`, { vector, text: 'same meaning, sent as a vector', timestamp: kNow })).body).toEqual({ id: 0 });
     expect((await t.call('GET', `${ns}/memories/0`)).body.text).toBe('same meaning, sent as a vector');
   });
 
@@ -112,7 +112,7 @@ describe('REST: memories', () => {
 
 describe('REST: namespaces and the store', () => {
   it('namespaces, counts, purge, entity delete, compact, save, stats, health', async () => {
-    await t.call('POST', '/api/v1/namespaces/scratch/memories:batch', { memories: [{ text: 'old thing', timestamp: kNow - 100 * kDay, entity: 'x' }, { text: 'new thing', timestamp: kNow, entity: 'x' }, { text: 'other thing', entity: 'y' }] });
+    await t.call('POST', '/api/v1/namespaces/scratch/memories:batch', { memories: [{ text: 'old thing', timestamp: kNow - 100 * kDay, entity: 'x' }, { text: 'new thing', timestamp: kNow, entity: 'x' }, { text: 'other thing', entity: 'y', timestamp: kNow }] });
     const list = await t.call('GET', '/api/v1/namespaces');
     expect(list.body.namespaces).toEqual(t.server.service.db.listNamespaces().map((name) => ({ name, count: t.server.service.db.count({ namespace: name }) })));
     expect((await t.call('GET', '/api/v1/namespaces/scratch')).body).toEqual({ name: 'scratch', count: 3 });

@@ -45,9 +45,9 @@ describe('graceful shutdown', () => {
             headers: { authorization: `Bearer ${kKey}`, 'content-type': 'application/json' },
             body: JSON.stringify({ id, vector: Array.from({ length: 8 }, (_, j) => Math.sin(id + j)) }),
           });
-          await response.text();
+          const body = await response.text();
           if (response.status === 201) acknowledged.push(id);
-          else if (response.status === 503) refused++;
+          else if (response.status === 503 && (JSON.parse(body) as { code: string }).code === 'FEATHER_ERR_CLOSED') refused++;
           else throw new Error(`unexpected ${response.status}`);
         } catch (error) {
           if ((error as Error).message.startsWith('unexpected')) throw error;

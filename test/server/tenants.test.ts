@@ -60,6 +60,11 @@ describe('tenant isolation', () => {
       expect(status, `${method} ${path}`).toBe(404);
       expect(answer, `${method} ${path}`).toEqual(notFound('secret'));
     }
+    // An edge made across namespaces in-process is not shown from a: its other end is b's.
+    await t.server.service.db.link('secret', 'mine', { type: 'leaks' });
+    expect((await t.call('GET', `${a}/memories/mine/links`)).body).toEqual({ outgoing: [], incoming: [] });
+    expect(await call(mcp, 'feather_related', { namespace: 'a', id: 'mine' })).toEqual({ memories: [] });
+    await t.server.service.db.unlink('secret', 'mine');
     // The same answer as for an id nobody has.
     expect((await t.call('GET', `${a}/memories/nobody`)).body).toEqual(notFound('nobody'));
     // The batch wrote nothing, not even its other memory.

@@ -43,7 +43,13 @@ export function restRoutes(service: FeatherService, version: string): RouteDef[]
 
 export function createApp(options: AppOptions): FastifyInstance {
   const { service, apiKey, version } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? kDefaultBodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? kDefaultBodyLimit, return503OnClosing: false, forceCloseConnections: 'idle' });
+  // While closing, requests that still arrive on open connections get our error body (503) and close them.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // JSON only: a text/plain body is refused as such, not parsed into a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? compileBody(schema as TSchema) : compileStrings(schema as TSchema)));
@@ -52,6 +58,10 @@ export function createApp(options: AppOptions): FastifyInstance {
   const document = buildOpenApi(routes, version);
 
   app.addHook('onRequest', async (request, reply) => {
+    if (closing) {
+      void reply.header('connection', 'close');
+      throw new FeatherError('FEATHER_ERR_CLOSED', 'feather-serve is shutting down: retry against another instance or once it is back');
+    }
     if (apiKey === undefined || request.routeOptions.config.auth === false) return;
     if (!authorized(request.headers.authorization, apiKey)) {
       void reply.header('www-authenticate', 'Bearer');

@@ -1,5 +1,5 @@
 // The one place that turns errors into HTTP statuses and bodies (and MCP tool errors): kind -> status, with
-// the two codes whose status says more than their kind.
+// the few codes whose status says more than their kind.
 import { FeatherError, type ErrorCode, type ErrorKind, type WireError } from 'feather-db';
 
 const kStatusByKind: Readonly<Record<ErrorKind, number>> = Object.freeze({
@@ -17,6 +17,8 @@ const kStatusByKind: Readonly<Record<ErrorKind, number>> = Object.freeze({
 
 const kStatusByCode: Readonly<Partial<Record<ErrorCode, number>>> = Object.freeze({
   FEATHER_ERR_PAYLOAD_TOO_LARGE: 413,
+  // Over HTTP the store is closed only while the server shuts down: come back later.
+  FEATHER_ERR_CLOSED: 503,
   // The provider behind the server failed (a bad server-side key, a timeout): a gateway error, not ours.
   FEATHER_ERR_EMBEDDER: 502,
 });
