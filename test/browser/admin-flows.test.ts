@@ -46,6 +46,18 @@ describe('signing in', () => {
     await wrong.context.close();
   });
 
+  it('a saved key the server no longer takes is dropped, and the page asks again', async () => {
+    const stale = await openTab(browser);
+    tabs.push(stale);
+    await stale.page.goto(`${server.url}/admin/`);
+    await stale.page.getByLabel('API key').waitFor();
+    await stale.page.evaluate(`sessionStorage.setItem('feather-admin.api-key', 'an-old-key-of-this-server-0123')`);
+    await stale.page.reload();
+    await expect.poll(() => stale.page.getByRole('status').textContent()).toBe('The saved key was refused (it may have changed): enter the current one.');
+    expect(await storedKeys(stale.page)).toEqual({ session: 0, local: 0 });
+    await stale.context.close();
+  });
+
   it('the right key opens the overview with the store\'s counts; the key is kept for this tab only', async () => {
     await signIn(page, server);
     await expect.poll(() => page.getByTestId('stat-vectors').textContent()).toBe('38');
@@ -261,6 +273,25 @@ describe('the views', () => {
     }
     expect(await seriousViolations(narrow.page)).toEqual([]);
     await narrow.context.close();
+  });
+});
+
+describe('--dev (no auth)', () => {
+  it('the page opens without asking for a key and says auth is off', async () => {
+    const dev = await startServe({ dev: true });
+    try {
+      await dev.call('POST', '/api/v1/namespaces/lab/memories', { id: 'v1', vector: [1, 0, 0, 0], text: 'a vector-only memory' });
+      const open = await openTab(browser);
+      await open.page.goto(`${dev.url}/admin/`);
+      await open.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      await expect.poll(() => open.page.getByTestId('stat-vectors').textContent()).toBe('1');
+      expect(await open.page.getByText('no auth (--dev)').count()).toBe(1);
+      expect(await open.page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+      expect(await storedKeys(open.page)).toEqual({ session: 0, local: 0 });
+      await open.context.close();
+    } finally {
+      await dev.stop();
+    }
   });
 });
 

@@ -45,14 +45,16 @@ function exited(child: ChildProcess): Promise<void> {
 /**
  * Starts the built feather-serve on a fresh store with the local embedder and a random key (passed in the
  * environment, as FEATHER_API_KEY, so it is not even in the process list), logging at trace level, and waits
- * until /health answers.
+ * until /health answers. With `dev`, no auth and no embedder.
  */
-export async function startServe(): Promise<ServeProcess> {
+export async function startServe(options: { dev?: boolean } = {}): Promise<ServeProcess> {
   const dir = tempDir();
   const key = `admin-e2e-${randomBytes(18).toString('base64url')}`;
   const port = await freePort();
   const logs: string[] = [];
-  const child = spawn(process.execPath, [kServeBin, join(dir, 'admin.feather'), '--port', String(port), '--threads', '1', '--log-level', 'trace'], {
+  // --dev: no auth, and no model either (vectors only, 4-d), to start fast.
+  const flags = options.dev === true ? ['--dev', '--embed', 'none', '--dim', '4'] : [];
+  const child = spawn(process.execPath, [kServeBin, join(dir, 'admin.feather'), '--port', String(port), '--threads', '1', '--log-level', 'trace', ...flags], {
     env: { ...process.env, FEATHER_API_KEY: key, FEATHER_EMBED_PROVIDER: 'local' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
