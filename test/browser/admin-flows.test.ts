@@ -277,13 +277,19 @@ describe('the views', () => {
 });
 
 describe('--dev (no auth)', () => {
-  it('the page opens without asking for a key and says auth is off', async () => {
+  it('the page opens without asking for a key and says auth is off; an empty store says so', async () => {
     const dev = await startServe({ dev: true });
     try {
-      await dev.call('POST', '/api/v1/namespaces/lab/memories', { id: 'v1', vector: [1, 0, 0, 0], text: 'a vector-only memory' });
       const open = await openTab(browser);
       await open.page.goto(`${dev.url}/admin/`);
       await open.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      await expect.poll(() => open.page.getByTestId('stat-vectors').textContent()).toBe('0');
+      expect(await open.page.locator('.status.empty').textContent()).toMatch(/^This store holds no memories yet/);
+      await open.page.goto(`${dev.url}/admin/#/records`);
+      await expect.poll(() => open.page.locator('.status.empty').textContent()).toBe('The store holds no memories yet.');
+      await screenshot(open.page, 'records-empty-store');
+      await dev.call('POST', '/api/v1/namespaces/lab/memories', { id: 'v1', vector: [1, 0, 0, 0], text: 'a vector-only memory' });
+      await open.page.goto(`${dev.url}/admin/#/`);
       await expect.poll(() => open.page.getByTestId('stat-vectors').textContent()).toBe('1');
       expect(await open.page.getByText('no auth (--dev)').count()).toBe(1);
       expect(await open.page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
