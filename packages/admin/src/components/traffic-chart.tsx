@@ -29,7 +29,9 @@ function path(values: readonly (number | null)[], slots: number, top: number): s
       pen = false;
       return;
     }
-    d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`;
+    // A point with no neighbour to join (the first one, or after a gap) is drawn as a short dash.
+    const alone = !pen && (values[i + 1] ?? null) === null;
+    d += alone ? `M${(x(i) - 6).toFixed(1)} ${y(v).toFixed(1)}L${x(i).toFixed(1)} ${y(v).toFixed(1)}` : `${pen ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`;
     pen = true;
   });
   return d;
