@@ -1,7 +1,8 @@
 export { Feather } from './facade.js';
 export type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
 export type { Embedder, EmbedOptions } from './embedder.js';
-export type { MemoryFields } from './input.js';
+export type { BatchMeta, MemoryFields } from './input.js';
+export type { ExportOptions, ExportRow, IngestFailure, IngestLink, IngestOptions, IngestProgress, IngestRow, IngestSource, IngestSummary, OnExisting } from './ingest/ingest-api.js';
 export { kMaxTextLength } from './input.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
