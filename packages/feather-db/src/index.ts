@@ -8,3 +8,5 @@ export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
 export { FeatherError, kErrors } from '@feather-db/core';
 export type { AttributeValue, Attributes, Edge, ErrorCode, ErrorKind, MemoryId, MemoryRecord, Metric, WireError } from '@feather-db/core';
+export { inspectFileSync } from './inspect/inspect-file.js';
+export type { FileInfo, SectionInfo } from './inspect/inspect-file.js';
