@@ -54,9 +54,12 @@ export async function verifyStore(path: string): Promise<VerifyReport> {
 
 /** The error's wire form, naming the damaged section when the error points at one. */
 export function withSection(error: FeatherError, info: FileInfo | undefined): VerifyReport['error'] {
-  const type = error.details?.['type'];
-  const tag = error.details?.['tag'];
-  const section = info?.sections.find((s) => s.type === type && (tag === undefined || info.modalities[tag as number]?.name === s.modality));
+  const { type, tag, offset } = error.details ?? {};
+  const modality = typeof tag === 'number' ? info?.modalities[tag]?.name : undefined;
+  // By type (and modality), else the section holding the damaged offset.
+  const section =
+    info?.sections.find((s) => s.type === type && (s.modality === null || modality === undefined || s.modality === modality)) ??
+    (typeof offset === 'number' && offset > 0 ? info?.sections.find((s) => offset >= s.offset && offset < s.offset + s.length) : undefined);
   const wire = error.toWire();
   return section === undefined ? wire : { ...wire, section: section.modality === null ? section.name : `${section.name} (${section.modality})` };
 }

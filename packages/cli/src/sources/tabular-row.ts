@@ -41,7 +41,7 @@ export function tableRow(columns: readonly string[], cells: readonly Cell[], whe
         row['links'] = json(cell, at, 'a JSON array of { to, type, weight }');
         return;
       default:
-        row[column] = typeof cell === 'string' ? cell : String(cell);
+        row[column] = text(cell, at);
     }
   });
   if (Object.keys(attributes).length > 0) row['attributes'] = attributes;
@@ -76,6 +76,12 @@ function vector(cell: Cell, at: string): number[] | ArrayLike<number> {
     if (!Number.isFinite(n)) throw bad(at, 'numbers only (a JSON array, or numbers separated by ;)', cell);
     return n;
   });
+}
+
+function text(cell: Cell, at: string): string {
+  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'number' || typeof cell === 'bigint' || typeof cell === 'boolean') return String(cell);
+  throw bad(at, 'text', cell);
 }
 
 function number(cell: Cell, at: string): number {
