@@ -97,6 +97,8 @@ function floats(v: Float32Array): string {
 }
 
 function shortest(x: number): string {
+  // JSON.stringify writes -0 as 0; the bits of a vector must survive.
+  if (Object.is(x, -0)) return '-0';
   for (let digits = 6; digits < 9; digits++) {
     const s = Number(x.toPrecision(digits));
     if (Math.fround(s) === x) return String(s);
