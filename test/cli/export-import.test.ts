@@ -34,7 +34,7 @@ describe('feather export | feather import', () => {
     const exported = await runCli(['export', source, '--vectors', '--out', dump]);
     expect(exported.code, exported.stderr).toBe(0);
     const lines = readFileSync(dump, 'utf8').trim().split('\n');
-    expect(JSON.parse(lines[0]!)).toEqual({ $feather: { version: 1, dim, metric: 'cosine', modalities: { image: { dim: 3, metric: 'l2' } }, embeddingModel: 'test:model-12' } });
+    expect(JSON.parse(lines[0])).toEqual({ $feather: { version: 1, dim, metric: 'cosine', modalities: { image: { dim: 3, metric: 'l2' } }, embeddingModel: 'test:model-12' } });
     expect(lines.length).toBe(1 + n - 2);
     // stdout gives the same lines.
     expect((await runCli(['export', source, '--vectors'])).stdout).toBe(`${lines.join('\n')}\n`);
