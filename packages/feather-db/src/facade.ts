@@ -64,6 +64,7 @@ import { WriteQueue, type Sent } from './write-queue.js';
 import { ingest } from './ingest/ingest.js';
 import { exportRows } from './ingest/export-rows.js';
 import type { ExportOptions, ExportRow, IngestOptions, IngestSource, IngestSummary } from './ingest/ingest-api.js';
+import { listMemories, type ListOptions, type ListPage } from './list.js';
 
 const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector', 'now'] as const;
 const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track', 'now'] as const;
@@ -412,6 +413,24 @@ export class Feather {
   }
 
   /**
+   * Removes the edges from one memory to another: of `options.type` only, or of every type. Resolves with how
+   * many were removed (0 when there were none).
+   * @throws FEATHER_ERR_NOT_FOUND (and removes nothing) for an unknown id, FEATHER_ERR_INVALID_ARGUMENT for a bad type.
+   */
+  unlink(from: MemoryId, to: MemoryId, options?: { type?: string }): Promise<number> {
+    return this.#track(
+      (async () => {
+        this.#checkWritable();
+        const a = checkId(from, 'from');
+        const b = checkId(to, 'to');
+        const o = checkOptions<{ type?: string }>(options, ['type'], 'options', "{ type: 'caused_by' }");
+        const edgeType = o.type === undefined ? null : checkName(o.type, 'options.type', 'edge type');
+        return this.#write(() => ({ op: { type: 'unlink', from: a, to: b, edgeType }, value: this.#countEdges(a, b, edgeType) }), false);
+      })(),
+    );
+  }
+
+  /**
    * Forgets memories (and their edges); resolves with how many were forgotten.
    * @throws FEATHER_ERR_NOT_FOUND (and forgets nothing) when any id does not exist.
    */
@@ -598,6 +617,16 @@ export class Feather {
     return this.#model.edgesOf(row);
   }
 
+  /**
+   * A scope's memories newest first (by timestamp), one page at a time: pass `next` back as `before` for the
+   * next page. Synchronous (reads the facade's mirror; cost grows with the scope's size).
+   * @throws FEATHER_ERR_INVALID_ARGUMENT for bad options or a cursor that is not one.
+   */
+  list(options?: ListOptions): ListPage {
+    this.#checkOpen();
+    return listMemories(this.#model, options);
+  }
+
   /** Live memories, in one namespace or all. Synchronous. */
   count(options?: { namespace?: string }): number {
     this.#checkOpen();
@@ -720,6 +749,13 @@ export class Feather {
     const op: ModelOp = { type: 'touch', rows: ids.map((id) => this.#model.rowOf(id)!), at };
     this.#model.apply(op);
     this.#track(this.#write(() => ({ op, value: undefined, mirrored: true }), false)).catch(() => undefined);
+  }
+
+  /** Edges from `a` to `b` (of one type, or all); 0 when either is unknown (the op then fails NOT_FOUND). */
+  #countEdges(a: MemoryId, b: MemoryId, type: string | null): number {
+    const row = this.#model.rowOf(a);
+    if (row === undefined) return 0;
+    return this.#model.edgesOf(row).outgoing.filter((e) => e.to === b && (type === null || e.type === type)).length;
   }
 
   #forgetWhere(select: () => MemoryId[]): Promise<number> {

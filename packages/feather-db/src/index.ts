@@ -3,10 +3,11 @@ export type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainO
 export type { Embedder, EmbedOptions } from './embedder.js';
 export type { BatchMeta, MemoryFields } from './input.js';
 export type { ExportOptions, ExportRow, IngestFailure, IngestLink, IngestOptions, IngestProgress, IngestRow, IngestSource, IngestSummary, OnExisting } from './ingest/ingest-api.js';
+export type { ListOptions, ListPage } from './list.js';
 export { kMaxTextLength } from './input.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
-export { FeatherError, kErrors } from '@feather-db/core';
+export { describeValue, FeatherError, kErrors } from '@feather-db/core';
 export type { AttributeValue, Attributes, Edge, ErrorCode, ErrorKind, MemoryId, MemoryRecord, Metric, WireError } from '@feather-db/core';
 export { inspectFileSync } from './inspect/inspect-file.js';
 export type { FileInfo, SectionInfo } from './inspect/inspect-file.js';

@@ -478,6 +478,9 @@ export class MemoryModel {
       case 'link':
         this.link(op.from, op.to, op.edgeType, op.weight);
         return;
+      case 'unlink':
+        this.unlink(op.from, op.to, op.edgeType);
+        return;
       case 'touch':
         this.touch(op.rows, op.at);
         return;
@@ -565,6 +568,18 @@ export class MemoryModel {
   /** Adds an edge, or re-weights the existing edge of the same type between the same two memories. */
   link(from: MemoryId, to: MemoryId, type: string, weight: number): void {
     this.#linkRows(this.#require(from), this.#require(to), type, weight);
+  }
+
+  /** Removes the edges from one memory to another of `type` (every type when null); returns how many. Both ids must exist. */
+  unlink(from: MemoryId, to: MemoryId, type: string | null): number {
+    const a = this.#require(from);
+    const b = this.#require(to);
+    const doomed = (this.#out.get(a) ?? []).filter((e) => e.to === b && (type === null || e.type === type));
+    for (const e of doomed) {
+      removeEdge(this.#out, a, e);
+      removeEdge(this.#in, b, e);
+    }
+    return doomed.length;
   }
 
   #linkRows(a: number, b: number, type: string, weight: number): void {
