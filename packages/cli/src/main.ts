@@ -6,6 +6,7 @@ import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerSearch } from './commands/search.js';
+import { registerServe } from './commands/serve.js';
 import { registerStats } from './commands/stats.js';
 import { registerVerify } from './commands/verify.js';
 import { kExitOk, kExitUsage } from './exit-codes.js';
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSearch(program, done);
   registerCompact(program, done);
   registerStats(program, done);
+  registerServe(program, done);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -1,7 +1,7 @@
 // feather import <file> <source…>: streams each source into the store (db.ingest), then saves.
 import { createWriteStream, existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { Feather, FeatherError, type Embedder, type IngestFailure, type IngestSummary, type Metric, type OnExisting, type OpenOptions } from 'feather-db';
+import { Feather, FeatherError, inspectFileSync, type Embedder, type IngestFailure, type IngestSummary, type Metric, type OnExisting, type OpenOptions } from 'feather-db';
 import { integer } from '../cli-options.js';
 import { loadEmbedder, kEmbedChoices, type EmbedChoice } from '../embedders.js';
 import { toFeatherError } from '../errors.js';
@@ -97,9 +97,14 @@ async function runImport(path: string, paths: string[], flags: ImportFlags): Pro
       names.add(s.name);
     }
     const rows = sources.map((s) => new PeekedRows(s.rows()));
-    embedder = await loadEmbedder(flags.embed, report.created ? undefined : path);
+    embedder = await loadEmbedder(flags.embed, report.created ? undefined : inspectFileSync(path).embeddingModel);
     const spec = report.created ? await specOf(sources[0]!, rows[0]!, flags, embedder) : undefined;
-    db = await Feather.open(path, openOptions(spec, flags, embedder));
+    if (spec !== undefined && flags.embed === 'auto' && embedder !== undefined && spec.embeddingModel !== embedder.id) {
+      // The data brings its own vectors, from a model of its own: the local model must not be recorded for them.
+      await embedder.close();
+      embedder = undefined;
+    }
+    db = await Feather.open(path, openOptions(spec, flags));
     let printed = 0;
     for (const [i, source] of sources.entries()) {
       // Reads a JSONL export's header line, if it has one, so its declared store is known before any row goes in.
@@ -179,19 +184,22 @@ function add(report: ImportReport, source: ImportSource, summary: IngestSummary)
 async function specOf(source: ImportSource, rows: PeekedRows, flags: ImportFlags, embedder: Embedder | undefined): Promise<StoreSpec> {
   const first = await rows.peek(kDimProbeRows, (r) => !(r instanceof Error) && r.vector !== undefined);
   const declared: StoreSpec = source.spec ?? {};
-  const dim = flags.dim ?? declared.dim ?? (first instanceof Error || first?.vector === undefined ? undefined : first.vector.length) ?? embedder?.dim;
-  if (dim === undefined) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `cannot tell the dimension of the new store ${source.path}: no vector in its first ${kDimProbeRows} rows and no embedder; pass --dim`);
-  return { ...declared, dim, metric: flags.metric ?? declared.metric };
+  const dim = flags.dim ?? declared.dim ?? (first instanceof Error || first?.vector === undefined ? undefined : first.vector.length);
+  if (dim === undefined) {
+    // Texts only: the store takes the embedder's dimension and records its model.
+    if (embedder !== undefined) return { ...declared, dim: embedder.dim, metric: flags.metric ?? declared.metric, embeddingModel: embedder.id };
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `cannot tell the dimension of the new store: no vector in the first ${kDimProbeRows} rows of ${source.path} and no embedder; pass --dim`);
+  }
+  return { ...declared, dim, metric: flags.metric ?? declared.metric, embeddingModel: declared.embeddingModel ?? (flags.embed === 'auto' ? undefined : embedder?.id) };
 }
 
-function openOptions(spec: StoreSpec | undefined, flags: ImportFlags, embedder: Embedder | undefined): OpenOptions {
+function openOptions(spec: StoreSpec | undefined, flags: ImportFlags): OpenOptions {
   const options: OpenOptions = { threads: flags.threads };
   if (spec !== undefined) {
     options.dim = spec.dim;
     options.metric = spec.metric;
     if (spec.modalities !== undefined && Object.keys(spec.modalities).length > 0) options.modalities = spec.modalities;
-    const model = spec.embeddingModel ?? embedder?.id;
-    if (model !== undefined && model !== null) options.embeddingModel = model;
+    if (typeof spec.embeddingModel === 'string') options.embeddingModel = spec.embeddingModel;
   } else if (flags.dim !== undefined) {
     options.dim = flags.dim;
     if (flags.metric !== undefined) options.metric = flags.metric;

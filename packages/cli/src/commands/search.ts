@@ -40,7 +40,7 @@ export function registerSearch(program: Command, done: (code: number) => void): 
           const text = words.join(' ');
           if ((text === '') === (flags.vector === undefined)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'give the query as text or as --vector [..], one of the two');
           const db = await openForReading(file);
-          const embedder = text === '' ? undefined : await loadEmbedder(flags.embed, file);
+          const embedder = text === '' ? undefined : await loadEmbedder(flags.embed, db.embeddingModel);
           try {
             if (text !== '' && embedder === undefined) {
               throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${file} has no embedding model feather can run (${db.embeddingModel ?? 'none recorded'}); search it with --vector [..]`);
