@@ -79,4 +79,34 @@ describe('feather import, killed and run again', () => {
     // The kill must have landed inside the import (not before the first batch or after the end) at least once.
     if (trials >= 3) expect(killedMidway, `seed ${seed}`).toBeGreaterThan(0);
   });
+
+  it('Ctrl-C stops reading, saves what is stored, exits 130; the same command then completes the import', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const data = clusteredVectors({ n, dim, seed: 1605 });
+    const source = join(dir, 'rows.jsonl');
+    writeFileSync(source, `${Array.from({ length: n }, (_, i) => JSON.stringify({ vector: Array.from(row(data, dim, i)), timestamp: i })).join('\n')}\n`);
+    const path = join(dir, 'interrupted.feather');
+    // Small batches: the import runs long enough to be interrupted after its first progress line.
+    const args = ['import', path, source, '--json', '--batch-size', '100'];
+    const stopped = await runCli(args, {
+      onSpawn: (child) => {
+        let err = '';
+        let sent = false;
+        child.stderr!.on('data', (chunk: Buffer) => {
+          err += chunk.toString();
+          // One Ctrl-C (a second one exits at once).
+          if (!sent && err.includes('progress ')) sent = child.kill('SIGINT');
+        });
+      },
+    });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const partial = jsonOf<Summary & { interrupted: boolean; saved: { bytes: number } | null }>(stopped);
+    expect(partial.interrupted).toBe(true);
+    expect(partial.saved).not.toBeNull();
+    expect(partial.totals.inserted).toBeGreaterThan(0);
+    expect(partial.totals.inserted).toBeLessThan(n);
+    const rest = await runCli(args);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(jsonOf<Summary>(rest).totals).toMatchObject({ read: n, skipped: partial.totals.inserted, inserted: n - partial.totals.inserted });
+  });
 });
