@@ -131,7 +131,7 @@ describe('options', () => {
       'feather_related', 'feather_timeline', 'feather_list_namespaces', 'feather_purge', 'feather_compact', 'feather_stats', 'feather_delete_entity',
     ]);
     for (const tool of kTools) {
-      expect((tool.input as { type: string }).type).toBe('object');
+      expect((tool.input as unknown as { type: string }).type).toBe('object');
       expect(tool.description.length).toBeGreaterThan(40);
     }
   });
