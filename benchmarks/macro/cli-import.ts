@@ -33,7 +33,7 @@ const log = (s: string): void => void console.error(`[cli-import] ${s}`);
 const featherBin = fileURLToPath(new URL('../../packages/cli/dist/bin/feather.js', import.meta.url));
 const hnswlibScript = fileURLToPath(new URL('./hnswlib-import.mjs', import.meta.url));
 const rounds = Number(args.rounds);
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /** Runs node with these arguments; resolves with the wall time from spawn to exit, and stdout. */
 function timed(argv: string[]): Promise<{ ms: number; stdout: string }> {
@@ -137,13 +137,13 @@ const texts = readFileSync(recordsPath, 'utf8')
 const textsJsonl = join(dir, 'fiori.jsonl');
 writeFileSync(textsJsonl, `${texts.map((text, i) => JSON.stringify({ id: `doc${i}`, text })).join('\n')}\n`);
 const embedder = await createEmbedder({ provider: 'local' });
-let t = performance.now();
+const t = performance.now();
 for (let i = 0; i < texts.length; i += 256) await embedder.embed(texts.slice(i, i + 256));
 const embedOnlyMs = performance.now() - t;
 await embedder.close();
 const textImport = await timed([featherBin, 'import', join(dir, 'fiori.feather'), textsJsonl, '--json', '--quiet']);
 const textSummary = JSON.parse(textImport.stdout) as { totals: { embedded: number }; sources: { elapsedMs: number }[] };
-const ingestMs = textSummary.sources[0]!.elapsedMs;
+const ingestMs = textSummary.sources[0].elapsedMs;
 const chars = texts.reduce((s, x) => s + x.length, 0);
 log(`texts: ${texts.length} (${Math.round(chars / texts.length)} chars on average): embedder alone ${((texts.length * 1000) / embedOnlyMs).toFixed(1)}/s, import ${((textSummary.totals.embedded * 1000) / ingestMs).toFixed(1)}/s (ingest), process ${((texts.length * 1000) / textImport.ms).toFixed(1)}/s`);
 
