@@ -213,6 +213,10 @@ function checkSpec(source: ImportSource, db: Feather): void {
   if (dim !== undefined && dim !== db.dim) {
     throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${source.path} holds ${dim}-dimensional vectors, ${db.path} ${db.dim}-dimensional ones; import it into a store of its own`, { expected: db.dim, received: dim });
   }
+  const model = source.spec?.embeddingModel;
+  if (typeof model === 'string' && db.embeddingModel !== null && model !== db.embeddingModel) {
+    throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${source.path} holds vectors of "${model}", ${db.path} of "${db.embeddingModel}": vectors of two models do not compare; import it into a store of its own`, { expected: db.embeddingModel, received: model });
+  }
   const metric = source.spec?.metric;
   if (metric !== undefined && metric !== db.metric) {
     throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${source.path} was exported from a ${metric} store, ${db.path} ranks by ${db.metric}; import it into a store of its own`, { expected: db.metric, received: metric });

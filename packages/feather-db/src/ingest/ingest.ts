@@ -123,7 +123,7 @@ class IngestRun {
         const batch: BatchRow[] = [];
         const keys = new Set<string>();
         const skipped: PreparedRow[] = [];
-        while (batch.length < this.#o.batchSize) {
+        while (batch.length < this.#o.batchSize && this.#fatal === undefined) {
           this.#throwIfAborted();
           const next = await iterator.next();
           if (next.done === true) {
