@@ -1,4 +1,5 @@
 // feather import <file> <source…>: streams each source into the store (db.ingest), then saves.
+import { setMaxListeners } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { Feather, FeatherError, inspectFileSync, type Embedder, type IngestFailure, type IngestSummary, type Metric, type OnExisting, type OpenOptions } from 'feather-db';
@@ -79,6 +80,8 @@ async function runImport(path: string, paths: string[], flags: ImportFlags): Pro
   const progress = new ProgressReporter(process.stderr, !flags.quiet);
   const started = performance.now();
   const controller = new AbortController();
+  // Every embedder batch waiting its turn listens to this one signal (hundreds, for a large batch of texts).
+  setMaxListeners(0, controller.signal);
   const onSigint = (): void => {
     // A second Ctrl-C does not wait for the store to save.
     if (controller.signal.aborted) process.exit(kExitInterrupted);
