@@ -33,7 +33,10 @@ const log = (s: string): void => void console.error(`[cli-import] ${s}`);
 const featherBin = fileURLToPath(new URL('../../packages/cli/dist/bin/feather.js', import.meta.url));
 const hnswlibScript = fileURLToPath(new URL('./hnswlib-import.mjs', import.meta.url));
 const rounds = Number(args.rounds);
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 /** Runs node with these arguments; resolves with the wall time from spawn to exit, and stdout. */
 function timed(argv: string[]): Promise<{ ms: number; stdout: string }> {
