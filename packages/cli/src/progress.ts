@@ -14,7 +14,8 @@ export class ProgressReporter {
   readonly #stream: NodeJS.WriteStream;
   readonly #tty: boolean;
   readonly #enabled: boolean;
-  #last = 0;
+  /** When the last line was drawn (the first update always draws). */
+  #last = Number.NEGATIVE_INFINITY;
   #drawn = false;
 
   constructor(stream: NodeJS.WriteStream, enabled: boolean) {
