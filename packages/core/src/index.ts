@@ -21,6 +21,7 @@ export { expandChain, kHopDecay } from './graph/context-chain.js';
 export type { ChainNode, ChainResult } from './graph/context-chain.js';
 export { memoryFileIo, nodeFileIo } from './format/file-io.js';
 export type { FileIo } from './format/file-io.js';
+export { sectionName } from './format/section-names.js';
 export { checksum, kBulkSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, StoreFileReader, writeStoreFile } from './format/store-file.js';
 export { blockHash, BlockHasher, BlockHashes } from './format/block-hash.js';
 export { arenaBlockHashes, crc32Combine, cutTasks, SharedLoad } from './format/shared-load.js';

@@ -45,10 +45,12 @@ import {
   checkOptions,
   checkPatch,
   checkPositiveNumber,
+  checkRecall,
   checkTime,
   kAllNamespaces,
+  kBatchMetaKeys,
   kFieldKeys,
-  type MemoryFields,
+  type BatchMeta,
 } from './input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
 import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from './protocol.js';
@@ -59,6 +61,9 @@ import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainO
 import { copyRows, rowCount, sliceRow } from './batch-rows.js';
 import { LinkQueue, SearchQueue } from './search-queue.js';
 import { WriteQueue, type Sent } from './write-queue.js';
+import { ingest } from './ingest/ingest.js';
+import { exportRows } from './ingest/export-rows.js';
+import type { ExportOptions, ExportRow, IngestOptions, IngestSource, IngestSummary } from './ingest/ingest-api.js';
 import { listMemories, type ListOptions, type ListPage } from './list.js';
 
 const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector', 'now'] as const;
@@ -317,15 +322,15 @@ export class Feather {
    */
   async #batchSlices(vectors: Float32Array | readonly VectorInput[], o: AddBatchOptions, rows: number, dim: number, modality: string, namespace: string | undefined): Promise<(() => Prepared<MemoryId[]>)[]> {
     const ids: (MemoryId | undefined)[] = new Array<MemoryId | undefined>(rows);
-    const fields: ReturnType<typeof checkFields>[] = new Array<ReturnType<typeof checkFields>>(rows);
+    const fields: (ReturnType<typeof checkFields> & ReturnType<typeof checkRecall>)[] = new Array<ReturnType<typeof checkFields>>(rows);
     for (let from = 0; from < rows; from += kBatchSliceRows) {
       for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
         const v = sliceRow(vectors, r, dim);
         checkVector(v, dim, `vectors[${r}]`);
         this.#checkDirection(v, modality, `vectors[${r}]`);
         ids[r] = o.ids === undefined ? undefined : checkId(o.ids[r], `options.ids[${r}]`);
-        const meta = o.metas === undefined ? {} : checkOptions<MemoryFields>(o.metas[r], kFieldKeys, `options.metas[${r}]`, "{ text: 'a' }");
-        fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`) };
+        const meta = o.metas === undefined ? {} : checkOptions<BatchMeta>(o.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
+        fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
         if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
       }
       await yieldToLoop();
@@ -343,6 +348,30 @@ export class Feather {
       });
     }
     return slices;
+  }
+
+  /**
+   * Streams rows into the store in batches (addBatch, linked in parallel) with bounded memory whatever the
+   * source's size: rows with only `text` are embedded by `options.embedder`, rows without an id get a stable one
+   * (`<sourceName>:<row>`) so a re-run resumes (`onExisting`: 'skip' by default), a bad row is reported with its
+   * position and reason while the rest go in, and rows' `links` become edges. Resolves with the counts.
+   * @throws FEATHER_ERR_INVALID_ARGUMENT (bad options or source), FEATHER_ERR_DIMENSION_MISMATCH (embedder),
+   * FEATHER_ERR_ABORTED (rows stored before it stay; `details` count them), FEATHER_ERR_READ_ONLY, and any error
+   * of a write, which stops the run.
+   */
+  async ingest(source: IngestSource, options?: IngestOptions): Promise<IngestSummary> {
+    this.#checkWritable();
+    return ingest({ spaces: this.#spaces, embeddingModel: this.embeddingModel, has: (id) => this.#model.has(id), addBatch: (v, o) => this.addBatch(v, o), link: (a, b, o) => this.link(a, b, o) }, source, options);
+  }
+
+  /**
+   * Every memory (or one namespace's) as an ingest row, oldest first, with its outgoing edges as `links` and,
+   * with `vectors: true`, its vectors: `db2.ingest(db.export({ vectors: true }))` restores them. Streams: rows
+   * are read from the store as they are consumed; memories added after the export started are not included.
+   */
+  export(options?: ExportOptions): AsyncGenerator<ExportRow, void, undefined> {
+    this.#checkOpen();
+    return exportRows({ model: this.#model, mainModality: kDefaultModality, vectorOf: (row, m) => this.#vectorOf(row, m), checkOpen: () => this.#checkOpen() }, options);
   }
 
   /**
@@ -612,12 +641,12 @@ export class Feather {
   }
 
   /** Memory use and graph state, for monitoring and benchmarks. */
-  stats(): { memories: number; namespaces: number; memoryBytes: number; modalities: Record<string, { storage: 'float32' | 'int8'; nodes: number; tombstones: number; strideBytes: number }> } {
+  stats(): { memories: number; namespaces: number; memoryBytes: number; modalities: Record<string, { dim: number; metric: Metric; storage: 'float32' | 'int8'; nodes: number; tombstones: number; strideBytes: number }> } {
     this.#checkOpen();
-    const modalities: Record<string, { storage: 'float32' | 'int8'; nodes: number; tombstones: number; strideBytes: number }> = {};
+    const modalities: Record<string, { dim: number; metric: Metric; storage: 'float32' | 'int8'; nodes: number; tombstones: number; strideBytes: number }> = {};
     for (const name of Object.keys(this.#slots)) {
       const index = this.#current(name).index;
-      modalities[name] = { storage: index.storage, nodes: index.size, tombstones: index.deletedCount, strideBytes: index.strideBytes };
+      modalities[name] = { ...this.#spaces[name]!, storage: index.storage, nodes: index.size, tombstones: index.deletedCount, strideBytes: index.strideBytes };
     }
     return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: this.#arena.bytesUsed(), modalities };
   }

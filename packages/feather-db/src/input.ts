@@ -156,3 +156,25 @@ export function checkPatch(patch: unknown): RecordPatch {
   if (Object.keys(out).length === 0) throw invalid('patch must change at least one of text, entity, importance, attributes', 'patch');
   return out;
 }
+
+/** One row's metadata in addBatch: the memory's fields, plus recall state carried over from another store. */
+export interface BatchMeta extends MemoryFields {
+  /** How often searches returned it (a non-negative integer). Default 0. Restores an exported memory. */
+  recallCount?: number;
+  /** When a search last returned it (ms or Date), or null. Only with recallCount. */
+  lastRecalled?: number | Date | null;
+}
+
+export const kBatchMetaKeys: readonly string[] = [...kFieldKeys, 'recallCount', 'lastRecalled'];
+
+/** Validated recall state of a BatchMeta (empty when it has none). */
+export function checkRecall(o: BatchMeta, path: string): { recallCount?: number; lastRecalled?: number | null } {
+  if (o.recallCount === undefined) {
+    if (o.lastRecalled !== undefined && o.lastRecalled !== null) throw invalid(`${path}.lastRecalled needs ${path}.recallCount (how often it was recalled)`, `${path}.lastRecalled`);
+    return {};
+  }
+  const count = o.recallCount;
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw invalid(`${path}.recallCount must be a non-negative integer, got ${describeValue(count)}`, `${path}.recallCount`);
+  const last = o.lastRecalled === undefined || o.lastRecalled === null ? null : checkTime(o.lastRecalled, `${path}.lastRecalled`);
+  return { recallCount: count, lastRecalled: last };
+}

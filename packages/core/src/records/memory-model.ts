@@ -511,6 +511,10 @@ export class MemoryModel {
           this.#scope(row);
         }
       }
+      if (item.recallCount !== undefined) {
+        this.#recallCount[row] = item.recallCount;
+        this.#lastRecalled[row] = item.lastRecalled ?? Number.NaN;
+      }
       if (item.modality !== undefined) this.#addModality(row, item.modality);
       const namespace = this.#namespace[row];
       const entity = this.#entity[row];

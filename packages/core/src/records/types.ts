@@ -47,6 +47,10 @@ export interface UpsertItem {
   importance?: number;
   attributes?: Attributes;
   timestamp?: number;
+  /** Recall state carried over from another store (an import of an export); absent: new rows start at 0. */
+  recallCount?: number;
+  /** With recallCount: when it was last recalled (ms), or null. */
+  lastRecalled?: number | null;
 }
 
 /** Fields `update` may change. */
