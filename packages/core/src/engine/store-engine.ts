@@ -256,6 +256,7 @@ export class StoreEngine {
         }
         return;
       case 'link':
+      case 'unlink':
       case 'touch':
         this.#model.apply(op);
         return;

@@ -2,7 +2,7 @@
 // event-loop turn) and cut into one upsert per slice.
 import { describeValue, FeatherError, type MemoryId, type MemoryModel, type UpsertItem, type VectorInput } from '@feather-db/core';
 import type { AddBatchOptions } from '../api.js';
-import { checkFields, checkId, checkNamespace, checkOptions, kFieldKeys, type MemoryFields } from './input.js';
+import { checkFields, checkId, checkNamespace, checkOptions, checkRecall, kBatchMetaKeys, type BatchMeta } from './input.js';
 import type { Spaces } from './spaces.js';
 import { yieldToLoop } from './turns.js';
 import type { Prepared } from './write-pipeline.js';
@@ -72,13 +72,13 @@ export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: Bat
   const { vectors, rows, modality, namespace } = batch;
   const dim = spaces.of(modality).dim;
   const ids: (MemoryId | undefined)[] = new Array<MemoryId | undefined>(rows);
-  const fields: ReturnType<typeof checkFields>[] = new Array<ReturnType<typeof checkFields>>(rows);
+  const fields: (ReturnType<typeof checkFields> & ReturnType<typeof checkRecall>)[] = new Array<ReturnType<typeof checkFields>>(rows);
   for (let from = 0; from < rows; from += kBatchSliceRows) {
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
       spaces.checkStored(sliceRow(vectors, r, dim), modality, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
-      const meta = batch.metas === undefined ? {} : checkOptions<MemoryFields>(batch.metas[r], kFieldKeys, `options.metas[${r}]`, "{ text: 'a' }");
-      fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`) };
+      const meta = batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
+      fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
       if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
     }
     await yieldToLoop();
