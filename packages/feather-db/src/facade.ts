@@ -15,6 +15,7 @@ import { checkEntityScope, checkPurge, entityIds, staleIds } from './main/forget
 import { checkId, checkIds, checkName, checkNamespace, checkOptions, checkPositiveNumber, checkSaveGraph } from './main/input.js';
 import { openStore, shutDown, type StoreHandles } from './main/open.js';
 import { resolveChain, resolveSearch } from './main/search-options.js';
+import { EpochPins } from './main/epoch-pins.js';
 import { SearchPath, type StoreStats } from './main/search-path.js';
 import { chainFrom } from './main/search-results.js';
 import { Spaces } from './main/spaces.js';
@@ -68,8 +69,10 @@ export class Feather {
     this.embeddingModel = opened.meta.modelId === '' ? null : opened.meta.modelId;
     this.#model = h.mirror;
     const handles = new AttachCache(h.arena);
-    this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers.pool, o.threads);
-    this.#writes = new WritePipeline(h.writer, h.readers.pool, this.#model, handles, { threads: o.threads, autoSaveWalBytes: o.autoSaveWalBytes, save: () => this.save() });
+    const pins = new EpochPins(h.arena);
+    this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers.pool, o.threads, pins);
+    const pipeline = { threads: o.threads, autoSaveWalBytes: o.autoSaveWalBytes, save: () => this.save(), pins, maintenance: o.maintenance };
+    this.#writes = new WritePipeline(h.writer, h.readers.pool, this.#model, handles, { ...pipeline, tombstoneRatio: () => this.#reads.tombstoneRatio(), compact: () => this.compact() });
     h.worker.on('error', (error) => this.#writes.fail(new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error })));
   }
 
@@ -349,7 +352,7 @@ export class Feather {
   /** Memory use and graph state, for monitoring and benchmarks. */
   stats(): StoreStats {
     this.#checkOpen();
-    return this.#reads.stats(this.#h.arena);
+    return this.#reads.stats(this.#h.arena, this.#writes.freeRows);
   }
 
   /**

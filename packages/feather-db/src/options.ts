@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolveMaintenance, type MaintenanceOptions, type ResolvedMaintenance } from './main/maintenance-options.js';
 import { checkInt, checkKnownKeys, checkMetric, describeValue, FeatherError, kDefaultHnswOptions, kMaxDim, kMaxEf, kMaxM, type Durability, type Metric } from '@feather-db/core';
 
 /** Options of {@link Feather.open}. */
@@ -35,6 +36,12 @@ export interface OpenOptions {
    * bounded. Default 64 MiB; 0 turns it off (then only `save()` folds the WAL in).
    */
   autoSaveWalBytes?: number;
+  /**
+   * Repair of forgotten memories' graph nodes, which frees their slots for later adds (docs/adr/0008):
+   * by default on the insert path once tombstones are a tenth of a graph; `{ mode: 'background' }` runs it on
+   * the pool off the write path; `false` never (only `compact()` drops tombstones then).
+   */
+  maintenance?: MaintenanceOptions | false;
 }
 
 /** The modality `dim` and `metric` describe. */
@@ -54,9 +61,10 @@ export interface ResolvedOptions {
   durability: Durability;
   embeddingModel: string | undefined;
   autoSaveWalBytes: number;
+  maintenance: ResolvedMaintenance;
 }
 
-const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel', 'autoSaveWalBytes'] as const;
+const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel', 'autoSaveWalBytes', 'maintenance'] as const;
 
 const kMaxThreads = 256;
 
@@ -121,5 +129,6 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   }
   const autoSaveWalBytes = o.autoSaveWalBytes ?? 64 * 2 ** 20;
   checkInt(autoSaveWalBytes, 'options.autoSaveWalBytes', 0, Number.MAX_SAFE_INTEGER);
-  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel, autoSaveWalBytes };
+  const maintenance = resolveMaintenance(o.maintenance);
+  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel, autoSaveWalBytes, maintenance };
 }

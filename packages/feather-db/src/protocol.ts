@@ -1,9 +1,9 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { EngineOpenSpec, InsertJob, ModelOp, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+import type { EngineOpenSpec, InsertJob, ModelOp, RepairJob, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
 
-export type { InsertJob, StorageChange, WriteRequest, WriteResult };
+export type { InsertJob, RepairJob, StorageChange, WriteRequest, WriteResult };
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
@@ -47,6 +47,10 @@ export interface WriterApi {
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult>;
   /** Publishes the rebuilt indexes to readers (one atomic swap per modality). */
   commitRebuild(): Reply<{ bytesUsed: number }>;
+  /** Opens a repair of every modality's tombstones; the pool runs the returned pass (docs/adr/0008). */
+  beginRepair(): Reply<RepairJob[]>;
+  /** Retires the repaired tombstones once the pass ran (their slots are reused once no reader holds them). */
+  commitRepair(): Reply<{ retired: number }>;
   /** Writes the store to `target` (default: its own path, folding and resetting the WAL). */
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Reply<{ bytes: number; ms: number; graphs: string[] }>;
   /** Cross-checks model, row maps and graphs; returns problems and the model snapshot (for the mirror check). */
@@ -73,5 +77,7 @@ type SearchTask = { type: 'search'; queries: SearchQuery[] };
 /** Rows and kernel distances of each query, ascending by distance, in query order. */
 export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array }>[];
 type InsertTask = { type: 'insert' } & InsertJob;
+/** Part of a repair pass: re-link these nodes around the retiring set. Replies like an insert (lists changed). */
+type RepairTask = { type: 'repair' } & RepairJob;
 export type InsertReply = Reply<number>;
-export type PoolTask = SearchTask | InsertTask;
+export type PoolTask = SearchTask | InsertTask | RepairTask;

@@ -6,6 +6,8 @@ import { kernelModule } from '@feather-db/kernels';
 import { tempStorePath } from '@feather-db/testkit';
 import type { Remote } from 'comlink';
 import { describe, expect, it } from 'vitest';
+import { EpochPins } from '../src/main/epoch-pins.js';
+import { resolveMaintenance } from '../src/main/maintenance-options.js';
 import type { ReaderPool } from '../src/main/reader-pool.js';
 import { WritePipeline } from '../src/main/write-pipeline.js';
 import type { WriterApi } from '../src/protocol.js';
@@ -41,6 +43,10 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
       saves.push(Date.now());
       return Promise.resolve(service.save(undefined, 'auto'));
     },
+    pins: new EpochPins(arena),
+    maintenance: resolveMaintenance(false),
+    tombstoneRatio: () => 0,
+    compact: () => Promise.resolve(),
   });
   return { pipeline, mirror, groups, saves };
 }

@@ -153,6 +153,7 @@ export class GraphLoad {
         if (r.rowMapBytes !== model.rowLimit * 4) throw corruptFile(path, r.rowMapOffset, `row map of modality ${m.name} has ${r.rowMapBytes / 4} rows, the records ${model.rowLimit}`, { part: 'graph', tag });
         if (totals.mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${totals.mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
         finishRestore(index, header, g.upperBytes, totals);
+        index.recycler.packedUpper = { count: g.count, at: g.upper, bytes: g.upperBytes };
         const rows = RowMap.attach(this.#arena, g.rowMap);
         persistedGraphs.push(m.name);
         state = { index, rows };

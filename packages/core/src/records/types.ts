@@ -39,6 +39,12 @@ export interface Edge {
 /** One memory of an upsert, ids resolved. Omitted fields keep their stored value (or the default when new). */
 export interface UpsertItem {
   id: MemoryId;
+  /**
+   * The row a new memory takes: a forgotten row the facade chose to reuse (docs/adr/0008), carried in the op
+   * (and so in the WAL) so that the mirror, the writer and a replay put it in the same place. Absent: a new
+   * row at the end. Ignored when the id exists already.
+   */
+  row?: number;
   /** The modality whose vector this item carries; undefined when the item only changes metadata. */
   modality?: string;
   text?: string;
@@ -74,5 +80,6 @@ export type ModelOp =
   /** Removes the edges from `from` to `to` of `edgeType`, or of every type when null. */
   | { type: 'unlink'; from: MemoryId; to: MemoryId; edgeType: string | null }
   /** Recall tracking, by row: the facade applies it at once (so a read after the search sees it) and the
-   * writer in write order; rows are never reused, so the two agree wherever the record still exists. */
+   * writer in write order. A forgotten row is reused only after every search that could still name it has
+   * queued its touch (docs/adr/0008), so the two agree wherever the record still exists. */
   | { type: 'touch'; rows: number[]; at: number };

@@ -1,6 +1,7 @@
 import { FeatherError } from '@feather-db/core';
 import type { Piscina } from 'piscina';
 import type { InsertJob, InsertReply, PoolTask, SearchReply } from '../protocol.js';
+import type { EpochPins } from './epoch-pins.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
 
 /**
@@ -13,10 +14,12 @@ import { kTasksPerThread, TaskWindow } from './task-window.js';
 export class LinkQueue {
   readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
 
-  constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number) {
+  constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number, pins: EpochPins) {
     this.#tasks = new TaskWindow(threads * kTasksPerThread, () => 1, (batch) => {
       const { job, resolve, reject } = batch[0]!;
-      return pool.run({ type: 'insert', ...job }).then(
+      // An insert traverses the graph like a search: pinned, so no slot it may reach is reused under it.
+      const seq = pins.pin();
+      return pool.run({ type: 'insert', ...job }).finally(() => pins.unpin(seq)).then(
         (reply) => {
           const r = reply as InsertReply;
           if (r.ok) resolve();

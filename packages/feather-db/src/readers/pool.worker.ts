@@ -48,8 +48,11 @@ export default function run(task: PoolTask): SearchReply | InsertReply {
     case 'insert':
       return toReply(() => {
         const target = shared().index(task.index);
-        for (let id = task.first; id < task.first + task.count; id++) target.insertReserved(id);
+        if (task.nodes !== undefined) for (const id of task.nodes) target.insertReserved(id);
+        else for (let id = task.first; id < task.first + task.count; id++) target.insertReserved(id);
         return task.count;
       });
+    case 'repair':
+      return toReply(() => shared().index(task.index).repairRange(task.first, task.count, task.set, task.bits));
   }
 }
