@@ -50,6 +50,7 @@ export function beginIndexRepair(index: HnswIndex): RepairJob[] {
   const r = index.recycler.beginRepair();
   if (r === undefined) return [];
   const jobs: RepairJob[] = [];
-  for (let first = 0; first < r.bits; first += kRepairTaskSize) jobs.push({ index: index.address, first, count: Math.min(kRepairTaskSize, r.bits - first), set: r.set, bits: r.bits });
+  for (let first = 0; first < r.bits; first += kRepairTaskSize)
+    jobs.push({ index: index.address, first, count: Math.min(kRepairTaskSize, r.bits - first), set: r.set, bits: r.bits });
   return jobs;
 }

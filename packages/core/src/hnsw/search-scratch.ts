@@ -136,5 +136,13 @@ function scratchBytes(visitedCap: number, heapCap: number, dim: number): number 
   const align64 = (x: number): number => Math.ceil(x / 64) * 64;
   const heapBytes = align64(heapCap * 8);
   const queryBytes = align64(dim * 4);
-  return kScratchHeaderBytes + align64(visitedCap * 2) + heapBytes * 4 + heapBytes * 3 + queryBytes * 2 + align64(16 + Math.ceil(dim / 16) * 16) + align64(heapCap * 4);
+  return (
+    kScratchHeaderBytes +
+    align64(visitedCap * 2) +
+    heapBytes * 4 +
+    heapBytes * 3 +
+    queryBytes * 2 +
+    align64(16 + Math.ceil(dim / 16) * 16) +
+    align64(heapCap * 4)
+  );
 }

@@ -40,13 +40,24 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
     if (item.modality !== undefined) addModality(p, row, item.modality);
     const namespace = c.namespace[row];
     const entity = c.entity[row];
-    effects.push({ row, created, namespace, entity, retagged: !created && (namespace !== oldNamespace || entity !== oldEntity), modality: item.modality });
+    effects.push({
+      row,
+      created,
+      namespace,
+      entity,
+      retagged: !created && (namespace !== oldNamespace || entity !== oldEntity),
+      modality: item.modality,
+    });
   }
   return effects;
 }
 
 /** Changes fields of one record; returns whether its namespace/entity tags changed. */
-export function updateRecord(p: ModelParts, id: MemoryId, patch: RecordPatch): { row: number; retagged: boolean; namespace: number; entity: number } {
+export function updateRecord(
+  p: ModelParts,
+  id: MemoryId,
+  patch: RecordPatch,
+): { row: number; retagged: boolean; namespace: number; entity: number } {
   const c = p.cols;
   const row = requireRow(p, id);
   p.version++;
@@ -113,13 +124,25 @@ function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
   const entity = internEntity(p, item.entity ?? null);
   const importance = item.importance ?? kDefaultImportance;
   const timestamp = item.timestamp ?? now;
-  const row = item.row === undefined ? appendRow(p, item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {}) : placeRow(p, requireHole(p, item.row), item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {});
+  const row =
+    item.row === undefined
+      ? appendRow(p, item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {})
+      : placeRow(p, requireHole(p, item.row), item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {});
   if (typeof item.id === 'number' && item.id >= p.nextAuto) p.nextAuto = item.id + 1;
   return row;
 }
 
 /** A new live row at the end (dictionary ids already interned). */
-export function appendRow(p: ModelParts, id: MemoryId, text: string, namespace: number, entity: number, importance: number, timestamp: number, attributes: Attributes): number {
+export function appendRow(
+  p: ModelParts,
+  id: MemoryId,
+  text: string,
+  namespace: number,
+  entity: number,
+  importance: number,
+  timestamp: number,
+  attributes: Attributes,
+): number {
   const c = p.cols;
   c.grow(1);
   return placeRow(p, c.n++, id, text, namespace, entity, importance, timestamp, attributes);
@@ -129,13 +152,27 @@ export function appendRow(p: ModelParts, id: MemoryId, text: string, namespace: 
 function requireHole(p: ModelParts, row: number): number {
   const c = p.cols;
   if (!Number.isInteger(row) || row < 0 || row >= c.n || c.isLive(row)) {
-    throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt write: it reuses row ${row}, which is ${row >= 0 && row < c.n ? 'live' : `not below the ${c.n} rows`}`, { row });
+    throw new FeatherError(
+      'FEATHER_ERR_CORRUPT',
+      `Corrupt write: it reuses row ${row}, which is ${row >= 0 && row < c.n ? 'live' : `not below the ${c.n} rows`}`,
+      { row },
+    );
   }
   return row;
 }
 
 /** Fills row `row` (the next one at the end, or a forgotten one) with a new live record. */
-function placeRow(p: ModelParts, row: number, id: MemoryId, text: string, namespace: number, entity: number, importance: number, timestamp: number, attributes: Attributes): number {
+function placeRow(
+  p: ModelParts,
+  row: number,
+  id: MemoryId,
+  text: string,
+  namespace: number,
+  entity: number,
+  importance: number,
+  timestamp: number,
+  attributes: Attributes,
+): number {
   const c = p.cols;
   const hash = idHash(id);
   if (typeof id === 'number') {
@@ -179,7 +216,11 @@ function internEntity(p: ModelParts, name: string | null): number {
 function requireRow(p: ModelParts, id: MemoryId): number {
   const row = findRow(p, id);
   if (row < 0) {
-    throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(id)} does not exist (never added, or forgotten); check the id and its type (1 and '1' differ)`, { id });
+    throw new FeatherError(
+      'FEATHER_ERR_NOT_FOUND',
+      `memory ${JSON.stringify(id)} does not exist (never added, or forgotten); check the id and its type (1 and '1' differ)`,
+      { id },
+    );
   }
   return row;
 }

@@ -15,19 +15,26 @@ export class LinkQueue {
   readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
 
   constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number, pins: EpochPins) {
-    this.#tasks = new TaskWindow(threads * kTasksPerThread, () => 1, (batch) => {
-      const { job, resolve, reject } = batch[0]!;
-      // An insert traverses the graph like a search: pinned, so no slot it may reach is reused under it.
-      const seq = pins.pin();
-      return pool.run({ type: 'insert', ...job }).finally(() => pins.unpin(seq)).then(
-        (reply) => {
-          const r = reply as InsertReply;
-          if (r.ok) resolve();
-          else reject(FeatherError.fromWire(r.error));
-        },
-        (error: unknown) => reject(error),
-      );
-    });
+    this.#tasks = new TaskWindow(
+      threads * kTasksPerThread,
+      () => 1,
+      (batch) => {
+        const { job, resolve, reject } = batch[0]!;
+        // An insert traverses the graph like a search: pinned, so no slot it may reach is reused under it.
+        const seq = pins.pin();
+        return pool
+          .run({ type: 'insert', ...job })
+          .finally(() => pins.unpin(seq))
+          .then(
+            (reply) => {
+              const r = reply as InsertReply;
+              if (r.ok) resolve();
+              else reject(FeatherError.fromWire(r.error));
+            },
+            (error: unknown) => reject(error),
+          );
+      },
+    );
   }
 
   run(job: InsertJob): Promise<void> {

@@ -38,20 +38,36 @@ export function resolveMaintenance(value: unknown): ResolvedMaintenance {
   if (value === undefined) return kDefaultMaintenance;
   if (value === false) return { ...kDefaultMaintenance, repairAt: Number.POSITIVE_INFINITY };
   if (typeof value !== 'object' || value === null) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.maintenance must be false or an object like { mode: 'background', repairAt: 0.1 }, got ${describeValue(value)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.maintenance must be false or an object like { mode: 'background', repairAt: 0.1 }, got ${describeValue(value)}`,
+    );
   }
   const o = value as MaintenanceOptions;
   for (const key of Object.keys(o)) {
-    if (key !== 'repairAt' && key !== 'mode' && key !== 'compactAt') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.maintenance.${key} is not an option; use repairAt, mode or compactAt`);
+    if (key !== 'repairAt' && key !== 'mode' && key !== 'compactAt')
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `options.maintenance.${key} is not an option; use repairAt, mode or compactAt`,
+      );
   }
   const fraction = (x: unknown, path: string): number => {
-    if (typeof x !== 'number' || !(x > 0 && x <= 1)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be a fraction in (0, 1], got ${describeValue(x)}`);
+    if (typeof x !== 'number' || !(x > 0 && x <= 1))
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be a fraction in (0, 1], got ${describeValue(x)}`);
     return x;
   };
   const mode = o.mode ?? kDefaultMaintenance.mode;
-  if (mode !== 'insert' && mode !== 'background') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.maintenance.mode must be 'insert' or 'background', got ${describeValue(mode)}`);
+  if (mode !== 'insert' && mode !== 'background')
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.maintenance.mode must be 'insert' or 'background', got ${describeValue(mode)}`,
+    );
   const repairAt = o.repairAt === undefined ? kDefaultMaintenance.repairAt : fraction(o.repairAt, 'options.maintenance.repairAt');
   const compactAt = o.compactAt === undefined ? Number.POSITIVE_INFINITY : fraction(o.compactAt, 'options.maintenance.compactAt');
-  if (compactAt !== Number.POSITIVE_INFINITY && mode !== 'background') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.maintenance.compactAt needs mode: 'background' (a rebuild on the insert path would hold every write)");
+  if (compactAt !== Number.POSITIVE_INFINITY && mode !== 'background')
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      "options.maintenance.compactAt needs mode: 'background' (a rebuild on the insert path would hold every write)",
+    );
   return { repairAt, mode, compactAt };
 }

@@ -99,7 +99,11 @@ export class Maintenance {
         await d.writes.background(Promise.all(jobs.map((job) => this.#task(job, inline))));
         unwrap(await d.writer.commitRepair());
       } catch (error) {
-        d.fail(new FeatherError('FEATHER_ERR_INTERNAL', `A tombstone repair failed; reopen the store: ${(error as Error).message}`, undefined, { cause: error }));
+        d.fail(
+          new FeatherError('FEATHER_ERR_INTERNAL', `A tombstone repair failed; reopen the store: ${(error as Error).message}`, undefined, {
+            cause: error,
+          }),
+        );
         throw error;
       }
     })();
@@ -111,7 +115,9 @@ export class Maintenance {
   }
 
   #task(job: RepairJob, inline: boolean): Promise<void> {
-    return new Promise((resolve, reject) => (inline ? this.#inline : this.#background).push({ job, done: (error) => (error === undefined ? resolve() : reject(error)) }));
+    return new Promise((resolve, reject) =>
+      (inline ? this.#inline : this.#background).push({ job, done: (error) => (error === undefined ? resolve() : reject(error)) }),
+    );
   }
 
   async #send(job: RepairJob, done: (error?: unknown) => void): Promise<void> {

@@ -43,7 +43,16 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
   // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
   const worker = new Worker(new URL('../writer/writer.bundle.js', import.meta.url), { workerData: init });
   const writer = wrap<WriterApi>(nodeEndpoint(worker));
-  const spec: OpenSpec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
+  const spec: OpenSpec = {
+    path,
+    modalities: o.modalities,
+    m: o.m,
+    efConstruction: o.efConstruction,
+    efSearch: o.efSearch,
+    modelId: o.embeddingModel,
+    readOnly: o.readOnly,
+    durability: o.durability,
+  };
   let readers: ReaderPoolHandle | undefined;
   try {
     const { mirror, opened } = await openShared<OpenResult>(
@@ -75,7 +84,10 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
  * caller that cares), then the pool (forced: without waiting for queued tasks) and the writer thread end and
  * the lock is released.
  */
-export async function shutDown(h: Pick<StoreHandles, 'worker' | 'writer' | 'releaseLock'> & { readers: ReaderPoolHandle | undefined }, force: boolean): Promise<Reply<null>> {
+export async function shutDown(
+  h: Pick<StoreHandles, 'worker' | 'writer' | 'releaseLock'> & { readers: ReaderPoolHandle | undefined },
+  force: boolean,
+): Promise<Reply<null>> {
   let closed: Reply<null> | undefined;
   let failure: unknown;
   try {

@@ -41,7 +41,15 @@ export class SearchPath {
   readonly #queue: SearchQueue;
   readonly #pins: EpochPins;
 
-  constructor(model: MemoryModel, spaces: Spaces, slots: Record<string, number>, handles: AttachCache, pool: ReaderPool, threads: number, pins: EpochPins) {
+  constructor(
+    model: MemoryModel,
+    spaces: Spaces,
+    slots: Record<string, number>,
+    handles: AttachCache,
+    pool: ReaderPool,
+    threads: number,
+    pins: EpochPins,
+  ) {
     this.#pins = pins;
     this.#model = model;
     this.#spaces = spaces;
@@ -68,10 +76,22 @@ export class SearchPath {
   }
 
   async #run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
-    const plan = this.#planner.plan({ modality: s.modality, ef: Math.max(s.ef, s.k), namespace: s.namespace, entity: s.entity, filter: s.filter });
+    const plan = this.#planner.plan({
+      modality: s.modality,
+      ef: Math.max(s.ef, s.k),
+      namespace: s.namespace,
+      entity: s.entity,
+      filter: s.filter,
+    });
     if (plan.kind === 'empty') return { hits: [], rows: [] };
     const want = candidatesWanted(s);
-    const found = await this.#queue.run({ vector: Float32Array.from(query), slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
+    const found = await this.#queue.run({
+      vector: Float32Array.from(query),
+      slot: this.#slots[s.modality]!,
+      k: want,
+      ef: Math.max(s.ef, want),
+      plan,
+    });
     const ranked = rankHits(this.#model, this.#spaces.of(s.modality).metric, found, s);
     if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
     return ranked;
@@ -95,7 +115,14 @@ export class SearchPath {
       }
       const usedBytes = arena.bytesUsed();
       const shared = { sizeBytes: arena.memory.buffer.byteLength, usedBytes, freeBytes: arena.freeBytes() };
-      return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: usedBytes, shared, rows: { live: this.#model.size, free: freeRows }, modalities };
+      return {
+        memories: this.#model.size,
+        namespaces: this.#model.listNamespaces().length,
+        memoryBytes: usedBytes,
+        shared,
+        rows: { live: this.#model.size, free: freeRows },
+        modalities,
+      };
     });
   }
 

@@ -148,7 +148,11 @@ export class WritePipeline {
         if (mirrored !== true) this.#model.apply(op);
         const sent = this.#writes.send({ op, vectors: vectors ?? {}, parallel });
         // Applied by the writer: the rows' nodes are tombstoned; the rows are reused once no read can name them.
-        if (freed !== undefined) sent.then(() => this.#rows.forgotten(freed), () => undefined);
+        if (freed !== undefined)
+          sent.then(
+            () => this.#rows.forgotten(freed),
+            () => undefined,
+          );
         results.push(sent);
         out.push(value);
       }
@@ -220,7 +224,8 @@ export class WritePipeline {
     return this.exclusive(async () => {
       const { problems, snapshot } = unwrap(await this.#writer.verify());
       const mirror = encode(this.#model.toSnapshot());
-      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i])) problems.push("the facade's mirror differs from the writer's model");
+      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i]))
+        problems.push("the facade's mirror differs from the writer's model");
       return { ok: problems.length === 0, problems };
     });
   }

@@ -1,5 +1,15 @@
 import { KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
-import type { OpenResult, OpenSpec, RepairJob, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
+import type {
+  OpenResult,
+  OpenSpec,
+  RepairJob,
+  Reply,
+  SharedInit,
+  StorageChange,
+  WriteRequest,
+  WriteResult,
+  WriterApi,
+} from '../protocol.js';
 import { toReply } from '../shared/replies.js';
 
 /**
