@@ -175,7 +175,7 @@ describe('the .feather file', () => {
     // A live pid with another start time: the crashed holder's pid was given to a later process.
     holder({ pid: process.pid, start: start + 1 });
     const db = await opened(path);
-    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({ pid: process.pid, start });
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toMatchObject({ pid: process.pid, start });
     await db.close();
     holder({ pid: process.pid, start });
     expect((await errorOf(Feather.open(path))).code).toBe('FEATHER_ERR_LOCKED');
