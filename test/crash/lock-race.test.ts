@@ -1,8 +1,9 @@
 // Many processes open one store as its writer at the same instant, on a free store and on a stale lock left by
 // a dead process: every round exactly one of them may win (the rest get FEATHER_ERR_LOCKED).
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tempStorePath } from '@feather-db/testkit';
@@ -15,7 +16,7 @@ const kRounds = Number(process.env['FEATHER_LOCK_ROUNDS'] ?? 20);
 const kChild = fileURLToPath(new URL('./lock-racer.child.mjs', import.meta.url));
 
 interface Racer {
-  child: ChildProcessWithoutNullStreams;
+  child: ChildProcessByStdio<Writable, Readable, null>;
   next(): Promise<string>;
 }
 
@@ -56,7 +57,7 @@ describe('writer lock race', () => {
         for (const r of racers) r.child.stdin.write(`go ${at}\n`);
         const results = await Promise.all(racers.map((r) => r.next()));
         const won = results.filter((x) => x === 'WON').length;
-        winners[mode]!.push(won);
+        winners[mode].push(won);
         expect(results.filter((x) => x !== 'WON' && x !== 'FEATHER_ERR_LOCKED')).toEqual([]);
         for (const [i, r] of racers.entries()) {
           if (results[i] === 'WON') {
@@ -69,8 +70,8 @@ describe('writer lock race', () => {
       }
     }
     process.stdout.write(`lock race: ${kRacers} processes, winners per round ${JSON.stringify(winners)}\n`);
-    expect(winners['free']!.every((n) => n === 1)).toBe(true);
-    expect(winners['stale']!.every((n) => n === 1)).toBe(true);
+    expect(winners['free'].every((n) => n === 1)).toBe(true);
+    expect(winners['stale'].every((n) => n === 1)).toBe(true);
     for (const r of racers) r.child.stdin.write('exit\n');
   }, 300_000);
 });

@@ -31,6 +31,10 @@ export const kHFlags = 68;
 export const kHCodeOff = 72;
 export const kHPubEntry = 80;
 export const kHPubMaxLevel = 84;
+/** Spinlock word (0 free, 1 held) of an insert that raises the max level. */
+export const kHGlobalLock = 76;
+/** Spinlock word (0 free, 1 held) serialising advances of `published`. */
+export const kHPublishLock = 88;
 /** Index flag: every node block carries int8 screening codes. */
 export const kFlagScreening = 1;
 /** Index flag: node blocks store an int8 block (scale header + codes) instead of the float32 vector. */

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import {
   checkVector,
   decayedScore,
@@ -29,8 +28,6 @@ import {
   type VectorInput,
 } from '@feather-db/core';
 import { kernelModule } from '@feather-db/kernels';
-import { releaseProxy, wrap, type Remote } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import {
   checkAttributes,
   checkBoolean,
@@ -51,9 +48,13 @@ import {
   type MemoryFields,
 } from './input.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions, type ResolvedOptions } from './options.js';
-import type { OpenResult, Reply, StorageChange, WriteResult, WriterApi } from './protocol.js';
+import type { OpenResult, Reply, StorageChange, WriteResult } from './protocol.js';
 import { loadOnMainThread } from './open-load.js';
 import { startReaderPool, type ReaderPool } from './readers/reader-pool.js';
+import { faultsFromEnv } from './internal-faults.js';
+import { StoreFault } from './store-fault.js';
+import { WriterThread, type WriterCalls } from './writer/writer-thread.js';
+import { toWire } from './writer/writer-service.js';
 import { acquireLock } from './writer/lock.js';
 import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
 import { copyRows, rowCount, sliceRow } from './batch-rows.js';
@@ -114,10 +115,9 @@ export class Feather {
   readonly #efSearch: number;
   readonly #slots: Record<string, number>;
   readonly #handles = new Map<number, HnswIndex>();
-  readonly #worker: Worker;
-  readonly #writer: Remote<WriterApi>;
+  readonly #thread: WriterThread;
+  readonly #writer: WriterCalls;
   readonly #pool: ReaderPool;
-  readonly #closeReaders: (force: boolean) => Promise<void>;
   /** Releases the cross-process writer lock (undefined for readOnly). */
   readonly #releaseLock: (() => void) | undefined;
   readonly #searches: SearchQueue;
@@ -132,12 +132,11 @@ export class Feather {
   loadTimeMs = 0;
   /** Tail of the write order: each write reaches the writer only after the one called before it. */
   #writeOrder: Promise<unknown> = Promise.resolve();
-  #failure: FeatherError | undefined;
+  /** The first fault that closed the store for writes (thread death, failed write or save), and its effects. */
+  readonly #fault: StoreFault;
 
-  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, mirror: MemoryModel, arena: KernelArena, worker: Worker, writer: Remote<WriterApi>, readers: ReturnType<typeof startReaderPool>, releaseLock: (() => void) | undefined) {
+  private constructor(path: string, o: ResolvedOptions, opened: OpenResult, mirror: MemoryModel, arena: KernelArena, thread: WriterThread, pool: ReaderPool, fault: StoreFault, releaseLock: (() => void) | undefined) {
     this.#releaseLock = releaseLock;
-    const pool = readers.pool;
-    this.#closeReaders = (force) => readers.close(force);
     this.path = path;
     this.threads = o.threads;
     this.#arena = arena;
@@ -150,21 +149,19 @@ export class Feather {
     this.embeddingModel = opened.meta.modelId === '' ? null : opened.meta.modelId;
     this.#model = mirror;
     this.#planner = new SearchPlanner(this.#model);
-    this.#worker = worker;
-    this.#writer = writer;
+    this.#thread = thread;
+    this.#writer = thread.calls;
     this.#pool = pool;
+    this.#fault = fault;
     this.#searches = new SearchQueue(pool, o.threads);
     this.#writes = new WriteQueue(
-      writer,
+      this.#writer,
       new LinkQueue(pool, o.threads),
-      (failure) => {
-        this.#failure ??= failure;
-      },
+      (failure) => this.#fault.fail(failure),
       (walBytes) => this.#maybeAutoSave(walBytes, o.autoSaveWalBytes),
     );
-    worker.on('error', (error) => {
-      this.#failure = new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error });
-    });
+    // Once no write can start, locks a dead thread held in the shared memory are released (searches go on).
+    fault.onFailed(() => this.#writes.linked(), () => Object.keys(this.#slots).map((name) => this.#current(name).index.address));
   }
 
   /**
@@ -190,12 +187,23 @@ export class Feather {
     const o = resolveOpenOptions(path, options);
     // The lock first: nothing below may read the file while another process could be writing it.
     const releaseLock = o.readOnly ? undefined : acquireLock(path);
-    const arena = KernelArena.create();
-    const module = kernelModule();
-    // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
-    const worker = new Worker(new URL('./writer/writer.bundle.js', import.meta.url), { workerData: { memory: arena.memory, module } });
-    const writer = wrap<WriterApi>(nodeEndpoint(worker));
-    let readers: ReturnType<typeof startReaderPool> | undefined;
+    let arena: KernelArena;
+    let thread: WriterThread;
+    // INTERNAL, tests only: a fault plan in FEATHER_INTERNAL_FAULTS (internal-faults.ts); normally undefined.
+    const faults = faultsFromEnv();
+    try {
+      arena = KernelArena.create();
+      // Watched from spawn (writer-thread.ts): a writer that fails to start rejects the open, typed.
+      thread = new WriterThread({ memory: arena.memory, module: kernelModule(), faults });
+    } catch (error) {
+      releaseLock?.();
+      throw error;
+    }
+    const init = { memory: arena.memory, module: kernelModule(), faults };
+    const writer = thread.calls;
+    const fault = new StoreFault(arena, path);
+    void thread.died.catch((error: FeatherError) => fault.fail(error));
+    let readers: ReaderPool | undefined;
     let db: Feather | undefined;
     const io = nodeFileIo();
     let file: StoreFileReader | undefined;
@@ -225,7 +233,7 @@ export class Feather {
       // The writer finishes the load (checksums against the index, totals, publication) and replays the WAL while
       // this thread starts the reader pool, whose threads then boot on a core the load no longer needs.
       const opening = writer.open(spec);
-      readers = startReaderPool(o.threads, { memory: arena.memory, module });
+      readers = startReaderPool(o.threads, init, (error, broken) => fault.threadError(error, broken));
       const opened = unwrap(await opening);
       if ((sections?.commitSeq ?? null) !== opened.fileSeq) {
         // Only a readOnly open can see this (a writer holds the lock): another process saved in between.
@@ -233,7 +241,7 @@ export class Feather {
       }
       const mirror = loaded ?? new MemoryModel();
       for (const op of opened.replayedOps) mirror.apply(op);
-      db = new Feather(path, o, opened, mirror, arena, worker, writer, readers, releaseLock);
+      db = new Feather(path, o, opened, mirror, arena, thread, readers, fault, releaseLock);
       await db.#finish(opened.pending);
       db.loadTimeMs = performance.now() - started;
       return db;
@@ -242,8 +250,8 @@ export class Feather {
         await db.close().catch(() => undefined);
       } else {
         await writer.close().catch(() => undefined);
-        writer[releaseProxy]();
-        await Promise.all([readers?.close(true), worker.terminate()]).catch(() => undefined);
+        await Promise.all([readers?.close(true), thread.stop()]).catch(() => undefined);
+        fault.closeLeftDescriptors(thread);
         releaseLock?.();
       }
       throw error;
@@ -476,6 +484,7 @@ export class Feather {
         const graph = o.graph ?? 'auto';
         if (graph !== 'auto' && graph !== 'always' && graph !== 'never') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`);
         return this.#inOrder(async () => {
+          if (this.#fault.failure !== undefined) throw this.#fault.failure;
           await this.#writes.drain();
           // Nodes still being linked would be saved half-linked: wait for every job first.
           await this.#writes.linked();
@@ -612,7 +621,7 @@ export class Feather {
 
   /** Reader threads currently alive in the pool (equals `threads` once the pool has started them). */
   get readerThreads(): number {
-    return this.#pool.threads.length;
+    return this.#pool.threads;
   }
 
   /** Ends the writer and every reader thread after in-flight writes finish. Idempotent. */
@@ -620,9 +629,10 @@ export class Feather {
     this.#closed ??= (async () => {
       await Promise.allSettled([...this.#inflight]);
       await this.#inOrder(() => this.#writes.drain()).catch(() => undefined);
-      const closed = await this.#writer.close();
-      this.#writer[releaseProxy]();
-      await Promise.all([this.#closeReaders(false), this.#worker.terminate()]);
+      // Rejects at once if the writer is dead; everything below runs either way, so close() always settles.
+      const closed = await this.#writer.close().catch((error: unknown) => ({ ok: false as const, error: toWire(error) }));
+      await Promise.all([this.#pool.close(false), this.#thread.stop()]);
+      this.#fault.closeLeftDescriptors(this.#thread);
       this.#releaseLock?.();
       unwrap(closed);
     })();
@@ -716,7 +726,7 @@ export class Feather {
       const results: Promise<Sent>[] = [];
       for (const prepare of await validate()) {
         // Not #checkOpen(): a write called before close() still runs; close() waits for it.
-        if (this.#failure !== undefined) throw this.#failure;
+        if (this.#fault.failure !== undefined) throw this.#fault.failure;
         const { op, vectors, value, mirrored } = prepare();
         if (op.type === 'forget' && op.ids.length === 0) {
           out.push(value);
@@ -736,12 +746,13 @@ export class Feather {
   async #finish(sent: Sent | WriteResult): Promise<void> {
     const { result, linking } = 'linking' in sent ? sent : { result: sent, linking: this.#writes.link(sent.jobs) };
     await linking;
-    for (const { index, node } of result.visible) await this.#handle(index).whenVisible(node);
+    // A failed insert or a dead thread stops `published` short of these nodes: the fault ends the wait.
+    for (const { index, node } of result.visible) await this.#fault.guard(this.#handle(index).whenVisible(node));
   }
 
   #rebuild(modalities: string[], change: StorageChange | undefined): Promise<void> {
     return this.#inOrder(async () => {
-      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#fault.failure !== undefined) throw this.#fault.failure;
       // Earlier batches may still be linking: let them finish so every vector is final before it is copied.
       await this.#writes.drain();
       await this.#writes.linked();
@@ -798,7 +809,7 @@ export class Feather {
 
   /** Folds the WAL into the file once it passes the threshold (one automatic save at a time, in write order). */
   #maybeAutoSave(walBytes: number, threshold: number): void {
-    if (threshold === 0 || walBytes < threshold || this.#autoSaving || this.#closed !== undefined || this.#failure !== undefined) return;
+    if (threshold === 0 || walBytes < threshold || this.#autoSaving || this.#closed !== undefined || this.#fault.failure !== undefined) return;
     this.#autoSaving = true;
     this.save()
       .catch(() => undefined)
@@ -809,12 +820,13 @@ export class Feather {
 
   #checkWritable(): void {
     this.#checkOpen();
+    if (this.#fault.failure !== undefined) throw this.#fault.failure;
     if (this.#readOnly) throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`, { path: this.path });
   }
 
+  /** Reads go on after a fault (docs/threading.md, "When a thread dies"); writes and saves do not. */
   #checkOpen(): void {
     if (this.#closed !== undefined) throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
-    if (this.#failure !== undefined) throw this.#failure;
   }
 }
 

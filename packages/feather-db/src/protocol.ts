@@ -1,6 +1,7 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
+import type { Faults } from './internal-faults.js';
 import type { EngineOpenSpec, InsertJob, ModelOp, Metric, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
 
 export type { InsertJob, StorageChange, WriteRequest, WriteResult };
@@ -39,6 +40,8 @@ export const kReaderLoaded = 'feather:reader-loaded';
 export interface SharedInit {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
+  /** INTERNAL, tests only: injected faults (internal-faults.ts); absent in normal use. */
+  faults?: Faults;
 }
 
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */

@@ -1,4 +1,4 @@
-import { FeatherError, KernelArena, nodeFileIo, StoreEngine, type WireError } from '@feather-db/core';
+import { FeatherError, faultyFileIo, KernelArena, nodeFileIo, StoreEngine, type WireError } from '@feather-db/core';
 import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
 
 /** Runs `fn` and turns any thrown error into a wire reply (non-Feather errors become FEATHER_ERR_INTERNAL). */
@@ -23,9 +23,18 @@ export function toWire(error: unknown): WireError {
  */
 export class WriterService implements WriterApi {
   readonly #engine: StoreEngine;
+  readonly arena: KernelArena;
 
   constructor(init: SharedInit) {
-    this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), nodeFileIo());
+    this.arena = KernelArena.attach(init.memory, init.module);
+    // INTERNAL, tests only: a plan in workerData fails one file operation (internal-faults.ts).
+    const io = init.faults?.plan.io === undefined ? nodeFileIo() : faultyFileIo(nodeFileIo(), init.faults.plan.io);
+    this.#engine = new StoreEngine(this.arena, io);
+  }
+
+  /** Addresses of the current index of every modality (fault injection holds their locks). */
+  indexAddresses(): number[] {
+    return [...this.#engine.modalities().values()].map((m) => m.index.address);
   }
 
   prepare(spec: OpenSpec): Reply<null> {
