@@ -807,12 +807,19 @@ export class Feather {
     return write;
   }
 
-  /** Folds the WAL into the file once it passes the threshold (one automatic save at a time, in write order). */
+  /**
+   * Folds the WAL into the file once it passes the threshold (one automatic save at a time, in write order).
+   * A failed automatic save fails the store closed (see StoreFault).
+   */
   #maybeAutoSave(walBytes: number, threshold: number): void {
     if (threshold === 0 || walBytes < threshold || this.#autoSaving || this.#closed !== undefined || this.#fault.failure !== undefined) return;
     this.#autoSaving = true;
     this.save()
-      .catch(() => undefined)
+      // Nobody awaits an automatic save: its failure fails the store closed instead of vanishing (writes are
+      // refused with it; every acknowledged write is in the WAL, which the next open replays).
+      .catch((error: unknown) => {
+        if (error instanceof FeatherError && error.code !== 'FEATHER_ERR_CLOSED') this.#fault.fail(new FeatherError(error.code, `An automatic save failed: ${error.message}`, error.details, { cause: error }));
+      })
       .finally(() => {
         this.#autoSaving = false;
       });

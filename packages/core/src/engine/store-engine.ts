@@ -109,6 +109,12 @@ export class StoreEngine {
   #wal: WalWriter | undefined;
   #durability: Durability = 'fsync';
   #seq = 0;
+  /**
+   * Set when a write or save failed at a point where the files may no longer match the model (a WAL append,
+   * a save's rename and after, the WAL re-created after a save): every later change is refused with it until
+   * the store is opened again, which reads back exactly what the files hold (docs/format.md, "Faults").
+   */
+  #failed: FeatherError | undefined;
   /** What prepare() read, until open() attaches the graphs. */
   #prepared: { meta: StoreMeta; model: MemoryModel; commitSeq: number; load: LoadPlan } | undefined;
 
@@ -240,6 +246,7 @@ export class StoreEngine {
 
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
   writeMany(writes: readonly WriteRequest[]): WriteResult[] {
+    this.#checkUsable();
     const results: WriteResult[] = [];
     const records: WalRecord[] = [];
     try {
@@ -256,8 +263,14 @@ export class StoreEngine {
     return results;
   }
 
+  /** The fault that closed this engine for changes, if one did. */
+  get failure(): FeatherError | undefined {
+    return this.#failed;
+  }
+
   /** Builds fresh indexes of the live nodes (optionally in another storage); link the jobs, then commit. */
   beginRebuild(modalities: readonly string[], change: StorageChange | undefined): WriteResult {
+    this.#checkUsable();
     if (change !== undefined) this.#log([{ seq: this.#seq + 1, payload: encodeWrite({ op: { type: 'storage', ...change }, vectors: {} }) }]);
     const result: WriteResult = { jobs: [], visible: [] };
     for (const name of modalities) this.#buildNext(name, change, true, result);
@@ -272,14 +285,33 @@ export class StoreEngine {
 
   /** Writes the store to `target` (default: its own path, then an empty WAL continues the new file). */
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): { bytes: number; ms: number; graphs: string[] } {
+    this.#checkUsable();
     const started = performance.now();
     const own = target === undefined || target === this.#path;
-    const result = this.#saveTo(target ?? this.#path, graph);
+    let result: { bytes: number; graphs: string[] };
+    try {
+      result = this.#saveTo(target ?? this.#path, graph);
+    } catch (error) {
+      // Failed before the rename: the old file and its WAL still hold everything, and the store goes on.
+      // Failed after it (the directory sync): the new file may or may not be the one a crash leaves.
+      if (own && error instanceof FeatherError && error.details?.['renamed'] === true) this.#failClosed(error, 'a save');
+      throw error;
+    }
     if (own && this.#wal !== undefined) {
       // The file now holds every write up to #seq: start an empty log continuing it. A crash between the
       // rename and this leaves the old log, whose records are all <= the file's commit and are skipped.
-      this.#wal.close();
-      this.#wal = WalWriter.create(this.#io, `${this.#path}.wal`, this.#seq, this.#durability);
+      const old = this.#wal;
+      this.#wal = undefined;
+      try {
+        this.#wal = WalWriter.create(this.#io, `${this.#path}.wal`, this.#seq, this.#durability);
+      } catch (error) {
+        // The file holds every write; appends must not go to a log that may no longer be the store's.
+        this.#failClosed(error, 'starting the WAL after a save');
+        throw error;
+      } finally {
+        // Every record of the old log is in the file: what it still buffers (durability 'none') is not needed.
+        old.abandon();
+      }
     }
     return { ...result, ms: performance.now() - started };
   }
@@ -304,7 +336,22 @@ export class StoreEngine {
   #log(records: WalRecord[]): void {
     if (records.length === 0) return;
     this.#seq += records.length;
-    this.#wal?.append(records);
+    try {
+      this.#wal?.append(records);
+    } catch (error) {
+      // Applied but maybe not logged (or logged but not synced: after a failed fsync nothing can be trusted).
+      this.#failClosed(error, 'a WAL append');
+      throw error;
+    }
+  }
+
+  #checkUsable(): void {
+    if (this.#failed !== undefined) throw this.#failed;
+  }
+
+  #failClosed(error: unknown, what: string): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.#failed ??= new FeatherError('FEATHER_ERR_IO', `${what} failed (${message}); the store refuses changes until it is opened again, which reads back every acknowledged write from the file and its WAL`, { path: this.#path, reason: 'failed-closed' }, { cause: error });
   }
 
   #replay(write: LoggedWrite, walPath: string, seq: number, pending: WriteResult): void {

@@ -125,6 +125,7 @@ export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sec
   const tmp = `${path}.tmp`;
   const fd = io.openWrite(tmp);
   let at = kFileHeaderBytes;
+  let length = 0;
   const entries: SectionEntry[] = [];
   try {
     for (const s of sections) {
@@ -153,21 +154,47 @@ export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sec
     });
     iv.setUint32(entries.length * kIndexEntryBytes, checksum(index.subarray(0, entries.length * kIndexEntryBytes)), true);
     io.write(fd, index, at);
-    const length = at + index.length;
+    length = at + index.length;
     io.write(fd, encodeHeader(header, entries.length, at, length), 0);
     io.sync(fd);
-    io.close(fd);
-    io.rename(tmp, path);
-    io.syncDirectory(path);
-    return { bytes: length };
   } catch (error) {
-    try {
-      io.close(fd);
-      io.unlink(tmp);
-    } catch {
-      // the original error matters more than cleanup
-    }
+    closeAndRemove(io, fd, tmp);
     throw error;
+  }
+  // Closed exactly once: a close that fails is an error of the save, and the temp file goes with it.
+  try {
+    io.close(fd);
+  } catch (error) {
+    closeAndRemove(io, undefined, tmp);
+    throw error;
+  }
+  try {
+    io.rename(tmp, path);
+  } catch (error) {
+    closeAndRemove(io, undefined, tmp);
+    throw error;
+  }
+  // After the rename the new file is in place, maybe not durably: the caller learns it from `renamed`.
+  try {
+    io.syncDirectory(path);
+  } catch (error) {
+    if (error instanceof FeatherError) throw new FeatherError(error.code, error.message, { ...error.details, renamed: true }, { cause: error });
+    throw error;
+  }
+  return { bytes: length };
+}
+
+/** Cleanup after a failed save: the original error matters more than one from here. */
+function closeAndRemove(io: FileIo, fd: number | undefined, tmp: string): void {
+  try {
+    if (fd !== undefined) io.close(fd);
+  } catch {
+    // reported by the caller's error
+  }
+  try {
+    io.unlink(tmp);
+  } catch {
+    // reported by the caller's error
   }
 }
 
