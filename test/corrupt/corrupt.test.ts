@@ -22,13 +22,13 @@ import {
   type ModelOp,
   type WriteResult,
 } from '@feather-db/core';
-import { gaussian, seededRandom } from '@feather-db/testkit';
+import { gaussian, seededRandom, suiteCount, suiteSeed } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 
 const kPath = '/store.feather';
 const kWal = `${kPath}.wal`;
-const mutations = Number(process.env['FEATHER_FUZZ_MUTATIONS'] ?? 500);
-const seed = Number(process.env['FEATHER_FUZZ_SEED'] ?? 424242);
+const mutations = suiteCount('FEATHER_FUZZ_MUTATIONS', 500);
+const seed = suiteSeed('corrupt', 'FEATHER_FUZZ_SEED');
 const arena = KernelArena.create();
 
 function spec(readOnly: boolean): EngineOpenSpec {

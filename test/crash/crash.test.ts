@@ -4,7 +4,7 @@
 // `pnpm test:crash` runs 200).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { seededRandom, tempStorePath } from '@feather-db/testkit';
+import { seededRandom, suiteCount, suiteSeed, tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { describe, expect, it } from 'vitest';
 
@@ -19,8 +19,8 @@ interface Event {
 }
 
 const child = fileURLToPath(new URL('./writer.child.mjs', import.meta.url));
-const trials = Number(process.env['FEATHER_CRASH_TRIALS'] ?? 20);
-const baseSeed = Number(process.env['FEATHER_CRASH_SEED'] ?? 7100);
+const trials = suiteCount('FEATHER_CRASH_TRIALS', 20);
+const baseSeed = suiteSeed('crash', 'FEATHER_CRASH_SEED');
 
 /** Runs the child until a random moment after it is ready, kills it, returns what it printed. */
 function runAndKill(path: string, seed: number, afterMs: number): Promise<{ issued: Event[]; acked: Event[]; stderr: string }> {

@@ -4,7 +4,7 @@
 // independent reference written here (plain maps, float64 math, the scoring formula from design.md and a
 // textbook BFS). Stores stay under 256 memories, where search is
 // exact, so results can be compared exactly, not by recall.
-import { gaussian, referenceDistance, seededRandom, tempStorePath } from '@feather-db/testkit';
+import { gaussian, referenceDistance, seededRandom, suiteCount, suiteSeed, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type MemoryId } from 'feather-db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -231,7 +231,7 @@ describe('memory model (property)', () => {
           await db.close();
         }
       }),
-      { numRuns: Number(process.env['FEATHER_PROPERTY_RUNS'] ?? 100), seed: Number(process.env['FEATHER_PROPERTY_SEED'] ?? 20261122), verbose: 0 },
+      { numRuns: suiteCount('FEATHER_PROPERTY_RUNS', 100), seed: suiteSeed('memory-model property', 'FEATHER_PROPERTY_SEED'), verbose: 0 },
     );
   });
 });

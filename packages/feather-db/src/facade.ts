@@ -57,7 +57,9 @@ import { WriterThread, type WriterCalls } from './writer/writer-thread.js';
 import { toWire } from './writer/writer-service.js';
 import { acquireLock } from './writer/lock.js';
 import type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
-import { copyRows, rowCount, sliceRow } from './batch-rows.js';
+import { rowCount, snapshotMetas, snapshotRows } from './batch-rows.js';
+import { checkStoredVector, storedVector } from './stored-vector.js';
+import { checkWriteSize, kMaxWriteBytes, upsertBytes } from './write-size.js';
 import { LinkQueue, SearchQueue } from './search-queue.js';
 import { WriteQueue, type Sent } from './write-queue.js';
 
@@ -278,10 +280,11 @@ export class Feather {
     const modality = this.#checkModality(o.modality, 'options.modality');
     const dim = this.#spaces[modality]!.dim;
     checkVector(vector, dim, 'vector');
-    this.#checkDirection(vector, modality, 'vector');
+    // Validated as stored: float32, and under cosine a direction the kernels can normalise.
+    const copy = storedVector(vector, this.#spaces[modality]!.metric, 'vector');
     const id = o.id === undefined ? undefined : checkId(o.id, 'options.id');
     const fields = checkFields(o, 'options');
-    const copy = Float32Array.from(vector);
+    checkWriteSize(upsertBytes(fields, dim), 'the memory');
     const ids = await this.#write(
       () => {
         const item: UpsertItem = { ...fields, id: id ?? this.#model.peekAutoId(), modality };
@@ -314,39 +317,55 @@ export class Feather {
     if (o.metas !== undefined && (!Array.isArray(o.metas) || o.metas.length !== rows)) {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.metas must be an array of ${rows} objects (one per row), got ${describeValue(o.metas)}`);
     }
-    return { ids: (await this.#writeSlices(() => this.#batchSlices(vectors, o, rows, dim, modality, namespace), true)).flat() };
+    // A snapshot at the call: rows, ids and metas are copied now, so a caller that reuses its buffers while
+    // the batch waits for its turn changes nothing that is validated or stored.
+    const flat = snapshotRows(vectors, rows, dim);
+    const ids = o.ids === undefined ? undefined : [...(o.ids as readonly unknown[])];
+    const metas = o.metas === undefined ? undefined : snapshotMetas(o.metas as readonly unknown[]);
+    return { ids: (await this.#writeSlices(() => this.#batchSlices(flat, ids, metas, rows, dim, modality, namespace), true)).flat() };
   }
 
   /**
-   * Validates every row before any is stored, a slice per event-loop turn (a 300k-row batch must not hold
-   * the main thread for the ~100 ms a single pass would take), and returns one upsert per slice. Runs in
-   * write order, so the batch keeps its place among writes called before and after it.
+   * Validates every row of the snapshot before any is stored, a slice per event-loop turn (a 300k-row batch
+   * must not hold the main thread for the ~100 ms a single pass would take), and returns one upsert per
+   * slice: at most kBatchSliceRows rows and kMaxWriteBytes bytes each (one WAL record). Runs in write order,
+   * so the batch keeps its place among writes called before and after it.
    */
-  async #batchSlices(vectors: Float32Array | readonly VectorInput[], o: AddBatchOptions, rows: number, dim: number, modality: string, namespace: string | undefined): Promise<(() => Prepared<MemoryId[]>)[]> {
+  async #batchSlices(flat: Float32Array, givenIds: unknown[] | undefined, metas: unknown[] | undefined, rows: number, dim: number, modality: string, namespace: string | undefined): Promise<(() => Prepared<MemoryId[]>)[]> {
+    const metric = this.#spaces[modality]!.metric;
     const ids: (MemoryId | undefined)[] = new Array<MemoryId | undefined>(rows);
     const fields: ReturnType<typeof checkFields>[] = new Array<ReturnType<typeof checkFields>>(rows);
+    const cuts: number[] = [0];
+    let sliceBytes = 0;
     for (let from = 0; from < rows; from += kBatchSliceRows) {
       for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
-        const v = sliceRow(vectors, r, dim);
-        checkVector(v, dim, `vectors[${r}]`);
-        this.#checkDirection(v, modality, `vectors[${r}]`);
-        ids[r] = o.ids === undefined ? undefined : checkId(o.ids[r], `options.ids[${r}]`);
-        const meta = o.metas === undefined ? {} : checkOptions<MemoryFields>(o.metas[r], kFieldKeys, `options.metas[${r}]`, "{ text: 'a' }");
+        checkStoredVector(flat.subarray(r * dim, (r + 1) * dim), metric, `vectors[${r}]`);
+        ids[r] = givenIds === undefined ? undefined : checkId(givenIds[r], `options.ids[${r}]`);
+        const meta = metas === undefined ? {} : checkOptions<MemoryFields>(metas[r], kFieldKeys, `options.metas[${r}]`, "{ text: 'a' }");
         fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`) };
         if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
+        const bytes = upsertBytes(fields[r]!, dim);
+        checkWriteSize(bytes, `vectors[${r}] with options.metas[${r}]`);
+        if (r - cuts[cuts.length - 1]! >= kBatchSliceRows || sliceBytes + bytes > kMaxWriteBytes) {
+          cuts.push(r);
+          sliceBytes = 0;
+        }
+        sliceBytes += bytes;
       }
       await yieldToLoop();
     }
+    cuts.push(rows);
     const slices: (() => Prepared<MemoryId[]>)[] = [];
-    for (let from = 0; from < rows; from += kBatchSliceRows) {
-      const to = Math.min(rows, from + kBatchSliceRows);
+    for (let c = 0; c + 1 < cuts.length; c++) {
+      const from = cuts[c]!;
+      const to = cuts[c + 1]!;
       slices.push(() => {
         // Auto ids continue after every integer id in use, including this slice's explicit ones.
         let next = this.#model.peekAutoId();
         for (let r = from; r < to; r++) if (typeof ids[r] === 'number') next = Math.max(next, (ids[r] as number) + 1);
         const items: UpsertItem[] = [];
         for (let r = from; r < to; r++) items.push({ ...fields[r], id: ids[r] ?? next++, modality });
-        return { op: { type: 'upsert', items, now: Date.now() }, vectors: { [modality]: copyRows(vectors, from, to, dim) }, value: items.map((i) => i.id) };
+        return { op: { type: 'upsert', items, now: Date.now() }, vectors: { [modality]: flat.slice(from * dim, to * dim) }, value: items.map((i) => i.id) };
       });
     }
     return slices;
@@ -363,8 +382,9 @@ export class Feather {
         this.#checkWritable();
         const checkedId = checkId(id, 'id');
         const checked = checkPatch(patch);
-        await this.#write(() => ({ op: { type: 'update', id: checkedId, patch: checked }, value: undefined }), false);
-        return this.#model.record(this.#model.rowOf(checkedId)!)!;
+        // The record as this update left it, read right after it applied: a forget queued behind it cannot
+        // make the update resolve undefined.
+        return this.#write<MemoryRecord>(() => ({ op: { type: 'update', id: checkedId, patch: checked }, value: undefined, after: () => this.#model.record(this.#model.rowOf(checkedId)!)! }), false);
       })(),
     );
   }
@@ -674,7 +694,7 @@ export class Feather {
     if (plan.kind === 'empty') return [];
     // Decayed scoring re-ranks the whole candidate pool, not the top k by similarity.
     const want = s.decay === undefined ? s.k : Math.max(s.k, s.ef);
-    const { rows, distances } = await this.#searches.run({ vector: Float32Array.from(query), slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
+    const { rows, distances } = await this.#searches.run({ vector: storedVector(query, spec.metric, 'query'), slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
     const now = s.now;
     // Scored from the scoring fields alone; only the k kept become records (a record decodes its text).
     const scored: { row: number; score: number; similarity: number }[] = [];
@@ -727,14 +747,14 @@ export class Feather {
       for (const prepare of await validate()) {
         // Not #checkOpen(): a write called before close() still runs; close() waits for it.
         if (this.#fault.failure !== undefined) throw this.#fault.failure;
-        const { op, vectors, value, mirrored } = prepare();
+        const { op, vectors, value, mirrored, after } = prepare();
         if (op.type === 'forget' && op.ids.length === 0) {
-          out.push(value);
+          out.push(value as T);
           continue;
         }
         if (mirrored !== true) this.#model.apply(op);
         results.push(this.#writes.send({ op, vectors: vectors ?? {}, parallel }));
-        out.push(value);
+        out.push(after === undefined ? (value as T) : after());
       }
       return { values: out, sent: results };
     });
@@ -787,12 +807,6 @@ export class Feather {
     return value;
   }
 
-  #checkDirection(vector: VectorInput, modality: string, path: string): void {
-    if (this.#spaces[modality]!.metric !== 'cosine') return;
-    for (let i = 0; i < vector.length; i++) if (vector[i] !== 0) return;
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"`);
-  }
-
   /** Runs `submit` after every write called earlier has been submitted, keeping call order at the writer. */
   #inOrder<T>(submit: () => Promise<T>): Promise<T> {
     const run = this.#writeOrder.then(submit);
@@ -842,6 +856,8 @@ interface Prepared<T> {
   /** Already applied to the mirror (recall tracking). */
   mirrored?: boolean;
   vectors?: Record<string, Float32Array>;
-  value: T;
+  /** What the write resolves with, or (`after`) computed right after the mirror applied the op. */
+  value: T | undefined;
+  after?: () => T;
 }
 

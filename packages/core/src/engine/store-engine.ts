@@ -3,7 +3,7 @@
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
 import { SharedLoad, type LoadPlan } from '../format/shared-load.js';
-import { encode, modelFromSections, readModelSections, readStoreMeta, saveStore, type StoreMeta } from '../format/store-codec.js';
+import { encode, modelFromSections, readModelSections, readStoreMeta, readWriteOrder, saveStore, type StoreMeta } from '../format/store-codec.js';
 import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
 import { GraphLoad, loadStore, type LoadedStore } from '../format/store-load.js';
 import type { FileIo } from '../format/file-io.js';
@@ -152,7 +152,7 @@ export class StoreEngine {
       const model =
         spec.columns === undefined
           ? modelFromSections(readModelSections(file), spec.path)
-          : modelFromSections({ kind: 'columns', records: spec.columns.slice(), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq }, spec.path, true);
+          : modelFromSections({ kind: 'columns', records: spec.columns.slice(), edges: file.read(kSectionEdges), writeOrder: readWriteOrder(file), commitSeq: file.header.commitSeq }, spec.path, true);
       load.work(this.#io, file.fd, spec.path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount }, Number.POSITIVE_INFINITY, true);
       this.#prepared = { meta, model, commitSeq: file.header.commitSeq, load: spec.load };
     } catch (error) {

@@ -39,7 +39,8 @@ export const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48
 export const kFormatMajor = 3;
 /** The first format whose bulk sections are checksummed by block (block hashes, then a CRC-32 of those). */
 export const kBlockHashedMajor: number = 3;
-export const kFormatMinor = 0;
+/** Minor 1 adds the WRITE_ORDER section (older readers skip it; files without it still open). */
+export const kFormatMinor = 1;
 export const kFileHeaderBytes = 128;
 export const kIndexEntryBytes = 32;
 export const kModelIdBytes = 64;
@@ -48,6 +49,7 @@ export const kSectionStoreMeta = 1;
 export const kSectionRecords = 2;
 export const kSectionEdges = 3;
 export const kSectionColumns = 4;
+export const kSectionWriteOrder = 5;
 export const kSectionGraphHeader = 16;
 export const kSectionNodes = 17;
 export const kSectionUpper = 18;

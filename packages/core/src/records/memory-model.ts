@@ -1,4 +1,5 @@
 import { FeatherError } from '../errors.js';
+import { WriteOrder } from './write-order.js';
 import { decodeColumns, encodeColumns, kLive, kRowBlock, kStringId, type ColumnData } from './columns-codec.js';
 import { IdIndex, idHash } from './id-index.js';
 import { RowGroups } from './row-groups.js';
@@ -62,6 +63,8 @@ export class MemoryModel {
   #recallCount: Float64Array = new Float64Array(64);
   /** NaN = never recalled. */
   #lastRecalled: Float64Array = new Float64Array(64);
+  /** When each row was last upserted (getLast). */
+  readonly #writeOrder = new WriteOrder();
   #modalitySet: Uint32Array = new Uint32Array(64);
   /** A row's attribute pairs are #attrPool[#attrStart[row] ..][0 .. #attrCount[row]). */
   #attrStart: Uint32Array = new Uint32Array(64);
@@ -238,14 +241,24 @@ export class MemoryModel {
     return id === undefined ? 0 : this.scopeRows(id).size;
   }
 
-  /** The live row added last (the highest row), optionally within a namespace. */
+  /**
+   * The live row an upsert wrote last (a new memory or an updated one; of a batch, its last row), optionally
+   * within a namespace: if that memory was forgotten, the one written before it.
+   */
   lastRow(namespace?: string): number | undefined {
     const ns = namespace === undefined ? undefined : this.#namespaces.get(namespace);
     if (namespace !== undefined && ns === undefined) return undefined;
-    for (let row = this.#n - 1; row >= 0; row--) {
-      if ((this.#flags[row] & kLive) !== 0 && (ns === undefined || this.#namespace[row] === ns)) return row;
-    }
-    return undefined;
+    return this.#writeOrder.last(this.#n, (row) => (this.#flags[row] & kLive) !== 0 && (ns === undefined || this.#namespace[row] === ns));
+  }
+
+  /** The WRITE_ORDER section's bytes (see WriteOrder). */
+  writeOrderBytes(): Uint8Array {
+    return this.#writeOrder.toBytes(this.#n);
+  }
+
+  /** Restores the write order saved with these rows (undefined: a file from before it was saved). */
+  restoreWriteOrder(bytes: Uint8Array | undefined): void {
+    this.#writeOrder.restore(this.#n, bytes);
   }
 
   /** Every live row, ascending. */
@@ -509,6 +522,7 @@ export class MemoryModel {
         }
       }
       if (item.modality !== undefined) this.#addModality(row, item.modality);
+      this.#writeOrder.stamp(row);
       const namespace = this.#namespace[row];
       const entity = this.#entity[row];
       effects.push({ row, created, namespace, entity, retagged: !created && (namespace !== oldNamespace || entity !== oldEntity), modality: item.modality });
