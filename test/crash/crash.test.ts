@@ -16,6 +16,9 @@ interface Event {
   text?: string;
   to?: string;
   importance?: number;
+  /** The vector of an add, the vectors of a batch (metric l2: stored as given, in float32). */
+  v?: number[];
+  vs?: number[][];
 }
 
 const child = fileURLToPath(new URL('./writer.child.mjs', import.meta.url));
@@ -76,12 +79,16 @@ describe('crash safety (SIGKILL during writes)', () => {
         for (const e of issued) if (e.op === 'update') lastUpdateIssued.set(e.id!, e);
         for (const e of acked) {
           if (e.op === 'add' || e.op === 'batch') {
-            for (const id of e.ids ?? [e.id!]) {
-              if (forgetIssued.has(id)) continue;
+            (e.ids ?? [e.id!]).forEach((id, i) => {
+              if (forgetIssued.has(id)) return;
               const got = db.get(id);
               expect(got, `${context}: acknowledged add ${id} is missing`).toBeDefined();
+              // The record's contents, not only its id.
               expect(got!.namespace).toBe(e.ns);
-            }
+              expect(got!.text).toBe(e.op === 'add' ? e.text : id);
+              const v = e.op === 'add' ? e.v! : e.vs![i]!;
+              expect(Array.from(db.getVector(id)!), `${context}: vector of ${id}`).toEqual(v.map((x) => Math.fround(x)));
+            });
           } else if (e.op === 'forget') {
             expect(db.get(e.id!), `${context}: acknowledged forget ${e.id} came back`).toBeUndefined();
           } else if (e.op === 'update' && lastUpdateIssued.get(e.id!) === e && !forgetIssued.has(e.id)) {
@@ -89,6 +96,12 @@ describe('crash safety (SIGKILL during writes)', () => {
           } else if (e.op === 'link' && !forgetIssued.has(e.id) && !forgetIssued.has(e.to)) {
             expect(db.edges(e.id!).outgoing.some((x) => x.to === e.to), `${context}: acknowledged link ${e.id} -> ${e.to}`).toBe(true);
           }
+        }
+        // A batch is one write (up to 8,192 rows): acknowledged or not, all of its rows are there or none.
+        for (const e of issued) {
+          if (e.op !== 'batch' || e.ids!.some((id) => forgetIssued.has(id))) continue;
+          const present = e.ids!.filter((id) => db.get(id) !== undefined).length;
+          expect([0, e.ids!.length], `${context}: batch of ${e.ids!.length} has ${present} rows`).toContain(present);
         }
       } finally {
         await db.close();

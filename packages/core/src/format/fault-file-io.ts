@@ -13,6 +13,11 @@ export interface FileFault {
   nth: number;
   /** A failing write first writes the first half of its bytes, as a disk that fills up mid-write does. */
   short?: boolean;
+  /**
+   * Instead of failing, the process dies there (the crash suite's named points): `onCrash` runs just before
+   * the operation ('before') or just after it completed ('after').
+   */
+  crash?: 'before' | 'after';
 }
 
 /** A FileIo that counts its operations by kind and fails the one `fault` names. */
@@ -23,14 +28,23 @@ export interface FaultyFileIo extends FileIo {
   readonly fired: boolean;
 }
 
-export function faultyFileIo(inner: FileIo, fault?: FileFault): FaultyFileIo {
+export function faultyFileIo(inner: FileIo, fault?: FileFault, onCrash?: () => void): FaultyFileIo {
   const counts: Record<FileOpKind, number> = { open: 0, write: 0, sync: 0, rename: 0 };
   let fired = false;
+  let crashAfter = false;
   const hit = (op: FileOpKind): boolean => {
     counts[op]++;
     if (fault === undefined || fault.op !== op || counts[op] !== fault.nth) return false;
     fired = true;
-    return true;
+    if (fault.crash === undefined || onCrash === undefined) return true;
+    if (fault.crash === 'before') onCrash();
+    // 'after': the operation runs, then the process dies (see done()).
+    crashAfter = true;
+    return false;
+  };
+  const done = <T>(result: T): T => {
+    if (crashAfter) onCrash!();
+    return result;
   };
   const fail = (op: FileOpKind, path: string): FeatherError =>
     new FeatherError('FEATHER_ERR_IO', `Could not ${op} ${path}: injected fault (${op} #${counts[op]}); check the path, permissions and free space`, { path, errno: 'EIO', injected: true });
@@ -47,13 +61,13 @@ export function faultyFileIo(inner: FileIo, fault?: FileFault): FaultyFileIo {
       if (hit('open')) throw fail('open', path);
       const fd = inner.openRead(path);
       paths.set(fd, path);
-      return fd;
+      return done(fd);
     },
     openWrite: (path, append) => {
       if (hit('open')) throw fail('open', path);
       const fd = inner.openWrite(path, append);
       paths.set(fd, path);
-      return fd;
+      return done(fd);
     },
     size: (fd) => inner.size(fd),
     read: (fd, target, position) => inner.read(fd, target, position),
@@ -63,12 +77,12 @@ export function faultyFileIo(inner: FileIo, fault?: FileFault): FaultyFileIo {
         if (fault?.short === true && bytes.length > 1) inner.write(fd, bytes.subarray(0, bytes.length >>> 1), position);
         throw fail('write', path);
       }
-      inner.write(fd, bytes, position);
+      done(inner.write(fd, bytes, position));
     },
     truncate: (fd, length) => inner.truncate(fd, length),
     sync: (fd) => {
       if (hit('sync')) throw fail('sync', paths.get(fd) ?? '?');
-      inner.sync(fd);
+      done(inner.sync(fd));
     },
     close: (fd) => {
       paths.delete(fd);
@@ -76,12 +90,12 @@ export function faultyFileIo(inner: FileIo, fault?: FileFault): FaultyFileIo {
     },
     rename: (from, to) => {
       if (hit('rename')) throw fail('rename', from);
-      inner.rename(from, to);
+      done(inner.rename(from, to));
     },
     unlink: (path) => inner.unlink(path),
     syncDirectory: (path) => {
       if (hit('sync')) throw fail('sync', path);
-      inner.syncDirectory(path);
+      done(inner.syncDirectory(path));
     },
   };
 }

@@ -28,7 +28,8 @@ export class WriterService implements WriterApi {
   constructor(init: SharedInit) {
     this.arena = KernelArena.attach(init.memory, init.module);
     // INTERNAL, tests only: a plan in workerData fails one file operation (internal-faults.ts).
-    const io = init.faults?.plan.io === undefined ? nodeFileIo() : faultyFileIo(nodeFileIo(), init.faults.plan.io);
+    // A crash point kills the whole process there, as a power cut or kill -9 would.
+    const io = init.faults?.plan.io === undefined ? nodeFileIo() : faultyFileIo(nodeFileIo(), init.faults.plan.io, () => process.kill(process.pid, 'SIGKILL'));
     this.#engine = new StoreEngine(this.arena, io);
   }
 
