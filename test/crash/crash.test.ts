@@ -86,7 +86,7 @@ describe('crash safety (SIGKILL during writes)', () => {
               // The record's contents, not only its id.
               expect(got!.namespace).toBe(e.ns);
               expect(got!.text).toBe(e.op === 'add' ? e.text : id);
-              const v = e.op === 'add' ? e.v! : e.vs![i]!;
+              const v = e.op === 'add' ? e.v! : e.vs![i];
               expect(Array.from(db.getVector(id)!), `${context}: vector of ${id}`).toEqual(v.map((x) => Math.fround(x)));
             });
           } else if (e.op === 'forget') {
