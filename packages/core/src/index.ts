@@ -24,7 +24,7 @@ export { memoryFileIo, nodeFileIo } from './format/file-io.js';
 export type { FileIo } from './format/file-io.js';
 export { faultyFileIo } from './format/fault-file-io.js';
 export type { FaultyFileIo, FileFault, FileOpKind } from './format/fault-file-io.js';
-export { checksum, kBulkSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, StoreFileReader, writeStoreFile } from './format/store-file.js';
+export { blockBytesOf, blockListChecksum, checksum, kBulkSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, kSectionGraphHeader, kSectionNodes, sectionSeed, StoreFileReader, writeStoreFile } from './format/store-file.js';
 export { blockHash, BlockHasher, BlockHashes } from './format/block-hash.js';
 export { arenaBlockHashes, crc32Combine, cutTasks, SharedLoad } from './format/shared-load.js';
 export type { LoadPlan, LoadTask, PlannedGraph, PlannedModality } from './format/shared-load.js';

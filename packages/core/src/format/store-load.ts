@@ -10,7 +10,7 @@ import { checkGraphHeader, decode, modelFromSections, readModelSections, readSto
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
-export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;
+export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf' | 'hasModality'>;
 
 export interface LoadedGraphs {
   modalities: Map<string, ModalityState>;
@@ -183,6 +183,8 @@ function reserveFromVectors(file: StoreFileReader, arena: KernelArena, meta: Sto
     const row = view.getUint32(16 + i * 4, true);
     const t = model.tagsOf(row);
     if (t === undefined || seen.has(row)) throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} is not a live record`, { part: 'vectors', tag });
+    // With the count check below: the rows listed are exactly the records that hold this modality.
+    if (!model.hasModality(row, m.name)) throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} has no ${m.name} vector in the records`, { part: 'vectors', tag });
     seen.add(row);
     tags.push({ row, ...t });
   }

@@ -230,6 +230,11 @@ export class MemoryModel {
     return this.#modalityCounts.get(modality) ?? 0;
   }
 
+  /** Whether live row `row` holds a vector of `modality`. */
+  hasModality(row: number, modality: string): boolean {
+    return row < this.#n && (this.#flags[row] & kLive) !== 0 && this.#modalitySets[this.#modalitySet[row]].includes(modality);
+  }
+
   /** Namespaces holding at least one live memory, sorted. */
   listNamespaces(): string[] {
     return [...this.#members.keys()].map((id) => this.#namespaceNames[id]).sort();
