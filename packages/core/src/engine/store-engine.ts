@@ -153,7 +153,7 @@ export class StoreEngine {
         spec.columns === undefined
           ? modelFromSections(readModelSections(file), spec.path)
           : modelFromSections({ kind: 'columns', records: spec.columns.slice(), edges: file.read(kSectionEdges), writeOrder: readWriteOrder(file), commitSeq: file.header.commitSeq }, spec.path, true);
-      load.work(this.#io, file.fd, spec.path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount }, Number.POSITIVE_INFINITY, true);
+      load.work(this.#io, file.fd, spec.path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount, tagsMatch: (r, n, e) => model.tagsMatch(r, n, e) }, Number.POSITIVE_INFINITY, true);
       this.#prepared = { meta, model, commitSeq: file.header.commitSeq, load: spec.load };
     } catch (error) {
       // The planning thread stops too: it reports this thread's error.

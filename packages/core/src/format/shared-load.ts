@@ -1,5 +1,6 @@
 // The bulk reading of an open (graph and vector sections), shared by threads: copies into the shared memory,
 // checksums and node checks, in pieces claimed from a counter in that memory.
+import { checkRestoredTags } from '../hnsw/restore-tags.js';
 import type { KernelArena } from '../arena.js';
 import { HnswIndex, type GraphHeader, type TagLimits } from '../hnsw/hnsw-index.js';
 import type { FileIo } from './file-io.js';
@@ -184,6 +185,7 @@ export class SharedLoad {
         if (t.kind === kTaskNodes) {
           const g = graphs[t.graph];
           const { deleted, upperBytes } = HnswIndex.checkRestored(arena, g.address, t.first, t.end, g, limits);
+          if (limits.tagsMatch !== undefined) checkRestoredTags(arena, g.address, t.first, t.end, limits.tagsMatch);
           Atomics.store(i32, word + 1, deleted);
           Atomics.store(i32, word + 2, upperBytes | 0);
         }

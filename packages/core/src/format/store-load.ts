@@ -10,7 +10,7 @@ import { checkGraphHeader, decode, modelFromSections, readModelSections, readSto
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from './store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
-export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf' | 'hasModality'>;
+export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf' | 'hasModality' | 'tagsMatch'>;
 
 export interface LoadedGraphs {
   modalities: Map<string, ModalityState>;
@@ -117,7 +117,7 @@ export class GraphLoad {
 
   /** Runs up to `limit` tasks in this thread (see SharedLoad.work: `wait` blocks); returns how many it ran. */
   work(io: FileIo, limits: RecordLimits, limit?: number, wait?: boolean): number {
-    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount }, limit, wait);
+    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount, tagsMatch: (r, n, e) => limits.tagsMatch(r, n, e) }, limit, wait);
   }
 
   /** No task of either phase is left to start (see SharedLoad.finished). */

@@ -177,6 +177,11 @@ export class MemoryModel {
   }
 
   /** Dictionary ids a row's nodes are tagged with. */
+  /** Whether live row `row` has exactly these namespace and entity ids (a check of loaded node tags). */
+  tagsMatch(row: number, namespace: number, entity: number): boolean {
+    return this.#isLive(row) && this.#namespace[row] === namespace && this.#entity[row] === entity;
+  }
+
   tagsOf(row: number): { namespace: number; entity: number } | undefined {
     return this.#isLive(row) ? { namespace: this.#namespace[row], entity: this.#entity[row] } : undefined;
   }
