@@ -1,7 +1,7 @@
 // Crash suite: a child writes a random stream with durability 'fsync' and is killed with SIGKILL at a random
 // moment; the store must then open, hold every write whose promise had resolved (and no acknowledged forget
 // may come back), and pass the full integrity check. FEATHER_CRASH_TRIALS sets the trial count (default 20;
-// `pnpm test:crash` runs 200).
+// `pnpm test:crash` runs 200); FEATHER_CRASH_DEBUG=1 prints each trial's progress.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { seededRandom, suiteCount, suiteSeed, tempStorePath } from '@feather-db/testkit';
@@ -63,7 +63,9 @@ describe('crash safety (SIGKILL during writes)', () => {
       // Two kills per trial: the second run starts from a store recovered from the first crash.
       const runs = [await runAndKill(path, seed, 50 + Math.floor(rand() * 500))];
       runs.push(await runAndKill(path, seed + 100_000, 50 + Math.floor(rand() * 500)));
+      if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: runs done\n`);
       const db = await Feather.open(path, { threads: 1 });
+      if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: opened\n`);
       try {
         const context = `seed ${seed} (FEATHER_CRASH_SEED=${baseSeed}, trial ${t})`;
         const integrity = await db.checkIntegrity();

@@ -5,8 +5,7 @@
 // on, or fails closed), and a clean open of the files holds every acknowledged write. Then the power-loss
 // sweep: the machine dies at each of those points (only synced bytes under durably named files survive), and
 // under 'fsync' every acknowledged write is still there.
-import { faultyFileIo, KernelArena, memoryFileIo, StoreEngine, type Durability, type FileFault, type FileOpKind } from '@feather-db/core';
-import { powerLossIo } from '@feather-db/testkit';
+import { faultyFileIo, KernelArena, memoryFileIo, powerLossIo, StoreEngine, type Durability, type FileFault, type FileOpKind } from '@feather-db/core';
 import { describe, expect, it } from 'vitest';
 import { engineSpec, expectHeld, runScenario, stateOf } from './engine-scenario.js';
 

@@ -23,6 +23,8 @@ export type { ChainNode, ChainResult } from './graph/context-chain.js';
 export { memoryFileIo, nodeFileIo } from './format/file-io.js';
 export type { FileIo } from './format/file-io.js';
 export { faultyFileIo } from './format/fault-file-io.js';
+export { powerLossIo } from './format/power-loss-io.js';
+export type { PowerLossIo } from './format/power-loss-io.js';
 export type { FaultyFileIo, FileFault, FileOpKind } from './format/fault-file-io.js';
 export { blockBytesOf, blockListChecksum, checksum, kBulkSections, kFileHeaderBytes, kFileMagic, kFormatMajor, kFormatMinor, kSectionGraphHeader, kSectionNodes, sectionSeed, StoreFileReader, writeStoreFile } from './format/store-file.js';
 export { blockHash, BlockHasher, BlockHashes } from './format/block-hash.js';

@@ -1,6 +1,8 @@
-// An in-memory FileIo (the shape of @feather-db/core's FileIo, kept structural so the testkit depends on no
-// package) that models what survives a power loss: a file's bytes as of its last sync, under the names
-// the directory had at its last directory sync. Everything else (unsynced writes, renames, creates) is lost.
+// An in-memory FileIo that models what survives a power loss: a file's bytes as of its last sync, under the
+// names the directory had at its last directory sync. Everything else (unsynced writes, renames, creates) is
+// lost. The fault sweeps use it (test/crash/io-faults.test.ts) to show what each durability keeps.
+import { FeatherError } from '../errors.js';
+import type { FileIo } from './file-io.js';
 
 interface Inode {
   data: Uint8Array;
@@ -8,20 +10,8 @@ interface Inode {
   durable: Uint8Array;
 }
 
-/** The FileIo methods of @feather-db/core, over simulated volatile and durable state. */
-export interface PowerLossIo {
-  exists(path: string): boolean;
-  openRead(path: string): number;
-  openWrite(path: string, append?: boolean): number;
-  size(fd: number): number;
-  read(fd: number, target: Uint8Array, position: number): number;
-  write(fd: number, bytes: Uint8Array, position: number | null): void;
-  truncate(fd: number, length: number): void;
-  sync(fd: number): void;
-  close(fd: number): void;
-  rename(from: string, to: string): void;
-  unlink(path: string): void;
-  syncDirectory(path: string): void;
+/** A FileIo whose unsynced state can be lost. */
+export interface PowerLossIo extends FileIo {
   /** The files as the process sees them now (what a process crash leaves: the OS keeps every write). */
   current(): Map<string, Uint8Array>;
   /** The files a power loss leaves: each name the directory durably had, with that file's synced bytes. */
@@ -36,10 +26,10 @@ export function powerLossIo(): PowerLossIo {
   let next = 1;
   const inode = (fd: number): Inode => {
     const i = handles.get(fd);
-    if (i === undefined) throw new Error(`bad handle ${fd}`);
+    if (i === undefined) throw new FeatherError('FEATHER_ERR_IO', `bad handle ${fd}`);
     return i;
   };
-  const missing = (path: string): Error => Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+  const missing = (path: string): FeatherError => new FeatherError('FEATHER_ERR_IO', `Could not open ${path}: no such file`, { path, errno: 'ENOENT' });
   return {
     exists: (path) => dir.has(path),
     openRead: (path) => {
