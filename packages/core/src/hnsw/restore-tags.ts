@@ -4,7 +4,7 @@
 // would then return or miss it. Run per load task, on whichever thread copied the block.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { kFlagDeleted, kNEntity, kNLevelFlags, kNNamespace, kNRow } from '../layout.js';
+import { kFlagDeleted, kHChunkShift, kHStride, kNEntity, kNLevelFlags, kNNamespace, kNRow } from '../layout.js';
 
 /** Whether live row `row` carries exactly these namespace and entity ids (MemoryModel.tagsMatch). */
 export type TagsMatch = (row: number, namespace: number, entity: number) => boolean;
@@ -17,8 +17,13 @@ export type TagsMatch = (row: number, namespace: number, entity: number) => bool
 export function checkRestoredTags(arena: KernelArena, address: number, first: number, end: number, tagsMatch: TagsMatch): void {
   const u32 = arena.u32;
   const wasm = arena.wasm;
+  // Nodes of one chunk are contiguous: one kernel call per chunk, then a stride per node (a call per node
+  // cost ~0.37 µs, 9% of a load).
+  const mask = (1 << u32[(address + kHChunkShift) >>> 2]) - 1;
+  const stride = u32[(address + kHStride) >>> 2] >>> 2;
+  let at = 0;
   for (let id = first; id < end; id++) {
-    const at = (wasm.nodeAddress(address, id) >>> 0) >>> 2;
+    at = id === first || (id & mask) === 0 ? (wasm.nodeAddress(address, id) >>> 0) >>> 2 : at + stride;
     if ((u32[at + (kNLevelFlags >>> 2)] & kFlagDeleted) !== 0) continue;
     const row = u32[at + (kNRow >>> 2)];
     if (!tagsMatch(row, u32[at + (kNNamespace >>> 2)], u32[at + (kNEntity >>> 2)])) {
