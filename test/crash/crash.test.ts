@@ -3,6 +3,8 @@
 // may come back), and pass the full integrity check. FEATHER_CRASH_TRIALS sets the trial count (default 20;
 // `pnpm test:crash` runs 200); FEATHER_CRASH_DEBUG=1 prints each trial's progress.
 import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom, suiteCount, suiteSeed, tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
@@ -64,6 +66,9 @@ describe('crash safety (SIGKILL during writes)', () => {
       const runs = [await runAndKill(path, seed, 50 + Math.floor(rand() * 500))];
       runs.push(await runAndKill(path, seed + 100_000, 50 + Math.floor(rand() * 500)));
       if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: runs done\n`);
+      // A failing trial's files are kept for a post-mortem (FEATHER_CRASH_KEEP=dir): the open may have cut a torn tail.
+      const keep = process.env['FEATHER_CRASH_KEEP'];
+      if (keep !== undefined) for (const f of [path, `${path}.wal`]) if (existsSync(f)) copyFileSync(f, join(keep, `${seed}-${basename(f)}`));
       const db = await Feather.open(path, { threads: 1 });
       if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: opened\n`);
       try {

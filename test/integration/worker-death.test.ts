@@ -155,3 +155,16 @@ describe('a pool thread that dies', () => {
     await expectIntact(path, acked);
   });
 });
+
+describe('the internal fault hook', () => {
+  it('refuses a malformed plan typed, leaving no lock', async () => {
+    const path = tempStorePath();
+    process.env['FEATHER_INTERNAL_FAULTS'] = '{not json';
+    try {
+      expect(await settle(Feather.open(path, { dim: kDim }))).toEqual({ ok: false, code: 'FEATHER_ERR_INVALID_ARGUMENT' });
+    } finally {
+      delete process.env['FEATHER_INTERNAL_FAULTS'];
+    }
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+});

@@ -191,9 +191,10 @@ export class Feather {
     const releaseLock = o.readOnly ? undefined : acquireLock(path);
     let arena: KernelArena;
     let thread: WriterThread;
-    // INTERNAL, tests only: a fault plan in FEATHER_INTERNAL_FAULTS (internal-faults.ts); normally undefined.
-    const faults = faultsFromEnv();
+    let faults: ReturnType<typeof faultsFromEnv>;
     try {
+      // INTERNAL, tests only: a fault plan in FEATHER_INTERNAL_FAULTS (internal-faults.ts); normally undefined.
+      faults = faultsFromEnv();
       arena = KernelArena.create();
       // Watched from spawn (writer-thread.ts): a writer that fails to start rejects the open, typed.
       thread = new WriterThread({ memory: arena.memory, module: kernelModule(), faults });

@@ -2,7 +2,7 @@
 // Not part of the API; nothing here runs unless the environment variable FEATHER_INTERNAL_FAULTS holds a
 // plan when Feather.open is called. The facade reads it once per open and hands it to its threads in
 // workerData, with a shared counter so that "the n-th task" means the n-th of the whole pool.
-import { abandonLocksForTests, type FileFault, type KernelArena } from '@feather-db/core';
+import { abandonLocksForTests, FeatherError, type FileFault, type KernelArena } from '@feather-db/core';
 
 /** How a thread dies: process.exit, an exception nobody catches, or a wasm trap nobody catches. */
 export type DeathKind = 'exit' | 'throw' | 'trap';
@@ -40,7 +40,13 @@ export const kFaultsEnv = 'FEATHER_INTERNAL_FAULTS';
 export function faultsFromEnv(): Faults | undefined {
   const raw = process.env[kFaultsEnv];
   if (raw === undefined || raw === '') return undefined;
-  return { plan: JSON.parse(raw) as FaultPlan, counters: new Int32Array(new SharedArrayBuffer(8)) };
+  let plan: FaultPlan;
+  try {
+    plan = JSON.parse(raw) as FaultPlan;
+  } catch (error) {
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${kFaultsEnv} (internal, for Feather's own tests) must be a JSON fault plan, got ${JSON.stringify(raw.slice(0, 40))}; unset it`, { env: kFaultsEnv }, { cause: error });
+  }
+  return { plan, counters: new Int32Array(new SharedArrayBuffer(8)) };
 }
 
 /** Ends the calling thread the way `how` says, never returning normally. */
