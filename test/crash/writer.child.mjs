@@ -1,5 +1,6 @@
 // Child for crash.test.ts: opens a store with durability 'fsync' and writes a random stream until it is
-// killed. Before each write it prints `I <json>` (issued), after its promise resolves `A <json>` (acked).
+// killed. Before each write it prints `I <json>` (issued, with its contents), after its promise resolves
+// `A <json>` (acked).
 // stdout to a pipe is synchronous on Linux, so every printed ack reaches the parent before the kill.
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
@@ -10,7 +11,7 @@ const dim = 8;
 const vector = () => Array.from({ length: dim }, () => gaussian(rand));
 const say = (kind, event) => process.stdout.write(`${kind} ${JSON.stringify(event)}\n`);
 
-const db = await Feather.open(path, { dim, threads: 1, durability: 'fsync' });
+const db = await Feather.open(path, { dim, metric: 'l2', threads: 1, durability: 'fsync' });
 const live = new Set();
 say('R', {});
 let next = 0;
@@ -35,13 +36,14 @@ for (;;) {
   const r = rand();
   if (r < 0.4) {
     const id = `${seedArg}-${next++}`;
-    const event = { op: 'add', id, ns: `n${next % 3}`, text: `t${next}` };
-    run(event, () => db.add(vector(), { id, namespace: event.ns, text: event.text }));
+    const event = { op: 'add', id, ns: `n${next % 3}`, text: `t${next}`, v: vector() };
+    run(event, () => db.add(event.v, { id, namespace: event.ns, text: event.text }));
   } else if (r < 0.5) {
     const size = rand() < 0.3 ? 300 : 1 + Math.floor(rand() * 20);
     const ids = Array.from({ length: size }, () => `${seedArg}-${next++}`);
-    const event = { op: 'batch', ids, ns: 'b' };
-    run(event, () => db.addBatch(ids.map(() => vector()), { ids, namespace: 'b', metas: ids.map((x) => ({ text: x })) }));
+    const vs = ids.map(() => vector());
+    const event = { op: 'batch', ids, ns: 'b', vs };
+    run(event, () => db.addBatch(vs, { ids, namespace: 'b', metas: ids.map((x) => ({ text: x })) }));
   } else if (r < 0.65) {
     const id = pick();
     if (id !== undefined) run({ op: 'forget', id }, () => db.forget(id));

@@ -64,9 +64,10 @@ export class Feather {
     this.embeddingModel = opened.meta.modelId === '' ? null : opened.meta.modelId;
     this.#model = h.mirror;
     const handles = new AttachCache(h.arena);
-    this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers.pool, o.threads);
-    this.#writes = new WritePipeline(h.writer, h.readers.pool, this.#model, handles, { threads: o.threads, autoSaveWalBytes: o.autoSaveWalBytes, save: () => this.save() });
-    h.worker.on('error', (error) => this.#writes.fail(new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error })));
+    this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers, o.threads);
+    this.#writes = new WritePipeline(h.writer, h.readers, this.#model, handles, { threads: o.threads, autoSaveWalBytes: o.autoSaveWalBytes, save: () => this.save(), fault: h.fault });
+    // Once no write can start, locks a dead thread held in the shared memory are released (searches go on).
+    h.fault.onFailed(() => this.#writes.linked(), () => this.#reads.indexAddresses());
   }
 
   /**
@@ -127,14 +128,15 @@ export class Feather {
 
   /**
    * Changes a memory's text, entity, importance or attributes (attributes are replaced as a whole).
-   * Resolves with the updated memory.
+   * Resolves with the memory as this update left it (read right after it applied: a forget called after it
+   * cannot make it resolve undefined).
    * @throws FEATHER_ERR_NOT_FOUND (and changes nothing) for an unknown id.
    */
   update(id: MemoryId, patch: { text?: string; entity?: string | null; importance?: number; attributes?: Attributes }): Promise<MemoryRecord> {
     return this.#writing(async () => {
       const op = updateOp(id, patch);
-      await this.#writes.write(() => ({ op, value: undefined }), false);
-      return this.#model.record(this.#model.rowOf(op.id)!)!;
+      const after = (): MemoryRecord | undefined => this.#model.record(this.#model.rowOf(op.id)!);
+      return (await this.#writes.write(() => ({ op, value: undefined, after }), false))!;
     });
   }
 
@@ -264,7 +266,11 @@ export class Feather {
     return row === undefined ? undefined : this.#reads.vectorOf(row, this.#spaces.check(modality, 'modality'));
   }
 
-  /** The memory added last (optionally within a namespace), or undefined. Synchronous. */
+  /**
+   * The memory an add or addBatch wrote last (optionally within a namespace; of a batch, its last row), or
+   * undefined: an update of an existing id by add counts as writing it; update() and link() do not. If that
+   * memory was forgotten, the one written before it. Synchronous.
+   */
   getLast(options?: { namespace?: string }): MemoryRecord | undefined {
     this.#checkOpen();
     const o = checkOptions<{ namespace?: string }>(options, ['namespace'], 'options', "{ namespace: 'user-1' }");
@@ -312,7 +318,7 @@ export class Feather {
 
   /** Reader threads currently alive in the pool (equals `threads` once the pool has started them). */
   get readerThreads(): number {
-    return this.#h.readers.pool.threads.length;
+    return this.#h.readers.threads;
   }
 
   /** Ends the writer and every reader thread after in-flight writes finish. Idempotent. */
@@ -344,11 +350,12 @@ export class Feather {
 
   #checkWritable(): void {
     this.#checkOpen();
+    if (this.#writes.failure !== undefined) throw this.#writes.failure;
     if (this.#readOnly) throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`, { path: this.path });
   }
 
+  /** Reads go on after a fault (docs/threading.md, "When a thread dies"); writes and saves do not. */
   #checkOpen(): void {
     if (this.#closed !== undefined) throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
-    if (this.#writes.failure !== undefined) throw this.#writes.failure;
   }
 }

@@ -3,6 +3,7 @@ export type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainO
 export type { Embedder, EmbedOptions } from './embedder.js';
 export type { MemoryFields } from './main/input.js';
 export { kMaxTextLength } from './main/input.js';
+export { kMaxWriteBytes } from './main/write-size.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
 export { FeatherError, kErrors } from '@feather-db/core';

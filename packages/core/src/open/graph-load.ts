@@ -15,7 +15,7 @@ import { checkGraphHeader, readStoreMeta, type ModalityState, type PendingLinks,
 import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from '../format/store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
-export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;
+export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf' | 'hasModality' | 'tagsMatch'>;
 
 export interface LoadedGraphs {
   modalities: Map<string, ModalityState>;
@@ -117,7 +117,7 @@ export class GraphLoad {
 
   /** Runs up to `limit` tasks in this thread (see SharedLoad.work: `wait` blocks); returns how many it ran. */
   work(io: FileIo, limits: RecordLimits, limit?: number, wait?: boolean): number {
-    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount }, limit, wait);
+    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount, tagsMatch: (r, n, e) => limits.tagsMatch(r, n, e) }, limit, wait);
   }
 
   /** No task of either phase is left to start (see SharedLoad.finished). */
@@ -183,6 +183,8 @@ function reserveFromVectors(file: StoreFileReader, arena: KernelArena, meta: Sto
     const row = view.getUint32(16 + i * 4, true);
     const t = model.tagsOf(row);
     if (t === undefined || seen.has(row)) throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} is not a live record`, { part: 'vectors', tag });
+    // With the count check below: the rows listed are exactly the records that hold this modality.
+    if (!model.hasModality(row, m.name)) throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} has no ${m.name} vector in the records`, { part: 'vectors', tag });
     seen.add(row);
     tags.push({ row, ...t });
   }

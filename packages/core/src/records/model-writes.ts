@@ -34,6 +34,7 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
       }
     }
     if (item.modality !== undefined) addModality(p, row, item.modality);
+    p.writeOrder.stamp(row);
     const namespace = c.namespace[row];
     const entity = c.entity[row];
     effects.push({ row, created, namespace, entity, retagged: !created && (namespace !== oldNamespace || entity !== oldEntity), modality: item.modality });
