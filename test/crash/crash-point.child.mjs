@@ -1,10 +1,13 @@
-// Child of crash-points.test.ts: runs a fixed stream of writes against a store, printing `A <json>` once each
-// write is acknowledged, until a named crash point (FEATHER_INTERNAL_FAULTS, set by the parent) kills it.
-// argv: path, mode ('saves': explicit saves; 'autosave': only automatic saves; 'reopen': open and close).
+// Child of crash-points.test.ts: runs a fixed stream of writes against a store, logging `A <json>` once each
+// write is acknowledged (event-log.mjs: a file, which keeps every line through the kill), until a named crash
+// point (FEATHER_INTERNAL_FAULTS, set by the parent) kills it.
+// argv: path, mode ('saves': explicit saves; 'autosave': only automatic saves; 'reopen': open and close), log.
 import { Feather } from 'feather-db';
+import { eventLog } from './event-log.mjs';
 
-const [path, mode] = process.argv.slice(2);
-const say = (event) => process.stdout.write(`A ${JSON.stringify(event)}\n`);
+const [path, mode, logPath] = process.argv.slice(2);
+const log = eventLog(logPath);
+const say = (event) => log('A', event);
 const vector = (n) => Array.from({ length: 8 }, (_, i) => Math.sin(n * 8 + i));
 const db = await Feather.open(path, { dim: 8, metric: 'l2', threads: 1, autoSaveWalBytes: mode === 'autosave' ? 2048 : 0 });
 if (mode !== 'reopen') {

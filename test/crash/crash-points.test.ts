@@ -4,11 +4,11 @@
 // The store then opens with every acknowledged write, whole: its text, namespace, vector and later updates;
 // a batch is all there or not at all; an acknowledged forget stays forgotten. Random crash moments are
 // crash.test.ts.
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { describe, expect, it } from 'vitest';
+import { runChild } from './child-run.js';
 
 const kChild = fileURLToPath(new URL('./crash-point.child.mjs', import.meta.url));
 
@@ -25,15 +25,12 @@ interface Acked {
 
 type Fault = { op: 'open' | 'write' | 'sync' | 'rename'; nth: number; crash: 'before' | 'after' };
 
-function runChild(path: string, mode: string, fault: Fault | undefined): { acked: Acked[]; killed: boolean; stderr: string } {
+async function runToCrash(path: string, mode: string, fault: Fault | undefined, log: string): Promise<{ acked: Acked[]; killed: boolean; stderr: string }> {
   const env = { ...process.env };
   if (fault === undefined) delete env['FEATHER_INTERNAL_FAULTS'];
   else env['FEATHER_INTERNAL_FAULTS'] = JSON.stringify({ io: fault });
-  const r = spawnSync(process.execPath, [kChild, path, mode], { env, encoding: 'utf8', timeout: 60_000 });
-  const acked = r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('A '))
-    .map((l) => JSON.parse(l.slice(2)) as Acked);
+  const r = await runChild(kChild, [path, mode], { log, timeoutMs: 60_000, env });
+  const acked = r.lines.filter((l) => l.startsWith('A ')).map((l) => JSON.parse(l.slice(2)) as Acked);
   return { acked, killed: r.signal === 'SIGKILL', stderr: r.stderr };
 }
 
@@ -88,11 +85,11 @@ const kPoints: { name: string; mode: string; fault: Fault; recovery?: Fault }[] 
 describe('named crash points', () => {
   it.each(kPoints)('$name', async ({ name, mode, fault, recovery }) => {
     const path = tempStorePath();
-    const run = runChild(path, mode, fault);
+    const run = await runToCrash(path, mode, fault, `${path}.events`);
     expect(run.killed, `${name}: the crash point was never reached; stderr: ${run.stderr}`).toBe(true);
     if (recovery !== undefined) {
       // The next open dies in the middle of its recovery; the one after must still hold everything.
-      const second = runChild(path, 'reopen', recovery);
+      const second = await runToCrash(path, 'reopen', recovery, `${path}.reopen.events`);
       expect(second.killed, `${name}: the recovery crash point was never reached; stderr: ${second.stderr}`).toBe(true);
     }
     await expectAllAcknowledged(path, run.acked, name);

@@ -1,19 +1,20 @@
-// Child for crash.test.ts: opens a store with durability 'fsync' and writes a random stream until it is
-// killed. Before each write it prints `I <json>` (issued, with its contents), after its promise resolves
-// `A <json>` (acked).
-// stdout to a pipe is synchronous on Linux, so every printed ack reaches the parent before the kill.
+// Child for crash.test.ts: opens a store with durability 'fsync', prints `R` on stdout, and writes a random
+// stream until it is killed. Before each write it logs `I <json>` (issued, with its contents), after its
+// promise resolves `A <json>` (acked), to its event log (event-log.mjs: a file, which keeps every line
+// through the kill; stdout would not).
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
+import { eventLog } from './event-log.mjs';
 
-const [path, seedArg] = process.argv.slice(2);
+const [path, seedArg, logPath] = process.argv.slice(2);
 const rand = seededRandom(Number(seedArg));
 const dim = 8;
 const vector = () => Array.from({ length: dim }, () => gaussian(rand));
-const say = (kind, event) => process.stdout.write(`${kind} ${JSON.stringify(event)}\n`);
+const say = eventLog(logPath);
 
 const db = await Feather.open(path, { dim, metric: 'l2', threads: 1, durability: 'fsync' });
 const live = new Set();
-say('R', {});
+process.stdout.write('R\n');
 let next = 0;
 const busy = new Set();
 const ops = [];
