@@ -1,6 +1,6 @@
 // The public option and result types of the Feather facade.
 import type { Attributes, Edge, MemoryId, MemoryRecord } from '@feather-db/core';
-import type { MemoryFields } from './main/input.js';
+import type { BatchMeta, MemoryFields } from './main/input.js';
 
 /** Options of {@link Feather.add}: the memory's metadata, plus its id and modality. */
 export interface AddOptions extends MemoryFields {
@@ -14,8 +14,8 @@ export interface AddOptions extends MemoryFields {
 export interface AddBatchOptions {
   /** One id per row; absent: consecutive integers. */
   ids?: readonly MemoryId[];
-  /** One metadata object per row. */
-  metas?: readonly MemoryFields[];
+  /** One metadata object per row (it may restore recall state: `recallCount`, `lastRecalled`). */
+  metas?: readonly BatchMeta[];
   /** Namespace of every row whose meta does not name one. */
   namespace?: string;
   modality?: string;

@@ -18,11 +18,15 @@ import { resolveChain, resolveSearch } from './main/search-options.js';
 import { SearchPath, type StoreStats } from './main/search-path.js';
 import { chainFrom } from './main/search-results.js';
 import { Spaces } from './main/spaces.js';
-import { prepareAdd, linkOp, updateOp } from './main/write-ops.js';
+import { countEdges, prepareAdd, linkOp, unlinkOp, updateOp } from './main/write-ops.js';
 import { WritePipeline } from './main/write-pipeline.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions } from './options.js';
 import { AttachCache } from './shared/attach-cache.js';
 import { unwrap } from './shared/replies.js';
+import { ingest } from './main/ingest/ingest.js';
+import { exportRows } from './main/ingest/export-rows.js';
+import type { ExportOptions, ExportRow, IngestOptions, IngestSource, IngestSummary } from './main/ingest/ingest-api.js';
+import { listMemories, type ListOptions, type ListPage } from './main/list.js';
 
 /**
  * An open Feather store. The main thread validates and routes: every write goes, in call order, to the
@@ -127,6 +131,32 @@ export class Feather {
   }
 
   /**
+   * Streams rows into the store in batches (addBatch, linked in parallel) with bounded memory whatever the
+   * source's size: rows with only `text` are embedded by `options.embedder`, rows without an id get a stable one
+   * (`<sourceName>:<row>`) so a re-run resumes (`onExisting`: 'skip' by default), a bad row is reported with its
+   * position and reason while the rest go in, and rows' `links` become edges. Resolves with the counts.
+   * @throws FEATHER_ERR_INVALID_ARGUMENT (bad options or source), FEATHER_ERR_DIMENSION_MISMATCH (embedder),
+   * FEATHER_ERR_ABORTED (rows stored before it stay; `details` count them), FEATHER_ERR_READ_ONLY, and any error
+   * of a write, which stops the run.
+   */
+  async ingest(source: IngestSource, options?: IngestOptions): Promise<IngestSummary> {
+    this.#checkWritable();
+    const target = { spaces: this.#spaces.toRecord(), embeddingModel: this.embeddingModel, has: (id: MemoryId) => this.#model.has(id) };
+    return ingest({ ...target, addBatch: (v, o) => this.addBatch(v, o), link: (a, b, o) => this.link(a, b, o) }, source, options);
+  }
+
+  /**
+   * Every memory (or one namespace's) as an ingest row, oldest first, with its outgoing edges as `links` and,
+   * with `vectors: true`, its vectors: `db2.ingest(db.export({ vectors: true }))` restores them. Streams: rows
+   * are read from the store as they are consumed; memories added after the export started are not included.
+   */
+  export(options?: ExportOptions): AsyncGenerator<ExportRow, void, undefined> {
+    this.#checkOpen();
+    const source = { model: this.#model, mainModality: kDefaultModality, checkOpen: () => this.#checkOpen() };
+    return exportRows({ ...source, vectorOf: (row, m) => this.#reads.vectorOf(row, m) }, options);
+  }
+
+  /**
    * Changes a memory's text, entity, importance or attributes (attributes are replaced as a whole).
    * Resolves with the memory as this update left it (read right after it applied: a forget called after it
    * cannot make it resolve undefined).
@@ -148,6 +178,18 @@ export class Feather {
     return this.#writing(async () => {
       const op = linkOp(from, to, options);
       await this.#writes.write(() => ({ op, value: undefined }), false);
+    });
+  }
+
+  /**
+   * Removes the edges from one memory to another: of `options.type` only, or of every type. Resolves with how
+   * many were removed (0 when there were none).
+   * @throws FEATHER_ERR_NOT_FOUND (and removes nothing) for an unknown id, FEATHER_ERR_INVALID_ARGUMENT for a bad type.
+   */
+  unlink(from: MemoryId, to: MemoryId, options?: { type?: string }): Promise<number> {
+    return this.#writing(async () => {
+      const op = unlinkOp(from, to, options);
+      return this.#writes.write(() => ({ op, value: countEdges(this.#model, op) }), false);
     });
   }
 
@@ -285,6 +327,16 @@ export class Feather {
     const row = this.#model.rowOf(checked);
     if (row === undefined) throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(checked)} does not exist (never added, or forgotten)`, { id: checked });
     return this.#model.edgesOf(row);
+  }
+
+  /**
+   * A scope's memories newest first (by timestamp), one page at a time: pass `next` back as `before` for the
+   * next page. Synchronous (reads the facade's mirror; cost grows with the scope's size).
+   * @throws FEATHER_ERR_INVALID_ARGUMENT for bad options or a cursor that is not one.
+   */
+  list(options?: ListOptions): ListPage {
+    this.#checkOpen();
+    return listMemories(this.#model, options);
   }
 
   /** Live memories, in one namespace or all. Synchronous. */

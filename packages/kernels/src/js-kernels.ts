@@ -62,10 +62,13 @@ export function distanceJs(metric: number, a: Float32Array, ai: number, b: Float
   return metric === 2 ? fr(d * 0.5) : d;
 }
 
+/** Norms this close to 1 (2^-20) are unit already: the wasm `normalize` explains why. */
+const kUnitNormSlack = 2 ** -20;
+
 /** Normalises `dim` floats of `a` from `ai` in place exactly as the wasm `normalize`; returns the norm. */
 export function normalizeJs(a: Float32Array, ai: number, dim: number): number {
   const n = fr(Math.sqrt(dotJs(a, ai, a, ai, dim)));
-  if (n > 0) {
+  if (n > 0 && Math.abs(n - 1) > kUnitNormSlack) {
     const inv = fr(1 / n);
     for (let i = 0; i < dim; i++) a[ai + i] = fr(a[ai + i] * inv);
   }

@@ -75,6 +75,12 @@ describe('wasm kernels', () => {
         const c = Float32Array.from(a);
         expect(normalizeJs(c, 0, dim)).toBe(wasm.normalize(pa, dim));
         expect(Array.from(c)).toEqual(Array.from(new Float32Array(memory.buffer, pa, dim)));
+        // Normalising is idempotent: a unit vector (an export of a stored one) keeps every bit.
+        const once = Float32Array.from(c);
+        normalizeJs(c, 0, dim);
+        wasm.normalize(pa, dim);
+        expect(Array.from(c)).toEqual(Array.from(once));
+        expect(Array.from(new Float32Array(memory.buffer, pa, dim))).toEqual(Array.from(once));
       }
     });
   }

@@ -290,6 +290,7 @@ export class StoreEngine {
         }
         return;
       case 'link':
+      case 'unlink':
       case 'touch':
         this.#model.apply(op);
         return;

@@ -38,6 +38,16 @@ export class EdgeStore {
     this.#in.set(b, incoming);
   }
 
+  /** Removes the edges from row `a` to row `b` of `type` (every type when null); returns how many. */
+  unlink(a: number, b: number, type: string | null): number {
+    const doomed = (this.#out.get(a) ?? []).filter((e) => e.to === b && (type === null || e.type === type));
+    for (const e of doomed) {
+      removeEdge(this.#out, a, e);
+      removeEdge(this.#in, b, e);
+    }
+    return doomed.length;
+  }
+
   /** Removes every edge touching `row`. */
   drop(row: number): void {
     for (const e of this.#out.get(row) ?? []) removeEdge(this.#in, e.to, e);

@@ -2,7 +2,7 @@ import { assertNever } from '../errors.js';
 import { kLive, kStringId } from './columns-codec.js';
 import type { StoredEdge } from './edge-store.js';
 import { findRow, idOf, modelParts, type ForgetEffect, type ModelParts, type UpsertEffect } from './model-parts.js';
-import { addModality, appendRow, forgetRecords, linkRecords, touchRows, updateRecord, upsertRecords } from './model-writes.js';
+import { addModality, appendRow, forgetRecords, linkRecords, touchRows, unlinkRecords, updateRecord, upsertRecords } from './model-writes.js';
 import { checkSnapshot, corrupt, type ModelSnapshot, type SnapshotEdge, type SnapshotRow } from './snapshot.js';
 import type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './types.js';
 
@@ -258,6 +258,9 @@ export class MemoryModel {
       case 'link':
         this.link(op.from, op.to, op.edgeType, op.weight);
         return;
+      case 'unlink':
+        this.unlink(op.from, op.to, op.edgeType);
+        return;
       case 'touch':
         this.touch(op.rows, op.at);
         return;
@@ -284,6 +287,11 @@ export class MemoryModel {
   /** Adds an edge, or re-weights the existing edge of the same type between the same two memories. */
   link(from: MemoryId, to: MemoryId, type: string, weight: number): void {
     linkRecords(this.#p, from, to, type, weight);
+  }
+
+  /** Removes the edges from one memory to another of `type` (every type when null); returns how many. Both ids must exist. */
+  unlink(from: MemoryId, to: MemoryId, type: string | null): number {
+    return unlinkRecords(this.#p, from, to, type);
   }
 
   /** Records that searches returned these rows at `at` (rows forgotten meanwhile are skipped). */

@@ -33,6 +33,10 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
         p.scopes.add(row);
       }
     }
+    if (item.recallCount !== undefined) {
+      c.recallCount[row] = item.recallCount;
+      c.lastRecalled[row] = item.lastRecalled ?? Number.NaN;
+    }
     if (item.modality !== undefined) addModality(p, row, item.modality);
     p.writeOrder.stamp(row);
     const namespace = c.namespace[row];
@@ -88,6 +92,11 @@ export function forgetRecords(p: ModelParts, ids: readonly MemoryId[]): ForgetEf
 /** Adds an edge, or re-weights the existing edge of the same type between the same two memories. */
 export function linkRecords(p: ModelParts, from: MemoryId, to: MemoryId, type: string, weight: number): void {
   p.edges.link(requireRow(p, from), requireRow(p, to), type, weight);
+}
+
+/** Removes the edges from one memory to another of `type` (every type when null); returns how many. Both ids must exist. */
+export function unlinkRecords(p: ModelParts, from: MemoryId, to: MemoryId, type: string | null): number {
+  return p.edges.unlink(requireRow(p, from), requireRow(p, to), type);
 }
 
 /** Records that searches returned these rows at `at` (rows forgotten meanwhile are skipped). */

@@ -47,6 +47,10 @@ export interface UpsertItem {
   importance?: number;
   attributes?: Attributes;
   timestamp?: number;
+  /** Recall state carried over from another store (an import of an export); absent: new rows start at 0. */
+  recallCount?: number;
+  /** With recallCount: when it was last recalled (ms), or null. */
+  lastRecalled?: number | null;
 }
 
 /** Fields `update` may change. */
@@ -67,6 +71,8 @@ export type ModelOp =
   | { type: 'update'; id: MemoryId; patch: RecordPatch }
   | { type: 'forget'; ids: MemoryId[] }
   | { type: 'link'; from: MemoryId; to: MemoryId; edgeType: string; weight: number }
+  /** Removes the edges from `from` to `to` of `edgeType`, or of every type when null. */
+  | { type: 'unlink'; from: MemoryId; to: MemoryId; edgeType: string | null }
   /** Recall tracking, by row: the facade applies it at once (so a read after the search sees it) and the
    * writer in write order; rows are never reused, so the two agree wherever the record still exists. */
   | { type: 'touch'; rows: number[]; at: number };

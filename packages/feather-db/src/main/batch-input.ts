@@ -3,7 +3,7 @@
 // and kMaxWriteBytes bytes.
 import { describeValue, FeatherError, type MemoryId, type MemoryModel, type UpsertItem, type VectorInput } from '@feather-db/core';
 import type { AddBatchOptions } from '../api.js';
-import { checkFields, checkId, checkNamespace, checkOptions, kFieldKeys, type MemoryFields } from './input.js';
+import { checkFields, checkId, checkNamespace, checkOptions, checkRecall, kBatchMetaKeys, type BatchMeta } from './input.js';
 import type { Spaces } from './spaces.js';
 import { checkStoredVector } from './stored-vector.js';
 import { yieldToLoop } from './turns.js';
@@ -129,15 +129,15 @@ export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: Bat
   const { vectors, rows, modality, namespace } = batch;
   const { dim, metric } = spaces.of(modality);
   const ids: (MemoryId | undefined)[] = new Array<MemoryId | undefined>(rows);
-  const fields: ReturnType<typeof checkFields>[] = new Array<ReturnType<typeof checkFields>>(rows);
+  const fields: (ReturnType<typeof checkFields> & ReturnType<typeof checkRecall>)[] = new Array<ReturnType<typeof checkFields>>(rows);
   const cuts: number[] = [0];
   let sliceBytes = 0;
   for (let from = 0; from < rows; from += kBatchSliceRows) {
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
       checkStoredVector(vectors.subarray(r * dim, (r + 1) * dim), metric, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
-      const meta = batch.metas === undefined ? {} : checkOptions<MemoryFields>(batch.metas[r], kFieldKeys, `options.metas[${r}]`, "{ text: 'a' }");
-      fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`) };
+      const meta = batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
+      fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
       if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
       const bytes = upsertBytes(fields[r]!, dim);
       checkWriteSize(bytes, `vectors[${r}] with options.metas[${r}]`);

@@ -58,7 +58,7 @@ export function checkEntity(value: unknown, path: string): string | null {
   return value === null ? null : checkName(value, path, 'entity');
 }
 
-function checkText(value: unknown, path: string): string {
+export function checkText(value: unknown, path: string): string {
   if (typeof value !== 'string') throw invalid(`${path} must be a string, got ${describeValue(value)}`, path);
   if (value.length > kMaxTextLength) {
     throw invalid(`${path} must be at most ${kMaxTextLength} characters, got ${value.length}; store a summary or split the document into chunks`, path);
@@ -173,4 +173,26 @@ export function checkSaveGraph(options: unknown): 'auto' | 'always' | 'never' {
   const graph = checkOptions<{ graph?: unknown }>(options, ['graph'], 'options', "{ graph: 'auto' }").graph ?? 'auto';
   if (graph !== 'auto' && graph !== 'always' && graph !== 'never') throw invalid(`options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`, 'options.graph');
   return graph;
+}
+
+/** One row's metadata in addBatch: the memory's fields, plus recall state carried over from another store. */
+export interface BatchMeta extends MemoryFields {
+  /** How often searches returned it (a non-negative integer). Default 0. Restores an exported memory. */
+  recallCount?: number;
+  /** When a search last returned it (ms or Date), or null. Only with recallCount. */
+  lastRecalled?: number | Date | null;
+}
+
+export const kBatchMetaKeys: readonly string[] = [...kFieldKeys, 'recallCount', 'lastRecalled'];
+
+/** Validated recall state of a BatchMeta (empty when it has none). */
+export function checkRecall(o: BatchMeta, path: string): { recallCount?: number; lastRecalled?: number | null } {
+  if (o.recallCount === undefined) {
+    if (o.lastRecalled !== undefined && o.lastRecalled !== null) throw invalid(`${path}.lastRecalled needs ${path}.recallCount (how often it was recalled)`, `${path}.lastRecalled`);
+    return {};
+  }
+  const count = o.recallCount;
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw invalid(`${path}.recallCount must be a non-negative integer, got ${describeValue(count)}`, `${path}.recallCount`);
+  const last = o.lastRecalled === undefined || o.lastRecalled === null ? null : checkTime(o.lastRecalled, `${path}.lastRecalled`);
+  return { recallCount: count, lastRecalled: last };
 }

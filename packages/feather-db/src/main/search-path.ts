@@ -1,6 +1,6 @@
 // A search from the main thread's side: planned on the mirror, run in the reader pool (packed by the search
 // queue), ranked here; and the reads of the shared indexes the facade answers synchronously.
-import { SearchPlanner, type HnswIndex, type KernelArena, type MemoryModel, type VectorInput } from '@feather-db/core';
+import { SearchPlanner, type HnswIndex, type KernelArena, type MemoryModel, type Metric, type VectorInput } from '@feather-db/core';
 import type { ReaderPool } from './reader-pool.js';
 import type { AttachCache } from '../shared/attach-cache.js';
 import type { ResolvedSearch } from './search-options.js';
@@ -10,6 +10,8 @@ import type { Spaces } from './spaces.js';
 
 /** One modality's graph state (Feather.stats). */
 interface ModalityStats {
+  dim: number;
+  metric: Metric;
   storage: 'float32' | 'int8';
   nodes: number;
   tombstones: number;
@@ -76,7 +78,7 @@ export class SearchPath {
     const modalities: Record<string, ModalityStats> = {};
     for (const name of this.modalities) {
       const { index } = this.#current(name);
-      modalities[name] = { storage: index.storage, nodes: index.size, tombstones: index.deletedCount, strideBytes: index.strideBytes };
+      modalities[name] = { ...this.#spaces.of(name), storage: index.storage, nodes: index.size, tombstones: index.deletedCount, strideBytes: index.strideBytes };
     }
     return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: arena.bytesUsed(), modalities };
   }

@@ -15,6 +15,11 @@ export class Spaces {
     for (const m of modalities) this.#spaces.set(m.name, { dim: m.dim, metric: m.metric });
   }
 
+  /** Every modality's space, by name. */
+  toRecord(): Record<string, Space> {
+    return Object.fromEntries(this.#spaces);
+  }
+
   /** The space of a modality `check` accepted. */
   of(modality: string): Space {
     return this.#spaces.get(modality)!;

@@ -2,7 +2,7 @@
 // mirror, e.g. the next auto id).
 import type { MemoryId, MemoryModel, ModelOp, UpsertItem } from '@feather-db/core';
 import type { AddOptions } from '../api.js';
-import { checkFields, checkId, checkLinkOptions, checkOptions, checkPatch, kFieldKeys } from './input.js';
+import { checkFields, checkId, checkLinkOptions, checkName, checkOptions, checkPatch, kFieldKeys } from './input.js';
 import type { Spaces } from './spaces.js';
 import type { Prepared } from './write-pipeline.js';
 import { checkWriteSize, upsertBytes } from './write-size.js';
@@ -35,4 +35,19 @@ export function linkOp(from: unknown, to: unknown, options: unknown): Extract<Mo
   const a = checkId(from, 'from');
   const b = checkId(to, 'to');
   return { type: 'link', from: a, to: b, ...checkLinkOptions(options) };
+}
+
+/** unlink(): @throws FEATHER_ERR_INVALID_ARGUMENT. */
+export function unlinkOp(from: unknown, to: unknown, options: unknown): Extract<ModelOp, { type: 'unlink' }> {
+  const a = checkId(from, 'from');
+  const b = checkId(to, 'to');
+  const o = checkOptions<{ type?: string }>(options, ['type'], 'options', "{ type: 'caused_by' }");
+  return { type: 'unlink', from: a, to: b, edgeType: o.type === undefined ? null : checkName(o.type, 'options.type', 'edge type') };
+}
+
+/** Edges from `a` to `b` (of one type, or all) in the mirror; 0 when `a` is unknown (the op then fails NOT_FOUND). */
+export function countEdges(model: MemoryModel, op: Extract<ModelOp, { type: 'unlink' }>): number {
+  const row = model.rowOf(op.from);
+  if (row === undefined) return 0;
+  return model.edgesOf(row).outgoing.filter((e) => e.to === op.to && (op.edgeType === null || e.type === op.edgeType)).length;
 }

@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { kExitError, kExitInterrupted, kExitOk, kExitProblems, kExitUsage } from './exit-codes.js';

@@ -1,0 +1,13 @@
+export { createEmbedder, kEmbedProviders } from './create-embedder.js';
+export type { CreateEmbedderOptions, EmbedProvider } from './create-embedder.js';
+export { BatchedEmbedder, checkTexts } from './batched-embedder.js';
+export type { BatchOptions } from './batched-embedder.js';
+export type { HttpOptions } from './http-json.js';
+export { LocalEmbedder } from './local-embedder.js';
+export type { LocalEmbedderOptions } from './local-embedder.js';
+export { OpenAiEmbedder } from './openai-embedder.js';
+export type { OpenAiEmbedderOptions } from './openai-embedder.js';
+export { GeminiEmbedder } from './gemini-embedder.js';
+export type { GeminiEmbedderOptions } from './gemini-embedder.js';
+export { NoneEmbedder } from './none-embedder.js';
+export { kLocalModelDim, kLocalModelId } from './use-model.js';

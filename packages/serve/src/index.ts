@@ -1,0 +1,17 @@
+export { createApp, kDefaultBodyLimit, restRoutes } from './app.js';
+export type { AppOptions } from './app.js';
+export { curlLine, startupBanner } from './banner.js';
+export { authorized, keyFileOf, resolveApiKey } from './api-key.js';
+export type { ApiKey } from './api-key.js';
+export { statusOf, toFeatherError } from './error-to-http.js';
+export { callTool, createMcpServer } from './mcp/mcp-server.js';
+export { kTools } from './mcp/tools.js';
+export type { ToolDef } from './mcp/tools.js';
+export { buildOpenApi } from './rest/openapi.js';
+export { kUsage, parseCli } from './serve-options.js';
+export type { CliOptions, ServeOptions } from './serve-options.js';
+export { startServer, startStdio } from './server.js';
+export { stopOnSignals } from './signals.js';
+export type { RunningServer } from './server.js';
+export { FeatherService } from './service.js';
+export { kVersion } from './version.js';
