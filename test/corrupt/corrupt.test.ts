@@ -7,7 +7,20 @@
 // reached; a second fixture spans several checksum blocks per bulk section. FEATHER_FUZZ_MUTATIONS sets the
 // count (default 500; `pnpm test:fuzz` runs 10,000), FEATHER_FUZZ_LARGE_MUTATIONS the large fixture's, and
 // FEATHER_FUZZ_SEED the seed (drawn and printed when unset).
-import { FeatherError, HnswIndex, kBulkSections, KernelArena, memoryFileIo, openShared, readWal, StoreEngine, type EngineOpenSpec, type FileIo, type ModelOp, type WriteResult } from '@feather-db/core';
+import {
+  FeatherError,
+  HnswIndex,
+  kBulkSections,
+  KernelArena,
+  memoryFileIo,
+  openShared,
+  readWal,
+  StoreEngine,
+  type EngineOpenSpec,
+  type FileIo,
+  type ModelOp,
+  type WriteResult,
+} from '@feather-db/core';
 import { gaussian, seededRandom, suiteCount, suiteSeed } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { resealedFileMutation, resealedWalMutation, resealFile, sectionsOf } from './reseal.js';
@@ -22,7 +35,16 @@ const arena = KernelArena.create();
 let textDim = 8;
 
 function spec(readOnly: boolean): EngineOpenSpec {
-  return { path: kPath, modalities: { text: { dim: textDim, metric: 'cosine' }, image: { dim: 4, metric: 'l2' } }, m: 8, efConstruction: 40, efSearch: 32, modelId: 'fixture-model', readOnly, durability: 'fsync' };
+  return {
+    path: kPath,
+    modalities: { text: { dim: textDim, metric: 'cosine' }, image: { dim: 4, metric: 'l2' } },
+    m: 8,
+    efConstruction: 40,
+    efSearch: 32,
+    modelId: 'fixture-model',
+    readOnly,
+    durability: 'fsync',
+  };
 }
 
 function link(result: WriteResult): void {
@@ -43,13 +65,31 @@ function buildFixture(graph: 'always' | 'never', n = 300): { file: Uint8Array; w
   link(engine.open(spec(false)).pending);
   const rand = seededRandom(99);
   const vec = (dim: number): Float32Array => Float32Array.from({ length: dim }, () => gaussian(rand));
-  const write = (op: ModelOp, vectors: Record<string, Float32Array> = {}): void => engine.writeMany([{ op, vectors, parallel: false }]).forEach(link);
+  const write = (op: ModelOp, vectors: Record<string, Float32Array> = {}): void =>
+    engine.writeMany([{ op, vectors, parallel: false }]).forEach(link);
   const text = new Float32Array(n * textDim);
   for (let i = 0; i < n; i++) text.set(vec(textDim), i * textDim);
-  write({ type: 'upsert', now: 1_700_000_000_000, items: Array.from({ length: n }, (_, i) => ({ id: i % 2 === 0 ? i : `m${i}`, modality: 'text', text: `memory ${i}`, namespace: `ns${i % 3}`, entity: i % 5 === 0 ? 'e' : null, attributes: { i, odd: i % 2 === 1 } })) }, { text });
+  write(
+    {
+      type: 'upsert',
+      now: 1_700_000_000_000,
+      items: Array.from({ length: n }, (_, i) => ({
+        id: i % 2 === 0 ? i : `m${i}`,
+        modality: 'text',
+        text: `memory ${i}`,
+        namespace: `ns${i % 3}`,
+        entity: i % 5 === 0 ? 'e' : null,
+        attributes: { i, odd: i % 2 === 1 },
+      })),
+    },
+    { text },
+  );
   const images = new Float32Array(40 * 4);
   for (let i = 0; i < 40; i++) images.set(vec(4), i * 4);
-  write({ type: 'upsert', now: 1_700_000_000_000, items: Array.from({ length: 40 }, (_, i) => ({ id: i * 2, modality: 'image' })) }, { image: images });
+  write(
+    { type: 'upsert', now: 1_700_000_000_000, items: Array.from({ length: 40 }, (_, i) => ({ id: i * 2, modality: 'image' })) },
+    { image: images },
+  );
   write({ type: 'link', from: 0, to: 'm1', edgeType: 'next', weight: 0.5 });
   write({ type: 'forget', ids: [2, 'm3', 'm5'] });
   const rebuild = engine.beginRebuild(['image'], { modality: 'image', storage: 'int8', maxAbs: Number.POSITIVE_INFINITY });
@@ -60,11 +100,17 @@ function buildFixture(graph: 'always' | 'never', n = 300): { file: Uint8Array; w
   const group = (ops: { op: ModelOp; vectors?: Record<string, Float32Array> }[]): void =>
     engine.writeMany(ops.map(({ op, vectors }) => ({ op, vectors: vectors ?? {}, parallel: false }))).forEach(link);
   write({ type: 'upsert', now: 1_700_000_100_000, items: [{ id: 'late', modality: 'text', text: 'late' }] }, { text: vec(textDim) });
-  group([{ op: { type: 'update', id: 4, patch: { importance: 2.5, attributes: { changed: true } } } }, { op: { type: 'touch', rows: [6, 7], at: 1_700_000_200_000 } }]);
+  group([
+    { op: { type: 'update', id: 4, patch: { importance: 2.5, attributes: { changed: true } } } },
+    { op: { type: 'touch', rows: [6, 7], at: 1_700_000_200_000 } },
+  ]);
   write({ type: 'link', from: 'late', to: 4, edgeType: 'about', weight: 1 });
   group([
     { op: { type: 'forget', ids: [8] } },
-    { op: { type: 'upsert', now: 1_700_000_300_000, items: [{ id: 'last', modality: 'text', namespace: 'ns1' }] }, vectors: { text: vec(textDim) } },
+    {
+      op: { type: 'upsert', now: 1_700_000_300_000, items: [{ id: 'last', modality: 'text', namespace: 'ns1' }] },
+      vectors: { text: vec(textDim) },
+    },
     { op: { type: 'update', id: 'last', patch: { text: 'the very last' } } },
   ]);
   engine.close();
@@ -107,7 +153,10 @@ async function observe(file: Uint8Array, wal: Uint8Array | undefined, split = fa
     const searches: unknown[] = [];
     for (const [name, { index }] of engine.modalities()) {
       for (let q = 0; q < 5; q++) {
-        const r = index.search(Float32Array.from({ length: index.dim }, () => gaussian(rand)), 5);
+        const r = index.search(
+          Float32Array.from({ length: index.dim }, () => gaussian(rand)),
+          5,
+        );
         searches.push(name, Array.from(r.rows), Array.from(r.distances));
       }
     }
@@ -120,7 +169,13 @@ async function observe(file: Uint8Array, wal: Uint8Array | undefined, split = fa
   }
 }
 
-type Mutation = { kind: 'flip' | 'zero' | 'truncate' | 'extend' | 'swap-entries'; at: number; bytes: Uint8Array; changedFrom: number; changedTo: number };
+type Mutation = {
+  kind: 'flip' | 'zero' | 'truncate' | 'extend' | 'swap-entries';
+  at: number;
+  bytes: Uint8Array;
+  changedFrom: number;
+  changedTo: number;
+};
 
 /** The first and one-past-last differing byte of two equal-length arrays (from = to = length when equal). */
 function diffRange(a: Uint8Array, b: Uint8Array): { changedFrom: number; changedTo: number } {
@@ -198,7 +253,10 @@ describe('corrupted files and WALs', () => {
         const context = `mutation ${i} (seed ${seed}, ${split ? 'split' : 'engine'} open): ${m.kind} of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
         if (got.startsWith('INCONSISTENT')) throw new Error(`${context}: loaded an inconsistent store: ${got}`);
         const typed = got.startsWith('FEATHER_ERR_');
-        outcomes.set(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`, (outcomes.get(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`) ?? 0) + 1);
+        outcomes.set(
+          `${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`,
+          (outcomes.get(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`) ?? 0) + 1,
+        );
         if (typed) continue;
         if (onFile) {
           // Every byte of the file is under a checksum: changed bytes must never load.
@@ -209,8 +267,18 @@ describe('corrupted files and WALs', () => {
         // is a crash's torn tail, cut from the damaged record on; appended garbage is ignored; anything else
         // must fail.
         const complete = ends.filter((end) => end <= m.changedFrom).length - 1;
-        const allowed = m.kind === 'extend' ? [full] : m.kind === 'truncate' ? [prefixes[Math.max(0, complete)]] : complete >= lastGroupFirst ? [prefixes[complete]] : [];
-        expect(allowed, `${context}: got a state that is not a valid prefix (record ends ${ends.join(',')}, changed ${m.changedFrom}..${m.changedTo}, got prefix ${prefixes.indexOf(got)})`).toContain(got);
+        const allowed =
+          m.kind === 'extend'
+            ? [full]
+            : m.kind === 'truncate'
+              ? [prefixes[Math.max(0, complete)]]
+              : complete >= lastGroupFirst
+                ? [prefixes[complete]]
+                : [];
+        expect(
+          allowed,
+          `${context}: got a state that is not a valid prefix (record ends ${ends.join(',')}, changed ${m.changedFrom}..${m.changedTo}, got prefix ${prefixes.indexOf(got)})`,
+        ).toContain(got);
       }
       expect([...outcomes.keys()].some((k) => k.includes('CORRUPT'))).toBe(true);
     });
@@ -226,25 +294,29 @@ function expectTypedOrConsistent(got: string, context: string, outcomes: Map<str
 
 describe('resealed mutations (every checksum recomputed)', () => {
   for (const graph of ['always', 'never'] as const) {
-    it(`reach the structural validators: typed errors or consistent stores, ${Math.ceil(mutations / 2)} mutations (graph ${graph})`, { timeout: 600_000 }, async () => {
-      textDim = 8;
-      const { file, wal } = buildFixture(graph);
-      // Resealing an unchanged file changes nothing (the helper recomputes what the writer computed).
-      const same = Uint8Array.from(file);
-      resealFile(same);
-      expect(Buffer.compare(same, file)).toBe(0);
-      const rand = seededRandom(seed + (graph === 'always' ? 10 : 11));
-      const outcomes = new Map<string, number>();
-      for (let i = 0; i < Math.ceil(mutations / 2); i++) {
-        const onFile = rand() < 0.7;
-        const m = onFile ? resealedFileMutation(file, rand) : resealedWalMutation(wal, rand);
-        const split = i % 2 === 1;
-        const context = `resealed mutation ${i} (seed ${seed}) of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
-        expectTypedOrConsistent(onFile ? await observe(m.bytes, wal, split) : await observe(file, m.bytes, split), context, outcomes);
-      }
-      // Past the checksums, the validators reject: a typed error here came from a structural check.
-      expect(outcomes.get('FEATHER_ERR_CORRUPT') ?? 0, JSON.stringify([...outcomes])).toBeGreaterThan(0);
-    });
+    it(
+      `reach the structural validators: typed errors or consistent stores, ${Math.ceil(mutations / 2)} mutations (graph ${graph})`,
+      { timeout: 600_000 },
+      async () => {
+        textDim = 8;
+        const { file, wal } = buildFixture(graph);
+        // Resealing an unchanged file changes nothing (the helper recomputes what the writer computed).
+        const same = Uint8Array.from(file);
+        resealFile(same);
+        expect(Buffer.compare(same, file)).toBe(0);
+        const rand = seededRandom(seed + (graph === 'always' ? 10 : 11));
+        const outcomes = new Map<string, number>();
+        for (let i = 0; i < Math.ceil(mutations / 2); i++) {
+          const onFile = rand() < 0.7;
+          const m = onFile ? resealedFileMutation(file, rand) : resealedWalMutation(wal, rand);
+          const split = i % 2 === 1;
+          const context = `resealed mutation ${i} (seed ${seed}) of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
+          expectTypedOrConsistent(onFile ? await observe(m.bytes, wal, split) : await observe(file, m.bytes, split), context, outcomes);
+        }
+        // Past the checksums, the validators reject: a typed error here came from a structural check.
+        expect(outcomes.get('FEATHER_ERR_CORRUPT') ?? 0, JSON.stringify([...outcomes])).toBeGreaterThan(0);
+      },
+    );
   }
 });
 
@@ -255,32 +327,36 @@ describe('a store whose bulk sections span several checksum blocks', () => {
   const cases: ['always' | 'never', number][] = [['always', large]];
   if (process.env['FEATHER_FUZZ_LARGE_MUTATIONS'] !== undefined) cases.push(['never', Math.ceil(large / 6)]);
   for (const [graph, count] of cases) {
-    it(`opens correctly or fails typed, ${count} plain and ${count} resealed mutations (graph ${graph})`, { timeout: 600_000 }, async () => {
-      textDim = 64;
-      try {
-        const { file, wal } = buildFixture(graph, 12_000);
-        const spans = sectionsOf(file);
-        // NODES (graph persisted) or VECTORS (not) of the text modality: several 1 MiB blocks each.
-        const bulk = spans.filter((s) => kBulkSections.includes(s.type) && s.length > 3 * (1 << 20) * 0.9);
-        expect(bulk.length, JSON.stringify(spans)).toBeGreaterThan(0);
-        const full = await observe(file, wal);
-        expect(full.startsWith('{'), full).toBe(true);
-        expect(await observe(file, wal, true)).toBe(full);
-        const rand = seededRandom(seed + (graph === 'always' ? 20 : 21));
-        const outcomes = new Map<string, number>();
-        for (let i = 0; i < count; i++) {
-          // A flip in a bulk section's later blocks: its block hash must catch it.
-          const plain = Uint8Array.from(file);
-          const section = bulk[Math.floor(rand() * bulk.length)];
-          const at = section.offset + Math.floor(rand() * section.length);
-          plain[at] ^= 1 << Math.floor(rand() * 8);
-          expect(await observe(plain, wal, i % 2 === 1), `plain flip ${i} at ${at} (seed ${seed})`).toBe('FEATHER_ERR_CORRUPT');
-          const m = resealedFileMutation(file, rand, (s) => kBulkSections.includes(s.type));
-          expectTypedOrConsistent(await observe(m.bytes, wal, i % 2 === 0), `resealed mutation ${i} (seed ${seed}) at ${m.at}`, outcomes);
+    it(
+      `opens correctly or fails typed, ${count} plain and ${count} resealed mutations (graph ${graph})`,
+      { timeout: 600_000 },
+      async () => {
+        textDim = 64;
+        try {
+          const { file, wal } = buildFixture(graph, 12_000);
+          const spans = sectionsOf(file);
+          // NODES (graph persisted) or VECTORS (not) of the text modality: several 1 MiB blocks each.
+          const bulk = spans.filter((s) => kBulkSections.includes(s.type) && s.length > 3 * (1 << 20) * 0.9);
+          expect(bulk.length, JSON.stringify(spans)).toBeGreaterThan(0);
+          const full = await observe(file, wal);
+          expect(full.startsWith('{'), full).toBe(true);
+          expect(await observe(file, wal, true)).toBe(full);
+          const rand = seededRandom(seed + (graph === 'always' ? 20 : 21));
+          const outcomes = new Map<string, number>();
+          for (let i = 0; i < count; i++) {
+            // A flip in a bulk section's later blocks: its block hash must catch it.
+            const plain = Uint8Array.from(file);
+            const section = bulk[Math.floor(rand() * bulk.length)];
+            const at = section.offset + Math.floor(rand() * section.length);
+            plain[at] ^= 1 << Math.floor(rand() * 8);
+            expect(await observe(plain, wal, i % 2 === 1), `plain flip ${i} at ${at} (seed ${seed})`).toBe('FEATHER_ERR_CORRUPT');
+            const m = resealedFileMutation(file, rand, (s) => kBulkSections.includes(s.type));
+            expectTypedOrConsistent(await observe(m.bytes, wal, i % 2 === 0), `resealed mutation ${i} (seed ${seed}) at ${m.at}`, outcomes);
+          }
+        } finally {
+          textDim = 8;
         }
-      } finally {
-        textDim = 8;
-      }
-    });
+      },
+    );
   }
 });

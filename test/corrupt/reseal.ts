@@ -1,6 +1,16 @@
 // Re-sealing a mutated .feather file or WAL: every checksum recomputed, so the mutation gets past the
 // checksums and reaches the structural validators behind them (ranges, links, tags, row maps, records).
-import { BlockHashes, blockBytesOf, blockListChecksum, checksum, decode, kBulkSections, kSectionGraphHeader, kSectionNodes, sectionSeed } from '@feather-db/core';
+import {
+  BlockHashes,
+  blockBytesOf,
+  blockListChecksum,
+  checksum,
+  decode,
+  kBulkSections,
+  kSectionGraphHeader,
+  kSectionNodes,
+  sectionSeed,
+} from '@feather-db/core';
 
 const kEntryBytes = 32;
 
@@ -18,7 +28,12 @@ export function sectionsOf(file: Uint8Array): SectionSpan[] {
   const index = Number(v.getBigUint64(32, true));
   return Array.from({ length: count }, (_, i) => {
     const o = index + i * kEntryBytes;
-    return { type: v.getUint32(o, true), tag: v.getUint32(o + 4, true), offset: Number(v.getBigUint64(o + 8, true)), length: Number(v.getBigUint64(o + 16, true)) };
+    return {
+      type: v.getUint32(o, true),
+      tag: v.getUint32(o + 4, true),
+      offset: Number(v.getBigUint64(o + 8, true)),
+      length: Number(v.getBigUint64(o + 16, true)),
+    };
   });
 }
 
@@ -26,7 +41,8 @@ export function sectionsOf(file: Uint8Array): SectionSpan[] {
 function stridesOf(file: Uint8Array): Map<number, number> {
   const strides = new Map<number, number>();
   for (const h of sectionsOf(file)) {
-    if (h.type === kSectionGraphHeader) strides.set(h.tag, (decode(file.slice(h.offset, h.offset + h.length), 'reseal', 'graph header') as { stride: number }).stride);
+    if (h.type === kSectionGraphHeader)
+      strides.set(h.tag, (decode(file.slice(h.offset, h.offset + h.length), 'reseal', 'graph header') as { stride: number }).stride);
   }
   return strides;
 }
@@ -59,7 +75,7 @@ export function resealFile(file: Uint8Array, strides: Map<number, number> = stri
 /** Recomputes the checksum of every record of a WAL whose framing is intact. */
 function resealWal(wal: Uint8Array): void {
   const v = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
-  for (let at = 32; at + 28 <= wal.length; ) {
+  for (let at = 32; at + 28 <= wal.length;) {
     const length = v.getUint32(at + 4, true);
     if (at + 28 + length > wal.length) break;
     v.setUint32(at + 24, checksum(wal.subarray(at + 28, at + 28 + length), checksum(wal.subarray(at + 4, at + 24))), true);
@@ -68,7 +84,11 @@ function resealWal(wal: Uint8Array): void {
 }
 
 /** Flips 1-3 bits inside one section's bytes (`sections`: which are eligible), then reseals. */
-export function resealedFileMutation(file: Uint8Array, rand: () => number, eligible: (s: SectionSpan) => boolean = () => true): { bytes: Uint8Array; section: SectionSpan; at: number } {
+export function resealedFileMutation(
+  file: Uint8Array,
+  rand: () => number,
+  eligible: (s: SectionSpan) => boolean = () => true,
+): { bytes: Uint8Array; section: SectionSpan; at: number } {
   const bytes = Uint8Array.from(file);
   const strides = stridesOf(file);
   const candidates = sectionsOf(file).filter((s) => s.length > 0 && eligible(s));
@@ -85,7 +105,7 @@ export function resealedWalMutation(wal: Uint8Array, rand: () => number): { byte
   const bytes = Uint8Array.from(wal);
   const v = new DataView(bytes.buffer);
   const payloads: [number, number][] = [];
-  for (let at = 32; at + 28 <= bytes.length; ) {
+  for (let at = 32; at + 28 <= bytes.length;) {
     const length = v.getUint32(at + 4, true);
     payloads.push([at + 28, length]);
     at += 28 + length;

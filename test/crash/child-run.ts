@@ -32,7 +32,10 @@ export function readEventLog(path: string): string[] {
 
 export function runChild(script: string, args: readonly string[], options: ChildRunOptions): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [script, ...args, options.log], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const proc = spawn(process.execPath, [script, ...args, options.log], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
     let ready = false;
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;

@@ -21,7 +21,10 @@ if (mode !== 'reopen') {
     const ids = Array.from({ length: size }, (_, i) => `${prefix}${i}`);
     const first = n;
     n += size;
-    await db.addBatch(ids.map((_, i) => vector(first + i)), { ids, namespace: 'batch', metas: ids.map((id) => ({ text: `text of ${id}` })) });
+    await db.addBatch(
+      ids.map((_, i) => vector(first + i)),
+      { ids, namespace: 'batch', metas: ids.map((id) => ({ text: `text of ${id}` })) },
+    );
     say({ op: 'batch', ids, first });
   };
   process.stdout.write('I {"op":"batch","prefix":"b","size":50}\nI {"op":"batch","prefix":"d","size":300}\n');

@@ -25,7 +25,12 @@ interface Acked {
 
 type Fault = { op: 'open' | 'write' | 'sync' | 'rename'; nth: number; crash: 'before' | 'after' };
 
-async function runToCrash(path: string, mode: string, fault: Fault | undefined, log: string): Promise<{ acked: Acked[]; killed: boolean; stderr: string }> {
+async function runToCrash(
+  path: string,
+  mode: string,
+  fault: Fault | undefined,
+  log: string,
+): Promise<{ acked: Acked[]; killed: boolean; stderr: string }> {
   const env = { ...process.env };
   if (fault === undefined) delete env['FEATHER_INTERNAL_FAULTS'];
   else env['FEATHER_INTERNAL_FAULTS'] = JSON.stringify({ io: fault });
@@ -75,11 +80,25 @@ const kPoints: { name: string; mode: string; fault: Fault; recovery?: Fault }[] 
   { name: 'a save: new WAL renamed into place, not yet opened', mode: 'saves', fault: { op: 'rename', nth: 4, crash: 'after' } },
   { name: 'the second save: between its rename and the new WAL', mode: 'saves', fault: { op: 'rename', nth: 5, crash: 'after' } },
   { name: 'an automatic save: file written, not yet renamed', mode: 'autosave', fault: { op: 'rename', nth: 3, crash: 'before' } },
-  { name: "an automatic save: between the file's rename and the new WAL", mode: 'autosave', fault: { op: 'rename', nth: 3, crash: 'after' } },
+  {
+    name: "an automatic save: between the file's rename and the new WAL",
+    mode: 'autosave',
+    fault: { op: 'rename', nth: 3, crash: 'after' },
+  },
   { name: 'a WAL group: written, not yet synced', mode: 'saves', fault: { op: 'sync', nth: 12, crash: 'before' } },
   { name: 'a WAL group: synced, not yet acknowledged', mode: 'saves', fault: { op: 'sync', nth: 12, crash: 'after' } },
-  { name: 'recovery: the WAL read, not yet resumed', mode: 'saves', fault: { op: 'sync', nth: 30, crash: 'after' }, recovery: { op: 'open', nth: 2, crash: 'before' } },
-  { name: 'recovery: the WAL resumed, nothing written yet', mode: 'autosave', fault: { op: 'sync', nth: 20, crash: 'after' }, recovery: { op: 'open', nth: 2, crash: 'after' } },
+  {
+    name: 'recovery: the WAL read, not yet resumed',
+    mode: 'saves',
+    fault: { op: 'sync', nth: 30, crash: 'after' },
+    recovery: { op: 'open', nth: 2, crash: 'before' },
+  },
+  {
+    name: 'recovery: the WAL resumed, nothing written yet',
+    mode: 'autosave',
+    fault: { op: 'sync', nth: 20, crash: 'after' },
+    recovery: { op: 'open', nth: 2, crash: 'after' },
+  },
 ];
 
 describe('named crash points', () => {

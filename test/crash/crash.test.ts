@@ -34,7 +34,12 @@ const kChildTimeoutMs = 30_000;
 const kCheckTimeoutMs = 60_000;
 
 /** Runs the child until a random moment after it is ready, kills it, returns what its event log holds. */
-async function runAndKill(path: string, seed: number, afterMs: number, log: string): Promise<{ issued: Event[]; acked: Event[]; stderr: string }> {
+async function runAndKill(
+  path: string,
+  seed: number,
+  afterMs: number,
+  log: string,
+): Promise<{ issued: Event[]; acked: Event[]; stderr: string }> {
   // A child that never reports ready, or hangs, is killed at the bound all the same.
   const run = await runChild(child, [path, String(seed)], { log, killAfterReadyMs: afterMs, timeoutMs: kChildTimeoutMs });
   const issued: Event[] = [];
@@ -74,7 +79,10 @@ async function checkTrial(path: string, runs: { issued: Event[]; acked: Event[] 
       } else if (e.op === 'update' && lastUpdateIssued.get(e.id!) === e && !forgetIssued.has(e.id)) {
         expect(db.get(e.id!)?.importance, `${context}: acknowledged update of ${e.id}`).toBe(e.importance);
       } else if (e.op === 'link' && !forgetIssued.has(e.id) && !forgetIssued.has(e.to)) {
-        expect(db.edges(e.id!).outgoing.some((x) => x.to === e.to), `${context}: acknowledged link ${e.id} -> ${e.to}`).toBe(true);
+        expect(
+          db.edges(e.id!).outgoing.some((x) => x.to === e.to),
+          `${context}: acknowledged link ${e.id} -> ${e.to}`,
+        ).toBe(true);
       }
     }
     // A batch is one write (up to 8,192 rows): acknowledged or not, all of its rows are there or none.
@@ -91,7 +99,9 @@ async function checkTrial(path: string, runs: { issued: Event[]; acked: Event[] 
 /** `work`, or a failure naming `what` once `ms` have passed: a trial that waits forever fails instead of hanging the suite. */
 async function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)));
+  const deadline = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([work, deadline]);
   } finally {
@@ -113,7 +123,9 @@ describe('crash safety (SIGKILL during writes)', () => {
       if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: runs done\n`);
       // A failing trial's files are kept for a post-mortem (FEATHER_CRASH_KEEP=dir): the open may have cut a torn tail.
       const keep = process.env['FEATHER_CRASH_KEEP'];
-      if (keep !== undefined) for (const f of [path, `${path}.wal`, `${path}.run1.events`, `${path}.run2.events`]) if (existsSync(f)) copyFileSync(f, join(keep, `${seed}-${basename(f)}`));
+      if (keep !== undefined)
+        for (const f of [path, `${path}.wal`, `${path}.run1.events`, `${path}.run2.events`])
+          if (existsSync(f)) copyFileSync(f, join(keep, `${seed}-${basename(f)}`));
       const context = `seed ${seed} (FEATHER_CRASH_SEED=${baseSeed}, trial ${t})`;
       await bounded(checkTrial(path, runs, context), kCheckTimeoutMs, `${context}: the reopen and its checks`);
       if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: checked\n`);

@@ -4,7 +4,17 @@
 // write that returned is acknowledged; one that threw may or may not have reached the files. The fault and
 // power-loss sweeps (io-faults.test.ts) run it over FileIos that fail or lose data and then check, on a
 // clean open of what is left, that every acknowledged write is there.
-import { FeatherError, HnswIndex, StoreEngine, type Durability, type EngineOpenSpec, type FileIo, type KernelArena, type ModelOp, type WriteResult } from '@feather-db/core';
+import {
+  FeatherError,
+  HnswIndex,
+  StoreEngine,
+  type Durability,
+  type EngineOpenSpec,
+  type FileIo,
+  type KernelArena,
+  type ModelOp,
+  type WriteResult,
+} from '@feather-db/core';
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { expect } from 'vitest';
 
@@ -12,7 +22,16 @@ const kPath = '/store.feather';
 const kDim = 8;
 
 export function engineSpec(durability: Durability, readOnly = false): EngineOpenSpec {
-  return { path: kPath, modalities: { text: { dim: kDim, metric: 'cosine' } }, m: 8, efConstruction: 32, efSearch: 32, modelId: undefined, readOnly, durability };
+  return {
+    path: kPath,
+    modalities: { text: { dim: kDim, metric: 'cosine' } },
+    m: 8,
+    efConstruction: 32,
+    efSearch: 32,
+    modelId: undefined,
+    readOnly,
+    durability,
+  };
 }
 
 function linkAll(arena: KernelArena, result: WriteResult): void {
@@ -77,7 +96,12 @@ export interface ScenarioRun {
  * Runs the scenario over `io`. `stopAfterFault`: the first failed step ends the run (a power loss: nothing runs
  * after the crash); otherwise every later step is still tried and must succeed or fail typed.
  */
-export function runScenario(arena: KernelArena, io: FileIo, durability: Durability, stopAfterFault: () => boolean = () => false): ScenarioRun {
+export function runScenario(
+  arena: KernelArena,
+  io: FileIo,
+  durability: Durability,
+  stopAfterFault: () => boolean = () => false,
+): ScenarioRun {
   const rand = seededRandom(7);
   const vec = (): Float32Array => Float32Array.from({ length: kDim }, () => gaussian(rand));
   const expected = new Expected();
@@ -115,7 +139,10 @@ export function runScenario(arena: KernelArena, io: FileIo, durability: Durabili
     const states = items.map((it, i) => stateFor(it.text, vectors[i]));
     step(
       name,
-      () => need(engine).writeMany([{ op, vectors: { text: flat }, parallel: false }]).forEach((r) => linkAll(arena, r)),
+      () =>
+        need(engine)
+          .writeMany([{ op, vectors: { text: flat }, parallel: false }])
+          .forEach((r) => linkAll(arena, r)),
       () => items.forEach((it, i) => ack(it.id, states[i])),
       () => items.forEach((it, i) => expected.inDoubt(it.id, states[i])),
     );
@@ -129,7 +156,13 @@ export function runScenario(arena: KernelArena, io: FileIo, durability: Durabili
       engine = opened;
     });
   };
-  const close = (name: string): void => step(name, () => need(engine).close(), flushed, () => (unflushed = []));
+  const close = (name: string): void =>
+    step(
+      name,
+      () => need(engine).close(),
+      flushed,
+      () => (unflushed = []),
+    );
 
   open('create');
   for (let i = 0; i < 3; i++) upsert(`write ${i}`, [{ id: `a${i}`, text: `a${i}` }]);
@@ -138,12 +171,24 @@ export function runScenario(arena: KernelArena, io: FileIo, durability: Durabili
   const group = groupVectors.map((v, i) => ({ id: `g${i}`, text: `g${i}`, v }));
   step(
     'group',
-    () => need(engine).writeMany(group.map((g) => ({ op: { type: 'upsert', now: 1, items: [{ id: g.id, text: g.text, modality: 'text' }] }, vectors: { text: g.v }, parallel: false }))).forEach((r) => linkAll(arena, r)),
+    () =>
+      need(engine)
+        .writeMany(
+          group.map((g) => ({
+            op: { type: 'upsert', now: 1, items: [{ id: g.id, text: g.text, modality: 'text' }] },
+            vectors: { text: g.v },
+            parallel: false,
+          })),
+        )
+        .forEach((r) => linkAll(arena, r)),
     () => group.forEach((g) => ack(g.id, stateFor(g.text, g.v))),
     () => group.forEach((g) => expected.inDoubt(g.id, stateFor(g.text, g.v))),
   );
   step('save', () => void need(engine).save(undefined, 'auto'), flushed);
-  upsert('write after save', [{ id: 'b0', text: 'b0' }, { id: 'b1', text: 'b1' }]);
+  upsert('write after save', [
+    { id: 'b0', text: 'b0' },
+    { id: 'b1', text: 'b1' },
+  ]);
   const before = expected.allowed.get('a1');
   const updated = before === undefined ? undefined : [...before].find((x) => x !== null);
   step(

@@ -14,6 +14,6 @@ export function eventLog(path) {
   return (kind, event) => {
     const line = Buffer.from(`${kind} ${JSON.stringify(event)}\n`);
     // One line may take several writes (a signal can cut a large one short): done only when all of it is written.
-    for (let at = 0; at < line.length; ) at += writeSync(fd, line, at);
+    for (let at = 0; at < line.length;) at += writeSync(fd, line, at);
   };
 }

@@ -5,7 +5,16 @@
 // on, or fails closed), and a clean open of the files holds every acknowledged write. Then the power-loss
 // sweep: the machine dies at each of those points (only synced bytes under durably named files survive), and
 // under 'fsync' every acknowledged write is still there.
-import { faultyFileIo, KernelArena, memoryFileIo, powerLossIo, StoreEngine, type Durability, type FileFault, type FileOpKind } from '@feather-db/core';
+import {
+  faultyFileIo,
+  KernelArena,
+  memoryFileIo,
+  powerLossIo,
+  StoreEngine,
+  type Durability,
+  type FileFault,
+  type FileOpKind,
+} from '@feather-db/core';
 import { describe, expect, it } from 'vitest';
 import { engineSpec, expectHeld, runScenario, stateOf } from './engine-scenario.js';
 
@@ -73,7 +82,13 @@ describe('I/O fault sweep over the engine', () => {
       const engine = new StoreEngine(arena, disk);
       engine.open(engineSpec(durability));
       for (let i = 0; i < 3; i++) {
-        engine.writeMany([{ op: { type: 'upsert', now: 1, items: [{ id: `w${i}`, modality: 'text' }] }, vectors: { text: Float32Array.of(1, i, 0, 0, 0, 0, 0, 1) }, parallel: false }]);
+        engine.writeMany([
+          {
+            op: { type: 'upsert', now: 1, items: [{ id: `w${i}`, modality: 'text' }] },
+            vectors: { text: Float32Array.of(1, i, 0, 0, 0, 0, 0, 1) },
+            parallel: false,
+          },
+        ]);
       }
       // The power fails with the store open: no close, no save.
       arena.resetForTests();

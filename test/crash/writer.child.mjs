@@ -55,7 +55,8 @@ for (;;) {
   } else if (r < 0.95) {
     const from = pick();
     const to = pick();
-    if (from !== undefined && to !== undefined && from !== to) run({ op: 'link', id: from, to, ids: [from, to] }, () => db.link(from, to, { type: 'x' }));
+    if (from !== undefined && to !== undefined && from !== to)
+      run({ op: 'link', id: from, to, ids: [from, to] }, () => db.link(from, to, { type: 'x' }));
   } else if (r < 0.97) {
     run({ op: 'save', ids: [] }, () => db.save());
   }

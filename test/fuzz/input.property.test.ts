@@ -14,15 +14,40 @@ const kFloat32Max = 3.4028234663852886e38;
 
 const component = fc.oneof(
   fc.double({ min: -10, max: 10, noNaN: true }),
-  fc.constantFrom(0, -0, 1e-40, -1e-45, 1.4e-45, 5e-324, 1e-50, 1e-300, 1e19, -2e19, 1e30, kFloat32Max, -kFloat32Max, 3.5e38, 1e300, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+  fc.constantFrom(
+    0,
+    -0,
+    1e-40,
+    -1e-45,
+    1.4e-45,
+    5e-324,
+    1e-50,
+    1e-300,
+    1e19,
+    -2e19,
+    1e30,
+    kFloat32Max,
+    -kFloat32Max,
+    3.5e38,
+    1e300,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ),
   fc.double(),
 );
-const vectorArb = fc.oneof({ weight: 8, arbitrary: fc.array(component, { minLength: kDim, maxLength: kDim }) }, { weight: 1, arbitrary: fc.array(component, { minLength: 0, maxLength: 6 }) }, { weight: 1, arbitrary: fc.constant(['1', 2, 3, 4] as unknown as number[]) });
+const vectorArb = fc.oneof(
+  { weight: 8, arbitrary: fc.array(component, { minLength: kDim, maxLength: kDim }) },
+  { weight: 1, arbitrary: fc.array(component, { minLength: 0, maxLength: 6 }) },
+  { weight: 1, arbitrary: fc.constant(['1', 2, 3, 4] as unknown as number[]) },
+);
 
 type Action = { kind: 'add'; v: number[] } | { kind: 'batch'; rows: number[][]; mutate: boolean } | { kind: 'search'; v: number[] };
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   vectorArb.map((v) => ({ kind: 'add' as const, v })),
-  fc.record({ rows: fc.array(vectorArb, { minLength: 1, maxLength: 4 }), mutate: fc.boolean() }).map((r) => ({ kind: 'batch' as const, ...r })),
+  fc
+    .record({ rows: fc.array(vectorArb, { minLength: 1, maxLength: 4 }), mutate: fc.boolean() })
+    .map((r) => ({ kind: 'batch' as const, ...r })),
   vectorArb.map((v) => ({ kind: 'search' as const, v })),
 );
 

@@ -7,9 +7,17 @@ import { describe, expect, it } from 'vitest';
 
 const kTestDir = fileURLToPath(new URL('..', import.meta.url));
 
-function runModule(source: string, env: Record<string, string> = {}): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+function runModule(
+  source: string,
+  env: Record<string, string> = {},
+): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   // --input-type=module -e: a worker that inherited these flags would die at start (ERR_INPUT_TYPE_NOT_ALLOWED).
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: kTestDir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: kTestDir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -14,7 +14,13 @@ const data = Float32Array.from({ length: 40 * kDim }, () => rand() - 0.5);
 /** FEATHER_CRASH_FULL=1 (test:crash) sweeps every point up to the bound; the default suite a stride of them. */
 const kStride = process.env['FEATHER_CRASH_FULL'] === '1' ? 1 : 3;
 const kPoints: [string, number][] = [];
-for (const [op, last] of [['open', 14], ['write', 30], ['sync', 24], ['rename', 8]] as const) for (let n = 1; n <= last; n += op === 'rename' ? 1 : kStride) kPoints.push([op, n]);
+for (const [op, last] of [
+  ['open', 14],
+  ['write', 30],
+  ['sync', 24],
+  ['rename', 8],
+] as const)
+  for (let n = 1; n <= last; n += op === 'rename' ? 1 : kStride) kPoints.push([op, n]);
 
 async function settled(p: Promise<unknown>): Promise<{ ok: boolean; code?: string }> {
   try {

@@ -40,7 +40,10 @@ describe('writer lock', () => {
   it('never judges a holder on another host or in another PID namespace: LOCKED, with how to clear it', async () => {
     const path = tempStorePath();
     await (await Feather.open(path, kOpts)).close();
-    for (const holder of [{ pid: 999_999, host: 'another-host' }, { pid: 999_999, pidns: 'pid:[1]' }]) {
+    for (const holder of [
+      { pid: 999_999, host: 'another-host' },
+      { pid: 999_999, pidns: 'pid:[1]' },
+    ]) {
       writeFileSync(`${path}.lock`, JSON.stringify(holder));
       const error = await errorOf(Feather.open(path, kOpts));
       expect(error.code).toBe('FEATHER_ERR_LOCKED');

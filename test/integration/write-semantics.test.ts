@@ -99,7 +99,10 @@ describe('addBatch snapshot', () => {
     const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
     // A write ahead of the batch holds it in the write order while the caller mutates its buffers.
     const flat = Float32Array.of(1, 2, 3, 4);
-    const rows = [[5, 6], [7, 8]];
+    const rows = [
+      [5, 6],
+      [7, 8],
+    ];
     const ids = ['p', 'q'];
     const metas = [{ text: 'one' }, { text: 'two' }];
     const earlier = db.add(v(9, 9));
@@ -120,8 +123,14 @@ describe('addBatch snapshot', () => {
   it('cuts a batch of large memories into writes below the 64 MiB cap of one write', async () => {
     const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
     // 64 attributes of 4,096 characters: ~800 KB a memory, far below the 64 MiB cap; text at its limit too.
-    const big = { text: 'x'.repeat(100_000), attributes: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, 'y'.repeat(4096)])) };
-    const { ids } = await db.addBatch(Array.from({ length: 100 }, (_, i) => v(i, 1)), { metas: Array.from({ length: 100 }, () => big) });
+    const big = {
+      text: 'x'.repeat(100_000),
+      attributes: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, 'y'.repeat(4096)])),
+    };
+    const { ids } = await db.addBatch(
+      Array.from({ length: 100 }, (_, i) => v(i, 1)),
+      { metas: Array.from({ length: 100 }, () => big) },
+    );
     // 100 memories of ~1.1 MB each (bound) cannot go in one 64 MiB write: the batch was cut into several.
     expect(ids.length).toBe(100);
     expect(db.count()).toBe(100);
@@ -133,7 +142,17 @@ describe('close', () => {
   it('settles every search in flight: answered, or rejected FEATHER_ERR_CLOSED', async () => {
     const db = await Feather.open(tempStorePath(), { dim: 8, metric: 'l2', threads: 2 });
     await db.addBatch(Array.from({ length: 2000 }, (_, i) => Array.from({ length: 8 }, (_, j) => Math.sin(i * 8 + j))));
-    const searches = Array.from({ length: 200 }, (_, i) => db.search(Array.from({ length: 8 }, (_, j) => Math.cos(i + j)), { k: 5 }).then(() => 'answered', (error: unknown) => (error as FeatherError).code));
+    const searches = Array.from({ length: 200 }, (_, i) =>
+      db
+        .search(
+          Array.from({ length: 8 }, (_, j) => Math.cos(i + j)),
+          { k: 5 },
+        )
+        .then(
+          () => 'answered',
+          (error: unknown) => (error as FeatherError).code,
+        ),
+    );
     await db.close();
     const outcomes = await Promise.all(searches);
     expect(outcomes.filter((o) => o !== 'answered' && o !== 'FEATHER_ERR_CLOSED')).toEqual([]);

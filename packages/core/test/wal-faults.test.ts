@@ -37,12 +37,28 @@ describe('WAL and engine after an I/O fault', () => {
   it('fails closed when the WAL cannot be re-created after a save, instead of appending to a closed log', () => {
     const arena = KernelArena.create();
     const files = new Map<string, Uint8Array>();
-    const spec = { path: '/s.feather', modalities: { text: { dim: 4, metric: 'l2' as const } }, m: 8, efConstruction: 16, efSearch: 16, modelId: undefined, readOnly: false, durability: 'fsync' as const };
+    const spec = {
+      path: '/s.feather',
+      modalities: { text: { dim: 4, metric: 'l2' as const } },
+      m: 8,
+      efConstruction: 16,
+      efSearch: 16,
+      modelId: undefined,
+      readOnly: false,
+      durability: 'fsync' as const,
+    };
     // Renames: #1 the new store's file, #2 its WAL; #3 the save's file, #4 the save's new WAL (fails).
     const io = faultyFileIo(memoryFileIo(files), { op: 'rename', nth: 4 });
     const engine = new StoreEngine(arena, io);
     engine.open(spec);
-    const write = (id: string): unknown => engine.writeMany([{ op: { type: 'upsert', now: 1, items: [{ id, modality: 'text' }] }, vectors: { text: Float32Array.of(1, 2, 3, 4) }, parallel: false }]);
+    const write = (id: string): unknown =>
+      engine.writeMany([
+        {
+          op: { type: 'upsert', now: 1, items: [{ id, modality: 'text' }] },
+          vectors: { text: Float32Array.of(1, 2, 3, 4) },
+          parallel: false,
+        },
+      ]);
     write('a');
     expect(codeOf(() => engine.save(undefined, 'auto'))).toBe('FEATHER_ERR_IO');
     expect(engine.failure?.details?.['reason']).toBe('failed-closed');

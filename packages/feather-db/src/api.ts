@@ -96,4 +96,3 @@ export interface ContextChain {
   nodes: ChainHit[];
   edges: Edge[];
 }
-

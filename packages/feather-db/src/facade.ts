@@ -69,9 +69,17 @@ export class Feather {
     this.#model = h.mirror;
     const handles = new AttachCache(h.arena);
     this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers, o.threads);
-    this.#writes = new WritePipeline(h.writer, h.readers, this.#model, handles, { threads: o.threads, autoSaveWalBytes: o.autoSaveWalBytes, save: () => this.save(), fault: h.fault });
+    this.#writes = new WritePipeline(h.writer, h.readers, this.#model, handles, {
+      threads: o.threads,
+      autoSaveWalBytes: o.autoSaveWalBytes,
+      save: () => this.save(),
+      fault: h.fault,
+    });
     // Once no write can start, locks a dead thread held in the shared memory are released (searches go on).
-    h.fault.onFailed(() => this.#writes.linked(), () => this.#reads.indexAddresses());
+    h.fault.onFailed(
+      () => this.#writes.linked(),
+      () => this.#reads.indexAddresses(),
+    );
   }
 
   /**
@@ -162,7 +170,10 @@ export class Feather {
    * cannot make it resolve undefined).
    * @throws FEATHER_ERR_NOT_FOUND (and changes nothing) for an unknown id.
    */
-  update(id: MemoryId, patch: { text?: string; entity?: string | null; importance?: number; attributes?: Attributes }): Promise<MemoryRecord> {
+  update(
+    id: MemoryId,
+    patch: { text?: string; entity?: string | null; importance?: number; attributes?: Attributes },
+  ): Promise<MemoryRecord> {
     return this.#writing(async () => {
       const op = updateOp(id, patch);
       const after = (): MemoryRecord | undefined => this.#model.record(this.#model.rowOf(op.id)!);
@@ -247,7 +258,10 @@ export class Feather {
         this.#checkOpen();
         const target = path === undefined ? undefined : checkName(path, 'path', 'file');
         if (this.#readOnly && (target === undefined || target === this.path)) {
-          throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly: save it to another path, or reopen it writable`);
+          throw new FeatherError(
+            'FEATHER_ERR_READ_ONLY',
+            `${this.path} was opened readOnly: save it to another path, or reopen it writable`,
+          );
         }
         const graph = checkSaveGraph(options);
         return this.#writes.save(target, graph);
@@ -264,7 +278,11 @@ export class Feather {
     return this.#writing(async () => {
       const name = this.#spaces.check(modality, 'modality');
       const maxAbs = checkOptions<{ maxAbs?: number }>(options, ['maxAbs'], 'options', '{ maxAbs: 1 }').maxAbs;
-      await this.#writes.rebuild([name], { modality: name, storage: 'int8', maxAbs: maxAbs === undefined ? Number.POSITIVE_INFINITY : checkPositiveNumber(maxAbs, 'options.maxAbs') });
+      await this.#writes.rebuild([name], {
+        modality: name,
+        storage: 'int8',
+        maxAbs: maxAbs === undefined ? Number.POSITIVE_INFINITY : checkPositiveNumber(maxAbs, 'options.maxAbs'),
+      });
     });
   }
 
@@ -325,7 +343,10 @@ export class Feather {
     this.#checkOpen();
     const checked = checkId(id, 'id');
     const row = this.#model.rowOf(checked);
-    if (row === undefined) throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(checked)} does not exist (never added, or forgotten)`, { id: checked });
+    if (row === undefined)
+      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(checked)} does not exist (never added, or forgotten)`, {
+        id: checked,
+      });
     return this.#model.edgesOf(row);
   }
 
@@ -403,11 +424,17 @@ export class Feather {
   #checkWritable(): void {
     this.#checkOpen();
     if (this.#writes.failure !== undefined) throw this.#writes.failure;
-    if (this.#readOnly) throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`, { path: this.path });
+    if (this.#readOnly)
+      throw new FeatherError(
+        'FEATHER_ERR_READ_ONLY',
+        `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`,
+        { path: this.path },
+      );
   }
 
   /** Reads go on after a fault (docs/threading.md, "When a thread dies"); writes and saves do not. */
   #checkOpen(): void {
-    if (this.#closed !== undefined) throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
+    if (this.#closed !== undefined)
+      throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
   }
 }

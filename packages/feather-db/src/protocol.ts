@@ -2,7 +2,17 @@
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
 import type { Faults } from './shared/internal-faults.js';
-import type { EngineOpenSpec, InsertJob, ModelOp, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+import type {
+  EngineOpenSpec,
+  InsertJob,
+  ModelOp,
+  SearchPlan,
+  StorageChange,
+  StoreMeta,
+  WireError,
+  WriteRequest,
+  WriteResult,
+} from '@feather-db/core';
 
 export type { InsertJob, StorageChange, WriteRequest, WriteResult };
 

@@ -14,7 +14,9 @@ function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply:
   const tasks: { task: PoolTask; settle: (reply: SearchReply | InsertReply | Error) => void }[] = [];
   const pool = {
     run: (task: PoolTask) =>
-      new Promise<SearchReply | InsertReply>((resolve, reject) => tasks.push({ task, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) })),
+      new Promise<SearchReply | InsertReply>((resolve, reject) =>
+        tasks.push({ task, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) }),
+      ),
   } as unknown as Pool;
   return { pool, tasks };
 }
@@ -22,7 +24,10 @@ function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply:
 const query = (k: number): SearchQuery => ({ vector: Float32Array.of(k), slot: 0, k, ef: 10, plan: { kind: 'graph' } });
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const answer = (task: PoolTask): SearchReply =>
-  (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({ ok: true, value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0) } }));
+  (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({
+    ok: true,
+    value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0) },
+  }));
 
 describe('SearchQueue', () => {
   it('sends one search per task while the pool has room, then packs what queues up (two tasks per thread)', async () => {

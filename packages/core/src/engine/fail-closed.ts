@@ -25,6 +25,11 @@ export class FailClosed {
   /** Closes the engine for changes (the first fault is the one kept). */
   fail(error: unknown, what: string): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.#failure ??= new FeatherError('FEATHER_ERR_IO', `${what} failed (${message}); the store refuses changes until it is opened again, which reads back every acknowledged write from the file and its WAL`, { path: this.#path(), reason: 'failed-closed' }, { cause: error });
+    this.#failure ??= new FeatherError(
+      'FEATHER_ERR_IO',
+      `${what} failed (${message}); the store refuses changes until it is opened again, which reads back every acknowledged write from the file and its WAL`,
+      { path: this.#path(), reason: 'failed-closed' },
+      { cause: error },
+    );
   }
 }

@@ -47,7 +47,11 @@ export function faultyFileIo(inner: FileIo, fault?: FileFault, onCrash?: () => v
     return result;
   };
   const fail = (op: FileOpKind, path: string): FeatherError =>
-    new FeatherError('FEATHER_ERR_IO', `Could not ${op} ${path}: injected fault (${op} #${counts[op]}); check the path, permissions and free space`, { path, errno: 'EIO', injected: true });
+    new FeatherError(
+      'FEATHER_ERR_IO',
+      `Could not ${op} ${path}: injected fault (${op} #${counts[op]}); check the path, permissions and free space`,
+      { path, errno: 'EIO', injected: true },
+    );
   const paths = new Map<number, string>();
   return {
     get counts() {

@@ -29,7 +29,8 @@ export function powerLossIo(): PowerLossIo {
     if (i === undefined) throw new FeatherError('FEATHER_ERR_IO', `bad handle ${fd}`);
     return i;
   };
-  const missing = (path: string): FeatherError => new FeatherError('FEATHER_ERR_IO', `Could not open ${path}: no such file`, { path, errno: 'ENOENT' });
+  const missing = (path: string): FeatherError =>
+    new FeatherError('FEATHER_ERR_IO', `Could not open ${path}: no such file`, { path, errno: 'ENOENT' });
   return {
     exists: (path) => dir.has(path),
     openRead: (path) => {

@@ -27,7 +27,11 @@ export function checkRestoredTags(arena: KernelArena, address: number, first: nu
     if ((u32[at + (kNLevelFlags >>> 2)] & kFlagDeleted) !== 0) continue;
     const row = u32[at + (kNRow >>> 2)];
     if (!tagsMatch(row, u32[at + (kNNamespace >>> 2)], u32[at + (kNEntity >>> 2)])) {
-      throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: node ${id} is tagged unlike its record (row ${row}); the file is damaged, restore it from a backup`, { part: 'graph', node: id, row });
+      throw new FeatherError(
+        'FEATHER_ERR_CORRUPT',
+        `Corrupt graph section: node ${id} is tagged unlike its record (row ${row}); the file is damaged, restore it from a backup`,
+        { part: 'graph', node: id, row },
+      );
     }
   }
 }

@@ -16,12 +16,18 @@ export const kBatchSliceRows = 8192;
 export function rowCount(vectors: Float32Array | readonly VectorInput[], dim: number): number {
   if (vectors instanceof Float32Array) {
     if (vectors.length === 0 || vectors.length % dim !== 0) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must hold a positive multiple of ${dim} floats, got ${vectors.length}`);
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `vectors must hold a positive multiple of ${dim} floats, got ${vectors.length}`,
+      );
     }
     return vectors.length / dim;
   }
   if (!Array.isArray(vectors) || vectors.length === 0) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array (n × ${dim}) or array of vectors, got ${describeValue(vectors)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `vectors must be a non-empty Float32Array (n × ${dim}) or array of vectors, got ${describeValue(vectors)}`,
+    );
   }
   return vectors.length;
 }
@@ -47,16 +53,29 @@ function snapshotRows(vectors: Float32Array | readonly VectorInput[], rows: numb
   for (let r = 0; r < rows; r++) {
     const v = sliceRow(vectors, r, dim);
     if (!(v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v))) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors[${r}] must be a Float32Array or an array of numbers, got ${describeValue(v)}`, { path: `vectors[${r}]` });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `vectors[${r}] must be a Float32Array or an array of numbers, got ${describeValue(v)}`,
+        { path: `vectors[${r}]` },
+      );
     }
     if (v.length !== dim) {
-      throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `vectors[${r}] must have ${dim} dimensions, got ${v.length}; embed with the same model the store was created with`, { path: `vectors[${r}]`, expected: dim, received: v.length });
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `vectors[${r}] must have ${dim} dimensions, got ${v.length}; embed with the same model the store was created with`,
+        { path: `vectors[${r}]`, expected: dim, received: v.length },
+      );
     }
     if (Array.isArray(v)) {
       for (let i = 0; i < dim; i++) {
         const x: unknown = v[i];
         // A non-number would become NaN in the copy: name it here, where its value is known.
-        if (typeof x !== 'number') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors[${r}][${i}] must be a finite float32 number, got ${describeValue(x)}`, { path: `vectors[${r}]`, index: i });
+        if (typeof x !== 'number')
+          throw new FeatherError(
+            'FEATHER_ERR_INVALID_ARGUMENT',
+            `vectors[${r}][${i}] must be a finite float32 number, got ${describeValue(x)}`,
+            { path: `vectors[${r}]`, index: i },
+          );
       }
     }
   }
@@ -80,7 +99,12 @@ function snapshotMetas(metas: readonly unknown[]): unknown[] {
         return true;
       }
     });
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.metas[${at}] must hold only strings, numbers, booleans, null, Dates and plain objects of them, got ${describeValue(metas[at])} that cannot be copied: ${(error as Error).message}`, { path: `options.metas[${at}]` }, { cause: error });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.metas[${at}] must hold only strings, numbers, booleans, null, Dates and plain objects of them, got ${describeValue(metas[at])} that cannot be copied: ${(error as Error).message}`,
+      { path: `options.metas[${at}]` },
+      { cause: error },
+    );
   }
 }
 
@@ -101,17 +125,32 @@ export interface BatchInput {
  * validated or stored.
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
-export function checkBatch(spaces: Spaces, vectors: Float32Array | readonly VectorInput[], options: AddBatchOptions | undefined): BatchInput {
-  const o = checkOptions<AddBatchOptions>(options, ['ids', 'metas', 'namespace', 'modality'], 'options', "{ metas: [{ text: 'a' }], namespace: 'user-1' }");
+export function checkBatch(
+  spaces: Spaces,
+  vectors: Float32Array | readonly VectorInput[],
+  options: AddBatchOptions | undefined,
+): BatchInput {
+  const o = checkOptions<AddBatchOptions>(
+    options,
+    ['ids', 'metas', 'namespace', 'modality'],
+    'options',
+    "{ metas: [{ text: 'a' }], namespace: 'user-1' }",
+  );
   const modality = spaces.check(o.modality, 'options.modality');
   const dim = spaces.of(modality).dim;
   const rows = rowCount(vectors, dim);
   const namespace = o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace');
   if (o.ids !== undefined && (!Array.isArray(o.ids) || o.ids.length !== rows)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.ids must be an array of ${rows} ids (one per row), got ${describeValue(o.ids)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.ids must be an array of ${rows} ids (one per row), got ${describeValue(o.ids)}`,
+    );
   }
   if (o.metas !== undefined && (!Array.isArray(o.metas) || o.metas.length !== rows)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.metas must be an array of ${rows} objects (one per row), got ${describeValue(o.metas)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.metas must be an array of ${rows} objects (one per row), got ${describeValue(o.metas)}`,
+    );
   }
   const ids = o.ids === undefined ? undefined : [...(o.ids as readonly unknown[])];
   const metas = o.metas === undefined ? undefined : snapshotMetas(o.metas as readonly unknown[]);
@@ -136,7 +175,8 @@ export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: Bat
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
       checkStoredVector(vectors.subarray(r * dim, (r + 1) * dim), metric, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
-      const meta = batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
+      const meta =
+        batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
       fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
       if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
       const bytes = upsertBytes(fields[r]!, dim);
@@ -160,7 +200,11 @@ export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: Bat
       for (let r = from; r < to; r++) if (typeof ids[r] === 'number') next = Math.max(next, (ids[r] as number) + 1);
       const items: UpsertItem[] = [];
       for (let r = from; r < to; r++) items.push({ ...fields[r], id: ids[r] ?? next++, modality });
-      return { op: { type: 'upsert', items, now: Date.now() }, vectors: { [modality]: vectors.slice(from * dim, to * dim) }, value: items.map((i) => i.id) };
+      return {
+        op: { type: 'upsert', items, now: Date.now() },
+        vectors: { [modality]: vectors.slice(from * dim, to * dim) },
+        value: items.map((i) => i.id),
+      };
     });
   }
   return slices;

@@ -33,7 +33,12 @@ function errno(error: unknown): string | undefined {
 }
 
 function ioError(what: string, path: string, error: unknown): FeatherError {
-  return new FeatherError('FEATHER_ERR_IO', `Could not ${what} the lock file ${path}: ${(error as Error).message}; check the directory's permissions and free space`, { path, errno: errno(error) }, { cause: error });
+  return new FeatherError(
+    'FEATHER_ERR_IO',
+    `Could not ${what} the lock file ${path}: ${(error as Error).message}; check the directory's permissions and free space`,
+    { path, errno: errno(error) },
+    { cause: error },
+  );
 }
 
 /** Reads a lock file through one descriptor: its inode and its content belong together. Undefined if absent. */
@@ -99,7 +104,13 @@ type Seen = NonNullable<ReturnType<typeof readHolder>>;
  */
 function unlinkIfSame(path: string, seen: Seen): void {
   const now = readHolder(path);
-  if (now === undefined || now.ino !== seen.ino || now.mtimeMs !== seen.mtimeMs || JSON.stringify(now.holder) !== JSON.stringify(seen.holder)) return;
+  if (
+    now === undefined ||
+    now.ino !== seen.ino ||
+    now.mtimeMs !== seen.mtimeMs ||
+    JSON.stringify(now.holder) !== JSON.stringify(seen.holder)
+  )
+    return;
   try {
     unlinkSync(path);
   } catch (error) {
@@ -109,11 +120,23 @@ function unlinkIfSame(path: string, seen: Seen): void {
 
 function lockedError(path: string, holder: LockHolder | undefined, me: LockHolder): FeatherError {
   if (holder === undefined) {
-    return new FeatherError('FEATHER_ERR_LOCKED', `${path} is being opened for writing by another process at this moment (its lock is being written); retry, or open with { readOnly: true }`, { path });
+    return new FeatherError(
+      'FEATHER_ERR_LOCKED',
+      `${path} is being opened for writing by another process at this moment (its lock is being written); retry, or open with { readOnly: true }`,
+      { path },
+    );
   }
   const elsewhere = (holder.host !== undefined && holder.host !== me.host) || (holder.pidns !== undefined && holder.pidns !== me.pidns);
-  const where = elsewhere ? ` on host ${holder.host ?? '?'} (PID namespace ${holder.pidns ?? '?'}), which this process cannot check; if that process is gone, delete ${path}.lock by hand` : holder.pid === process.pid ? ' (this process)' : '';
-  return new FeatherError('FEATHER_ERR_LOCKED', `${path} is open for writing in process ${holder.pid}${where}; close it there first, or open with { readOnly: true }`, { path, pid: holder.pid, ...(holder.host === undefined ? {} : { host: holder.host }) });
+  const where = elsewhere
+    ? ` on host ${holder.host ?? '?'} (PID namespace ${holder.pidns ?? '?'}), which this process cannot check; if that process is gone, delete ${path}.lock by hand`
+    : holder.pid === process.pid
+      ? ' (this process)'
+      : '';
+  return new FeatherError(
+    'FEATHER_ERR_LOCKED',
+    `${path} is open for writing in process ${holder.pid}${where}; close it there first, or open with { readOnly: true }`,
+    { path, pid: holder.pid, ...(holder.host === undefined ? {} : { host: holder.host }) },
+  );
 }
 
 /**
@@ -129,7 +152,13 @@ function lockedError(path: string, holder: LockHolder | undefined, me: LockHolde
 export function acquireLock(path: string): () => void {
   const lock = `${path}.lock`;
   const takeover = `${lock}.takeover`;
-  const me: LockHolder = { pid: process.pid, start: processStart(process.pid), host: hostname(), pidns: pidNamespace(), token: randomBytes(12).toString('hex') };
+  const me: LockHolder = {
+    pid: process.pid,
+    start: processStart(process.pid),
+    host: hostname(),
+    pidns: pidNamespace(),
+    token: randomBytes(12).toString('hex'),
+  };
   const staged = `${lock}.${process.pid}.${me.token!}`;
   try {
     writeFileSync(staged, JSON.stringify(me), { flag: 'wx' });
@@ -163,7 +192,12 @@ function takeOver(staged: string, lock: string, takeover: string, stale: Seen, m
   if (!linkInto(staged, takeover)) {
     const marker = readHolder(takeover);
     // Its holder died in the middle of a takeover (microseconds): clear the marker once it is old.
-    if (marker !== undefined && Date.now() - marker.mtimeMs > kStaleTakeoverMs && (marker.holder === undefined || holderGone(marker.holder, me))) unlinkIfSame(takeover, marker);
+    if (
+      marker !== undefined &&
+      Date.now() - marker.mtimeMs > kStaleTakeoverMs &&
+      (marker.holder === undefined || holderGone(marker.holder, me))
+    )
+      unlinkIfSame(takeover, marker);
     return;
   }
   try {

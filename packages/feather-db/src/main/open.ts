@@ -58,7 +58,16 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
   const fault = new StoreFault(arena, path);
   void thread.died.catch((error: FeatherError) => fault.fail(error));
   const writer = thread.calls;
-  const spec: OpenSpec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
+  const spec: OpenSpec = {
+    path,
+    modalities: o.modalities,
+    m: o.m,
+    efConstruction: o.efConstruction,
+    efSearch: o.efSearch,
+    modelId: o.embeddingModel,
+    readOnly: o.readOnly,
+    durability: o.durability,
+  };
   let readers: ReaderPool | undefined;
   try {
     const { mirror, opened } = await openShared<OpenResult>(
@@ -91,7 +100,10 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
  * without waiting for queued tasks) and the writer thread end, a dead writer's descriptors are closed and the
  * lock is released.
  */
-export async function shutDown(h: Pick<StoreHandles, 'thread' | 'writer' | 'fault' | 'releaseLock'> & { readers: ReaderPool | undefined }, force: boolean): Promise<Reply<null>> {
+export async function shutDown(
+  h: Pick<StoreHandles, 'thread' | 'writer' | 'fault' | 'releaseLock'> & { readers: ReaderPool | undefined },
+  force: boolean,
+): Promise<Reply<null>> {
   const closed = await h.writer.close().catch((error: unknown): Reply<null> => ({ ok: false, error: toWire(error) }));
   try {
     await Promise.all([h.readers?.close(force), h.thread.stop()]);

@@ -57,7 +57,12 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
   const checkAlive = (reason: string, cause: unknown): void => {
     setImmediate(() => {
       if (pool.threads.length > 0 || broken !== undefined || closing) return;
-      broken = new FeatherError('FEATHER_ERR_WORKER_EXITED', `The reader threads could not start (${reason}); searches and parallel inserts cannot run: close the store and open it again`, { thread: 'reader' }, { cause });
+      broken = new FeatherError(
+        'FEATHER_ERR_WORKER_EXITED',
+        `The reader threads could not start (${reason}); searches and parallel inserts cannot run: close the store and open it again`,
+        { thread: 'reader' },
+        { cause },
+      );
       breakPool(broken);
       onError(broken, true);
     });
@@ -65,18 +70,34 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
   pool.on('error', (error: Error) => {
     // A thread that never loaded will not post: stop waiting for it at close.
     allLoadedResolve();
-    onError(new FeatherError('FEATHER_ERR_WORKER_EXITED', `A reader thread failed: ${error.message}`, { thread: 'reader' }, { cause: error }), false);
+    onError(
+      new FeatherError('FEATHER_ERR_WORKER_EXITED', `A reader thread failed: ${error.message}`, { thread: 'reader' }, { cause: error }),
+      false,
+    );
     checkAlive(error.message, error);
   });
   pool.on('workerDestroy', () => {
     allLoadedResolve();
     checkAlive('a thread exited', undefined);
   });
-  const bounded = Promise.race([allLoaded, new Promise<void>((resolve) => (timer = setTimeout(resolve, kLoadWaitMs).unref()))]).finally(() => clearTimeout(timer));
+  const bounded = Promise.race([allLoaded, new Promise<void>((resolve) => (timer = setTimeout(resolve, kLoadWaitMs).unref()))]).finally(
+    () => clearTimeout(timer),
+  );
   const typed = (error: unknown): FeatherError => {
     if (error instanceof FeatherError) return error;
-    if (closing) return new FeatherError('FEATHER_ERR_CLOSED', 'the store was closed while this call ran in a reader thread; open it again to use it', undefined, { cause: error });
-    return new FeatherError('FEATHER_ERR_WORKER_EXITED', `A reader thread exited while running this task: ${(error as Error).message}`, { thread: 'reader' }, { cause: error });
+    if (closing)
+      return new FeatherError(
+        'FEATHER_ERR_CLOSED',
+        'the store was closed while this call ran in a reader thread; open it again to use it',
+        undefined,
+        { cause: error },
+      );
+    return new FeatherError(
+      'FEATHER_ERR_WORKER_EXITED',
+      `A reader thread exited while running this task: ${(error as Error).message}`,
+      { thread: 'reader' },
+      { cause: error },
+    );
   };
   return {
     get threads() {

@@ -1,10 +1,32 @@
 // search() and contextChain() options, validated once into the form the search path uses.
 import { checkVector, describeValue, FeatherError, kDefaultDecay, type Attributes, type DecayOptions } from '@feather-db/core';
 import type { ContextChainOptions, SearchOptions } from '../api.js';
-import { checkAttributes, checkBoolean, checkEntity, checkFraction, checkK, checkNamespace, checkOptions, checkPositiveNumber, checkTime } from './input.js';
+import {
+  checkAttributes,
+  checkBoolean,
+  checkEntity,
+  checkFraction,
+  checkK,
+  checkNamespace,
+  checkOptions,
+  checkPositiveNumber,
+  checkTime,
+} from './input.js';
 import type { Spaces } from './spaces.js';
 
-const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector', 'now'] as const;
+const kSearchKeys = [
+  'k',
+  'ef',
+  'namespace',
+  'entity',
+  'filter',
+  'halfLife',
+  'timeWeight',
+  'modality',
+  'track',
+  'includeVector',
+  'now',
+] as const;
 const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track', 'now'] as const;
 /** Deepest contextChain walk. */
 const kMaxHops = 16;
@@ -56,12 +78,27 @@ export function resolveSearch(spaces: Spaces, efSearch: number, query: unknown, 
  * Checks a contextChain's query and options: its seed search (k default 5) and the hops of the walk.
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
-export function resolveChain(spaces: Spaces, efSearch: number, query: unknown, options: ContextChainOptions | undefined): { search: ResolvedSearch; hops: number } {
+export function resolveChain(
+  spaces: Spaces,
+  efSearch: number,
+  query: unknown,
+  options: ContextChainOptions | undefined,
+): { search: ResolvedSearch; hops: number } {
   const o = checkOptions<ContextChainOptions>(options, kChainKeys, 'options', '{ k: 5, hops: 2 }');
   const hops = o.hops ?? 2;
   if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > kMaxHops) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.hops must be an integer in [0, ${kMaxHops}], got ${describeValue(hops)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.hops must be an integer in [0, ${kMaxHops}], got ${describeValue(hops)}`,
+    );
   }
-  const search = resolveSearch(spaces, efSearch, query, { k: o.k ?? 5, ef: o.ef, namespace: o.namespace, modality: o.modality, track: o.track, now: o.now });
+  const search = resolveSearch(spaces, efSearch, query, {
+    k: o.k ?? 5,
+    ef: o.ef,
+    namespace: o.namespace,
+    modality: o.modality,
+    track: o.track,
+    now: o.now,
+  });
   return { search, hops };
 }

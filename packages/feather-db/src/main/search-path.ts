@@ -53,7 +53,13 @@ export class SearchPath {
   async run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
     // Validated as stored (float32; under cosine a direction), before any plan: a bad query is a typed rejection.
     const vector = this.#spaces.checkStored(query, s.modality, 'query');
-    const plan = this.#planner.plan({ modality: s.modality, ef: Math.max(s.ef, s.k), namespace: s.namespace, entity: s.entity, filter: s.filter });
+    const plan = this.#planner.plan({
+      modality: s.modality,
+      ef: Math.max(s.ef, s.k),
+      namespace: s.namespace,
+      entity: s.entity,
+      filter: s.filter,
+    });
     if (plan.kind === 'empty') return { hits: [], rows: [] };
     const want = candidatesWanted(s);
     const found = await this.#queue.run({ vector, slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
@@ -78,7 +84,13 @@ export class SearchPath {
     const modalities: Record<string, ModalityStats> = {};
     for (const name of this.modalities) {
       const { index } = this.#current(name);
-      modalities[name] = { ...this.#spaces.of(name), storage: index.storage, nodes: index.size, tombstones: index.deletedCount, strideBytes: index.strideBytes };
+      modalities[name] = {
+        ...this.#spaces.of(name),
+        storage: index.storage,
+        nodes: index.size,
+        tombstones: index.deletedCount,
+        strideBytes: index.strideBytes,
+      };
     }
     return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: arena.bytesUsed(), modalities };
   }

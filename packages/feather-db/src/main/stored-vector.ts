@@ -21,13 +21,21 @@ export function checkStoredVector(v: Float32Array, metric: Metric, path: string)
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     if (!Number.isFinite(x)) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}[${i}] must be a finite float32 number, got ${x}; check the embedder output for NaN, Infinity or non-numbers`, { path, index: i });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path}[${i}] must be a finite float32 number, got ${x}; check the embedder output for NaN, Infinity or non-numbers`,
+        { path, index: i },
+      );
     }
     maxAbs = Math.max(maxAbs, Math.abs(x));
   }
   if (metric !== 'cosine') return;
   if (maxAbs === 0) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2" (every component is 0 as float32, whose smallest value is 1.4e-45: scale it up)`, { path });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2" (every component is 0 as float32, whose smallest value is 1.4e-45: scale it up)`,
+      { path },
+    );
   }
   const exponent = Math.floor(Math.log2(maxAbs));
   if (exponent >= -kSafeExponent && exponent <= kSafeExponent) return;

@@ -190,7 +190,8 @@ export class WritePipeline {
     return this.exclusive(async () => {
       const { problems, snapshot } = unwrap(await this.#writer.verify());
       const mirror = encode(this.#model.toSnapshot());
-      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i])) problems.push("the facade's mirror differs from the writer's model");
+      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i]))
+        problems.push("the facade's mirror differs from the writer's model");
       return { ok: problems.length === 0, problems };
     });
   }
@@ -215,7 +216,8 @@ export class WritePipeline {
       // Nobody awaits an automatic save: its failure fails the store closed instead of vanishing (writes are
       // refused with it; every acknowledged write is in the WAL, which the next open replays).
       .catch((error: unknown) => {
-        if (error instanceof FeatherError && error.code !== 'FEATHER_ERR_CLOSED') this.fail(new FeatherError(error.code, `An automatic save failed: ${error.message}`, error.details, { cause: error }));
+        if (error instanceof FeatherError && error.code !== 'FEATHER_ERR_CLOSED')
+          this.fail(new FeatherError(error.code, `An automatic save failed: ${error.message}`, error.details, { cause: error }));
       })
       .finally(() => {
         this.#autoSaving = false;

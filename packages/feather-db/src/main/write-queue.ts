@@ -64,7 +64,14 @@ export class WriteQueue {
     } catch (error) {
       // Reserved nodes that were never linked would hold `published` back forever: the store fails closed.
       const code = error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED' ? error.code : 'FEATHER_ERR_INTERNAL';
-      this.#fail(new FeatherError(code, `A parallel insert failed; close the store and open it again (acknowledged writes are kept): ${(error as Error).message}`, { thread: 'reader' }, { cause: error }));
+      this.#fail(
+        new FeatherError(
+          code,
+          `A parallel insert failed; close the store and open it again (acknowledged writes are kept): ${(error as Error).message}`,
+          { thread: 'reader' },
+          { cause: error },
+        ),
+      );
       throw error;
     } finally {
       this.#jobs.delete(running);
@@ -80,7 +87,14 @@ export class WriteQueue {
         if (!reply.ok) {
           // The mirror already holds these ops: the two models disagree now.
           const error = FeatherError.fromWire(reply.error);
-          this.#fail(new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, error.details, { cause: error }));
+          this.#fail(
+            new FeatherError(
+              error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL',
+              `A write failed in the writer; reopen the store: ${error.message}`,
+              error.details,
+              { cause: error },
+            ),
+          );
           for (const b of batch) b.reject(error);
         } else {
           reply.value.results.forEach((result, i) => batch[i]!.resolve({ result, linking: this.link(result.jobs) }));

@@ -13,13 +13,18 @@ export const kMaxWriteBytes: number = 64 * 1024 * 1024;
 export function upsertBytes(fields: Omit<MemoryFields, 'timestamp'>, floats: number): number {
   let bytes = 64 + 4 * floats;
   bytes += 3 * ((fields.text?.length ?? 0) + (fields.namespace?.length ?? 0) + (fields.entity?.length ?? 0));
-  for (const [key, value] of Object.entries(fields.attributes ?? {})) bytes += 16 + 3 * key.length + (typeof value === 'string' ? 3 * value.length : 9);
+  for (const [key, value] of Object.entries(fields.attributes ?? {}))
+    bytes += 16 + 3 * key.length + (typeof value === 'string' ? 3 * value.length : 9);
   return bytes;
 }
 
 /** @throws FEATHER_ERR_INVALID_ARGUMENT when one write would exceed kMaxWriteBytes. */
 export function checkWriteSize(bytes: number, what: string): void {
   if (bytes > kMaxWriteBytes) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${what} would take up to ${bytes} bytes in one write; one write holds at most ${kMaxWriteBytes} bytes (kMaxWriteBytes); store less text or fewer attributes per memory`, { bytes, max: kMaxWriteBytes });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${what} would take up to ${bytes} bytes in one write; one write holds at most ${kMaxWriteBytes} bytes (kMaxWriteBytes); store less text or fewer attributes per memory`,
+      { bytes, max: kMaxWriteBytes },
+    );
   }
 }

@@ -19,7 +19,12 @@ const kWorkerDeathSettleMs = 5_000;
 export const kWorkerExecArgv: readonly string[] = [];
 
 function exited(detail: string, cause?: unknown): FeatherError {
-  return new FeatherError('FEATHER_ERR_WORKER_EXITED', `The store's writer thread ${detail}; every pending call was rejected and the store is closed for writes: close it and open it again (acknowledged writes are in the file and its WAL)`, { thread: 'writer' }, cause === undefined ? undefined : { cause });
+  return new FeatherError(
+    'FEATHER_ERR_WORKER_EXITED',
+    `The store's writer thread ${detail}; every pending call was rejected and the store is closed for writes: close it and open it again (acknowledged writes are in the file and its WAL)`,
+    { thread: 'writer' },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -58,7 +63,8 @@ export class WriterThread {
     this.#worker.on('exit', (code) => die(exited(`exited with code ${code}`)));
     const calls: Partial<Record<keyof WriterApi, (...args: never[]) => Promise<unknown>>> = {};
     for (const name of ['prepare', 'open', 'writeMany', 'beginRebuild', 'commitRebuild', 'save', 'verify', 'close'] as const) {
-      calls[name] = (...args: never[]): Promise<unknown> => this.#call(() => (this.#remote[name] as (...a: never[]) => Promise<unknown>)(...args));
+      calls[name] = (...args: never[]): Promise<unknown> =>
+        this.#call(() => (this.#remote[name] as (...a: never[]) => Promise<unknown>)(...args));
     }
     this.calls = calls as WriterCalls;
   }
@@ -74,7 +80,13 @@ export class WriterThread {
       this.#remote[releaseProxy]();
       let timer: NodeJS.Timeout | undefined;
       const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, kWorkerDeathSettleMs).unref()));
-      await Promise.race([this.#worker.terminate().then(() => undefined, () => undefined), bound]);
+      await Promise.race([
+        this.#worker.terminate().then(
+          () => undefined,
+          () => undefined,
+        ),
+        bound,
+      ]);
       clearTimeout(timer);
     })();
     return this.#stopping;

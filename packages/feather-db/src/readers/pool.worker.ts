@@ -41,7 +41,10 @@ function searchOne(q: SearchQuery): { rows: Uint32Array; distances: Float32Array
       result = index.scanNodes(q.vector, q.k, rows.nodesOf(q.plan.rows));
       break;
     case 'graph':
-      result = index.search(q.vector, q.k, { ef: q.ef, filter: { namespace: q.plan.namespace, entity: q.plan.entity, rows: q.plan.bitmap } });
+      result = index.search(q.vector, q.k, {
+        ef: q.ef,
+        filter: { namespace: q.plan.namespace, entity: q.plan.entity, rows: q.plan.bitmap },
+      });
       break;
   }
   return { rows: result.rows, distances: result.distances };

@@ -44,7 +44,12 @@ export function faultsFromEnv(): Faults | undefined {
   try {
     plan = JSON.parse(raw) as FaultPlan;
   } catch (error) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${kFaultsEnv} (internal, for Feather's own tests) must be a JSON fault plan, got ${JSON.stringify(raw.slice(0, 40))}; unset it`, { env: kFaultsEnv }, { cause: error });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${kFaultsEnv} (internal, for Feather's own tests) must be a JSON fault plan, got ${JSON.stringify(raw.slice(0, 40))}; unset it`,
+      { env: kFaultsEnv },
+      { cause: error },
+    );
   }
   return { plan, counters: new Int32Array(new SharedArrayBuffer(8)) };
 }

@@ -10,13 +10,15 @@ type Method = Exclude<WriterFaultPoint, 'boot'>;
 export function withWriterFaults(service: WriterService, faults: Faults): WriterApi {
   const fault = faults.plan.writer;
   let calls = 0;
-  const guard = <A extends unknown[], R>(method: Method, fn: (...args: A) => R) => (...args: A): R | Promise<never> => {
-    if (fault?.at === method && ++calls === (fault.nth ?? 1)) {
-      if (fault.holdLock === true) for (const address of service.indexAddresses()) holdLocks(service.arena, address);
-      return die(fault.how, service.arena, `writer.${method}`);
-    }
-    return fn(...args);
-  };
+  const guard =
+    <A extends unknown[], R>(method: Method, fn: (...args: A) => R) =>
+    (...args: A): R | Promise<never> => {
+      if (fault?.at === method && ++calls === (fault.nth ?? 1)) {
+        if (fault.holdLock === true) for (const address of service.indexAddresses()) holdLocks(service.arena, address);
+        return die(fault.how, service.arena, `writer.${method}`);
+      }
+      return fn(...args);
+    };
   return {
     prepare: guard('prepare', (spec) => service.prepare(spec)),
     open: guard('open', (spec) => service.open(spec)),

@@ -15,7 +15,10 @@ export class WriterService implements WriterApi {
     this.arena = KernelArena.attach(init.memory, init.module);
     // INTERNAL, tests only: a plan in workerData fails one file operation (internal-faults.ts).
     // A crash point kills the whole process there, as a power cut or kill -9 would.
-    const io = init.faults?.plan.io === undefined ? nodeFileIo() : faultyFileIo(nodeFileIo(), init.faults.plan.io, () => process.kill(process.pid, 'SIGKILL'));
+    const io =
+      init.faults?.plan.io === undefined
+        ? nodeFileIo()
+        : faultyFileIo(nodeFileIo(), init.faults.plan.io, () => process.kill(process.pid, 'SIGKILL'));
     this.#engine = new StoreEngine(this.arena, io);
   }
 
