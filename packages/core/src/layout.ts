@@ -38,6 +38,10 @@ export const kHFlags = 68;
 export const kHCodeOff = 72;
 export const kHPubEntry = 80;
 export const kHPubMaxLevel = 84;
+/** Spinlock word (0 free, 1 held) of an insert that raises the max level. */
+export const kHGlobalLock = 76;
+/** Spinlock word (0 free, 1 held) serialising advances of `published`. */
+export const kHPublishLock = 88;
 /** Retired nodes waiting for reuse (kept by the writer). */
 export const kHFreeNodes = 124;
 /** Index flag: every node block carries int8 screening codes. */
@@ -48,7 +52,7 @@ export const kFlagInt8 = 2;
 export const kTagAny = 0xffffffff;
 
 // Node block fields (byte offsets from the node address).
-const kNLock = 0;
+export const kNLock = 0;
 export const kNLevelFlags = 4;
 export const kNUpper = 8;
 export const kNRow = 12;
@@ -112,10 +116,10 @@ const kKernelLayout: Readonly<Record<string, number>> = {
   kHDimOrder,
   kHFlags,
   kHCodeOff,
-  kHGlobalLock: 76,
+  kHGlobalLock,
   kHPubEntry,
   kHPubMaxLevel,
-  kHPublishLock: 88,
+  kHPublishLock,
   kFlagScreening,
   kFlagInt8,
   kNLock,

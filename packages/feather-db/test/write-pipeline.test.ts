@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { EpochPins } from '../src/main/epoch-pins.js';
 import { resolveMaintenance } from '../src/main/maintenance-options.js';
 import type { ReaderPool } from '../src/main/reader-pool.js';
+import { StoreFault } from '../src/main/store-fault.js';
 import { WritePipeline } from '../src/main/write-pipeline.js';
 import type { WriterApi } from '../src/protocol.js';
 import { AttachCache } from '../src/shared/attach-cache.js';
@@ -52,6 +53,7 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
       saves.push(Date.now());
       return Promise.resolve(service.save(undefined, 'auto'));
     },
+    fault: new StoreFault(arena, path),
     pins: new EpochPins(arena),
     maintenance: resolveMaintenance(false),
     tombstoneRatio: () => 0,

@@ -5,6 +5,7 @@ import { FeatherError } from '../errors.js';
 import { encode } from '../format/msgpack.js';
 import { saveStore, type StoreMeta } from '../format/store-codec.js';
 import { raceDetails } from '../open/open-race.js';
+import { FailClosed } from './fail-closed.js';
 import { finishShared, loadStore, prepareShared, type PreparedLoad } from '../open/writer-load.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex } from '../hnsw/hnsw-index.js';
@@ -53,6 +54,7 @@ export class StoreEngine {
   #wal: WalWriter | undefined;
   #durability: Durability = 'fsync';
   #seq = 0;
+  readonly #closed = new FailClosed(() => this.#path);
   /** What prepare() read, until open() attaches the graphs. */
   #prepared: PreparedLoad | undefined;
   /** Generations compaction swapped out, until no reader holds them (slot-reuse.ts). */
@@ -176,6 +178,7 @@ export class StoreEngine {
 
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
   writeMany(writes: readonly WriteRequest[]): WriteResult[] {
+    this.#closed.check();
     this.#limbo.reclaim();
     const results: WriteResult[] = [];
     const records: WalRecord[] = [];
@@ -199,6 +202,7 @@ export class StoreEngine {
    * every insert job issued before this call has finished, then commitRepair.
    */
   beginRepair(): RepairJob[] {
+    this.#closed.check();
     this.#limbo.reclaim();
     const jobs: RepairJob[] = [];
     for (const m of this.#modalities.values()) {
@@ -221,8 +225,14 @@ export class StoreEngine {
     return { retired };
   }
 
+  /** The fault that closed this engine for changes, if one did. */
+  get failure(): FeatherError | undefined {
+    return this.#closed.failure;
+  }
+
   /** Builds fresh indexes of the live nodes (optionally in another storage); link the jobs, then commit. */
   beginRebuild(modalities: readonly string[], change: StorageChange | undefined): WriteResult {
+    this.#closed.check();
     this.#limbo.reclaim();
     if (change !== undefined)
       this.#log([{ seq: this.#seq + 1, payload: encodeWrite({ op: { type: 'storage', ...change }, vectors: {} }) }]);
@@ -239,14 +249,33 @@ export class StoreEngine {
 
   /** Writes the store to `target` (default: its own path, then an empty WAL continues the new file). */
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): { bytes: number; ms: number; graphs: string[] } {
+    this.#closed.check();
     const started = performance.now();
     const own = target === undefined || target === this.#path;
-    const result = this.#saveTo(target ?? this.#path, graph);
+    let result: { bytes: number; graphs: string[] };
+    try {
+      result = this.#saveTo(target ?? this.#path, graph);
+    } catch (error) {
+      // Failed before the rename: the old file and its WAL still hold everything, and the store goes on.
+      // Failed after it (the directory sync): the new file may or may not be the one a crash leaves.
+      if (own && error instanceof FeatherError && error.details?.['renamed'] === true) this.#closed.fail(error, 'a save');
+      throw error;
+    }
     if (own && this.#wal !== undefined) {
       // The file now holds every write up to #seq: start an empty log continuing it. A crash between the
       // rename and this leaves the old log, whose records are all <= the file's commit and are skipped.
-      this.#wal.close();
-      this.#wal = WalWriter.create(this.#io, `${this.#path}.wal`, this.#seq, this.#durability);
+      const old = this.#wal;
+      this.#wal = undefined;
+      try {
+        this.#wal = WalWriter.create(this.#io, `${this.#path}.wal`, this.#seq, this.#durability);
+      } catch (error) {
+        // The file holds every write; appends must not go to a log that may no longer be the store's.
+        this.#closed.fail(error, 'starting the WAL after a save');
+        throw error;
+      } finally {
+        // Every record of the old log is in the file: what it still buffers (durability 'none') is not needed.
+        old.abandon();
+      }
     }
     return { ...result, ms: performance.now() - started };
   }
@@ -271,7 +300,13 @@ export class StoreEngine {
   #log(records: WalRecord[]): void {
     if (records.length === 0) return;
     this.#seq += records.length;
-    this.#wal?.append(records);
+    try {
+      this.#wal?.append(records);
+    } catch (error) {
+      // Applied but maybe not logged (or logged but not synced: after a failed fsync nothing can be trusted).
+      this.#closed.fail(error, 'a WAL append');
+      throw error;
+    }
   }
 
   #replay(write: LoggedWrite, walPath: string, seq: number, pending: WriteResult): void {

@@ -38,6 +38,7 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
       c.lastRecalled[row] = item.lastRecalled ?? Number.NaN;
     }
     if (item.modality !== undefined) addModality(p, row, item.modality);
+    p.writeOrder.stamp(row);
     const namespace = c.namespace[row];
     const entity = c.entity[row];
     effects.push({

@@ -1,7 +1,7 @@
 import { FeatherError } from '@feather-db/core';
-import type { Piscina } from 'piscina';
-import type { InsertJob, InsertReply, PoolTask, SearchReply } from '../protocol.js';
+import type { InsertJob, InsertReply } from '../protocol.js';
 import type { EpochPins } from './epoch-pins.js';
+import type { PoolRunner } from './reader-pool.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
 
 /**
@@ -14,7 +14,7 @@ import { kTasksPerThread, TaskWindow } from './task-window.js';
 export class LinkQueue {
   readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
 
-  constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number, pins: EpochPins) {
+  constructor(pool: PoolRunner, threads: number, pins: EpochPins) {
     this.#tasks = new TaskWindow(
       threads * kTasksPerThread,
       () => 1,

@@ -3,8 +3,7 @@
 // queued writes are applied), every insert job issued before it finishes, the pool re-links the graph around
 // the set, and the writer retires it; its slots are reused once every read pinned before has ended.
 import { FeatherError, type RepairJob } from '@feather-db/core';
-import type { Remote } from 'comlink';
-import type { InsertReply, PoolTask, SearchReply, WriterApi } from '../protocol.js';
+import type { InsertReply, PoolTask, SearchReply, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
 import type { EpochPins } from './epoch-pins.js';
 import type { ResolvedMaintenance } from './maintenance-options.js';
@@ -13,7 +12,7 @@ import { kTasksPerThread, TaskWindow } from './task-window.js';
 import type { WriteQueue } from './write-queue.js';
 
 export interface MaintenanceDeps {
-  writer: Remote<WriterApi>;
+  writer: WriterCalls;
   writes: WriteQueue;
   pool: ReaderPool;
   pins: EpochPins;

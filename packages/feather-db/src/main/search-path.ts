@@ -76,6 +76,8 @@ export class SearchPath {
   }
 
   async #run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
+    // Validated as stored (float32; under cosine a direction), before any plan: a bad query is a typed rejection.
+    const vector = this.#spaces.checkStored(query, s.modality, 'query');
     const plan = this.#planner.plan({
       modality: s.modality,
       ef: Math.max(s.ef, s.k),
@@ -85,16 +87,15 @@ export class SearchPath {
     });
     if (plan.kind === 'empty') return { hits: [], rows: [] };
     const want = candidatesWanted(s);
-    const found = await this.#queue.run({
-      vector: Float32Array.from(query),
-      slot: this.#slots[s.modality]!,
-      k: want,
-      ef: Math.max(s.ef, want),
-      plan,
-    });
+    const found = await this.#queue.run({ vector, slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
     const ranked = rankHits(this.#model, this.#spaces.of(s.modality).metric, found, s);
     if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
     return ranked;
+  }
+
+  /** The address of every modality's current index (a fault releases the locks a dead thread left in them). */
+  indexAddresses(): number[] {
+    return this.modalities.map((name) => this.#current(name).index.address);
   }
 
   /** The stored vector of a record row in `modality` (unit length under cosine), or undefined. */

@@ -1,6 +1,6 @@
 import { FeatherError } from '@feather-db/core';
-import type { Piscina } from 'piscina';
-import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../protocol.js';
+import type { SearchQuery, SearchReply } from '../protocol.js';
+import type { PoolRunner } from './reader-pool.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
 
 /** Most searches packed into one pool task when they queue up. */
@@ -19,14 +19,16 @@ interface Pending {
 
 /**
  * Sends searches to the reader pool: one search per task while the pool has idle capacity (lowest latency),
- * several per task once searches queue up (one thread hop and one warm-up serve them all).
+ * several per task once searches queue up (one thread hop and one warm-up serve them all). A task whose
+ * thread died is sent once more (searches change nothing; Piscina has replaced the thread), then rejected
+ * with the pool's typed error.
  */
 export class SearchQueue {
   readonly #tasks: TaskWindow<Pending>;
 
-  constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number) {
+  constructor(pool: PoolRunner, threads: number) {
     const take = (queued: number, free: number): number => Math.min(kMaxSearchBatch, Math.ceil(queued / free));
-    this.#tasks = new TaskWindow<Pending>(threads * kTasksPerThread, take, (batch) =>
+    const send = (batch: Pending[], retried: boolean): Promise<void> =>
       pool.run({ type: 'search', queries: batch.map((p) => p.query) }).then(
         (replies) => {
           (replies as SearchReply).forEach((reply, i) => {
@@ -35,10 +37,12 @@ export class SearchQueue {
           });
         },
         (error: unknown) => {
+          if (!retried && error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED') return send(batch, true);
           for (const p of batch) p.reject(error);
+          return undefined;
         },
-      ),
-    );
+      );
+    this.#tasks = new TaskWindow<Pending>(threads * kTasksPerThread, take, (batch) => send(batch, false));
   }
 
   run(query: SearchQuery): Promise<SearchOutcome> {

@@ -7,12 +7,15 @@ import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReply, type SharedInit } from '../protocol.js';
 import { AttachCache } from '../shared/attach-cache.js';
+import { die, holdLocks, poolTaskDies } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
 // aborts, and before Piscina parks the thread in Atomics.wait, where a macrotask would never run.
 queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
+
+const faults = (workerData as SharedInit).faults;
 
 let handles: AttachCache | undefined;
 
@@ -24,6 +27,9 @@ function shared(): AttachCache {
   }
   return handles;
 }
+
+// INTERNAL, tests only (internal-faults.ts): a thread that dies while it starts.
+if (faults?.plan.pool?.at === 'boot') void die(faults.plan.pool.how, shared().arena, 'reader boot');
 
 function searchOne(q: SearchQuery): { rows: Uint32Array; distances: Float32Array } {
   const { index, rows } = shared().current(q.slot);
@@ -44,7 +50,12 @@ function searchOne(q: SearchQuery): { rows: Uint32Array; distances: Float32Array
   return { rows: result.rows, distances: result.distances };
 }
 
-export default function run(task: PoolTask): SearchReply | InsertReply {
+export default function run(task: PoolTask): SearchReply | InsertReply | Promise<never> {
+  // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked).
+  if (faults !== undefined && poolTaskDies(faults, task.type)) {
+    if (task.type !== 'search' && faults.plan.pool?.holdLock === true) holdLocks(shared().arena, task.index);
+    return die(faults.plan.pool!.how, shared().arena, `reader ${task.type}`);
+  }
   switch (task.type) {
     case 'search':
       return task.queries.map((q) => toReply(() => searchOne(q)));
