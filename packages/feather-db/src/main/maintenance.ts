@@ -89,19 +89,26 @@ export class Maintenance {
         await d.writes.drain();
         return unwrap(await d.writer.beginRepair());
       };
-      // Inline, the caller is in a write's turn already (waiting for the chain would wait for itself).
-      const jobs = inline ? await begin() : await d.inOrder(begin);
-      if (jobs.length === 0) return;
       try {
+        // Inline, the caller is in a write's turn already (waiting for the chain would wait for itself).
+        const jobs = inline ? await begin() : await d.inOrder(begin);
+        if (jobs.length === 0) return;
         // An insert job issued before the begin may still link a node of the retiring set: let them finish.
         await d.writes.linked();
         await d.writes.background(Promise.all(jobs.map((job) => this.#task(job, inline))));
         unwrap(await d.writer.commitRepair());
       } catch (error) {
+        // As a failed parallel insert: the store fails closed (a dead thread's code stands).
+        const code = error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED' ? error.code : 'FEATHER_ERR_INTERNAL';
         d.fail(
-          new FeatherError('FEATHER_ERR_INTERNAL', `A tombstone repair failed; reopen the store: ${(error as Error).message}`, undefined, {
-            cause: error,
-          }),
+          new FeatherError(
+            code,
+            `A tombstone repair failed; close the store and open it again (acknowledged writes are kept): ${(error as Error).message}`,
+            undefined,
+            {
+              cause: error,
+            },
+          ),
         );
         throw error;
       }
