@@ -47,7 +47,7 @@ const kSetups: Record<string, { options: OpenOptions; compact: boolean }> = {
   off: { options: { maintenance: false }, compact: false },
 };
 const gc = (globalThis as { gc?: () => void }).gc;
-const pct = (a: number[], p: number): number => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))]!;
+const pct = (a: number[], p: number): number => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))];
 const mib = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
 
 /** Round r's vectors: the same clusters every round, fresh points. */
@@ -57,9 +57,9 @@ function unit(v: Float32Array, dim: number): Float32Array {
   const out = new Float32Array(v.length);
   for (let r = 0; r < v.length / dim; r++) {
     let s = 0;
-    for (let j = 0; j < dim; j++) s += v[r * dim + j]! ** 2;
+    for (let j = 0; j < dim; j++) s += v[r * dim + j] ** 2;
     const inv = 1 / Math.sqrt(s);
-    for (let j = 0; j < dim; j++) out[r * dim + j] = v[r * dim + j]! * inv;
+    for (let j = 0; j < dim; j++) out[r * dim + j] = v[r * dim + j] * inv;
   }
   return out;
 }
@@ -72,11 +72,11 @@ function exactTopK(live: Float32Array, ids: string[], queries: Float32Array, dim
     const scores = new Float64Array(ids.length);
     for (let r = 0; r < ids.length; r++) {
       let s = 0;
-      for (let j = 0; j < dim; j++) s += base[r * dim + j]! * q[qi * dim + j]!;
+      for (let j = 0; j < dim; j++) s += base[r * dim + j] * q[qi * dim + j];
       scores[r] = s;
     }
-    const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]!);
-    return new Set(order.slice(0, k).map((r) => ids[r]!));
+    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
+    return new Set(order.slice(0, k).map((r) => ids[r]));
   });
 }
 
@@ -91,7 +91,7 @@ async function searchRun(db: Feather, queries: Float32Array, dim: number, truth:
       while (next < count) {
         const qi = next++;
         const hits = await db.search(queries.subarray(qi * dim, (qi + 1) * dim), { k, track: false });
-        for (const h of hits) if (truth[qi]!.has(String(h.id))) hit++;
+        for (const h of hits) if (truth[qi].has(String(h.id))) hit++;
       }
     }),
   );
@@ -161,7 +161,7 @@ async function runSetup(dim: number, setup: string): Promise<Row[]> {
     if (live.length > 0) {
       if (setup === 'background' && measured.has(round)) {
         // Idle: the previous round's repair has ended (no tombstones left).
-        for (let waited = 0; db.stats().modalities['text']!.tombstones > 0 && waited < 60_000; waited += 20)
+        for (let waited = 0; db.stats().modalities['text'].tombstones > 0 && waited < 60_000; waited += 20)
           await new Promise((r) => setTimeout(r, 20));
         const idle = await writeP99(db, dim, `idle${round}`);
         await db.forget(live);
@@ -188,7 +188,7 @@ async function runSetup(dim: number, setup: string): Promise<Row[]> {
       usedMiB: mib(s.shared.usedBytes),
       freeMiB: mib(s.shared.freeBytes),
       rssMiB: mib(process.memoryUsage().rss),
-      nodes: s.modalities['text']!.nodes,
+      nodes: s.modalities['text'].nodes,
       recall,
       qps,
       addPerSec,

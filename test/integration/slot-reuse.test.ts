@@ -22,9 +22,9 @@ function cosine(a: Float32Array, b: Float32Array): number {
   let na = 0;
   let nb = 0;
   for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
   }
   return dot / Math.sqrt(na * nb);
 }
@@ -71,16 +71,16 @@ describe('slot reuse under churn', () => {
     const seen: { nodes: number; used: number }[] = [];
     await churn(db, 8, n, () => {
       const s = db.stats();
-      seen.push({ nodes: s.modalities['text']!.nodes, used: s.shared.usedBytes });
+      seen.push({ nodes: s.modalities['text'].nodes, used: s.shared.usedBytes });
     });
     // Round 1 holds n nodes; each later add reuses the slots the previous forget retired (repaired on the
     // insert path), so the graph never holds more than two rounds.
     for (const s of seen) expect(s.nodes).toBeLessThanOrEqual(2 * n);
-    expect(seen[7]!.used).toBeLessThanOrEqual(seen[2]!.used * 1.1);
+    expect(seen[7].used).toBeLessThanOrEqual(seen[2].used * 1.1);
     const s = db.stats();
     expect(s.memories).toBe(n);
     expect(s.rows.live).toBe(n);
-    expect(s.modalities['text']!.bytes.live).toBe(n * s.modalities['text']!.strideBytes);
+    expect(s.modalities['text'].bytes.live).toBe(n * s.modalities['text'].strideBytes);
     expect((await db.checkIntegrity()).problems).toEqual([]);
     await db.close();
   });
@@ -108,7 +108,7 @@ describe('slot reuse under churn', () => {
     await db.save();
     // No save from here on: the rows the writes reused are only in the WAL's ops.
     const live = await churn(db, 6, 400);
-    await db.update(live[0]!, { text: 'patched' });
+    await db.update(live[0], { text: 'patched' });
     await db.add(vectorOf('late'), { id: 'late', text: 'late' });
     const expected = everything(db);
     expect(expected.records.length).toBe(401);
@@ -163,9 +163,9 @@ describe('slot reuse under churn', () => {
     // While searches run, a slot retired just before an add is still pinned by searches in flight, so reuse
     // lags (how much depends on timing). Once reads stop, a round reuses what the round before forgot: the graph
     // does not grow any more.
-    const nodes = db.stats().modalities['text']!.nodes;
+    const nodes = db.stats().modalities['text'].nodes;
     const last = await churn(db, 3, 300);
-    expect(db.stats().modalities['text']!.nodes).toBe(nodes);
+    expect(db.stats().modalities['text'].nodes).toBe(nodes);
     expect(db.count()).toBe(last.length);
     expect((await db.checkIntegrity()).problems).toEqual([]);
     await db.close();

@@ -15,15 +15,15 @@ import { buildIndex } from './helpers.js';
 function neighboursOf(index: HnswIndex, id: number): number[] {
   const u32 = index.arena.u32;
   const node = index.nodeAddress(id);
-  const level = u32[(node + kNLevelFlags) >>> 2]! & 0xff;
-  const m = u32[(index.address + kHM) >>> 2]!;
+  const level = u32[(node + kNLevelFlags) >>> 2] & 0xff;
+  const m = u32[(index.address + kHM) >>> 2];
   const out: number[] = [];
   const list = (at: number): void => {
-    const n = u32[at >>> 2]!;
-    for (let j = 0; j < n; j++) out.push(u32[(at >>> 2) + 1 + j]!);
+    const n = u32[at >>> 2];
+    for (let j = 0; j < n; j++) out.push(u32[(at >>> 2) + 1 + j]);
   };
   list(node + kNCount0);
-  const upper = u32[(node + kNUpper) >>> 2]!;
+  const upper = u32[(node + kNUpper) >>> 2];
   for (let l = 1; l <= level; l++) list(upper + (l - 1) * (1 + m) * 4);
   return out;
 }
@@ -103,11 +103,11 @@ describe('tombstone repair and slot reuse', () => {
     const lowest = [...gone].sort((a, b) => a - b).slice(0, 50);
     expect([...reused]).toEqual(lowest);
     // Hidden until linked: a reserved-again slot is never a result, then it is one.
-    expect(index.has(reused[0]!)).toBe(false);
+    expect(index.has(reused[0])).toBe(false);
     for (const id of reused) index.insertReserved(id);
     for (let i = 0; i < 50; i++) {
-      expect(index.has(reused[i]!)).toBe(true);
-      expect(index.rowOf(reused[i]!)).toBe(n + 20 + i);
+      expect(index.has(reused[i])).toBe(true);
+      expect(index.rowOf(reused[i])).toBe(n + 20 + i);
       expect(index.search(row(more, dim, i), 1).ids[0]).toBe(reused[i]);
     }
     // Deleted count follows: the reused slots are live again.
@@ -115,7 +115,7 @@ describe('tombstone repair and slot reuse', () => {
     const all = new Float32Array((n + 20) * dim);
     all.set(data);
     all.set(fresh, n * dim);
-    for (let i = 0; i < 50; i++) all.set(row(more, dim, i), reused[i]! * dim);
+    for (let i = 0; i < 50; i++) all.set(row(more, dim, i), reused[i] * dim);
     const excluded = new Set([...gone].filter((id) => !reused.includes(id)));
     expect(meanRecall(index, all, dim, excluded, 10)).toBeGreaterThanOrEqual(0.95);
   });

@@ -119,13 +119,13 @@ export function nodeJobs(index: number, nodes: Uint32Array): InsertJob[] {
   const jobs: InsertJob[] = [];
   for (let at = 0; at < n; at += kInsertTaskSize) {
     const part = Array.from(nodes.subarray(at, at + kInsertTaskSize));
-    jobs.push({ index, first: part[0]!, count: part.length, nodes: part });
+    jobs.push({ index, first: part[0], count: part.length, nodes: part });
   }
   return jobs;
 }
 
 /** Jobs linking nodes [first, first + count) of the index at `index`, kInsertTaskSize nodes each. */
-export function insertJobs(index: number, first: number, count: number): InsertJob[] {
+function insertJobs(index: number, first: number, count: number): InsertJob[] {
   const jobs: InsertJob[] = [];
   for (let at = first; at < first + count; at += kInsertTaskSize)
     jobs.push({ index, first: at, count: Math.min(kInsertTaskSize, first + count - at) });

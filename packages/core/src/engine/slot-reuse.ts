@@ -32,7 +32,7 @@ export class GenerationLimbo {
   /** Frees every generation no reader can still hold; returns the bytes given back. */
   reclaim(): number {
     let freed = 0;
-    while (this.#waiting.length > 0 && this.#arena.reclaimable(this.#waiting[0]!.tag)) {
+    while (this.#waiting.length > 0 && this.#arena.reclaimable(this.#waiting[0].tag)) {
       const { index, rows } = this.#waiting.shift()!;
       index.recycler.abandonRepair();
       freed += releaseIndexMemory(index);

@@ -126,10 +126,10 @@ export class NodeRecycler {
 
   /** Moves every limbo batch no reader can still hold to the free stack (lowest ids on top). */
   #reclaim(): void {
-    while (this.#limbo.length > 0 && this.#arena.reclaimable(this.#limbo[0]!.tag)) {
+    while (this.#limbo.length > 0 && this.#arena.reclaimable(this.#limbo[0].tag)) {
       const { nodes } = this.#limbo.shift()!;
       // Lowest ids are taken first: a reused batch then fills the front of the index, in order.
-      for (let i = nodes.length - 1; i >= 0; i--) this.#free.push(nodes[i]!);
+      for (let i = nodes.length - 1; i >= 0; i--) this.#free.push(nodes[i]);
     }
   }
 

@@ -3,7 +3,7 @@
 // queued writes are applied), every insert job issued before it finishes, the pool re-links the graph around
 // the set, and the writer retires it; its slots are reused once every read pinned before has ended.
 import { FeatherError, type RepairJob } from '@feather-db/core';
-import type { InsertReply, PoolTask, SearchReply, WriterCalls } from '../protocol.js';
+import type { InsertReply, PoolTask, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
 import type { EpochPins } from './epoch-pins.js';
 import type { ResolvedMaintenance } from './maintenance-options.js';
@@ -122,7 +122,11 @@ export class Maintenance {
 
   #task(job: RepairJob, inline: boolean): Promise<void> {
     return new Promise((resolve, reject) =>
-      (inline ? this.#inline : this.#background).push({ job, done: (error) => (error === undefined ? resolve() : reject(error)) }),
+      (inline ? this.#inline : this.#background).push({
+        job,
+        done: (error) =>
+          error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('A repair task failed without an error')),
+      }),
     );
   }
 
@@ -130,8 +134,7 @@ export class Maintenance {
     const pins = this.#d.pins;
     const seq = pins.pin();
     try {
-      const reply = (await this.#d.pool.run({ type: 'repair', ...job } satisfies PoolTask)) as SearchReply | InsertReply;
-      const r = reply as InsertReply;
+      const r = (await this.#d.pool.run({ type: 'repair', ...job } satisfies PoolTask)) as InsertReply;
       if (r.ok) done();
       else done(FeatherError.fromWire(r.error));
     } catch (error) {

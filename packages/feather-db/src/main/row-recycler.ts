@@ -59,8 +59,9 @@ export class RowRecycler {
     // In write order, behind every touch op the reads that could name these rows have queued. A search queues
     // its touch in the microtasks after its unpin, so the turn is taken from a macrotask: those have all run.
     setImmediate(() => {
-      void this.#inOrder(async () => {
+      void this.#inOrder(() => {
         for (const row of rows.sort((a, b) => b - a)) this.#free.push(row);
+        return Promise.resolve();
       });
     });
   }
