@@ -14,7 +14,7 @@ export interface MaintenanceOptions {
   /**
    * `'insert'` (default): the next write that adds vectors runs the repair first, in write order (later
    * writes wait for it). `'background'`: as soon as a write passes the fraction, the reader pool runs it one
-   * task at a time while writes and searches go on.
+   * task per thread at a time while writes and searches go on.
    */
   mode?: 'insert' | 'background';
   /**

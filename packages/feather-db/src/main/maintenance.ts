@@ -31,7 +31,7 @@ export interface MaintenanceDeps {
 
 export class Maintenance {
   readonly #d: MaintenanceDeps;
-  /** Repair tasks on the pool: all threads for an insert-path repair, one task at a time in the background. */
+  /** Repair tasks on the pool: two per thread for an insert-path repair, one per thread in the background. */
   readonly #inline: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
   readonly #background: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
   #running: Promise<void> | undefined;
@@ -40,7 +40,9 @@ export class Maintenance {
     this.#d = deps;
     const send = (batch: { job: RepairJob; done: (error?: unknown) => void }[]): Promise<void> => this.#send(batch[0]!.job, batch[0]!.done);
     this.#inline = new TaskWindow(deps.threads * kTasksPerThread, () => 1, send);
-    this.#background = new TaskWindow(1, () => 1, send);
+    // One task per thread at a time: searches queued meanwhile wait for at most one repair task each. (One task
+    // in all fell behind a store adding 10k vectors a round: the graph kept growing.)
+    this.#background = new TaskWindow(deps.threads, () => 1, send);
   }
 
   /** A repair is running. */
