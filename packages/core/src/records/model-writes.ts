@@ -155,7 +155,7 @@ function requireHole(p: ModelParts, row: number): number {
   if (!Number.isInteger(row) || row < 0 || row >= c.n || c.isLive(row)) {
     throw new FeatherError(
       'FEATHER_ERR_CORRUPT',
-      `Corrupt write: it reuses row ${row}, which is ${row >= 0 && row < c.n ? 'live' : `not below the ${c.n} rows`}`,
+      `Corrupt write: it reuses row ${row}, which is ${row >= 0 && row < c.n ? 'live' : `not below the ${c.n} rows`}; a write may only reuse a forgotten row, so the WAL or file is damaged (restore a backup)`,
       { row },
     );
   }
