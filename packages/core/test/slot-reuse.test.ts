@@ -100,7 +100,7 @@ describe('tombstone repair and slot reuse', () => {
       let total = 0;
       for (let q = 0; q < 100; q++) {
         const query = row(queries, dim, q);
-        const truth = bruteForce('cosine', second, dim, query, 10).map((i) => nodes[i]!);
+        const truth = bruteForce('cosine', second, dim, query, 10).map((i) => nodes[i]);
         total += recall(index.search(query, 10, { ef: 128 }).ids, truth);
       }
       expect(total / 100).toBeGreaterThanOrEqual(0.99);
