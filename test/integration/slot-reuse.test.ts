@@ -85,6 +85,30 @@ describe('slot reuse under churn', () => {
     await db.close();
   });
 
+  it('with the background policy, repairs run off the write path and their slots are reused by later rounds', async () => {
+    const db = await Feather.open(tempStorePath('background.feather'), {
+      dim: kDim,
+      metric: 'cosine',
+      threads: 2,
+      maintenance: { mode: 'background' },
+    });
+    const n = 400;
+    await churn(db, 6, n);
+    // Wait for the last repair (a bounded poll: the policy started it after the last forget).
+    for (let waited = 0; db.stats().modalities['text'].tombstones > 0 && waited < 30_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const s = db.stats().modalities['text'];
+    expect(s.tombstones).toBe(0);
+    expect(s.freeNodes).toBeGreaterThanOrEqual(n);
+    // No reads in flight now: the next rounds take the freed slots, and the graph does not grow.
+    await churn(db, 2, n);
+    expect(db.stats().modalities['text'].nodes).toBe(s.nodes);
+    for (const id of ['r8-0', 'r8-399']) expect((await db.search(vectorOf(id), { k: 1, track: false }))[0]?.id).toBe(id);
+    expect((await db.checkIntegrity()).problems).toEqual([]);
+    await db.close();
+  });
+
   it('never reuses an automatic id, though it reuses the rows', async () => {
     const db = await Feather.open(tempStorePath('auto.feather'), { dim: kDim, threads: 1 });
     const all: MemoryId[] = [];

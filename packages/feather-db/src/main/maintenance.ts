@@ -34,7 +34,9 @@ export class Maintenance {
   /** Repair tasks on the pool: two per thread for an insert-path repair, one per thread in the background. */
   readonly #inline: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
   readonly #background: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
-  #running: Promise<void> | undefined;
+  #running: Promise<unknown> | undefined;
+  /** Set by stop(): no repair starts by itself any more (the store is closing). */
+  #stopped = false;
 
   constructor(deps: MaintenanceDeps) {
     this.#d = deps;
@@ -63,19 +65,30 @@ export class Maintenance {
   /** After a write was applied: in the background mode, starts a repair (or a rebuild) when the policy says so. */
   afterWrite(): void {
     const { policy } = this.#d;
-    if (policy.mode !== 'background' || this.#running !== undefined) return;
+    if (policy.mode !== 'background' || this.#running !== undefined || this.#stopped) return;
     const ratio = this.#d.tombstoneRatio();
     if (ratio >= policy.compactAt) {
       this.#running = this.#d.track(this.#d.compact()).finally(() => (this.#running = undefined));
       this.#running.catch(() => undefined);
     } else if (ratio >= policy.repairAt) {
-      void this.#d.track(this.#run(false)).catch(() => undefined);
+      // Forgets that came while it ran were skipped above: once it has repaired something, look again.
+      void this.#d
+        .track(this.#run(false))
+        .then((repaired) => {
+          if (repaired) this.afterWrite();
+        })
+        .catch(() => undefined);
     }
   }
 
+  /** The store is closing: no repair starts by itself from now on. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   /** One repair now, in write order (`Feather.repair`): resolves once its slots are retired. */
-  repair(): Promise<void> {
-    return this.#run(false);
+  async repair(): Promise<void> {
+    await this.#run(false);
   }
 
   /** Waits for a running repair (save, close). */
@@ -83,7 +96,8 @@ export class Maintenance {
     await this.#running?.catch(() => undefined);
   }
 
-  #run(inline: boolean): Promise<void> {
+  /** One repair cycle; resolves true when it repaired something. */
+  #run(inline: boolean): Promise<boolean> {
     const cycle = (async () => {
       await this.#running?.catch(() => undefined);
       const d = this.#d;
@@ -94,11 +108,12 @@ export class Maintenance {
       try {
         // Inline, the caller is in a write's turn already (waiting for the chain would wait for itself).
         const jobs = inline ? await begin() : await d.inOrder(begin);
-        if (jobs.length === 0) return;
+        if (jobs.length === 0) return false;
         // An insert job issued before the begin may still link a node of the retiring set: let them finish.
         await d.writes.linked();
         await d.writes.background(Promise.all(jobs.map((job) => this.#task(job, inline))));
         unwrap(await d.writer.commitRepair());
+        return true;
       } catch (error) {
         // As a failed parallel insert: the store fails closed (a dead thread's code stands).
         const code = error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED' ? error.code : 'FEATHER_ERR_INTERNAL';

@@ -246,6 +246,7 @@ export class WritePipeline {
   /** For close(): lets every write already called finish, then flushes the queue to the writer. */
   async settle(): Promise<void> {
     this.#settling = true;
+    this.#maintenance.stop();
     await Promise.allSettled([...this.#inflight]);
     await this.inOrder(() => this.#writes.drain()).catch(() => undefined);
   }
