@@ -20,6 +20,7 @@ import { chainFrom } from './main/search-results.js';
 import { Spaces } from './main/spaces.js';
 import { countEdges, prepareAdd, linkOp, unlinkOp, updateOp } from './main/write-ops.js';
 import { WritePipeline } from './main/write-pipeline.js';
+import { RecallLog } from './main/recall-log.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions } from './options.js';
 import { AttachCache } from './shared/attach-cache.js';
 import { unwrap } from './shared/replies.js';
@@ -52,6 +53,7 @@ export class Feather {
   readonly #efSearch: number;
   readonly #reads: SearchPath;
   readonly #writes: WritePipeline;
+  readonly #recall: RecallLog;
   readonly #readOnly: boolean;
   #closed: Promise<void> | undefined;
 
@@ -70,6 +72,7 @@ export class Feather {
     const handles = new AttachCache(h.arena);
     this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers.pool, o.threads);
     this.#writes = new WritePipeline(h.writer, h.readers.pool, this.#model, handles, { threads: o.threads, autoSaveWalBytes: o.autoSaveWalBytes, save: () => this.save() });
+    this.#recall = new RecallLog(this.#model, { write: (prepare) => this.#writes.track(this.#writes.write(prepare, false)) }, o.recallFlushMs);
     h.worker.on('error', (error) => this.#writes.fail(new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error })));
   }
 
@@ -370,15 +373,16 @@ export class Feather {
   /** Ends the writer and every reader thread after in-flight writes finish. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      if (!this.#readOnly) await this.#recall.close().catch(() => undefined);
       await this.#writes.settle();
       unwrap(await shutDown(this.#h, false));
     })();
     return this.#closed;
   }
 
-  /** Recall tracking of a search's hits (readOnly stores never write, so they do not track). */
+  /** Recall tracking of a search's hits: in shared memory at once, logged in batches (readOnly stores do not track). */
   #touch(rows: number[], at: number): void {
-    if (!this.#readOnly) this.#writes.touch(rows, at);
+    if (!this.#readOnly) this.#recall.bump(rows, at);
   }
 
   /**

@@ -35,6 +35,13 @@ export interface OpenOptions {
    * bounded. Default 64 MiB; 0 turns it off (then only `save()` folds the WAL in).
    */
   autoSaveWalBytes?: number;
+  /**
+   * How often recall counts reach the WAL, in ms. A search bumps them in shared memory at once (a read, not a
+   * write through the writer) and the store logs every bump of the last interval as one record, and at close;
+   * `save()` writes them into the file. A crash loses at most this window of recall counts, never a memory.
+   * Default 1000; 0 logs at the end of the event-loop turn of the bump.
+   */
+  recallFlushMs?: number;
 }
 
 /** The modality `dim` and `metric` describe. */
@@ -54,11 +61,16 @@ export interface ResolvedOptions {
   durability: Durability;
   embeddingModel: string | undefined;
   autoSaveWalBytes: number;
+  recallFlushMs: number;
 }
 
-const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel', 'autoSaveWalBytes'] as const;
+const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel', 'autoSaveWalBytes', 'recallFlushMs'] as const;
 
 const kMaxThreads = 256;
+/** About one recall record a second (design.md §2). */
+const kDefaultRecallFlushMs = 1000;
+/** A day: longer windows are a mistake (a crash would lose that much), not a setting. */
+const kMaxRecallFlushMs = 86_400_000;
 
 /** `FEATHER_LOAD_THREADS` if set (validated), else the machine's parallelism. */
 export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
@@ -121,5 +133,7 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   }
   const autoSaveWalBytes = o.autoSaveWalBytes ?? 64 * 2 ** 20;
   checkInt(autoSaveWalBytes, 'options.autoSaveWalBytes', 0, Number.MAX_SAFE_INTEGER);
-  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel, autoSaveWalBytes };
+  const recallFlushMs = o.recallFlushMs ?? kDefaultRecallFlushMs;
+  checkInt(recallFlushMs, 'options.recallFlushMs', 0, kMaxRecallFlushMs);
+  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel, autoSaveWalBytes, recallFlushMs };
 }

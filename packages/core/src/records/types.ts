@@ -75,4 +75,10 @@ export type ModelOp =
   | { type: 'unlink'; from: MemoryId; to: MemoryId; edgeType: string | null }
   /** Recall tracking, by row: the facade applies it at once (so a read after the search sees it) and the
    * writer in write order; rows are never reused, so the two agree wherever the record still exists. */
-  | { type: 'touch'; rows: number[]; at: number };
+  | { type: 'touch'; rows: number[]; at: number }
+  /**
+   * Recall state as it was when logged (absolute values; rows forgotten since are skipped): the batched flush of
+   * recall counts (feather-db's recall log writes one about once a second, and at close). Only a model that
+   * owns its recall columns applies it (see recall-columns.ts).
+   */
+  | { type: 'recall'; rows: number[]; counts: number[]; lasts: (number | null)[] };

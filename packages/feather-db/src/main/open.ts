@@ -1,7 +1,7 @@
 // Feather.open's work on the main thread: the lock, the shared memory, the writer and the reader pool, and
 // the load shared with the writer (core's openShared). Returns everything a Feather is made of.
 import { Worker } from 'node:worker_threads';
-import { KernelArena, nodeFileIo, openShared, type MemoryModel } from '@feather-db/core';
+import { allocateRecallTable, KernelArena, nodeFileIo, openShared, type MemoryModel } from '@feather-db/core';
 import { kernelModule } from '@feather-db/kernels';
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -43,7 +43,9 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
   // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
   const worker = new Worker(new URL('../writer/writer.bundle.js', import.meta.url), { workerData: init });
   const writer = wrap<WriterApi>(nodeEndpoint(worker));
-  const spec: OpenSpec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability };
+  // The recall columns the mirror will own in shared memory; the writer's model reads them (recall-log.ts).
+  const recallTable = allocateRecallTable(arena);
+  const spec: OpenSpec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, recallTable };
   let readers: ReaderPoolHandle | undefined;
   try {
     const { mirror, opened } = await openShared<OpenResult>(
@@ -63,6 +65,7 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
       { tasksPerTurn: kTasksPerTurn, turn: yieldToLoop },
     );
     for (const op of opened.replayedOps) mirror.apply(op);
+    mirror.shareRecall(arena, recallTable);
     return { path, options: o, opened, mirror, arena, worker, writer, readers: readers!, releaseLock };
   } catch (error) {
     await shutDown({ worker, writer, readers, releaseLock }, true).catch(() => undefined);

@@ -13,7 +13,7 @@ import { WriteQueue, type Sent } from './write-queue.js';
 /** One write, resolved against the mirror in its turn: the op, its vectors and what the caller gets. */
 export interface Prepared<T> {
   op: ModelOp;
-  /** Already applied to the mirror (recall tracking). */
+  /** Already applied to the mirror (a recall flush: main/recall-log.ts). */
   mirrored?: boolean;
   vectors?: Record<string, Float32Array>;
   value: T;
@@ -141,17 +141,6 @@ export class WritePipeline {
       const ids = select();
       return { op: { type: 'forget', ids }, value: new Set(ids.map((id) => this.#model.rowOf(id) ?? id)).size };
     }, false);
-  }
-
-  /**
-   * Bumps recall counts: in the mirror at once (a read after the search sees it), in the writer in write
-   * order. Never awaited by the search that caused it.
-   */
-  touch(rows: number[], at: number): void {
-    if (rows.length === 0) return;
-    const op: ModelOp = { type: 'touch', rows, at };
-    this.#model.apply(op);
-    this.track(this.write(() => ({ op, value: undefined, mirrored: true }), false)).catch(() => undefined);
   }
 
   /** Rebuilds `modalities`' graphs (optionally into another storage) on the pool and swaps them in. */
