@@ -48,6 +48,12 @@ export interface SearchOptions {
    * replaying recorded traffic.
    */
   now?: number | Date;
+  /**
+   * Aborts the search: it rejects with FEATHER_ERR_ABORTED at once (also when the signal is already aborted) and
+   * changes nothing (no recall count is bumped). A search already running in a reader thread finishes there and
+   * its result is dropped; one still queued never runs.
+   */
+  signal?: AbortSignal;
 }
 
 /** One search hit: the memory, how similar it is and its final score. */

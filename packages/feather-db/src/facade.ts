@@ -14,7 +14,7 @@ import { batchSlices, checkBatch } from './main/batch-input.js';
 import { checkEntityScope, checkPurge, entityIds, staleIds } from './main/forget-selection.js';
 import { checkId, checkIds, checkName, checkNamespace, checkOptions, checkPositiveNumber, checkSaveGraph } from './main/input.js';
 import { openStore, shutDown, type StoreHandles } from './main/open.js';
-import { resolveChain, resolveSearch } from './main/search-options.js';
+import { resolveChain, resolveSearch, resolveSearchMany } from './main/search-options.js';
 import { SearchPath, type StoreStats } from './main/search-path.js';
 import { chainFrom } from './main/search-results.js';
 import { Spaces } from './main/spaces.js';
@@ -271,8 +271,10 @@ export class Feather {
 
   /**
    * The nearest memories to `query`, best first, scoped and filtered as asked, re-ranked by the decayed
-   * score when `halfLife` or `timeWeight` is set. Runs in the reader pool; never waits for writes.
-   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT.
+   * score when `halfLife` or `timeWeight` is set. A small search runs on the calling thread while the reader
+   * pool is idle (within a per-turn time budget that keeps the event loop responsive); the rest run in the
+   * pool. Never waits for writes. With `track` (default), the hits' recall counts are bumped in place.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_ABORTED (`signal`).
    */
   async search(query: VectorInput, options?: SearchOptions): Promise<SearchHit[]> {
     this.#checkOpen();
@@ -280,6 +282,23 @@ export class Feather {
     const { hits, rows } = await this.#reads.run(query, s);
     if (s.track) this.#touch(rows, s.now);
     return hits;
+  }
+
+  /**
+   * One result list per query, in order, as if `search(query, options)` were called for each in turn: the
+   * same hits, and with `track` the same recall counts afterwards (each list's hits are bumped in query order,
+   * once every query has answered). Queries are packed into pool tasks across every reader thread (a few small
+   * ones run on the calling thread while the pool is idle). `queries`: a Float32Array of n·dim numbers, or an
+   * array of vectors.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT (naming the first bad query),
+   * FEATHER_ERR_ABORTED (`signal`; no recall count is bumped then).
+   */
+  async searchMany(queries: Float32Array | readonly VectorInput[], options?: SearchOptions): Promise<SearchHit[][]> {
+    this.#checkOpen();
+    const { vectors, s } = resolveSearchMany(this.#spaces, this.#efSearch, queries, options);
+    const lists = await this.#reads.runMany(vectors, s);
+    if (s.track) for (const { rows } of lists) this.#touch(rows, s.now);
+    return lists.map((list) => list.hits);
   }
 
   /**
