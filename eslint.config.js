@@ -6,7 +6,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'benchmarks/.data/**', 'benchmarks/.compare/**', 'packages/kernels/assembly/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/build/**',
+      '**/node_modules/**',
+      'benchmarks/.data/**',
+      'benchmarks/.compare/**',
+      'packages/kernels/assembly/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -20,24 +29,64 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // Imports flow one way: kernels <- core <- feather-db <- serve <- cli.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name, never by relative path into another package.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../*/src/*', '../../../packages/*'],
+              message: 'Import workspace packages by name, never by relative path into another package.',
+            },
+          ],
+        },
+      ],
     },
   },
   // Imports flow one way: cli -> serve -> embed -> feather-db -> core -> kernels (a package never imports one
   // to its left). Each block repeats the relative-path pattern because a later block replaces the rule.
   {
     files: ['packages/feather-db/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' }, { group: ['@feather-db/embed', '@feather-db/serve', '@feather-db/cli'], message: 'feather-db sits below embed, serve and cli: it must not import them.' }] }],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' },
+            {
+              group: ['@feather-db/embed', '@feather-db/serve', '@feather-db/cli'],
+              message: 'feather-db sits below embed, serve and cli: it must not import them.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['packages/embed/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' }, { group: ['@feather-db/serve', '@feather-db/cli'], message: 'embed sits below serve and cli: it must not import them.' }] }],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' },
+            { group: ['@feather-db/serve', '@feather-db/cli'], message: 'embed sits below serve and cli: it must not import them.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['packages/serve/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' }, { group: ['@feather-db/cli'], message: 'serve sits below cli: it must not import it.' }] }],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*/src/*', '../../../packages/*'], message: 'Import workspace packages by name.' },
+            { group: ['@feather-db/cli'], message: 'serve sits below cli: it must not import it.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -59,7 +108,12 @@ export default tseslint.config(
   },
   {
     files: ['packages/core/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['node:worker_threads', 'worker_threads'], patterns: ['@feather-db/core', '@feather-db/testkit', 'feather-db'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ['node:worker_threads', 'worker_threads'], patterns: ['@feather-db/core', '@feather-db/testkit', 'feather-db'] },
+      ],
+    },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -17,7 +17,10 @@ const dir = join(dirname(require.resolve('@sap-ux/fiori-docs-embeddings/package.
 const dim = 384;
 const raw = readFileSync(join(dir, 'embeddings.bin'));
 const vectors = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-const records = readFileSync(join(dir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as DocRecord);
+const records = readFileSync(join(dir, 'records.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as DocRecord);
 const n = vectors.length / dim;
 
 const arena = KernelArena.create();
@@ -25,7 +28,9 @@ const index = HnswIndex.create(arena, { dim, metric: 'cosine' });
 let t = performance.now();
 index.addMany(vectors);
 const buildMs = performance.now() - t;
-console.log(`Feather demo: indexed ${n} real sentence embeddings (${dim}-d, cosine) in ${buildMs.toFixed(0)} ms, ${(arena.bytesUsed() / n).toFixed(0)} bytes/vector\n`);
+console.log(
+  `Feather demo: indexed ${n} real sentence embeddings (${dim}-d, cosine) in ${buildMs.toFixed(0)} ms, ${(arena.bytesUsed() / n).toFixed(0)} bytes/vector\n`,
+);
 
 const title = (i: number): string => (records[i]?.title ?? `#${i}`).slice(0, 90);
 let agree = 0;

@@ -119,7 +119,10 @@ for (let round = first; round < first + rounds; round++) {
       mkdirSync(out, { recursive: true });
       const tsx = join(sides[side], 'benchmarks', 'node_modules', '.bin', 'tsx');
       const started = performance.now();
-      const r = spawnSync(tsx, [join(dirs[side], 'macro', bench.script), ...bench.args, '--out', out], { cwd: join(sides[side], 'benchmarks'), stdio: ['ignore', 'ignore', 'inherit'] });
+      const r = spawnSync(tsx, [join(dirs[side], 'macro', bench.script), ...bench.args, '--out', out], {
+        cwd: join(sides[side], 'benchmarks'),
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       if (r.status !== 0) throw new Error(`${name} (${side}, round ${round}) exited ${r.status}`);
       console.error(`[before-after] round ${round + 1} ${name} ${side}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
@@ -133,7 +136,8 @@ for (const dir of readdirSync(args.out)) {
   if (m === null) continue;
   for (const name of names) {
     const file = join(args.out, dir, kBenches[name].file);
-    if (existsSync(file)) ((runs[name] ??= { before: [], after: [] })[m[1] as 'before' | 'after']).push(JSON.parse(readFileSync(file, 'utf8')) as Json);
+    if (existsSync(file))
+      (runs[name] ??= { before: [], after: [] })[m[1] as 'before' | 'after'].push(JSON.parse(readFileSync(file, 'utf8')) as Json);
   }
 }
 
@@ -142,7 +146,10 @@ const median = (a: number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(4));
-const rows: string[] = ['| benchmark | metric | before: median (runs) | after: median (runs) | after / before | better is |', '|---|---|---:|---:|---:|---|'];
+const rows: string[] = [
+  '| benchmark | metric | before: median (runs) | after: median (runs) | after / before | better is |',
+  '|---|---|---:|---:|---:|---|',
+];
 const table: Json[] = [];
 for (const name of names) {
   for (const [metric, [get, better]] of Object.entries(kBenches[name].metrics)) {
@@ -156,5 +163,8 @@ for (const name of names) {
     table.push({ name, metric, better, before, after, medianBefore: b, medianAfter: a, ratio: a / b });
   }
 }
-writeFileSync(join(args.out, 'before-after.json'), JSON.stringify({ sides, rounds, args: Object.fromEntries(names.map((n) => [n, kBenches[n].args])), table }, null, 2));
+writeFileSync(
+  join(args.out, 'before-after.json'),
+  JSON.stringify({ sides, rounds, args: Object.fromEntries(names.map((n) => [n, kBenches[n].args])), table }, null, 2),
+);
 console.log(rows.join('\n'));

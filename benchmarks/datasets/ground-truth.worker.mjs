@@ -64,7 +64,10 @@ const qBuf = new Float64Array(BLOCK * dim);
 const qSq = new Float64Array(BLOCK);
 
 function dot(qo, bo) {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let d = 0;
   for (; d + 3 < dim; d += 4) {
     s0 += qBuf[qo + d] * base[bo + d];
@@ -73,11 +76,14 @@ function dot(qo, bo) {
     s3 += qBuf[qo + d + 3] * base[bo + d + 3];
   }
   for (; d < dim; d++) s0 += qBuf[qo + d] * base[bo + d];
-  return (s0 + s1) + (s2 + s3);
+  return s0 + s1 + (s2 + s3);
 }
 
 function sqDist(qo, bo) {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let d = 0;
   for (; d + 3 < dim; d += 4) {
     const a = qBuf[qo + d] - base[bo + d];
@@ -93,7 +99,7 @@ function sqDist(qo, bo) {
     const a = qBuf[qo + d] - base[bo + d];
     s0 += a * a;
   }
-  return (s0 + s1) + (s2 + s3);
+  return s0 + s1 + (s2 + s3);
 }
 
 function runBlock(qStart, bs, exact) {

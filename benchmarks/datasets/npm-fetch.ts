@@ -22,18 +22,18 @@ export function fetchNpmPackage(pkg: string, version: string): string {
   mkdirSync(npmDir, { recursive: true });
 
   const tgz = timed(`${pkg}@${version}: npm pack (download)`, () => {
-    const out = execFileSync(
-      'npm',
-      ['pack', `${pkg}@${version}`, '--pack-destination', npmDir, '--json', '--loglevel', 'error'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' },
-    );
+    const out = execFileSync('npm', ['pack', `${pkg}@${version}`, '--pack-destination', npmDir, '--json', '--loglevel', 'error'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: process.platform === 'win32',
+    });
     let filename = `${pkg}-${version}.tgz`;
     try {
       const parsed: unknown = JSON.parse(out);
       if (Array.isArray(parsed)) {
         const first: unknown = parsed[0];
         if (typeof first === 'object' && first !== null && 'filename' in first) {
-          const f = (first).filename;
+          const f = first.filename;
           if (typeof f === 'string') filename = f;
         }
       }

@@ -79,10 +79,7 @@ function printNeighbours(all: Float32Array, words: readonly string[], dim: numbe
       const got = best[j];
       return got !== undefined && words[got.i] === w && Math.abs(got.s - s) < 0.0015;
     });
-    log(
-      `sanity: expected ${expected.map(([w, s]) => `${w} ${s.toFixed(3)}`).join(', ')} -> ` +
-        (ok ? 'OK' : 'MISMATCH'),
-    );
+    log(`sanity: expected ${expected.map(([w, s]) => `${w} ${s.toFixed(3)}`).join(', ')} -> ` + (ok ? 'OK' : 'MISMATCH'));
     if (!ok) throw new Error('GloVe sanity check failed (king neighbours)');
   }
 }

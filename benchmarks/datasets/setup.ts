@@ -126,11 +126,10 @@ function respawnWithBigHeap(): never {
   const script = process.argv[1];
   if (script === undefined) throw new Error('cannot determine script path to re-spawn');
   log(`re-spawning with --max-old-space-size=${HEAP_MB} (GloVe JSON needs a large heap)`);
-  const child = spawnSync(
-    process.execPath,
-    [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, script, ...process.argv.slice(2)],
-    { stdio: 'inherit', env: { ...process.env, [RESPAWN_ENV]: '1' } },
-  );
+  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [RESPAWN_ENV]: '1' },
+  });
   if (child.error) throw child.error;
   if (child.signal) process.kill(process.pid, child.signal);
   process.exit(child.status ?? 1);

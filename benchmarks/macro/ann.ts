@@ -117,7 +117,9 @@ function groundTruth(ds: Dataset, n: number, nQuery: number): Int32Array[] {
   const exact = KernelArena.create();
   const index = HnswIndex.create(exact, { dim: ds.dim, metric: ds.metric, m: 4, efConstruction: 1 });
   index.addMany(ds.base.subarray(0, n * ds.dim));
-  return Array.from({ length: nQuery }, (_, q) => Int32Array.from(index.searchExact(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim), k).ids));
+  return Array.from({ length: nQuery }, (_, q) =>
+    Int32Array.from(index.searchExact(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim), k).ids),
+  );
 }
 
 function interpolateQps(sweep: SweepPoint[], target: number): number | null {
@@ -179,7 +181,14 @@ function runDataset(name: string): { dataset: string; n: number; nQuery: number;
     const buildSeconds = (performance.now() - t) / 1000;
     const rss = process.memoryUsage().rss - rss0;
     console.error(`[${name}] ${engine.name} built in ${buildSeconds.toFixed(1)} s`);
-    results.push({ engine: engine.name, buildSeconds, bytesPerVector: engine.bytes(n) / n, rssBytesPerVector: rss / n, sweep: [], qpsAt: {} });
+    results.push({
+      engine: engine.name,
+      buildSeconds,
+      bytesPerVector: engine.bytes(n) / n,
+      rssBytesPerVector: rss / n,
+      sweep: [],
+      qpsAt: {},
+    });
   }
   // Warm both up, then alternate engines per ef so drift (thermal, noisy neighbours) hits both alike.
   for (const engine of engines) {
@@ -192,7 +201,9 @@ function runDataset(name: string): { dataset: string; n: number; nQuery: number;
       engine.setEf(ef);
       const point = { ef, ...measure(engine, truth, nQuery, rounds) };
       results[e].sweep.push(point);
-      console.error(`[${name}] ${engine.name.padEnd(12)} ef=${String(ef).padStart(3)} recall=${point.recall.toFixed(4)} qps=${point.qps.toFixed(0)}`);
+      console.error(
+        `[${name}] ${engine.name.padEnd(12)} ef=${String(ef).padStart(3)} recall=${point.recall.toFixed(4)} qps=${point.qps.toFixed(0)}`,
+      );
     }
   }
   for (const r of results) for (const target of kTargets) r.qpsAt[target.toFixed(2)] = interpolateQps(r.sweep, target);
@@ -209,7 +220,10 @@ function markdown(run: ReturnType<typeof runDataset>): string {
     '| | Feather | hnswlib-node | ratio |',
     '|---|---:|---:|---:|',
     `| build, 1 thread (s) | ${fmt(f.buildSeconds, 1)} | ${fmt(h.buildSeconds, 1)} | ${ratio(h.buildSeconds, f.buildSeconds)} faster |`,
-    ...kTargets.map((t) => `| QPS at recall@10 ${t.toFixed(2)} | ${fmt(f.qpsAt[t.toFixed(2)])} | ${fmt(h.qpsAt[t.toFixed(2)])} | ${ratio(f.qpsAt[t.toFixed(2)], h.qpsAt[t.toFixed(2)])} |`),
+    ...kTargets.map(
+      (t) =>
+        `| QPS at recall@10 ${t.toFixed(2)} | ${fmt(f.qpsAt[t.toFixed(2)])} | ${fmt(h.qpsAt[t.toFixed(2)])} | ${ratio(f.qpsAt[t.toFixed(2)], h.qpsAt[t.toFixed(2)])} |`,
+    ),
     `| bytes / vector (accounted) | ${fmt(f.bytesPerVector)} | ${fmt(h.bytesPerVector)} | |`,
     `| bytes / vector (RSS growth during build) | ${fmt(f.rssBytesPerVector)} | ${fmt(h.rssBytesPerVector)} | |`,
     '',

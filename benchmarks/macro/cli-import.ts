@@ -113,7 +113,9 @@ if (n === ds.nBase) {
   const db = await Feather.open(featherFile, { readOnly: true });
   const found: (number | undefined)[][] = [];
   for (let from = 0; from < ds.nQuery; from += 64) {
-    const batch = Array.from({ length: Math.min(64, ds.nQuery - from) }, (_, i) => db.search(ds.queries.subarray((from + i) * ds.dim, (from + i + 1) * ds.dim), { k: ds.k, ef, track: false }));
+    const batch = Array.from({ length: Math.min(64, ds.nQuery - from) }, (_, i) =>
+      db.search(ds.queries.subarray((from + i) * ds.dim, (from + i + 1) * ds.dim), { k: ds.k, ef, track: false }),
+    );
     // Generated ids are `glove-100.npy:<row>`, 1-based: the dataset's id is row - 1.
     for (const hits of await Promise.all(batch)) found.push(hits.map((h) => Number(String(h.id).split(':')[1]) - 1));
   }
@@ -123,11 +125,14 @@ if (n === ds.nBase) {
   index.readIndexSync(hnswlibFile);
   index.setEf(ef);
   const hfound: number[][] = [];
-  for (let q = 0; q < ds.nQuery; q++) hfound.push(index.searchKnn(Array.from(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)), ds.k).neighbors);
+  for (let q = 0; q < ds.nQuery; q++)
+    hfound.push(index.searchKnn(Array.from(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)), ds.k).neighbors);
   hnswlibRecall = recallOf(hfound, ds.groundTruth, ds.k);
 }
 const ratio = median(hnswlibMs) / median(featherMs);
-log(`feather ${(median(featherMs) / 1000).toFixed(1)} s, hnswlib-node ${(median(hnswlibMs) / 1000).toFixed(1)} s: ${ratio.toFixed(2)}x; recall@10 ${featherRecall} vs ${hnswlibRecall}`);
+log(
+  `feather ${(median(featherMs) / 1000).toFixed(1)} s, hnswlib-node ${(median(hnswlibMs) / 1000).toFixed(1)} s: ${ratio.toFixed(2)}x; recall@10 ${featherRecall} vs ${hnswlibRecall}`,
+);
 
 // ---- texts per second through the local embedder -------------------------------------------------------
 const require = createRequire(import.meta.url);
@@ -148,7 +153,9 @@ const textImport = await timed([featherBin, 'import', join(dir, 'fiori.feather')
 const textSummary = JSON.parse(textImport.stdout) as { totals: { embedded: number }; sources: { elapsedMs: number }[] };
 const ingestMs = textSummary.sources[0].elapsedMs;
 const chars = texts.reduce((s, x) => s + x.length, 0);
-log(`texts: ${texts.length} (${Math.round(chars / texts.length)} chars on average): embedder alone ${((texts.length * 1000) / embedOnlyMs).toFixed(1)}/s, import ${((textSummary.totals.embedded * 1000) / ingestMs).toFixed(1)}/s (ingest), process ${((texts.length * 1000) / textImport.ms).toFixed(1)}/s`);
+log(
+  `texts: ${texts.length} (${Math.round(chars / texts.length)} chars on average): embedder alone ${((texts.length * 1000) / embedOnlyMs).toFixed(1)}/s, import ${((textSummary.totals.embedded * 1000) / ingestMs).toFixed(1)}/s (ingest), process ${((texts.length * 1000) / textImport.ms).toFixed(1)}/s`,
+);
 
 const result = {
   benchmark: 'cli-import',
@@ -156,8 +163,28 @@ const result = {
   node: process.version,
   cpu: cpus()[0]?.model,
   cores: availableParallelism(),
-  glove: { n, dim: ds.dim, rounds, featherMs, hnswlibMs, ratio, ef, featherRecall, hnswlibRecall, featherFileBytes: statSync(featherFile).size, hnswlibFileBytes: statSync(hnswlibFile).size, summary },
-  texts: { count: texts.length, meanChars: chars / texts.length, embedOnlyMs, ingestMs, processMs: textImport.ms, embedded: textSummary.totals.embedded },
+  glove: {
+    n,
+    dim: ds.dim,
+    rounds,
+    featherMs,
+    hnswlibMs,
+    ratio,
+    ef,
+    featherRecall,
+    hnswlibRecall,
+    featherFileBytes: statSync(featherFile).size,
+    hnswlibFileBytes: statSync(hnswlibFile).size,
+    summary,
+  },
+  texts: {
+    count: texts.length,
+    meanChars: chars / texts.length,
+    embedOnlyMs,
+    ingestMs,
+    processMs: textImport.ms,
+    embedded: textSummary.totals.embedded,
+  },
 };
 mkdirSync(args.out, { recursive: true });
 writeFileSync(join(args.out, 'cli-import-glove-100.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -62,7 +62,9 @@ async function measure(mode: 'ingest' | 'loop'): Promise<{ samples: Sample[]; se
     const { rss, heapUsed } = process.memoryUsage();
     const store = db.stats().memoryBytes;
     samples.push({ rows: stored, rssMiB: mib(rss), storeMiB: mib(store), rssMinusStoreMiB: mib(rss - store), heapMiB: mib(heapUsed) });
-    log(`${mode} ${stored} rows: rss ${mib(rss)} MiB, store ${mib(store)} MiB, rss - store ${mib(rss - store)} MiB, heap ${mib(heapUsed)} MiB`);
+    log(
+      `${mode} ${stored} rows: rss ${mib(rss)} MiB, store ${mib(store)} MiB, rss - store ${mib(rss - store)} MiB, heap ${mib(heapUsed)} MiB`,
+    );
   };
   const started = performance.now();
   if (mode === 'ingest') {
@@ -74,7 +76,10 @@ async function measure(mode: 'ingest' | 'loop'): Promise<{ samples: Sample[]; se
     const flush = async (): Promise<void> => {
       const vectors = new Float32Array(batch.length * dim);
       batch.forEach((r, i) => vectors.set(r.vector as Float32Array, i * dim));
-      await db.addBatch(vectors, { ids: batch.map((_, i) => `gen:${stored + i + 1}`), metas: batch.map((r) => ({ text: r.text, namespace: r.namespace, attributes: r.attributes })) });
+      await db.addBatch(vectors, {
+        ids: batch.map((_, i) => `gen:${stored + i + 1}`),
+        metas: batch.map((r) => ({ text: r.text, namespace: r.namespace, attributes: r.attributes })),
+      });
       stored += batch.length;
       batch = [];
       sample(stored);
@@ -95,14 +100,31 @@ if (args.mode === 'ingest' || args.mode === 'loop') {
 } else {
   const runs: Record<string, { samples: Sample[]; seconds: number; change: number }> = {};
   for (const mode of ['ingest', 'loop']) {
-    const argv = ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--mode', mode, '--rows', String(rows), '--dim', String(dim), '--every', String(every), '--efConstruction', String(args.efConstruction)];
+    const argv = [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--mode',
+      mode,
+      '--rows',
+      String(rows),
+      '--dim',
+      String(dim),
+      '--every',
+      String(every),
+      '--efConstruction',
+      String(args.efConstruction),
+    ];
     const child = spawnSync(process.execPath, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
     if (child.status !== 0) throw new Error(`${mode} run failed (${child.status})`);
     const run = JSON.parse(child.stdout) as { samples: Sample[]; seconds: number };
     const first = run.samples[0];
     const last = run.samples.at(-1)!;
     runs[mode] = { ...run, change: (last.rssMinusStoreMiB - first.rssMinusStoreMiB) / first.rssMinusStoreMiB };
-    log(`${mode}: rss - store ${first.rssMinusStoreMiB} MiB at ${first.rows} rows -> ${last.rssMinusStoreMiB} MiB at ${last.rows} (${(runs[mode].change * 100).toFixed(1)}%), ${Math.round(rows / run.seconds)} rows/s`);
+    log(
+      `${mode}: rss - store ${first.rssMinusStoreMiB} MiB at ${first.rows} rows -> ${last.rssMinusStoreMiB} MiB at ${last.rows} (${(runs[mode].change * 100).toFixed(1)}%), ${Math.round(rows / run.seconds)} rows/s`,
+    );
   }
   const result = {
     benchmark: 'ingest-memory',

@@ -43,13 +43,19 @@ const limitOf = (ds: Dataset): number => Math.min(ds.nBase, Number(args.limit ??
 const n = limitOf(glove);
 const vec = (ds: Dataset, i: number): Float32Array => ds.base.subarray(i * ds.dim, (i + 1) * ds.dim);
 const query = (ds: Dataset, q: number): Float32Array => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim);
-const tenantOf = (i: number): string => (i < kSmallTenants * kTenantSize ? `t${Math.floor(i / kTenantSize)}` : i % 2 === 0 ? 'big-a' : 'big-b');
+const tenantOf = (i: number): string =>
+  i < kSmallTenants * kTenantSize ? `t${Math.floor(i / kTenantSize)}` : i % 2 === 0 ? 'big-a' : 'big-b';
 const pct = (a: number[], p: number): number => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))];
-
 
 /** Exact top-k rows among `rows` (float64). */
 function exact(ds: Dataset, q: Float32Array, rows: readonly number[]): Set<number> {
-  return new Set(rows.map((r) => ({ r, d: referenceDistance('cosine', q, vec(ds, r)) })).sort((a, b) => a.d - b.d).slice(0, k).map((x) => x.r));
+  return new Set(
+    rows
+      .map((r) => ({ r, d: referenceDistance('cosine', q, vec(ds, r)) }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, k)
+      .map((x) => x.r),
+  );
 }
 
 function recallOf(results: number[][], truth: Set<number>[]): number {
@@ -140,7 +146,9 @@ const bucket = 7;
 const bucketRows = Array.from({ length: n }, (_, i) => i).filter((i) => i % kBuckets === bucket);
 const nFiltered = Math.min(nQuery, glove.nQuery);
 const filteredTruth = Array.from({ length: nFiltered }, (_, q) => exact(glove, query(glove, q), bucketRows));
-const planned = await throughput(nFiltered, async (q) => (await big.search(query(glove, q), { k, filter: { bucket }, track: false })).map((h) => h.id as number));
+const planned = await throughput(nFiltered, async (q) =>
+  (await big.search(query(glove, q), { k, filter: { bucket }, track: false })).map((h) => h.id as number),
+);
 // Post-filter: ask for k / selectivity candidates (ef as large), keep those that pass.
 const postK = k * kBuckets;
 const post = await throughput(nFiltered, async (q) =>
@@ -160,7 +168,8 @@ for (let i = 0; i < n; i++) {
 h.setEf(128);
 const hnswIds: number[][] = [];
 t = performance.now();
-for (let q = 0; q < nFiltered; q++) hnswIds.push(h.searchKnn(Array.from(query(glove, q)), k, (label) => label % kBuckets === bucket).neighbors);
+for (let q = 0; q < nFiltered; q++)
+  hnswIds.push(h.searchKnn(Array.from(query(glove, q)), k, (label) => label % kBuckets === bucket).neighbors);
 const hnswQps = nFiltered / ((performance.now() - t) / 1000);
 const filtered = {
   selectivity: bucketRows.length / n,
@@ -246,6 +255,9 @@ int8 RAM mode (\`setInt8Ram\`) vs float32, same store, recall@10 against the dat
 | dataset | vector bytes f32 / int8 (ratio) | level-0 node bytes f32 / int8 (ratio) | recall@10 f32 / int8 | QPS f32 / int8 | conversion s |
 |---|---:|---:|---:|---:|---:|
 ${Object.entries(int8)
-  .map(([name, r]) => `| ${name} | ${r['f32VectorBytes']} / ${r['i8VectorBytes']} (**${fmt(r['vectorRatio'], 2)}x**) | ${r['f32NodeBytes']} / ${r['i8NodeBytes']} (${fmt(r['nodeRatio'], 2)}x) | ${fmt(r['f32Recall'], 4)} / **${fmt(r['i8Recall'], 4)}** | ${r['f32Qps'].toFixed(0)} / ${r['i8Qps'].toFixed(0)} | ${fmt(r['convertSeconds'], 1)} |`)
+  .map(
+    ([name, r]) =>
+      `| ${name} | ${r['f32VectorBytes']} / ${r['i8VectorBytes']} (**${fmt(r['vectorRatio'], 2)}x**) | ${r['f32NodeBytes']} / ${r['i8NodeBytes']} (${fmt(r['nodeRatio'], 2)}x) | ${fmt(r['f32Recall'], 4)} / **${fmt(r['i8Recall'], 4)}** | ${r['f32Qps'].toFixed(0)} / ${r['i8Qps'].toFixed(0)} | ${fmt(r['convertSeconds'], 1)} |`,
+  )
   .join('\n')}
 `);

@@ -38,7 +38,9 @@ let db = await Feather.open(path, { dim, metric: 'cosine', threads: cores });
 let t = performance.now();
 for (let from = 0; from < n; from += 50_000) {
   const to = Math.min(n, from + 50_000);
-  await db.addBatch(ds.base.subarray(from * dim, to * dim), { metas: Array.from({ length: to - from }, (_, j) => ({ namespace: `t${(from + j) % 1000}`, attributes: { b: (from + j) % 100 } })) });
+  await db.addBatch(ds.base.subarray(from * dim, to * dim), {
+    metas: Array.from({ length: to - from }, (_, j) => ({ namespace: `t${(from + j) % 1000}`, attributes: { b: (from + j) % 100 } })),
+  });
 }
 const buildSeconds = (performance.now() - t) / 1000;
 const probe = ds.queries.subarray(0, dim);
@@ -58,7 +60,11 @@ let same = true;
 const coldScript = fileURLToPath(new URL('./open-cold.mjs', import.meta.url));
 for (let r = 0; r < rounds; r++) {
   const env = { ...process.env, NODE_OPTIONS: '' };
-  const child = spawnSync(process.execPath, [coldScript, path, r % 2 === 0 ? 'read-first' : 'open-first', JSON.stringify(Array.from(probe))], { env, encoding: 'utf8', timeout: 120_000 });
+  const child = spawnSync(
+    process.execPath,
+    [coldScript, path, r % 2 === 0 ? 'read-first' : 'open-first', JSON.stringify(Array.from(probe))],
+    { env, encoding: 'utf8', timeout: 120_000 },
+  );
   if (child.status !== 0) throw new Error(`open-cold.mjs failed: ${child.stderr}`);
   const round = JSON.parse(child.stdout) as { readMs: number; openMs: number; ids: unknown[] };
   readMs.push(round.readMs);
@@ -111,7 +117,24 @@ try {
 } catch {
   // not a git checkout
 }
-const result = { sha, cpu: cpus()[0]?.model, node: process.version, cores, n, dim, buildSeconds, fileBytes, vectorsFileBytes, rawVectorBytes, saveMs: median(saveMs), openMs: median(openMs), readMs: median(readMs), sameResults: same, rebuildMs, writes };
+const result = {
+  sha,
+  cpu: cpus()[0]?.model,
+  node: process.version,
+  cores,
+  n,
+  dim,
+  buildSeconds,
+  fileBytes,
+  vectorsFileBytes,
+  rawVectorBytes,
+  saveMs: median(saveMs),
+  openMs: median(openMs),
+  readMs: median(readMs),
+  sameResults: same,
+  rebuildMs,
+  writes,
+};
 mkdirSync(args.out, { recursive: true });
 writeFileSync(`${args.out}/persistence-glove-100.json`, JSON.stringify(result, null, 2));
 

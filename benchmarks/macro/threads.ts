@@ -165,7 +165,10 @@ try {
   // not a git checkout
 }
 mkdirSync(args.out, { recursive: true });
-writeFileSync(`${args.out}/threads-${args.dataset}.json`, JSON.stringify({ sha, cpu: cpus()[0]?.model, node: process.version, ...result }, null, 2));
+writeFileSync(
+  `${args.out}/threads-${args.dataset}.json`,
+  JSON.stringify({ sha, cpu: cpus()[0]?.model, node: process.version, ...result }, null, 2),
+);
 
 const b = result.build;
 const s = result.search;

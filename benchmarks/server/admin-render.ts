@@ -14,7 +14,9 @@ import { tempDir } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '25' }, memories: { type: 'string', default: '10000' } } });
+const { values: args } = parseArgs({
+  options: { runs: { type: 'string', default: '25' }, memories: { type: 'string', default: '10000' } },
+});
 const runs = Number(args.runs);
 const memories = Number(args.memories);
 const log = (s: string): void => void console.error(`[admin] ${s}`);
@@ -41,7 +43,11 @@ async function makeStore(path: string): Promise<void> {
   for (let start = 0; start < memories; start += batch) {
     const rows = Math.min(batch, memories - start);
     const vectors = new Float32Array(rows * kModel.dim).map(random);
-    const metas = Array.from({ length: rows }, (_, i) => ({ namespace: `tenant-${(start + i) % 20}`, text: `memory ${start + i}`, entity: `topic-${(start + i) % 7}` }));
+    const metas = Array.from({ length: rows }, (_, i) => ({
+      namespace: `tenant-${(start + i) % 20}`,
+      text: `memory ${start + i}`,
+      entity: `topic-${(start + i) % 7}`,
+    }));
     await db.addBatch(vectors, { metas });
   }
   await db.save();
@@ -49,7 +55,10 @@ async function makeStore(path: string): Promise<void> {
 }
 
 async function startServe(path: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [kBin, path, '--port', '0', '--log-level', 'warn'], { env: { ...process.env, FEATHER_API_KEY: kKey }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [kBin, path, '--port', '0', '--log-level', 'warn'], {
+    env: { ...process.env, FEATHER_API_KEY: kKey },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   while (!/listening on (http:\/\/\S+)/.test(out)) {
@@ -79,7 +88,9 @@ async function timeAdmin(context: BrowserContext, url: string, reload: boolean):
   else await page.goto(`${url}/admin/`);
   // A function, not a string: the page's CSP forbids evaluating strings inside it.
   await page.waitForFunction(() => (globalThis as { __renderedMs?: number }).__renderedMs !== undefined, undefined, { timeout: 30_000 });
-  return page.evaluate<Timing>(`({ renderedMs: window.__renderedMs, fcpMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN })`);
+  return page.evaluate<Timing>(
+    `({ renderedMs: window.__renderedMs, fcpMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN })`,
+  );
 }
 
 async function timeHealth(browser: Browser, url: string): Promise<number> {
@@ -99,7 +110,15 @@ const { child, url } = await startServe(path);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--headless',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 try {
   // One untimed round so the server's and chromium's first-time costs (JIT, disk cache setup) are not in run 1.
@@ -121,14 +140,32 @@ try {
     warm.push(await timeAdmin(context, url, true));
     await context.close();
   }
-  const row = (name: string, values: number[]): string => `| ${name} | ${median(values).toFixed(0)} | ${p90(values).toFixed(0)} | ${(median(values) / median(floor)).toFixed(1)}× |`;
-  console.log(`admin first render on loopback: ${memories} memories in 20 namespaces, ${runs} runs, chromium ${browser.version()}, node ${process.version}`);
+  const row = (name: string, values: number[]): string =>
+    `| ${name} | ${median(values).toFixed(0)} | ${p90(values).toFixed(0)} | ${(median(values) / median(floor)).toFixed(1)}× |`;
+  console.log(
+    `admin first render on loopback: ${memories} memories in 20 namespaces, ${runs} runs, chromium ${browser.version()}, node ${process.version}`,
+  );
   console.log('| navigation | median ms | p90 ms | vs /health |');
   console.log('|---|---:|---:|---:|');
   console.log(row('/health (floor: one request, no script)', floor));
-  console.log(row('/admin/ cold: first contentful paint', cold.map((t) => t.fcpMs)));
-  console.log(row('/admin/ cold: Overview counts drawn', cold.map((t) => t.renderedMs)));
-  console.log(row('/admin/ warm (reload): Overview counts drawn', warm.map((t) => t.renderedMs)));
+  console.log(
+    row(
+      '/admin/ cold: first contentful paint',
+      cold.map((t) => t.fcpMs),
+    ),
+  );
+  console.log(
+    row(
+      '/admin/ cold: Overview counts drawn',
+      cold.map((t) => t.renderedMs),
+    ),
+  );
+  console.log(
+    row(
+      '/admin/ warm (reload): Overview counts drawn',
+      warm.map((t) => t.renderedMs),
+    ),
+  );
 } finally {
   await browser.close();
   const exited = once(child, 'exit');

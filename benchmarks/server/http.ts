@@ -35,7 +35,12 @@ interface CannonRequest {
   setupRequest?: (request: CannonRequest) => CannonRequest;
 }
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as (options: { url: string; connections: number; duration: number; requests: CannonRequest[] }) => Promise<CannonResult>;
+const autocannon = require('autocannon') as (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: CannonRequest[];
+}) => Promise<CannonResult>;
 
 const { values: args } = parseArgs({
   options: {
@@ -57,7 +62,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** `inflight` loops calling `search` back to back for `seconds`: QPS and latency percentiles (ms). */
-async function inProcess(search: (i: number) => Promise<unknown>, inflight: number, seconds: number): Promise<{ qps: number; p50: number; p99: number }> {
+async function inProcess(
+  search: (i: number) => Promise<unknown>,
+  inflight: number,
+  seconds: number,
+): Promise<{ qps: number; p50: number; p99: number }> {
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   let next = 0;
@@ -76,7 +85,10 @@ async function inProcess(search: (i: number) => Promise<unknown>, inflight: numb
 }
 
 async function startChild(path: string, embed: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [kBin, path, '--embed', embed, '--port', '0', '--log-level', 'warn'], { env: { ...process.env, FEATHER_API_KEY: kKey }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [kBin, path, '--embed', embed, '--port', '0', '--log-level', 'warn'], {
+    env: { ...process.env, FEATHER_API_KEY: kKey },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   while (!/listening on (http:\/\/\S+)/.test(out)) {
@@ -121,12 +133,15 @@ log('exact top-10 for the recall check');
 const exact = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine', m: 4, efConstruction: 1 });
 exact.addMany(ds.base.subarray(0, n * dim));
 const truth = Array.from({ length: nQuery }, (_, q) => new Set(exact.searchExact(query(q), 10).ids));
-const recallOf = (lists: (readonly (number | string)[])[]): number => lists.reduce((s, ids, q) => s + ids.filter((id) => truth[q].has(id as number)).length, 0) / (lists.length * 10);
+const recallOf = (lists: (readonly (number | string)[])[]): number =>
+  lists.reduce((s, ids, q) => s + ids.filter((id) => truth[q].has(id as number)).length, 0) / (lists.length * 10);
 
 log(`in-process Feather.search, ${connections} in flight, ${duration} s`);
 const db = await Feather.open(vectorPath, {});
 const inProcessVector = await inProcess((i) => db.search(query(i % nQuery), { k: 10 }), connections, duration);
-const inProcessRecall = recallOf(await Promise.all(Array.from({ length: nQuery }, async (_, q) => (await db.search(query(q), { k: 10, track: false })).map((h) => h.id))));
+const inProcessRecall = recallOf(
+  await Promise.all(Array.from({ length: nQuery }, async (_, q) => (await db.search(query(q), { k: 10, track: false })).map((h) => h.id))),
+);
 await db.close();
 
 log(`REST vector search, ${connections} connections, ${duration} s`);
@@ -135,7 +150,11 @@ const vectorBodies = Array.from({ length: nQuery }, (_, q) => JSON.stringify({ v
 const restVector = await rest(vectorServer.url, '/api/v1/namespaces/default/search', vectorBodies);
 const restLists: (number | string)[][] = [];
 for (let q = 0; q < nQuery; q++) {
-  const response = await fetch(`${vectorServer.url}/api/v1/namespaces/default/search`, { method: 'POST', headers: { authorization: `Bearer ${kKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ vector: Array.from(query(q)), k: 10, track: false }) });
+  const response = await fetch(`${vectorServer.url}/api/v1/namespaces/default/search`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${kKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ vector: Array.from(query(q)), k: 10, track: false }),
+  });
   restLists.push(((await response.json()) as { hits: { id: number }[] }).hits.map((h) => h.id));
 }
 const restRecall = recallOf(restLists);
@@ -143,8 +162,13 @@ await stopChild(vectorServer.child);
 
 // ---- the local embedder and text queries ----------------------------------------------------------
 const recordsFile = join(dirname(require.resolve('@sap-ux/fiori-docs-embeddings/package.json')), 'data', 'embeddings', 'records.jsonl');
-const records = readFileSync(recordsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; title: string; content: string });
-const texts = records.map((r) => `${r.title}. ${/\*\*INTRODUCTION\*\*:\s*([^\n]*?[.!?])(\s|$)/.exec(r.content)?.[1] ?? ''}`.trim().slice(0, 160));
+const records = readFileSync(recordsFile, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as { id: string; title: string; content: string });
+const texts = records.map((r) =>
+  `${r.title}. ${/\*\*INTRODUCTION\*\*:\s*([^\n]*?[.!?])(\s|$)/.exec(r.content)?.[1] ?? ''}`.trim().slice(0, 160),
+);
 const embedRates: Record<string, number> = {};
 let vectors: Float32Array[] = [];
 for (const concurrency of [1, 2]) {
@@ -167,18 +191,27 @@ const questions = records.filter((_, i) => i % 4 === 0).map((r) => `how do I ${r
 log(`in-process embed + Feather.search, ${connections} in flight, ${duration} s`);
 const embedder = await LocalEmbedder.create();
 const textDb = await Feather.open(textPath, { embeddingModel: 'local:use-lite-512' });
-const inProcessText = await inProcess(async (i) => textDb.search((await embedder.embed([questions[i % questions.length]]))[0], { k: 10 }), connections, duration);
+const inProcessText = await inProcess(
+  async (i) => textDb.search((await embedder.embed([questions[i % questions.length]]))[0], { k: 10 }),
+  connections,
+  duration,
+);
 await textDb.close();
 await embedder.close();
 
 log(`REST text search, ${connections} connections, ${duration} s`);
 const textServer = await startChild(textPath, 'local');
-const restText = await rest(textServer.url, '/api/v1/namespaces/default/search', questions.map((query) => JSON.stringify({ query, k: 10 })));
+const restText = await rest(
+  textServer.url,
+  '/api/v1/namespaces/default/search',
+  questions.map((query) => JSON.stringify({ query, k: 10 })),
+);
 await stopChild(textServer.child);
 
 // ---- report ----------------------------------------------------------------------------------------
 const sha = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-const row = (name: string, qps: number, p50: number, p99: number, recall?: number): string => `| ${name} | ${qps.toFixed(0)} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${recall === undefined ? '' : recall.toFixed(3)} |`;
+const row = (name: string, qps: number, p50: number, p99: number, recall?: number): string =>
+  `| ${name} | ${qps.toFixed(0)} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${recall === undefined ? '' : recall.toFixed(3)} |`;
 const result = {
   sha,
   node: process.version,
@@ -189,17 +222,50 @@ const result = {
   queries: nQuery,
   connections,
   durationS: duration,
-  vector: { inProcess: { ...inProcessVector, recall: inProcessRecall }, rest: { qps: restVector.requests.average, p50: restVector.latency.p50, p99: restVector.latency.p99, errors: restVector.errors, non2xx: restVector.non2xx, recall: restRecall }, ratio: restVector.requests.average / inProcessVector.qps },
-  text: { corpus: texts.length, questions: questions.length, inProcess: inProcessText, rest: { qps: restText.requests.average, p50: restText.latency.p50, p99: restText.latency.p99, errors: restText.errors, non2xx: restText.non2xx }, ratio: restText.requests.average / inProcessText.qps },
+  vector: {
+    inProcess: { ...inProcessVector, recall: inProcessRecall },
+    rest: {
+      qps: restVector.requests.average,
+      p50: restVector.latency.p50,
+      p99: restVector.latency.p99,
+      errors: restVector.errors,
+      non2xx: restVector.non2xx,
+      recall: restRecall,
+    },
+    ratio: restVector.requests.average / inProcessVector.qps,
+  },
+  text: {
+    corpus: texts.length,
+    questions: questions.length,
+    inProcess: inProcessText,
+    rest: {
+      qps: restText.requests.average,
+      p50: restText.latency.p50,
+      p99: restText.latency.p99,
+      errors: restText.errors,
+      non2xx: restText.non2xx,
+    },
+    ratio: restText.requests.average / inProcessText.qps,
+  },
   embedTextsPerSecond: embedRates,
 };
 mkdirSync(args.out, { recursive: true });
 writeFileSync(join(args.out, 'server-glove-100.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`commit ${sha}, ${result.cores} cores (${result.cpu}), ${n} GloVe-100 vectors, ${connections} concurrent clients, ${duration} s each`);
+console.log(
+  `commit ${sha}, ${result.cores} cores (${result.cpu}), ${n} GloVe-100 vectors, ${connections} concurrent clients, ${duration} s each`,
+);
 console.log('| path | QPS | p50 ms | p99 ms | recall@10 |\n|---|---|---|---|---|');
 console.log(row('vector: in-process Feather.search', inProcessVector.qps, inProcessVector.p50, inProcessVector.p99, inProcessRecall));
-console.log(row('vector: REST POST …/search (loopback)', restVector.requests.average, restVector.latency.p50, restVector.latency.p99, restRecall));
+console.log(
+  row('vector: REST POST …/search (loopback)', restVector.requests.average, restVector.latency.p50, restVector.latency.p99, restRecall),
+);
 console.log(row(`text: in-process embed + search (${texts.length} passages)`, inProcessText.qps, inProcessText.p50, inProcessText.p99));
 console.log(row('text: REST POST …/search {query}', restText.requests.average, restText.latency.p50, restText.latency.p99));
-console.log(`REST / in-process: vector ${(result.vector.ratio * 100).toFixed(0)}%, text ${(result.text.ratio * 100).toFixed(0)}%; errors ${restVector.errors + restText.errors}, non-2xx ${restVector.non2xx + restText.non2xx}`);
-console.log(`local embedder: ${Object.entries(embedRates).map(([k, v]) => `${v.toFixed(1)} texts/s (${k})`).join(', ')}`);
+console.log(
+  `REST / in-process: vector ${(result.vector.ratio * 100).toFixed(0)}%, text ${(result.text.ratio * 100).toFixed(0)}%; errors ${restVector.errors + restText.errors}, non-2xx ${restVector.non2xx + restText.non2xx}`,
+);
+console.log(
+  `local embedder: ${Object.entries(embedRates)
+    .map(([k, v]) => `${v.toFixed(1)} texts/s (${k})`)
+    .join(', ')}`,
+);

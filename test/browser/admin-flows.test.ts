@@ -2,7 +2,20 @@
 // Every view is checked by axe-core and photographed; the key never shows up in a URL or a log line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openTab, openView, screenshot, seed, seriousViolations, sidewaysOverflow, signIn, startServe, storedKeys, type ServeProcess, type Tab } from './harness.js';
+import {
+  launchChromium,
+  openTab,
+  openView,
+  screenshot,
+  seed,
+  seriousViolations,
+  sidewaysOverflow,
+  signIn,
+  startServe,
+  storedKeys,
+  type ServeProcess,
+  type Tab,
+} from './harness.js';
 
 let server: ServeProcess;
 let browser: Browser;
@@ -31,7 +44,7 @@ async function checkView(name: string, on: Page = page): Promise<void> {
 const rowIds = (on: Page = page): Promise<string[]> => on.locator('table tbody tr th[scope="row"] a').allTextContents();
 
 describe('signing in', () => {
-  it('a wrong key shows the server\'s error and nothing of the store', async () => {
+  it("a wrong key shows the server's error and nothing of the store", async () => {
     const wrong = await openTab(browser);
     tabs.push(wrong);
     await wrong.page.goto(`${server.url}/admin/`);
@@ -53,12 +66,14 @@ describe('signing in', () => {
     await stale.page.getByLabel('API key').waitFor();
     await stale.page.evaluate(`sessionStorage.setItem('feather-admin.api-key', 'an-old-key-of-this-server-0123')`);
     await stale.page.reload();
-    await expect.poll(() => stale.page.getByRole('status').textContent()).toBe('The saved key was refused (it may have changed): enter the current one.');
+    await expect
+      .poll(() => stale.page.getByRole('status').textContent())
+      .toBe('The saved key was refused (it may have changed): enter the current one.');
     expect(await storedKeys(stale.page)).toEqual({ session: 0, local: 0 });
     await stale.context.close();
   });
 
-  it('the right key opens the overview with the store\'s counts; the key is kept for this tab only', async () => {
+  it("the right key opens the overview with the store's counts; the key is kept for this tab only", async () => {
     await signIn(page, server);
     await expect.poll(() => page.getByTestId('stat-vectors').textContent()).toBe('38');
     expect(await page.getByTestId('stat-namespaces').textContent()).toBe('3');
@@ -149,7 +164,9 @@ describe('the views', () => {
     await page.getByRole('heading', { level: 1, name: 'Memory dog' }).waitFor();
     const incoming = page.locator('section[aria-labelledby="edges-incoming"]');
     const outgoing = page.locator('section[aria-labelledby="edges-outgoing"]');
-    await expect.poll(() => incoming.locator('tbody tr').allTextContents()).toEqual(['teamentions1Remove the mentions edge from tea', 'vetabout2Remove the about edge from vet']);
+    await expect
+      .poll(() => incoming.locator('tbody tr').allTextContents())
+      .toEqual(['teamentions1Remove the mentions edge from tea', 'vetabout2Remove the about edge from vet']);
     expect(await outgoing.locator('.status.empty').textContent()).toBe('No edges from this memory.');
     expect(await page.locator('.memory-text').textContent()).toBe('My dog Biscuit is a golden retriever who loves the beach.');
     await checkView('record-detail');
@@ -158,7 +175,9 @@ describe('the views', () => {
     await page.getByLabel('Type', { exact: true }).fill('before');
     await page.getByRole('button', { name: 'Add edge' }).click();
     await expect.poll(() => outgoing.locator('tbody tr th').allTextContents()).toEqual(['flight']);
-    expect((await server.call('GET', '/api/v1/namespaces/home/memories/dog/links')).body.outgoing).toEqual([{ from: 'dog', to: 'flight', type: 'before', weight: 1 }]);
+    expect((await server.call('GET', '/api/v1/namespaces/home/memories/dog/links')).body.outgoing).toEqual([
+      { from: 'dog', to: 'flight', type: 'before', weight: 1 },
+    ]);
     await outgoing.getByRole('button', { name: 'Remove the before edge to flight' }).click();
     await expect.poll(() => outgoing.locator('.status.empty').count()).toBe(1);
     expect((await server.call('GET', '/api/v1/namespaces/home/memories/dog/links')).body.outgoing).toEqual([]);
@@ -182,7 +201,12 @@ describe('the views', () => {
     await page.getByRole('link', { name: 'Context graph around this memory' }).click();
     await page.getByRole('heading', { level: 2, name: 'Around memory dog' }).waitFor();
     const { body: dog } = await server.call('GET', '/api/v1/namespaces/home/memories/dog?includeVector=true');
-    const { body: chain } = await server.call('POST', '/api/v1/namespaces/home/context-chain', { vector: dog.vector, k: 5, hops: 2, track: false });
+    const { body: chain } = await server.call('POST', '/api/v1/namespaces/home/context-chain', {
+      vector: dog.vector,
+      k: 5,
+      hops: 2,
+      track: false,
+    });
     const nodes = page.locator('figure.graph svg a.node');
     await expect.poll(() => nodes.count()).toBe(chain.nodes.length);
     const labels = await nodes.evaluateAll((links) => links.map((a) => a.getAttribute('aria-label') ?? ''));

@@ -2,7 +2,17 @@
 // the test only reads where the focus is and what the page and the server then hold.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openTab, screenshot, seed, seriousViolations, startServe, storedKeys, type ServeProcess, type Tab } from './harness.js';
+import {
+  launchChromium,
+  openTab,
+  screenshot,
+  seed,
+  seriousViolations,
+  startServe,
+  storedKeys,
+  type ServeProcess,
+  type Tab,
+} from './harness.js';
 
 let server: ServeProcess;
 let browser: Browser;
@@ -96,7 +106,9 @@ describe('keyboard only', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.type('avoid_with');
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await server.call('GET', '/api/v1/namespaces/home/memories/allergy/links')).body.outgoing).toEqual([{ from: 'allergy', to: 'tea', type: 'avoid_with', weight: 1 }]);
+    await expect
+      .poll(async () => (await server.call('GET', '/api/v1/namespaces/home/memories/allergy/links')).body.outgoing)
+      .toEqual([{ from: 'allergy', to: 'tea', type: 'avoid_with', weight: 1 }]);
     await tabTo(/^button:Remove the avoid_with edge to tea$/, 'back');
     await screenshot(page, 'keyboard-record-detail');
     await page.keyboard.press('Enter');

@@ -39,7 +39,9 @@ async function freePort(): Promise<number> {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -54,10 +56,14 @@ export async function startServe(options: { dev?: boolean } = {}): Promise<Serve
   const logs: string[] = [];
   // --dev: no auth, and no model either (vectors only, 4-d), to start fast.
   const flags = options.dev === true ? ['--dev', '--embed', 'none', '--dim', '4'] : [];
-  const child = spawn(process.execPath, [kServeBin, join(dir, 'admin.feather'), '--port', String(port), '--threads', '1', '--log-level', 'trace', ...flags], {
-    env: { ...process.env, FEATHER_API_KEY: key, FEATHER_EMBED_PROVIDER: 'local' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [kServeBin, join(dir, 'admin.feather'), '--port', String(port), '--threads', '1', '--log-level', 'trace', ...flags],
+    {
+      env: { ...process.env, FEATHER_API_KEY: key, FEATHER_EMBED_PROVIDER: 'local' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let pending = { out: '', err: '' };
   const collect = (which: 'out' | 'err') => (chunk: Buffer) => {
     const text = pending[which] + chunk.toString('utf8');
@@ -71,7 +77,10 @@ export async function startServe(options: { dev?: boolean } = {}): Promise<Serve
   // Loading the local model takes a few seconds on a busy machine: up to 60 s, then give up with the logs.
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`feather-serve exited with ${child.exitCode}:\n${logs.join('\n')}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (attempt >= 300) {
       child.kill('SIGKILL');
@@ -128,7 +137,13 @@ export async function seed(server: ServeProcess): Promise<void> {
   const added = [
     await server.call('POST', '/api/v1/namespaces/home/memories:batch', { memories: home }),
     await server.call('POST', '/api/v1/namespaces/work/memories:batch', { memories: kWork }),
-    await server.call('POST', '/api/v1/namespaces/bulk/memories:batch', { memories: Array.from({ length: 30 }, (_, i) => ({ id: `b${String(i).padStart(2, '0')}`, text: `Bulk note number ${i} about nothing in particular.`, timestamp: now - (30 - i) * 60_000 })) }),
+    await server.call('POST', '/api/v1/namespaces/bulk/memories:batch', {
+      memories: Array.from({ length: 30 }, (_, i) => ({
+        id: `b${String(i).padStart(2, '0')}`,
+        text: `Bulk note number ${i} about nothing in particular.`,
+        timestamp: now - (30 - i) * 60_000,
+      })),
+    }),
     await server.call('POST', '/api/v1/namespaces/home/memories/tea/links', { to: 'dog', type: 'mentions' }),
     await server.call('POST', '/api/v1/namespaces/home/memories/vet/links', { to: 'dog', type: 'about', weight: 2 }),
   ];
@@ -138,7 +153,9 @@ export async function seed(server: ServeProcess): Promise<void> {
 /** Debian's chromium, headless, with a fresh profile (playwright makes a temp --user-data-dir per launch). */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(kChromium)) {
-    throw new Error(`${kChromium} is missing: the admin page's browser tests need Debian's chromium. Install it with: sudo apt-get install -y chromium (pnpm test does it when run as root)`);
+    throw new Error(
+      `${kChromium} is missing: the admin page's browser tests need Debian's chromium. Install it with: sudo apt-get install -y chromium (pnpm test does it when run as root)`,
+    );
   }
   return chromium.launch({
     executablePath: kChromium,
@@ -146,7 +163,15 @@ export async function launchChromium(): Promise<Browser> {
     // Without libfaketime (pnpm test:clock moves the clock with LD_PRELOAD): chromium's zygote breaks under it.
     // The server keeps the moved clock; the page reads every time from the server's answers.
     env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME'))),
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     timeout: 60_000,
   });
 }

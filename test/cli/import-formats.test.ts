@@ -9,7 +9,15 @@ import { jsonOf, runCli } from './run-cli.js';
 
 interface Summary {
   created: boolean;
-  sources: { name: string; read: number; inserted: number; updated: number; skipped: number; failed: number; links: { added: number; failed: number } }[];
+  sources: {
+    name: string;
+    read: number;
+    inserted: number;
+    updated: number;
+    skipped: number;
+    failed: number;
+    links: { added: number; failed: number };
+  }[];
   totals: { read: number; inserted: number; skipped: number; failed: number };
   failures: { source: string; row: number; code: string; message: string }[];
   saved: { bytes: number } | null;
@@ -29,7 +37,10 @@ function writeNpy(path: string, values: Float32Array | Float64Array, rows: numbe
   head[6] = 1;
   head[7] = 0;
   head.writeUInt16LE(header.length, 8);
-  writeFileSync(path, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
+  writeFileSync(
+    path,
+    Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]),
+  );
 }
 
 async function opened(path: string): Promise<Feather> {
@@ -42,7 +53,16 @@ describe('feather import', () => {
     const store = join(dir, 's.feather');
     // Rows without an id get `data.jsonl:<row>`; every 50th names its own, and the rest link to the row before.
     const id = (i: number): string => (i % 50 === 0 ? `r${i}` : `data.jsonl:${i + 1}`);
-    const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i % 50 === 0 ? id(i) : undefined, vector: vec(i), text: `row ${i}`, namespace: `ns${i % 3}`, timestamp: Date.UTC(2026, 0, 1) + i, links: i > 0 ? [{ to: id(i - 1), type: 'next' }] : undefined }));
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({
+        id: i % 50 === 0 ? id(i) : undefined,
+        vector: vec(i),
+        text: `row ${i}`,
+        namespace: `ns${i % 3}`,
+        timestamp: Date.UTC(2026, 0, 1) + i,
+        links: i > 0 ? [{ to: id(i - 1), type: 'next' }] : undefined,
+      }),
+    );
     // Bad lines at the end, so that rows keep their numbers (a bad line in the middle is a row too).
     lines.push('{"vector": [1, 2,', JSON.stringify({ vector: [1, 2, 3] }), JSON.stringify({ vector: vec(0), colour: 'red' }));
     lines.splice(300, 0, '');
@@ -59,11 +79,18 @@ describe('feather import', () => {
     ]);
     // Rows are numbered without the blank line; the parse error names the file line.
     expect(s.failures[0].message).toMatch(/^line 302 of data\.jsonl is not JSON/);
-    expect(s.failures[2].message).toBe('row 303.colour is not a known option; expected one of text, namespace, entity, importance, attributes, timestamp, recallCount, lastRecalled, vector, vectors, id, links');
+    expect(s.failures[2].message).toBe(
+      'row 303.colour is not a known option; expected one of text, namespace, entity, importance, attributes, timestamp, recallCount, lastRecalled, vector, vectors, id, links',
+    );
     expect(s.sources[0].links).toEqual({ added: 299, failed: 0 });
     expect(s.saved?.bytes).toBeGreaterThan(0);
     expect(first.stderr).toContain('data.jsonl row 302: FEATHER_ERR_DIMENSION_MISMATCH: row 302.vector must have 8 dimensions, got 3');
-    expect(readFileSync(join(dir, 'errors.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { row: number }).row)).toEqual([301, 302, 303]);
+    expect(
+      readFileSync(join(dir, 'errors.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { row: number }).row),
+    ).toEqual([301, 302, 303]);
     const db = await opened(store);
     expect(db.count()).toBe(300);
     expect(db.get('data.jsonl:299')).toMatchObject({ text: 'row 298', namespace: 'ns1', timestamp: Date.UTC(2026, 0, 1) + 298 });
@@ -104,7 +131,13 @@ describe('feather import', () => {
       'line 3 of more.tsv, column vector must be numbers only (a JSON array, or numbers separated by ;), got "not-a-vector"',
     ]);
     const db = await opened(store);
-    expect(db.get('a')).toMatchObject({ text: 'hello, world', namespace: 'ns1', importance: 2, attributes: { source: 'chat' }, timestamp: Date.UTC(2026, 0, 2) });
+    expect(db.get('a')).toMatchObject({
+      text: 'hello, world',
+      namespace: 'ns1',
+      importance: 2,
+      attributes: { source: 'chat' },
+      timestamp: Date.UTC(2026, 0, 2),
+    });
     expect(db.get(7)).toMatchObject({ text: 'two\nlines', attributes: { source: 'mail' }, timestamp: 1767312000000 });
     expect(db.get('e')).toMatchObject({ text: '', namespace: 'ns2', attributes: {} });
     expect(db.get('t1')?.attributes).toEqual({ tag: 'x' });
@@ -115,7 +148,15 @@ describe('feather import', () => {
     const dir = tempDir();
     const store = join(dir, 's.feather');
     writeNpy(join(dir, 'v.npy'), data.subarray(0, 100 * dim), 100);
-    const meta = Array.from({ length: 100 }, (_, i) => (i === 5 ? '{"text": oops' : i === 6 ? JSON.stringify({ vector: [1] }) : i === 7 ? '' : JSON.stringify({ text: `m${i}`, namespace: 'npy' })));
+    const meta = Array.from({ length: 100 }, (_, i) =>
+      i === 5
+        ? '{"text": oops'
+        : i === 6
+          ? JSON.stringify({ vector: [1] })
+          : i === 7
+            ? ''
+            : JSON.stringify({ text: `m${i}`, namespace: 'npy' }),
+    );
     writeFileSync(join(dir, 'v.meta.jsonl'), `${meta.join('\n')}\n`);
     const r32 = await runCli(['import', store, join(dir, 'v.npy'), '--meta', join(dir, 'v.meta.jsonl'), '--json']);
     expect(r32.code, r32.stderr).toBe(1);
@@ -173,9 +214,14 @@ describe('feather import', () => {
     expect(piped.code, piped.stderr).toBe(0);
     expect(jsonOf<Summary>(piped).sources[0]).toMatchObject({ name: 'stdin', inserted: 2 });
     const missing = await runCli(['import', store, join(dir, 'nope.jsonl')]);
-    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 2, stderr: `feather: FEATHER_ERR_NOT_FOUND: source ${join(dir, 'nope.jsonl')} does not exist\n` });
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({
+      code: 2,
+      stderr: `feather: FEATHER_ERR_NOT_FOUND: source ${join(dir, 'nope.jsonl')} does not exist\n`,
+    });
     writeFileSync(join(dir, 'x.txt'), '');
-    expect((await runCli(['import', store, join(dir, 'x.txt')])).stderr).toMatch(/^feather: FEATHER_ERR_INVALID_ARGUMENT: cannot tell the format of .*x\.txt/);
+    expect((await runCli(['import', store, join(dir, 'x.txt')])).stderr).toMatch(
+      /^feather: FEATHER_ERR_INVALID_ARGUMENT: cannot tell the format of .*x\.txt/,
+    );
     const textOnly = join(dir, 'texts.jsonl');
     writeFileSync(textOnly, `${JSON.stringify({ text: 'no vector' })}\n`);
     const noDim = await runCli(['import', join(dir, 'new.feather'), textOnly, '--embed', 'none']);

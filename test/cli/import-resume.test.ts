@@ -19,72 +19,96 @@ interface Summary {
 }
 
 describe('feather import, killed and run again', () => {
-  it(`equals an uninterrupted import (seed ${seed}, FEATHER_IMPORT_KILL_SEED to repeat)`, { timeout: 60_000 + trials * 30_000 }, async () => {
-    console.log(`import-resume: FEATHER_IMPORT_KILL_SEED=${seed}`);
-    const dir = tempDir();
-    const data = clusteredVectors({ n: n + 10, dim, seed: 1604 });
-    const lines: string[] = [];
-    for (let i = 0; i < n; i++) {
-      // Every row without an id (stable ids), a timestamp (so records compare), a link to the row before, and a
-      // bad line now and then.
-      if (i % 1000 === 500) lines.push('{"vector": [oops');
-      lines.push(JSON.stringify({ vector: Array.from(row(data, dim, i)), text: `row ${i}`, namespace: `ns${i % 5}`, attributes: { i }, timestamp: Date.UTC(2026, 0, 1) + i, links: i % 10 === 0 ? undefined : [{ to: `data.jsonl:${lines.length}`, type: 'after' }] }));
-    }
-    const source = join(dir, 'data.jsonl');
-    writeFileSync(source, `${lines.join('\n')}\n`);
-    const args = (path: string): string[] => ['import', path, source, '--json', '--batch-size', '400'];
-
-    const reference = join(dir, 'reference.feather');
-    const started = performance.now();
-    const whole = await runCli(args(reference));
-    const durationMs = performance.now() - started;
-    expect(whole.code, whole.stderr).toBe(1);
-    const expected = jsonOf<Summary>(whole).totals;
-    expect(expected).toMatchObject({ read: lines.length, inserted: n, failed: lines.length - n, linksFailed: 0 });
-
-    const rand = seededRandom(seed);
-    let killedMidway = 0;
-    const ref = await Feather.open(reference, { readOnly: true, threads: 1 });
-    try {
-      for (let t = 0; t < trials; t++) {
-        const path = join(dir, `trial-${t}.feather`);
-        // A moment between the process start and the end of the uninterrupted run.
-        const killAtMs = 0.15 * durationMs + rand() * 0.8 * durationMs;
-        const killed = await runCli(args(path), { onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), killAtMs) });
-        const context = `trial ${t}, kill at ${Math.round(killAtMs)} ms of ${Math.round(durationMs)} (FEATHER_IMPORT_KILL_SEED=${seed})`;
-        let survived = 0;
-        if (killed.signal === 'SIGKILL') {
-          const crashed = await Feather.open(path, { readOnly: true, threads: 1 }).catch(() => undefined);
-          survived = crashed?.count() ?? 0;
-          await crashed?.close();
-          if (survived > 0 && survived < n) killedMidway++;
-        }
-        const rerun = await runCli(args(path));
-        expect(rerun.code, `${context}: ${rerun.stderr}`).toBe(1);
-        const totals = jsonOf<Summary>(rerun).totals;
-        expect(totals.read, context).toBe(lines.length);
-        expect(totals.inserted + totals.skipped, context).toBe(n);
-        expect(totals.skipped, context).toBeGreaterThanOrEqual(survived);
-        expect((await runCli(['verify', path])).code, context).toBe(0);
-        const db = await Feather.open(path, { readOnly: true, threads: 1 });
-        try {
-          expect(await expectSameStore(ref, db, Array.from({ length: 5 }, (_, q) => row(data, dim, n + q)), kNow), context).toBe(n);
-        } finally {
-          await db.close();
-        }
+  it(
+    `equals an uninterrupted import (seed ${seed}, FEATHER_IMPORT_KILL_SEED to repeat)`,
+    { timeout: 60_000 + trials * 30_000 },
+    async () => {
+      console.log(`import-resume: FEATHER_IMPORT_KILL_SEED=${seed}`);
+      const dir = tempDir();
+      const data = clusteredVectors({ n: n + 10, dim, seed: 1604 });
+      const lines: string[] = [];
+      for (let i = 0; i < n; i++) {
+        // Every row without an id (stable ids), a timestamp (so records compare), a link to the row before, and a
+        // bad line now and then.
+        if (i % 1000 === 500) lines.push('{"vector": [oops');
+        lines.push(
+          JSON.stringify({
+            vector: Array.from(row(data, dim, i)),
+            text: `row ${i}`,
+            namespace: `ns${i % 5}`,
+            attributes: { i },
+            timestamp: Date.UTC(2026, 0, 1) + i,
+            links: i % 10 === 0 ? undefined : [{ to: `data.jsonl:${lines.length}`, type: 'after' }],
+          }),
+        );
       }
-    } finally {
-      await ref.close();
-    }
-    // The kill must have landed inside the import (not before the first batch or after the end) at least once.
-    if (trials >= 3) expect(killedMidway, `seed ${seed}`).toBeGreaterThan(0);
-  });
+      const source = join(dir, 'data.jsonl');
+      writeFileSync(source, `${lines.join('\n')}\n`);
+      const args = (path: string): string[] => ['import', path, source, '--json', '--batch-size', '400'];
+
+      const reference = join(dir, 'reference.feather');
+      const started = performance.now();
+      const whole = await runCli(args(reference));
+      const durationMs = performance.now() - started;
+      expect(whole.code, whole.stderr).toBe(1);
+      const expected = jsonOf<Summary>(whole).totals;
+      expect(expected).toMatchObject({ read: lines.length, inserted: n, failed: lines.length - n, linksFailed: 0 });
+
+      const rand = seededRandom(seed);
+      let killedMidway = 0;
+      const ref = await Feather.open(reference, { readOnly: true, threads: 1 });
+      try {
+        for (let t = 0; t < trials; t++) {
+          const path = join(dir, `trial-${t}.feather`);
+          // A moment between the process start and the end of the uninterrupted run.
+          const killAtMs = 0.15 * durationMs + rand() * 0.8 * durationMs;
+          const killed = await runCli(args(path), { onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), killAtMs) });
+          const context = `trial ${t}, kill at ${Math.round(killAtMs)} ms of ${Math.round(durationMs)} (FEATHER_IMPORT_KILL_SEED=${seed})`;
+          let survived = 0;
+          if (killed.signal === 'SIGKILL') {
+            const crashed = await Feather.open(path, { readOnly: true, threads: 1 }).catch(() => undefined);
+            survived = crashed?.count() ?? 0;
+            await crashed?.close();
+            if (survived > 0 && survived < n) killedMidway++;
+          }
+          const rerun = await runCli(args(path));
+          expect(rerun.code, `${context}: ${rerun.stderr}`).toBe(1);
+          const totals = jsonOf<Summary>(rerun).totals;
+          expect(totals.read, context).toBe(lines.length);
+          expect(totals.inserted + totals.skipped, context).toBe(n);
+          expect(totals.skipped, context).toBeGreaterThanOrEqual(survived);
+          expect((await runCli(['verify', path])).code, context).toBe(0);
+          const db = await Feather.open(path, { readOnly: true, threads: 1 });
+          try {
+            expect(
+              await expectSameStore(
+                ref,
+                db,
+                Array.from({ length: 5 }, (_, q) => row(data, dim, n + q)),
+                kNow,
+              ),
+              context,
+            ).toBe(n);
+          } finally {
+            await db.close();
+          }
+        }
+      } finally {
+        await ref.close();
+      }
+      // The kill must have landed inside the import (not before the first batch or after the end) at least once.
+      if (trials >= 3) expect(killedMidway, `seed ${seed}`).toBeGreaterThan(0);
+    },
+  );
 
   it('Ctrl-C stops reading, saves what is stored, exits 130; the same command then completes the import', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const data = clusteredVectors({ n, dim, seed: 1605 });
     const source = join(dir, 'rows.jsonl');
-    writeFileSync(source, `${Array.from({ length: n }, (_, i) => JSON.stringify({ vector: Array.from(row(data, dim, i)), timestamp: i })).join('\n')}\n`);
+    writeFileSync(
+      source,
+      `${Array.from({ length: n }, (_, i) => JSON.stringify({ vector: Array.from(row(data, dim, i)), timestamp: i })).join('\n')}\n`,
+    );
     const path = join(dir, 'interrupted.feather');
     // Small batches: the import runs long enough to be interrupted after its first progress line.
     const args = ['import', path, source, '--json', '--batch-size', '100'];
@@ -107,6 +131,10 @@ describe('feather import, killed and run again', () => {
     expect(partial.totals.inserted).toBeLessThan(n);
     const rest = await runCli(args);
     expect(rest.code, rest.stderr).toBe(0);
-    expect(jsonOf<Summary>(rest).totals).toMatchObject({ read: n, skipped: partial.totals.inserted, inserted: n - partial.totals.inserted });
+    expect(jsonOf<Summary>(rest).totals).toMatchObject({
+      read: n,
+      skipped: partial.totals.inserted,
+      inserted: n - partial.totals.inserted,
+    });
   });
 });

@@ -19,9 +19,18 @@ interface VerifyReport {
 }
 
 interface InfoReport {
-  file?: { format: { major: number }; sections: { name: string; modality: string | null; offset: number; length: number; checksum: string }[]; modalities: { name: string; dim: number }[] };
+  file?: {
+    format: { major: number };
+    sections: { name: string; modality: string | null; offset: number; length: number; checksum: string }[];
+    modalities: { name: string; dim: number }[];
+  };
   checksumsVerified: boolean;
-  store?: { memories: number; namespaces: Record<string, number>; modalities: Record<string, { nodes: number; tombstones: number }>; loadTimeMs: number };
+  store?: {
+    memories: number;
+    namespaces: Record<string, number>;
+    modalities: Record<string, { nodes: number; tombstones: number }>;
+    loadTimeMs: number;
+  };
   error?: { code: string; section?: string };
 }
 
@@ -29,7 +38,14 @@ beforeAll(async () => {
   dir = tempDir();
   good = join(dir, 'good.feather');
   const db = await Feather.open(good, { dim, threads: 2, modalities: { image: { dim: 4 } } });
-  await db.addBatch(data, { ids: Array.from({ length: 400 }, (_, i) => `m${i}`), metas: Array.from({ length: 400 }, (_, i) => ({ text: `memory ${i}`, namespace: i < 100 ? 'alpha' : 'beta', attributes: { even: i % 2 === 0 } })) });
+  await db.addBatch(data, {
+    ids: Array.from({ length: 400 }, (_, i) => `m${i}`),
+    metas: Array.from({ length: 400 }, (_, i) => ({
+      text: `memory ${i}`,
+      namespace: i < 100 ? 'alpha' : 'beta',
+      attributes: { even: i % 2 === 0 },
+    })),
+  });
   await db.add([1, 2, 3, 4], { id: 'm1', modality: 'image' });
   await db.forget(['m398', 'm399']);
   await db.save();
@@ -57,10 +73,28 @@ describe('feather info and verify', () => {
     const r = jsonOf<InfoReport>(info);
     expect(r.checksumsVerified).toBe(true);
     expect(r.file?.format.major).toBe(3);
-    expect(r.file?.modalities).toEqual([{ name: 'text', dim, metric: 'cosine' }, { name: 'image', dim: 4, metric: 'cosine' }]);
-    expect(r.file?.sections.map((s) => `${s.name}${s.modality === null ? '' : `:${s.modality}`}`)).toEqual(expect.arrayContaining(['STORE_META', 'COLUMNS', 'EDGES', 'GRAPH_HEADER:text', 'NODES:text', 'ROWMAP:text', 'GRAPH_HEADER:image', 'NODES:image']));
+    expect(r.file?.modalities).toEqual([
+      { name: 'text', dim, metric: 'cosine' },
+      { name: 'image', dim: 4, metric: 'cosine' },
+    ]);
+    expect(r.file?.sections.map((s) => `${s.name}${s.modality === null ? '' : `:${s.modality}`}`)).toEqual(
+      expect.arrayContaining([
+        'STORE_META',
+        'COLUMNS',
+        'EDGES',
+        'GRAPH_HEADER:text',
+        'NODES:text',
+        'ROWMAP:text',
+        'GRAPH_HEADER:image',
+        'NODES:image',
+      ]),
+    );
     expect(r.file?.sections.every((s) => /^[0-9a-f]{8}$/.test(s.checksum))).toBe(true);
-    expect(r.store).toMatchObject({ memories: 398, namespaces: { alpha: 100, beta: 298 }, modalities: { text: { nodes: 400, tombstones: 2 }, image: { nodes: 1, tombstones: 0 } } });
+    expect(r.store).toMatchObject({
+      memories: 398,
+      namespaces: { alpha: 100, beta: 298 },
+      modalities: { text: { nodes: 400, tombstones: 2 }, image: { nodes: 1, tombstones: 0 } },
+    });
     expect(r.store!.loadTimeMs).toBeGreaterThan(0);
     const human = (await runCli(['info', good])).stdout;
     expect(human).toContain('checksums verified');
@@ -71,14 +105,19 @@ describe('feather info and verify', () => {
     const info = jsonOf<InfoReport>(await runCli(['info', good, '--json']));
     const nodes = info.file!.sections.find((s) => s.name === 'NODES' && s.modality === 'text')!;
     const columns = info.file!.sections.find((s) => s.name === 'COLUMNS')!;
-    for (const [name, offset, section] of [['nodes.feather', nodes.offset + Math.floor(nodes.length / 2), 'NODES (text)'], ['columns.feather', columns.offset + 70, 'COLUMNS']] as const) {
+    for (const [name, offset, section] of [
+      ['nodes.feather', nodes.offset + Math.floor(nodes.length / 2), 'NODES (text)'],
+      ['columns.feather', columns.offset + 70, 'COLUMNS'],
+    ] as const) {
       const path = damaged(name, offset, [0xde, 0xad, 0xbe, 0xef]);
       const result = await runCli(['verify', path, '--json']);
       expect(result.code, name).toBe(1);
       expect(jsonOf<VerifyReport>(result)).toMatchObject({ status: 'damaged', error: { code: 'FEATHER_ERR_CORRUPT', section } });
       const human = await runCli(['verify', path]);
       expect(human.code).toBe(1);
-      expect(human.stdout).toMatch(new RegExp(`^DAMAGED {2}.*${name}\\n {2}FEATHER_ERR_CORRUPT: .*\\[section ${section.replace(/[()]/g, '\\$&')}\\]\\n$`));
+      expect(human.stdout).toMatch(
+        new RegExp(`^DAMAGED {2}.*${name}\\n {2}FEATHER_ERR_CORRUPT: .*\\[section ${section.replace(/[()]/g, '\\$&')}\\]\\n$`),
+      );
       const shown = await runCli(['info', path, '--json']);
       expect(shown.code).toBe(1);
       expect(jsonOf<InfoReport>(shown)).toMatchObject({ checksumsVerified: false, error: { code: 'FEATHER_ERR_CORRUPT', section } });
@@ -118,14 +157,36 @@ describe('feather stats, search, compact', () => {
     const stats = await runCli(['stats', path, '--json']);
     expect(stats.code, stats.stderr).toBe(0);
     // The WAL holds the holder's last write; a readOnly load replays it.
-    expect(jsonOf<{ memories: number; namespaces: Record<string, number>; walBytes: number }>(stats)).toMatchObject({ memories: 399, namespaces: { alpha: 101, beta: 298 } });
-    const hits = await runCli(['search', path, '--vector', JSON.stringify(Array.from(row(data, dim, 5))), '-k', '3', '--namespace', 'alpha', '--json']);
+    expect(jsonOf<{ memories: number; namespaces: Record<string, number>; walBytes: number }>(stats)).toMatchObject({
+      memories: 399,
+      namespaces: { alpha: 101, beta: 298 },
+    });
+    const hits = await runCli([
+      'search',
+      path,
+      '--vector',
+      JSON.stringify(Array.from(row(data, dim, 5))),
+      '-k',
+      '3',
+      '--namespace',
+      'alpha',
+      '--json',
+    ]);
     expect(hits.code, hits.stderr).toBe(0);
     const parsed = jsonOf<{ id: string; score: number; namespace: string }[]>(hits);
     expect(parsed.length).toBe(3);
     expect(parsed.map((h) => h.id)).toContain('fresh');
     expect(parsed.every((h) => h.namespace === 'alpha')).toBe(true);
-    const human = await runCli(['search', path, '--vector', JSON.stringify(Array.from(row(data, dim, 7))), '-k', '2', '--filter', '{"even":false}']);
+    const human = await runCli([
+      'search',
+      path,
+      '--vector',
+      JSON.stringify(Array.from(row(data, dim, 7))),
+      '-k',
+      '2',
+      '--filter',
+      '{"even":false}',
+    ]);
     expect(human.stdout).toMatch(/^ {2}1\. 1\.0000 {2}"m7" {2}\[alpha\] {2}memory 7\n {2}2\. /);
     expect((await runCli(['verify', path])).code).toBe(0);
     expect((await runCli(['export', path])).code).toBe(0);
@@ -140,7 +201,11 @@ describe('feather stats, search, compact', () => {
     copyFileSync(good, path);
     const result = await runCli(['compact', path, '--json']);
     expect(result.code, result.stderr).toBe(0);
-    expect(jsonOf<{ before: { tombstones: number }; after: { tombstones: number }; memories: number }>(result)).toMatchObject({ before: { tombstones: 2 }, after: { tombstones: 0 }, memories: 398 });
+    expect(jsonOf<{ before: { tombstones: number }; after: { tombstones: number }; memories: number }>(result)).toMatchObject({
+      before: { tombstones: 2 },
+      after: { tombstones: 0 },
+      memories: 398,
+    });
     const stats = jsonOf<{ modalities: Record<string, { nodes: number; tombstones: number }> }>(await runCli(['stats', path, '--json']));
     expect(stats.modalities['text']).toMatchObject({ nodes: 398, tombstones: 0 });
     expect((await runCli(['verify', path])).code).toBe(0);

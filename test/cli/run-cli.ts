@@ -12,9 +12,16 @@ export interface CliResult {
 }
 
 /** Spawns `node feather.js ...args` and collects its output; kills it after `timeoutMs` (a hang fails the test). */
-export function runCli(args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { input?: string; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [kFeatherBin, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FEATHER_LOAD_THREADS: '2' } });
+    const child = spawn(process.execPath, [kFeatherBin, ...args], {
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, FEATHER_LOAD_THREADS: '2' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -16,7 +16,9 @@ export async function expectSameStore(a: Feather, b: Feather, queries: Float32Ar
     expect(b.get(id), `get(${JSON.stringify(id)})`).toEqual(a.get(id));
     for (const m of modalities) {
       const va = a.getVector(id, m);
-      expect(va === undefined ? undefined : Array.from(b.getVector(id, m)!), `vector ${m} of ${JSON.stringify(id)}`).toEqual(va === undefined ? undefined : Array.from(va));
+      expect(va === undefined ? undefined : Array.from(b.getVector(id, m)!), `vector ${m} of ${JSON.stringify(id)}`).toEqual(
+        va === undefined ? undefined : Array.from(va),
+      );
     }
     const ea = a.edges(id);
     const eb = b.edges(id);
@@ -28,7 +30,11 @@ export async function expectSameStore(a: Feather, b: Feather, queries: Float32Ar
   for (const [i, query] of queries.entries()) {
     // ef covers the whole store: graphs built in another order then return the exact top k.
     const ef = Math.max(256, a.count());
-    for (const options of [{ k: 10 }, { k: 5, namespace: namespaces[i % namespaces.length] }, { k: 5, halfLife: 30, timeWeight: 0.5, now }]) {
+    for (const options of [
+      { k: 10 },
+      { k: 5, namespace: namespaces[i % namespaces.length] },
+      { k: 5, halfLife: 30, timeWeight: 0.5, now },
+    ]) {
       const search = { ...options, ef, track: false };
       expect(await b.search(query, search), JSON.stringify(options)).toEqual(await a.search(query, search));
     }

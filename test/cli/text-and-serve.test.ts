@@ -18,26 +18,37 @@ describe('text through the local embedder', () => {
   it('import embeds text-only rows into a new 512-d store recording the model; search by text finds them', async () => {
     const dir = tempDir();
     const store = join(dir, 'notes.feather');
-    writeFileSync(join(dir, 'notes.jsonl'), `${kTexts.map((text, i) => JSON.stringify({ id: `n${i}`, text })).join('\n')}\n${JSON.stringify({ id: 'empty', text: '   ' })}\n`);
+    writeFileSync(
+      join(dir, 'notes.jsonl'),
+      `${kTexts.map((text, i) => JSON.stringify({ id: `n${i}`, text })).join('\n')}\n${JSON.stringify({ id: 'empty', text: '   ' })}\n`,
+    );
     writeFileSync(join(dir, 'more.csv'), 'id,text,topic\nc1,"drinks coffee without sugar, every morning",food\n');
     const imported = await runCli(['import', store, join(dir, 'notes.jsonl'), join(dir, 'more.csv'), '--json']);
     expect(imported.code, imported.stderr).toBe(1);
-    const summary = jsonOf<{ totals: { inserted: number; failed: number; embedded: number }; failures: { row: number; code: string }[] }>(imported);
+    const summary = jsonOf<{ totals: { inserted: number; failed: number; embedded: number }; failures: { row: number; code: string }[] }>(
+      imported,
+    );
     expect(summary.totals).toMatchObject({ inserted: kTexts.length + 1, failed: 1, embedded: kTexts.length + 1 });
     expect(summary.failures[0]).toMatchObject({ row: kTexts.length + 1, code: 'FEATHER_ERR_INVALID_ARGUMENT' });
     const info = jsonOf<{ file: { embeddingModel: string; modalities: { dim: number }[] } }>(await runCli(['info', store, '--json']));
     expect(info.file.embeddingModel).toBe('local:use-lite-512');
     expect(info.file.modalities[0].dim).toBe(512);
-    const food = jsonOf<{ id: string }[]>(await runCli(['search', store, 'does', 'she', 'have', 'a', 'nut', 'allergy?', '-k', '1', '--json']));
+    const food = jsonOf<{ id: string }[]>(
+      await runCli(['search', store, 'does', 'she', 'have', 'a', 'nut', 'allergy?', '-k', '1', '--json']),
+    );
     expect(food.map((h) => h.id)).toEqual(['n1']);
     const human = await runCli(['search', store, 'which cluster is the deployment on', '-k', '1']);
     expect(human.stdout).toMatch(/^ {2}1\. 0\.\d{4} {2}"n2" {2}\[default\] {2}the deployment runs on a kubernetes cluster\n$/);
     // Vectors of the data's own model never get the local model recorded.
     writeFileSync(join(dir, 'vectors.jsonl'), `${JSON.stringify({ vector: [0.1, 0.2, 0.3], text: 'three dims' })}\n`);
     await runCli(['import', join(dir, 'v.feather'), join(dir, 'vectors.jsonl')]);
-    expect(jsonOf<{ file: { embeddingModel: string | null } }>(await runCli(['info', join(dir, 'v.feather'), '--json'])).file.embeddingModel).toBeNull();
+    expect(
+      jsonOf<{ file: { embeddingModel: string | null } }>(await runCli(['info', join(dir, 'v.feather'), '--json'])).file.embeddingModel,
+    ).toBeNull();
     const refused = await runCli(['search', join(dir, 'v.feather'), 'three']);
-    expect(refused.stderr).toMatch(/^feather: FEATHER_ERR_INVALID_ARGUMENT: .*has no embedding model feather can run \(none recorded\); search it with --vector/);
+    expect(refused.stderr).toMatch(
+      /^feather: FEATHER_ERR_INVALID_ARGUMENT: .*has no embedding model feather can run \(none recorded\); search it with --vector/,
+    );
   });
 });
 
@@ -70,7 +81,11 @@ describe('feather serve', () => {
     expect((await runCli(['verify', store])).code).toBe(0);
     expect(jsonOf<{ id: string }[]>(await runCli(['search', store, '--vector', '[1,0,0,0]', '--json']))[0]?.id).toBe('a');
     expect((await runCli(['compact', store])).stderr).toMatch(/^feather: FEATHER_ERR_LOCKED/);
-    const add = await fetch(`${base}/api/v1/namespaces/default/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'b', vector: [0, 1, 0, 0], text: 'second' }) });
+    const add = await fetch(`${base}/api/v1/namespaces/default/memories`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'b', vector: [0, 1, 0, 0], text: 'second' }),
+    });
     expect(add.status, await add.text()).toBeLessThan(300);
     stop!();
     const result = await served;

@@ -7,7 +7,10 @@ import { gaussian, seededRandom } from '@feather-db/testkit';
 
 const dir = new URL(`./fixtures/v${kFormatMajor}/`, import.meta.url).pathname;
 mkdirSync(dir, { recursive: true });
-for (const [name, graph] of [['graph', 'always'], ['vectors', 'never']]) {
+for (const [name, graph] of [
+  ['graph', 'always'],
+  ['vectors', 'never'],
+]) {
   const path = `${dir}${name}.feather`;
   if (existsSync(path)) {
     console.error(`${path} exists: fixtures are never regenerated`);
@@ -21,13 +24,41 @@ for (const [name, graph] of [['graph', 'always'], ['vectors', 'never']]) {
       for (let id = job.first; id < job.first + job.count; id++) index.insertReserved(id);
     }
   };
-  engine.open({ path, modalities: { text: { dim: 4, metric: 'cosine' }, image: { dim: 3, metric: 'l2' } }, m: 8, efConstruction: 40, efSearch: 32, modelId: 'fixture-model-v1', readOnly: false, durability: 'fsync' });
+  engine.open({
+    path,
+    modalities: { text: { dim: 4, metric: 'cosine' }, image: { dim: 3, metric: 'l2' } },
+    m: 8,
+    efConstruction: 40,
+    efSearch: 32,
+    modelId: 'fixture-model-v1',
+    readOnly: false,
+    durability: 'fsync',
+  });
   const rand = seededRandom(2026);
   const text = Float32Array.from({ length: 50 * 4 }, () => gaussian(rand));
   const image = Float32Array.from({ length: 10 * 3 }, () => gaussian(rand));
   const write = (op, vectors = {}) => engine.writeMany([{ op, vectors, parallel: false }]).forEach(link);
-  write({ type: 'upsert', now: 1_780_000_000_000, items: Array.from({ length: 50 }, (_, i) => ({ id: i % 2 === 0 ? i : `s${i}`, modality: 'text', text: `fixture ${i}`, namespace: `ns${i % 3}`, entity: i % 4 === 0 ? 'topic' : null, importance: 1 + i / 100, attributes: { i, even: i % 2 === 0, label: `L${i % 5}` }, timestamp: 1_780_000_000_000 + i * 1000 })) }, { text });
-  write({ type: 'upsert', now: 1_780_000_000_000, items: Array.from({ length: 10 }, (_, i) => ({ id: i * 2, modality: 'image' })) }, { image });
+  write(
+    {
+      type: 'upsert',
+      now: 1_780_000_000_000,
+      items: Array.from({ length: 50 }, (_, i) => ({
+        id: i % 2 === 0 ? i : `s${i}`,
+        modality: 'text',
+        text: `fixture ${i}`,
+        namespace: `ns${i % 3}`,
+        entity: i % 4 === 0 ? 'topic' : null,
+        importance: 1 + i / 100,
+        attributes: { i, even: i % 2 === 0, label: `L${i % 5}` },
+        timestamp: 1_780_000_000_000 + i * 1000,
+      })),
+    },
+    { text },
+  );
+  write(
+    { type: 'upsert', now: 1_780_000_000_000, items: Array.from({ length: 10 }, (_, i) => ({ id: i * 2, modality: 'image' })) },
+    { image },
+  );
   write({ type: 'link', from: 0, to: 's1', edgeType: 'next', weight: 0.25 });
   write({ type: 'link', from: 's1', to: 2, edgeType: 'next', weight: 0.75 });
   write({ type: 'forget', ids: [4] });
@@ -35,7 +66,14 @@ for (const [name, graph] of [['graph', 'always'], ['vectors', 'never']]) {
   link(engine.beginRebuild(['image'], { modality: 'image', storage: 'int8', maxAbs: 3 }));
   engine.commitRebuild();
   engine.save(undefined, graph);
-  write({ type: 'upsert', now: 1_780_000_600_000, items: [{ id: 'wal-1', modality: 'text', text: 'from the wal', namespace: 'ns0', timestamp: 1_780_000_600_000 }] }, { text: Float32Array.of(1, 0, 0, 0) });
+  write(
+    {
+      type: 'upsert',
+      now: 1_780_000_600_000,
+      items: [{ id: 'wal-1', modality: 'text', text: 'from the wal', namespace: 'ns0', timestamp: 1_780_000_600_000 }],
+    },
+    { text: Float32Array.of(1, 0, 0, 0) },
+  );
   write({ type: 'update', id: 6, patch: { importance: 5, text: 'updated in the wal' } });
   write({ type: 'forget', ids: ['s7'] });
   engine.close();

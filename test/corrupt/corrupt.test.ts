@@ -5,7 +5,19 @@
 // prepares), driven in-process over in-memory files so thousands of opens take seconds; mutations alternate
 // between the two. FEATHER_FUZZ_MUTATIONS sets the
 // count (default 500; `pnpm test:fuzz` runs 10,000) and FEATHER_FUZZ_SEED the seed.
-import { FeatherError, HnswIndex, KernelArena, memoryFileIo, openShared, readWal, StoreEngine, type EngineOpenSpec, type FileIo, type ModelOp, type WriteResult } from '@feather-db/core';
+import {
+  FeatherError,
+  HnswIndex,
+  KernelArena,
+  memoryFileIo,
+  openShared,
+  readWal,
+  StoreEngine,
+  type EngineOpenSpec,
+  type FileIo,
+  type ModelOp,
+  type WriteResult,
+} from '@feather-db/core';
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 
@@ -16,7 +28,16 @@ const seed = Number(process.env['FEATHER_FUZZ_SEED'] ?? 424242);
 const arena = KernelArena.create();
 
 function spec(readOnly: boolean): EngineOpenSpec {
-  return { path: kPath, modalities: { text: { dim: 8, metric: 'cosine' }, image: { dim: 4, metric: 'l2' } }, m: 8, efConstruction: 40, efSearch: 32, modelId: 'fixture-model', readOnly, durability: 'fsync' };
+  return {
+    path: kPath,
+    modalities: { text: { dim: 8, metric: 'cosine' }, image: { dim: 4, metric: 'l2' } },
+    m: 8,
+    efConstruction: 40,
+    efSearch: 32,
+    modelId: 'fixture-model',
+    readOnly,
+    durability: 'fsync',
+  };
 }
 
 function link(result: WriteResult): void {
@@ -34,14 +55,32 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
   link(engine.open(spec(false)).pending);
   const rand = seededRandom(99);
   const vec = (dim: number): Float32Array => Float32Array.from({ length: dim }, () => gaussian(rand));
-  const write = (op: ModelOp, vectors: Record<string, Float32Array> = {}): void => engine.writeMany([{ op, vectors, parallel: false }]).forEach(link);
+  const write = (op: ModelOp, vectors: Record<string, Float32Array> = {}): void =>
+    engine.writeMany([{ op, vectors, parallel: false }]).forEach(link);
   const n = 300;
   const text = new Float32Array(n * 8);
   for (let i = 0; i < n; i++) text.set(vec(8), i * 8);
-  write({ type: 'upsert', now: 1_700_000_000_000, items: Array.from({ length: n }, (_, i) => ({ id: i % 2 === 0 ? i : `m${i}`, modality: 'text', text: `memory ${i}`, namespace: `ns${i % 3}`, entity: i % 5 === 0 ? 'e' : null, attributes: { i, odd: i % 2 === 1 } })) }, { text });
+  write(
+    {
+      type: 'upsert',
+      now: 1_700_000_000_000,
+      items: Array.from({ length: n }, (_, i) => ({
+        id: i % 2 === 0 ? i : `m${i}`,
+        modality: 'text',
+        text: `memory ${i}`,
+        namespace: `ns${i % 3}`,
+        entity: i % 5 === 0 ? 'e' : null,
+        attributes: { i, odd: i % 2 === 1 },
+      })),
+    },
+    { text },
+  );
   const images = new Float32Array(40 * 4);
   for (let i = 0; i < 40; i++) images.set(vec(4), i * 4);
-  write({ type: 'upsert', now: 1_700_000_000_000, items: Array.from({ length: 40 }, (_, i) => ({ id: i * 2, modality: 'image' })) }, { image: images });
+  write(
+    { type: 'upsert', now: 1_700_000_000_000, items: Array.from({ length: 40 }, (_, i) => ({ id: i * 2, modality: 'image' })) },
+    { image: images },
+  );
   write({ type: 'link', from: 0, to: 'm1', edgeType: 'next', weight: 0.5 });
   write({ type: 'forget', ids: [2, 'm3', 'm5'] });
   const rebuild = engine.beginRebuild(['image'], { modality: 'image', storage: 'int8', maxAbs: Number.POSITIVE_INFINITY });
@@ -95,7 +134,10 @@ async function observe(file: Uint8Array, wal: Uint8Array | undefined, split = fa
     const searches: unknown[] = [];
     for (const [name, { index }] of engine.modalities()) {
       for (let q = 0; q < 5; q++) {
-        const r = index.search(Float32Array.from({ length: index.dim }, () => gaussian(rand)), 5);
+        const r = index.search(
+          Float32Array.from({ length: index.dim }, () => gaussian(rand)),
+          5,
+        );
         searches.push(name, Array.from(r.rows), Array.from(r.distances));
       }
     }
@@ -108,7 +150,13 @@ async function observe(file: Uint8Array, wal: Uint8Array | undefined, split = fa
   }
 }
 
-type Mutation = { kind: 'flip' | 'zero' | 'truncate' | 'extend' | 'swap-entries'; at: number; bytes: Uint8Array; changedFrom: number; changedTo: number };
+type Mutation = {
+  kind: 'flip' | 'zero' | 'truncate' | 'extend' | 'swap-entries';
+  at: number;
+  bytes: Uint8Array;
+  changedFrom: number;
+  changedTo: number;
+};
 
 /** The first and one-past-last differing byte of two equal-length arrays (from = to = length when equal). */
 function diffRange(a: Uint8Array, b: Uint8Array): { changedFrom: number; changedTo: number } {
@@ -181,7 +229,10 @@ describe('corrupted files and WALs', () => {
         const context = `mutation ${i} (seed ${seed}, ${split ? 'split' : 'engine'} open): ${m.kind} of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
         if (got.startsWith('INCONSISTENT')) throw new Error(`${context}: loaded an inconsistent store: ${got}`);
         const typed = got.startsWith('FEATHER_ERR_');
-        outcomes.set(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`, (outcomes.get(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`) ?? 0) + 1);
+        outcomes.set(
+          `${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`,
+          (outcomes.get(`${onFile ? 'file' : 'wal'} ${m.kind} ${typed ? got : 'data'}`) ?? 0) + 1,
+        );
         if (typed) continue;
         if (onFile) {
           // Every byte of the file is under a checksum: changed bytes must never load.
@@ -191,8 +242,18 @@ describe('corrupted files and WALs', () => {
         // WAL: a cut keeps the complete records before it; damage inside the last group (the last record)
         // is a crash's torn tail; appended garbage is ignored; anything else must fail.
         const complete = ends.filter((end) => end <= m.changedFrom).length - 1;
-        const allowed = m.kind === 'extend' ? [full] : m.kind === 'truncate' ? [prefixes[Math.max(0, complete)]] : complete >= ends.length - 2 ? [prefixes[complete]] : [];
-        expect(allowed, `${context}: got a state that is not a valid prefix (record ends ${ends.join(',')}, changed ${m.changedFrom}..${m.changedTo}, got prefix ${prefixes.indexOf(got)})`).toContain(got);
+        const allowed =
+          m.kind === 'extend'
+            ? [full]
+            : m.kind === 'truncate'
+              ? [prefixes[Math.max(0, complete)]]
+              : complete >= ends.length - 2
+                ? [prefixes[complete]]
+                : [];
+        expect(
+          allowed,
+          `${context}: got a state that is not a valid prefix (record ends ${ends.join(',')}, changed ${m.changedFrom}..${m.changedTo}, got prefix ${prefixes.indexOf(got)})`,
+        ).toContain(got);
       }
       expect([...outcomes.keys()].some((k) => k.includes('CORRUPT'))).toBe(true);
     });

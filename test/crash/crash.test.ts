@@ -87,7 +87,10 @@ describe('crash safety (SIGKILL during writes)', () => {
           } else if (e.op === 'update' && lastUpdateIssued.get(e.id!) === e && !forgetIssued.has(e.id)) {
             expect(db.get(e.id!)?.importance, `${context}: acknowledged update of ${e.id}`).toBe(e.importance);
           } else if (e.op === 'link' && !forgetIssued.has(e.id) && !forgetIssued.has(e.to)) {
-            expect(db.edges(e.id!).outgoing.some((x) => x.to === e.to), `${context}: acknowledged link ${e.id} -> ${e.to}`).toBe(true);
+            expect(
+              db.edges(e.id!).outgoing.some((x) => x.to === e.to),
+              `${context}: acknowledged link ${e.id} -> ${e.to}`,
+            ).toBe(true);
           }
         }
       } finally {

@@ -12,9 +12,14 @@ const child = fileURLToPath(new URL('./recall-window.child.mjs', import.meta.url
 const dim = 8;
 const queries = 40;
 
-function runChild(path: string, flushMs: number): Promise<{ a: Record<string, number>; b: Record<string, number>; signal: NodeJS.Signals | null; stderr: string }> {
+function runChild(
+  path: string,
+  flushMs: number,
+): Promise<{ a: Record<string, number>; b: Record<string, number>; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, path, String(flushMs), String(dim), String(queries)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [child, path, String(flushMs), String(dim), String(queries)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let stderr = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -23,7 +28,13 @@ function runChild(path: string, flushMs: number): Promise<{ a: Record<string, nu
     proc.on('error', reject);
     proc.on('exit', (_code, signal) => {
       clearTimeout(guard);
-      const line = (tag: string): Record<string, number> => JSON.parse(out.split('\n').find((l) => l.startsWith(`${tag} `))?.slice(2) ?? '{}') as Record<string, number>;
+      const line = (tag: string): Record<string, number> =>
+        JSON.parse(
+          out
+            .split('\n')
+            .find((l) => l.startsWith(`${tag} `))
+            ?.slice(2) ?? '{}',
+        ) as Record<string, number>;
       resolve({ a: line('A'), b: line('B'), signal, stderr });
     });
   });

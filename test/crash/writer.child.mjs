@@ -41,7 +41,12 @@ for (;;) {
     const size = rand() < 0.3 ? 300 : 1 + Math.floor(rand() * 20);
     const ids = Array.from({ length: size }, () => `${seedArg}-${next++}`);
     const event = { op: 'batch', ids, ns: 'b' };
-    run(event, () => db.addBatch(ids.map(() => vector()), { ids, namespace: 'b', metas: ids.map((x) => ({ text: x })) }));
+    run(event, () =>
+      db.addBatch(
+        ids.map(() => vector()),
+        { ids, namespace: 'b', metas: ids.map((x) => ({ text: x })) },
+      ),
+    );
   } else if (r < 0.65) {
     const id = pick();
     if (id !== undefined) run({ op: 'forget', id }, () => db.forget(id));
@@ -52,7 +57,8 @@ for (;;) {
   } else if (r < 0.95) {
     const from = pick();
     const to = pick();
-    if (from !== undefined && to !== undefined && from !== to) run({ op: 'link', id: from, to, ids: [from, to] }, () => db.link(from, to, { type: 'x' }));
+    if (from !== undefined && to !== undefined && from !== to)
+      run({ op: 'link', id: from, to, ids: [from, to] }, () => db.link(from, to, { type: 'x' }));
   } else if (r < 0.97) {
     run({ op: 'save', ids: [] }, () => db.save());
   }

@@ -42,19 +42,88 @@ const vectorArb = fc.integer({ min: 1, max: 2 ** 31 - 1 }).map((seed) => {
 const idArb = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom('s0', 's1', 's2', 's3', 's4', 's5'));
 const filterArb = fc.option(fc.record({ color: fc.constantFrom('r', 'g', 'b') }, { requiredKeys: [] }), { nil: undefined });
 const opArb = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ type: fc.constant('add' as const), id: fc.option(idArb, { nil: undefined }), vector: vectorArb, namespace: fc.constantFrom(...namespaces), entity: fc.constantFrom(...entities), color: fc.constantFrom('r', 'g', 'b'), n: fc.integer({ min: 0, max: 2 }), importance: fc.double({ min: 0.25, max: 3, noNaN: true }), ageDays: fc.integer({ min: 0, max: 60 }) }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('update' as const), id: idArb, importance: fc.double({ min: 0.25, max: 3, noNaN: true }), entity: fc.constantFrom(...entities), color: fc.constantFrom('r', 'g', 'b') }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      type: fc.constant('add' as const),
+      id: fc.option(idArb, { nil: undefined }),
+      vector: vectorArb,
+      namespace: fc.constantFrom(...namespaces),
+      entity: fc.constantFrom(...entities),
+      color: fc.constantFrom('r', 'g', 'b'),
+      n: fc.integer({ min: 0, max: 2 }),
+      importance: fc.double({ min: 0.25, max: 3, noNaN: true }),
+      ageDays: fc.integer({ min: 0, max: 60 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('update' as const),
+      id: idArb,
+      importance: fc.double({ min: 0.25, max: 3, noNaN: true }),
+      entity: fc.constantFrom(...entities),
+      color: fc.constantFrom('r', 'g', 'b'),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('forget' as const), ids: fc.array(idArb, { minLength: 1, maxLength: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('purge' as const), namespace: fc.constantFrom('*', ...namespaces), days: fc.integer({ min: 5, max: 55 }) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteByEntity' as const), namespace: fc.constantFrom(...namespaces), entity: fc.constantFrom('e0', 'e1') }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('link' as const), from: idArb, to: idArb, edgeType: fc.constantFrom('a', 'b'), weight: fc.double({ min: 0, max: 2, noNaN: true }) }) },
-  { weight: 6, arbitrary: fc.record({ type: fc.constant('search' as const), query: vectorArb, k: fc.integer({ min: 1, max: 8 }), namespace: fc.option(fc.constantFrom(...namespaces), { nil: undefined }), entity: fc.option(fc.constantFrom('e0', 'e1'), { nil: undefined }), filter: filterArb, decay: fc.option(fc.record({ halfLife: fc.double({ min: 1, max: 60, noNaN: true }), timeWeight: fc.double({ min: 0, max: 1, noNaN: true }) }), { nil: undefined }), track: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('chain' as const), query: vectorArb, k: fc.integer({ min: 1, max: 4 }), hops: fc.integer({ min: 0, max: 3 }), namespace: fc.option(fc.constantFrom(...namespaces), { nil: undefined }), track: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('purge' as const),
+      namespace: fc.constantFrom('*', ...namespaces),
+      days: fc.integer({ min: 5, max: 55 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('deleteByEntity' as const),
+      namespace: fc.constantFrom(...namespaces),
+      entity: fc.constantFrom('e0', 'e1'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('link' as const),
+      from: idArb,
+      to: idArb,
+      edgeType: fc.constantFrom('a', 'b'),
+      weight: fc.double({ min: 0, max: 2, noNaN: true }),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      type: fc.constant('search' as const),
+      query: vectorArb,
+      k: fc.integer({ min: 1, max: 8 }),
+      namespace: fc.option(fc.constantFrom(...namespaces), { nil: undefined }),
+      entity: fc.option(fc.constantFrom('e0', 'e1'), { nil: undefined }),
+      filter: filterArb,
+      decay: fc.option(
+        fc.record({ halfLife: fc.double({ min: 1, max: 60, noNaN: true }), timeWeight: fc.double({ min: 0, max: 1, noNaN: true }) }),
+        { nil: undefined },
+      ),
+      track: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('chain' as const),
+      query: vectorArb,
+      k: fc.integer({ min: 1, max: 4 }),
+      hops: fc.integer({ min: 0, max: 3 }),
+      namespace: fc.option(fc.constantFrom(...namespaces), { nil: undefined }),
+      track: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ type: 'compact' as const }) },
   // Close and open again: from the saved file's columns (save) or from the old file plus the WAL (no save).
   { weight: 1, arbitrary: fc.record({ type: fc.constant('reopen' as const), save: fc.boolean() }) },
 );
-
 
 /** Cosine similarity in float64 (the testkit oracle's distance is 1 - cos). */
 const cosine = (a: readonly number[], b: readonly number[]): number => 1 - referenceDistance('cosine', a, b);
@@ -95,11 +164,28 @@ describe('memory model (property)', () => {
             switch (op.type) {
               case 'add': {
                 const id = op.id ?? nextAuto;
-                const { id: got } = await db.add(op.vector, { ...(op.id === undefined ? {} : { id: op.id }), namespace: op.namespace, entity: op.entity, importance: op.importance, attributes: { color: op.color, n: op.n }, timestamp: now - op.ageDays * day });
+                const { id: got } = await db.add(op.vector, {
+                  ...(op.id === undefined ? {} : { id: op.id }),
+                  namespace: op.namespace,
+                  entity: op.entity,
+                  importance: op.importance,
+                  attributes: { color: op.color, n: op.n },
+                  timestamp: now - op.ageDays * day,
+                });
                 expect(got).toBe(id);
                 if (typeof id === 'number') nextAuto = Math.max(nextAuto, id + 1);
                 const old = ref.get(id);
-                ref.set(id, { vector: op.vector, namespace: op.namespace, entity: op.entity, importance: op.importance, attributes: { color: op.color, n: op.n }, timestamp: now - op.ageDays * day, recallCount: old?.recallCount ?? 0, lastRecalled: old?.lastRecalled ?? null, order: old?.order ?? order++ });
+                ref.set(id, {
+                  vector: op.vector,
+                  namespace: op.namespace,
+                  entity: op.entity,
+                  importance: op.importance,
+                  attributes: { color: op.color, n: op.n },
+                  timestamp: now - op.ageDays * day,
+                  recallCount: old?.recallCount ?? 0,
+                  lastRecalled: old?.lastRecalled ?? null,
+                  order: old?.order ?? order++,
+                });
                 break;
               }
               case 'update': {
@@ -125,7 +211,14 @@ describe('memory model (property)', () => {
               }
               case 'purge': {
                 const cutoff = now - op.days * day;
-                const gone = [...ref].filter(([, m]) => (op.namespace === '*' || m.namespace === op.namespace) && m.timestamp < cutoff && (m.lastRecalled === null || m.lastRecalled < cutoff)).map(([id]) => id);
+                const gone = [...ref]
+                  .filter(
+                    ([, m]) =>
+                      (op.namespace === '*' || m.namespace === op.namespace) &&
+                      m.timestamp < cutoff &&
+                      (m.lastRecalled === null || m.lastRecalled < cutoff),
+                  )
+                  .map(([id]) => id);
                 expect(await db.purge({ namespace: op.namespace, olderThanDays: op.days, now })).toBe(gone.length);
                 drop(gone);
                 break;
@@ -149,10 +242,26 @@ describe('memory model (property)', () => {
                 break;
               }
               case 'search': {
-                const hits = await db.search(op.query, { k: op.k, namespace: op.namespace, entity: op.entity, filter: op.filter, track: op.track, now, ...(op.decay ?? {}) });
+                const hits = await db.search(op.query, {
+                  k: op.k,
+                  namespace: op.namespace,
+                  entity: op.entity,
+                  filter: op.filter,
+                  track: op.track,
+                  now,
+                  ...(op.decay ?? {}),
+                });
                 const at = now;
-                const eligible = [...ref].filter(([, m]) => (op.namespace === undefined || m.namespace === op.namespace) && (op.entity === undefined || m.entity === op.entity) && (op.filter?.color === undefined || m.attributes.color === op.filter.color));
-                const expected = eligible.map(([id, m]) => ({ id, score: referenceScore(cosine(op.query, m.vector), m, at, op.decay) })).sort((a, b) => b.score - a.score).slice(0, op.k);
+                const eligible = [...ref].filter(
+                  ([, m]) =>
+                    (op.namespace === undefined || m.namespace === op.namespace) &&
+                    (op.entity === undefined || m.entity === op.entity) &&
+                    (op.filter?.color === undefined || m.attributes.color === op.filter.color),
+                );
+                const expected = eligible
+                  .map(([id, m]) => ({ id, score: referenceScore(cosine(op.query, m.vector), m, at, op.decay) }))
+                  .sort((a, b) => b.score - a.score)
+                  .slice(0, op.k);
                 expect(hits.length).toBe(expected.length);
                 for (let i = 0; i < hits.length; i++) {
                   const hit = hits[i];
@@ -168,7 +277,9 @@ describe('memory model (property)', () => {
                   // Same scores as the reference's top k (ids may differ only among exact ties).
                   expect(hit.score).toBeCloseTo(expected[i].score, 4);
                 }
-                if (op.track) for (const hit of hits) Object.assign(ref.get(hit.id)!, { recallCount: ref.get(hit.id)!.recallCount + 1, lastRecalled: at });
+                if (op.track)
+                  for (const hit of hits)
+                    Object.assign(ref.get(hit.id)!, { recallCount: ref.get(hit.id)!.recallCount + 1, lastRecalled: at });
                 break;
               }
               case 'chain': {
@@ -196,12 +307,17 @@ describe('memory model (property)', () => {
                   for (const [id, score] of next) found.set(id, { hop, score });
                   layer = [...next.keys()];
                 }
-                const byId = (a: { id: MemoryId }, b: { id: MemoryId }): number => String(a.id).localeCompare(String(b.id)) || (typeof a.id === 'number' ? -1 : 1);
-                expect(chain.nodes.map((n) => ({ id: n.id, hop: n.hop })).sort(byId)).toEqual([...found].map(([id, f]) => ({ id, hop: f.hop })).sort(byId));
+                const byId = (a: { id: MemoryId }, b: { id: MemoryId }): number =>
+                  String(a.id).localeCompare(String(b.id)) || (typeof a.id === 'number' ? -1 : 1);
+                expect(chain.nodes.map((n) => ({ id: n.id, hop: n.hop })).sort(byId)).toEqual(
+                  [...found].map(([id, f]) => ({ id, hop: f.hop })).sort(byId),
+                );
                 for (const n of chain.nodes) expect(n.score).toBeCloseTo(found.get(n.id)!.score, 4);
                 for (let i = 1; i < chain.nodes.length; i++) expect(chain.nodes[i].score).toBeLessThanOrEqual(chain.nodes[i - 1].score);
                 for (const e of chain.edges) expect(ref.has(e.from) && ref.has(e.to)).toBe(true);
-                if (op.track) for (const n of chain.nodes) Object.assign(ref.get(n.id)!, { recallCount: ref.get(n.id)!.recallCount + 1, lastRecalled: now });
+                if (op.track)
+                  for (const n of chain.nodes)
+                    Object.assign(ref.get(n.id)!, { recallCount: ref.get(n.id)!.recallCount + 1, lastRecalled: now });
                 break;
               }
               case 'compact':
@@ -217,10 +333,19 @@ describe('memory model (property)', () => {
             }
             // Cheap whole-state checks after every step.
             expect(db.count()).toBe(ref.size);
-            for (const ns of namespaces) expect(db.count({ namespace: ns })).toBe([...ref.values()].filter((m) => m.namespace === ns).length);
+            for (const ns of namespaces)
+              expect(db.count({ namespace: ns })).toBe([...ref.values()].filter((m) => m.namespace === ns).length);
           }
           for (const [id, m] of ref) {
-            expect(db.get(id)).toMatchObject({ id, namespace: m.namespace, entity: m.entity, importance: m.importance, recallCount: m.recallCount, lastRecalled: m.lastRecalled, timestamp: m.timestamp });
+            expect(db.get(id)).toMatchObject({
+              id,
+              namespace: m.namespace,
+              entity: m.entity,
+              importance: m.importance,
+              recallCount: m.recallCount,
+              lastRecalled: m.lastRecalled,
+              timestamp: m.timestamp,
+            });
             const { outgoing, incoming } = db.edges(id);
             expect(outgoing.length).toBe(edges.filter((e) => e.from === id).length);
             expect(incoming.length).toBe(edges.filter((e) => e.to === id).length);
@@ -231,7 +356,11 @@ describe('memory model (property)', () => {
           await db.close();
         }
       }),
-      { numRuns: Number(process.env['FEATHER_PROPERTY_RUNS'] ?? 100), seed: Number(process.env['FEATHER_PROPERTY_SEED'] ?? 20261122), verbose: 0 },
+      {
+        numRuns: Number(process.env['FEATHER_PROPERTY_RUNS'] ?? 100),
+        seed: Number(process.env['FEATHER_PROPERTY_SEED'] ?? 20261122),
+        verbose: 0,
+      },
     );
   });
 });

@@ -47,7 +47,8 @@ describe('growth while readers hold the memory', () => {
     }
     // And the graph the readers watched grow is a good one.
     let total = 0;
-    for (let q = 0; q < 32; q++) total += recall(index.search(row(queries, dim, q), 10).ids, bruteForce('l2', data, dim, row(queries, dim, q), 10));
+    for (let q = 0; q < 32; q++)
+      total += recall(index.search(row(queries, dim, q), 10).ids, bruteForce('l2', data, dim, row(queries, dim, q), 10));
     expect(total / 32).toBeGreaterThanOrEqual(0.95);
   });
 

@@ -57,7 +57,11 @@ describe('feather-db facade, writer worker and reader pool', () => {
   it('typed errors keep their code across the worker boundary and change nothing', async () => {
     const db = await Feather.open(tempStorePath('errors.feather'), { dim: 4, threads: 1 });
     open.push(db);
-    await db.addBatch([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
+    await db.addBatch([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ]);
     // Raised inside the writer worker, rebuilt on the main thread:
     expect(await codeOf(db.forget([1, 99]))).toBe('FEATHER_ERR_NOT_FOUND');
     expect(db.count()).toBe(3);
@@ -67,7 +71,14 @@ describe('feather-db facade, writer worker and reader pool', () => {
     expect(await codeOf(db.search([1, 0, 0, Number.NaN]))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
     expect(await codeOf(db.search([1, 0, 0, 0], { k: 0 }))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
     expect(await codeOf(db.search([1, 0, 0, 0], JSON.parse('{"topK":3}') as { k: number }))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
-    expect(await codeOf(db.addBatch([[1, 0, 0, 0], [1, 0]]))).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
+    expect(
+      await codeOf(
+        db.addBatch([
+          [1, 0, 0, 0],
+          [1, 0],
+        ]),
+      ),
+    ).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
     expect(await codeOf(() => Feather.open('', { dim: 4 }))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
     expect(await codeOf(() => Feather.open('x.feather', { dim: 4, threads: 0 }))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
     expect(db.count()).toBe(3);
@@ -165,19 +176,31 @@ describe('feather-db facade, writer worker and reader pool', () => {
   it('honours FEATHER_LOAD_THREADS and leaves no hanging process after close', () => {
     const script = fileURLToPath(new URL('./open-close.child.mjs', import.meta.url));
     for (const threads of ['1', '3']) {
-      const child = spawnSync(process.execPath, [script], { env: { ...process.env, FEATHER_LOAD_THREADS: threads }, encoding: 'utf8', timeout: 30_000 });
+      const child = spawnSync(process.execPath, [script], {
+        env: { ...process.env, FEATHER_LOAD_THREADS: threads },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(child.error).toBeUndefined();
       expect(child.status, child.stderr).toBe(0);
       expect(JSON.parse(child.stdout.trim())).toEqual({ threads: Number(threads), readerThreads: Number(threads), found: 7 });
     }
-    const bad = spawnSync(process.execPath, [script], { env: { ...process.env, FEATHER_LOAD_THREADS: 'lots' }, encoding: 'utf8', timeout: 30_000 });
+    const bad = spawnSync(process.execPath, [script], {
+      env: { ...process.env, FEATHER_LOAD_THREADS: 'lots' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(bad.stdout.trim()).toBe('FEATHER_ERR_INVALID_ARGUMENT');
   });
 
   it('survives a close right after open, while reader threads are still loading', () => {
     // Terminating a Node 20 worker inside its module import aborts the process (exit 134); close must wait.
     const script = fileURLToPath(new URL('./open-close.child.mjs', import.meta.url));
-    const child = spawnSync(process.execPath, [script], { env: { ...process.env, FEATHER_LOAD_THREADS: '3', FEATHER_CHILD_CYCLES: '30' }, encoding: 'utf8', timeout: 120_000 });
+    const child = spawnSync(process.execPath, [script], {
+      env: { ...process.env, FEATHER_LOAD_THREADS: '3', FEATHER_CHILD_CYCLES: '30' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(child.status, child.stderr).toBe(0);
     expect(JSON.parse(child.stdout.trim())).toMatchObject({ readerThreads: 3, found: 7 });
   });
@@ -195,7 +218,11 @@ describe('parallel addBatch', () => {
     serial.addMany(data);
     const db = await Feather.open(tempStorePath('parallel.feather'), { dim, metric: 'l2', threads: 2 });
     // Two concurrent batches and a single add racing them: all must land, in id order.
-    const [a, b, c] = await Promise.all([db.addBatch(data.subarray(0, 5000 * dim)), db.addBatch(data.subarray(5000 * dim)), db.add(row(data, dim, 0))]);
+    const [a, b, c] = await Promise.all([
+      db.addBatch(data.subarray(0, 5000 * dim)),
+      db.addBatch(data.subarray(5000 * dim)),
+      db.add(row(data, dim, 0)),
+    ]);
     expect(a.ids[0]).toBe(0);
     expect(b.ids[0]).toBe(5000);
     expect(c.id).toBe(8000);
@@ -212,7 +239,10 @@ describe('parallel addBatch', () => {
     }
     // Graph quality: the parallel build may not lose more than 0.01 recall@10 against the serial one (1,000
     // queries keep the sampling noise near 0.003; the builds themselves differ by insertion interleaving).
-    expect(serialRecall / 1000 - parallelRecall / 1000, `serial ${serialRecall / 1000} parallel ${parallelRecall / 1000}`).toBeLessThanOrEqual(0.01);
+    expect(
+      serialRecall / 1000 - parallelRecall / 1000,
+      `serial ${serialRecall / 1000} parallel ${parallelRecall / 1000}`,
+    ).toBeLessThanOrEqual(0.01);
     const pending = db.addBatch(data.subarray(0, 2000 * dim));
     await db.close();
     expect((await pending).ids.length).toBe(2000);

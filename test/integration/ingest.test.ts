@@ -35,7 +35,8 @@ class CharEmbedder implements Embedder {
   calls = 0;
   embed(texts: readonly string[]): Promise<Float32Array[]> {
     this.calls++;
-    if (texts.includes('REFUSE')) return Promise.reject(new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'text "REFUSE" cannot be embedded'));
+    if (texts.includes('REFUSE'))
+      return Promise.reject(new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'text "REFUSE" cannot be embedded'));
     return Promise.resolve(texts.map((t) => Float32Array.from({ length: dim }, (_, i) => 1 + (t.charCodeAt(i % t.length) % 17) + i)));
   }
   close(): Promise<void> {
@@ -44,7 +45,8 @@ class CharEmbedder implements Embedder {
 }
 
 function* rows(n: number, from = 0): Generator<IngestRow> {
-  for (let i = from; i < from + n; i++) yield { vector: row(data, dim, i), text: `row ${i}`, namespace: `ns${i % 3}`, timestamp: Date.UTC(2026, 0, 1) + i };
+  for (let i = from; i < from + n; i++)
+    yield { vector: row(data, dim, i), text: `row ${i}`, namespace: `ns${i % 3}`, timestamp: Date.UTC(2026, 0, 1) + i };
 }
 
 describe('db.ingest', () => {
@@ -101,7 +103,10 @@ describe('db.ingest', () => {
     expect(refused).toMatchObject({ inserted: 0, failed: 3 });
     expect(refused.failures[0]).toMatchObject({ row: 1, id: 'gen:1', code: 'FEATHER_ERR_ALREADY_EXISTS' });
     // A duplicate id later in the same source is an existing row too.
-    const dup = await db.ingest([{ vector: row(data, dim, 5), id: 'x' }, { vector: row(data, dim, 6), id: 'x' }]);
+    const dup = await db.ingest([
+      { vector: row(data, dim, 5), id: 'x' },
+      { vector: row(data, dim, 6), id: 'x' },
+    ]);
     expect(dup).toMatchObject({ inserted: 1, skipped: 1 });
     expect(await db.checkIntegrity()).toEqual({ ok: true, problems: [] });
   });
@@ -129,7 +134,9 @@ describe('db.ingest', () => {
     expect(hits[0]?.text).toBe('alpha');
     const other = { ...embedder, id: 'other:model', dim, embed: embedder.embed.bind(embedder), close: embedder.close.bind(embedder) };
     expect((await errorOf(db.ingest([], { embedder: other }))).code).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
-    expect((await errorOf(db.ingest([], { embedder: { ...other, id: 'test:chars-8', dim: 9 } }))).code).toBe('FEATHER_ERR_DIMENSION_MISMATCH');
+    expect((await errorOf(db.ingest([], { embedder: { ...other, id: 'test:chars-8', dim: 9 } }))).code).toBe(
+      'FEATHER_ERR_DIMENSION_MISMATCH',
+    );
   });
 
   it('holds at most three batches of rows: the source is not read ahead of the store', async () => {
@@ -208,7 +215,14 @@ describe('db.export', () => {
     const n = 600;
     await a.addBatch(data.subarray(0, n * dim), {
       ids: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? i : `s${i}`)),
-      metas: Array.from({ length: n }, (_, i) => ({ text: `memory ${i}`, namespace: `ns${i % 4}`, entity: i % 5 === 0 ? 'topic' : null, importance: 1 + (i % 3), attributes: { i, odd: i % 2 === 1 }, timestamp: Date.UTC(2026, 0, 1) + i * 1000 })),
+      metas: Array.from({ length: n }, (_, i) => ({
+        text: `memory ${i}`,
+        namespace: `ns${i % 4}`,
+        entity: i % 5 === 0 ? 'topic' : null,
+        importance: 1 + (i % 3),
+        attributes: { i, odd: i % 2 === 1 },
+        timestamp: Date.UTC(2026, 0, 1) + i * 1000,
+      })),
     });
     for (let i = 0; i < n; i += 40) await a.add([i, 1, 2, 3], { id: i, modality: 'image' });
     await a.link(2, 's1', { type: 'next', weight: 0.25 });
@@ -225,18 +239,34 @@ describe('db.export', () => {
       if (a.get(id) === undefined) continue;
       expect(Array.from(b.getVector(id)!)).toEqual(Array.from(a.getVector(id)!));
       expect(b.getVector(id, 'image')).toEqual(a.getVector(id, 'image'));
-      const sorted = (edges: ReturnType<Feather['edges']>): unknown => ({ outgoing: edges.outgoing, incoming: [...edges.incoming].sort((x, y) => String(x.from).localeCompare(String(y.from))) });
+      const sorted = (edges: ReturnType<Feather['edges']>): unknown => ({
+        outgoing: edges.outgoing,
+        incoming: [...edges.incoming].sort((x, y) => String(x.from).localeCompare(String(y.from))),
+      });
       expect(sorted(b.edges(id))).toEqual(sorted(a.edges(id)));
     }
     for (let q = 0; q < 20; q++) {
       const query = row(data, dim, 1000 + q);
       const options = { k: 10, ef: 1000, track: false, halfLife: 30, now: Date.UTC(2026, 5, 1) };
       expect(await b.search(query, options)).toEqual(await a.search(query, options));
-      expect(await b.search(query, { k: 5, namespace: 'ns1', filter: { odd: true }, track: false })).toEqual(await a.search(query, { k: 5, namespace: 'ns1', filter: { odd: true }, track: false }));
+      expect(await b.search(query, { k: 5, namespace: 'ns1', filter: { odd: true }, track: false })).toEqual(
+        await a.search(query, { k: 5, namespace: 'ns1', filter: { odd: true }, track: false }),
+      );
     }
     const ns2 = [];
     for await (const r of a.export({ namespace: 'ns2' })) ns2.push(r);
     expect(ns2.length).toBe(a.count({ namespace: 'ns2' }));
-    expect(ns2[0]).toEqual({ id: 2, text: 'memory 2', namespace: 'ns2', entity: null, importance: 3, attributes: { i: 2, odd: false }, timestamp: Date.UTC(2026, 0, 1) + 2000, recallCount: a.get(2)!.recallCount, lastRecalled: a.get(2)!.lastRecalled, links: [{ to: 's1', type: 'next', weight: 0.25 }] });
+    expect(ns2[0]).toEqual({
+      id: 2,
+      text: 'memory 2',
+      namespace: 'ns2',
+      entity: null,
+      importance: 3,
+      attributes: { i: 2, odd: false },
+      timestamp: Date.UTC(2026, 0, 1) + 2000,
+      recallCount: a.get(2)!.recallCount,
+      lastRecalled: a.get(2)!.lastRecalled,
+      links: [{ to: 's1', type: 'next', weight: 0.25 }],
+    });
   });
 });

@@ -44,9 +44,19 @@ describe('db.list', () => {
     const db = await store();
     // 23 memories in u1 over 10 distinct days (so timestamps tie), 5 in u2; inserted out of time order.
     const days = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6];
-    for (const [i, d] of days.entries()) await db.add(unit(i), { id: `u1-${i}`, namespace: 'u1', timestamp: kT0 + d * kDay, entity: i % 2 === 0 ? 'even' : 'odd', attributes: { mod3: i % 3 } });
+    for (const [i, d] of days.entries())
+      await db.add(unit(i), {
+        id: `u1-${i}`,
+        namespace: 'u1',
+        timestamp: kT0 + d * kDay,
+        entity: i % 2 === 0 ? 'even' : 'odd',
+        attributes: { mod3: i % 3 },
+      });
     for (let i = 0; i < 5; i++) await db.add(unit(i), { id: `u2-${i}`, namespace: 'u2', timestamp: kT0 + 100 * kDay });
-    const expected = days.map((d, i) => ({ id: `u1-${i}`, t: kT0 + d * kDay, i })).sort((a, b) => b.t - a.t || b.i - a.i).map((m) => m.id);
+    const expected = days
+      .map((d, i) => ({ id: `u1-${i}`, t: kT0 + d * kDay, i }))
+      .sort((a, b) => b.t - a.t || b.i - a.i)
+      .map((m) => m.id);
     const pages = allPages(db, { namespace: 'u1' }, 5);
     expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
     expect(pages.flat().map((m) => m.id)).toEqual(expected);
@@ -55,13 +65,25 @@ describe('db.list', () => {
     expect(db.list({ namespace: 'u1', limit: 23 }).next).toBeNull();
     expect(db.list({ namespace: 'u1', limit: 22 }).next).not.toBeNull();
     // Default: every namespace, limit 100.
-    expect(db.list().memories.map((m) => m.id).slice(0, 5)).toEqual(['u2-4', 'u2-3', 'u2-2', 'u2-1', 'u2-0']);
+    expect(
+      db
+        .list()
+        .memories.map((m) => m.id)
+        .slice(0, 5),
+    ).toEqual(['u2-4', 'u2-3', 'u2-2', 'u2-1', 'u2-0']);
     expect(db.list().memories).toHaveLength(28);
   });
 
   it('scopes by entity and filter, and starts before a time', async () => {
     const db = await store();
-    for (let i = 0; i < 12; i++) await db.add(unit(i), { id: i, namespace: 'n', entity: i % 2 === 0 ? 'even' : 'odd', attributes: { mod3: i % 3 }, timestamp: kT0 + i * kDay });
+    for (let i = 0; i < 12; i++)
+      await db.add(unit(i), {
+        id: i,
+        namespace: 'n',
+        entity: i % 2 === 0 ? 'even' : 'odd',
+        attributes: { mod3: i % 3 },
+        timestamp: kT0 + i * kDay,
+      });
     await db.add(unit(0), { id: 'other', namespace: 'm', entity: 'even', attributes: { mod3: 0 }, timestamp: kT0 });
     const ids = (o: Parameters<Feather['list']>[0]): unknown[] => db.list(o).memories.map((m) => m.id);
     expect(ids({ namespace: 'n', entity: 'even' })).toEqual([10, 8, 6, 4, 2, 0]);

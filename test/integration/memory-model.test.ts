@@ -29,12 +29,31 @@ describe('records', () => {
   it('keep every field, round-trip id types and assign integer ids after the largest one', async () => {
     const db = await store(4);
     const before = Date.now();
-    expect(await db.add(unit(0), { id: 'note-1', text: 'hello', namespace: 'u1', entity: 'travel', importance: 2, attributes: { lang: 'en', stars: 4, done: false } })).toEqual({ id: 'note-1' });
+    expect(
+      await db.add(unit(0), {
+        id: 'note-1',
+        text: 'hello',
+        namespace: 'u1',
+        entity: 'travel',
+        importance: 2,
+        attributes: { lang: 'en', stars: 4, done: false },
+      }),
+    ).toEqual({ id: 'note-1' });
     expect(await db.add(unit(1), { id: 7 })).toEqual({ id: 7 });
     expect(await db.add(unit(2))).toEqual({ id: 8 });
     expect(await db.add(unit(3), { id: '8' })).toEqual({ id: '8' });
     const rec = db.get('note-1')!;
-    expect(rec).toMatchObject({ id: 'note-1', text: 'hello', namespace: 'u1', entity: 'travel', importance: 2, attributes: { lang: 'en', stars: 4, done: false }, recallCount: 0, lastRecalled: null, modalities: ['text'] });
+    expect(rec).toMatchObject({
+      id: 'note-1',
+      text: 'hello',
+      namespace: 'u1',
+      entity: 'travel',
+      importance: 2,
+      attributes: { lang: 'en', stars: 4, done: false },
+      recallCount: 0,
+      lastRecalled: null,
+      modalities: ['text'],
+    });
     expect(rec.timestamp).toBeGreaterThanOrEqual(before);
     expect(db.get(8)!.namespace).toBe('default');
     expect(db.get('7')).toBeUndefined();
@@ -88,16 +107,29 @@ describe('search', () => {
     // A fixed clock: the ranking must not depend on when the test runs.
     const now = Date.UTC(2026, 5, 1);
     await db.addBatch(data, {
-      metas: Array.from({ length: 3000 }, (_, i) => ({ namespace: `t${i % 30}`, entity: `e${Math.floor(i / 30) % 4}`, importance: 1 + (i % 3), timestamp: now - (i % 50) * day })),
+      metas: Array.from({ length: 3000 }, (_, i) => ({
+        namespace: `t${i % 30}`,
+        entity: `e${Math.floor(i / 30) % 4}`,
+        importance: 1 + (i % 3),
+        timestamp: now - (i % 50) * day,
+      })),
     });
     for (let q = 0; q < 20; q++) {
       const ns = `t${q % 30}`;
-      const hits = await db.search(row(data, dim, q * 7), { k: 10, namespace: ns, entity: 'e1', halfLife: 10, timeWeight: 0.4, track: false, now });
+      const hits = await db.search(row(data, dim, q * 7), {
+        k: 10,
+        namespace: ns,
+        entity: 'e1',
+        halfLife: 10,
+        timeWeight: 0.4,
+        track: false,
+        now,
+      });
       expect(hits.length).toBe(10);
       for (let i = 0; i < hits.length; i++) {
         const h = hits[i];
         expect(h).toMatchObject({ namespace: ns, entity: 'e1' });
-        const recency = 0.5 ** ((Math.max(0, now - h.timestamp) / day / (1 + Math.log1p(h.recallCount))) / 10);
+        const recency = 0.5 ** (Math.max(0, now - h.timestamp) / day / (1 + Math.log1p(h.recallCount)) / 10);
         expect(h.score).toBeCloseTo((0.6 * h.similarity + 0.4 * recency) * h.importance, 3);
         if (i > 0) expect(h.score).toBeLessThanOrEqual(hits[i - 1].score);
       }
@@ -198,13 +230,32 @@ describe('deletes', () => {
 describe('context graph', () => {
   it('links, lists edges both ways, walks hops, and drops edges of forgotten memories', async () => {
     const db = await store(4);
-    for (const [id, i] of [['a', 0], ['b', 1], ['c', 2], ['d', 3]] as const) await db.add(unit(i), { id, importance: id === 'c' ? 2 : 1 });
+    for (const [id, i] of [
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+      ['d', 3],
+    ] as const)
+      await db.add(unit(i), { id, importance: id === 'c' ? 2 : 1 });
     await db.link('a', 'b', { type: 'caused', weight: 0.5 });
     await db.link('c', 'b');
     await db.link('c', 'd', { weight: 2 });
-    expect(db.edges('b')).toEqual({ outgoing: [], incoming: [{ from: 'a', to: 'b', type: 'caused', weight: 0.5 }, { from: 'c', to: 'b', type: 'related_to', weight: 1 }] });
+    expect(db.edges('b')).toEqual({
+      outgoing: [],
+      incoming: [
+        { from: 'a', to: 'b', type: 'caused', weight: 0.5 },
+        { from: 'c', to: 'b', type: 'related_to', weight: 1 },
+      ],
+    });
     const chain = await db.contextChain(unit(0), { k: 1, hops: 3, track: false });
-    expect(chain.nodes.map((n) => [n.id, n.hop])).toEqual([['a', 0], ['b', 1], ['c', 2], ['d', 3]].sort((x, y) => 0 * (x[1] as number) + 0 * (y[1] as number)));
+    expect(chain.nodes.map((n) => [n.id, n.hop])).toEqual(
+      [
+        ['a', 0],
+        ['b', 1],
+        ['c', 2],
+        ['d', 3],
+      ].sort((x, y) => 0 * (x[1] as number) + 0 * (y[1] as number)),
+    );
     const seed = chain.nodes[0];
     expect(seed.similarity).toBeCloseTo(seed.score, 6);
     const b = chain.nodes[1];
@@ -332,8 +383,14 @@ describe('filtered search recall', () => {
     const db = await store(dim);
     const data = clusteredVectors({ n, dim, seed: 41 });
     const queries = clusteredVectors({ n: 40, dim, seed: 42 });
-    await db.addBatch(data, { metas: Array.from({ length: n }, (_, i) => ({ attributes: { p1: i % 100 === 7, p10: i % 10 === 3, p50: i % 2 === 1 } })) });
-    for (const [key, keep] of [['p1', (i: number) => i % 100 === 7], ['p10', (i: number) => i % 10 === 3], ['p50', (i: number) => i % 2 === 1]] as const) {
+    await db.addBatch(data, {
+      metas: Array.from({ length: n }, (_, i) => ({ attributes: { p1: i % 100 === 7, p10: i % 10 === 3, p50: i % 2 === 1 } })),
+    });
+    for (const [key, keep] of [
+      ['p1', (i: number) => i % 100 === 7],
+      ['p10', (i: number) => i % 10 === 3],
+      ['p50', (i: number) => i % 2 === 1],
+    ] as const) {
       const skip = new Set(Array.from({ length: n }, (_, i) => i).filter((i) => !keep(i)));
       let total = 0;
       for (let q = 0; q < 40; q++) {
@@ -341,7 +398,10 @@ describe('filtered search recall', () => {
         const hits = await db.search(query, { k: 10, filter: { [key]: true }, track: false });
         expect(hits.length).toBe(10);
         for (const h of hits) expect(keep(h.id as number)).toBe(true);
-        total += recall(hits.map((h) => h.id as number), bruteForce('cosine', data, dim, query, 10, skip));
+        total += recall(
+          hits.map((h) => h.id as number),
+          bruteForce('cosine', data, dim, query, 10, skip),
+        );
       }
       expect(total / 40, key).toBeGreaterThanOrEqual(0.95);
     }

@@ -37,7 +37,14 @@ async function fill(db: Feather): Promise<void> {
   const day = 86_400_000;
   await db.addBatch(data, {
     ids: Array.from({ length: 1500 }, (_, i) => (i % 3 === 0 ? `s${i}` : i)),
-    metas: Array.from({ length: 1500 }, (_, i) => ({ text: `memory ${i}`, namespace: `ns${i % 5}`, entity: i % 7 === 0 ? 'topic' : null, importance: 1 + (i % 4) / 2, attributes: { i, even: i % 2 === 0, tag: `t${i % 3}` }, timestamp: Date.UTC(2026, 0, 1) + i * day })),
+    metas: Array.from({ length: 1500 }, (_, i) => ({
+      text: `memory ${i}`,
+      namespace: `ns${i % 5}`,
+      entity: i % 7 === 0 ? 'topic' : null,
+      importance: 1 + (i % 4) / 2,
+      attributes: { i, even: i % 2 === 0, tag: `t${i % 3}` },
+      timestamp: Date.UTC(2026, 0, 1) + i * day,
+    })),
   });
   for (let i = 1; i < 1500; i += 50) await db.add(row(images, 8, i), { id: i, modality: 'image' });
   await db.link(1, 2, { type: 'next', weight: 0.5 });
@@ -60,7 +67,17 @@ async function observe(db: Feather): Promise<unknown> {
   }
   searches.push(strip(await db.search(row(images, 8, 51), { k: 3, modality: 'image', track: false })));
   const records = ['s0', 1, 2, 's3', 4, 10, 1499].map((id) => db.get(id));
-  return { records, edges: [db.edges(1), db.edges('s3')], count: db.count(), namespaces: db.listNamespaces(), perNamespace: db.count({ namespace: 'ns1' }), last: db.getLast(), searches, vector: Array.from(db.getVector(7)!), image: Array.from(db.getVector(51, 'image')!) };
+  return {
+    records,
+    edges: [db.edges(1), db.edges('s3')],
+    count: db.count(),
+    namespaces: db.listNamespaces(),
+    perNamespace: db.count({ namespace: 'ns1' }),
+    last: db.getLast(),
+    searches,
+    vector: Array.from(db.getVector(7)!),
+    image: Array.from(db.getVector(51, 'image')!),
+  };
 }
 
 describe('the .feather file', () => {

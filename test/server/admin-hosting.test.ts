@@ -25,7 +25,10 @@ afterAll(async () => {
 function fakeBuild(): { root: string; asset: string } {
   const root = tempDir();
   mkdirSync(join(root, 'assets'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><title>admin</title><script type="module" src="./assets/index-abc123.js"></script>');
+  writeFileSync(
+    join(root, 'index.html'),
+    '<!doctype html><title>admin</title><script type="module" src="./assets/index-abc123.js"></script>',
+  );
   writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
   return { root, asset: 'assets/index-abc123.js' };
 }
@@ -68,7 +71,10 @@ describe('/admin/', () => {
     const unbuilt = createApp({ service, apiKey: kKey, version: '0', admin: empty });
     const answer = await unbuilt.inject({ method: 'GET', url: '/admin/' });
     expect(answer.statusCode).toBe(404);
-    expect(answer.json()).toMatchObject({ code: 'FEATHER_ERR_NOT_FOUND', message: expect.stringContaining('the admin page is not built') as unknown });
+    expect(answer.json()).toMatchObject({
+      code: 'FEATHER_ERR_NOT_FOUND',
+      message: expect.stringContaining('the admin page is not built') as unknown,
+    });
     await unbuilt.close();
     const none = createApp({ service, apiKey: kKey, version: '0', admin: false });
     const off = await none.inject({ method: 'GET', url: '/admin/' });
@@ -91,7 +97,8 @@ describe('/admin/', () => {
 describe('GET memory ?includeVector=true', () => {
   it("returns the stored vector; without it, none; another namespace's id stays a 404", async () => {
     const app = createApp({ service, apiKey: kKey, version: '0', admin: false });
-    const get = (url: string): Promise<{ statusCode: number; json: () => Record<string, unknown> }> => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${kKey}` } });
+    const get = (url: string): Promise<{ statusCode: number; json: () => Record<string, unknown> }> =>
+      app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${kKey}` } });
     const withVector = await get('/api/v1/namespaces/home/memories/a?includeVector=true');
     expect(withVector.statusCode).toBe(200);
     expect(withVector.json()).toEqual({ ...JSON.parse(JSON.stringify(db.get('a'))), vector: Array.from(db.getVector('a')!) });

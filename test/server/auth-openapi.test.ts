@@ -43,7 +43,9 @@ describe('the OpenAPI document', () => {
 
 describe('auth', () => {
   it('every protected route answers 401 without a key and with a wrong one; /health needs none', async () => {
-    const routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => [m.toUpperCase(), path] as const));
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => [m.toUpperCase(), path] as const),
+    );
     let checked = 0;
     for (const [method, path] of routes) {
       const body = method === 'GET' || method === 'DELETE' ? undefined : {};
@@ -68,7 +70,8 @@ describe('auth', () => {
   it('authorized() accepts exactly "Bearer <key>"', () => {
     const key = 'k'.repeat(32);
     expect(authorized(`Bearer ${key}`, key)).toBe(true);
-    for (const header of [undefined, '', key, `bearer ${key}`, `Bearer ${key}k`, `Bearer ${key.slice(1)}`, 'Bearer ', `Basic ${key}`]) expect(authorized(header, key), String(header)).toBe(false);
+    for (const header of [undefined, '', key, `bearer ${key}`, `Bearer ${key}k`, `Bearer ${key.slice(1)}`, 'Bearer ', `Basic ${key}`])
+      expect(authorized(header, key), String(header)).toBe(false);
   });
 
   it('with no key given, one is created once in a 0600 file beside the store and reused after', async () => {
@@ -100,7 +103,9 @@ describe('auth', () => {
       expect(dev.server.apiKey).toBeUndefined();
       expect((await dev.call('GET', '/api/v1/stats', undefined, { key: null })).status).toBe(200);
       // No embedder: text is refused, vectors work.
-      expect((await dev.call('POST', '/api/v1/namespaces/a/memories', { text: 'hi' })).body.message).toBe('memories has text but no vector, and this server has no embedder (--embed none): send a vector');
+      expect((await dev.call('POST', '/api/v1/namespaces/a/memories', { text: 'hi' })).body.message).toBe(
+        'memories has text but no vector, and this server has no embedder (--embed none): send a vector',
+      );
       expect((await dev.call('POST', '/api/v1/namespaces/a/memories', { vector: [1, 0, 0, 0] })).status).toBe(201);
     } finally {
       await dev.server.close();
@@ -110,8 +115,23 @@ describe('auth', () => {
 
 describe('options', () => {
   it('flags win over the environment, which wins over defaults', () => {
-    const env = { FEATHER_PORT: '8000', FEATHER_HOST: '0.0.0.0', FEATHER_DIM: '384', FEATHER_API_KEY: 'env-key-0123456789', FEATHER_EMBED_PROVIDER: 'openai' };
-    expect(parseCli(['store.feather', '--port', '9000', '--embed', 'none'], env)).toMatchObject({ path: 'store.feather', port: 9000, host: '0.0.0.0', dim: 384, apiKey: 'env-key-0123456789', embed: 'none', dev: false, stdio: false });
+    const env = {
+      FEATHER_PORT: '8000',
+      FEATHER_HOST: '0.0.0.0',
+      FEATHER_DIM: '384',
+      FEATHER_API_KEY: 'env-key-0123456789',
+      FEATHER_EMBED_PROVIDER: 'openai',
+    };
+    expect(parseCli(['store.feather', '--port', '9000', '--embed', 'none'], env)).toMatchObject({
+      path: 'store.feather',
+      port: 9000,
+      host: '0.0.0.0',
+      dim: 384,
+      apiKey: 'env-key-0123456789',
+      embed: 'none',
+      dev: false,
+      stdio: false,
+    });
     expect(parseCli([], {})).toMatchObject({ path: 'memory.feather', dev: false });
     expect(() => parseCli(['--embed', 'magic'], {})).toThrow('--embed must be one of local, openai, gemini, none, got "magic"');
     expect(() => parseCli(['--port', 'http'], {})).toThrow('--port must be an integer in [0, 65535], got "http"');
@@ -119,7 +139,9 @@ describe('options', () => {
   });
 
   it('a dim that disagrees with the embedder fails at start', async () => {
-    await expect(startServer({ path: tempStorePath(), port: 0, dim: 384, embedder: await localEmbedder(), logLevel: 'silent' })).rejects.toMatchObject({
+    await expect(
+      startServer({ path: tempStorePath(), port: 0, dim: 384, embedder: await localEmbedder(), logLevel: 'silent' }),
+    ).rejects.toMatchObject({
       code: 'FEATHER_ERR_DIMENSION_MISMATCH',
       message: "--dim 384 differs from the local:use-lite-512 embedder's 512 dimensions; drop --dim or pick another embedder",
     });
@@ -127,8 +149,20 @@ describe('options', () => {
 
   it('names 14 MCP tools, each with an object input schema and a description', () => {
     expect(kTools.map((tool) => tool.name)).toEqual([
-      'feather_add', 'feather_search', 'feather_context_chain', 'feather_get', 'feather_update', 'feather_forget', 'feather_link',
-      'feather_related', 'feather_timeline', 'feather_list_namespaces', 'feather_purge', 'feather_compact', 'feather_stats', 'feather_delete_entity',
+      'feather_add',
+      'feather_search',
+      'feather_context_chain',
+      'feather_get',
+      'feather_update',
+      'feather_forget',
+      'feather_link',
+      'feather_related',
+      'feather_timeline',
+      'feather_list_namespaces',
+      'feather_purge',
+      'feather_compact',
+      'feather_stats',
+      'feather_delete_entity',
     ]);
     for (const tool of kTools) {
       expect((tool.input as unknown as { type: string }).type).toBe('object');

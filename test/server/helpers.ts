@@ -8,7 +8,12 @@ export interface TestServer {
   url: string;
   key: string;
   /** A request with the key (unless `auth: false` or another key is given); the body is sent as JSON. */
-  call(method: string, path: string, body?: unknown, options?: { key?: string | null; raw?: string; contentType?: string }): Promise<{ status: number; body: any }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { key?: string | null; raw?: string; contentType?: string },
+  ): Promise<{ status: number; body: any }>;
 }
 
 let shared: Promise<LocalEmbedder> | undefined;
@@ -25,8 +30,16 @@ export async function closeLocalEmbedder(): Promise<void> {
 }
 
 export async function startTestServer(options: Partial<ServeOptions> = {}): Promise<TestServer> {
-  const embedder = options.embed === undefined || options.embed === 'local' ? (options.embedder ?? (await localEmbedder())) : options.embedder;
-  const server = await startServer({ path: tempStorePath('serve.feather'), port: 0, threads: 1, logLevel: 'silent', ...options, ...(embedder === undefined ? {} : { embedder }) });
+  const embedder =
+    options.embed === undefined || options.embed === 'local' ? (options.embedder ?? (await localEmbedder())) : options.embedder;
+  const server = await startServer({
+    path: tempStorePath('serve.feather'),
+    port: 0,
+    threads: 1,
+    logLevel: 'silent',
+    ...options,
+    ...(embedder === undefined ? {} : { embedder }),
+  });
   const url = server.url!;
   const key = server.apiKey?.key ?? '';
   return {

@@ -8,13 +8,17 @@ export const kServeBin = fileURLToPath(new URL('../../packages/serve/dist/bin/fe
 
 export async function httpClient(url: string, key: string): Promise<Client> {
   const client = new Client({ name: 'feather-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
+  );
   return client;
 }
 
 export async function stdioClient(storePath: string): Promise<Client> {
   const client = new Client({ name: 'feather-test', version: '1.0.0' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [kServeBin, storePath, '--stdio', '--threads', '1'], stderr: 'ignore' }));
+  await client.connect(
+    new StdioClientTransport({ command: process.execPath, args: [kServeBin, storePath, '--stdio', '--threads', '1'], stderr: 'ignore' }),
+  );
   return client;
 }
 

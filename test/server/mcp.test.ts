@@ -8,12 +8,46 @@ const kNow = Date.UTC(2026, 2, 1);
 const kDay = 86_400_000;
 const kNs = 'agent-7';
 const kMemories = [
-  { id: 'tea', text: 'The user drinks green tea every morning.', entity: 'food', attributes: { source: 'chat' }, timestamp: kNow - 3 * kDay },
-  { id: 'peanut', text: 'The user is allergic to peanuts.', entity: 'food', attributes: { source: 'doctor' }, importance: 2, timestamp: kNow - 2 * kDay },
-  { id: 'lisbon', text: 'The user flies to Lisbon on March 20 for a conference.', entity: 'travel', attributes: { source: 'email' }, timestamp: kNow - 1 * kDay },
+  {
+    id: 'tea',
+    text: 'The user drinks green tea every morning.',
+    entity: 'food',
+    attributes: { source: 'chat' },
+    timestamp: kNow - 3 * kDay,
+  },
+  {
+    id: 'peanut',
+    text: 'The user is allergic to peanuts.',
+    entity: 'food',
+    attributes: { source: 'doctor' },
+    importance: 2,
+    timestamp: kNow - 2 * kDay,
+  },
+  {
+    id: 'lisbon',
+    text: 'The user flies to Lisbon on March 20 for a conference.',
+    entity: 'travel',
+    attributes: { source: 'email' },
+    timestamp: kNow - 1 * kDay,
+  },
   { id: 'old', text: 'The user once owned a red bicycle.', entity: 'misc', timestamp: kNow - 400 * kDay },
 ];
-const kToolNames = ['feather_add', 'feather_search', 'feather_context_chain', 'feather_get', 'feather_update', 'feather_forget', 'feather_link', 'feather_related', 'feather_timeline', 'feather_list_namespaces', 'feather_purge', 'feather_compact', 'feather_stats', 'feather_delete_entity'];
+const kToolNames = [
+  'feather_add',
+  'feather_search',
+  'feather_context_chain',
+  'feather_get',
+  'feather_update',
+  'feather_forget',
+  'feather_link',
+  'feather_related',
+  'feather_timeline',
+  'feather_list_namespaces',
+  'feather_purge',
+  'feather_compact',
+  'feather_stats',
+  'feather_delete_entity',
+];
 
 /**
  * Every tool, in an order where each one has something to act on. Returns each call's result by step name
@@ -28,7 +62,10 @@ async function scenario(client: Client, t?: TestServer): Promise<Record<string, 
 
   const search = { k: 2, entity: 'food', halfLife: 10, now: kNow, track: false };
   out['search'] = await call(client, 'feather_search', { namespace: kNs, query: 'what must the user avoid eating?', ...search });
-  if (db !== undefined) expect(out['search']).toEqual({ hits: json(await db.search(await vector('what must the user avoid eating?'), { ...search, namespace: kNs })) });
+  if (db !== undefined)
+    expect(out['search']).toEqual({
+      hits: json(await db.search(await vector('what must the user avoid eating?'), { ...search, namespace: kNs })),
+    });
   expect((out['search'] as { hits: { id: string }[] }).hits[0].id).toBe('peanut');
 
   out['link'] = await call(client, 'feather_link', { namespace: kNs, from: 'peanut', to: 'tea', type: 'same_topic', weight: 0.5 });
@@ -47,16 +84,26 @@ async function scenario(client: Client, t?: TestServer): Promise<Record<string, 
 
   const chain = { k: 1, hops: 2, now: kNow, track: false };
   out['chain'] = await call(client, 'feather_context_chain', { namespace: kNs, query: 'peanut allergy', ...chain });
-  if (db !== undefined) expect(out['chain']).toEqual(json(await db.contextChain(await vector('peanut allergy'), { ...chain, namespace: kNs })));
+  if (db !== undefined)
+    expect(out['chain']).toEqual(json(await db.contextChain(await vector('peanut allergy'), { ...chain, namespace: kNs })));
 
   out['get'] = await call(client, 'feather_get', { namespace: kNs, id: 'lisbon' });
   if (db !== undefined) expect(out['get']).toEqual(json(db.get('lisbon')));
 
-  out['update'] = await call(client, 'feather_update', { namespace: kNs, id: 'tea', importance: 3, attributes: { source: 'chat', confirmed: true } });
+  out['update'] = await call(client, 'feather_update', {
+    namespace: kNs,
+    id: 'tea',
+    importance: 3,
+    attributes: { source: 'chat', confirmed: true },
+  });
   if (db !== undefined) expect(out['update']).toEqual(json(db.get('tea')));
 
   out['timeline'] = await call(client, 'feather_timeline', { namespace: kNs, limit: 2 });
-  out['timeline 2'] = await call(client, 'feather_timeline', { namespace: kNs, limit: 2, before: (out['timeline'] as { next: string }).next });
+  out['timeline 2'] = await call(client, 'feather_timeline', {
+    namespace: kNs,
+    limit: 2,
+    before: (out['timeline'] as { next: string }).next,
+  });
   if (db !== undefined) {
     const first = db.list({ namespace: kNs, limit: 2 });
     expect(out['timeline']).toEqual(json(first));
@@ -64,7 +111,8 @@ async function scenario(client: Client, t?: TestServer): Promise<Record<string, 
   }
 
   out['namespaces'] = await call(client, 'feather_list_namespaces');
-  if (db !== undefined) expect(out['namespaces']).toEqual({ namespaces: db.listNamespaces().map((name) => ({ name, count: db.count({ namespace: name }) })) });
+  if (db !== undefined)
+    expect(out['namespaces']).toEqual({ namespaces: db.listNamespaces().map((name) => ({ name, count: db.count({ namespace: name }) })) });
 
   const stats = await call(client, 'feather_stats');
   out['stats'] = { total_vectors: stats.total_vectors, namespaces: stats.namespaces };
@@ -110,9 +158,22 @@ describe('MCP', () => {
       }
       expect(tools.find((tool) => tool.name === 'feather_search')!.inputSchema.required).toEqual(['namespace', 'query']);
       viaHttp = await scenario(client, t);
-      expect(viaHttp['bad']).toEqual({ error: expect.objectContaining({ code: 'FEATHER_ERR_INVALID_ARGUMENT', message: "arguments/k must be integer; see /api/v1/openapi.json for the request's schema" }) });
-      expect(viaHttp['missing']).toEqual({ error: { code: 'FEATHER_ERR_NOT_FOUND', message: 'memory "nobody" does not exist in namespace "agent-7"', details: { id: 'nobody', namespace: 'agent-7' } } });
-      expect(await call(client, 'feather_fly')).toEqual({ error: { code: 'FEATHER_ERR_NOT_FOUND', message: 'no tool "feather_fly"; tools/list names them', details: { tool: 'feather_fly' } } });
+      expect(viaHttp['bad']).toEqual({
+        error: expect.objectContaining({
+          code: 'FEATHER_ERR_INVALID_ARGUMENT',
+          message: "arguments/k must be integer; see /api/v1/openapi.json for the request's schema",
+        }),
+      });
+      expect(viaHttp['missing']).toEqual({
+        error: {
+          code: 'FEATHER_ERR_NOT_FOUND',
+          message: 'memory "nobody" does not exist in namespace "agent-7"',
+          details: { id: 'nobody', namespace: 'agent-7' },
+        },
+      });
+      expect(await call(client, 'feather_fly')).toEqual({
+        error: { code: 'FEATHER_ERR_NOT_FOUND', message: 'no tool "feather_fly"; tools/list names them', details: { tool: 'feather_fly' } },
+      });
     } finally {
       await client.close();
     }

@@ -16,7 +16,9 @@ const ns = '/api/v1/namespaces/home';
 
 beforeAll(async () => {
   t = await startTestServer();
-  const { status, body } = await t.call('POST', `${ns}/memories:batch`, { memories: kFacts.map((f, i) => ({ ...f, timestamp: kNow - (10 - i) * kDay })) });
+  const { status, body } = await t.call('POST', `${ns}/memories:batch`, {
+    memories: kFacts.map((f, i) => ({ ...f, timestamp: kNow - (10 - i) * kDay })),
+  });
   expect(status).toBe(201);
   expect(body).toEqual({ ids: kFacts.map((f) => f.id) });
 });
@@ -26,8 +28,14 @@ afterAll(async () => {
 });
 
 describe('REST: memories', () => {
-  it('POST memories embeds the text server-side; the vector is the local model\'s', async () => {
-    const { status, body } = await t.call('POST', `${ns}/memories`, { id: 'plant', text: 'Water the basil plant on the balcony every two days.', entity: 'chores', importance: 2, timestamp: kNow });
+  it("POST memories embeds the text server-side; the vector is the local model's", async () => {
+    const { status, body } = await t.call('POST', `${ns}/memories`, {
+      id: 'plant',
+      text: 'Water the basil plant on the balcony every two days.',
+      entity: 'chores',
+      importance: 2,
+      timestamp: kNow,
+    });
     expect(status).toBe(201);
     expect(body).toEqual({ id: 'plant' });
     const [expected] = await (await localEmbedder()).embed(['Water the basil plant on the balcony every two days.']);
@@ -35,7 +43,9 @@ describe('REST: memories', () => {
     expect(stored.reduce((s, x, i) => s + x * expected[i], 0)).toBeCloseTo(1, 5);
     // A vector instead of text; no id: the next integer.
     const vector = Array.from(expected);
-    expect((await t.call('POST', `${ns}/memories`, { vector, text: 'same meaning, sent as a vector', timestamp: kNow })).body).toEqual({ id: 0 });
+    expect((await t.call('POST', `${ns}/memories`, { vector, text: 'same meaning, sent as a vector', timestamp: kNow })).body).toEqual({
+      id: 0,
+    });
     expect((await t.call('GET', `${ns}/memories/0`)).body.text).toBe('same meaning, sent as a vector');
   });
 
@@ -79,9 +89,14 @@ describe('REST: memories', () => {
     expect(page1.body.next).toBeNull();
     const all = await t.call('GET', `${ns}/memories?limit=2&filter=${encodeURIComponent('{"source":"chat"}')}`);
     expect(all.body.memories).toHaveLength(2);
-    const next = await t.call('GET', `${ns}/memories?limit=2&before=${encodeURIComponent(all.body.next)}&filter=${encodeURIComponent('{"source":"chat"}')}`);
+    const next = await t.call(
+      'GET',
+      `${ns}/memories?limit=2&before=${encodeURIComponent(all.body.next)}&filter=${encodeURIComponent('{"source":"chat"}')}`,
+    );
     expect(next.body.next).toBeNull();
-    expect([...all.body.memories, ...next.body.memories].map((m: { id: string }) => m.id)).toEqual(json(t.server.service.db.list({ namespace: 'home', filter: { source: 'chat' } }).memories).map((m) => m.id));
+    expect([...all.body.memories, ...next.body.memories].map((m: { id: string }) => m.id)).toEqual(
+      json(t.server.service.db.list({ namespace: 'home', filter: { source: 'chat' } }).memories).map((m) => m.id),
+    );
     const older = await t.call('GET', `${ns}/memories?before=${kNow - 8 * kDay}`);
     expect(older.body.memories.map((m: { id: string }) => m.id)).toEqual(['dog', 'tea']);
   });
@@ -94,7 +109,9 @@ describe('REST: memories', () => {
     expect(links.body.outgoing).toHaveLength(2);
     const chain = await t.call('POST', `${ns}/context-chain`, { query: 'peanut allergy', k: 1, hops: 1, now: kNow, track: false });
     const [q] = await (await localEmbedder()).embed(['peanut allergy']);
-    expect(chain.body).toEqual(json(await t.server.service.db.contextChain(q, { k: 1, hops: 1, now: kNow, track: false, namespace: 'home' })));
+    expect(chain.body).toEqual(
+      json(await t.server.service.db.contextChain(q, { k: 1, hops: 1, now: kNow, track: false, namespace: 'home' })),
+    );
     expect(chain.body.nodes.map((n: { id: string }) => n.id).sort()).toEqual(['allergy', 'dog', 'tea']);
     expect((await t.call('DELETE', `${ns}/memories/allergy/links/tea?type=affects`)).body).toEqual({ removed: 1 });
     expect((await t.call('DELETE', `${ns}/memories/allergy/links/dog`)).body).toEqual({ removed: 1 });
@@ -106,15 +123,25 @@ describe('REST: memories', () => {
     expect((await t.call('GET', `${ns}/memories/42`)).body.id).toBe(42);
     const refused = await t.call('POST', `${ns}/memories`, { id: '42', text: 'string forty-two' });
     expect(refused.status).toBe(400);
-    expect(refused.body.message).toBe('memories[0].id "42" is a string of digits, which a URL cannot tell from the integer 42: send the integer, or a string id with a non-digit');
+    expect(refused.body.message).toBe(
+      'memories[0].id "42" is a string of digits, which a URL cannot tell from the integer 42: send the integer, or a string id with a non-digit',
+    );
   });
 });
 
 describe('REST: namespaces and the store', () => {
   it('namespaces, counts, purge, entity delete, compact, save, stats, health', async () => {
-    await t.call('POST', '/api/v1/namespaces/scratch/memories:batch', { memories: [{ text: 'old thing', timestamp: kNow - 100 * kDay, entity: 'x' }, { text: 'new thing', timestamp: kNow, entity: 'x' }, { text: 'other thing', entity: 'y', timestamp: kNow }] });
+    await t.call('POST', '/api/v1/namespaces/scratch/memories:batch', {
+      memories: [
+        { text: 'old thing', timestamp: kNow - 100 * kDay, entity: 'x' },
+        { text: 'new thing', timestamp: kNow, entity: 'x' },
+        { text: 'other thing', entity: 'y', timestamp: kNow },
+      ],
+    });
     const list = await t.call('GET', '/api/v1/namespaces');
-    expect(list.body.namespaces).toEqual(t.server.service.db.listNamespaces().map((name) => ({ name, count: t.server.service.db.count({ namespace: name }) })));
+    expect(list.body.namespaces).toEqual(
+      t.server.service.db.listNamespaces().map((name) => ({ name, count: t.server.service.db.count({ namespace: name }) })),
+    );
     expect((await t.call('GET', '/api/v1/namespaces/scratch')).body).toEqual({ name: 'scratch', count: 3 });
     expect((await t.call('POST', '/api/v1/namespaces/scratch/purge', { olderThanDays: 30, now: kNow })).body).toEqual({ forgotten: 1 });
     expect((await t.call('DELETE', '/api/v1/namespaces/scratch/entities/x')).body).toEqual({ forgotten: 1 });
@@ -125,7 +152,12 @@ describe('REST: namespaces and the store', () => {
     expect(saved.status).toBe(200);
     expect(saved.body.bytes).toBeGreaterThan(0);
     const stats = await t.call('GET', '/api/v1/stats');
-    expect(stats.body).toEqual({ total_vectors: t.server.service.db.count(), namespaces: 1, file_size_mb: saved.body.bytes / 2 ** 20, load_time_ms: t.server.service.db.loadTimeMs });
+    expect(stats.body).toEqual({
+      total_vectors: t.server.service.db.count(),
+      namespaces: 1,
+      file_size_mb: saved.body.bytes / 2 ** 20,
+      load_time_ms: t.server.service.db.loadTimeMs,
+    });
     const health = await t.call('GET', '/health', undefined, { key: null });
     expect(health).toEqual({ status: 200, body: { status: 'ok', version: '0.1.0', vectors: t.server.service.db.count(), dim: 512 } });
   });
@@ -135,7 +167,9 @@ describe('REST: namespaces and the store', () => {
     const { status, body } = await t.call('GET', '/metrics');
     expect(status).toBe(200);
     const text = body as string;
-    expect(text).toMatch(/feather_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/namespaces\/:ns\/search",status="200"\} [1-9]/);
+    expect(text).toMatch(
+      /feather_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/namespaces\/:ns\/search",status="200"\} [1-9]/,
+    );
     expect(text).toContain(`feather_vectors ${t.server.service.db.count()}`);
     expect(text).toContain('feather_namespaces 1');
     expect(text).toMatch(/feather_wal_bytes \d+/);
@@ -148,20 +182,106 @@ describe('REST: bad requests get a 4xx with { code, message, details } and chang
     const db = t.server.service.db;
     const before = { count: db.count(), tea: db.get('tea') };
     const cases: { name: string; send: () => ReturnType<TestServer['call']>; status: number; code: string; message: string | RegExp }[] = [
-      { name: 'malformed JSON', send: () => t.call('POST', `${ns}/memories`, undefined, { raw: '{"text": "unterminated' }), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: /^the request body is not valid JSON/ },
-      { name: 'not JSON at all', send: () => t.call('POST', `${ns}/memories`, undefined, { raw: 'text=hello', contentType: 'text/plain' }), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: /send Content-Type: application\/json$/ },
-      { name: 'wrong type', send: () => t.call('POST', `${ns}/memories`, { text: 'x', importance: 'high' }), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: "body/importance must be number; see /api/v1/openapi.json for the request's schema" },
-      { name: 'unknown field', send: () => t.call('PATCH', `${ns}/memories/tea`, { importance: 1, colour: 'red' }), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: "body must NOT have additional properties (colour is not a field of this request); see /api/v1/openapi.json for the request's schema" },
-      { name: 'empty patch', send: () => t.call('PATCH', `${ns}/memories/tea`, {}), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: /^body must NOT have fewer than 1 properties/ },
-      { name: 'no text nor vector', send: () => t.call('POST', `${ns}/memories`, { entity: 'x' }), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: 'memories[0] needs a vector or a non-empty text to embed' },
-      { name: 'query and vector', send: () => t.call('POST', `${ns}/search`, { query: 'a', vector: [1, 2] }), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: 'give exactly one of query (text, embedded by the server) and vector' },
-      { name: 'wrong dimension', send: () => t.call('POST', `${ns}/memories`, { vector: [0.1, 0.2, 0.3] }), status: 400, code: 'FEATHER_ERR_DIMENSION_MISMATCH', message: /512/ },
-      { name: 'k out of range', send: () => t.call('POST', `${ns}/search`, { query: 'a', k: 0 }), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: "body/k must be >= 1; see /api/v1/openapi.json for the request's schema" },
-      { name: 'bad filter JSON', send: () => t.call('GET', `${ns}/memories?filter=oops`), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: 'query filter must be a JSON object like {"source":"chat"}, got "oops"' },
-      { name: 'bad cursor', send: () => t.call('GET', `${ns}/memories?before=nope`), status: 400, code: 'FEATHER_ERR_INVALID_ARGUMENT', message: /^options.before must be the next cursor/ },
-      { name: 'oversize body', send: () => t.call('POST', `${ns}/memories:batch`, { memories: Array.from({ length: 2000 }, () => ({ text: 'x'.repeat(10_000) })) }), status: 413, code: 'FEATHER_ERR_PAYLOAD_TOO_LARGE', message: 'the request body is larger than this server accepts; send fewer memories per request or raise --body-limit' },
-      { name: 'unknown route', send: () => t.call('GET', '/api/v1/nothing-here'), status: 404, code: 'FEATHER_ERR_NOT_FOUND', message: 'no route GET /api/v1/nothing-here; the routes are in /api/v1/openapi.json' },
-      { name: 'unknown memory', send: () => t.call('GET', `${ns}/memories/nobody`), status: 404, code: 'FEATHER_ERR_NOT_FOUND', message: 'memory "nobody" does not exist in namespace "home"' },
+      {
+        name: 'malformed JSON',
+        send: () => t.call('POST', `${ns}/memories`, undefined, { raw: '{"text": "unterminated' }),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: /^the request body is not valid JSON/,
+      },
+      {
+        name: 'not JSON at all',
+        send: () => t.call('POST', `${ns}/memories`, undefined, { raw: 'text=hello', contentType: 'text/plain' }),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: /send Content-Type: application\/json$/,
+      },
+      {
+        name: 'wrong type',
+        send: () => t.call('POST', `${ns}/memories`, { text: 'x', importance: 'high' }),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: "body/importance must be number; see /api/v1/openapi.json for the request's schema",
+      },
+      {
+        name: 'unknown field',
+        send: () => t.call('PATCH', `${ns}/memories/tea`, { importance: 1, colour: 'red' }),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message:
+          "body must NOT have additional properties (colour is not a field of this request); see /api/v1/openapi.json for the request's schema",
+      },
+      {
+        name: 'empty patch',
+        send: () => t.call('PATCH', `${ns}/memories/tea`, {}),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: /^body must NOT have fewer than 1 properties/,
+      },
+      {
+        name: 'no text nor vector',
+        send: () => t.call('POST', `${ns}/memories`, { entity: 'x' }),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: 'memories[0] needs a vector or a non-empty text to embed',
+      },
+      {
+        name: 'query and vector',
+        send: () => t.call('POST', `${ns}/search`, { query: 'a', vector: [1, 2] }),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: 'give exactly one of query (text, embedded by the server) and vector',
+      },
+      {
+        name: 'wrong dimension',
+        send: () => t.call('POST', `${ns}/memories`, { vector: [0.1, 0.2, 0.3] }),
+        status: 400,
+        code: 'FEATHER_ERR_DIMENSION_MISMATCH',
+        message: /512/,
+      },
+      {
+        name: 'k out of range',
+        send: () => t.call('POST', `${ns}/search`, { query: 'a', k: 0 }),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: "body/k must be >= 1; see /api/v1/openapi.json for the request's schema",
+      },
+      {
+        name: 'bad filter JSON',
+        send: () => t.call('GET', `${ns}/memories?filter=oops`),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: 'query filter must be a JSON object like {"source":"chat"}, got "oops"',
+      },
+      {
+        name: 'bad cursor',
+        send: () => t.call('GET', `${ns}/memories?before=nope`),
+        status: 400,
+        code: 'FEATHER_ERR_INVALID_ARGUMENT',
+        message: /^options.before must be the next cursor/,
+      },
+      {
+        name: 'oversize body',
+        send: () =>
+          t.call('POST', `${ns}/memories:batch`, { memories: Array.from({ length: 2000 }, () => ({ text: 'x'.repeat(10_000) })) }),
+        status: 413,
+        code: 'FEATHER_ERR_PAYLOAD_TOO_LARGE',
+        message: 'the request body is larger than this server accepts; send fewer memories per request or raise --body-limit',
+      },
+      {
+        name: 'unknown route',
+        send: () => t.call('GET', '/api/v1/nothing-here'),
+        status: 404,
+        code: 'FEATHER_ERR_NOT_FOUND',
+        message: 'no route GET /api/v1/nothing-here; the routes are in /api/v1/openapi.json',
+      },
+      {
+        name: 'unknown memory',
+        send: () => t.call('GET', `${ns}/memories/nobody`),
+        status: 404,
+        code: 'FEATHER_ERR_NOT_FOUND',
+        message: 'memory "nobody" does not exist in namespace "home"',
+      },
     ];
     for (const c of cases) {
       const { status, body } = await c.send();
@@ -169,7 +289,10 @@ describe('REST: bad requests get a 4xx with { code, message, details } and chang
       expect(body.code, c.name).toBe(c.code);
       if (typeof c.message === 'string') expect(body.message, c.name).toBe(c.message);
       else expect(body.message, c.name).toMatch(c.message);
-      expect(Object.keys(body).every((k) => ['code', 'message', 'details'].includes(k)), c.name).toBe(true);
+      expect(
+        Object.keys(body).every((k) => ['code', 'message', 'details'].includes(k)),
+        c.name,
+      ).toBe(true);
     }
     expect(db.count()).toBe(before.count);
     expect(db.get('tea')).toEqual(before.tea);

@@ -13,10 +13,14 @@ const kKey = 'shutdown-test-key-0123456789';
 describe('graceful shutdown', () => {
   it('SIGTERM during writes loses nothing that was acknowledged', async () => {
     const path = tempStorePath('shutdown.feather');
-    const child = spawn(process.execPath, [kServeBin, path, '--embed', 'none', '--dim', '8', '--port', '0', '--threads', '1', '--log-level', 'warn'], {
-      env: { ...process.env, FEATHER_API_KEY: kKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [kServeBin, path, '--embed', 'none', '--dim', '8', '--port', '0', '--threads', '1', '--log-level', 'warn'],
+      {
+        env: { ...process.env, FEATHER_API_KEY: kKey },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

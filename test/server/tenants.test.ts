@@ -38,7 +38,11 @@ afterAll(async () => {
 });
 
 const a = '/api/v1/namespaces/a';
-const notFound = (id: string): { code: string; message: string; details: unknown } => ({ code: 'FEATHER_ERR_NOT_FOUND', message: `memory ${JSON.stringify(id)} does not exist in namespace "a"`, details: { id, namespace: 'a' } });
+const notFound = (id: string): { code: string; message: string; details: unknown } => ({
+  code: 'FEATHER_ERR_NOT_FOUND',
+  message: `memory ${JSON.stringify(id)} does not exist in namespace "a"`,
+  details: { id, namespace: 'a' },
+});
 
 describe('tenant isolation', () => {
   it('REST: every route naming an id of namespace b from namespace a answers 404, as for a missing id', async () => {
@@ -53,7 +57,16 @@ describe('tenant isolation', () => {
       ['DELETE', `${a}/memories/mine/links/secret`],
       ['POST', `${a}/memories`, { id: 'secret', text: 'taken over' }],
       ['POST', `${a}/memories`, { id: 'secret', vector: Array.from({ length: 512 }, () => 0.1) }],
-      ['POST', `${a}/memories:batch`, { memories: [{ id: 'fresh', text: 'a new one' }, { id: 'secret', text: 'taken over' }] }],
+      [
+        'POST',
+        `${a}/memories:batch`,
+        {
+          memories: [
+            { id: 'fresh', text: 'a new one' },
+            { id: 'secret', text: 'taken over' },
+          ],
+        },
+      ],
     ];
     for (const [method, path, body] of attempts) {
       const { status, body: answer } = await t.call(method, path, body);
@@ -98,7 +111,8 @@ describe('tenant isolation', () => {
       ['feather_link', { from: 'mine', to: 'secret' }],
       ['feather_add', { id: 'secret', text: 'taken over' }],
     ];
-    for (const [tool, args] of attempts) expect(await call(mcp, tool, { namespace: 'a', ...args }), tool).toEqual({ error: notFound('secret') });
+    for (const [tool, args] of attempts)
+      expect(await call(mcp, tool, { namespace: 'a', ...args }), tool).toEqual({ error: notFound('secret') });
     const hits = await call(mcp, 'feather_search', { namespace: 'a', query: kSecretText, k: 10, track: false });
     expect(hits.hits.map((h: { id: string }) => h.id)).toEqual(['mine']);
     const chain = await call(mcp, 'feather_context_chain', { namespace: 'a', query: kSecretText, hops: 3, track: false });

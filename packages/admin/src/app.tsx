@@ -77,7 +77,10 @@ export function App() {
       const error = asApiError(e);
       if (!error.unauthorized) return setAuth({ state: 'unreachable', error });
       if (stored !== undefined) clearKey();
-      setAuth({ state: 'signed-out', notice: stored === undefined ? undefined : 'The saved key was refused (it may have changed): enter the current one.' });
+      setAuth({
+        state: 'signed-out',
+        notice: stored === undefined ? undefined : 'The saved key was refused (it may have changed): enter the current one.',
+      });
     }
   };
   useEffect(() => void probe(), []);
@@ -123,10 +126,14 @@ export function App() {
   }
   return (
     <SessionContext.Provider value={session}>
-      <a class="skip" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('view-title')?.focus();
-      }}>
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('view-title')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="top">

@@ -3,7 +3,14 @@ import { attributesOf, formatAttributeValue, formatFilter, parseAttributeValue, 
 
 describe('attribute filters as typed', () => {
   it('types values: booleans, numbers, "quoted" text, and plain text', () => {
-    expect(parseFilter('source=chat, pinned=true, year=2024, score=-0.5, code="42", empty=')).toEqual({ source: 'chat', pinned: true, year: 2024, score: -0.5, code: '42', empty: '' });
+    expect(parseFilter('source=chat, pinned=true, year=2024, score=-0.5, code="42", empty=')).toEqual({
+      source: 'chat',
+      pinned: true,
+      year: 2024,
+      score: -0.5,
+      code: '42',
+      empty: '',
+    });
     expect(parseFilter('  ')).toBeUndefined();
     expect(parseFilter('url=https://x.y/?a=b')).toEqual({ url: 'https://x.y/?a=b' });
   });
@@ -35,9 +42,19 @@ describe('the attribute editor rows', () => {
   });
 
   it('skips blank rows and names the row that is wrong', () => {
-    expect(attributesOf([{ key: '', type: 'string', value: '' }, { key: ' k ', type: 'string', value: ' v ' }])).toEqual({ k: ' v ' });
+    expect(
+      attributesOf([
+        { key: '', type: 'string', value: '' },
+        { key: ' k ', type: 'string', value: ' v ' },
+      ]),
+    ).toEqual({ k: ' v ' });
     expect(() => attributesOf([{ key: '', type: 'string', value: 'v' }])).toThrow('row 1 has a value but no key');
-    expect(() => attributesOf([{ key: 'a', type: 'string', value: '' }, { key: 'a', type: 'string', value: '' }])).toThrow('row 2 repeats the key "a"');
+    expect(() =>
+      attributesOf([
+        { key: 'a', type: 'string', value: '' },
+        { key: 'a', type: 'string', value: '' },
+      ]),
+    ).toThrow('row 2 repeats the key "a"');
     expect(() => attributesOf([{ key: 'n', type: 'number', value: 'ten' }])).toThrow('row 1 (n) must be a number, got "ten"');
     expect(() => attributesOf([{ key: 'n', type: 'number', value: ' ' }])).toThrow('row 1 (n) must be a number, got " "');
     expect(() => attributesOf([{ key: 'b', type: 'boolean', value: 'yes' }])).toThrow('row 1 (b) must be true or false, got "yes"');

@@ -19,11 +19,20 @@ function files(dir: string): string[] {
 describe('the built page', () => {
   it('ships its JavaScript and CSS in under 150 kB gzipped', () => {
     const assets = files(kDist).filter((f) => /\.(js|css)$/.test(f));
-    expect(assets.some((f) => f.endsWith('.js')), `no JavaScript in ${kDist}: run the build first`).toBe(true);
+    expect(
+      assets.some((f) => f.endsWith('.js')),
+      `no JavaScript in ${kDist}: run the build first`,
+    ).toBe(true);
     expect(assets.some((f) => f.endsWith('.css'))).toBe(true);
-    const sizes = assets.map((f) => ({ file: f.slice(kDist.length + 1), raw: statSync(f).size, gzip: gzipSync(readFileSync(f), { level: 9 }).length }));
+    const sizes = assets.map((f) => ({
+      file: f.slice(kDist.length + 1),
+      raw: statSync(f).size,
+      gzip: gzipSync(readFileSync(f), { level: 9 }).length,
+    }));
     const total = sizes.reduce((s, f) => s + f.gzip, 0);
-    console.log(`admin bundle: ${sizes.map((s) => `${s.file} ${s.raw} B (${s.gzip} B gzipped)`).join(', ')}; total ${total} B gzipped of ${kBudgetBytes}`);
+    console.log(
+      `admin bundle: ${sizes.map((s) => `${s.file} ${s.raw} B (${s.gzip} B gzipped)`).join(', ')}; total ${total} B gzipped of ${kBudgetBytes}`,
+    );
     expect(total).toBeLessThan(kBudgetBytes);
   });
 

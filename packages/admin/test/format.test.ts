@@ -3,7 +3,14 @@ import { formatAge, formatBytes, formatId, formatMs, truncate } from '../src/lib
 
 describe('formatting', () => {
   it('sizes, durations and ages read as people write them', () => {
-    expect([0, 1023, 1024, 1536, 10 * 2 ** 20, 150 * 2 ** 30].map(formatBytes)).toEqual(['0 B', '1023 B', '1.00 KiB', '1.50 KiB', '10.0 MiB', '150 GiB']);
+    expect([0, 1023, 1024, 1536, 10 * 2 ** 20, 150 * 2 ** 30].map(formatBytes)).toEqual([
+      '0 B',
+      '1023 B',
+      '1.00 KiB',
+      '1.50 KiB',
+      '10.0 MiB',
+      '150 GiB',
+    ]);
     expect([0.25, 3.14159, 42.4, 999, 1500, 65_000].map(formatMs)).toEqual(['0.25 ms', '3.1 ms', '42 ms', '999 ms', '1.50 s', '65.0 s']);
     const now = Date.UTC(2026, 0, 15);
     expect(formatAge(now - 30_000, now)).toBe('just now');

@@ -11,7 +11,15 @@ describe('layoutChain', () => {
   });
 
   it('places every node inside the picture, apart from each other, hop rings growing outwards', () => {
-    const nodes = [node('s1', 0, 0.9), node('s2', 0, 0.8), node(1, 0, 0.7), node('a', 1, 0.4), node('b', 1, 0.3), node('c', 2, 0.1), ...Array.from({ length: 30 }, (_, i) => node(`x${i}`, 2, 0.05))];
+    const nodes = [
+      node('s1', 0, 0.9),
+      node('s2', 0, 0.8),
+      node(1, 0, 0.7),
+      node('a', 1, 0.4),
+      node('b', 1, 0.3),
+      node('c', 2, 0.1),
+      ...Array.from({ length: 30 }, (_, i) => node(`x${i}`, 2, 0.05)),
+    ];
     const edges = [
       { from: 's1', to: 'a' },
       { from: 'b', to: 's2' },
@@ -26,7 +34,8 @@ describe('layoutChain', () => {
       expect(n.x + n.r).toBeLessThanOrEqual(layout.width);
       expect(n.y + n.r).toBeLessThanOrEqual(layout.height);
     }
-    for (const a of layout.nodes) for (const b of layout.nodes) if (a !== b) expect(Math.hypot(a.x - b.x, a.y - b.y), `${a.id} ${b.id}`).toBeGreaterThan(a.r + b.r);
+    for (const a of layout.nodes)
+      for (const b of layout.nodes) if (a !== b) expect(Math.hypot(a.x - b.x, a.y - b.y), `${a.id} ${b.id}`).toBeGreaterThan(a.r + b.r);
     // The centre is the seeds' ring's centre: distance grows with the hop.
     const seeds = layout.nodes.filter((n) => n.hop === 0);
     const cx = seeds.reduce((s, n) => s + n.x, 0) / seeds.length;

@@ -6,7 +6,13 @@ describe('parsePrometheus', () => {
   it('reads what prom-client writes: gauges, histogram buckets with labels, +Inf', async () => {
     const registry = new Registry();
     new Gauge({ name: 'feather_vectors', help: 'Live memories', registers: [registry] }).set(1234);
-    const h = new Histogram({ name: 'lat_seconds', help: 'latency', labelNames: ['route', 'status'], buckets: [0.001, 0.01], registers: [registry] });
+    const h = new Histogram({
+      name: 'lat_seconds',
+      help: 'latency',
+      labelNames: ['route', 'status'],
+      buckets: [0.001, 0.01],
+      registers: [registry],
+    });
     h.observe({ route: '/api/v1/namespaces/:ns/search', status: '200' }, 0.0005);
     h.observe({ route: '/api/v1/namespaces/:ns/search', status: '200' }, 0.5);
     const samples = parsePrometheus(await registry.metrics());
@@ -23,7 +29,15 @@ describe('parsePrometheus', () => {
   });
 
   it('unescapes label values and reads special values; skips comments and blank lines', () => {
-    const text = ['# HELP x a help line', '# TYPE x gauge', '', 'x{a="q\\"uote",b="back\\\\slash",c="new\\nline"} +Inf', 'y -Inf', 'z NaN 1700000000000', 'w{} 3e-2'].join('\n');
+    const text = [
+      '# HELP x a help line',
+      '# TYPE x gauge',
+      '',
+      'x{a="q\\"uote",b="back\\\\slash",c="new\\nline"} +Inf',
+      'y -Inf',
+      'z NaN 1700000000000',
+      'w{} 3e-2',
+    ].join('\n');
     const samples = parsePrometheus(text);
     expect(samples[0]).toEqual({ name: 'x', labels: { a: 'q"uote', b: 'back\\slash', c: 'new\nline' }, value: Infinity });
     expect(samples[1].value).toBe(-Infinity);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { recencyOf } from '../src/lib/recency.js';
 
 /** design.md §2: score = ((1 − timeWeight) · similarity + timeWeight · recency) · importance. */
-const scoreOf = (similarity: number, recency: number, importance: number, timeWeight: number): number => ((1 - timeWeight) * similarity + timeWeight * recency) * importance;
+const scoreOf = (similarity: number, recency: number, importance: number, timeWeight: number): number =>
+  ((1 - timeWeight) * similarity + timeWeight * recency) * importance;
 
 describe('recencyOf', () => {
   it('reads back the recency a decayed score was made of', () => {
@@ -13,7 +14,10 @@ describe('recencyOf', () => {
       [0.5, 1, 1, 1],
       [-0.1, 0.25, 3, 0.05],
     ] as const) {
-      expect(recencyOf({ score: scoreOf(similarity, recency, importance, timeWeight), similarity, importance }, timeWeight)).toBeCloseTo(recency, 12);
+      expect(recencyOf({ score: scoreOf(similarity, recency, importance, timeWeight), similarity, importance }, timeWeight)).toBeCloseTo(
+        recency,
+        12,
+      );
     }
   });
 

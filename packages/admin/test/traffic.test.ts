@@ -32,14 +32,24 @@ describe('histogramQuantile', () => {
   });
 
   it('answers the highest finite bound in the +Inf bucket, and null with no requests', () => {
-    expect(histogramQuantile(0.99, [{ le: 1, count: 1 }, { le: Infinity, count: 5 }])).toBe(1);
-    expect(histogramQuantile(0.5, [{ le: 1, count: 0 }, { le: Infinity, count: 0 }])).toBeNull();
+    expect(
+      histogramQuantile(0.99, [
+        { le: 1, count: 1 },
+        { le: Infinity, count: 5 },
+      ]),
+    ).toBe(1);
+    expect(
+      histogramQuantile(0.5, [
+        { le: 1, count: 0 },
+        { le: Infinity, count: 0 },
+      ]),
+    ).toBeNull();
     expect(histogramQuantile(0.5, [])).toBeNull();
   });
 });
 
 describe('trafficPoint', () => {
-  it('rate and latency between two scrapes of a real histogram; the page\'s own routes left out', async () => {
+  it("rate and latency between two scrapes of a real histogram; the page's own routes left out", async () => {
     const { registry, observe } = serverHistogram();
     observe('/api/v1/stats', 0.002);
     const first = trafficSample(parsePrometheus(await registry.metrics()), 10_000);
@@ -58,17 +68,36 @@ describe('trafficPoint', () => {
     expect(point.p50Ms).toBeGreaterThan(2.5);
     expect(point.p50Ms).toBeLessThanOrEqual(5);
     expect(point.p99Ms).toBeLessThanOrEqual(5);
-    expect(histogramQuantile(0.999, second.buckets.map((b, i) => ({ le: b.le, count: b.count - first.buckets[i].count })))! * 1000).toBeGreaterThan(100);
+    expect(
+      histogramQuantile(
+        0.999,
+        second.buckets.map((b, i) => ({ le: b.le, count: b.count - first.buckets[i].count })),
+      )! * 1000,
+    ).toBeGreaterThan(100);
   });
 
   it('an idle interval is 0 req/s with no latency; a restart (counters going back) is no point', () => {
-    const sample = (atMs: number, count: number) => ({ atMs, count, sumSeconds: count * 0.001, buckets: [{ le: 0.001, count }, { le: Infinity, count }] });
-    expect(trafficPoint(sample(0, 5), sample(2000, 5))).toEqual({ atMs: 2000, requestsPerSecond: 0, meanMs: null, p50Ms: null, p99Ms: null });
+    const sample = (atMs: number, count: number) => ({
+      atMs,
+      count,
+      sumSeconds: count * 0.001,
+      buckets: [
+        { le: 0.001, count },
+        { le: Infinity, count },
+      ],
+    });
+    expect(trafficPoint(sample(0, 5), sample(2000, 5))).toEqual({
+      atMs: 2000,
+      requestsPerSecond: 0,
+      meanMs: null,
+      p50Ms: null,
+      p99Ms: null,
+    });
     expect(trafficPoint(sample(0, 5), sample(2000, 2))).toBeNull();
     expect(trafficPoint(sample(2000, 5), sample(2000, 6))).toBeNull();
   });
 
-  it('counts the API and MCP, not the scrapes or the page\'s files', () => {
+  it("counts the API and MCP, not the scrapes or the page's files", () => {
     expect(['/api/v1/namespaces/:ns/search', '/mcp', '/health', 'unmatched'].every(isTrafficRoute)).toBe(true);
     expect(['/metrics', '/admin', '/admin/*'].some(isTrafficRoute)).toBe(false);
   });

@@ -33,7 +33,10 @@ export class ProgressReporter {
     const fraction = where === undefined || where.total === 0 ? undefined : Math.min(1, where.done / where.total);
     const counts = `${count(p.read)} rows, ${count(p.rowsPerSecond)} rows/s, ${count(p.inserted + p.updated)} stored, ${count(p.skipped)} skipped, ${count(p.failed)} failed`;
     if (this.#tty) {
-      const bar = fraction === undefined ? '' : `[${'='.repeat(Math.round(fraction * kBarWidth)).padEnd(kBarWidth)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
+      const bar =
+        fraction === undefined
+          ? ''
+          : `[${'='.repeat(Math.round(fraction * kBarWidth)).padEnd(kBarWidth)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
       const eta = fraction === undefined || fraction === 0 || final ? '' : ` ETA ${clock((p.elapsedMs * (1 - fraction)) / fraction)}`;
       this.#stream.write(`\r\x1b[K${source.name} ${bar}${counts}${eta}${final ? '\n' : ''}`);
       this.#drawn = !final;

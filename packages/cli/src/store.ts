@@ -9,7 +9,10 @@ export async function openForReading(path: string, threads = 1): Promise<Feather
 }
 
 export function requireFile(path: string): void {
-  if (!existsSync(path)) throw new FeatherError('FEATHER_ERR_NOT_FOUND', `${path} does not exist; check the path (a store is created by \`feather import\`)`, { path });
+  if (!existsSync(path))
+    throw new FeatherError('FEATHER_ERR_NOT_FOUND', `${path} does not exist; check the path (a store is created by \`feather import\`)`, {
+      path,
+    });
   if (!statSync(path).isFile()) throw new FeatherError('FEATHER_ERR_IO', `${path} is not a file`, { path });
 }
 

@@ -30,7 +30,8 @@ export class KernelArena {
     const memory = createSharedMemory(initialPages);
     const arena = new KernelArena(memory, instantiateKernels(memory));
     verifyLayout(arena.wasm);
-    if (arena.wasm.arenaInit() === 0) throw new FeatherError('FEATHER_ERR_CAPACITY', 'Could not initialise the kernel arena: the shared memory could not grow');
+    if (arena.wasm.arenaInit() === 0)
+      throw new FeatherError('FEATHER_ERR_CAPACITY', 'Could not initialise the kernel arena: the shared memory could not grow');
     return arena;
   }
 
@@ -45,7 +46,11 @@ export class KernelArena {
   alloc(bytes: number): number {
     const address = this.wasm.alloc(bytes) >>> 0;
     if (address === 0) {
-      throw new FeatherError('FEATHER_ERR_CAPACITY', `The shared memory cannot grow by ${bytes} bytes (used ${this.bytesUsed()} of 4 GiB); split the store or enable int8 mode`, { bytes });
+      throw new FeatherError(
+        'FEATHER_ERR_CAPACITY',
+        `The shared memory cannot grow by ${bytes} bytes (used ${this.bytesUsed()} of 4 GiB); split the store or enable int8 mode`,
+        { bytes },
+      );
     }
     return address;
   }

@@ -17,7 +17,10 @@ export const kErrors = {
   FEATHER_ERR_ABORTED: { kind: 'aborted', meaning: 'The call was aborted through its AbortSignal' },
   FEATHER_ERR_WORKER_EXITED: { kind: 'internal', meaning: 'A worker thread of the store exited or failed to start' },
   FEATHER_ERR_EMBEDDER: { kind: 'io', meaning: 'The embedding provider failed, refused the key or timed out' },
-  FEATHER_ERR_ALREADY_EXISTS: { kind: 'conflict', meaning: 'A memory with this id already exists and the call was asked not to replace it' },
+  FEATHER_ERR_ALREADY_EXISTS: {
+    kind: 'conflict',
+    meaning: 'A memory with this id already exists and the call was asked not to replace it',
+  },
   FEATHER_ERR_UNAUTHORIZED: { kind: 'auth', meaning: 'A feather-serve request came without the API key, or with a wrong one' },
   FEATHER_ERR_PAYLOAD_TOO_LARGE: { kind: 'usage', meaning: 'A feather-serve request body is larger than the server accepts' },
 } as const;

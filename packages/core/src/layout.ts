@@ -166,10 +166,16 @@ export function verifyLayout(wasm: WasmExports): void {
     const expected = kKernelLayout[name] | 0;
     const got = wasm.layoutProbe(probe);
     if (got !== expected) {
-      throw new FeatherError('FEATHER_ERR_INTERNAL', `Kernel layout mismatch: ${name} (probe ${probe}) is ${got} in wasm but ${expected} in core/layout.ts; rebuild @feather-db/kernels and @feather-db/core together`);
+      throw new FeatherError(
+        'FEATHER_ERR_INTERNAL',
+        `Kernel layout mismatch: ${name} (probe ${probe}) is ${got} in wasm but ${expected} in core/layout.ts; rebuild @feather-db/kernels and @feather-db/core together`,
+      );
     }
   });
   if (wasm.layoutProbe(names.length) !== kProbeEnd) {
-    throw new FeatherError('FEATHER_ERR_INTERNAL', `Kernel layout mismatch: the kernels define more than the ${names.length} constants core/layout.ts checks; add the new ones to kKernelLayout`);
+    throw new FeatherError(
+      'FEATHER_ERR_INTERNAL',
+      `Kernel layout mismatch: the kernels define more than the ${names.length} constants core/layout.ts checks; add the new ones to kKernelLayout`,
+    );
   }
 }

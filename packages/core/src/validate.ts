@@ -9,15 +9,27 @@ export type VectorInput = Float32Array | Float64Array | readonly number[];
  */
 export function checkVector(vector: unknown, dim: number, path: string): asserts vector is VectorInput {
   if (!(vector instanceof Float32Array || vector instanceof Float64Array || Array.isArray(vector))) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be a Float32Array or an array of numbers, got ${describeValue(vector)}`, { path });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path} must be a Float32Array or an array of numbers, got ${describeValue(vector)}`,
+      { path },
+    );
   }
   if (vector.length !== dim) {
-    throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${path} must have ${dim} dimensions, got ${vector.length}; embed with the same model the store was created with`, { path, expected: dim, received: vector.length });
+    throw new FeatherError(
+      'FEATHER_ERR_DIMENSION_MISMATCH',
+      `${path} must have ${dim} dimensions, got ${vector.length}; embed with the same model the store was created with`,
+      { path, expected: dim, received: vector.length },
+    );
   }
   for (let i = 0; i < dim; i++) {
     const x: unknown = vector[i];
     if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > 3.4028234663852886e38) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}[${i}] must be a finite float32 number, got ${describeValue(x)}; check the embedder output for NaN or Infinity`, { path, index: i });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path}[${i}] must be a finite float32 number, got ${describeValue(x)}; check the embedder output for NaN or Infinity`,
+        { path, index: i },
+      );
     }
   }
 }
@@ -25,7 +37,11 @@ export function checkVector(vector: unknown, dim: number, path: string): asserts
 /** Checks an integer option within [min, max]. */
 export function checkInt(value: unknown, path: string, min: number, max: number): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an integer in [${min}, ${max}], got ${describeValue(value)}`, { path, min, max });
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an integer in [${min}, ${max}], got ${describeValue(value)}`, {
+      path,
+      min,
+      max,
+    });
   }
 }
 
@@ -33,7 +49,9 @@ export function checkInt(value: unknown, path: string, min: number, max: number)
 export function checkKnownKeys(options: object, known: readonly string[], path: string): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.${key} is not a known option; expected one of ${known.join(', ')}`, { path: `${path}.${key}` });
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.${key} is not a known option; expected one of ${known.join(', ')}`, {
+        path: `${path}.${key}`,
+      });
     }
   }
 }
@@ -45,7 +63,11 @@ export function checkKnownKeys(options: object, known: readonly string[], path: 
 export function checkDirection(vector: ArrayLike<number>, metric: string, path: string): void {
   if (metric !== 'cosine') return;
   for (let i = 0; i < vector.length; i++) if (vector[i] !== 0) return;
-  throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"`, { path });
+  throw new FeatherError(
+    'FEATHER_ERR_INVALID_ARGUMENT',
+    `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"`,
+    { path },
+  );
 }
 
 /**
@@ -55,7 +77,10 @@ export function checkDirection(vector: ArrayLike<number>, metric: string, path: 
  */
 export function checkRows(vectors: Float32Array, dim: number, metric: string): number {
   if (!(vectors instanceof Float32Array) || vectors.length % dim !== 0 || vectors.length === 0) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array whose length is a multiple of ${dim}, got ${describeValue(vectors)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `vectors must be a non-empty Float32Array whose length is a multiple of ${dim}, got ${describeValue(vectors)}`,
+    );
   }
   const n = vectors.length / dim;
   for (let r = 0; r < n; r++) {

@@ -9,7 +9,10 @@ describe('docs/errors.md', () => {
       .split('\n')
       .filter((line) => line.startsWith('| FEATHER_ERR_'))
       .map((line) => {
-        const [code, kind] = line.split('|').slice(1, 3).map((s) => s.trim());
+        const [code, kind] = line
+          .split('|')
+          .slice(1, 3)
+          .map((s) => s.trim());
         return [code, kind] as const;
       }),
   );

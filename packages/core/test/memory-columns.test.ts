@@ -47,7 +47,14 @@ describe('memory model columns', () => {
     expect(loaded.rowOf(1)).toBeUndefined();
     expect(loaded.rowOf('1')).toBe(2);
     expect(loaded.rowOf('gone')).toBeUndefined();
-    expect(loaded.record(1)).toMatchObject({ text: 'naïve café 🙂', entity: 'topic', importance: 2.5, timestamp: 1234, recallCount: 2, lastRecalled: 5_000 });
+    expect(loaded.record(1)).toMatchObject({
+      text: 'naïve café 🙂',
+      entity: 'topic',
+      importance: 2.5,
+      timestamp: 1234,
+      recallCount: 2,
+      lastRecalled: 5_000,
+    });
     expect(loaded.record(2)!.modalities).toEqual(['image', 'text']);
     expect(loaded.modalityCount('text')).toBe(4);
     expect(loaded.modalityCount('image')).toBe(1);
@@ -66,7 +73,12 @@ describe('memory model columns', () => {
     // Touch the lazily built postings first on one side only: the results must not depend on when they build.
     expect(loaded.postings('color', 'red').size).toBe(2);
     const writes = (x: MemoryModel): void => {
-      const many: UpsertItem[] = Array.from({ length: 300 }, (_, i) => ({ id: `k${i}`, modality: 'text', namespace: i % 2 === 0 ? 'a' : 'c', attributes: { color: i % 3 === 0 ? 'red' : 'blue', i } }));
+      const many: UpsertItem[] = Array.from({ length: 300 }, (_, i) => ({
+        id: `k${i}`,
+        modality: 'text',
+        namespace: i % 2 === 0 ? 'a' : 'c',
+        attributes: { color: i % 3 === 0 ? 'red' : 'blue', i },
+      }));
       x.upsert(many, 3_000);
       x.update(0, { attributes: { color: 'blue' }, text: 'changed' });
       x.upsert([{ id: 'ünïcødé-🙂', namespace: 'c', entity: null }], 4_000);
@@ -76,7 +88,13 @@ describe('memory model columns', () => {
     writes(m);
     writes(loaded);
     expect(loaded.toSnapshot()).toEqual(m.toSnapshot());
-    for (const [key, value] of [['color', 'red'], ['color', 'blue'], ['color', 'green'], ['round', 4], ['i', 5]] as const) {
+    for (const [key, value] of [
+      ['color', 'red'],
+      ['color', 'blue'],
+      ['color', 'green'],
+      ['round', 4],
+      ['i', 5],
+    ] as const) {
       expect([...loaded.postings(key, value)].sort((a, b) => a - b)).toEqual([...m.postings(key, value)].sort((a, b) => a - b));
     }
     expect(loaded.count('c')).toBe(m.count('c'));
@@ -119,11 +137,51 @@ describe('memory model columns', () => {
     const parts = modelColumns(sample());
     const bytes = Uint8Array.from(parts.flatMap((p) => [...p]));
     const head = new DataView(bytes.buffer);
-    const [n, pool, idBytes, textBytes, slots] = [head.getUint32(4, true), head.getUint32(12, true), head.getUint32(24, true), head.getUint32(28, true), head.getUint32(36, true)];
+    const [n, pool, idBytes, textBytes, slots] = [
+      head.getUint32(4, true),
+      head.getUint32(12, true),
+      head.getUint32(24, true),
+      head.getUint32(28, true),
+      head.getUint32(36, true),
+    ];
     const align8 = (x: number): number => (x + 7) & ~7;
     // Column offsets in layout order (docs/format.md, COLUMNS).
-    const sizes = [n, n * 8, n * 4, n * 4, n * 4, n * 8, n * 8, n * 8, n * 8, n * 4, n * 4, pool * 4, (n + 1) * 4, (n + 1) * 4, slots * 4, idBytes, textBytes];
-    const names = ['flags', 'idNum', 'idHash', 'namespace', 'entity', 'importance', 'timestamp', 'recallCount', 'lastRecalled', 'modalitySet', 'attrCount', 'attrPool', 'idOffsets', 'textOffsets', 'idTable'];
+    const sizes = [
+      n,
+      n * 8,
+      n * 4,
+      n * 4,
+      n * 4,
+      n * 8,
+      n * 8,
+      n * 8,
+      n * 8,
+      n * 4,
+      n * 4,
+      pool * 4,
+      (n + 1) * 4,
+      (n + 1) * 4,
+      slots * 4,
+      idBytes,
+      textBytes,
+    ];
+    const names = [
+      'flags',
+      'idNum',
+      'idHash',
+      'namespace',
+      'entity',
+      'importance',
+      'timestamp',
+      'recallCount',
+      'lastRecalled',
+      'modalitySet',
+      'attrCount',
+      'attrPool',
+      'idOffsets',
+      'textOffsets',
+      'idTable',
+    ];
     const at: Record<string, number> = {};
     sizes.reduce((offset, size, i) => {
       at[names[i] ?? `blob${i}`] = offset;
@@ -132,7 +190,11 @@ describe('memory model columns', () => {
     expect(modelFromColumns(bytes, []).count()).toBe(4);
     const damaged = (column: string, row: number, set: (v: DataView, offset: number) => void): Uint8Array => {
       const copy = bytes.slice();
-      set(new DataView(copy.buffer), at[column] + row * (column === 'flags' ? 1 : ['idNum', 'importance', 'timestamp', 'recallCount', 'lastRecalled'].includes(column) ? 8 : 4));
+      set(
+        new DataView(copy.buffer),
+        at[column] +
+          row * (column === 'flags' ? 1 : ['idNum', 'importance', 'timestamp', 'recallCount', 'lastRecalled'].includes(column) ? 8 : 4),
+      );
       return copy;
     };
     const f64 = (value: number) => (v: DataView, o: number) => v.setFloat64(o, value, true);

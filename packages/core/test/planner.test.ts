@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 
 function model(n: number, namespaces: number): MemoryModel {
   const m = new MemoryModel();
-  const items: UpsertItem[] = Array.from({ length: n }, (_, i) => ({ id: i, modality: 'text', namespace: `ns${i % namespaces}`, entity: i % 2 === 0 ? 'even' : null, attributes: { pct1: i % 100 === 0, pct10: i % 10 === 0, pct50: i % 2 === 0 } }));
+  const items: UpsertItem[] = Array.from({ length: n }, (_, i) => ({
+    id: i,
+    modality: 'text',
+    namespace: `ns${i % namespaces}`,
+    entity: i % 2 === 0 ? 'even' : null,
+    attributes: { pct1: i % 100 === 0, pct10: i % 10 === 0, pct50: i % 2 === 0 },
+  }));
   m.upsert(items, 0);
   return m;
 }
@@ -16,7 +22,8 @@ function model(n: number, namespaces: number): MemoryModel {
 describe('search planner', () => {
   it('scans small matching sets exactly and traverses the graph for large ones', () => {
     const planner = new SearchPlanner(model(20_000, 4));
-    const plan = (filter?: Record<string, boolean>, namespace?: string): string => planner.plan({ modality: 'text', ef: 128, namespace, filter }).kind;
+    const plan = (filter?: Record<string, boolean>, namespace?: string): string =>
+      planner.plan({ modality: 'text', ef: 128, namespace, filter }).kind;
     expect(plan()).toBe('graph');
     expect(plan({ pct1: true })).toBe('scan');
     expect(plan({ pct10: true })).toBe('scan');

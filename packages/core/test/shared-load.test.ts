@@ -18,7 +18,17 @@ const bytes = (n: number, rand: () => number): Uint8Array => Uint8Array.from({ l
 describe('crc32Combine', () => {
   it('equals the CRC-32 of the concatenation, from any starting CRC', () => {
     const rand = seededRandom(7);
-    for (const [a, b] of [[0, 1], [1, 0], [5, 3], [1000, 1], [4096, 70_000], [3, 1 << 20], [7, 1000], [9, 1000], [1, (1 << 20) + 13]] as const) {
+    for (const [a, b] of [
+      [0, 1],
+      [1, 0],
+      [5, 3],
+      [1000, 1],
+      [4096, 70_000],
+      [3, 1 << 20],
+      [7, 1000],
+      [9, 1000],
+      [1, (1 << 20) + 13],
+    ] as const) {
       const x = bytes(a, rand);
       const y = bytes(b, rand);
       const both = new Uint8Array(a + b);
@@ -70,7 +80,10 @@ describe('block hash', () => {
     // Three regions of whole stripes but the last, blocks straddling them.
     const sizes = [64 * 50, 64 * 3, 1000];
     const regions = sizes.map((bytes) => ({ at: arena.alloc(bytes), bytes }));
-    const joined = data.slice(0, sizes.reduce((a, b) => a + b, 0));
+    const joined = data.slice(
+      0,
+      sizes.reduce((a, b) => a + b, 0),
+    );
     let offset = 0;
     for (const r of regions) {
       new Uint8Array(arena.u32.buffer, r.at, r.bytes).set(joined.subarray(offset, offset + r.bytes));
@@ -86,7 +99,9 @@ describe('block hash', () => {
   it('cuts a stream of parts into blocks', () => {
     const blocks = new BlockHashes(1000);
     for (let i = 0; i < 4500; i += 333) blocks.update(data.subarray(i, Math.min(4500, i + 333)));
-    expect(Array.from(blocks.finish())).toEqual([0, 1000, 2000, 3000, 4000].map((o) => blockHash(data.subarray(o, Math.min(4500, o + 1000)))));
+    expect(Array.from(blocks.finish())).toEqual(
+      [0, 1000, 2000, 3000, 4000].map((o) => blockHash(data.subarray(o, Math.min(4500, o + 1000)))),
+    );
   });
 });
 
@@ -103,12 +118,22 @@ describe('SharedLoad', () => {
         hashes.update(file.subarray(offset, offset + length));
         return checksum(new Uint8Array(hashes.finish().buffer), seedOf(type, 0));
       };
-      const entry = (type: number, offset: number, length: number): SectionEntry => ({ type, tag: 0, offset, length, crc: sum(type, offset, length) });
+      const entry = (type: number, offset: number, length: number): SectionEntry => ({
+        type,
+        tag: 0,
+        offset,
+        length,
+        crc: sum(type, offset, length),
+      });
       const entries = [entry(18, 100, (2 << 20) + 5), entry(19, (2 << 20) + 200, 1000), entry(20, 3 << 20, 0)];
       const arena = KernelArena.create();
       const regions = [{ at: arena.alloc((1 << 20) + 64 * 100), bytes: (1 << 20) + 64 * 100 }];
       regions.push({ at: arena.alloc(entries[0].length - regions[0].bytes), bytes: entries[0].length - regions[0].bytes });
-      const tasks = [...cutTasks(0, entries[0].length, 1 << 20, regions), ...cutTasks(1, 1000, 1 << 20, []), ...cutTasks(2, 0, 1 << 20, [])];
+      const tasks = [
+        ...cutTasks(0, entries[0].length, 1 << 20, regions),
+        ...cutTasks(1, 1000, 1 << 20, []),
+        ...cutTasks(2, 0, 1 << 20, []),
+      ];
       expect(tasks.map((t) => t.spans.length / 2)).toEqual([1, 2, 1, 0]);
       const limits = { rows: 0, namespaces: 0, entities: 0 };
       const run = (data: Uint8Array): void => {

@@ -11,14 +11,25 @@ export interface BatchOptions {
 
 /** Checks `embed`'s input: an array of strings, each with something to embed and within the text limit. */
 export function checkTexts(texts: unknown): readonly string[] {
-  if (!Array.isArray(texts)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `texts must be an array of strings, got ${describeValue(texts)}`, { path: 'texts' });
+  if (!Array.isArray(texts))
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `texts must be an array of strings, got ${describeValue(texts)}`, {
+      path: 'texts',
+    });
   texts.forEach((text: unknown, i) => {
     const path = `texts[${i}]`;
     if (typeof text !== 'string' || text.trim().length === 0) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be a string with at least one non-space character, got ${describeValue(text)}; drop empty texts before embedding`, { path });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path} must be a string with at least one non-space character, got ${describeValue(text)}; drop empty texts before embedding`,
+        { path },
+      );
     }
     if (text.length > kMaxTextLength) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be at most ${kMaxTextLength} characters, got ${text.length}; split the document into chunks`, { path });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path} must be at most ${kMaxTextLength} characters, got ${text.length}; split the document into chunks`,
+        { path },
+      );
     }
   });
   return texts as readonly string[];
@@ -28,7 +39,11 @@ export function checkBatchOptions(o: BatchOptions, defaults: Required<BatchOptio
   const out = { batchSize: o.batchSize ?? defaults.batchSize, concurrency: o.concurrency ?? defaults.concurrency };
   for (const [key, value] of Object.entries(out)) {
     if (!Number.isInteger(value) || value < 1 || value > 10_000) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.${key} must be an integer in [1, 10000], got ${describeValue(value)}`, { path: `${path}.${key}` });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path}.${key} must be an integer in [1, 10000], got ${describeValue(value)}`,
+        { path: `${path}.${key}` },
+      );
     }
   }
   return out;
@@ -79,7 +94,10 @@ export abstract class BatchedEmbedder implements Embedder {
   }
 
   #checkResult(vectors: Float32Array[], count: number): Float32Array[] {
-    const bad = (why: string): FeatherError => new FeatherError('FEATHER_ERR_EMBEDDER', `${this.id} returned ${why}; the provider or model answered something unexpected`, { provider: this.id });
+    const bad = (why: string): FeatherError =>
+      new FeatherError('FEATHER_ERR_EMBEDDER', `${this.id} returned ${why}; the provider or model answered something unexpected`, {
+        provider: this.id,
+      });
     if (vectors.length !== count) throw bad(`${vectors.length} vectors for ${count} texts`);
     for (const v of vectors) {
       if (v.length !== this.dim) throw bad(`a vector of ${v.length} dimensions instead of ${this.dim}`);

@@ -31,7 +31,11 @@ export async function createEmbedder(options: CreateEmbedderOptions): Promise<Em
     case 'none':
       return new NoneEmbedder(options.dim);
     default:
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `provider must be one of ${kEmbedProviders.join(', ')}, got ${describeValue((options as { provider?: unknown }).provider)}`, { path: 'provider' });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `provider must be one of ${kEmbedProviders.join(', ')}, got ${describeValue((options as { provider?: unknown }).provider)}`,
+        { path: 'provider' },
+      );
   }
 }
 

@@ -30,7 +30,19 @@ const kProvider: ProviderInfo = {
   isBadKey: (status, body) => status === 401 || status === 403 || JSON.stringify(body ?? '').includes('API_KEY_INVALID'),
 };
 const kKnownDims: Readonly<Record<string, number>> = Object.freeze({ 'gemini-embedding-001': 3072, 'text-embedding-004': 768 });
-const kKeys = ['apiKey', 'model', 'dimensions', 'taskType', 'baseUrl', 'batchSize', 'concurrency', 'timeoutMs', 'retries', 'baseDelayMs', 'maxDelayMs'] as const;
+const kKeys = [
+  'apiKey',
+  'model',
+  'dimensions',
+  'taskType',
+  'baseUrl',
+  'batchSize',
+  'concurrency',
+  'timeoutMs',
+  'retries',
+  'baseDelayMs',
+  'maxDelayMs',
+] as const;
 
 /** Google's Gemini `batchEmbedContents`. Id `'gemini:<model>'`, `'gemini:<model>@<dimensions>'` when shortened. */
 export class GeminiEmbedder extends BatchedEmbedder {
@@ -67,10 +79,12 @@ export class GeminiEmbedder extends BatchedEmbedder {
     // The key goes in a header, never the URL (URLs end up in logs).
     const answer = await postJson(kProvider, this.#url, { 'x-goog-api-key': this.#key }, { requests }, this.#http, signal);
     const embeddings = (answer as { embeddings?: unknown }).embeddings;
-    if (!Array.isArray(embeddings)) throw new FeatherError('FEATHER_ERR_EMBEDDER', 'Gemini answered without an embeddings array', { provider: 'gemini' });
+    if (!Array.isArray(embeddings))
+      throw new FeatherError('FEATHER_ERR_EMBEDDER', 'Gemini answered without an embeddings array', { provider: 'gemini' });
     return embeddings.map((e: unknown, i) => {
       const values = (e as { values?: unknown } | null)?.values;
-      if (!Array.isArray(values)) throw new FeatherError('FEATHER_ERR_EMBEDDER', `Gemini answered a malformed embedding at embeddings[${i}]`, { provider: 'gemini' });
+      if (!Array.isArray(values))
+        throw new FeatherError('FEATHER_ERR_EMBEDDER', `Gemini answered a malformed embedding at embeddings[${i}]`, { provider: 'gemini' });
       return Float32Array.from(values as number[]);
     });
   }

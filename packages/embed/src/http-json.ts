@@ -14,14 +14,26 @@ export interface HttpOptions {
   maxDelayMs?: number;
 }
 
-const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freeze({ timeoutMs: 30_000, retries: 4, baseDelayMs: 500, maxDelayMs: 8_000 });
+const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freeze({
+  timeoutMs: 30_000,
+  retries: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+});
 
 export function checkHttpOptions(o: HttpOptions, path: string): Required<HttpOptions> {
-  const out = { ...kDefaultHttpOptions, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Required<HttpOptions>;
+  const out = {
+    ...kDefaultHttpOptions,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  } as Required<HttpOptions>;
   for (const key of ['timeoutMs', 'retries', 'baseDelayMs', 'maxDelayMs'] as const) {
     const v = out[key];
     if (!Number.isInteger(v) || v < (key === 'timeoutMs' ? 1 : 0) || v > 3_600_000) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.${key} must be an integer ms count (or retry count) >= ${key === 'timeoutMs' ? 1 : 0}, got ${describeValue(v)}`, { path: `${path}.${key}` });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path}.${key} must be an integer ms count (or retry count) >= ${key === 'timeoutMs' ? 1 : 0}, got ${describeValue(v)}`,
+        { path: `${path}.${key}` },
+      );
     }
   }
   return out;
@@ -48,7 +60,14 @@ interface Attempt {
  * the headers (they carry the key).
  * @throws FEATHER_ERR_EMBEDDER, FEATHER_ERR_ABORTED.
  */
-export async function postJson(provider: ProviderInfo, url: string, headers: Record<string, string>, body: unknown, http: Required<HttpOptions>, signal: AbortSignal | undefined): Promise<unknown> {
+export async function postJson(
+  provider: ProviderInfo,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  http: Required<HttpOptions>,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
   let last: Attempt | undefined;
   for (let attempt = 0; attempt <= http.retries; attempt++) {
     if (attempt > 0) {
@@ -64,7 +83,12 @@ export async function postJson(provider: ProviderInfo, url: string, headers: Rec
     const timeout = AbortSignal.timeout(http.timeoutMs);
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) });
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      });
     } catch (error) {
       throwIfAborted(signal, 'embed');
       const why = timeout.aborted ? `timed out after ${http.timeoutMs} ms` : `could not be reached (${causeOf(error)})`;
@@ -74,11 +98,20 @@ export async function postJson(provider: ProviderInfo, url: string, headers: Rec
     const text = await response.text().catch(() => '');
     const parsed = parseJson(text);
     if (response.ok) {
-      if (parsed === undefined) throw new FeatherError('FEATHER_ERR_EMBEDDER', `${provider.name} answered ${response.status} with a body that is not JSON: ${describeValue(text)}`, { provider: provider.id, status: response.status });
+      if (parsed === undefined)
+        throw new FeatherError(
+          'FEATHER_ERR_EMBEDDER',
+          `${provider.name} answered ${response.status} with a body that is not JSON: ${describeValue(text)}`,
+          { provider: provider.id, status: response.status },
+        );
       return parsed;
     }
     if (response.status !== 429 && response.status < 500) throw refusalError(provider, response.status, parsed ?? text);
-    last = { why: `answered ${response.status}${providerMessage(parsed) === undefined ? '' : `: ${providerMessage(parsed)}`}`, status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+    last = {
+      why: `answered ${response.status}${providerMessage(parsed) === undefined ? '' : `: ${providerMessage(parsed)}`}`,
+      status: response.status,
+      retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+    };
   }
   throw new FeatherError(
     'FEATHER_ERR_EMBEDDER',
@@ -92,7 +125,11 @@ function refusalError(provider: ProviderInfo, status: number, body: unknown): Fe
   const said = providerMessage(body) ?? (typeof body === 'string' ? body.slice(0, 200) : '');
   const detail = `${status}${said === '' ? '' : `: ${said}`}`;
   if (provider.isBadKey(status, body)) {
-    return new FeatherError('FEATHER_ERR_EMBEDDER', `${provider.name} refused the API key (${detail}); set ${provider.keyEnv} (or options.apiKey) to a valid key`, { provider: provider.id, status, reason: 'bad-key' });
+    return new FeatherError(
+      'FEATHER_ERR_EMBEDDER',
+      `${provider.name} refused the API key (${detail}); set ${provider.keyEnv} (or options.apiKey) to a valid key`,
+      { provider: provider.id, status, reason: 'bad-key' },
+    );
   }
   return new FeatherError('FEATHER_ERR_EMBEDDER', `${provider.name} rejected the request (${detail})`, { provider: provider.id, status });
 }
@@ -101,7 +138,8 @@ function refusalError(provider: ProviderInfo, status: number, body: unknown): Fe
 function providerMessage(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const error = (body as { error?: unknown }).error;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string')
+    return (error as { message: string }).message;
   return undefined;
 }
 

@@ -45,7 +45,12 @@ export class ModelWorker {
         }
       });
       const died = (why: string, cause?: unknown): void => {
-        const error = new FeatherError('FEATHER_ERR_EMBEDDER', `the local embedding model's thread ${why}; the next call starts a new one`, { provider: 'local' }, { cause });
+        const error = new FeatherError(
+          'FEATHER_ERR_EMBEDDER',
+          `the local embedding model's thread ${why}; the next call starts a new one`,
+          { provider: 'local' },
+          { cause },
+        );
         this.#fail(error);
         reject(error);
       };

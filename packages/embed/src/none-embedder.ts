@@ -14,7 +14,13 @@ export class NoneEmbedder implements Embedder {
   }
 
   embed(): Promise<Float32Array[]> {
-    return Promise.reject(new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'this store has no embedder (provider "none"): send vectors instead of text, or use the local, openai or gemini provider', { provider: 'none' }));
+    return Promise.reject(
+      new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        'this store has no embedder (provider "none"): send vectors instead of text, or use the local, openai or gemini provider',
+        { provider: 'none' },
+      ),
+    );
   }
 
   close(): Promise<void> {

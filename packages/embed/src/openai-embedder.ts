@@ -20,9 +20,29 @@ export interface OpenAiEmbedderOptions extends BatchOptions, HttpOptions {
   concurrency?: number;
 }
 
-const kProvider: ProviderInfo = { name: 'OpenAI', id: 'openai', keyEnv: 'OPENAI_API_KEY', isBadKey: (status) => status === 401 || status === 403 };
-const kKnownDims: Readonly<Record<string, number>> = Object.freeze({ 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 });
-const kKeys = ['apiKey', 'model', 'dimensions', 'baseUrl', 'batchSize', 'concurrency', 'timeoutMs', 'retries', 'baseDelayMs', 'maxDelayMs'] as const;
+const kProvider: ProviderInfo = {
+  name: 'OpenAI',
+  id: 'openai',
+  keyEnv: 'OPENAI_API_KEY',
+  isBadKey: (status) => status === 401 || status === 403,
+};
+const kKnownDims: Readonly<Record<string, number>> = Object.freeze({
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+  'text-embedding-ada-002': 1536,
+});
+const kKeys = [
+  'apiKey',
+  'model',
+  'dimensions',
+  'baseUrl',
+  'batchSize',
+  'concurrency',
+  'timeoutMs',
+  'retries',
+  'baseDelayMs',
+  'maxDelayMs',
+] as const;
 
 /** OpenAI's `/v1/embeddings` (or a compatible server). Id `'openai:<model>'`, `'openai:<model>@<dimensions>'` when shortened. */
 export class OpenAiEmbedder extends BatchedEmbedder {
@@ -48,16 +68,27 @@ export class OpenAiEmbedder extends BatchedEmbedder {
   }
 
   protected async embedBatch(texts: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
-    const body = { model: this.#model, input: texts, encoding_format: 'float', ...(this.#dimensions === undefined ? {} : { dimensions: this.#dimensions }) };
+    const body = {
+      model: this.#model,
+      input: texts,
+      encoding_format: 'float',
+      ...(this.#dimensions === undefined ? {} : { dimensions: this.#dimensions }),
+    };
     const answer = await postJson(kProvider, this.#url, { authorization: `Bearer ${this.#key}` }, body, this.#http, signal);
     const data = (answer as { data?: unknown }).data;
-    if (!Array.isArray(data)) throw new FeatherError('FEATHER_ERR_EMBEDDER', 'OpenAI answered without a data array; is baseUrl an OpenAI-compatible /v1 endpoint?', { provider: 'openai' });
+    if (!Array.isArray(data))
+      throw new FeatherError(
+        'FEATHER_ERR_EMBEDDER',
+        'OpenAI answered without a data array; is baseUrl an OpenAI-compatible /v1 endpoint?',
+        { provider: 'openai' },
+      );
     const vectors: Float32Array[] = new Array<Float32Array>(texts.length);
     data.forEach((item: unknown, i) => {
       const { embedding, index } = (item ?? {}) as { embedding?: unknown; index?: unknown };
       // Rows come with their index; order by it rather than trusting the array order.
       const at = typeof index === 'number' ? index : i;
-      if (!Array.isArray(embedding) || at < 0 || at >= texts.length) throw new FeatherError('FEATHER_ERR_EMBEDDER', `OpenAI answered a malformed embedding at data[${i}]`, { provider: 'openai' });
+      if (!Array.isArray(embedding) || at < 0 || at >= texts.length)
+        throw new FeatherError('FEATHER_ERR_EMBEDDER', `OpenAI answered a malformed embedding at data[${i}]`, { provider: 'openai' });
       vectors[at] = Float32Array.from(embedding as number[]);
     });
     return vectors.filter((v) => v !== undefined);

@@ -7,7 +7,10 @@ export function checkOptionsShape<T extends object>(options: unknown, known: rea
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an object, got ${describeValue(options)}`, { path });
   }
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.${key} is not an option; known: ${known.join(', ')}`, { path: `${path}.${key}` });
+    if (!known.includes(key))
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.${key} is not an option; known: ${known.join(', ')}`, {
+        path: `${path}.${key}`,
+      });
   }
   return options as T;
 }

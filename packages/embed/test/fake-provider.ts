@@ -50,7 +50,11 @@ export async function startFakeProvider(script: Script): Promise<FakeProvider> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const received: Received = { url: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown };
+      const received: Received = {
+        url: req.url ?? '',
+        headers: req.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+      };
       fake.received.push(received);
       const answer = fake.script(received, fake.received.length - 1);
       if (answer === 'hang') {

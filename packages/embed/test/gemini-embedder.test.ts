@@ -32,14 +32,31 @@ describe('GeminiEmbedder against a local server speaking the Gemini shapes', () 
     expect(first.headers['x-goog-api-key']).toBe('g-key');
     expect(first.body).toEqual({
       requests: [
-        { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'one' }] }, taskType: 'RETRIEVAL_DOCUMENT', outputDimensionality: 16 },
-        { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'three' }] }, taskType: 'RETRIEVAL_DOCUMENT', outputDimensionality: 16 },
+        {
+          model: 'models/gemini-embedding-001',
+          content: { parts: [{ text: 'one' }] },
+          taskType: 'RETRIEVAL_DOCUMENT',
+          outputDimensionality: 16,
+        },
+        {
+          model: 'models/gemini-embedding-001',
+          content: { parts: [{ text: 'three' }] },
+          taskType: 'RETRIEVAL_DOCUMENT',
+          outputDimensionality: 16,
+        },
       ],
     });
   });
 
   it('retries 429 and 5xx, then succeeds; gives up with FEATHER_ERR_EMBEDDER', async () => {
-    fake = await startFakeProvider((r, n) => (n < 2 ? { status: n === 0 ? 429 : 500, body: { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } } } : embeddings(r, 768)));
+    fake = await startFakeProvider((r, n) =>
+      n < 2
+        ? {
+            status: n === 0 ? 429 : 500,
+            body: { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } },
+          }
+        : embeddings(r, 768),
+    );
     const e = new GeminiEmbedder({ apiKey: 'k', baseUrl: fake.baseUrl, model: 'text-embedding-004', ...kFast });
     expect(e.dim).toBe(768);
     expect((await e.embed(['hi']))[0]).toHaveLength(768);
@@ -47,19 +64,30 @@ describe('GeminiEmbedder against a local server speaking the Gemini shapes', () 
     fake.script = () => ({ status: 503, body: { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } } });
     const error = await errorOf(() => new GeminiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl, retries: 1, ...kFast }).embed(['hi']));
     expect(error).toMatchObject({ code: 'FEATHER_ERR_EMBEDDER', details: { provider: 'gemini', status: 503, attempts: 2 } });
-    expect(error.message).toBe("Gemini answered 503: The model is overloaded. on each of 2 attempts; check the provider's status and your rate limits, or raise retries/timeoutMs");
+    expect(error.message).toBe(
+      "Gemini answered 503: The model is overloaded. on each of 2 attempts; check the provider's status and your rate limits, or raise retries/timeoutMs",
+    );
   });
 
   it('times out a request that never answers', async () => {
     fake = await startFakeProvider(() => 'hang');
     const error = await errorOf(() => new GeminiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl, timeoutMs: 100, retries: 0 }).embed(['x']));
-    expect(error.message).toBe("Gemini timed out after 100 ms on each of 1 attempts; check the provider's status and your rate limits, or raise retries/timeoutMs");
+    expect(error.message).toBe(
+      "Gemini timed out after 100 ms on each of 1 attempts; check the provider's status and your rate limits, or raise retries/timeoutMs",
+    );
   });
 
   it("Google's 400 API_KEY_INVALID is a refused key: a clear error, never retried", async () => {
     fake = await startFakeProvider(() => ({
       status: 400,
-      body: { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } },
+      body: {
+        error: {
+          code: 400,
+          message: 'API key not valid. Please pass a valid API key.',
+          status: 'INVALID_ARGUMENT',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }],
+        },
+      },
     }));
     const error = await errorOf(() => new GeminiEmbedder({ apiKey: 'bad', baseUrl: fake!.baseUrl, ...kFast }).embed(['x']));
     expect(error).toMatchInlineSnapshot(`
@@ -74,7 +102,12 @@ describe('GeminiEmbedder against a local server speaking the Gemini shapes', () 
       }
     `);
     expect(fake.received).toHaveLength(1);
-    fake.script = () => ({ status: 400, body: { error: { code: 400, message: 'Request payload size exceeds the limit', status: 'INVALID_ARGUMENT' } } });
-    expect((await errorOf(() => new GeminiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl }).embed(['x']))).message).toBe('Gemini rejected the request (400: Request payload size exceeds the limit)');
+    fake.script = () => ({
+      status: 400,
+      body: { error: { code: 400, message: 'Request payload size exceeds the limit', status: 'INVALID_ARGUMENT' } },
+    });
+    expect((await errorOf(() => new GeminiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl }).embed(['x']))).message).toBe(
+      'Gemini rejected the request (400: Request payload size exceeds the limit)',
+    );
   });
 });

@@ -14,7 +14,11 @@ describe('LocalEmbedder (Universal Sentence Encoder lite, offline, on its own th
   it('embeds texts as 512-d unit vectors that place similar meanings close', async () => {
     expect(local.id).toBe(kLocalModelId);
     expect(local.dim).toBe(512);
-    const [cat, kitten, market] = await local.embed(['The cat sleeps on the sofa.', 'A kitten is napping on the couch.', 'Stock prices fell sharply on Wall Street today.']);
+    const [cat, kitten, market] = await local.embed([
+      'The cat sleeps on the sofa.',
+      'A kitten is napping on the couch.',
+      'Stock prices fell sharply on Wall Street today.',
+    ]);
     for (const v of [cat, kitten, market]) expect(Math.hypot(...v)).toBeCloseTo(1, 4);
     expect(cos(cat, kitten)).toBeGreaterThan(cos(cat, market) + 0.2);
   });
@@ -36,7 +40,10 @@ describe('LocalEmbedder (Universal Sentence Encoder lite, offline, on its own th
   });
 
   it('rejects empty texts with FEATHER_ERR_INVALID_ARGUMENT and an aborted call with FEATHER_ERR_ABORTED', async () => {
-    expect(await errorOf(() => local.embed(['fine', '']))).toMatchObject({ code: 'FEATHER_ERR_INVALID_ARGUMENT', message: 'texts[1] must be a string with at least one non-space character, got ""; drop empty texts before embedding' });
+    expect(await errorOf(() => local.embed(['fine', '']))).toMatchObject({
+      code: 'FEATHER_ERR_INVALID_ARGUMENT',
+      message: 'texts[1] must be a string with at least one non-space character, got ""; drop empty texts before embedding',
+    });
     expect((await errorOf(() => local.embed(['x'], { signal: AbortSignal.abort() }))).code).toBe('FEATHER_ERR_ABORTED');
     expect(await local.embed([])).toEqual([]);
   });
@@ -48,9 +55,14 @@ describe('LocalEmbedder (Universal Sentence Encoder lite, offline, on its own th
     expect((await errorOf(() => e.embed(['x']))).code).toBe('FEATHER_ERR_CLOSED');
     const none = await createEmbedder({ provider: 'none', dim: 3 });
     expect(none.dim).toBe(3);
-    expect(await errorOf(() => none.embed(['x']))).toMatchObject({ code: 'FEATHER_ERR_INVALID_ARGUMENT', message: expect.stringMatching(/^this store has no embedder/) as unknown });
+    expect(await errorOf(() => none.embed(['x']))).toMatchObject({
+      code: 'FEATHER_ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^this store has no embedder/) as unknown,
+    });
     expect((await createEmbedder({ provider: 'openai', apiKey: 'k', dimensions: 64 })).id).toBe('openai:text-embedding-3-small@64');
     expect((await createEmbedder({ provider: 'gemini', apiKey: 'k' })).dim).toBe(3072);
-    expect((await errorOf(() => createEmbedder({ provider: 'mystery' } as never))).message).toBe('provider must be one of local, openai, gemini, none, got "mystery"');
+    expect((await errorOf(() => createEmbedder({ provider: 'mystery' } as never))).message).toBe(
+      'provider must be one of local, openai, gemini, none, got "mystery"',
+    );
   });
 });

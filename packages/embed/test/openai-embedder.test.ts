@@ -44,7 +44,13 @@ describe('OpenAiEmbedder against a local server speaking the OpenAI shapes', () 
   });
 
   it('retries 429 (honouring Retry-After) and 5xx with backoff, then succeeds', async () => {
-    fake = await startFakeProvider((r, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '0' }, body: { error: { message: 'Rate limit reached' } } } : n === 1 ? { status: 503, body: { error: { message: 'overloaded' } } } : embeddings(r, 1536)));
+    fake = await startFakeProvider((r, n) =>
+      n === 0
+        ? { status: 429, headers: { 'retry-after': '0' }, body: { error: { message: 'Rate limit reached' } } }
+        : n === 1
+          ? { status: 503, body: { error: { message: 'overloaded' } } }
+          : embeddings(r, 1536),
+    );
     const e = new OpenAiEmbedder({ apiKey: 'k', baseUrl: fake.baseUrl, ...kFast });
     const [v] = await e.embed(['hello']);
     expect(v).toHaveLength(1536);
@@ -74,13 +80,20 @@ describe('OpenAiEmbedder against a local server speaking the OpenAI shapes', () 
     expect(await e.embed(['late'])).toHaveLength(1);
     expect(fake.received).toHaveLength(2);
     fake.script = () => 'hang';
-    const error = await errorOf(() => new OpenAiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl, timeoutMs: 100, retries: 1, ...kFast }).embed(['never']));
+    const error = await errorOf(() =>
+      new OpenAiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl, timeoutMs: 100, retries: 1, ...kFast }).embed(['never']),
+    );
     expect(error.code).toBe('FEATHER_ERR_EMBEDDER');
-    expect(error.message).toBe("OpenAI timed out after 100 ms on each of 2 attempts; check the provider's status and your rate limits, or raise retries/timeoutMs");
+    expect(error.message).toBe(
+      "OpenAI timed out after 100 ms on each of 2 attempts; check the provider's status and your rate limits, or raise retries/timeoutMs",
+    );
   });
 
   it('a refused key fails at once with a clear error, never retried', async () => {
-    fake = await startFakeProvider(() => ({ status: 401, body: { error: { message: 'Incorrect API key provided: sk-bad.', type: 'invalid_request_error', code: 'invalid_api_key' } } }));
+    fake = await startFakeProvider(() => ({
+      status: 401,
+      body: { error: { message: 'Incorrect API key provided: sk-bad.', type: 'invalid_request_error', code: 'invalid_api_key' } },
+    }));
     const e = new OpenAiEmbedder({ apiKey: 'sk-bad', baseUrl: fake.baseUrl, ...kFast });
     expect(await errorOf(() => e.embed(['x']))).toMatchInlineSnapshot(`
       {
@@ -99,7 +112,9 @@ describe('OpenAiEmbedder against a local server speaking the OpenAI shapes', () 
   it('answers that are not one well-formed vector per text are provider errors', async () => {
     fake = await startFakeProvider(() => ({ status: 200, body: { data: [{ index: 0, embedding: [1, 2] }] } }));
     const e = new OpenAiEmbedder({ apiKey: 'k', baseUrl: fake.baseUrl, dimensions: 4 });
-    expect((await errorOf(() => e.embed(['x']))).message).toBe('openai:text-embedding-3-small@4 returned a vector of 2 dimensions instead of 4; the provider or model answered something unexpected');
+    expect((await errorOf(() => e.embed(['x']))).message).toBe(
+      'openai:text-embedding-3-small@4 returned a vector of 2 dimensions instead of 4; the provider or model answered something unexpected',
+    );
     expect((await errorOf(() => e.embed(['x', 'y']))).message).toMatch(/returned 1 vectors for 2 texts/);
   });
 
@@ -107,7 +122,10 @@ describe('OpenAiEmbedder against a local server speaking the OpenAI shapes', () 
     const saved = process.env['OPENAI_API_KEY'];
     delete process.env['OPENAI_API_KEY'];
     try {
-      expect(await errorOf(() => Promise.resolve(new OpenAiEmbedder()))).toMatchObject({ code: 'FEATHER_ERR_EMBEDDER', message: 'OpenAI needs an API key: pass options.apiKey or set OPENAI_API_KEY' });
+      expect(await errorOf(() => Promise.resolve(new OpenAiEmbedder()))).toMatchObject({
+        code: 'FEATHER_ERR_EMBEDDER',
+        message: 'OpenAI needs an API key: pass options.apiKey or set OPENAI_API_KEY',
+      });
       process.env['OPENAI_API_KEY'] = 'from-env';
       fake = await startFakeProvider((r) => embeddings(r, 1536));
       await new OpenAiEmbedder({ baseUrl: fake.baseUrl }).embed(['x']);
@@ -134,9 +152,13 @@ describe('OpenAiEmbedder against a local server speaking the OpenAI shapes', () 
     expect((await errorOf(() => Promise.resolve(new OpenAiEmbedder({ apiKey: 'k', model: 'my-model' })))).message).toBe(
       'OpenAI model "my-model" has no known dimension: pass options.dimensions (known models: text-embedding-3-small, text-embedding-3-large, text-embedding-ada-002)',
     );
-    expect((await errorOf(() => Promise.resolve(new OpenAiEmbedder({ apiKey: 'k', batchSize: 0 })))).message).toBe('options.batchSize must be an integer in [1, 10000], got 0');
+    expect((await errorOf(() => Promise.resolve(new OpenAiEmbedder({ apiKey: 'k', batchSize: 0 })))).message).toBe(
+      'options.batchSize must be an integer in [1, 10000], got 0',
+    );
     const e = new OpenAiEmbedder({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9' });
-    expect((await errorOf(() => e.embed(['ok', '  ']))).message).toBe('texts[1] must be a string with at least one non-space character, got "  "; drop empty texts before embedding');
+    expect((await errorOf(() => e.embed(['ok', '  ']))).message).toBe(
+      'texts[1] must be a string with at least one non-space character, got "  "; drop empty texts before embedding',
+    );
     expect((await errorOf(() => e.embed('text' as unknown as string[]))).code).toBe('FEATHER_ERR_INVALID_ARGUMENT');
   });
 });

@@ -102,4 +102,3 @@ export interface ContextChain {
   nodes: ChainHit[];
   edges: Edge[];
 }
-

@@ -71,9 +71,23 @@ export class Feather {
     this.#model = h.mirror;
     const handles = new AttachCache(h.arena);
     this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers.pool, o.threads);
-    this.#writes = new WritePipeline(h.writer, h.readers.pool, this.#model, handles, { threads: o.threads, autoSaveWalBytes: o.autoSaveWalBytes, save: () => this.save() });
-    this.#recall = new RecallLog(this.#model, { write: (prepare) => this.#writes.track(this.#writes.write(prepare, false)) }, o.recallFlushMs);
-    h.worker.on('error', (error) => this.#writes.fail(new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, { cause: error })));
+    this.#writes = new WritePipeline(h.writer, h.readers.pool, this.#model, handles, {
+      threads: o.threads,
+      autoSaveWalBytes: o.autoSaveWalBytes,
+      save: () => this.save(),
+    });
+    this.#recall = new RecallLog(
+      this.#model,
+      { write: (prepare) => this.#writes.track(this.#writes.write(prepare, false)) },
+      o.recallFlushMs,
+    );
+    h.worker.on('error', (error) =>
+      this.#writes.fail(
+        new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, {
+          cause: error,
+        }),
+      ),
+    );
   }
 
   /**
@@ -163,7 +177,10 @@ export class Feather {
    * Resolves with the updated memory.
    * @throws FEATHER_ERR_NOT_FOUND (and changes nothing) for an unknown id.
    */
-  update(id: MemoryId, patch: { text?: string; entity?: string | null; importance?: number; attributes?: Attributes }): Promise<MemoryRecord> {
+  update(
+    id: MemoryId,
+    patch: { text?: string; entity?: string | null; importance?: number; attributes?: Attributes },
+  ): Promise<MemoryRecord> {
     return this.#writing(async () => {
       const op = updateOp(id, patch);
       await this.#writes.write(() => ({ op, value: undefined }), false);
@@ -248,7 +265,10 @@ export class Feather {
         this.#checkOpen();
         const target = path === undefined ? undefined : checkName(path, 'path', 'file');
         if (this.#readOnly && (target === undefined || target === this.path)) {
-          throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly: save it to another path, or reopen it writable`);
+          throw new FeatherError(
+            'FEATHER_ERR_READ_ONLY',
+            `${this.path} was opened readOnly: save it to another path, or reopen it writable`,
+          );
         }
         const graph = checkSaveGraph(options);
         return this.#writes.save(target, graph);
@@ -265,7 +285,11 @@ export class Feather {
     return this.#writing(async () => {
       const name = this.#spaces.check(modality, 'modality');
       const maxAbs = checkOptions<{ maxAbs?: number }>(options, ['maxAbs'], 'options', '{ maxAbs: 1 }').maxAbs;
-      await this.#writes.rebuild([name], { modality: name, storage: 'int8', maxAbs: maxAbs === undefined ? Number.POSITIVE_INFINITY : checkPositiveNumber(maxAbs, 'options.maxAbs') });
+      await this.#writes.rebuild([name], {
+        modality: name,
+        storage: 'int8',
+        maxAbs: maxAbs === undefined ? Number.POSITIVE_INFINITY : checkPositiveNumber(maxAbs, 'options.maxAbs'),
+      });
     });
   }
 
@@ -341,7 +365,10 @@ export class Feather {
     this.#checkOpen();
     const checked = checkId(id, 'id');
     const row = this.#model.rowOf(checked);
-    if (row === undefined) throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(checked)} does not exist (never added, or forgotten)`, { id: checked });
+    if (row === undefined)
+      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(checked)} does not exist (never added, or forgotten)`, {
+        id: checked,
+      });
     return this.#model.edgesOf(row);
   }
 
@@ -419,11 +446,17 @@ export class Feather {
 
   #checkWritable(): void {
     this.#checkOpen();
-    if (this.#readOnly) throw new FeatherError('FEATHER_ERR_READ_ONLY', `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`, { path: this.path });
+    if (this.#readOnly)
+      throw new FeatherError(
+        'FEATHER_ERR_READ_ONLY',
+        `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`,
+        { path: this.path },
+      );
   }
 
   #checkOpen(): void {
-    if (this.#closed !== undefined) throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
+    if (this.#closed !== undefined)
+      throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
     if (this.#writes.failure !== undefined) throw this.#writes.failure;
   }
 }

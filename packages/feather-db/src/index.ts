@@ -1,8 +1,28 @@
 export { Feather } from './facade.js';
-export type { AddBatchOptions, AddOptions, ChainHit, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
+export type {
+  AddBatchOptions,
+  AddOptions,
+  ChainHit,
+  ContextChain,
+  ContextChainOptions,
+  PurgeOptions,
+  SearchHit,
+  SearchOptions,
+} from './api.js';
 export type { Embedder, EmbedOptions } from './embedder.js';
 export type { BatchMeta, MemoryFields } from './main/input.js';
-export type { ExportOptions, ExportRow, IngestFailure, IngestLink, IngestOptions, IngestProgress, IngestRow, IngestSource, IngestSummary, OnExisting } from './main/ingest/ingest-api.js';
+export type {
+  ExportOptions,
+  ExportRow,
+  IngestFailure,
+  IngestLink,
+  IngestOptions,
+  IngestProgress,
+  IngestRow,
+  IngestSource,
+  IngestSummary,
+  OnExisting,
+} from './main/ingest/ingest-api.js';
 export type { ListOptions, ListPage } from './main/list.js';
 export { kMaxTextLength } from './main/input.js';
 export { defaultThreads } from './options.js';

@@ -1,5 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { checkInt, checkKnownKeys, checkMetric, describeValue, FeatherError, kDefaultHnswOptions, kMaxDim, kMaxEf, kMaxM, type Durability, type Metric } from '@feather-db/core';
+import {
+  checkInt,
+  checkKnownKeys,
+  checkMetric,
+  describeValue,
+  FeatherError,
+  kDefaultHnswOptions,
+  kMaxDim,
+  kMaxEf,
+  kMaxM,
+  type Durability,
+  type Metric,
+} from '@feather-db/core';
 
 /** Options of {@link Feather.open}. */
 export interface OpenOptions {
@@ -64,7 +76,20 @@ export interface ResolvedOptions {
   recallFlushMs: number;
 }
 
-const kOpenKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'threads', 'modalities', 'readOnly', 'durability', 'embeddingModel', 'autoSaveWalBytes', 'recallFlushMs'] as const;
+const kOpenKeys = [
+  'dim',
+  'metric',
+  'm',
+  'efConstruction',
+  'efSearch',
+  'threads',
+  'modalities',
+  'readOnly',
+  'durability',
+  'embeddingModel',
+  'autoSaveWalBytes',
+  'recallFlushMs',
+] as const;
 
 const kMaxThreads = 256;
 /** About one recall record a second (design.md §2). */
@@ -78,7 +103,10 @@ export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined || raw === '') return availableParallelism();
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > kMaxThreads) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `FEATHER_LOAD_THREADS must be an integer in [1, ${kMaxThreads}], got ${describeValue(raw)}; unset it to use every core`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `FEATHER_LOAD_THREADS must be an integer in [1, ${kMaxThreads}], got ${describeValue(raw)}; unset it to use every core`,
+    );
   }
   return n;
 }
@@ -86,7 +114,10 @@ export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
 /** Validates `Feather.open` arguments once, naming the option path and the value received. */
 export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOptions {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `path must be a non-empty string such as 'memory.feather', got ${describeValue(path)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `path must be a non-empty string such as 'memory.feather', got ${describeValue(path)}`,
+    );
   }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options must be an object like { dim: 384 }, got ${describeValue(options)}`);
@@ -95,20 +126,28 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   checkKnownKeys(o, kOpenKeys, 'options');
   if (o.dim !== undefined) checkInt(o.dim, 'options.dim', 1, kMaxDim);
   const metric = checkMetric(o.metric ?? kDefaultHnswOptions.metric, 'options.metric');
-  const modalities: Record<string, { dim: number; metric: Metric }> | undefined = o.dim === undefined ? undefined : { [kDefaultModality]: { dim: o.dim, metric } };
+  const modalities: Record<string, { dim: number; metric: Metric }> | undefined =
+    o.dim === undefined ? undefined : { [kDefaultModality]: { dim: o.dim, metric } };
   if (o.modalities !== undefined && modalities === undefined) {
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.modalities needs options.dim too (the 'text' modality's dimension)");
   }
   if (o.modalities !== undefined && modalities !== undefined) {
     if (typeof o.modalities !== 'object' || o.modalities === null) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.modalities must be an object like { image: { dim: 512 } }, got ${describeValue(o.modalities)}`);
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `options.modalities must be an object like { image: { dim: 512 } }, got ${describeValue(o.modalities)}`,
+      );
     }
     for (const [name, spec] of Object.entries(o.modalities)) {
       const path = `options.modalities.${name}`;
       if (name === kDefaultModality || name.length === 0 || name.length > 64) {
-        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}: modality names are 1-64 characters and not '${kDefaultModality}' (set its dim and metric at the top level)`);
+        throw new FeatherError(
+          'FEATHER_ERR_INVALID_ARGUMENT',
+          `${path}: modality names are 1-64 characters and not '${kDefaultModality}' (set its dim and metric at the top level)`,
+        );
       }
-      if (typeof spec !== 'object' || spec === null) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an object like { dim: 512 }, got ${describeValue(spec)}`);
+      if (typeof spec !== 'object' || spec === null)
+        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an object like { dim: 512 }, got ${describeValue(spec)}`);
       checkKnownKeys(spec, ['dim', 'metric'], path);
       checkInt(spec.dim, `${path}.dim`, 1, kMaxDim);
       modalities[name] = { dim: spec.dim, metric: checkMetric(spec.metric ?? kDefaultHnswOptions.metric, `${path}.metric`) };
@@ -123,17 +162,41 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   checkInt(efSearch, 'options.efSearch', 1, kMaxEf);
   checkInt(threads, 'options.threads', 1, kMaxThreads);
   const readOnly = o.readOnly ?? false;
-  if (typeof readOnly !== 'boolean') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.readOnly must be true or false, got ${describeValue(readOnly)}`);
+  if (typeof readOnly !== 'boolean')
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.readOnly must be true or false, got ${describeValue(readOnly)}`);
   const durability = o.durability ?? 'fsync';
   if (durability !== 'fsync' && durability !== 'os' && durability !== 'none') {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.durability must be 'fsync', 'os' or 'none', got ${describeValue(durability)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.durability must be 'fsync', 'os' or 'none', got ${describeValue(durability)}`,
+    );
   }
-  if (o.embeddingModel !== undefined && (typeof o.embeddingModel !== 'string' || o.embeddingModel.length === 0 || new TextEncoder().encode(o.embeddingModel).length > 64)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.embeddingModel must be a non-empty string of at most 64 UTF-8 bytes, got ${describeValue(o.embeddingModel)}`);
+  if (
+    o.embeddingModel !== undefined &&
+    (typeof o.embeddingModel !== 'string' || o.embeddingModel.length === 0 || new TextEncoder().encode(o.embeddingModel).length > 64)
+  ) {
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.embeddingModel must be a non-empty string of at most 64 UTF-8 bytes, got ${describeValue(o.embeddingModel)}`,
+    );
   }
   const autoSaveWalBytes = o.autoSaveWalBytes ?? 64 * 2 ** 20;
   checkInt(autoSaveWalBytes, 'options.autoSaveWalBytes', 0, Number.MAX_SAFE_INTEGER);
   const recallFlushMs = o.recallFlushMs ?? kDefaultRecallFlushMs;
   checkInt(recallFlushMs, 'options.recallFlushMs', 0, kMaxRecallFlushMs);
-  return { dim: o.dim, metric, m, efConstruction, efSearch, threads, modalities, efSearchGiven: o.efSearch !== undefined, readOnly, durability, embeddingModel: o.embeddingModel, autoSaveWalBytes, recallFlushMs };
+  return {
+    dim: o.dim,
+    metric,
+    m,
+    efConstruction,
+    efSearch,
+    threads,
+    modalities,
+    efSearchGiven: o.efSearch !== undefined,
+    readOnly,
+    durability,
+    embeddingModel: o.embeddingModel,
+    autoSaveWalBytes,
+    recallFlushMs,
+  };
 }

@@ -1,7 +1,17 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
-import type { EngineOpenSpec, InsertJob, ModelOp, SearchPlan, StorageChange, StoreMeta, WireError, WriteRequest, WriteResult } from '@feather-db/core';
+import type {
+  EngineOpenSpec,
+  InsertJob,
+  ModelOp,
+  SearchPlan,
+  StorageChange,
+  StoreMeta,
+  WireError,
+  WriteRequest,
+  WriteResult,
+} from '@feather-db/core';
 
 export type { InsertJob, StorageChange, WriteRequest, WriteResult };
 

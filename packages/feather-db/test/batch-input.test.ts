@@ -23,7 +23,16 @@ describe('batch rows', () => {
 
   it('checks ids and metas against the row count before any row', () => {
     expect(checkBatch(spaces, [[1, 0]], { namespace: 'n' })).toMatchObject({ rows: 1, modality: 'text', namespace: 'n' });
-    expect(() => checkBatch(spaces, [[1, 0], [0, 1]], { ids: [1] })).toThrow('options.ids must be an array of 2 ids (one per row), got an array of length 1');
+    expect(() =>
+      checkBatch(
+        spaces,
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        { ids: [1] },
+      ),
+    ).toThrow('options.ids must be an array of 2 ids (one per row), got an array of length 1');
     expect(() => checkBatch(spaces, [[1, 0]], { metas: {} as never })).toThrow(/options.metas must be an array of 1 objects/);
     expect(() => checkBatch(spaces, [[1, 0]], { modality: 'image' })).toThrow(/must be one of the store's modalities \(text\)/);
   });
@@ -31,12 +40,20 @@ describe('batch rows', () => {
 
 describe('batchSlices', () => {
   it('refuses the batch at its first bad row, naming it, before building any op', async () => {
-    const vectors = [[1, 0], [0, 0], [Number.NaN, 1]];
-    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, vectors, undefined))).rejects.toThrow('vectors[1] must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"');
-    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0]], { metas: [{ importance: -1 }] }))).rejects.toThrow(/options.metas\[0\].importance/);
+    const vectors = [
+      [1, 0],
+      [0, 0],
+      [Number.NaN, 1],
+    ];
+    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, vectors, undefined))).rejects.toThrow(
+      'vectors[1] must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"',
+    );
+    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0]], { metas: [{ importance: -1 }] }))).rejects.toThrow(
+      /options.metas\[0\].importance/,
+    );
   });
 
-  it('cuts one upsert per slice, applies the batch namespace under each meta, and reads auto ids in each slice\'s turn', async () => {
+  it("cuts one upsert per slice, applies the batch namespace under each meta, and reads auto ids in each slice's turn", async () => {
     const n = kBatchSliceRows + 3;
     const vectors = new Float32Array(n * 2).fill(1);
     const metas = Array.from({ length: n }, (_, i) => (i === 0 ? { namespace: 'own', text: 'first' } : {}));
@@ -57,8 +74,21 @@ describe('batchSlices', () => {
   });
 
   it('keeps the ids given, one per row', async () => {
-    const slices = await batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0], [0, 1]], { ids: [100, 'b'] }));
+    const slices = await batchSlices(
+      new MemoryModel(),
+      spaces,
+      checkBatch(
+        spaces,
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        { ids: [100, 'b'] },
+      ),
+    );
     expect(slices[0]().value).toEqual([100, 'b']);
-    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0]], { ids: [-1] }))).rejects.toThrow(/options.ids\[0\] must be a non-empty string/);
+    await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0]], { ids: [-1] }))).rejects.toThrow(
+      /options.ids\[0\] must be a non-empty string/,
+    );
   });
 });

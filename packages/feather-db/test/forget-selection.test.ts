@@ -8,12 +8,15 @@ const now = 1_700_000_000_000;
 
 function model(): MemoryModel {
   const m = new MemoryModel();
-  m.upsert([
-    { id: 1, namespace: 'a', timestamp: now - 100 * day, entity: 'trip' },
-    { id: 2, namespace: 'a', timestamp: now - 100 * day },
-    { id: 3, namespace: 'b', timestamp: now - 100 * day, entity: 'trip' },
-    { id: 4, namespace: 'a', timestamp: now - 1 * day, entity: 'trip' },
-  ], now);
+  m.upsert(
+    [
+      { id: 1, namespace: 'a', timestamp: now - 100 * day, entity: 'trip' },
+      { id: 2, namespace: 'a', timestamp: now - 100 * day },
+      { id: 3, namespace: 'b', timestamp: now - 100 * day, entity: 'trip' },
+      { id: 4, namespace: 'a', timestamp: now - 1 * day, entity: 'trip' },
+    ],
+    now,
+  );
   // Memory 2 was recalled yesterday: not stale.
   m.touch([1], now - day);
   return m;

@@ -2,7 +2,20 @@
 // it refuses.
 import { FeatherError } from '@feather-db/core';
 import { describe, expect, it } from 'vitest';
-import { checkAttributes, checkFields, checkId, checkIds, checkK, checkLinkOptions, checkNamespace, checkOptions, checkPatch, checkSaveGraph, checkTime, kMaxTextLength } from '../src/main/input.js';
+import {
+  checkAttributes,
+  checkFields,
+  checkId,
+  checkIds,
+  checkK,
+  checkLinkOptions,
+  checkNamespace,
+  checkOptions,
+  checkPatch,
+  checkSaveGraph,
+  checkTime,
+  kMaxTextLength,
+} from '../src/main/input.js';
 
 function refusal(fn: () => unknown): { code: string; message: string; path: unknown } {
   try {
@@ -36,7 +49,10 @@ describe('input checks', () => {
   it('times: finite ms or a valid Date, as ms', () => {
     expect(checkTime(new Date(5), 'options.now')).toBe(5);
     expect(checkTime(-3, 'options.now')).toBe(-3);
-    expect(refusal(() => checkTime(new Date(Number.NaN), 'options.now'))).toMatchObject({ code: 'FEATHER_ERR_INVALID_ARGUMENT', path: 'options.now' });
+    expect(refusal(() => checkTime(new Date(Number.NaN), 'options.now'))).toMatchObject({
+      code: 'FEATHER_ERR_INVALID_ARGUMENT',
+      path: 'options.now',
+    });
     expect(refusal(() => checkTime(Number.POSITIVE_INFINITY, 'options.now')).message).toMatch(/finite number/);
   });
 
@@ -45,12 +61,19 @@ describe('input checks', () => {
     expect(a).toEqual({ s: 'x', n: 1, b: false });
     expect(refusal(() => checkAttributes({ n: Number.NaN }, 'options.attributes')).path).toBe('options.attributes.n');
     expect(refusal(() => checkAttributes({ s: 'x'.repeat(4097) }, 'options.attributes')).message).toMatch(/up to 4096 characters/);
-    expect(refusal(() => checkAttributes(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i])), 'f')).message).toMatch(/at most 64 keys/);
+    expect(refusal(() => checkAttributes(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i])), 'f')).message).toMatch(
+      /at most 64 keys/,
+    );
     expect(refusal(() => checkAttributes([1], 'options.filter')).message).toMatch(/must be an object/);
   });
 
   it('fields: text up to kMaxTextLength, Date timestamps as ms, importance >= 0', () => {
-    expect(checkFields({ text: 'hi', timestamp: new Date(9), importance: 0, entity: null }, 'options')).toEqual({ text: 'hi', timestamp: 9, importance: 0, entity: null });
+    expect(checkFields({ text: 'hi', timestamp: new Date(9), importance: 0, entity: null }, 'options')).toEqual({
+      text: 'hi',
+      timestamp: 9,
+      importance: 0,
+      entity: null,
+    });
     expect(refusal(() => checkFields({ text: 'x'.repeat(kMaxTextLength + 1) }, 'options')).message).toMatch(/split the document/);
     expect(refusal(() => checkFields({ importance: -1 }, 'options')).path).toBe('options.importance');
   });
@@ -64,7 +87,9 @@ describe('input checks', () => {
   it('options objects: undefined is empty, unknown keys and non-objects are refused', () => {
     expect(checkOptions(undefined, ['k'], 'options', '{ k: 1 }')).toEqual({});
     expect(refusal(() => checkOptions(3, ['k'], 'options', '{ k: 1 }')).message).toBe('options must be an object like { k: 1 }, got 3');
-    expect(refusal(() => checkOptions({ kk: 1 }, ['k'], 'options', '{ k: 1 }')).message).toMatch(/options.kk is not a known option; expected one of k/);
+    expect(refusal(() => checkOptions({ kk: 1 }, ['k'], 'options', '{ k: 1 }')).message).toMatch(
+      /options.kk is not a known option; expected one of k/,
+    );
   });
 
   it('k and ef are integers in [1, 100000]', () => {
@@ -82,6 +107,8 @@ describe('input checks', () => {
   it("save's graph option is 'auto' by default and one of three", () => {
     expect(checkSaveGraph(undefined)).toBe('auto');
     expect(checkSaveGraph({ graph: 'never' })).toBe('never');
-    expect(refusal(() => checkSaveGraph({ graph: 'sometimes' })).message).toBe(`options.graph must be 'auto', 'always' or 'never', got "sometimes"`);
+    expect(refusal(() => checkSaveGraph({ graph: 'sometimes' })).message).toBe(
+      `options.graph must be 'auto', 'always' or 'never', got "sometimes"`,
+    );
   });
 });

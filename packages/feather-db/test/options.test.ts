@@ -17,13 +17,32 @@ function refusal(fn: () => unknown): string {
 describe('resolveOpenOptions', () => {
   it('fills the defaults: the index defaults, fsync, a 64 MiB auto-save, no modalities without dim', () => {
     const o = resolveOpenOptions('a.feather', { threads: 3 });
-    expect(o).toMatchObject({ dim: undefined, metric: kDefaultHnswOptions.metric, m: 16, efConstruction: 200, efSearch: 128, threads: 3, modalities: undefined, efSearchGiven: false, readOnly: false, durability: 'fsync', autoSaveWalBytes: 64 * 2 ** 20 });
-    expect(resolveOpenOptions('a.feather', { dim: 8, metric: 'l2', efSearch: 50, threads: 1 })).toMatchObject({ modalities: { text: { dim: 8, metric: 'l2' } }, efSearchGiven: true });
+    expect(o).toMatchObject({
+      dim: undefined,
+      metric: kDefaultHnswOptions.metric,
+      m: 16,
+      efConstruction: 200,
+      efSearch: 128,
+      threads: 3,
+      modalities: undefined,
+      efSearchGiven: false,
+      readOnly: false,
+      durability: 'fsync',
+      autoSaveWalBytes: 64 * 2 ** 20,
+    });
+    expect(resolveOpenOptions('a.feather', { dim: 8, metric: 'l2', efSearch: 50, threads: 1 })).toMatchObject({
+      modalities: { text: { dim: 8, metric: 'l2' } },
+      efSearchGiven: true,
+    });
   });
 
   it('adds declared modalities beside text, each with its own dim and metric', () => {
     const o = resolveOpenOptions('a.feather', { dim: 8, threads: 1, modalities: { image: { dim: 4, metric: 'ip' }, audio: { dim: 2 } } });
-    expect(o.modalities).toEqual({ text: { dim: 8, metric: 'cosine' }, image: { dim: 4, metric: 'ip' }, audio: { dim: 2, metric: 'cosine' } });
+    expect(o.modalities).toEqual({
+      text: { dim: 8, metric: 'cosine' },
+      image: { dim: 4, metric: 'ip' },
+      audio: { dim: 2, metric: 'cosine' },
+    });
     expect(refusal(() => resolveOpenOptions('a', { threads: 1, modalities: { image: { dim: 4 } } }))).toMatch(/needs options.dim too/);
     expect(refusal(() => resolveOpenOptions('a', { dim: 8, threads: 1, modalities: { text: { dim: 4 } } }))).toMatch(/not 'text'/);
   });
@@ -31,12 +50,18 @@ describe('resolveOpenOptions', () => {
   it('refuses what is out of range, naming the option and the value', () => {
     expect(refusal(() => resolveOpenOptions('', {}))).toMatch(/^path must be a non-empty string/);
     expect(refusal(() => resolveOpenOptions('a', { dim: 0 }))).toBe('options.dim must be an integer in [1, 65536], got 0');
-    expect(refusal(() => resolveOpenOptions('a', { dim: 4, metric: 'manhattan' as never }))).toMatch(/options.metric must be one of 'cosine', 'l2', 'ip', got "manhattan"/);
+    expect(refusal(() => resolveOpenOptions('a', { dim: 4, metric: 'manhattan' as never }))).toMatch(
+      /options.metric must be one of 'cosine', 'l2', 'ip', got "manhattan"/,
+    );
     expect(refusal(() => resolveOpenOptions('a', { m: 1, threads: 1 }))).toBe('options.m must be an integer in [2, 256], got 1');
     expect(refusal(() => resolveOpenOptions('a', { threads: 0 }))).toBe('options.threads must be an integer in [1, 256], got 0');
-    expect(refusal(() => resolveOpenOptions('a', { threads: 1, durability: 'sometimes' as never }))).toMatch(/options.durability must be 'fsync', 'os' or 'none'/);
+    expect(refusal(() => resolveOpenOptions('a', { threads: 1, durability: 'sometimes' as never }))).toMatch(
+      /options.durability must be 'fsync', 'os' or 'none'/,
+    );
     expect(refusal(() => resolveOpenOptions('a', { threads: 1, embeddingModel: 'é'.repeat(33) }))).toMatch(/at most 64 UTF-8 bytes/);
-    expect(refusal(() => resolveOpenOptions('a', { threads: 1, readOnly: 'yes' as never }))).toMatch(/options.readOnly must be true or false/);
+    expect(refusal(() => resolveOpenOptions('a', { threads: 1, readOnly: 'yes' as never }))).toMatch(
+      /options.readOnly must be true or false/,
+    );
     expect(refusal(() => resolveOpenOptions('a', { colour: 1 }))).toMatch(/options.colour is not a known option/);
   });
 });
@@ -46,6 +71,7 @@ describe('defaultThreads', () => {
     expect(defaultThreads({ FEATHER_LOAD_THREADS: '3' })).toBe(3);
     expect(defaultThreads({})).toBeGreaterThanOrEqual(1);
     expect(defaultThreads({ FEATHER_LOAD_THREADS: '' })).toBe(defaultThreads({}));
-    for (const bad of ['0', '257', '1.5', 'two']) expect(refusal(() => defaultThreads({ FEATHER_LOAD_THREADS: bad }))).toMatch(/FEATHER_LOAD_THREADS must be an integer in \[1, 256\]/);
+    for (const bad of ['0', '257', '1.5', 'two'])
+      expect(refusal(() => defaultThreads({ FEATHER_LOAD_THREADS: bad }))).toMatch(/FEATHER_LOAD_THREADS must be an integer in \[1, 256\]/);
   });
 });

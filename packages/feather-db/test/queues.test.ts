@@ -14,7 +14,9 @@ function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply:
   const tasks: { task: PoolTask; settle: (reply: SearchReply | InsertReply | Error) => void }[] = [];
   const pool = {
     run: (task: PoolTask) =>
-      new Promise<SearchReply | InsertReply>((resolve, reject) => tasks.push({ task, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) })),
+      new Promise<SearchReply | InsertReply>((resolve, reject) =>
+        tasks.push({ task, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) }),
+      ),
   } as unknown as Pool;
   return { pool, tasks };
 }
@@ -22,7 +24,10 @@ function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply:
 const query = (k: number): SearchQuery => ({ vector: Float32Array.of(k), slot: 0, k, ef: 10, plan: { kind: 'graph' } });
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const answer = (task: PoolTask): SearchReply =>
-  (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({ ok: true, value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 } }));
+  (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({
+    ok: true,
+    value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 },
+  }));
 
 describe('SearchQueue', () => {
   it('sends one search per task while the pool has room, then packs what queues up (two tasks per thread)', async () => {
@@ -73,12 +78,17 @@ describe('SearchQueue', () => {
     const controller = new AbortController();
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const sent = { ...query(1), cancel };
-    const results = [sent, query(2), query(3), { ...query(4), cancel }].map((q) => queue.run(q, q.cancel === undefined ? undefined : controller.signal));
+    const results = [sent, query(2), query(3), { ...query(4), cancel }].map((q) =>
+      queue.run(q, q.cancel === undefined ? undefined : controller.signal),
+    );
     // Two tasks sent (1 and 2); 3 and 4 queued.
     expect(tasks).toHaveLength(2);
     controller.abort(new Error('user left'));
     await expect(results[0]).rejects.toMatchObject({ code: 'FEATHER_ERR_ABORTED' });
-    await expect(results[3]).rejects.toMatchObject({ code: 'FEATHER_ERR_ABORTED', message: expect.stringContaining('user left') as string });
+    await expect(results[3]).rejects.toMatchObject({
+      code: 'FEATHER_ERR_ABORTED',
+      message: expect.stringContaining('user left') as string,
+    });
     expect(Atomics.load(cancel, 0)).toBe(1);
     tasks[0].settle(answer(tasks[0].task));
     tasks[1].settle(answer(tasks[1].task));

@@ -12,12 +12,15 @@ const spaces = new Spaces([{ name: 'text', dim: 2, metric: 'cosine' }]);
 
 function model(): MemoryModel {
   const m = new MemoryModel();
-  m.upsert([
-    { id: 'old', text: 'old', timestamp: now - 300 * day },
-    { id: 'new', text: 'new', timestamp: now },
-    { id: 'gone', text: 'gone', timestamp: now },
-    { id: 'heavy', text: 'heavy', timestamp: now - 300 * day, importance: 3 },
-  ], now);
+  m.upsert(
+    [
+      { id: 'old', text: 'old', timestamp: now - 300 * day },
+      { id: 'new', text: 'new', timestamp: now },
+      { id: 'gone', text: 'gone', timestamp: now },
+      { id: 'heavy', text: 'heavy', timestamp: now - 300 * day, importance: 3 },
+    ],
+    now,
+  );
   return m;
 }
 
@@ -59,7 +62,11 @@ describe('chainFrom', () => {
     m.link('heavy', 'old', 'about', 0.5);
     const seeds = rankHits(m, 'cosine', { rows: Uint32Array.of(0), distances: Float32Array.of(0) }, { k: 1, decay: undefined, now });
     const chain = chainFrom(m, seeds, 1, undefined);
-    expect(chain.nodes.map((n) => [n.id, n.hop])).toEqual([['old', 0], ['heavy', 1], ['new', 1]]);
+    expect(chain.nodes.map((n) => [n.id, n.hop])).toEqual([
+      ['old', 0],
+      ['heavy', 1],
+      ['new', 1],
+    ]);
     expect(chain.rows).toEqual([0, 3, 1]);
     expect(chain.nodes[0].similarity).toBe(1);
     expect(chain.nodes[1].similarity).toBeNull();

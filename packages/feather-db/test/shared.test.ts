@@ -30,7 +30,10 @@ describe('replies', () => {
     const reply = toReply(() => {
       throw new RangeError('offset out of bounds');
     });
-    expect(reply).toEqual({ ok: false, error: { code: 'FEATHER_ERR_INTERNAL', message: 'Unexpected error in a worker: offset out of bounds' } });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'FEATHER_ERR_INTERNAL', message: 'Unexpected error in a worker: offset out of bounds' },
+    });
   });
 });
 
@@ -60,13 +63,19 @@ describe('Spaces', () => {
   it("names the store's modalities, 'text' by default", () => {
     expect(spaces.check(undefined, 'options.modality')).toBe('text');
     expect(spaces.check('image', 'options.modality')).toBe('image');
-    expect(() => spaces.check('audio', 'options.modality')).toThrow(`options.modality must be one of the store's modalities (text, image), got "audio"; declare more with open({ modalities })`);
+    expect(() => spaces.check('audio', 'options.modality')).toThrow(
+      `options.modality must be one of the store's modalities (text, image), got "audio"; declare more with open({ modalities })`,
+    );
   });
 
   it('checks a stored vector against its modality: dimension, finite values, a direction under cosine', () => {
     expect(() => spaces.checkStored([0, 0, 0], 'text', 'vector')).toThrow(/vector must not be all zeros under the cosine metric/);
     expect(() => spaces.checkStored([0, 0], 'image', 'vector')).not.toThrow();
-    expect(() => spaces.checkStored([1, 2], 'text', 'vector')).toThrowError(expect.objectContaining({ code: 'FEATHER_ERR_DIMENSION_MISMATCH' }) as Error);
-    expect(() => spaces.checkStored([1, Number.POSITIVE_INFINITY], 'image', 'vectors[4]')).toThrow(/vectors\[4\]\[1\] must be a finite float32 number/);
+    expect(() => spaces.checkStored([1, 2], 'text', 'vector')).toThrowError(
+      expect.objectContaining({ code: 'FEATHER_ERR_DIMENSION_MISMATCH' }) as Error,
+    );
+    expect(() => spaces.checkStored([1, Number.POSITIVE_INFINITY], 'image', 'vectors[4]')).toThrow(
+      /vectors\[4\]\[1\] must be a finite float32 number/,
+    );
   });
 });

@@ -18,7 +18,16 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
   const arena = KernelArena.create();
   const service = new WriterService({ memory: arena.memory, module: kernelModule() });
   const path = tempStorePath('pipeline.feather');
-  const opened = service.open({ path, modalities: { text: { dim: 2, metric: 'l2' } }, m: 8, efConstruction: 32, efSearch: 16, modelId: undefined, readOnly: false, durability: 'none' });
+  const opened = service.open({
+    path,
+    modalities: { text: { dim: 2, metric: 'l2' } },
+    m: 8,
+    efConstruction: 32,
+    efSearch: 16,
+    modelId: undefined,
+    readOnly: false,
+    durability: 'none',
+  });
   if (!opened.ok) throw new Error(opened.error.message);
   const groups: number[] = [];
   const saves: number[] = [];
@@ -45,7 +54,11 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
   return { pipeline, mirror, groups, saves };
 }
 
-const add = (id: number) => () => ({ op: { type: 'upsert' as const, items: [{ id, modality: 'text' }], now: 0 }, vectors: { text: Float32Array.of(id, 1) }, value: id });
+const add = (id: number) => () => ({
+  op: { type: 'upsert' as const, items: [{ id, modality: 'text' }], now: 0 },
+  vectors: { text: Float32Array.of(id, 1) },
+  value: id,
+});
 
 describe('WritePipeline', () => {
   it('applies writes in call order, sends what queues up meanwhile as one group, and keeps the mirror equal to the writer', async () => {

@@ -38,10 +38,15 @@ export function l2sqJs(a: Float32Array, ai: number, b: Float32Array, bi: number,
       acc[j] = fr(acc[j] + fr(d * d));
     }
   }
-  return finish(acc, (s, k) => {
-    const d = fr(a[ai + k] - b[bi + k]);
-    return fr(s + fr(d * d));
-  }, i, dim);
+  return finish(
+    acc,
+    (s, k) => {
+      const d = fr(a[ai + k] - b[bi + k]);
+      return fr(s + fr(d * d));
+    },
+    i,
+    dim,
+  );
 }
 
 function finish(acc: Float64Array, tail: (s: number, k: number) => number, from: number, dim: number): number {

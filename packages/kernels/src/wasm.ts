@@ -25,7 +25,16 @@ export interface WasmExports {
   vectorAddress(index: number, id: number): number;
   reserve(index: number, level: number, row: number, namespace: number, entity: number): number;
   reserveBulk(index: number, count: number): number;
-  restoreNodes(index: number, first: number, end: number, count: number, maxLevel: number, rows: number, namespaces: number, entities: number): number;
+  restoreNodes(
+    index: number,
+    first: number,
+    end: number,
+    count: number,
+    maxLevel: number,
+    rows: number,
+    namespaces: number,
+    entities: number,
+  ): number;
   restoreUpper(index: number, first: number, end: number, count: number, upper: number, at: number, upperBytes: number): number;
   checkRowMap(index: number, table: number, shift: number, first: number, end: number, count: number): number;
   hashBegin(): void;

@@ -19,7 +19,15 @@ const say = (line) => process.stdout.write(`${line}\n`);
 
 // Two model threads: the seed embeds on both cores.
 const embedder = await LocalEmbedder.create({ concurrency: 2 });
-const server = await startServer({ path, port, embedder, host: process.env.FEATHER_HOST ?? '127.0.0.1', embed: 'local', logLevel: process.env.FEATHER_LOG_LEVEL ?? 'warn', apiKey: process.env.FEATHER_API_KEY || undefined });
+const server = await startServer({
+  path,
+  port,
+  embedder,
+  host: process.env.FEATHER_HOST ?? '127.0.0.1',
+  embed: 'local',
+  logLevel: process.env.FEATHER_LOG_LEVEL ?? 'warn',
+  apiKey: process.env.FEATHER_API_KEY || undefined,
+});
 stopOnSignals(server, say);
 for (const line of startupBanner(server, query)) say(line);
 
@@ -33,7 +41,11 @@ const { service } = server;
 const require = createRequire(import.meta.url);
 const corpus = join(dirname(require.resolve('@sap-ux/fiori-docs-embeddings/package.json')), 'data', 'embeddings', 'records.jsonl');
 // The passages not in the store yet: all on the first run, the rest after a run stopped while seeding.
-const records = readFileSync(corpus, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => service.db.get(r.id) === undefined);
+const records = readFileSync(corpus, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line))
+  .filter((r) => service.db.get(r.id) === undefined);
 
 /** Seeds the store; a Ctrl-C meanwhile closes the store, which ends the seed quietly (what is in stays in). */
 async function seed() {

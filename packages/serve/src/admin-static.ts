@@ -13,7 +13,8 @@ import { errorBody } from './error-to-http.js';
  * in the page's hash would otherwise travel to another site with a click).
  */
 const kSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -44,7 +45,16 @@ export function registerAdmin(app: FastifyInstance, root: string | undefined): v
     admin.get('/admin', (_request, reply) => reply.redirect('/admin/', 301));
     if (root === undefined || !existsSync(join(root, 'index.html'))) {
       admin.get('/admin/*', (_request, reply) =>
-        reply.code(404).send(errorBody(new FeatherError('FEATHER_ERR_NOT_FOUND', 'the admin page is not built: run `npx -y pnpm@10.34.8 build` (it builds packages/admin into its dist/ folder), then restart feather-serve'))),
+        reply
+          .code(404)
+          .send(
+            errorBody(
+              new FeatherError(
+                'FEATHER_ERR_NOT_FOUND',
+                'the admin page is not built: run `npx -y pnpm@10.34.8 build` (it builds packages/admin into its dist/ folder), then restart feather-serve',
+              ),
+            ),
+          ),
       );
       return;
     }

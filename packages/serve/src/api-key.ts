@@ -19,7 +19,12 @@ export function keyFileOf(storePath: string): string {
 /** The given key, else the one in `<store>.key`, else a new random one written there with mode 0600. */
 export function resolveApiKey(given: string | undefined, storePath: string): ApiKey {
   if (given !== undefined) {
-    if (given.length < 16) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `the API key must be at least 16 characters, got ${given.length}; omit it to have one generated`, { path: 'apiKey' });
+    if (given.length < 16)
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `the API key must be at least 16 characters, got ${given.length}; omit it to have one generated`,
+        { path: 'apiKey' },
+      );
     return { key: given, created: false, file: undefined };
   }
   const file = keyFileOf(storePath);
@@ -33,7 +38,13 @@ export function resolveApiKey(given: string | undefined, storePath: string): Api
     }
   } catch (error) {
     if (error instanceof FeatherError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new FeatherError('FEATHER_ERR_IO', `cannot read the key file ${file}: ${(error as Error).message}`, { path: file }, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new FeatherError(
+        'FEATHER_ERR_IO',
+        `cannot read the key file ${file}: ${(error as Error).message}`,
+        { path: file },
+        { cause: error },
+      );
   }
   const key = randomBytes(24).toString('base64url');
   // 'wx': never overwrite a key another start wrote meanwhile; 0600: only the owner reads it.

@@ -43,7 +43,12 @@ export function restRoutes(service: FeatherService, version: string): RouteDef[]
 
 export function createApp(options: AppOptions): FastifyInstance {
   const { service, apiKey, version } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? kDefaultBodyLimit, return503OnClosing: false, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? kDefaultBodyLimit,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
   // While closing, requests that still arrive on open connections get our error body (503) and close them.
   let closing = false;
   app.addHook('preClose', (done) => {
@@ -52,7 +57,9 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
   // JSON only: a text/plain body is refused as such, not parsed into a string the schema then rejects.
   app.removeContentTypeParser('text/plain');
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? compileBody(schema as TSchema) : compileStrings(schema as TSchema)));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? compileBody(schema as TSchema) : compileStrings(schema as TSchema),
+  );
   const metrics = createMetrics(service.db);
   const routes = restRoutes(service, version);
   const document = buildOpenApi(routes, version);
@@ -65,7 +72,10 @@ export function createApp(options: AppOptions): FastifyInstance {
     if (apiKey === undefined || request.routeOptions.config.auth === false) return;
     if (!authorized(request.headers.authorization, apiKey)) {
       void reply.header('www-authenticate', 'Bearer');
-      throw new FeatherError('FEATHER_ERR_UNAUTHORIZED', 'missing or wrong API key: send the header Authorization: Bearer <key> (the key feather-serve printed at its first start, kept in <store>.key, or FEATHER_API_KEY)');
+      throw new FeatherError(
+        'FEATHER_ERR_UNAUTHORIZED',
+        'missing or wrong API key: send the header Authorization: Bearer <key> (the key feather-serve printed at its first start, kept in <store>.key, or FEATHER_API_KEY)',
+      );
     }
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -78,7 +88,16 @@ export function createApp(options: AppOptions): FastifyInstance {
     return reply.code(status).send(errorBody(e));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(new FeatherError('FEATHER_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; the routes are in /api/v1/openapi.json`))),
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          new FeatherError(
+            'FEATHER_ERR_NOT_FOUND',
+            `no route ${request.method} ${request.url.split('?')[0]}; the routes are in /api/v1/openapi.json`,
+          ),
+        ),
+      ),
   );
 
   for (const r of routes) {
@@ -114,7 +133,11 @@ export function createApp(options: AppOptions): FastifyInstance {
     await server.connect(transport);
     await transport.handleRequest(request.raw, reply.raw, request.body);
   });
-  const noSessions = (): FeatherError => new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'this MCP endpoint is stateless: POST JSON-RPC messages to /mcp (no GET stream, no sessions to delete)');
+  const noSessions = (): FeatherError =>
+    new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      'this MCP endpoint is stateless: POST JSON-RPC messages to /mcp (no GET stream, no sessions to delete)',
+    );
   app.get('/mcp', (_request, reply) => reply.code(405).header('allow', 'POST').send(errorBody(noSessions())));
   app.delete('/mcp', (_request, reply) => reply.code(405).header('allow', 'POST').send(errorBody(noSessions())));
   return app;

@@ -37,11 +37,19 @@ interface FrameworkError {
 
 /** Fastify's own request errors, by code, as ours. */
 const kFrameworkErrors: Readonly<Record<string, (message: string) => FeatherError>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () => new FeatherError('FEATHER_ERR_PAYLOAD_TOO_LARGE', 'the request body is larger than this server accepts; send fewer memories per request or raise --body-limit', { limit: 'body-limit' }),
-  FST_ERR_CTP_INVALID_JSON_BODY: (m) => new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `the request body is not valid JSON (${m}); send a JSON object`, { path: 'body' }),
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    new FeatherError(
+      'FEATHER_ERR_PAYLOAD_TOO_LARGE',
+      'the request body is larger than this server accepts; send fewer memories per request or raise --body-limit',
+      { limit: 'body-limit' },
+    ),
+  FST_ERR_CTP_INVALID_JSON_BODY: (m) =>
+    new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `the request body is not valid JSON (${m}); send a JSON object`, { path: 'body' }),
   FST_ERR_CTP_EMPTY_JSON_BODY: (m) => new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${m}; send a JSON object`, { path: 'body' }),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: (m) => new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${m}; send Content-Type: application/json`, { path: 'body' }),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: (m) => new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${m}; send the body's true length`, { path: 'body' }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (m) =>
+    new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${m}; send Content-Type: application/json`, { path: 'body' }),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: (m) =>
+    new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${m}; send the body's true length`, { path: 'body' }),
 };
 
 /**
@@ -54,18 +62,25 @@ export function toFeatherError(error: unknown): FeatherError {
   if (e.validation !== undefined) {
     const first = e.validation[0];
     const where = `${e.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
-    const extra = first?.keyword === 'additionalProperties' ? ` (${String(first.params?.['additionalProperty'])} is not a field of this request)` : '';
-    return new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${where} ${first?.message ?? 'is invalid'}${extra}; see /api/v1/openapi.json for the request's schema`, {
-      path: where,
-      errors: e.validation.map((v) => ({ path: v.instancePath, message: v.message, keyword: v.keyword, params: v.params })),
-    });
+    const extra =
+      first?.keyword === 'additionalProperties' ? ` (${String(first.params?.['additionalProperty'])} is not a field of this request)` : '';
+    return new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${where} ${first?.message ?? 'is invalid'}${extra}; see /api/v1/openapi.json for the request's schema`,
+      {
+        path: where,
+        errors: e.validation.map((v) => ({ path: v.instancePath, message: v.message, keyword: v.keyword, params: v.params })),
+      },
+    );
   }
   const known = e.code === undefined ? undefined : kFrameworkErrors[e.code];
   if (known !== undefined) return known(e.message ?? '');
   if (e instanceof SyntaxError || (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)) {
     return new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', e.message ?? 'bad request', { path: 'request' });
   }
-  return new FeatherError('FEATHER_ERR_INTERNAL', `the server failed: ${e.message ?? String(error)}; please report it`, undefined, { cause: error });
+  return new FeatherError('FEATHER_ERR_INTERNAL', `the server failed: ${e.message ?? String(error)}; please report it`, undefined, {
+    cause: error,
+  });
 }
 
 /** The response body of an error: `{ code, message, details }`. */

@@ -2,19 +2,33 @@
 // document is built from them, and the MCP tools' input schemas reuse them.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-export const Id = Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })], {
-  description: 'A memory id: a string, or a non-negative integer (it keeps the type it was given: 7 and "7" differ).',
-});
+export const Id = Type.Union(
+  [Type.String({ minLength: 1, maxLength: 512 }), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })],
+  {
+    description: 'A memory id: a string, or a non-negative integer (it keeps the type it was given: 7 and "7" differ).',
+  },
+);
 export const Name = Type.String({ minLength: 1, maxLength: 256 });
-export const Namespace = Type.String({ minLength: 1, maxLength: 256, description: 'The tenant: ids of other namespaces are never reachable from here.' });
+export const Namespace = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: 'The tenant: ids of other namespaces are never reachable from here.',
+});
 const AttributeValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()]);
-const Attributes = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), AttributeValue, { description: 'Key/value pairs (string, number or boolean values), at most 64.', maxProperties: 64 });
-const Vector = Type.Array(Type.Number(), { minItems: 1, maxItems: 65_536, description: 'A vector of the store\'s dim (sent instead of text).' });
+const Attributes = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), AttributeValue, {
+  description: 'Key/value pairs (string, number or boolean values), at most 64.',
+  maxProperties: 64,
+});
+const Vector = Type.Array(Type.Number(), {
+  minItems: 1,
+  maxItems: 65_536,
+  description: "A vector of the store's dim (sent instead of text).",
+});
 export const Text = Type.String({ minLength: 1, maxLength: 100_000 });
 export const Time = Type.Number({ description: 'ms since the epoch' });
 
 const kMemoryFields = {
-  text: Type.Optional(Type.String({ maxLength: 100_000, description: 'The memory\'s text; embedded server-side when no vector is given.' })),
+  text: Type.Optional(Type.String({ maxLength: 100_000, description: "The memory's text; embedded server-side when no vector is given." })),
   entity: Type.Optional(Type.Union([Name, Type.Null()], { description: 'Topic group inside the namespace (null: none).' })),
   importance: Type.Optional(Type.Number({ minimum: 0, description: 'Score multiplier, 1 is neutral.' })),
   attributes: Type.Optional(Attributes),
@@ -23,9 +37,15 @@ const kMemoryFields = {
 
 export const MemoryInput = Type.Object(
   { id: Type.Optional(Id), vector: Type.Optional(Vector), ...kMemoryFields },
-  { additionalProperties: false, description: 'A memory to add: text (embedded) or vector, and its metadata. An existing id of this namespace is updated.' },
+  {
+    additionalProperties: false,
+    description: 'A memory to add: text (embedded) or vector, and its metadata. An existing id of this namespace is updated.',
+  },
 );
-export const BatchInput = Type.Object({ memories: Type.Array(MemoryInput, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
+export const BatchInput = Type.Object(
+  { memories: Type.Array(MemoryInput, { minItems: 1, maxItems: 10_000 }) },
+  { additionalProperties: false },
+);
 export const Patch = Type.Object(
   { text: kMemoryFields.text, entity: kMemoryFields.entity, importance: kMemoryFields.importance, attributes: kMemoryFields.attributes },
   { additionalProperties: false, minProperties: 1, description: 'Fields to change (attributes are replaced whole).' },
@@ -43,12 +63,21 @@ export const Memory = Type.Object({
   lastRecalled: Type.Union([Type.Number(), Type.Null()]),
   modalities: Type.Array(Type.String()),
 });
-export const GetQuery = Type.Object({ includeVector: Type.Optional(Type.Boolean({ description: "Also return the memory's stored vector (e.g. to search or chain around it)." })) }, { additionalProperties: false });
+export const GetQuery = Type.Object(
+  {
+    includeVector: Type.Optional(
+      Type.Boolean({ description: "Also return the memory's stored vector (e.g. to search or chain around it)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const MemoryWithVector = Type.Object({ ...Memory.properties, vector: Type.Optional(Type.Array(Type.Number())) });
 const Edge = Type.Object({ from: Id, to: Id, type: Type.String(), weight: Type.Number() });
 
 const kQuery = {
-  query: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000, description: 'Text to search for (embedded server-side). Give query or vector.' })),
+  query: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 100_000, description: 'Text to search for (embedded server-side). Give query or vector.' }),
+  ),
   vector: Type.Optional(Vector),
 };
 export const SearchInput = Type.Object(
@@ -66,7 +95,12 @@ export const SearchInput = Type.Object(
   },
   { additionalProperties: false },
 );
-const SearchHit = Type.Object({ ...Memory.properties, score: Type.Number(), similarity: Type.Number(), vector: Type.Optional(Type.Array(Type.Number())) });
+const SearchHit = Type.Object({
+  ...Memory.properties,
+  score: Type.Number(),
+  similarity: Type.Number(),
+  vector: Type.Optional(Type.Array(Type.Number())),
+});
 export const SearchResult = Type.Object({ hits: Type.Array(SearchHit) });
 
 export const ChainInput = Type.Object(
@@ -81,7 +115,9 @@ export const ChainInput = Type.Object(
   { additionalProperties: false },
 );
 export const ChainResult = Type.Object({
-  nodes: Type.Array(Type.Object({ ...Memory.properties, hop: Type.Integer(), score: Type.Number(), similarity: Type.Union([Type.Number(), Type.Null()]) })),
+  nodes: Type.Array(
+    Type.Object({ ...Memory.properties, hop: Type.Integer(), score: Type.Number(), similarity: Type.Union([Type.Number(), Type.Null()]) }),
+  ),
   edges: Type.Array(Edge),
 });
 
@@ -97,7 +133,9 @@ export const Forgotten = Type.Object({ forgotten: Type.Integer() });
 export const ListQuery = Type.Object(
   {
     entity: Type.Optional(Name),
-    before: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The next cursor of the previous page, or a time in ms.' })),
+    before: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'The next cursor of the previous page, or a time in ms.' }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Memories per page (default 100).' })),
     filter: Type.Optional(Type.String({ maxLength: 65_536, description: 'Attribute filter as JSON, e.g. {"source":"chat"}.' })),
   },
@@ -107,7 +145,12 @@ export const ListResult = Type.Object({ memories: Type.Array(Memory), next: Type
 
 export const PurgeInput = Type.Object(
   {
-    olderThanDays: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Forget only memories neither created nor recalled within this many days; absent: all of the namespace.' })),
+    olderThanDays: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'Forget only memories neither created nor recalled within this many days; absent: all of the namespace.',
+      }),
+    ),
     now: Type.Optional(Time),
   },
   { additionalProperties: false },
@@ -117,15 +160,30 @@ export const NamespaceInfo = Type.Object({ name: Type.String(), count: Type.Inte
 export const NamespaceList = Type.Object({ namespaces: Type.Array(NamespaceInfo) });
 export const Saved = Type.Object({ bytes: Type.Integer(), ms: Type.Number() });
 export const Ok = Type.Object({ ok: Type.Boolean() });
-export const Stats = Type.Object({ total_vectors: Type.Integer(), namespaces: Type.Integer(), file_size_mb: Type.Number(), load_time_ms: Type.Number() });
+export const Stats = Type.Object({
+  total_vectors: Type.Integer(),
+  namespaces: Type.Integer(),
+  file_size_mb: Type.Number(),
+  load_time_ms: Type.Number(),
+});
 export const Health = Type.Object({ status: Type.String(), version: Type.String(), vectors: Type.Integer(), dim: Type.Integer() });
-export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { description: 'Every error: a FeatherError code, a message saying what to fix, details.' });
+export const ErrorBody = Type.Object(
+  { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+  { description: 'Every error: a FeatherError code, a message saying what to fix, details.' },
+);
 export const AddResult = Type.Object({ id: Id });
 export const BatchResult = Type.Object({ ids: Type.Array(Id) });
 
 export const NsParams = Type.Object({ ns: Namespace });
-export const IdParams = Type.Object({ ns: Namespace, id: Type.String({ minLength: 1, maxLength: 512, description: 'The id; digits-only means the integer id.' }) });
-export const LinkParams = Type.Object({ ns: Namespace, id: Type.String({ minLength: 1, maxLength: 512 }), to: Type.String({ minLength: 1, maxLength: 512 }) });
+export const IdParams = Type.Object({
+  ns: Namespace,
+  id: Type.String({ minLength: 1, maxLength: 512, description: 'The id; digits-only means the integer id.' }),
+});
+export const LinkParams = Type.Object({
+  ns: Namespace,
+  id: Type.String({ minLength: 1, maxLength: 512 }),
+  to: Type.String({ minLength: 1, maxLength: 512 }),
+});
 export const EntityParams = Type.Object({ ns: Namespace, entity: Name });
 
 export type MemoryInputT = Static<typeof MemoryInput>;

@@ -58,14 +58,21 @@ Serves a Feather store over REST (/api/v1, OpenAPI at /api/v1/openapi.json), MCP
 function integer(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${name} must be an integer in [${min}, ${max}], got ${describeValue(value)}`, { path: name });
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${name} must be an integer in [${min}, ${max}], got ${describeValue(value)}`, {
+      path: name,
+    });
   return n;
 }
 
 function provider(value: string | undefined): EmbedProvider | undefined {
   if (value === undefined) return undefined;
   if (!(kEmbedProviders as readonly string[]).includes(value)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `--embed must be one of ${kEmbedProviders.join(', ')}, got ${describeValue(value)}`, { path: '--embed' });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `--embed must be one of ${kEmbedProviders.join(', ')}, got ${describeValue(value)}`,
+      { path: '--embed' },
+    );
   }
   return value as EmbedProvider;
 }
@@ -81,7 +88,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${(error as Error).message}; run feather-serve --help`, { path: 'argv' });
   }
   const { values: v, positionals } = parsed;
-  if (positionals.length > 1) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `feather-serve takes one store file, got ${positionals.length}: ${positionals.join(' ')}`, { path: 'file' });
+  if (positionals.length > 1)
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `feather-serve takes one store file, got ${positionals.length}: ${positionals.join(' ')}`,
+      { path: 'file' },
+    );
   const options: CliOptions = {
     path: positionals[0] ?? 'memory.feather',
     stdio: v.stdio ?? false,

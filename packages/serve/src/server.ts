@@ -40,7 +40,11 @@ async function openStore(options: ServeOptions): Promise<{ db: Feather; embedder
   if (embedder === undefined && provider !== 'none') embedder = await createEmbedder({ provider });
   try {
     if (embedder !== undefined && options.dim !== undefined && options.dim !== embedder.dim) {
-      throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `--dim ${options.dim} differs from the ${embedder.id} embedder's ${embedder.dim} dimensions; drop --dim or pick another embedder`, { expected: embedder.dim, received: options.dim });
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `--dim ${options.dim} differs from the ${embedder.id} embedder's ${embedder.dim} dimensions; drop --dim or pick another embedder`,
+        { expected: embedder.dim, received: options.dim },
+      );
     }
     const dim = embedder?.dim ?? options.dim;
     const db = await Feather.open(options.path, {
@@ -68,12 +72,22 @@ function stopper(stop: () => Promise<void>): () => Promise<void> {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   if (options.dev === true && !isLoopback(host)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `--dev turns auth off and so binds 127.0.0.1 only, got --host ${host}; drop --dev to serve other hosts with a key`, { path: '--host' });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `--dev turns auth off and so binds 127.0.0.1 only, got --host ${host}; drop --dev to serve other hosts with a key`,
+      { path: '--host' },
+    );
   }
   const apiKey = options.dev === true ? undefined : resolveApiKey(options.apiKey, options.path);
   const { db, embedder, ownEmbedder } = await openStore(options);
   const service = new FeatherService(db, embedder);
-  const app = createApp({ service, apiKey: apiKey?.key, version: kVersion, ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }), logger: { level: options.logLevel ?? 'info', redact: kRedact } });
+  const app = createApp({
+    service,
+    apiKey: apiKey?.key,
+    version: kVersion,
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    logger: { level: options.logLevel ?? 'info', redact: kRedact },
+  });
   const close = stopper(async () => {
     // app.close() stops accepting and waits for requests in flight; their keep-alive sockets would then hold
     // it open until the client hangs up, so sockets are reaped as each becomes idle.
@@ -94,7 +108,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await app.listen({ port: options.port ?? 7700, host });
   } catch (error) {
     await close().catch(() => undefined);
-    throw new FeatherError('FEATHER_ERR_IO', `cannot listen on ${host}:${options.port ?? 7700}: ${(error as Error).message}; pick another --port`, { host, port: options.port ?? 7700 }, { cause: error });
+    throw new FeatherError(
+      'FEATHER_ERR_IO',
+      `cannot listen on ${host}:${options.port ?? 7700}: ${(error as Error).message}; pick another --port`,
+      { host, port: options.port ?? 7700 },
+      { cause: error },
+    );
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 7700);

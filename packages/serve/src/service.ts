@@ -39,7 +39,11 @@ export class FeatherService {
   owned(namespace: string, id: MemoryId): MemoryRecord {
     const record = this.db.get(id);
     if (record === undefined || record.namespace !== namespace) {
-      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(id)} does not exist in namespace ${JSON.stringify(namespace)}`, { id, namespace });
+      throw new FeatherError(
+        'FEATHER_ERR_NOT_FOUND',
+        `memory ${JSON.stringify(id)} does not exist in namespace ${JSON.stringify(namespace)}`,
+        { id, namespace },
+      );
     }
     return record;
   }
@@ -53,14 +57,20 @@ export class FeatherService {
 
   async #embed(texts: string[], what: string): Promise<Float32Array[]> {
     if (this.embedder === undefined) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${what} has text but no vector, and this server has no embedder (--embed none): send a vector`, { path: what });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${what} has text but no vector, and this server has no embedder (--embed none): send a vector`,
+        { path: what },
+      );
     }
     return this.embedder.embed(texts);
   }
 
   async #queryVector(input: { query?: string; vector?: number[] }): Promise<Float32Array | number[]> {
     if ((input.query === undefined) === (input.vector === undefined)) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'give exactly one of query (text, embedded by the server) and vector', { path: 'query' });
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'give exactly one of query (text, embedded by the server) and vector', {
+        path: 'query',
+      });
     }
     return input.vector ?? (await this.#embed([input.query!], 'query'))[0]!;
   }
@@ -76,11 +86,19 @@ export class FeatherService {
   async addBatch(namespace: string, inputs: MemoryInputT[]): Promise<{ ids: MemoryId[] }> {
     inputs.forEach((m, i) => {
       if (needsText(m) && (m.text === undefined || m.text.trim() === '')) {
-        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `memories[${i}] needs a vector or a non-empty text to embed`, { path: `memories[${i}]` });
+        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `memories[${i}] needs a vector or a non-empty text to embed`, {
+          path: `memories[${i}]`,
+        });
       }
     });
     const toEmbed = inputs.flatMap((m, i) => (needsText(m) ? [i] : []));
-    const embedded = toEmbed.length === 0 ? [] : await this.#embed(toEmbed.map((i) => inputs[i]!.text!), 'memories');
+    const embedded =
+      toEmbed.length === 0
+        ? []
+        : await this.#embed(
+            toEmbed.map((i) => inputs[i]!.text!),
+            'memories',
+          );
     const vectors: (Float32Array | number[])[] = inputs.map((m) => m.vector ?? []);
     toEmbed.forEach((i, j) => (vectors[i] = embedded[j]!));
     const ids = inputs.flatMap((m) => (m.id === undefined ? [] : [m.id]));
@@ -95,7 +113,8 @@ export class FeatherService {
       if (!explicit && ids.length > 0) {
         // Mixed explicit and automatic ids: one add each, in order (addBatch takes all ids or none).
         const out: MemoryId[] = [];
-        for (let i = 0; i < inputs.length; i++) out.push((await this.db.add(vectors[i]!, { ...metas[i], ...(inputs[i]!.id === undefined ? {} : { id: inputs[i]!.id }) })).id);
+        for (let i = 0; i < inputs.length; i++)
+          out.push((await this.db.add(vectors[i]!, { ...metas[i], ...(inputs[i]!.id === undefined ? {} : { id: inputs[i]!.id }) })).id);
         return { ids: out };
       }
       return this.db.addBatch(vectors, { metas, ...(explicit ? { ids } : {}) });
@@ -202,7 +221,12 @@ export class FeatherService {
     } catch {
       // Not saved yet: the writes so far are all in the WAL.
     }
-    return { total_vectors: this.db.count(), namespaces: this.db.listNamespaces().length, file_size_mb: bytes / 2 ** 20, load_time_ms: this.db.loadTimeMs };
+    return {
+      total_vectors: this.db.count(),
+      namespaces: this.db.listNamespaces().length,
+      file_size_mb: bytes / 2 ** 20,
+      load_time_ms: this.db.loadTimeMs,
+    };
   }
 
   save(): Promise<{ bytes: number; ms: number }> {

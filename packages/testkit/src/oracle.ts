@@ -26,7 +26,14 @@ export function referenceDistance(metric: OracleMetric, a: ArrayLike<number>, b:
  * Exact top-k ids by float64 brute force over row-major `base` (rows listed in `skip` excluded),
  * ascending by distance, ties by lower id.
  */
-export function bruteForce(metric: OracleMetric, base: Float32Array, dim: number, query: ArrayLike<number>, k: number, skip?: ReadonlySet<number>): number[] {
+export function bruteForce(
+  metric: OracleMetric,
+  base: Float32Array,
+  dim: number,
+  query: ArrayLike<number>,
+  k: number,
+  skip?: ReadonlySet<number>,
+): number[] {
   const n = base.length / dim;
   const scored: { id: number; d: number }[] = [];
   for (let i = 0; i < n; i++) {

@@ -22,6 +22,7 @@ export class ApiError extends Error {
 /** Any rejection as an ApiError (an abort stays recognisable by its code). */
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof DOMException && error.name === 'AbortError') return new ApiError(0, 'FEATHER_ADMIN_ABORTED', 'the request was cancelled');
+  if (error instanceof DOMException && error.name === 'AbortError')
+    return new ApiError(0, 'FEATHER_ADMIN_ABORTED', 'the request was cancelled');
   return new ApiError(0, 'FEATHER_ADMIN_INTERNAL', error instanceof Error ? error.message : String(error));
 }

@@ -59,7 +59,11 @@ export class ApiClient {
       });
     } catch (error) {
       if (signal?.aborted === true) throw error;
-      throw new ApiError(0, 'FEATHER_ADMIN_NETWORK', `cannot reach feather-serve at ${this.#base.origin}: ${(error as Error).message}; is it running?`);
+      throw new ApiError(
+        0,
+        'FEATHER_ADMIN_NETWORK',
+        `cannot reach feather-serve at ${this.#base.origin}: ${(error as Error).message}; is it running?`,
+      );
     }
     if (!response.ok) {
       const error = await errorOf(response);
@@ -74,7 +78,11 @@ export class ApiClient {
     try {
       return (await response.json()) as T;
     } catch {
-      throw new ApiError(response.status, 'FEATHER_ADMIN_BAD_RESPONSE', `${method} /${path} answered ${response.status} with a body that is not JSON`);
+      throw new ApiError(
+        response.status,
+        'FEATHER_ADMIN_BAD_RESPONSE',
+        `${method} /${path} answered ${response.status} with a body that is not JSON`,
+      );
     }
   }
 
@@ -143,7 +151,13 @@ export class ApiClient {
   }
 
   async purge(ns: string, olderThanDays?: number): Promise<number> {
-    return (await this.#json<{ forgotten: number }>('POST', `api/v1/namespaces/${seg(ns)}/purge`, olderThanDays === undefined ? {} : { olderThanDays })).forgotten;
+    return (
+      await this.#json<{ forgotten: number }>(
+        'POST',
+        `api/v1/namespaces/${seg(ns)}/purge`,
+        olderThanDays === undefined ? {} : { olderThanDays },
+      )
+    ).forgotten;
   }
 
   save(): Promise<{ bytes: number; ms: number }> {
@@ -161,10 +175,19 @@ async function errorOf(response: Response): Promise<ApiError> {
   try {
     const body = JSON.parse(text) as { code?: unknown; message?: unknown; details?: unknown };
     if (typeof body.code === 'string' && typeof body.message === 'string') {
-      return new ApiError(response.status, body.code, body.message, typeof body.details === 'object' && body.details !== null ? (body.details as Record<string, unknown>) : undefined);
+      return new ApiError(
+        response.status,
+        body.code,
+        body.message,
+        typeof body.details === 'object' && body.details !== null ? (body.details as Record<string, unknown>) : undefined,
+      );
     }
   } catch {
     // not JSON: a proxy's error page, say
   }
-  return new ApiError(response.status, 'FEATHER_ADMIN_BAD_RESPONSE', `the server answered ${response.status} ${response.statusText}${text === '' ? '' : `: ${text.slice(0, 200)}`}`);
+  return new ApiError(
+    response.status,
+    'FEATHER_ADMIN_BAD_RESPONSE',
+    `the server answered ${response.status} ${response.statusText}${text === '' ? '' : `: ${text.slice(0, 200)}`}`,
+  );
 }

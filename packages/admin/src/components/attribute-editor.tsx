@@ -13,11 +13,26 @@ export function AttributeEditor({ rows, onChange }: { rows: readonly AttributeRo
         <div class="attribute-row" key={i}>
           <div class="field">
             <label for={`attr-key-${i}`}>Key {i + 1}</label>
-            <input id={`attr-key-${i}`} type="text" value={row.key} autoComplete="off" onInput={(e) => set(i, { key: e.currentTarget.value })} />
+            <input
+              id={`attr-key-${i}`}
+              type="text"
+              value={row.key}
+              autoComplete="off"
+              onInput={(e) => set(i, { key: e.currentTarget.value })}
+            />
           </div>
           <div class="field">
             <label for={`attr-type-${i}`}>Type {i + 1}</label>
-            <select id={`attr-type-${i}`} value={row.type} onChange={(e) => set(i, { type: e.currentTarget.value as AttributeType, ...(e.currentTarget.value === 'boolean' ? { value: row.value === 'false' ? 'false' : 'true' } : {}) })}>
+            <select
+              id={`attr-type-${i}`}
+              value={row.type}
+              onChange={(e) =>
+                set(i, {
+                  type: e.currentTarget.value as AttributeType,
+                  ...(e.currentTarget.value === 'boolean' ? { value: row.value === 'false' ? 'false' : 'true' } : {}),
+                })
+              }
+            >
               {kTypes.map((t) => (
                 <option key={t} value={t}>
                   {t}
@@ -33,10 +48,22 @@ export function AttributeEditor({ rows, onChange }: { rows: readonly AttributeRo
                 <option value="false">false</option>
               </select>
             ) : (
-              <input id={`attr-value-${i}`} type="text" inputMode={row.type === 'number' ? 'decimal' : 'text'} value={row.value} autoComplete="off" onInput={(e) => set(i, { value: e.currentTarget.value })} />
+              <input
+                id={`attr-value-${i}`}
+                type="text"
+                inputMode={row.type === 'number' ? 'decimal' : 'text'}
+                value={row.value}
+                autoComplete="off"
+                onInput={(e) => set(i, { value: e.currentTarget.value })}
+              />
             )}
           </div>
-          <button type="button" class="quiet" aria-label={`Remove attribute ${row.key === '' ? i + 1 : row.key}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+          <button
+            type="button"
+            class="quiet"
+            aria-label={`Remove attribute ${row.key === '' ? i + 1 : row.key}`}
+            onClick={() => onChange(rows.filter((_, j) => j !== i))}
+          >
             Remove
           </button>
         </div>

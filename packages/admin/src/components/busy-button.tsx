@@ -2,7 +2,21 @@
 // focusable (aria-disabled, not disabled), so a keyboard user keeps their place.
 import type { ComponentChildren } from 'preact';
 
-export function BusyButton({ busy, busyLabel, onClick, children, type = 'button', kind }: { busy: boolean; busyLabel: string; onClick?: () => void; children: ComponentChildren; type?: 'button' | 'submit'; kind?: 'danger' | 'primary' }) {
+export function BusyButton({
+  busy,
+  busyLabel,
+  onClick,
+  children,
+  type = 'button',
+  kind,
+}: {
+  busy: boolean;
+  busyLabel: string;
+  onClick?: () => void;
+  children: ComponentChildren;
+  type?: 'button' | 'submit';
+  kind?: 'danger' | 'primary';
+}) {
   return (
     <button
       type={type}

@@ -11,7 +11,19 @@ import { num, TableHead } from './table-parts.js';
 
 const edgeKey = (e: Edge): string => `${typeof e.from}:${e.from}>${typeof e.to}:${e.to}:${e.type}`;
 
-export function EdgeList({ title, direction, edges, ns, onChanged }: { title: string; direction: 'outgoing' | 'incoming'; edges: readonly Edge[]; ns: string; onChanged: () => void }) {
+export function EdgeList({
+  title,
+  direction,
+  edges,
+  ns,
+  onChanged,
+}: {
+  title: string;
+  direction: 'outgoing' | 'incoming';
+  edges: readonly Edge[];
+  ns: string;
+  onChanged: () => void;
+}) {
   const { api } = useSession();
   const [removing, setRemoving] = useState<string | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);

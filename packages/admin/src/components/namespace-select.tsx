@@ -13,10 +13,22 @@ export function useNamespaces(): Async<NamespaceInfo[]> {
 
 /** The error of loading them, if any, with a retry. */
 export function NamespacesError({ namespaces }: { namespaces: Async<NamespaceInfo[]> }) {
-  return namespaces.state === 'error' ? <ErrorNote error={namespaces.error} onRetry={namespaces.reload} title="Cannot list the namespaces" /> : null;
+  return namespaces.state === 'error' ? (
+    <ErrorNote error={namespaces.error} onRetry={namespaces.reload} title="Cannot list the namespaces" />
+  ) : null;
 }
 
-export function NamespaceSelect({ namespaces, value, onChange, id = 'namespace' }: { namespaces: readonly NamespaceInfo[]; value: string | undefined; onChange: (ns: string) => void; id?: string }) {
+export function NamespaceSelect({
+  namespaces,
+  value,
+  onChange,
+  id = 'namespace',
+}: {
+  namespaces: readonly NamespaceInfo[];
+  value: string | undefined;
+  onChange: (ns: string) => void;
+  id?: string;
+}) {
   return (
     <div class="field">
       <label for={id}>Namespace</label>

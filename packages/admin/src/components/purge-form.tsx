@@ -52,13 +52,29 @@ export function PurgeForm({ ns, onPurged, idPrefix = 'purge' }: { ns: string; on
       <div class="row">
         <div class="field">
           <label for={`${idPrefix}-days`}>Only those not created or recalled in the last … days (optional)</label>
-          <input id={`${idPrefix}-days`} type="number" min="0" step="any" inputMode="decimal" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+          <input
+            id={`${idPrefix}-days`}
+            type="number"
+            min="0"
+            step="any"
+            inputMode="decimal"
+            value={days}
+            onInput={(e) => setDays(e.currentTarget.value)}
+          />
         </div>
         <div class="field">
           <label for={`${idPrefix}-confirm`}>
             Type <kbd>{ns}</kbd> to confirm
           </label>
-          <input id={`${idPrefix}-confirm`} type="text" autoComplete="off" spellcheck={false} value={typed} onInput={(e) => setTyped(e.currentTarget.value)} aria-describedby={`${idPrefix}-hint`} />
+          <input
+            id={`${idPrefix}-confirm`}
+            type="text"
+            autoComplete="off"
+            spellcheck={false}
+            value={typed}
+            onInput={(e) => setTyped(e.currentTarget.value)}
+            aria-describedby={`${idPrefix}-hint`}
+          />
         </div>
       </div>
       <p id={`${idPrefix}-hint`} class="hint">
@@ -67,7 +83,9 @@ export function PurgeForm({ ns, onPurged, idPrefix = 'purge' }: { ns: string; on
       <BusyButton type="submit" kind="danger" busy={busy} busyLabel="Purging…">
         {matches ? `Purge ${ns}` : 'Purge (type the name first)'}
       </BusyButton>
-      <div aria-live="polite">{result === undefined ? null : <p class="status ok">Purged: {formatCount(result)} memories forgotten.</p>}</div>
+      <div aria-live="polite">
+        {result === undefined ? null : <p class="status ok">Purged: {formatCount(result)} memories forgotten.</p>}
+      </div>
       {error === undefined ? null : <ErrorNote error={error} title="The purge failed" />}
     </form>
   );

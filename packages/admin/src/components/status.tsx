@@ -12,7 +12,15 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
 }
 
 /** An error as the server said it: its code and its message (which says what to fix). */
-export function ErrorNote({ error, onRetry, title = 'That did not work' }: { error: ApiError | Error; onRetry?: () => void; title?: string }) {
+export function ErrorNote({
+  error,
+  onRetry,
+  title = 'That did not work',
+}: {
+  error: ApiError | Error;
+  onRetry?: () => void;
+  title?: string;
+}) {
   const code = 'code' in error ? String(error.code) : undefined;
   return (
     <div class="status error" role="alert">

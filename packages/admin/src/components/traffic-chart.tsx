@@ -16,7 +16,7 @@ interface Series {
 function niceTop(max: number): number {
   if (!(max > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
-  return ([1, 2, 5, 10].map((m) => m * power).find((v) => v >= max) ?? 10 * power);
+  return [1, 2, 5, 10].map((m) => m * power).find((v) => v >= max) ?? 10 * power;
 }
 
 function path(values: readonly (number | null)[], slots: number, top: number): string {
@@ -31,18 +31,37 @@ function path(values: readonly (number | null)[], slots: number, top: number): s
     }
     // A point with no neighbour to join (the first one, or after a gap) is drawn as a short dash.
     const alone = !pen && (values[i + 1] ?? null) === null;
-    d += alone ? `M${(x(i) - 6).toFixed(1)} ${y(v).toFixed(1)}L${x(i).toFixed(1)} ${y(v).toFixed(1)}` : `${pen ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`;
+    d += alone
+      ? `M${(x(i) - 6).toFixed(1)} ${y(v).toFixed(1)}L${x(i).toFixed(1)} ${y(v).toFixed(1)}`
+      : `${pen ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`;
     pen = true;
   });
   return d;
 }
 
-function LineChart({ id, title, unit, series, slots, format }: { id: string; title: string; unit: string; series: Series[]; slots: number; format: (v: number) => string }) {
+function LineChart({
+  id,
+  title,
+  unit,
+  series,
+  slots,
+  format,
+}: {
+  id: string;
+  title: string;
+  unit: string;
+  series: Series[];
+  slots: number;
+  format: (v: number) => string;
+}) {
   const top = niceTop(Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null))));
-  const last = series.map((s) => `${s.label} ${(() => {
-    const v = s.values.at(-1);
-    return v === null || v === undefined ? 'none' : format(v);
-  })()}`);
+  const last = series.map(
+    (s) =>
+      `${s.label} ${(() => {
+        const v = s.values.at(-1);
+        return v === null || v === undefined ? 'none' : format(v);
+      })()}`,
+  );
   return (
     <figure class="chart">
       <figcaption id={`${id}-caption`}>
@@ -74,12 +93,26 @@ function LineChart({ id, title, unit, series, slots, format }: { id: string; tit
 
 export function TrafficChart({ points, slots, intervalMs }: { points: readonly TrafficPoint[]; slots: number; intervalMs: number }) {
   if (points.length === 0) {
-    return <p class="status loading" role="status">Collecting… the first point appears after two scrapes of /metrics ({intervalMs / 1000} s apart).</p>;
+    return (
+      <p class="status loading" role="status">
+        Collecting… the first point appears after two scrapes of /metrics ({intervalMs / 1000} s apart).
+      </p>
+    );
   }
-  const padded = <T,>(values: T[]): (T | null)[] => [...new Array<null>(Math.max(0, slots - values.length)).fill(null), ...values.slice(-slots)];
+  const padded = <T,>(values: T[]): (T | null)[] => [
+    ...new Array<null>(Math.max(0, slots - values.length)).fill(null),
+    ...values.slice(-slots),
+  ];
   return (
     <div class="charts">
-      <LineChart id="chart-rate" title="Requests per second" unit="req/s" slots={slots} format={(v) => v.toFixed(v < 10 ? 2 : 1)} series={[{ label: 'req/s', className: 's1', values: padded(points.map((p) => p.requestsPerSecond)) }]} />
+      <LineChart
+        id="chart-rate"
+        title="Requests per second"
+        unit="req/s"
+        slots={slots}
+        format={(v) => v.toFixed(v < 10 ? 2 : 1)}
+        series={[{ label: 'req/s', className: 's1', values: padded(points.map((p) => p.requestsPerSecond)) }]}
+      />
       <LineChart
         id="chart-latency"
         title="Latency"
@@ -92,7 +125,8 @@ export function TrafficChart({ points, slots, intervalMs }: { points: readonly T
         ]}
       />
       <p class="hint">
-        The last {Math.round((slots * intervalMs) / 60_000)} minutes of API and MCP requests (the page's own scrapes of /metrics and its files left out); latency quantiles are estimated from the server's histogram buckets.
+        The last {Math.round((slots * intervalMs) / 60_000)} minutes of API and MCP requests (the page's own scrapes of /metrics and its
+        files left out); latency quantiles are estimated from the server's histogram buckets.
       </p>
     </div>
   );

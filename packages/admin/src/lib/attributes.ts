@@ -75,7 +75,8 @@ export function attributesOf(rows: readonly AttributeRow[]): Attributes {
         break;
       }
       case 'boolean':
-        if (row.value !== 'true' && row.value !== 'false') throw new Error(`row ${i + 1} (${key}) must be true or false, got "${row.value}"`);
+        if (row.value !== 'true' && row.value !== 'false')
+          throw new Error(`row ${i + 1} (${key}) must be true or false, got "${row.value}"`);
         attributes[key] = row.value === 'true';
         break;
     }

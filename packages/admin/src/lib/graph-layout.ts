@@ -42,7 +42,10 @@ function meanAngle(angles: readonly number[]): number | undefined {
 export function layoutChain(nodes: readonly LayoutNode[], edges: readonly { from: MemoryId; to: MemoryId }[]): Layout {
   const maxScore = Math.max(0, ...nodes.map((n) => n.score));
   const minScore = Math.min(maxScore, ...nodes.map((n) => n.score));
-  const radiusOf = (score: number): number => (maxScore === minScore ? (kMinRadius + kMaxRadius) / 2 : kMinRadius + ((kMaxRadius - kMinRadius) * (score - minScore)) / (maxScore - minScore));
+  const radiusOf = (score: number): number =>
+    maxScore === minScore
+      ? (kMinRadius + kMaxRadius) / 2
+      : kMinRadius + ((kMaxRadius - kMinRadius) * (score - minScore)) / (maxScore - minScore);
   const neighbours = new Map<string, string[]>();
   for (const e of edges) {
     const [a, b] = [keyOf(e.from), keyOf(e.to)];
@@ -59,7 +62,11 @@ export function layoutChain(nodes: readonly LayoutNode[], edges: readonly { from
     const alone = ring.length === 1 && hop === hops[0];
     radius = alone ? 0 : Math.max(radius + (hop === hops[0] ? kRingGap * 0.6 : kRingGap), (ring.length * kMinArc) / (2 * Math.PI));
     ringRadius.set(hop, radius);
-    const wanted = ring.map((n, i) => meanAngle((neighbours.get(keyOf(n.id)) ?? []).flatMap((k) => (angle.has(k) ? [angle.get(k)!] : []))) ?? -Math.PI / 2 + (2 * Math.PI * i) / ring.length);
+    const wanted = ring.map(
+      (n, i) =>
+        meanAngle((neighbours.get(keyOf(n.id)) ?? []).flatMap((k) => (angle.has(k) ? [angle.get(k)!] : []))) ??
+        -Math.PI / 2 + (2 * Math.PI * i) / ring.length,
+    );
     const order = ring.map((_, i) => i).sort((a, b) => wanted[a]! - wanted[b]! || a - b);
     // Evenly spaced in the wanted order, turned so the first lands on its wanted direction.
     const step = (2 * Math.PI) / ring.length;

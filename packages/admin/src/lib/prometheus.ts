@@ -67,7 +67,8 @@ export function parsePrometheus(text: string): PromSample[] {
     }
     const [valueText] = line.slice(rest).trim().split(/\s+/);
     const value = parseValue(valueText ?? '');
-    if (valueText === undefined || valueText === '' || (Number.isNaN(value) && valueText !== 'NaN')) throw new SyntaxError(`line ${index + 1}: no value in ${JSON.stringify(line)}`);
+    if (valueText === undefined || valueText === '' || (Number.isNaN(value) && valueText !== 'NaN'))
+      throw new SyntaxError(`line ${index + 1}: no value in ${JSON.stringify(line)}`);
     samples.push({ name, labels, value });
   });
   return samples;

@@ -68,7 +68,14 @@ export function parseRoute(hash: string): Route {
         const q = optional(params, 'q');
         const k = count(params, 'k', 1, 100);
         const hops = count(params, 'hops', 0, 16);
-        return { view: 'graph', ...withNs, ...(id === undefined ? {} : { id: idFromPath(id) }), ...(q === undefined ? {} : { q }), ...(k === undefined ? {} : { k }), ...(hops === undefined ? {} : { hops }) };
+        return {
+          view: 'graph',
+          ...withNs,
+          ...(id === undefined ? {} : { id: idFromPath(id) }),
+          ...(q === undefined ? {} : { q }),
+          ...(k === undefined ? {} : { k }),
+          ...(hops === undefined ? {} : { hops }),
+        };
       }
       default:
         break;
@@ -76,7 +83,8 @@ export function parseRoute(hash: string): Route {
   }
   if (head === 'records' && parts.length === 3) {
     const [recordNs, id] = [decode(parts[1]!), decode(parts[2]!)];
-    if (recordNs !== undefined && id !== undefined && recordNs !== '' && id !== '') return { view: 'record', ns: recordNs, id: idFromPath(id) };
+    if (recordNs !== undefined && id !== undefined && recordNs !== '' && id !== '')
+      return { view: 'record', ns: recordNs, id: idFromPath(id) };
   }
   return { view: 'not-found', hash };
 }
@@ -99,11 +107,21 @@ export function formatRoute(route: Route): string {
     case 'search':
       return withQuery('/search', [['ns', route.ns]]);
     case 'records':
-      return withQuery('/records', [['ns', route.ns], ['entity', route.entity], ['filter', route.filter]]);
+      return withQuery('/records', [
+        ['ns', route.ns],
+        ['entity', route.entity],
+        ['filter', route.filter],
+      ]);
     case 'record':
       return `#/records/${encodeURIComponent(route.ns)}/${encodeURIComponent(String(route.id))}`;
     case 'graph':
-      return withQuery('/graph', [['ns', route.ns], ['id', route.id], ['q', route.q], ['k', route.k], ['hops', route.hops]]);
+      return withQuery('/graph', [
+        ['ns', route.ns],
+        ['id', route.id],
+        ['q', route.q],
+        ['k', route.k],
+        ['hops', route.hops],
+      ]);
     case 'not-found':
       return route.hash;
   }

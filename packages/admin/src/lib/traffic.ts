@@ -28,7 +28,11 @@ export function isTrafficRoute(route: string): boolean {
   return route !== '/metrics' && !route.startsWith('/admin');
 }
 
-export function trafficSample(samples: readonly PromSample[], atMs: number, counts: (route: string) => boolean = isTrafficRoute): TrafficSample {
+export function trafficSample(
+  samples: readonly PromSample[],
+  atMs: number,
+  counts: (route: string) => boolean = isTrafficRoute,
+): TrafficSample {
   let count = 0;
   let sumSeconds = 0;
   const byLe = new Map<number, number>();

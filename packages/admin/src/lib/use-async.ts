@@ -9,7 +9,10 @@ export type Async<T> =
   | { state: 'error'; value: T | undefined; error: ApiError; reload: () => void };
 
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, inputs: readonly unknown[]): Async<T> {
-  const [result, setResult] = useState<{ state: 'loading' | 'ok' | 'error'; value: T | undefined; error?: ApiError }>({ state: 'loading', value: undefined });
+  const [result, setResult] = useState<{ state: 'loading' | 'ok' | 'error'; value: T | undefined; error?: ApiError }>({
+    state: 'loading',
+    value: undefined,
+  });
   const [round, setRound] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;

@@ -31,7 +31,8 @@ async function edgesAmong(api: ApiClient, ns: string, chain: ContextChain, signa
   const inside = new Set(chain.nodes.map((n) => `${typeof n.id}:${n.id}`));
   const links = await Promise.all(chain.nodes.map((n) => api.links(ns, n.id, signal)));
   for (const { outgoing } of links) {
-    for (const e of outgoing) if (inside.has(`${typeof e.to}:${e.to}`) && !edges.has(key(e))) edges.set(key(e), { ...e, walked: walked.has(key(e)) });
+    for (const e of outgoing)
+      if (inside.has(`${typeof e.to}:${e.to}`) && !edges.has(key(e))) edges.set(key(e), { ...e, walked: walked.has(key(e)) });
   }
   return [...edges.values()];
 }
@@ -57,11 +58,30 @@ function NodeTable({ chain, ns }: { chain: Pick<ContextChain, 'nodes'>; ns: stri
   );
 }
 
-export function Graph({ ns: askedNs, id, q, k = kDefaultK, hops = kDefaultHops }: { ns?: string; id?: MemoryId; q?: string; k?: number; hops?: number }) {
+export function Graph({
+  ns: askedNs,
+  id,
+  q,
+  k = kDefaultK,
+  hops = kDefaultHops,
+}: {
+  ns?: string;
+  id?: MemoryId;
+  q?: string;
+  k?: number;
+  hops?: number;
+}) {
   const { api } = useSession();
   const namespaces = useNamespaces();
   const ns = namespaces.value === undefined ? askedNs : defaultNamespace(namespaces.value, askedNs);
-  const [draft, setDraft] = useState({ ns, mode: q !== undefined ? 'text' : 'memory', id: id === undefined ? '' : String(id), q: q ?? '', k: String(k), hops: String(hops) });
+  const [draft, setDraft] = useState({
+    ns,
+    mode: q !== undefined ? 'text' : 'memory',
+    id: id === undefined ? '' : String(id),
+    q: q ?? '',
+    k: String(k),
+    hops: String(hops),
+  });
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const chain = useAsync(
     async (signal) => {
@@ -82,7 +102,11 @@ export function Graph({ ns: askedNs, id, q, k = kDefaultK, hops = kDefaultHops }
     if (around === '') return setProblem(draft.mode === 'memory' ? 'Give the id of a memory.' : 'Type a text.');
     setProblem(undefined);
     const nsPart = draft.ns === undefined ? {} : { ns: draft.ns };
-    navigate(draft.mode === 'memory' ? { view: 'graph', ...nsPart, id: idFromPath(around), k: kk, hops: hh } : { view: 'graph', ...nsPart, q: around, k: kk, hops: hh });
+    navigate(
+      draft.mode === 'memory'
+        ? { view: 'graph', ...nsPart, id: idFromPath(around), k: kk, hops: hh }
+        : { view: 'graph', ...nsPart, q: around, k: kk, hops: hh },
+    );
   };
   return (
     <>
@@ -97,22 +121,45 @@ export function Graph({ ns: askedNs, id, q, k = kDefaultK, hops = kDefaultHops }
         }}
       >
         <div class="row">
-          <NamespaceSelect namespaces={namespaces.value ?? []} value={draft.ns ?? ns} onChange={(value) => setDraft({ ...draft, ns: value })} id="graph-ns" />
+          <NamespaceSelect
+            namespaces={namespaces.value ?? []}
+            value={draft.ns ?? ns}
+            onChange={(value) => setDraft({ ...draft, ns: value })}
+            id="graph-ns"
+          />
           <fieldset class="choice">
             <legend>Around</legend>
             <div class="check">
-              <input type="radio" id="graph-mode-memory" name="graph-mode" checked={draft.mode === 'memory'} onChange={() => setDraft({ ...draft, mode: 'memory' })} />
+              <input
+                type="radio"
+                id="graph-mode-memory"
+                name="graph-mode"
+                checked={draft.mode === 'memory'}
+                onChange={() => setDraft({ ...draft, mode: 'memory' })}
+              />
               <label for="graph-mode-memory">a memory</label>
             </div>
             <div class="check">
-              <input type="radio" id="graph-mode-text" name="graph-mode" checked={draft.mode === 'text'} onChange={() => setDraft({ ...draft, mode: 'text' })} />
+              <input
+                type="radio"
+                id="graph-mode-text"
+                name="graph-mode"
+                checked={draft.mode === 'text'}
+                onChange={() => setDraft({ ...draft, mode: 'text' })}
+              />
               <label for="graph-mode-text">a text</label>
             </div>
           </fieldset>
           {draft.mode === 'memory' ? (
             <div class="field">
               <label for="graph-id">Memory id</label>
-              <input id="graph-id" type="text" value={draft.id} autoComplete="off" onInput={(e) => setDraft({ ...draft, id: e.currentTarget.value })} />
+              <input
+                id="graph-id"
+                type="text"
+                value={draft.id}
+                autoComplete="off"
+                onInput={(e) => setDraft({ ...draft, id: e.currentTarget.value })}
+              />
             </div>
           ) : (
             <div class="field grow">
@@ -122,11 +169,25 @@ export function Graph({ ns: askedNs, id, q, k = kDefaultK, hops = kDefaultHops }
           )}
           <div class="field narrow">
             <label for="graph-k">Seeds</label>
-            <input id="graph-k" type="number" min="1" max="100" value={draft.k} onInput={(e) => setDraft({ ...draft, k: e.currentTarget.value })} />
+            <input
+              id="graph-k"
+              type="number"
+              min="1"
+              max="100"
+              value={draft.k}
+              onInput={(e) => setDraft({ ...draft, k: e.currentTarget.value })}
+            />
           </div>
           <div class="field narrow">
             <label for="graph-hops">Hops</label>
-            <input id="graph-hops" type="number" min="0" max="16" value={draft.hops} onInput={(e) => setDraft({ ...draft, hops: e.currentTarget.value })} />
+            <input
+              id="graph-hops"
+              type="number"
+              min="0"
+              max="16"
+              value={draft.hops}
+              onInput={(e) => setDraft({ ...draft, hops: e.currentTarget.value })}
+            />
           </div>
         </div>
         <button type="submit" class="primary">
@@ -138,10 +199,19 @@ export function Graph({ ns: askedNs, id, q, k = kDefaultK, hops = kDefaultHops }
           </p>
         )}
       </form>
-      {chain.state === 'error' ? <ErrorNote error={chain.error} onRetry={chain.reload} title={chain.error.status === 404 ? 'No such memory' : 'Cannot build the chain'} /> : null}
+      {chain.state === 'error' ? (
+        <ErrorNote
+          error={chain.error}
+          onRetry={chain.reload}
+          title={chain.error.status === 404 ? 'No such memory' : 'Cannot build the chain'}
+        />
+      ) : null}
       {chain.state === 'loading' ? <Loading label="Following the edges…" /> : null}
       {chain.state !== 'ok' ? null : chain.value === undefined ? (
-        <Empty>Pick a memory (its id, or “Context graph” on its page) or type a text: the graph shows the nearest memories and what their edges lead to.</Empty>
+        <Empty>
+          Pick a memory (its id, or “Context graph” on its page) or type a text: the graph shows the nearest memories and what their edges
+          lead to.
+        </Empty>
       ) : chain.value.nodes.length === 0 ? (
         <Empty>No memories found in {ns}.</Empty>
       ) : (

@@ -28,7 +28,10 @@ export function Login({ check, notice }: { check: (key: string, remember: boolea
   return (
     <main id="main" class="login">
       <h1>Feather admin</h1>
-      <p>Enter the API key of this feather-serve. It is in the file <code>&lt;store&gt;.key</code> beside the store (printed once at the first start), or the value of <code>FEATHER_API_KEY</code>.</p>
+      <p>
+        Enter the API key of this feather-serve. It is in the file <code>&lt;store&gt;.key</code> beside the store (printed once at the
+        first start), or the value of <code>FEATHER_API_KEY</code>.
+      </p>
       {notice === undefined ? null : (
         <p class="status notice" role="status">
           {notice}
@@ -44,7 +47,17 @@ export function Login({ check, notice }: { check: (key: string, remember: boolea
       >
         <div class="field">
           <label for="api-key">API key</label>
-          <input id="api-key" name="api-key" type="password" autoComplete="off" spellcheck={false} required ref={input} value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+          <input
+            id="api-key"
+            name="api-key"
+            type="password"
+            autoComplete="off"
+            spellcheck={false}
+            required
+            ref={input}
+            value={key}
+            onInput={(e) => setKey(e.currentTarget.value)}
+          />
         </div>
         <div class="check">
           <input id="remember" type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
@@ -54,7 +67,9 @@ export function Login({ check, notice }: { check: (key: string, remember: boolea
           Sign in
         </BusyButton>
       </form>
-      {error === undefined ? null : <ErrorNote error={error} title={error.unauthorized ? 'The server refused this key' : 'Cannot sign in'} />}
+      {error === undefined ? null : (
+        <ErrorNote error={error} title={error.unauthorized ? 'The server refused this key' : 'Cannot sign in'} />
+      )}
     </main>
   );
 }

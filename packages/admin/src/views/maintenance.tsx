@@ -10,7 +10,21 @@ import { formatBytes, formatMs, formatTime } from '../lib/format.js';
 import { useSession } from '../lib/session.js';
 
 /** One maintenance call: busy while it runs, then its result line or its error. */
-function Task({ id, title, description, label, busyLabel, run }: { id: string; title: string; description: string; label: string; busyLabel: string; run: () => Promise<string> }) {
+function Task({
+  id,
+  title,
+  description,
+  label,
+  busyLabel,
+  run,
+}: {
+  id: string;
+  title: string;
+  description: string;
+  label: string;
+  busyLabel: string;
+  run: () => Promise<string>;
+}) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<string | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);

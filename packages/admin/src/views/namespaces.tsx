@@ -17,14 +17,20 @@ interface Sort {
 
 function sortNamespaces(list: readonly NamespaceInfo[], sort: Sort): NamespaceInfo[] {
   const sign = sort.descending ? -1 : 1;
-  return [...list].sort((a, b) => sign * (sort.key === 'name' ? a.name.localeCompare(b.name) : a.count - b.count || a.name.localeCompare(b.name)));
+  return [...list].sort(
+    (a, b) => sign * (sort.key === 'name' ? a.name.localeCompare(b.name) : a.count - b.count || a.name.localeCompare(b.name)),
+  );
 }
 
 function SortHeader({ label, sortKey, sort, onSort }: { label: string; sortKey: SortKey; sort: Sort; onSort: (s: Sort) => void }) {
   const active = sort.key === sortKey;
   return (
     <th scope="col" aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" class="sort" onClick={() => onSort({ key: sortKey, descending: active ? !sort.descending : sortKey === 'count' })}>
+      <button
+        type="button"
+        class="sort"
+        onClick={() => onSort({ key: sortKey, descending: active ? !sort.descending : sortKey === 'count' })}
+      >
         {label}
         <span aria-hidden="true">{active ? (sort.descending ? ' ▼' : ' ▲') : ' ↕'}</span>
       </button>
@@ -52,14 +58,17 @@ export function Namespaces() {
       </div>
       <NamespacesError namespaces={list} />
       {list.value === undefined ? (
-        list.state === 'loading' ? <Loading label="Listing namespaces…" /> : null
+        list.state === 'loading' ? (
+          <Loading label="Listing namespaces…" />
+        ) : null
       ) : list.value.length === 0 ? (
         <Empty>No namespaces: the store holds no memories yet.</Empty>
       ) : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Namespaces table">
           <table>
             <caption>
-              {formatCount(list.value.length)} namespaces, {formatCount(total)} memories. Sorted by {sort.key === 'name' ? 'name' : 'size'}, {sort.descending ? 'descending' : 'ascending'}.
+              {formatCount(list.value.length)} namespaces, {formatCount(total)} memories. Sorted by {sort.key === 'name' ? 'name' : 'size'},{' '}
+              {sort.descending ? 'descending' : 'ascending'}.
             </caption>
             <thead>
               <tr>
@@ -87,7 +96,13 @@ export function Namespaces() {
                       <a href={href({ view: 'search', ns: n.name })} aria-label={`Search ${n.name}`}>
                         Search
                       </a>
-                      <button type="button" class="danger quiet" aria-expanded={purging === n.name} aria-controls={`purge-row-${i}`} onClick={() => setPurging(purging === n.name ? undefined : n.name)}>
+                      <button
+                        type="button"
+                        class="danger quiet"
+                        aria-expanded={purging === n.name}
+                        aria-controls={`purge-row-${i}`}
+                        onClick={() => setPurging(purging === n.name ? undefined : n.name)}
+                      >
                         Purge…<span class="sr-only"> {n.name}</span>
                       </button>
                     </td>

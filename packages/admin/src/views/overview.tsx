@@ -36,7 +36,10 @@ function useTraffic(): { points: TrafficPoint[]; gauges: Gauges | undefined; err
         const point = previous === undefined ? null : trafficPoint(previous, sample);
         previous = sample;
         if (point !== null) setPoints((p) => [...p.slice(1 - kSlots), point]);
-        setGauges({ walBytes: gaugeValue(samples, 'feather_wal_bytes'), rssBytes: gaugeValue(samples, 'feather_process_resident_memory_bytes') });
+        setGauges({
+          walBytes: gaugeValue(samples, 'feather_wal_bytes'),
+          rssBytes: gaugeValue(samples, 'feather_process_resident_memory_bytes'),
+        });
         setError(undefined);
       } catch (e) {
         if (!controller.signal.aborted) setError(asApiError(e));
@@ -65,17 +68,22 @@ function Card({ label, value, id }: { label: string; value: string; id: string }
 
 export function Overview() {
   const { api } = useSession();
-  const info = useAsync(async (signal) => {
-    const [stats, health] = await Promise.all([api.stats(signal), api.health(signal)]);
-    return { stats, health };
-  }, [api]);
+  const info = useAsync(
+    async (signal) => {
+      const [stats, health] = await Promise.all([api.stats(signal), api.health(signal)]);
+      return { stats, health };
+    },
+    [api],
+  );
   const traffic = useTraffic();
   return (
     <>
       <ViewHeading>Overview</ViewHeading>
       {info.state === 'error' ? <ErrorNote error={info.error} onRetry={info.reload} title="Cannot read the store's totals" /> : null}
       {info.value === undefined ? (
-        info.state === 'loading' ? <Loading label="Reading the store's totals…" /> : null
+        info.state === 'loading' ? (
+          <Loading label="Reading the store's totals…" />
+        ) : null
       ) : (
         <dl class="cards">
           <Card id="stat-vectors" label="Memories" value={formatCount(info.value.stats.total_vectors)} />
@@ -83,13 +91,24 @@ export function Overview() {
           <Card id="stat-file" label="File size" value={formatBytes(Math.round(info.value.stats.file_size_mb * 2 ** 20))} />
           <Card id="stat-load" label="Load time" value={formatMs(info.value.stats.load_time_ms)} />
           <Card id="stat-dim" label="Dimensions" value={String(info.value.health.dim)} />
-          <Card id="stat-wal" label="WAL (unsaved writes)" value={traffic.gauges?.walBytes === undefined ? '…' : formatBytes(traffic.gauges.walBytes)} />
-          <Card id="stat-rss" label="Server memory (RSS)" value={traffic.gauges?.rssBytes === undefined ? '…' : formatBytes(traffic.gauges.rssBytes)} />
+          <Card
+            id="stat-wal"
+            label="WAL (unsaved writes)"
+            value={traffic.gauges?.walBytes === undefined ? '…' : formatBytes(traffic.gauges.walBytes)}
+          />
+          <Card
+            id="stat-rss"
+            label="Server memory (RSS)"
+            value={traffic.gauges?.rssBytes === undefined ? '…' : formatBytes(traffic.gauges.rssBytes)}
+          />
           <Card id="stat-version" label="feather-serve" value={info.value.health.version} />
         </dl>
       )}
       {info.value !== undefined && info.value.stats.total_vectors === 0 ? (
-        <p class="status empty">This store holds no memories yet. Add some through the REST API (POST /api/v1/namespaces/&lt;ns&gt;/memories) or MCP, then come back.</p>
+        <p class="status empty">
+          This store holds no memories yet. Add some through the REST API (POST /api/v1/namespaces/&lt;ns&gt;/memories) or MCP, then come
+          back.
+        </p>
       ) : null}
       <section aria-labelledby="traffic-title">
         <h2 id="traffic-title">Traffic</h2>

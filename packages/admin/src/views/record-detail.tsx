@@ -17,7 +17,12 @@ import { useAsync } from '../lib/use-async.js';
 import { href, navigate } from '../lib/use-route.js';
 
 /** Runs one change at a time with a busy flag, its error and a line saying what it did. */
-function useAction(): { busy: boolean; error: ApiError | Error | undefined; done: string | undefined; run: (what: () => Promise<string>) => Promise<boolean> } {
+function useAction(): {
+  busy: boolean;
+  error: ApiError | Error | undefined;
+  done: string | undefined;
+  run: (what: () => Promise<string>) => Promise<boolean>;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | Error | undefined>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
@@ -48,7 +53,10 @@ function Metadata({ memory }: { memory: Memory }) {
     ['Importance', String(memory.importance)],
     ['Added', `${formatTime(memory.timestamp)} (${formatAge(memory.timestamp, now)})`],
     ['Recall count', formatCount(memory.recallCount)],
-    ['Last recalled', memory.lastRecalled === null ? 'never' : `${formatTime(memory.lastRecalled)} (${formatAge(memory.lastRecalled, now)})`],
+    [
+      'Last recalled',
+      memory.lastRecalled === null ? 'never' : `${formatTime(memory.lastRecalled)} (${formatAge(memory.lastRecalled, now)})`,
+    ],
     ['Vectors', memory.modalities.join(', ') || 'none'],
   ];
   return (
@@ -91,7 +99,8 @@ function EditForm({ memory, onSaved }: { memory: Memory; onSaved: (m: Memory) =>
         event.preventDefault();
         void action.run(async () => {
           const value = Number(importance);
-          if (importance.trim() === '' || !(value >= 0) || !Number.isFinite(value)) throw new Error(`importance must be a number of 0 or more (1 is neutral), got "${importance}"`);
+          if (importance.trim() === '' || !(value >= 0) || !Number.isFinite(value))
+            throw new Error(`importance must be a number of 0 or more (1 is neutral), got "${importance}"`);
           const attributes = attributesOf(rows);
           const saved = await api.update(memory.namespace, memory.id, { importance: value, attributes });
           onSaved(saved);
@@ -102,7 +111,15 @@ function EditForm({ memory, onSaved }: { memory: Memory; onSaved: (m: Memory) =>
       <h2 id="edit-title">Edit</h2>
       <div class="field narrow">
         <label for="edit-importance">Importance</label>
-        <input id="edit-importance" type="number" min="0" step="any" value={importance} aria-describedby="importance-hint" onInput={(e) => setImportance(e.currentTarget.value)} />
+        <input
+          id="edit-importance"
+          type="number"
+          min="0"
+          step="any"
+          value={importance}
+          aria-describedby="importance-hint"
+          onInput={(e) => setImportance(e.currentTarget.value)}
+        />
         <span id="importance-hint" class="hint">
           Multiplies the score; 1 is neutral.
         </span>
@@ -145,7 +162,14 @@ function AddEdgeForm({ memory, onAdded }: { memory: Memory; onAdded: () => void 
       <div class="row">
         <div class="field">
           <label for="edge-to">To (id)</label>
-          <input id="edge-to" type="text" value={to} autoComplete="off" aria-describedby="edge-to-hint" onInput={(e) => setTo(e.currentTarget.value)} />
+          <input
+            id="edge-to"
+            type="text"
+            value={to}
+            autoComplete="off"
+            aria-describedby="edge-to-hint"
+            onInput={(e) => setTo(e.currentTarget.value)}
+          />
           <span id="edge-to-hint" class="hint">
             Digits only mean an integer id.
           </span>
@@ -228,24 +252,33 @@ export function RecordDetail({ ns, id }: { ns: string; id: MemoryId }) {
     <>
       <ViewHeading>Memory {formatId(id)}</ViewHeading>
       <p class="breadcrumbs">
-        <a href={href({ view: 'records', ns })}>← Records of {ns}</a> · <a href={href({ view: 'graph', ns, id })}>Context graph around this memory</a>
+        <a href={href({ view: 'records', ns })}>← Records of {ns}</a> ·{' '}
+        <a href={href({ view: 'graph', ns, id })}>Context graph around this memory</a>
       </p>
       {memory.state === 'error' ? (
-        <ErrorNote error={memory.error} onRetry={memory.reload} title={memory.error.status === 404 ? 'No such memory' : 'Cannot read this memory'} />
+        <ErrorNote
+          error={memory.error}
+          onRetry={memory.reload}
+          title={memory.error.status === 404 ? 'No such memory' : 'Cannot read this memory'}
+        />
       ) : current === undefined ? (
         <Loading label="Reading the memory…" />
       ) : (
         <div class="detail">
           <section aria-labelledby="text-title">
             <h2 id="text-title">Text</h2>
-            <blockquote class="memory-text">{current.text === '' ? <span class="muted">(no text: added as a vector)</span> : current.text}</blockquote>
+            <blockquote class="memory-text">
+              {current.text === '' ? <span class="muted">(no text: added as a vector)</span> : current.text}
+            </blockquote>
             <Metadata memory={current} />
           </section>
           <section aria-labelledby="edges-title">
             <h2 id="edges-title">Edges</h2>
             {links.state === 'error' ? <ErrorNote error={links.error} onRetry={links.reload} title="Cannot read the edges" /> : null}
             {links.value === undefined ? (
-              links.state === 'loading' ? <Loading label="Reading the edges…" /> : null
+              links.state === 'loading' ? (
+                <Loading label="Reading the edges…" />
+              ) : null
             ) : (
               <>
                 <EdgeList title="Outgoing" direction="outgoing" edges={links.value.outgoing} ns={ns} onChanged={links.reload} />

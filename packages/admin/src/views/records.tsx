@@ -13,7 +13,17 @@ import { href, navigate } from '../lib/use-route.js';
 
 const kPageSizes = [25, 50, 100];
 
-function Filters({ namespaces, ns, entity, filter }: { namespaces: readonly NamespaceInfo[]; ns: string | undefined; entity: string; filter: string }) {
+function Filters({
+  namespaces,
+  ns,
+  entity,
+  filter,
+}: {
+  namespaces: readonly NamespaceInfo[];
+  ns: string | undefined;
+  entity: string;
+  filter: string;
+}) {
   const [draft, setDraft] = useState({ ns, entity, filter });
   const [problem, setProblem] = useState<string | undefined>(undefined);
   return (
@@ -29,17 +39,36 @@ function Filters({ namespaces, ns, entity, filter }: { namespaces: readonly Name
           return;
         }
         setProblem(undefined);
-        navigate({ view: 'records', ...(draft.ns === undefined ? {} : { ns: draft.ns }), entity: draft.entity.trim(), filter: draft.filter.trim() });
+        navigate({
+          view: 'records',
+          ...(draft.ns === undefined ? {} : { ns: draft.ns }),
+          entity: draft.entity.trim(),
+          filter: draft.filter.trim(),
+        });
       }}
     >
       <NamespaceSelect namespaces={namespaces} value={draft.ns} onChange={(value) => setDraft({ ...draft, ns: value })} />
       <div class="field">
         <label for="filter-entity">Entity</label>
-        <input id="filter-entity" type="text" value={draft.entity} placeholder="any" onInput={(e) => setDraft({ ...draft, entity: e.currentTarget.value })} />
+        <input
+          id="filter-entity"
+          type="text"
+          value={draft.entity}
+          placeholder="any"
+          onInput={(e) => setDraft({ ...draft, entity: e.currentTarget.value })}
+        />
       </div>
       <div class="field grow">
         <label for="filter-attributes">Attributes</label>
-        <input id="filter-attributes" type="text" value={draft.filter} placeholder="source=chat, pinned=true" aria-describedby="filter-hint" aria-invalid={problem !== undefined} onInput={(e) => setDraft({ ...draft, filter: e.currentTarget.value })} />
+        <input
+          id="filter-attributes"
+          type="text"
+          value={draft.filter}
+          placeholder="source=chat, pinned=true"
+          aria-describedby="filter-hint"
+          aria-invalid={problem !== undefined}
+          onInput={(e) => setDraft({ ...draft, filter: e.currentTarget.value })}
+        />
         <span id="filter-hint" class="hint">
           {problem ?? 'Exact matches, comma separated; numbers and true/false are typed, "quoted" values are text.'}
         </span>
@@ -93,7 +122,16 @@ export function Records({ ns: askedNs, entity = '', filter = '' }: { ns?: string
     async (signal) => {
       if (ns === undefined) return undefined;
       const parsed = parseFilter(filter);
-      return api.list(ns, { limit, ...(entity === '' ? {} : { entity }), ...(parsed === undefined ? {} : { filter: parsed }), ...(before === undefined ? {} : { before }) }, signal);
+      return api.list(
+        ns,
+        {
+          limit,
+          ...(entity === '' ? {} : { entity }),
+          ...(parsed === undefined ? {} : { filter: parsed }),
+          ...(before === undefined ? {} : { before }),
+        },
+        signal,
+      );
     },
     [api, ns, entity, filter, limit, before],
   );
@@ -103,7 +141,9 @@ export function Records({ ns: askedNs, entity = '', filter = '' }: { ns?: string
       <ViewHeading>Records</ViewHeading>
       <NamespacesError namespaces={namespaces} />
       {namespaces.value === undefined ? (
-        namespaces.state === 'loading' ? <Loading /> : null
+        namespaces.state === 'loading' ? (
+          <Loading />
+        ) : null
       ) : namespaces.value.length === 0 && askedNs === undefined ? (
         <Empty>The store holds no memories yet.</Empty>
       ) : (
@@ -121,13 +161,21 @@ export function Records({ ns: askedNs, entity = '', filter = '' }: { ns?: string
               </h2>
               <RecordsTable memories={page.value.memories} ns={ns!} />
               <nav class="pager" aria-label="Pages">
-                <button type="button" aria-disabled={cursors.length === 1} onClick={() => cursors.length > 1 && setCursors(cursors.slice(0, -1))}>
+                <button
+                  type="button"
+                  aria-disabled={cursors.length === 1}
+                  onClick={() => cursors.length > 1 && setCursors(cursors.slice(0, -1))}
+                >
                   ← Newer
                 </button>
                 <span>
                   Page {cursors.length} · {formatCount(page.value.memories.length)} shown, newest first
                 </span>
-                <button type="button" aria-disabled={page.value.next === null} onClick={() => page.value?.next != null && setCursors([...cursors, page.value.next])}>
+                <button
+                  type="button"
+                  aria-disabled={page.value.next === null}
+                  onClick={() => page.value?.next != null && setCursors([...cursors, page.value.next])}
+                >
                   Older →
                 </button>
                 <label for="page-size">Per page</label>

@@ -56,7 +56,12 @@ function requestOf(form: Form): SearchRequest | string {
 
 function Results({ outcome }: { outcome: Outcome }) {
   const { hits, request, ns, atMs } = outcome;
-  if (hits.length === 0) return <Empty>No memory of {ns} matched{request.entity === undefined ? '' : ` in entity ${request.entity}`}.</Empty>;
+  if (hits.length === 0)
+    return (
+      <Empty>
+        No memory of {ns} matched{request.entity === undefined ? '' : ` in entity ${request.entity}`}.
+      </Empty>
+    );
   const decayed = request.timeWeight !== undefined;
   return (
     <section aria-labelledby="results-title">
@@ -102,7 +107,9 @@ function Results({ outcome }: { outcome: Outcome }) {
 export function Search({ ns: askedNs }: { ns?: string }) {
   const { api } = useSession();
   const namespaces = useNamespaces();
-  const [form, setForm] = useState<Form>(() => (lastSearch === undefined ? { ...kDefaultForm } : { ...lastSearch.form, ...(askedNs === undefined ? {} : { ns: askedNs }) }));
+  const [form, setForm] = useState<Form>(() =>
+    lastSearch === undefined ? { ...kDefaultForm } : { ...lastSearch.form, ...(askedNs === undefined ? {} : { ns: askedNs }) },
+  );
   const [outcome, setOutcome] = useState<Outcome | undefined>(lastSearch?.outcome);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | string | undefined>(undefined);
@@ -143,13 +150,25 @@ export function Search({ ns: askedNs }: { ns?: string }) {
       >
         <div class="field wide">
           <label for="search-query">Text</label>
-          <input id="search-query" type="search" value={form.query} placeholder="what is this memory about?" onInput={(e) => set({ query: e.currentTarget.value })} />
+          <input
+            id="search-query"
+            type="search"
+            value={form.query}
+            placeholder="what is this memory about?"
+            onInput={(e) => set({ query: e.currentTarget.value })}
+          />
         </div>
         <div class="row">
           <NamespaceSelect namespaces={namespaces.value ?? []} value={ns} onChange={(value) => set({ ns: value })} id="search-ns" />
           <div class="field">
             <label for="search-entity">Entity</label>
-            <input id="search-entity" type="text" value={form.entity} placeholder="any" onInput={(e) => set({ entity: e.currentTarget.value })} />
+            <input
+              id="search-entity"
+              type="text"
+              value={form.entity}
+              placeholder="any"
+              onInput={(e) => set({ entity: e.currentTarget.value })}
+            />
           </div>
           <div class="field narrow">
             <label for="search-k">Results</label>
@@ -164,11 +183,28 @@ export function Search({ ns: askedNs }: { ns?: string }) {
           </div>
           <div class="field narrow">
             <label for="search-half-life">Half-life (days)</label>
-            <input id="search-half-life" type="number" min="0" step="any" value={form.halfLife} disabled={!form.decay} onInput={(e) => set({ halfLife: e.currentTarget.value })} />
+            <input
+              id="search-half-life"
+              type="number"
+              min="0"
+              step="any"
+              value={form.halfLife}
+              disabled={!form.decay}
+              onInput={(e) => set({ halfLife: e.currentTarget.value })}
+            />
           </div>
           <div class="field narrow">
             <label for="search-time-weight">Time weight (0–1)</label>
-            <input id="search-time-weight" type="number" min="0" max="1" step="0.05" value={form.timeWeight} disabled={!form.decay} onInput={(e) => set({ timeWeight: e.currentTarget.value })} />
+            <input
+              id="search-time-weight"
+              type="number"
+              min="0"
+              max="1"
+              step="0.05"
+              value={form.timeWeight}
+              disabled={!form.decay}
+              onInput={(e) => set({ timeWeight: e.currentTarget.value })}
+            />
           </div>
           <div class="check">
             <input id="search-track" type="checkbox" checked={form.track} onChange={(e) => set({ track: e.currentTarget.checked })} />
@@ -187,7 +223,13 @@ export function Search({ ns: askedNs }: { ns?: string }) {
         <ErrorNote error={error} title="The search failed" />
       )}
       {busy && outcome === undefined ? <Loading label="Searching…" /> : null}
-      {outcome === undefined ? busy ? null : <Empty>Type a text and press Search: the results are the memories nearest in meaning, best first.</Empty> : <Results outcome={outcome} />}
+      {outcome === undefined ? (
+        busy ? null : (
+          <Empty>Type a text and press Search: the results are the memories nearest in meaning, best first.</Empty>
+        )
+      ) : (
+        <Results outcome={outcome} />
+      )}
     </>
   );
 }

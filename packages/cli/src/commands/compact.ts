@@ -29,7 +29,9 @@ export function registerCompact(program: Command, done: (code: number) => void):
             await db.save();
             const after = { fileBytes: statSync(file).size, tombstones: tombstones() };
             const report = { path: file, memories: db.count(), before, after, ms: Math.round(performance.now() - started) };
-            out.result(report, () => [`${file}: ${count(before.tombstones)} tombstones dropped; ${bytes(before.fileBytes)} -> ${bytes(after.fileBytes)}; ${count(report.memories)} memories (${report.ms} ms)`]);
+            out.result(report, () => [
+              `${file}: ${count(before.tombstones)} tombstones dropped; ${bytes(before.fileBytes)} -> ${bytes(after.fileBytes)}; ${count(report.memories)} memories (${report.ms} ms)`,
+            ]);
             return kExitOk;
           } finally {
             await db.close();

@@ -64,8 +64,14 @@ async function write(db: Feather, flags: ExportFlags): Promise<void> {
   };
   try {
     if (flags.header) {
-      const modalities = Object.fromEntries(Object.entries(db.stats().modalities).filter(([name]) => name !== 'text').map(([name, m]) => [name, { dim: m.dim, metric: m.metric }]));
-      await put(JSON.stringify({ [kHeaderKey]: { version: 1, dim: db.dim, metric: db.metric, modalities, embeddingModel: db.embeddingModel } }));
+      const modalities = Object.fromEntries(
+        Object.entries(db.stats().modalities)
+          .filter(([name]) => name !== 'text')
+          .map(([name, m]) => [name, { dim: m.dim, metric: m.metric }]),
+      );
+      await put(
+        JSON.stringify({ [kHeaderKey]: { version: 1, dim: db.dim, metric: db.metric, modalities, embeddingModel: db.embeddingModel } }),
+      );
     }
     for await (const row of db.export({ namespace: flags.namespace, vectors: flags.vectors === true })) {
       if (closed) break;
@@ -86,7 +92,12 @@ function rowJson(row: ExportRow): string {
   const { vector, vectors, ...fields } = row;
   const parts = [JSON.stringify(fields).slice(0, -1)];
   if (vector !== undefined) parts.push(`"vector":${floats(vector)}`);
-  if (vectors !== undefined) parts.push(`"vectors":{${Object.entries(vectors).map(([name, v]) => `${JSON.stringify(name)}:${floats(v)}`).join(',')}}`);
+  if (vectors !== undefined)
+    parts.push(
+      `"vectors":{${Object.entries(vectors)
+        .map(([name, v]) => `${JSON.stringify(name)}:${floats(v)}`)
+        .join(',')}}`,
+    );
   return `${parts.join(',')}}`;
 }
 

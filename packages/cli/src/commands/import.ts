@@ -2,7 +2,17 @@
 import { setMaxListeners } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { Feather, FeatherError, inspectFileSync, type Embedder, type IngestFailure, type IngestSummary, type Metric, type OnExisting, type OpenOptions } from 'feather-db';
+import {
+  Feather,
+  FeatherError,
+  inspectFileSync,
+  type Embedder,
+  type IngestFailure,
+  type IngestSummary,
+  type Metric,
+  type OnExisting,
+  type OpenOptions,
+} from 'feather-db';
 import { integer } from '../cli-options.js';
 import { loadEmbedder, kEmbedChoices, type EmbedChoice } from '../embedders.js';
 import { toFeatherError } from '../errors.js';
@@ -44,7 +54,16 @@ interface ImportReport {
   path: string;
   created: boolean;
   sources: SourceReport[];
-  totals: { read: number; inserted: number; updated: number; skipped: number; failed: number; embedded: number; linksAdded: number; linksFailed: number };
+  totals: {
+    read: number;
+    inserted: number;
+    updated: number;
+    skipped: number;
+    failed: number;
+    embedded: number;
+    linksAdded: number;
+    linksFailed: number;
+  };
   /** The first 1,000 failures of each source. */
   failures: (IngestFailure & { source: string })[];
   saved: { bytes: number; ms: number } | null;
@@ -55,13 +74,15 @@ interface ImportReport {
 export function registerImport(program: Command, done: (code: number) => void): void {
   program
     .command('import')
-    .description('stream rows from JSONL, CSV/TSV, .npy or Parquet files into a store (created when missing), then save it; a re-run skips rows already stored')
+    .description(
+      'stream rows from JSONL, CSV/TSV, .npy or Parquet files into a store (created when missing), then save it; a re-run skips rows already stored',
+    )
     .argument('<file>', 'the .feather file (created when it does not exist)')
     .argument('<sources...>', 'files to read in order (- reads JSONL from stdin)')
     .option('--dim <n>', 'dimension of a new store (default: from the data or the embedder)', integer(1, 65536))
     .addOption(new Option('--metric <metric>', 'metric of a new store').choices(['cosine', 'l2', 'ip']))
     .addOption(new Option('--format <format>', 'read every source as this format (default: by extension)').choices(kFormats))
-    .option('--meta <jsonl>', 'metadata for a .npy source: line i holds row i\'s fields (id, text, namespace, ...)')
+    .option('--meta <jsonl>', "metadata for a .npy source: line i holds row i's fields (id, text, namespace, ...)")
     .option('--namespace <name>', 'namespace of rows that name none')
     .option('--batch-size <n>', 'rows per batch (default 2048)', integer(1, 1 << 20))
     .addOption(new Option('--on-existing <mode>', 'a row whose id is stored already').choices(['skip', 'upsert', 'error']).default('skip'))
@@ -91,12 +112,25 @@ async function runImport(path: string, paths: string[], flags: ImportFlags): Pro
   let db: Feather | undefined;
   let embedder: Embedder | undefined;
   const errorsFile = flags.errors === undefined ? undefined : createWriteStream(flags.errors);
-  const report: ImportReport = { path, created: !existsSync(path), sources: [], totals: { read: 0, inserted: 0, updated: 0, skipped: 0, failed: 0, embedded: 0, linksAdded: 0, linksFailed: 0 }, failures: [], saved: null, interrupted: false, elapsedMs: 0 };
+  const report: ImportReport = {
+    path,
+    created: !existsSync(path),
+    sources: [],
+    totals: { read: 0, inserted: 0, updated: 0, skipped: 0, failed: 0, embedded: 0, linksAdded: 0, linksFailed: 0 },
+    failures: [],
+    saved: null,
+    interrupted: false,
+    elapsedMs: 0,
+  };
   try {
     const sources = await Promise.all(paths.map((p) => openSource(p, { format: flags.format, meta: flags.meta })));
     const names = new Set<string>();
     for (const s of sources) {
-      if (names.has(s.name) && flags.autoIds !== true) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `two sources are named ${s.name}: their rows would get the same ids (${s.name}:1, ...); rename one, or pass --auto-ids`);
+      if (names.has(s.name) && flags.autoIds !== true)
+        throw new FeatherError(
+          'FEATHER_ERR_INVALID_ARGUMENT',
+          `two sources are named ${s.name}: their rows would get the same ids (${s.name}:1, ...); rename one, or pass --auto-ids`,
+        );
       names.add(s.name);
     }
     const rows = sources.map((s) => new PeekedRows(s.rows()));
@@ -143,7 +177,10 @@ async function runImport(path: string, paths: string[], flags: ImportFlags): Pro
       add(report, source, summary);
       if (report.interrupted) break;
     }
-    if (printed > kPrintedFailures) out.note(`... and ${count(printed - kPrintedFailures)} more failures${flags.errors === undefined ? ' (--errors <file> keeps them all)' : ` (all in ${flags.errors})`}`);
+    if (printed > kPrintedFailures)
+      out.note(
+        `... and ${count(printed - kPrintedFailures)} more failures${flags.errors === undefined ? ' (--errors <file> keeps them all)' : ` (all in ${flags.errors})`}`,
+      );
     if (flags.save) report.saved = await db.save();
     report.elapsedMs = Math.round(performance.now() - started);
     out.result(report, () => describe(report));
@@ -165,7 +202,18 @@ async function runImport(path: string, paths: string[], flags: ImportFlags): Pro
 /** An aborted ingest's counts (its error's details) as a summary. */
 function partial(error: FeatherError): IngestSummary {
   const d = (error.details ?? {}) as Record<string, number>;
-  return { read: d['read'] ?? 0, inserted: d['inserted'] ?? 0, updated: d['updated'] ?? 0, skipped: d['skipped'] ?? 0, failed: d['failed'] ?? 0, embedded: d['embedded'] ?? 0, rowsPerSecond: 0, elapsedMs: 0, failures: [], links: { added: 0, failed: 0 } };
+  return {
+    read: d['read'] ?? 0,
+    inserted: d['inserted'] ?? 0,
+    updated: d['updated'] ?? 0,
+    skipped: d['skipped'] ?? 0,
+    failed: d['failed'] ?? 0,
+    embedded: d['embedded'] ?? 0,
+    rowsPerSecond: 0,
+    elapsedMs: 0,
+    failures: [],
+    links: { added: 0, failed: 0 },
+  };
 }
 
 function add(report: ImportReport, source: ImportSource, summary: IngestSummary): void {
@@ -190,10 +238,19 @@ async function specOf(source: ImportSource, rows: PeekedRows, flags: ImportFlags
   const dim = flags.dim ?? declared.dim ?? (first instanceof Error || first?.vector === undefined ? undefined : first.vector.length);
   if (dim === undefined) {
     // Texts only: the store takes the embedder's dimension and records its model.
-    if (embedder !== undefined) return { ...declared, dim: embedder.dim, metric: flags.metric ?? declared.metric, embeddingModel: embedder.id };
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `cannot tell the dimension of the new store: no vector in the first ${kDimProbeRows} rows of ${source.path} and no embedder; pass --dim`);
+    if (embedder !== undefined)
+      return { ...declared, dim: embedder.dim, metric: flags.metric ?? declared.metric, embeddingModel: embedder.id };
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `cannot tell the dimension of the new store: no vector in the first ${kDimProbeRows} rows of ${source.path} and no embedder; pass --dim`,
+    );
   }
-  return { ...declared, dim, metric: flags.metric ?? declared.metric, embeddingModel: declared.embeddingModel ?? (flags.embed === 'auto' ? undefined : embedder?.id) };
+  return {
+    ...declared,
+    dim,
+    metric: flags.metric ?? declared.metric,
+    embeddingModel: declared.embeddingModel ?? (flags.embed === 'auto' ? undefined : embedder?.id),
+  };
 }
 
 function openOptions(spec: StoreSpec | undefined, flags: ImportFlags): OpenOptions {
@@ -214,24 +271,42 @@ function openOptions(spec: StoreSpec | undefined, flags: ImportFlags): OpenOptio
 function checkSpec(source: ImportSource, db: Feather): void {
   const dim = source.spec?.dim;
   if (dim !== undefined && dim !== db.dim) {
-    throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${source.path} holds ${dim}-dimensional vectors, ${db.path} ${db.dim}-dimensional ones; import it into a store of its own`, { expected: db.dim, received: dim });
+    throw new FeatherError(
+      'FEATHER_ERR_DIMENSION_MISMATCH',
+      `${source.path} holds ${dim}-dimensional vectors, ${db.path} ${db.dim}-dimensional ones; import it into a store of its own`,
+      { expected: db.dim, received: dim },
+    );
   }
   const model = source.spec?.embeddingModel;
   if (typeof model === 'string' && db.embeddingModel !== null && model !== db.embeddingModel) {
-    throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${source.path} holds vectors of "${model}", ${db.path} of "${db.embeddingModel}": vectors of two models do not compare; import it into a store of its own`, { expected: db.embeddingModel, received: model });
+    throw new FeatherError(
+      'FEATHER_ERR_DIMENSION_MISMATCH',
+      `${source.path} holds vectors of "${model}", ${db.path} of "${db.embeddingModel}": vectors of two models do not compare; import it into a store of its own`,
+      { expected: db.embeddingModel, received: model },
+    );
   }
   const metric = source.spec?.metric;
   if (metric !== undefined && metric !== db.metric) {
-    throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${source.path} was exported from a ${metric} store, ${db.path} ranks by ${db.metric}; import it into a store of its own`, { expected: db.metric, received: metric });
+    throw new FeatherError(
+      'FEATHER_ERR_DIMENSION_MISMATCH',
+      `${source.path} was exported from a ${metric} store, ${db.path} ranks by ${db.metric}; import it into a store of its own`,
+      { expected: db.metric, received: metric },
+    );
   }
 }
 
 function describe(r: ImportReport): string[] {
   const lines: string[] = [];
   for (const s of r.sources) {
-    lines.push(`${s.name}: ${count(s.read)} rows read: ${count(s.inserted)} inserted, ${count(s.updated)} updated, ${count(s.skipped)} skipped, ${count(s.failed)} failed` + (s.embedded > 0 ? `, ${count(s.embedded)} texts embedded` : '') + (s.links.added + s.links.failed > 0 ? `; links ${count(s.links.added)} added, ${count(s.links.failed)} failed` : ''));
+    lines.push(
+      `${s.name}: ${count(s.read)} rows read: ${count(s.inserted)} inserted, ${count(s.updated)} updated, ${count(s.skipped)} skipped, ${count(s.failed)} failed` +
+        (s.embedded > 0 ? `, ${count(s.embedded)} texts embedded` : '') +
+        (s.links.added + s.links.failed > 0 ? `; links ${count(s.links.added)} added, ${count(s.links.failed)} failed` : ''),
+    );
   }
   const saved = r.saved === null ? 'not saved (rows are in the WAL)' : `saved (${count(r.saved.bytes)} bytes)`;
-  lines.push(`${r.path}: ${r.created ? 'created, ' : ''}${saved}, ${(r.elapsedMs / 1000).toFixed(1)} s${r.interrupted ? '; INTERRUPTED: run the same command again to resume' : ''}`);
+  lines.push(
+    `${r.path}: ${r.created ? 'created, ' : ''}${saved}, ${(r.elapsedMs / 1000).toFixed(1)} s${r.interrupted ? '; INTERRUPTED: run the same command again to resume' : ''}`,
+  );
   return lines;
 }

@@ -22,7 +22,13 @@ interface InfoReport {
   file?: FileInfo;
   /** True once the store loaded: every section's checksum and the load's structural checks passed. */
   checksumsVerified: boolean;
-  store?: { memories: number; namespaces: Record<string, number>; modalities: Record<string, ModalityStats>; memoryBytes: number; loadTimeMs: number };
+  store?: {
+    memories: number;
+    namespaces: Record<string, number>;
+    modalities: Record<string, ModalityStats>;
+    memoryBytes: number;
+    loadTimeMs: number;
+  };
   error?: VerifyReport['error'];
 }
 
@@ -49,7 +55,13 @@ async function infoOf(path: string): Promise<InfoReport> {
     try {
       const stats = db.stats();
       report.checksumsVerified = true;
-      report.store = { memories: stats.memories, namespaces: namespaceCounts(db), modalities: stats.modalities, memoryBytes: stats.memoryBytes, loadTimeMs: Math.round(db.loadTimeMs * 10) / 10 };
+      report.store = {
+        memories: stats.memories,
+        namespaces: namespaceCounts(db),
+        modalities: stats.modalities,
+        memoryBytes: stats.memoryBytes,
+        loadTimeMs: Math.round(db.loadTimeMs * 10) / 10,
+      };
     } finally {
       await db.close();
     }
@@ -63,20 +75,29 @@ function describe(r: InfoReport): string[] {
   const lines = [r.path];
   const f = r.file;
   if (f !== undefined) {
-    lines.push(`  format ${f.format.major}.${f.format.minor}, ${bytes(f.bytes)}, commit ${f.commitSeq}, embedding model ${f.embeddingModel ?? '(none)'}`);
+    lines.push(
+      `  format ${f.format.major}.${f.format.minor}, ${bytes(f.bytes)}, commit ${f.commitSeq}, embedding model ${f.embeddingModel ?? '(none)'}`,
+    );
     lines.push(`  hnsw: m ${f.m}, efConstruction ${f.efConstruction}, efSearch ${f.efSearch}`);
     lines.push(`  wal: ${f.wal === null ? 'none' : bytes(f.wal.bytes)}`);
     lines.push(`  sections (${f.sections.length}), checksums ${r.checksumsVerified ? 'verified' : 'NOT verified'}:`);
-    for (const s of f.sections) lines.push(`    ${s.name.padEnd(13)}${(s.modality ?? '').padEnd(10)}offset ${String(s.offset).padStart(12)}  ${bytes(s.length).padStart(10)}  crc ${s.checksum}`);
+    for (const s of f.sections)
+      lines.push(
+        `    ${s.name.padEnd(13)}${(s.modality ?? '').padEnd(10)}offset ${String(s.offset).padStart(12)}  ${bytes(s.length).padStart(10)}  crc ${s.checksum}`,
+      );
   }
   const s = r.store;
   if (s !== undefined) {
     lines.push(`  memories ${count(s.memories)}, shared memory ${bytes(s.memoryBytes)}, loaded in ${s.loadTimeMs} ms`);
     lines.push(`  modalities:`);
-    for (const [name, m] of Object.entries(s.modalities)) lines.push(`    ${name}: dim ${m.dim}, ${m.metric}, ${m.storage}, ${count(m.nodes)} nodes (${count(m.tombstones)} tombstones), ${m.strideBytes} B per node`);
+    for (const [name, m] of Object.entries(s.modalities))
+      lines.push(
+        `    ${name}: dim ${m.dim}, ${m.metric}, ${m.storage}, ${count(m.nodes)} nodes (${count(m.tombstones)} tombstones), ${m.strideBytes} B per node`,
+      );
     lines.push(`  namespaces (${Object.keys(s.namespaces).length}):`);
     for (const [ns, n] of Object.entries(s.namespaces)) lines.push(`    ${ns}: ${count(n)}`);
   }
-  if (r.error !== undefined) lines.push(`  ${r.error.code}: ${r.error.message}${r.error.section === undefined ? '' : ` [section ${r.error.section}]`}`);
+  if (r.error !== undefined)
+    lines.push(`  ${r.error.code}: ${r.error.message}${r.error.section === undefined ? '' : ` [section ${r.error.section}]`}`);
   return lines;
 }

@@ -30,7 +30,7 @@ export function registerSearch(program: Command, done: (code: number) => void): 
     .option('--namespace <name>', 'only this namespace')
     .option('--entity <name>', 'only this entity')
     .option('--filter <json>', 'only memories whose attributes hold these pairs, e.g. {"source":"chat"}', jsonValue('an object'))
-    .option('--ef <n>', 'candidate list size (default: the store\'s efSearch)', integer(1, 100_000))
+    .option('--ef <n>', "candidate list size (default: the store's efSearch)", integer(1, 100_000))
     .addOption(new Option('--embed <provider>', 'embedder for the text').choices(kEmbedChoices).default('auto'))
     .option('--json', 'print the hits as JSON')
     .action(async (file: string, words: string[], flags: SearchFlags) => {
@@ -38,15 +38,25 @@ export function registerSearch(program: Command, done: (code: number) => void): 
       done(
         await guarded(out, async () => {
           const text = words.join(' ');
-          if ((text === '') === (flags.vector === undefined)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'give the query as text or as --vector [..], one of the two');
+          if ((text === '') === (flags.vector === undefined))
+            throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', 'give the query as text or as --vector [..], one of the two');
           const db = await openForReading(file);
           const embedder = text === '' ? undefined : await loadEmbedder(flags.embed, db.embeddingModel);
           try {
             if (text !== '' && embedder === undefined) {
-              throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${file} has no embedding model feather can run (${db.embeddingModel ?? 'none recorded'}); search it with --vector [..]`);
+              throw new FeatherError(
+                'FEATHER_ERR_INVALID_ARGUMENT',
+                `${file} has no embedding model feather can run (${db.embeddingModel ?? 'none recorded'}); search it with --vector [..]`,
+              );
             }
             const query = embedder === undefined ? (flags.vector as number[]) : (await embedder.embed([text]))[0]!;
-            const hits = await db.search(query, { k: flags.k, namespace: flags.namespace, entity: flags.entity, filter: flags.filter as Attributes | undefined, ef: flags.ef });
+            const hits = await db.search(query, {
+              k: flags.k,
+              namespace: flags.namespace,
+              entity: flags.entity,
+              filter: flags.filter as Attributes | undefined,
+              ef: flags.ef,
+            });
             out.result(hits, () => describe(hits));
             return kExitOk;
           } finally {

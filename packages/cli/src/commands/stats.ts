@@ -19,11 +19,22 @@ export function registerStats(program: Command, done: (code: number) => void): v
           const db = await openForReading(file);
           try {
             const s = db.stats();
-            const report = { path: file, memories: s.memories, namespaces: namespaceCounts(db), memoryBytes: s.memoryBytes, fileBytes: statSync(file).size, walBytes: walBytes(file), loadTimeMs: Math.round(db.loadTimeMs * 10) / 10, modalities: s.modalities };
+            const report = {
+              path: file,
+              memories: s.memories,
+              namespaces: namespaceCounts(db),
+              memoryBytes: s.memoryBytes,
+              fileBytes: statSync(file).size,
+              walBytes: walBytes(file),
+              loadTimeMs: Math.round(db.loadTimeMs * 10) / 10,
+              modalities: s.modalities,
+            };
             out.result(report, () => [
               `${file}: ${count(report.memories)} memories in ${Object.keys(report.namespaces).length} namespaces`,
               `  file ${bytes(report.fileBytes)}, WAL ${bytes(report.walBytes)}, shared memory ${bytes(report.memoryBytes)}, loaded in ${report.loadTimeMs} ms`,
-              ...Object.entries(report.modalities).map(([name, m]) => `  ${name}: ${count(m.nodes)} nodes, ${count(m.tombstones)} tombstones, ${m.storage}`),
+              ...Object.entries(report.modalities).map(
+                ([name, m]) => `  ${name}: ${count(m.nodes)} nodes, ${count(m.tombstones)} tombstones, ${m.storage}`,
+              ),
             ]);
             return kExitOk;
           } finally {

@@ -21,7 +21,9 @@ export interface VerifyReport {
 export function registerVerify(program: Command, done: (code: number) => void): void {
   program
     .command('verify')
-    .description('check a store completely: header, every section checksum, the WAL, records, graphs and edges (exit 0 ok, 1 damaged, 2 unreadable)')
+    .description(
+      'check a store completely: header, every section checksum, the WAL, records, graphs and edges (exit 0 ok, 1 damaged, 2 unreadable)',
+    )
     .argument('<file>', 'the .feather file')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, options: { json?: boolean }) => {
@@ -34,7 +36,13 @@ export function registerVerify(program: Command, done: (code: number) => void): 
 
 async function verifyStore(path: string): Promise<VerifyReport> {
   const started = performance.now();
-  const report = (status: VerifyReport['status'], rest: Partial<VerifyReport>): VerifyReport => ({ path, status, problems: [], ...rest, ms: Math.round(performance.now() - started) });
+  const report = (status: VerifyReport['status'], rest: Partial<VerifyReport>): VerifyReport => ({
+    path,
+    status,
+    problems: [],
+    ...rest,
+    ms: Math.round(performance.now() - started),
+  });
   let info: FileInfo | undefined;
   try {
     requireFile(path);
@@ -61,14 +69,20 @@ export function withSection(error: FeatherError, info: FileInfo | undefined): Ve
     info?.sections.find((s) => s.type === type && (s.modality === null || modality === undefined || s.modality === modality)) ??
     (typeof offset === 'number' && offset > 0 ? info?.sections.find((s) => offset >= s.offset && offset < s.offset + s.length) : undefined);
   const wire = error.toWire();
-  return section === undefined ? wire : { ...wire, section: section.modality === null ? section.name : `${section.name} (${section.modality})` };
+  return section === undefined
+    ? wire
+    : { ...wire, section: section.modality === null ? section.name : `${section.name} (${section.modality})` };
 }
 
 function describe(r: VerifyReport): string[] {
   const head = `${r.status.toUpperCase()}  ${r.path}`;
-  if (r.status === 'ok') return [`${head}: ${r.sections!} sections and the WAL check out; ${count(r.memories!)} memories, records, graphs and edges consistent (${r.ms} ms)`];
+  if (r.status === 'ok')
+    return [
+      `${head}: ${r.sections!} sections and the WAL check out; ${count(r.memories!)} memories, records, graphs and edges consistent (${r.ms} ms)`,
+    ];
   const lines = [head];
-  if (r.error !== undefined) lines.push(`  ${r.error.code}: ${r.error.message}${r.error.section === undefined ? '' : ` [section ${r.error.section}]`}`);
+  if (r.error !== undefined)
+    lines.push(`  ${r.error.code}: ${r.error.message}${r.error.section === undefined ? '' : ` [section ${r.error.section}]`}`);
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   return lines;
 }

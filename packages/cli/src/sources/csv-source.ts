@@ -38,13 +38,19 @@ export class CsvSource implements ImportSource {
         if (columns === undefined) {
           columns = record.map((c) => c.trim());
           if (!columns.includes('vector') && !columns.includes('text')) {
-            throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${this.name} has no 'vector' or 'text' column in its header row (${columns.join(', ')}); the first row must name the columns`, { path: this.path });
+            throw new FeatherError(
+              'FEATHER_ERR_INVALID_ARGUMENT',
+              `${this.name} has no 'vector' or 'text' column in its header row (${columns.join(', ')}); the first row must name the columns`,
+              { path: this.path },
+            );
           }
           continue;
         }
         const where = `line ${info.lines} of ${this.name}`;
         if (record.length !== columns.length) {
-          yield new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${where} has ${record.length} fields, the header has ${columns.length}`, { line: info.lines });
+          yield new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${where} has ${record.length} fields, the header has ${columns.length}`, {
+            line: info.lines,
+          });
           continue;
         }
         try {
@@ -56,7 +62,12 @@ export class CsvSource implements ImportSource {
     } catch (error) {
       if (error instanceof FeatherError) throw error;
       // A quote never closed, say: the rest of the file cannot be split into records.
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${this.name} cannot be parsed past this point: ${(error as Error).message}`, { path: this.path }, { cause: error });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${this.name} cannot be parsed past this point: ${(error as Error).message}`,
+        { path: this.path },
+        { cause: error },
+      );
     } finally {
       parser.destroy();
       this.#file?.destroy();

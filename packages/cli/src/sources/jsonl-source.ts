@@ -34,7 +34,9 @@ export class JsonlSource implements ImportSource {
         try {
           value = JSON.parse(text);
         } catch (error) {
-          yield new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `line ${line} of ${this.name} is not JSON (${(error as Error).message})`, { line });
+          yield new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `line ${line} of ${this.name} is not JSON (${(error as Error).message})`, {
+            line,
+          });
           continue;
         }
         if (line === 1 && typeof value === 'object' && value !== null && kHeaderKey in value) {

@@ -55,14 +55,22 @@ export class NpySource implements ImportSource {
     const rowBytes = dim * itemBytes;
     const perBlock = Math.max(1, Math.floor(kBlockBytes / rowBytes));
     const file = await open(this.path, 'r');
-    const metaLines = this.#meta === undefined ? undefined : createInterface({ input: createReadStream(this.#meta), crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
+    const metaLines =
+      this.#meta === undefined
+        ? undefined
+        : createInterface({ input: createReadStream(this.#meta), crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
     try {
       for (let first = 0; first < rows; first += perBlock) {
         const count = Math.min(perBlock, rows - first);
         // A fresh buffer per block: rows handed out are views into it and stay valid while ingest holds them.
         const block = new ArrayBuffer(count * rowBytes);
         const { bytesRead } = await file.read(new Uint8Array(block), 0, block.byteLength, dataOffset + first * rowBytes);
-        if (bytesRead !== block.byteLength) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${this.name} is cut short: its header promises ${rows} rows, the data ends inside row ${first + Math.floor(bytesRead / rowBytes) + 1}`, { path: this.path });
+        if (bytesRead !== block.byteLength)
+          throw new FeatherError(
+            'FEATHER_ERR_INVALID_ARGUMENT',
+            `${this.name} is cut short: its header promises ${rows} rows, the data ends inside row ${first + Math.floor(bytesRead / rowBytes) + 1}`,
+            { path: this.path },
+          );
         const values = decode(block, itemBytes, littleEndian);
         for (let r = 0; r < count; r++) {
           const vector = values.subarray(r * dim, (r + 1) * dim);
@@ -77,7 +85,12 @@ export class NpySource implements ImportSource {
       if (metaLines !== undefined) {
         let extra = 0;
         for (let next = await metaLines.next(); next.done !== true; next = await metaLines.next()) if (next.value.trim() !== '') extra++;
-        if (extra > 0) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${basename(this.#meta!)} has ${extra} more metadata lines than ${this.name} has rows (${rows}); they belong to no vector`, { path: this.#meta });
+        if (extra > 0)
+          throw new FeatherError(
+            'FEATHER_ERR_INVALID_ARGUMENT',
+            `${basename(this.#meta!)} has ${extra} more metadata lines than ${this.name} has rows (${rows}); they belong to no vector`,
+            { path: this.#meta },
+          );
       }
     } finally {
       await metaLines?.return?.();
@@ -96,8 +109,16 @@ export class NpySource implements ImportSource {
     } catch (error) {
       return new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${where} is not JSON (${(error as Error).message})`, { line: row });
     }
-    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${where} must be a JSON object of row fields like {"id": "a", "text": "..."}`, { line: row });
-    if ('vector' in meta) return new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${where} has a vector: the vector of row ${row} comes from ${this.name}`, { line: row });
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+      return new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${where} must be a JSON object of row fields like {"id": "a", "text": "..."}`,
+        { line: row },
+      );
+    if ('vector' in meta)
+      return new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${where} has a vector: the vector of row ${row} comes from ${this.name}`, {
+        line: row,
+      });
     return { ...(meta as IngestRow), vector };
   }
 
@@ -118,7 +139,12 @@ function decode(block: ArrayBuffer, itemBytes: number, littleEndian: boolean): F
 
 async function readHeader(file: FileHandle, path: string): Promise<NpyHeader> {
   const name = basename(path);
-  const fail = (why: string): FeatherError => new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${name} is not a readable .npy matrix: ${why}; save it with numpy.save(path, matrix.astype('float32'))`, { path });
+  const fail = (why: string): FeatherError =>
+    new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${name} is not a readable .npy matrix: ${why}; save it with numpy.save(path, matrix.astype('float32'))`,
+      { path },
+    );
   const head = Buffer.alloc(12);
   const { bytesRead } = await file.read(head, 0, 12, 0);
   if (bytesRead < 10 || head.toString('latin1', 0, 6) !== kMagic) throw fail('no \\x93NUMPY magic');

@@ -27,11 +27,20 @@ export class ParquetSource implements ImportSource {
       file = await asyncBufferFromFile(this.path);
       metadata = await parquetMetadataAsync(file);
     } catch (error) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${this.name} is not a readable Parquet file: ${(error as Error).message}`, { path: this.path }, { cause: error });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${this.name} is not a readable Parquet file: ${(error as Error).message}`,
+        { path: this.path },
+        { cause: error },
+      );
     }
     const columns = parquetSchema(metadata).children.map((c) => c.element.name);
     if (!columns.includes('vector') && !columns.includes('text')) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${this.name} has no 'vector' or 'text' column (it has ${columns.join(', ')})`, { path: this.path });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${this.name} has no 'vector' or 'text' column (it has ${columns.join(', ')})`,
+        { path: this.path },
+      );
     }
     this.#total = Number(metadata.num_rows);
     let start = 0;
@@ -41,7 +50,11 @@ export class ParquetSource implements ImportSource {
       for (const record of records) {
         this.#done++;
         try {
-          yield tableRow(columns, columns.map((c) => record[c] as Cell), `row ${this.#done} of ${this.name}`);
+          yield tableRow(
+            columns,
+            columns.map((c) => record[c] as Cell),
+            `row ${this.#done} of ${this.name}`,
+          );
         } catch (error) {
           yield error as Error;
         }

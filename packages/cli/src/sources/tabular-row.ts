@@ -2,10 +2,23 @@
 // column a vector, and every other non-empty column an attribute.
 import { FeatherError, type AttributeValue, type IngestRow } from 'feather-db';
 
-const kFieldColumns = new Set(['id', 'vector', 'text', 'namespace', 'entity', 'importance', 'timestamp', 'attributes', 'links', 'recallCount', 'lastRecalled']);
+const kFieldColumns = new Set([
+  'id',
+  'vector',
+  'text',
+  'namespace',
+  'entity',
+  'importance',
+  'timestamp',
+  'attributes',
+  'links',
+  'recallCount',
+  'lastRecalled',
+]);
 
 /** A cell: text from CSV (already typed values from Parquet); null or '' means absent. */
-export type Cell = string | number | bigint | boolean | Date | null | undefined | readonly unknown[] | ArrayLike<number> | Record<string, unknown>;
+export type Cell =
+  string | number | bigint | boolean | Date | null | undefined | readonly unknown[] | ArrayLike<number> | Record<string, unknown>;
 
 /** Builds the row; throws a FeatherError naming `where` (e.g. `line 7 of data.csv`) and the column at fault. */
 export function tableRow(columns: readonly string[], cells: readonly Cell[], where: string): IngestRow {

@@ -87,17 +87,26 @@ export function checkDeclared(spec: EngineOpenSpec, meta: StoreMeta): void {
     const stored = meta.modalities.find((x) => x.name === name);
     if (stored === undefined) continue;
     if (stored.dim !== m.dim || stored.metric !== m.metric) {
-      throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${spec.path} stores '${name}' vectors of ${stored.dim} dimensions (${stored.metric}); open asked for ${m.dim} (${m.metric}); embed with the model the store was created with, or use a new file`, { path: spec.path, modality: name, expected: stored.dim, received: m.dim });
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `${spec.path} stores '${name}' vectors of ${stored.dim} dimensions (${stored.metric}); open asked for ${m.dim} (${m.metric}); embed with the model the store was created with, or use a new file`,
+        { path: spec.path, modality: name, expected: stored.dim, received: m.dim },
+      );
     }
   }
   if (spec.modelId !== undefined && meta.modelId !== '' && meta.modelId !== spec.modelId) {
-    throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `${spec.path} was embedded with model '${meta.modelId}'; open asked for '${spec.modelId}'; vectors of different models are not comparable`, { path: spec.path, expected: meta.modelId, received: spec.modelId });
+    throw new FeatherError(
+      'FEATHER_ERR_DIMENSION_MISMATCH',
+      `${spec.path} was embedded with model '${meta.modelId}'; open asked for '${spec.modelId}'; vectors of different models are not comparable`,
+      { path: spec.path, expected: meta.modelId, received: spec.modelId },
+    );
   }
 }
 
 /** Jobs linking nodes [first, first + count) of the index at `index`, kInsertTaskSize nodes each. */
 export function insertJobs(index: number, first: number, count: number): InsertJob[] {
   const jobs: InsertJob[] = [];
-  for (let at = first; at < first + count; at += kInsertTaskSize) jobs.push({ index, first: at, count: Math.min(kInsertTaskSize, first + count - at) });
+  for (let at = first; at < first + count; at += kInsertTaskSize)
+    jobs.push({ index, first: at, count: Math.min(kInsertTaskSize, first + count - at) });
   return jobs;
 }

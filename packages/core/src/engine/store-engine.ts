@@ -16,7 +16,15 @@ import { RowMap } from '../records/row-map.js';
 import type { ModelOp } from '../records/types.js';
 import { decodeWrite, encodeWrite, type LoggedWrite } from '../wal/op-codec.js';
 import { readWal, WalWriter, type Durability, type WalRecord } from '../wal/wal.js';
-import { checkDeclared, insertJobs, type EngineOpenResult, type EngineOpenSpec, type StorageChange, type WriteRequest, type WriteResult } from './engine-types.js';
+import {
+  checkDeclared,
+  insertJobs,
+  type EngineOpenResult,
+  type EngineOpenSpec,
+  type StorageChange,
+  type WriteRequest,
+  type WriteResult,
+} from './engine-types.js';
 
 /** Upserts with at least this many new nodes in one modality are linked by the pool, not the engine. */
 const kParallelMinNodes = 256;
@@ -69,7 +77,8 @@ export class StoreEngine {
    * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO, FEATHER_ERR_INVALID_ARGUMENT (no plan).
    */
   prepare(spec: EngineOpenSpec): void {
-    if (spec.load === undefined || spec.fd === undefined) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `prepare(${spec.path}) needs the opening thread's descriptor and load plan`);
+    if (spec.load === undefined || spec.fd === undefined)
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `prepare(${spec.path}) needs the opening thread's descriptor and load plan`);
     this.#prepared = prepareShared(this.#io, this.#arena, spec.path, { fd: spec.fd, load: spec.load, columns: spec.columns });
   }
 
@@ -88,20 +97,31 @@ export class StoreEngine {
     if (io.exists(spec.path)) {
       const prepared = this.#prepared;
       this.#prepared = undefined;
-      const loaded = prepared === undefined ? loadStore(io, spec.path, this.#arena, spec.fd) : finishShared(io, this.#arena, spec.path, spec.fd, prepared);
+      const loaded =
+        prepared === undefined
+          ? loadStore(io, spec.path, this.#arena, spec.fd)
+          : finishShared(io, this.#arena, spec.path, spec.fd, prepared);
       this.#model = loaded.model;
       this.#meta = loaded.meta;
       this.#seq = loaded.commitSeq;
       fileSeq = loaded.commitSeq;
       persistedGraphs = loaded.persistedGraphs;
       checkDeclared(spec, loaded.meta);
-      for (const m of loaded.meta.modalities) this.#install(m.name, loaded.modalities.get(m.name)!.index, loaded.modalities.get(m.name)!.rows);
+      for (const m of loaded.meta.modalities)
+        this.#install(m.name, loaded.modalities.get(m.name)!.index, loaded.modalities.get(m.name)!.rows);
       for (const p of loaded.pending) this.#schedule(this.#modality(p.modality).index, p.first, p.count, true, pending);
-      for (const [name, m] of Object.entries(spec.modalities ?? {})) if (!this.#modalities.has(name)) this.#addModality(name, m.dim, m.metric);
+      for (const [name, m] of Object.entries(spec.modalities ?? {}))
+        if (!this.#modalities.has(name)) this.#addModality(name, m.dim, m.metric);
       if (spec.modelId !== undefined && this.#meta.modelId === '') this.#meta.modelId = spec.modelId;
     } else {
-      if (spec.readOnly) throw new FeatherError('FEATHER_ERR_NOT_FOUND', `${spec.path} does not exist; a readOnly open needs an existing store`, { path: spec.path });
-      if (spec.modalities === undefined) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${spec.path} does not exist: creating it needs options.dim`, { path: spec.path });
+      if (spec.readOnly)
+        throw new FeatherError('FEATHER_ERR_NOT_FOUND', `${spec.path} does not exist; a readOnly open needs an existing store`, {
+          path: spec.path,
+        });
+      if (spec.modalities === undefined)
+        throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${spec.path} does not exist: creating it needs options.dim`, {
+          path: spec.path,
+        });
       this.#meta = { m: spec.m, efConstruction: spec.efConstruction, efSearch: spec.efSearch, modelId: spec.modelId ?? '', modalities: [] };
       for (const [name, m] of Object.entries(spec.modalities)) this.#addModality(name, m.dim, m.metric);
       // The empty store goes to disk at once: a WAL always continues a file that exists.
@@ -114,7 +134,11 @@ export class StoreEngine {
     if (io.exists(walPath)) {
       const wal = readWal(io, walPath);
       if (wal.baseSeq > this.#seq) {
-        throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`, raceDetails('wal-ahead', { path: walPath, part: 'wal' }));
+        throw new FeatherError(
+          'FEATHER_ERR_CORRUPT',
+          `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`,
+          raceDetails('wal-ahead', { path: walPath, part: 'wal' }),
+        );
       }
       for (const record of wal.records) {
         if (record.seq <= this.#seq) continue;
@@ -166,7 +190,8 @@ export class StoreEngine {
 
   /** Builds fresh indexes of the live nodes (optionally in another storage); link the jobs, then commit. */
   beginRebuild(modalities: readonly string[], change: StorageChange | undefined): WriteResult {
-    if (change !== undefined) this.#log([{ seq: this.#seq + 1, payload: encodeWrite({ op: { type: 'storage', ...change }, vectors: {} }) }]);
+    if (change !== undefined)
+      this.#log([{ seq: this.#seq + 1, payload: encodeWrite({ op: { type: 'storage', ...change }, vectors: {} }) }]);
     const result: WriteResult = { jobs: [], visible: [] };
     for (const name of modalities) this.#buildNext(name, change, true, result);
     return result;
@@ -234,7 +259,12 @@ export class StoreEngine {
       this.#apply(write.op, write.vectors, true, pending);
     } catch (error) {
       if (error instanceof FeatherError && error.code === 'FEATHER_ERR_CORRUPT') throw error;
-      throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${walPath}: record ${seq} cannot be applied (${(error as Error).message}); move the WAL aside to open the last saved state`, { path: walPath, part: 'wal', seq }, { cause: error });
+      throw new FeatherError(
+        'FEATHER_ERR_CORRUPT',
+        `Corrupt ${walPath}: record ${seq} cannot be applied (${(error as Error).message}); move the WAL aside to open the last saved state`,
+        { path: walPath, part: 'wal', seq },
+        { cause: error },
+      );
     }
   }
 
@@ -297,7 +327,15 @@ export class StoreEngine {
     const m = this.#modality(name);
     const storage = change?.modality === name ? change.storage : m.index.storage;
     const maxAbs = change?.modality === name ? change.maxAbs : m.index.maxAbs;
-    const index = HnswIndex.create(this.#arena, { dim: m.index.dim, metric: m.index.metric, m: spec.m, efConstruction: spec.efConstruction, efSearch: spec.efSearch, storage, maxAbs });
+    const index = HnswIndex.create(this.#arena, {
+      dim: m.index.dim,
+      metric: m.index.metric,
+      m: spec.m,
+      efConstruction: spec.efConstruction,
+      efSearch: spec.efSearch,
+      storage,
+      maxAbs,
+    });
     const rows = RowMap.create(this.#arena);
     m.next = { index, rows };
     const live: number[] = [];

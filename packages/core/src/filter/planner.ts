@@ -9,9 +9,7 @@ import type { Attributes } from '../records/types.js';
  *   entity) match and, with an attribute filter, whose row is set in `bitmap`.
  */
 export type SearchPlan =
-  | { kind: 'empty' }
-  | { kind: 'scan'; rows: Uint32Array }
-  | { kind: 'graph'; namespace?: number; entity?: number; bitmap?: Uint8Array };
+  { kind: 'empty' } | { kind: 'scan'; rows: Uint32Array } | { kind: 'graph'; namespace?: number; entity?: number; bitmap?: Uint8Array };
 
 export interface PlanRequest {
   modality: string;
@@ -52,7 +50,8 @@ export class SearchPlanner {
     if (request.namespace === undefined && request.entity === undefined && !hasFilter) return { kind: 'graph' };
     const namespace = request.namespace === undefined ? undefined : model.namespaceId(request.namespace);
     const entity = request.entity === undefined ? undefined : model.entityId(request.entity);
-    if ((request.namespace !== undefined && namespace === undefined) || (request.entity !== undefined && entity === undefined)) return { kind: 'empty' };
+    if ((request.namespace !== undefined && namespace === undefined) || (request.entity !== undefined && entity === undefined))
+      return { kind: 'empty' };
     if (model.version !== this.#cacheVersion) {
       this.#cache.clear();
       this.#cacheVersion = model.version;
@@ -66,7 +65,12 @@ export class SearchPlanner {
     return plan;
   }
 
-  #planUncached(request: PlanRequest, namespace: number | undefined, entity: number | undefined, filter: Attributes | undefined): SearchPlan {
+  #planUncached(
+    request: PlanRequest,
+    namespace: number | undefined,
+    entity: number | undefined,
+    filter: Attributes | undefined,
+  ): SearchPlan {
     const model = this.#model;
     const scoped = namespace !== undefined || entity !== undefined;
     const scope = scoped ? model.scopeRows(namespace, entity) : undefined;

@@ -29,5 +29,9 @@ export function flatSearchJs(index: HnswIndex, query: VectorInput, k: number): S
   }
   hits.sort((a, b) => a.d - b.d || a.id - b.id);
   const top = hits.slice(0, k);
-  return { ids: Uint32Array.from(top, (h) => h.id), rows: Uint32Array.from(top, (h) => h.row), distances: Float32Array.from(top, (h) => h.d) };
+  return {
+    ids: Uint32Array.from(top, (h) => h.id),
+    rows: Uint32Array.from(top, (h) => h.row),
+    distances: Float32Array.from(top, (h) => h.d),
+  };
 }

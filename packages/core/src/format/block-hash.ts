@@ -108,7 +108,7 @@ export class BlockHashes {
   }
 
   update(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const take = Math.min(this.#blockBytes - this.#inBlock, bytes.length - at);
       this.#hasher.update(bytes.subarray(at, at + take));
       this.#inBlock += take;
@@ -130,8 +130,22 @@ export class BlockHashes {
 
 /** Words [from, from + count) of `w` as whole stripes (count a multiple of 16). */
 function stripes(lanes: Int32Array, w: Int32Array, from: number, count: number): void {
-  let l0 = lanes[0], l1 = lanes[1], l2 = lanes[2], l3 = lanes[3], l4 = lanes[4], l5 = lanes[5], l6 = lanes[6], l7 = lanes[7];
-  let l8 = lanes[8], l9 = lanes[9], l10 = lanes[10], l11 = lanes[11], l12 = lanes[12], l13 = lanes[13], l14 = lanes[14], l15 = lanes[15];
+  let l0 = lanes[0],
+    l1 = lanes[1],
+    l2 = lanes[2],
+    l3 = lanes[3],
+    l4 = lanes[4],
+    l5 = lanes[5],
+    l6 = lanes[6],
+    l7 = lanes[7];
+  let l8 = lanes[8],
+    l9 = lanes[9],
+    l10 = lanes[10],
+    l11 = lanes[11],
+    l12 = lanes[12],
+    l13 = lanes[13],
+    l14 = lanes[14],
+    l15 = lanes[15];
   let x = 0;
   for (let i = from, end = from + count; i < end; i += 16) {
     x = (l0 + Math.imul(w[i], kP2)) | 0;

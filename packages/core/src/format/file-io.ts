@@ -1,4 +1,16 @@
-import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { FeatherError } from '../errors.js';
 
@@ -35,7 +47,12 @@ function io<T>(action: string, path: string, fn: () => T): T {
   } catch (error) {
     if (error instanceof FeatherError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
-    throw new FeatherError('FEATHER_ERR_IO', `Could not ${action} ${path}: ${(error as Error).message}; check the path, permissions and free space`, { path, errno: code }, { cause: error });
+    throw new FeatherError(
+      'FEATHER_ERR_IO',
+      `Could not ${action} ${path}: ${(error as Error).message}; check the path, permissions and free space`,
+      { path, errno: code },
+      { cause: error },
+    );
   }
 }
 
@@ -44,46 +61,52 @@ export function nodeFileIo(): FileIo {
   const paths = new Map<number, string>();
   return {
     exists: (path) => existsSync(path),
-    openRead: (path) => io('open', path, () => {
-      const fd = openSync(path, 'r');
-      paths.set(fd, path);
-      return fd;
-    }),
-    openWrite: (path, append = false) => io('create', path, () => {
-      const fd = openSync(path, append ? 'a' : 'w');
-      paths.set(fd, path);
-      return fd;
-    }),
+    openRead: (path) =>
+      io('open', path, () => {
+        const fd = openSync(path, 'r');
+        paths.set(fd, path);
+        return fd;
+      }),
+    openWrite: (path, append = false) =>
+      io('create', path, () => {
+        const fd = openSync(path, append ? 'a' : 'w');
+        paths.set(fd, path);
+        return fd;
+      }),
     size: (fd) => io('stat', paths.get(fd) ?? '?', () => fstatSync(fd).size),
-    read: (fd, target, position) => io('read', paths.get(fd) ?? '?', () => {
-      let done = 0;
-      while (done < target.length) {
-        const n = readSync(fd, target, done, target.length - done, position + done);
-        if (n === 0) break;
-        done += n;
-      }
-      return done;
-    }),
-    write: (fd, bytes, position) => io('write', paths.get(fd) ?? '?', () => {
-      let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position === null ? null : position + done);
-    }),
+    read: (fd, target, position) =>
+      io('read', paths.get(fd) ?? '?', () => {
+        let done = 0;
+        while (done < target.length) {
+          const n = readSync(fd, target, done, target.length - done, position + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done;
+      }),
+    write: (fd, bytes, position) =>
+      io('write', paths.get(fd) ?? '?', () => {
+        let done = 0;
+        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position === null ? null : position + done);
+      }),
     truncate: (fd, length) => io('truncate', paths.get(fd) ?? '?', () => ftruncateSync(fd, length)),
     sync: (fd) => io('sync', paths.get(fd) ?? '?', () => fdatasyncSync(fd)),
-    close: (fd) => io('close', paths.get(fd) ?? '?', () => {
-      paths.delete(fd);
-      closeSync(fd);
-    }),
+    close: (fd) =>
+      io('close', paths.get(fd) ?? '?', () => {
+        paths.delete(fd);
+        closeSync(fd);
+      }),
     rename: (from, to) => io('rename', from, () => renameSync(from, to)),
     unlink: (path) => io('remove', path, () => unlinkSync(path)),
-    syncDirectory: (path) => io('sync the directory of', path, () => {
-      const fd = openSync(dirname(path), 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }),
+    syncDirectory: (path) =>
+      io('sync the directory of', path, () => {
+        const fd = openSync(dirname(path), 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }),
   };
 }
 
@@ -96,7 +119,8 @@ export function memoryFileIo(files: Map<string, Uint8Array> = new Map()): FileIo
     if (h === undefined) throw new FeatherError('FEATHER_ERR_IO', `bad handle ${fd}`);
     return h;
   };
-  const missing = (path: string): FeatherError => new FeatherError('FEATHER_ERR_IO', `Could not open ${path}: no such file`, { path, errno: 'ENOENT' });
+  const missing = (path: string): FeatherError =>
+    new FeatherError('FEATHER_ERR_IO', `Could not open ${path}: no such file`, { path, errno: 'ENOENT' });
   return {
     files,
     exists: (path) => files.has(path),

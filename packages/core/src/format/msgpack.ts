@@ -19,6 +19,11 @@ export function decode(bytes: Uint8Array, path: string, part: string): unknown {
   try {
     return kPackr.unpack(bytes);
   } catch (error) {
-    throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path}: the ${part} section does not decode (${(error as Error).message}); restore it from a backup`, { path, part }, { cause: error });
+    throw new FeatherError(
+      'FEATHER_ERR_CORRUPT',
+      `Corrupt ${path}: the ${part} section does not decode (${(error as Error).message}); restore it from a backup`,
+      { path, part },
+      { cause: error },
+    );
   }
 }

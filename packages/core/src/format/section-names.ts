@@ -1,5 +1,15 @@
 // Names of the section types (docs/format.md, "Sections"), for tools that describe a file.
-import { kSectionColumns, kSectionEdges, kSectionGraphHeader, kSectionNodes, kSectionRecords, kSectionRowMap, kSectionStoreMeta, kSectionUpper, kSectionVectors } from './store-file.js';
+import {
+  kSectionColumns,
+  kSectionEdges,
+  kSectionGraphHeader,
+  kSectionNodes,
+  kSectionRecords,
+  kSectionRowMap,
+  kSectionStoreMeta,
+  kSectionUpper,
+  kSectionVectors,
+} from './store-file.js';
 
 const kSectionNames: ReadonlyMap<number, string> = new Map([
   [kSectionStoreMeta, 'STORE_META'],

@@ -84,7 +84,10 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
   input.meta.modalities.forEach((m, tag) => {
     const state = input.modalities.get(m.name)!;
     if (state.index.reservedCount !== state.index.size) {
-      throw new FeatherError('FEATHER_ERR_INTERNAL', `Cannot save modality ${m.name} while ${state.index.reservedCount - state.index.size} nodes are still being linked; wait for pending writes`);
+      throw new FeatherError(
+        'FEATHER_ERR_INTERNAL',
+        `Cannot save modality ${m.name} while ${state.index.reservedCount - state.index.size} nodes are still being linked; wait for pending writes`,
+      );
     }
     const header = graphHeaderOf(state.index);
     const share = header.count === 0 ? 0 : header.deleted / header.count;
@@ -95,7 +98,11 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
       // Node blocks are hashed where they live, by the kernels (they are most of the file).
       const nodes = nodeBlocksOf(state.index);
       const blockBytes = blockBytesOf(kSectionNodes, header.stride);
-      const blockHashes = arenaBlockHashes(state.index.arena, nodes.map((v) => ({ at: v.byteOffset, bytes: v.length })), blockBytes);
+      const blockHashes = arenaBlockHashes(
+        state.index.arena,
+        nodes.map((v) => ({ at: v.byteOffset, bytes: v.length })),
+        blockBytes,
+      );
       sections.push({ type: kSectionNodes, tag, parts: nodes, blockBytes, blockHashes });
       sections.push({ type: kSectionUpper, tag, parts: [upperBlocksOf(state.index)], blockBytes: kBlockBytes });
       const rowMap = new Uint32Array(input.model.rowLimit);
@@ -108,11 +115,21 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
       const head = new Uint32Array(4 + live.length);
       head.set([live.length, state.index.vectorBytes, 0, 0]);
       head.set(live, 4);
-      sections.push({ type: kSectionVectors, tag, parts: [u32Bytes(head), ...live.map((row) => state.index.rawVector(state.rows.get(row)))], blockBytes: kBlockBytes });
+      sections.push({
+        type: kSectionVectors,
+        tag,
+        parts: [u32Bytes(head), ...live.map((row) => state.index.rawVector(state.rows.get(row)))],
+        blockBytes: kBlockBytes,
+      });
     }
   });
   const text = input.meta.modalities[0];
-  const { bytes } = writeStoreFile(io, path, { dim: text.dim, metric: kMetricCode[text.metric], commitSeq: input.commitSeq, modelId: input.meta.modelId }, sections);
+  const { bytes } = writeStoreFile(
+    io,
+    path,
+    { dim: text.dim, metric: kMetricCode[text.metric], commitSeq: input.commitSeq, modelId: input.meta.modelId },
+    sections,
+  );
   return { bytes, graphs };
 }
 
@@ -120,11 +137,19 @@ function checkMeta(value: unknown, path: string): StoreMeta {
   const bad = (what: string): FeatherError => corruptFile(path, 0, `store metadata: ${what}`, { part: 'meta' });
   if (typeof value !== 'object' || value === null) throw bad('not an object');
   const m = value as Record<string, unknown>;
-  for (const key of ['m', 'efConstruction', 'efSearch'] as const) if (!Number.isInteger(m[key]) || (m[key] as number) < 1) throw bad(`${key} is ${describeValue(m[key])}`);
+  for (const key of ['m', 'efConstruction', 'efSearch'] as const)
+    if (!Number.isInteger(m[key]) || (m[key] as number) < 1) throw bad(`${key} is ${describeValue(m[key])}`);
   if (typeof m['modelId'] !== 'string') throw bad('modelId is not a string');
   if (!Array.isArray(m['modalities']) || m['modalities'].length === 0) throw bad('no modalities');
   for (const x of m['modalities'] as unknown[]) {
-    const ok = typeof x === 'object' && x !== null && typeof (x as ModalityMeta).name === 'string' && Number.isInteger((x as ModalityMeta).dim) && (x as ModalityMeta).dim >= 1 && (x as ModalityMeta).dim <= kMaxDim && kMetrics.includes((x as ModalityMeta).metric);
+    const ok =
+      typeof x === 'object' &&
+      x !== null &&
+      typeof (x as ModalityMeta).name === 'string' &&
+      Number.isInteger((x as ModalityMeta).dim) &&
+      (x as ModalityMeta).dim >= 1 &&
+      (x as ModalityMeta).dim <= kMaxDim &&
+      kMetrics.includes((x as ModalityMeta).metric);
     if (!ok) throw bad('a modality is malformed');
   }
   return value as StoreMeta;
@@ -139,7 +164,8 @@ export function checkGraphHeader(value: unknown, path: string, tag: number): Gra
   }
   if (!kMetrics.includes(h['metric'] as Metric)) throw bad('unknown metric');
   if (typeof h['persisted'] !== 'boolean') throw bad('persisted is not a boolean');
-  if (h['dimOrder'] !== null && !(Array.isArray(h['dimOrder']) && h['dimOrder'].every((d) => Number.isInteger(d)))) throw bad('dimOrder is malformed');
+  if (h['dimOrder'] !== null && !(Array.isArray(h['dimOrder']) && h['dimOrder'].every((d) => Number.isInteger(d))))
+    throw bad('dimOrder is malformed');
   return value as GraphHeader & { persisted: boolean };
 }
 
@@ -177,6 +203,7 @@ export function modelFromSections(s: ModelSections, path: string, vouched = fals
 export function readStoreMeta(file: StoreFileReader): StoreMeta {
   const meta = checkMeta(decode(file.read(kSectionStoreMeta), file.path, 'meta'), file.path);
   const text = meta.modalities[0];
-  if (text.dim !== file.header.dim || kMetricCode[text.metric] !== file.header.metric) throw corruptFile(file.path, 20, 'the header and the store metadata disagree on dim or metric', { part: 'header' });
+  if (text.dim !== file.header.dim || kMetricCode[text.metric] !== file.header.metric)
+    throw corruptFile(file.path, 20, 'the header and the store metadata disagree on dim or metric', { part: 'header' });
   return meta;
 }

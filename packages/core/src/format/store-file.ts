@@ -114,7 +114,11 @@ export function sectionSeed(type: number, tag: number): number {
 }
 
 export function corruptFile(path: string, offset: number, what: string, details: Record<string, unknown> = {}): FeatherError {
-  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path} at offset ${offset}: ${what}; restore it from a backup or a copy taken between saves`, { path, offset, ...details });
+  return new FeatherError(
+    'FEATHER_ERR_CORRUPT',
+    `Corrupt ${path} at offset ${offset}: ${what}; restore it from a backup or a copy taken between saves`,
+    { path, offset, ...details },
+  );
 }
 
 /**
@@ -186,7 +190,11 @@ function encodeHeader(h: FileHeader, sectionCount: number, indexOffset: number, 
   v.setBigUint64(40, BigInt(length), true);
   v.setBigUint64(48, BigInt(h.commitSeq), true);
   const id = new TextEncoder().encode(h.modelId);
-  if (id.length > kModelIdBytes) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `the embedding model id must be at most ${kModelIdBytes} UTF-8 bytes, got ${id.length}`);
+  if (id.length > kModelIdBytes)
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `the embedding model id must be at most ${kModelIdBytes} UTF-8 bytes, got ${id.length}`,
+    );
   bytes.set(id, 56);
   v.setUint32(124, checksum(bytes.subarray(0, 124)), true);
   return bytes;
@@ -225,36 +233,69 @@ export class StoreFileReader {
       const head = new Uint8Array(kFileHeaderBytes);
       const got = io.read(fd, head, 0);
       if (got < kFileMagic.length || !kFileMagic.every((b, i) => head[i] === b)) {
-        throw corruptFile(path, 0, `not a .feather file (bad magic, got ${describeValue(Array.from(head.subarray(0, 8)))})`, { part: 'header' });
+        throw corruptFile(path, 0, `not a .feather file (bad magic, got ${describeValue(Array.from(head.subarray(0, 8)))})`, {
+          part: 'header',
+        });
       }
-      if (got < kFileHeaderBytes) throw corruptFile(path, got, `truncated inside the header (${got} of ${kFileHeaderBytes} bytes)`, { part: 'header' });
+      if (got < kFileHeaderBytes)
+        throw corruptFile(path, got, `truncated inside the header (${got} of ${kFileHeaderBytes} bytes)`, { part: 'header' });
       const v = new DataView(head.buffer);
       const major = v.getUint16(8, true);
       if (major > kFormatMajor) {
-        throw new FeatherError('FEATHER_ERR_FORMAT_VERSION', `File format ${major}.${v.getUint16(10, true)} of ${path} is newer than supported ${kFormatMajor}.${kFormatMinor}; upgrade feather-db to open it`, { path, major });
+        throw new FeatherError(
+          'FEATHER_ERR_FORMAT_VERSION',
+          `File format ${major}.${v.getUint16(10, true)} of ${path} is newer than supported ${kFormatMajor}.${kFormatMinor}; upgrade feather-db to open it`,
+          { path, major },
+        );
       }
-      if (v.getUint32(124, true) !== checksum(head.subarray(0, 124))) throw corruptFile(path, 124, 'header checksum mismatch', { part: 'header' });
-      if (major < 1 || v.getUint32(12, true) !== kFileHeaderBytes) throw corruptFile(path, 8, `unknown format ${major} or header size ${v.getUint32(12, true)}`, { part: 'header' });
+      if (v.getUint32(124, true) !== checksum(head.subarray(0, 124)))
+        throw corruptFile(path, 124, 'header checksum mismatch', { part: 'header' });
+      if (major < 1 || v.getUint32(12, true) !== kFileHeaderBytes)
+        throw corruptFile(path, 8, `unknown format ${major} or header size ${v.getUint32(12, true)}`, { part: 'header' });
       const length = Number(v.getBigUint64(40, true));
-      if (length !== size) throw corruptFile(path, Math.min(length, size), `the header says ${length} bytes, the file has ${size} (${size < length ? 'truncated' : 'extended'})`, { part: 'header' });
+      if (length !== size)
+        throw corruptFile(
+          path,
+          Math.min(length, size),
+          `the header says ${length} bytes, the file has ${size} (${size < length ? 'truncated' : 'extended'})`,
+          { part: 'header' },
+        );
       const count = v.getUint32(28, true);
       const indexOffset = Number(v.getBigUint64(32, true));
       const indexBytes = count * kIndexEntryBytes + 4;
-      if (indexOffset < kFileHeaderBytes || indexOffset + indexBytes !== size) throw corruptFile(path, 32, 'section index out of bounds', { part: 'index' });
+      if (indexOffset < kFileHeaderBytes || indexOffset + indexBytes !== size)
+        throw corruptFile(path, 32, 'section index out of bounds', { part: 'index' });
       const index = new Uint8Array(indexBytes);
       io.read(fd, index, indexOffset);
       const iv = new DataView(index.buffer);
-      if (iv.getUint32(count * kIndexEntryBytes, true) !== checksum(index.subarray(0, count * kIndexEntryBytes))) throw corruptFile(path, indexOffset, 'section index checksum mismatch', { part: 'index' });
+      if (iv.getUint32(count * kIndexEntryBytes, true) !== checksum(index.subarray(0, count * kIndexEntryBytes)))
+        throw corruptFile(path, indexOffset, 'section index checksum mismatch', { part: 'index' });
       const sections: SectionEntry[] = [];
       for (let i = 0; i < count; i++) {
         const o = i * kIndexEntryBytes;
-        const e = { type: iv.getUint32(o, true), tag: iv.getUint32(o + 4, true), offset: Number(iv.getBigUint64(o + 8, true)), length: Number(iv.getBigUint64(o + 16, true)), crc: iv.getUint32(o + 24, true) };
-        if (e.offset < kFileHeaderBytes || e.offset + e.length > indexOffset) throw corruptFile(path, indexOffset + o, `section ${i} (type ${e.type}) out of bounds`, { part: 'index' });
-        if (sections.some((s) => s.type === e.type && s.tag === e.tag)) throw corruptFile(path, indexOffset + o, `section type ${e.type} tag ${e.tag} appears twice`, { part: 'index' });
+        const e = {
+          type: iv.getUint32(o, true),
+          tag: iv.getUint32(o + 4, true),
+          offset: Number(iv.getBigUint64(o + 8, true)),
+          length: Number(iv.getBigUint64(o + 16, true)),
+          crc: iv.getUint32(o + 24, true),
+        };
+        if (e.offset < kFileHeaderBytes || e.offset + e.length > indexOffset)
+          throw corruptFile(path, indexOffset + o, `section ${i} (type ${e.type}) out of bounds`, { part: 'index' });
+        if (sections.some((s) => s.type === e.type && s.tag === e.tag))
+          throw corruptFile(path, indexOffset + o, `section type ${e.type} tag ${e.tag} appears twice`, { part: 'index' });
         sections.push(e);
       }
       const modelId = new TextDecoder().decode(head.subarray(56, 56 + kModelIdBytes)).replace(/\0+$/, '');
-      const header = { major, minor: v.getUint16(10, true), length, dim: v.getUint32(20, true), metric: v.getUint32(24, true), commitSeq: Number(v.getBigUint64(48, true)), modelId };
+      const header = {
+        major,
+        minor: v.getUint16(10, true),
+        length,
+        dim: v.getUint32(20, true),
+        metric: v.getUint32(24, true),
+        commitSeq: Number(v.getBigUint64(48, true)),
+        modelId,
+      };
       return new StoreFileReader(io, fd, shared === undefined, path, header, sections);
     } catch (error) {
       if (shared === undefined) io.close(fd);
@@ -285,11 +326,16 @@ export class StoreFileReader {
   read(type: number, tag = 0, shared = false): Uint8Array {
     const e = this.#require(type, tag);
     if (this.header.major >= kBlockHashedMajor && kBulkSections.includes(type) && !this.#deferred.has(type)) {
-      throw new FeatherError('FEATHER_ERR_INTERNAL', `section type ${type} is checksummed by block: read it through a load plan (GraphLoad)`);
+      throw new FeatherError(
+        'FEATHER_ERR_INTERNAL',
+        `section type ${type} is checksummed by block: read it through a load plan (GraphLoad)`,
+      );
     }
     const bytes = shared ? new Uint8Array(new SharedArrayBuffer(e.length)) : new Uint8Array(e.length);
-    if (this.#io.read(this.#fd, bytes, e.offset) !== e.length) throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
-    if (!this.#deferred.has(type) && checksum(bytes, sectionSeed(type, tag)) !== e.crc) throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
+    if (this.#io.read(this.#fd, bytes, e.offset) !== e.length)
+      throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
+    if (!this.#deferred.has(type) && checksum(bytes, sectionSeed(type, tag)) !== e.crc)
+      throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
     return bytes;
   }
 
@@ -299,7 +345,8 @@ export class StoreFileReader {
 
   #require(type: number, tag: number): SectionEntry {
     const e = this.find(type, tag);
-    if (e === undefined) throw corruptFile(this.path, 0, `required section type ${type} (tag ${tag}) is missing`, { part: 'index', type, tag });
+    if (e === undefined)
+      throw corruptFile(this.path, 0, `required section type ${type} (tag ${tag}) is missing`, { part: 'index', type, tag });
     return e;
   }
 }

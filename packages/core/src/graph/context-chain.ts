@@ -26,7 +26,12 @@ export interface ChainResult {
  * with h, and important, often-recalled memories rank higher). With `namespace`, the walk never leaves it.
  * Nodes come back sorted by score, then hop, then row.
  */
-export function expandChain(model: MemoryModel, seeds: readonly { row: number; similarity: number }[], hops: number, namespace?: string): ChainResult {
+export function expandChain(
+  model: MemoryModel,
+  seeds: readonly { row: number; similarity: number }[],
+  hops: number,
+  namespace?: string,
+): ChainResult {
   const found = new Map<number, ChainNode>();
   const edges: Edge[] = [];
   let layer: ChainNode[] = [];

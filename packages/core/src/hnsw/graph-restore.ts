@@ -6,7 +6,18 @@
 // kernels nor send a search out of bounds.
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
-import { kFlagInt8, kFlagScreening, kHCodeOff, kHDeleted, kHEntry, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublished, kNLevelFlags } from '../layout.js';
+import {
+  kFlagInt8,
+  kFlagScreening,
+  kHCodeOff,
+  kHDeleted,
+  kHEntry,
+  kHMaxLevel,
+  kHPubEntry,
+  kHPubMaxLevel,
+  kHPublished,
+  kNLevelFlags,
+} from '../layout.js';
 import { RowMap } from '../records/row-map.js';
 import { capacityError } from './capacity-error.js';
 import { HnswIndex } from './hnsw-index.js';
@@ -14,7 +25,10 @@ import { kDefaultHnswOptions } from './hnsw-options.js';
 import type { GraphHeader, TagLimits } from './types.js';
 
 function badGraph(what: string, details: Record<string, unknown> = {}): FeatherError {
-  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: ${what}; the file is damaged, restore it from a backup`, { part: 'graph', ...details });
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt graph section: ${what}; the file is damaged, restore it from a backup`, {
+    part: 'graph',
+    ...details,
+  });
 }
 
 /** The kernels' restore failure reasons (lastRestoreReason). */
@@ -36,18 +50,37 @@ export function beginRestore(arena: KernelArena, header: GraphHeader, efSearch: 
   if ((header.flags & ~(kFlagScreening | kFlagInt8)) !== 0 || (screening && int8)) throw badGraph(`unknown flags ${header.flags}`);
   let index: HnswIndex;
   try {
-    index = HnswIndex.create(arena, { dim: header.dim, metric: header.metric, m: header.m, efConstruction: header.efConstruction, efSearch, screening: screening ? 'int8' : 'none', storage: int8 ? 'int8' : 'float32' });
+    index = HnswIndex.create(arena, {
+      dim: header.dim,
+      metric: header.metric,
+      m: header.m,
+      efConstruction: header.efConstruction,
+      efSearch,
+      screening: screening ? 'int8' : 'none',
+      storage: int8 ? 'int8' : 'float32',
+    });
   } catch (error) {
     throw badGraph(`impossible parameters (${(error as Error).message})`);
   }
   const g = index.geometry;
-  if (g.stride !== header.stride || g.vecOff !== header.vecOff || arena.u32[(index.address + kHCodeOff) >>> 2] !== header.codeOff) throw badGraph('node geometry does not match its parameters');
+  if (g.stride !== header.stride || g.vecOff !== header.vecOff || arena.u32[(index.address + kHCodeOff) >>> 2] !== header.codeOff)
+    throw badGraph('node geometry does not match its parameters');
   const n = header.count;
   if (!Number.isInteger(n) || n < 0 || n > kDefaultHnswOptions.maxChunks << g.chunkShift) throw badGraph(`node count ${n}`);
-  if (n === 0 ? header.entry !== -1 || header.maxLevel !== -1 : header.entry < 0 || header.entry >= n || header.maxLevel < 0 || header.maxLevel > 31) throw badGraph('entry point or max level out of range');
+  if (
+    n === 0
+      ? header.entry !== -1 || header.maxLevel !== -1
+      : header.entry < 0 || header.entry >= n || header.maxLevel < 0 || header.maxLevel > 31
+  )
+    throw badGraph('entry point or max level out of range');
   if (header.dimOrder !== null) {
     const seen = new Set(header.dimOrder);
-    if (header.dimOrder.length !== header.dim || seen.size !== header.dim || header.dimOrder.some((d) => !Number.isInteger(d) || d < 0 || d >= header.dim)) throw badGraph('dimension order is not a permutation');
+    if (
+      header.dimOrder.length !== header.dim ||
+      seen.size !== header.dim ||
+      header.dimOrder.some((d) => !Number.isInteger(d) || d < 0 || d >= header.dim)
+    )
+      throw badGraph('dimension order is not a permutation');
   }
   const rc = arena.wasm.reserveBulk(index.address, n);
   if (rc < 0) throw capacityError('load the graph', rc);
@@ -59,7 +92,10 @@ export function restoreRegions(index: HnswIndex, count: number): { at: number; b
   const g = index.geometry;
   const regions: { at: number; bytes: number }[] = [];
   for (let first = 0; first < count; first += 1 << g.chunkShift) {
-    regions.push({ at: index.arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)], bytes: (Math.min(count, first + (1 << g.chunkShift)) - first) * g.stride });
+    regions.push({
+      at: index.arena.u32[(g.chunkTable >>> 2) + (first >>> g.chunkShift)],
+      bytes: (Math.min(count, first + (1 << g.chunkShift)) - first) * g.stride,
+    });
   }
   return regions;
 }
@@ -70,7 +106,14 @@ export function restoreRegions(index: HnswIndex, count: number): { at: number; b
  * thread run it). Returns the range's tombstones and the upper-block bytes its levels need.
  * @throws FEATHER_ERR_CORRUPT naming the first bad node.
  */
-export function checkRestored(arena: KernelArena, address: number, first: number, end: number, header: Pick<GraphHeader, 'count' | 'maxLevel'>, limits: TagLimits): { deleted: number; upperBytes: number } {
+export function checkRestored(
+  arena: KernelArena,
+  address: number,
+  first: number,
+  end: number,
+  header: Pick<GraphHeader, 'count' | 'maxLevel'>,
+  limits: TagLimits,
+): { deleted: number; upperBytes: number } {
   const wasm = arena.wasm;
   const failed = wasm.restoreNodes(address, first, end, header.count, header.maxLevel, limits.rows, limits.namespaces, limits.entities);
   if (failed >= 0) throw badGraph(`node ${failed}: ${kRestoreReasons[wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
@@ -83,7 +126,16 @@ export function checkRestored(arena: KernelArena, address: number, first: number
  * (the upper bytes of the ranges before), and checks those links. Any thread may run any range.
  * @throws FEATHER_ERR_CORRUPT naming the first bad node.
  */
-export function linkRestored(arena: KernelArena, address: number, first: number, end: number, count: number, upper: number, at: number, upperBytes: number): void {
+export function linkRestored(
+  arena: KernelArena,
+  address: number,
+  first: number,
+  end: number,
+  count: number,
+  upper: number,
+  at: number,
+  upperBytes: number,
+): void {
   const failed = arena.wasm.restoreUpper(address, first, end, count, upper, at, upperBytes);
   if (failed >= 0) throw badGraph(`node ${failed}: ${kRestoreReasons[arena.wasm.lastRestoreReason()] ?? 'invalid'}`, { node: failed });
 }
@@ -95,7 +147,12 @@ export function linkRestored(arena: KernelArena, address: number, first: number,
  */
 export function checkRowMap(arena: KernelArena, address: number, map: number, first: number, end: number, count: number): number {
   const mapped = arena.wasm.checkRowMap(address, map, RowMap.chunkShift, first, end, count);
-  if (mapped < 0) throw new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt row map: row ${-mapped - 1} points at a node that is not its own; the file is damaged, restore it from a backup`, { part: 'graph', row: -mapped - 1 });
+  if (mapped < 0)
+    throw new FeatherError(
+      'FEATHER_ERR_CORRUPT',
+      `Corrupt row map: row ${-mapped - 1} points at a node that is not its own; the file is damaged, restore it from a backup`,
+      { part: 'graph', row: -mapped - 1 },
+    );
   return mapped;
 }
 
@@ -104,13 +161,19 @@ export function checkRowMap(arena: KernelArena, address: number, map: number, fi
  * against the header and the upper blocks (`upperBytes`), then publishes the nodes.
  * @throws FEATHER_ERR_CORRUPT.
  */
-export function finishRestore(index: HnswIndex, header: GraphHeader, upperBytes: number, totals: { deleted: number; upperBytes: number }): void {
+export function finishRestore(
+  index: HnswIndex,
+  header: GraphHeader,
+  upperBytes: number,
+  totals: { deleted: number; upperBytes: number },
+): void {
   const n = header.count;
   const arena = index.arena;
   if (totals.upperBytes !== upperBytes) throw badGraph(kRestoreReasons[totals.upperBytes > upperBytes ? 4 : 5]);
   const u32 = arena.u32;
   if (totals.deleted !== header.deleted) throw badGraph(`tombstone count ${header.deleted} does not match the nodes (${totals.deleted})`);
-  if (n > 0 && (u32[(index.nodeAddress(header.entry) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel) throw badGraph('the entry point is not at the max level');
+  if (n > 0 && (u32[(index.nodeAddress(header.entry) + kNLevelFlags) >>> 2] & 0xff) !== header.maxLevel)
+    throw badGraph('the entry point is not at the max level');
   if (header.dimOrder !== null) index.installOrder(header.dimOrder);
   const h = index.address >>> 2;
   const i32 = arena.i32;

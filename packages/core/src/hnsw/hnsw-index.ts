@@ -201,7 +201,8 @@ export class HnswIndex {
     let rc = this.arena.wasm.insert(this.address, this.#scratch.ensure(this.reservedCount, heapCap), id);
     // The writer may reserve more nodes (the next slice of a batch) between reading the count and the kernel
     // reading it: the kernel refuses before changing anything, so grow the visited set and retry.
-    while (rc === kWasmErrScratchTooSmall) rc = this.arena.wasm.insert(this.address, this.#scratch.ensure(this.reservedCount + 1, heapCap), id);
+    while (rc === kWasmErrScratchTooSmall)
+      rc = this.arena.wasm.insert(this.address, this.#scratch.ensure(this.reservedCount + 1, heapCap), id);
     if (rc < 0) throw capacityError('link a vector', rc);
   }
 
@@ -347,7 +348,12 @@ export class HnswIndex {
   get geometry(): { chunkShift: number; chunkTable: number; stride: number; vecOff: number } {
     const u32 = this.arena.u32;
     const h = this.address >>> 2;
-    return { chunkShift: u32[h + kHChunkShift / 4], chunkTable: u32[h + kHChunkTable / 4], stride: u32[h + kHStride / 4], vecOff: u32[h + kHVecOff / 4] };
+    return {
+      chunkShift: u32[h + kHChunkShift / 4],
+      chunkTable: u32[h + kHChunkTable / 4],
+      stride: u32[h + kHStride / 4],
+      vecOff: u32[h + kHVecOff / 4],
+    };
   }
 
   /**

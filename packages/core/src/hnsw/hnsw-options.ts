@@ -63,7 +63,19 @@ export const kDefaultHnswOptions: Readonly<Required<Omit<HnswOptions, 'dim'>>> =
   maxChunks: 16384,
 });
 
-const kHnswOptionKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'screening', 'storage', 'maxAbs', 'seed', 'chunkShift', 'maxChunks'] as const;
+const kHnswOptionKeys = [
+  'dim',
+  'metric',
+  'm',
+  'efConstruction',
+  'efSearch',
+  'screening',
+  'storage',
+  'maxAbs',
+  'seed',
+  'chunkShift',
+  'maxChunks',
+] as const;
 
 /**
  * `value` as a metric.
@@ -71,7 +83,10 @@ const kHnswOptionKeys = ['dim', 'metric', 'm', 'efConstruction', 'efSearch', 'sc
  */
 export function checkMetric(value: unknown, path: string): Metric {
   if (!kMetrics.includes(value as Metric)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be one of ${kMetrics.map((m) => `'${m}'`).join(', ')}, got ${describeValue(value)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path} must be one of ${kMetrics.map((m) => `'${m}'`).join(', ')}, got ${describeValue(value)}`,
+    );
   }
   return value as Metric;
 }
@@ -82,7 +97,10 @@ export function checkMetric(value: unknown, path: string): Metric {
  */
 export function resolveHnswOptions(options: HnswOptions): Required<HnswOptions> {
   if (typeof options !== 'object' || options === null) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options must be an object with at least { dim }, got ${describeValue(options)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options must be an object with at least { dim }, got ${describeValue(options)}`,
+    );
   }
   checkKnownKeys(options, kHnswOptionKeys, 'options');
   const o = { ...kDefaultHnswOptions, ...options };
@@ -101,7 +119,10 @@ export function resolveHnswOptions(options: HnswOptions): Required<HnswOptions> 
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.maxAbs must be a positive number, got ${describeValue(o.maxAbs)}`);
   }
   if (o.storage === 'int8' && o.screening === 'int8') {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.screening 'int8' screens float32 vectors; with storage 'int8' there are none: drop one of the two");
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      "options.screening 'int8' screens float32 vectors; with storage 'int8' there are none: drop one of the two",
+    );
   }
   checkInt(o.seed, 'options.seed', 0, 0xffffffff);
   checkInt(o.chunkShift, 'options.chunkShift', 4, 20);

@@ -12,7 +12,19 @@ import { cutTasks, kTaskNodes, kTaskRowMap, type LoadPlan, type LoadTask, type P
 import { SharedLoad } from './shared-load.js';
 import { decode } from '../format/msgpack.js';
 import { checkGraphHeader, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
-import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, kBulkSections, kSectionGraphHeader, kSectionNodes, kSectionRowMap, kSectionUpper, kSectionVectors, StoreFileReader } from '../format/store-file.js';
+import {
+  blockBytesOf,
+  corruptFile,
+  kBlockBytes,
+  kBlockHashedMajor,
+  kBulkSections,
+  kSectionGraphHeader,
+  kSectionNodes,
+  kSectionRowMap,
+  kSectionUpper,
+  kSectionVectors,
+  StoreFileReader,
+} from '../format/store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
 export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;
@@ -81,7 +93,8 @@ export class GraphLoad {
     const planned = new Set<number>();
     const modalities = meta.modalities.map((m, tag): PlannedModality => {
       const header = checkGraphHeader(decode(file.read(kSectionGraphHeader, tag), path, 'graph header'), path, tag);
-      if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m) throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
+      if (header.dim !== m.dim || header.metric !== m.metric || header.m !== meta.m)
+        throw corruptFile(path, 0, `graph of modality ${m.name} does not match the store metadata`, { part: 'graph', tag });
       if (!header.persisted) {
         entryOf(kSectionVectors, tag); // checksummed with the other sections below, read by finish()
         return { header, graph: -1, rowMapBytes: 0, rowMapOffset: 0 };
@@ -92,17 +105,37 @@ export class GraphLoad {
       for (const e of [nodes, upper, rowMap]) planned.add(e);
       // Sizes before any allocation: a damaged count must not reserve memory the file does not back.
       if (!Number.isSafeInteger(header.count * header.stride) || entries[nodes].length !== header.count * header.stride) {
-        throw corruptFile(path, entries[nodes].offset, `node blocks of modality ${m.name} take ${entries[nodes].length} bytes, ${header.count} nodes need ${header.count * header.stride}`, { part: 'section', type: kSectionNodes, tag });
+        throw corruptFile(
+          path,
+          entries[nodes].offset,
+          `node blocks of modality ${m.name} take ${entries[nodes].length} bytes, ${header.count} nodes need ${header.count * header.stride}`,
+          { part: 'section', type: kSectionNodes, tag },
+        );
       }
       const rowMapBytes = entries[rowMap].length;
-      if (rowMapBytes % 4 !== 0 || rowMapBytes / 4 > RowMap.maxRows) throw corruptFile(path, entries[rowMap].offset, `row map of modality ${m.name} is ${rowMapBytes} bytes`, { part: 'graph', tag });
+      if (rowMapBytes % 4 !== 0 || rowMapBytes / 4 > RowMap.maxRows)
+        throw corruptFile(path, entries[rowMap].offset, `row map of modality ${m.name} is ${rowMapBytes} bytes`, { part: 'graph', tag });
       const index = beginRestore(arena, header, meta.efSearch);
       const upperBytes = entries[upper].length;
       const upperAt = upperBytes === 0 ? 0 : arena.alloc(upperBytes);
       const { map, chunks } = RowMap.allocate(arena, rowMapBytes / 4);
-      const graph = graphs.push({ address: index.address, count: header.count, maxLevel: header.maxLevel, upper: upperAt, upperBytes, rowMap: map.table }) - 1;
-      const mark = (kind: number, unit: number) => (t: LoadTask): LoadTask => ({ ...t, kind, graph, first: t.offset / unit, end: (t.offset + t.length) / unit });
-      tasks.push(...cutTasks(nodes, entries[nodes].length, blockBytesOf(kSectionNodes, header.stride), restoreRegions(index, header.count)).map(mark(kTaskNodes, header.stride)));
+      const graph =
+        graphs.push({
+          address: index.address,
+          count: header.count,
+          maxLevel: header.maxLevel,
+          upper: upperAt,
+          upperBytes,
+          rowMap: map.table,
+        }) - 1;
+      const mark =
+        (kind: number, unit: number) =>
+        (t: LoadTask): LoadTask => ({ ...t, kind, graph, first: t.offset / unit, end: (t.offset + t.length) / unit });
+      tasks.push(
+        ...cutTasks(nodes, entries[nodes].length, blockBytesOf(kSectionNodes, header.stride), restoreRegions(index, header.count)).map(
+          mark(kTaskNodes, header.stride),
+        ),
+      );
       tasks.push(...cutTasks(upper, upperBytes, kBlockBytes, [{ at: upperAt, bytes: upperBytes }]));
       tasks.push(...cutTasks(rowMap, rowMapBytes, kBlockBytes, chunks).map(mark(kTaskRowMap, 4)));
       return { header, graph, rowMapBytes, rowMapOffset: entries[rowMap].offset };
@@ -117,7 +150,14 @@ export class GraphLoad {
 
   /** Runs up to `limit` tasks in this thread (see SharedLoad.work: `wait` blocks); returns how many it ran. */
   work(io: FileIo, limits: RecordLimits, limit?: number, wait?: boolean): number {
-    return this.#shared.work(io, this.#file.fd, this.#file.path, { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount }, limit, wait);
+    return this.#shared.work(
+      io,
+      this.#file.fd,
+      this.#file.path,
+      { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount },
+      limit,
+      wait,
+    );
   }
 
   /** No task of either phase is left to start (see SharedLoad.finished). */
@@ -150,8 +190,20 @@ export class GraphLoad {
         const g = this.plan.graphs[r.graph];
         const index = HnswIndex.attach(this.#arena, g.address, this.meta.efSearch);
         const totals = this.#shared.totals(r.graph);
-        if (r.rowMapBytes !== model.rowLimit * 4) throw corruptFile(path, r.rowMapOffset, `row map of modality ${m.name} has ${r.rowMapBytes / 4} rows, the records ${model.rowLimit}`, { part: 'graph', tag });
-        if (totals.mapped !== model.modalityCount(m.name)) throw corruptFile(path, 0, `row map of modality ${m.name} maps ${totals.mapped} rows, the records name ${model.modalityCount(m.name)}`, { part: 'graph', tag });
+        if (r.rowMapBytes !== model.rowLimit * 4)
+          throw corruptFile(
+            path,
+            r.rowMapOffset,
+            `row map of modality ${m.name} has ${r.rowMapBytes / 4} rows, the records ${model.rowLimit}`,
+            { part: 'graph', tag },
+          );
+        if (totals.mapped !== model.modalityCount(m.name))
+          throw corruptFile(
+            path,
+            0,
+            `row map of modality ${m.name} maps ${totals.mapped} rows, the records name ${model.modalityCount(m.name)}`,
+            { part: 'graph', tag },
+          );
         finishRestore(index, header, g.upperBytes, totals);
         const rows = RowMap.attach(this.#arena, g.rowMap);
         persistedGraphs.push(m.name);
@@ -167,26 +219,47 @@ export class GraphLoad {
 }
 
 /** A graph saved without links: a new index holding the stored vectors, reserved and listed in `pending`. */
-function reserveFromVectors(file: StoreFileReader, arena: KernelArena, meta: StoreMeta, tag: number, header: GraphHeader, model: RecordLimits, pending: PendingLinks[]): ModalityState {
+function reserveFromVectors(
+  file: StoreFileReader,
+  arena: KernelArena,
+  meta: StoreMeta,
+  tag: number,
+  header: GraphHeader,
+  model: RecordLimits,
+  pending: PendingLinks[],
+): ModalityState {
   const path = file.path;
   const m = meta.modalities[tag];
   const rows = RowMap.create(arena);
-  const index = HnswIndex.create(arena, { dim: m.dim, metric: m.metric, m: meta.m, efConstruction: meta.efConstruction, efSearch: meta.efSearch, storage: (header.flags & 2) !== 0 ? 'int8' : 'float32' });
+  const index = HnswIndex.create(arena, {
+    dim: m.dim,
+    metric: m.metric,
+    m: meta.m,
+    efConstruction: meta.efConstruction,
+    efSearch: meta.efSearch,
+    storage: (header.flags & 2) !== 0 ? 'int8' : 'float32',
+  });
   const bytes = file.read(kSectionVectors, tag);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = bytes.length >= 16 ? view.getUint32(0, true) : -1;
   const size = bytes.length >= 16 ? view.getUint32(4, true) : -1;
-  if (count < 0 || size !== index.vectorBytes || bytes.length !== 16 + count * 4 + count * size) throw corruptFile(path, 0, `vectors of modality ${m.name} have the wrong size`, { part: 'vectors', tag });
+  if (count < 0 || size !== index.vectorBytes || bytes.length !== 16 + count * 4 + count * size)
+    throw corruptFile(path, 0, `vectors of modality ${m.name} have the wrong size`, { part: 'vectors', tag });
   const tags: NodeTags[] = [];
   const seen = new Set<number>();
   for (let i = 0; i < count; i++) {
     const row = view.getUint32(16 + i * 4, true);
     const t = model.tagsOf(row);
-    if (t === undefined || seen.has(row)) throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} is not a live record`, { part: 'vectors', tag });
+    if (t === undefined || seen.has(row))
+      throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} is not a live record`, { part: 'vectors', tag });
     seen.add(row);
     tags.push({ row, ...t });
   }
-  if (count !== model.modalityCount(m.name)) throw corruptFile(path, 0, `vectors of modality ${m.name}: ${count} stored, the records name ${model.modalityCount(m.name)}`, { part: 'vectors', tag });
+  if (count !== model.modalityCount(m.name))
+    throw corruptFile(path, 0, `vectors of modality ${m.name}: ${count} stored, the records name ${model.modalityCount(m.name)}`, {
+      part: 'vectors',
+      tag,
+    });
   const first = reserveStored(index, bytes.subarray(16 + count * 4), tags, header.dimOrder);
   tags.forEach((t, i) => rows.set(t.row, first + i));
   if (count > 0) pending.push({ modality: m.name, first, count });

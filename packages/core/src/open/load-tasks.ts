@@ -71,7 +71,7 @@ export function cutTasks(entry: number, length: number, blockBytes: number, regi
   for (let offset = 0; offset < length; offset += blockBytes) {
     const size = Math.min(blockBytes, length - offset);
     const spans: number[] = [];
-    for (let left = size; left > 0 && regions.length > 0; ) {
+    for (let left = size; left > 0 && regions.length > 0;) {
       const r = regions[region];
       if (r === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `cutTasks: regions hold fewer than ${length} bytes`);
       const take = Math.min(left, r.bytes - into);

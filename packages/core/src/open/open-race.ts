@@ -24,5 +24,10 @@ export function isOpenRace(error: unknown): boolean {
  * @throws FEATHER_ERR_IO (an OpenRace) when they differ: only a readOnly open can see this, another process saved in between.
  */
 export function checkSameCommit(path: string, read: number | null, loaded: number | null): void {
-  if (read !== loaded) throw new FeatherError('FEATHER_ERR_IO', `${path} changed while it was being opened; open it again`, raceDetails('raced-save', { path }));
+  if (read !== loaded)
+    throw new FeatherError(
+      'FEATHER_ERR_IO',
+      `${path} changed while it was being opened; open it again`,
+      raceDetails('raced-save', { path }),
+    );
 }

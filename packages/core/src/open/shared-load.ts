@@ -131,7 +131,8 @@ export class SharedLoad {
   /** Reads task `t` into its spans (or the scratch buffer) and returns its checksum. */
   #copy(io: FileIo, fd: number, path: string, e: SectionEntry, t: LoadTask): number {
     const read = (into: Uint8Array, at: number): void => {
-      if (io.read(fd, into, e.offset + at) !== into.length) throw corruptFile(path, e.offset + at, `section type ${e.type} is cut short`, { part: 'section', type: e.type });
+      if (io.read(fd, into, e.offset + at) !== into.length)
+        throw corruptFile(path, e.offset + at, `section type ${e.type} is cut short`, { part: 'section', type: e.type });
     };
     const blocks = this.#plan.blocks;
     if (t.spans.length === 0) {
@@ -172,7 +173,8 @@ export class SharedLoad {
   verify(path: string): void {
     const { tasks, entries, blocks } = this.#plan;
     const i32 = this.#arena.i32;
-    if (Atomics.load(i32, this.#at + kCopied) < tasks.length) throw new FeatherError('FEATHER_ERR_INTERNAL', 'SharedLoad.verify before every task ran');
+    if (Atomics.load(i32, this.#at + kCopied) < tasks.length)
+      throw new FeatherError('FEATHER_ERR_INTERNAL', 'SharedLoad.verify before every task ran');
     const sums = tasks.map((_, i) => i32[this.#at + 3 + kTaskWords * i] >>> 0);
     entries.forEach((e, entry) => {
       let sum: number;
@@ -184,7 +186,12 @@ export class SharedLoad {
           if (t.entry === entry) sum = crc32Combine(sum, sums[i], t.length);
         });
       }
-      if (sum !== e.crc) throw corruptFile(path, e.offset, `section type ${e.type} (tag ${e.tag}) checksum mismatch`, { part: 'section', type: e.type, tag: e.tag });
+      if (sum !== e.crc)
+        throw corruptFile(path, e.offset, `section type ${e.type} (tag ${e.tag}) checksum mismatch`, {
+          part: 'section',
+          type: e.type,
+          tag: e.tag,
+        });
     });
   }
 

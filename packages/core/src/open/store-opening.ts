@@ -34,7 +34,13 @@ export interface OpenTurns {
  * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO (an OpenRace when the file changed
  * meanwhile: see isOpenRace), and whatever the writer's calls throw.
  */
-export async function openShared<R extends { fileSeq: number | null }>(io: FileIo, path: string, arena: KernelArena, writer: OpenWriter<R>, turns: OpenTurns): Promise<{ mirror: MemoryModel; opened: R }> {
+export async function openShared<R extends { fileSeq: number | null }>(
+  io: FileIo,
+  path: string,
+  arena: KernelArena,
+  writer: OpenWriter<R>,
+  turns: OpenTurns,
+): Promise<{ mirror: MemoryModel; opened: R }> {
   const opening = StoreOpening.begin(io, path, arena);
   try {
     const mirror = opening === undefined ? new MemoryModel() : await opening.share(writer.prepare(opening.half), turns);

@@ -62,8 +62,19 @@ export function prepareShared(io: FileIo, arena: KernelArena, path: string, half
     const model =
       half.columns === undefined
         ? modelFromSections(readModelSections(file), path)
-        : modelFromSections({ kind: 'columns', records: half.columns.slice(), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq }, path, true);
-    load.work(io, file.fd, path, { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount }, Number.POSITIVE_INFINITY, true);
+        : modelFromSections(
+            { kind: 'columns', records: half.columns.slice(), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq },
+            path,
+            true,
+          );
+    load.work(
+      io,
+      file.fd,
+      path,
+      { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount },
+      Number.POSITIVE_INFINITY,
+      true,
+    );
     return { meta, model, commitSeq: file.header.commitSeq, load: half.load };
   } catch (error) {
     // The opening thread stops too: it reports this thread's error.
@@ -78,7 +89,12 @@ export function prepareShared(io: FileIo, arena: KernelArena, path: string, half
 export function finishShared(io: FileIo, arena: KernelArena, path: string, fd: number | undefined, prepared: PreparedLoad): LoadedStore {
   const file = StoreFileReader.open(io, path, fd);
   try {
-    return { meta: prepared.meta, model: prepared.model, commitSeq: prepared.commitSeq, ...GraphLoad.resume(file, arena, prepared.meta, prepared.load).finish(prepared.model) };
+    return {
+      meta: prepared.meta,
+      model: prepared.model,
+      commitSeq: prepared.commitSeq,
+      ...GraphLoad.resume(file, arena, prepared.meta, prepared.load).finish(prepared.model),
+    };
   } finally {
     file.close();
   }

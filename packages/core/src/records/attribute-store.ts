@@ -52,7 +52,8 @@ export class AttributeStore {
   of(row: number): Attributes {
     const cols = this.#cols;
     const attributes: Record<string, AttributeValue> = {};
-    for (let i = cols.attrStart[row], end = i + cols.attrCount[row]; i < end; i++) attributes[this.#pairKey[this.#pool[i]]] = this.#pairValue[this.#pool[i]];
+    for (let i = cols.attrStart[row], end = i + cols.attrCount[row]; i < end; i++)
+      attributes[this.#pairKey[this.#pool[i]]] = this.#pairValue[this.#pool[i]];
     return Object.freeze(attributes);
   }
 

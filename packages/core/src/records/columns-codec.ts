@@ -69,7 +69,25 @@ interface ColumnDictionary {
 type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
 
 function columnsOf(d: ColumnData): Column[] {
-  return [d.flags, d.idNum, d.idHash, d.namespace, d.entity, d.importance, d.timestamp, d.recallCount, d.lastRecalled, d.modalitySet, d.attrCount, d.attrPool, d.idOffsets, d.textOffsets, d.idTable, d.idBlob, d.textBlob];
+  return [
+    d.flags,
+    d.idNum,
+    d.idHash,
+    d.namespace,
+    d.entity,
+    d.importance,
+    d.timestamp,
+    d.recallCount,
+    d.lastRecalled,
+    d.modalitySet,
+    d.attrCount,
+    d.attrPool,
+    d.idOffsets,
+    d.textOffsets,
+    d.idTable,
+    d.idBlob,
+    d.textBlob,
+  ];
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -105,7 +123,8 @@ export function encodeColumns(d: ColumnData): Uint8Array[] {
  * @throws FEATHER_ERR_CORRUPT naming the part that is wrong.
  */
 export function decodeColumns(bytes: Uint8Array, vouched = false): ColumnData {
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new FeatherError('FEATHER_ERR_INTERNAL', 'feather-db needs a little-endian machine');
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
+    throw new FeatherError('FEATHER_ERR_INTERNAL', 'feather-db needs a little-endian machine');
   if (bytes.length < kHeaderBytes) throw corrupt('header', `${bytes.length} bytes`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== kLayout) throw corrupt('header', `layout ${v.getUint32(0, true)}`);
@@ -118,14 +137,36 @@ export function decodeColumns(bytes: Uint8Array, vouched = false): ColumnData {
   const dictBytes = v.getUint32(32, true);
   const slots = v.getUint32(36, true);
   if (slots !== 0 && (slots & (slots - 1)) !== 0) throw corrupt('header', `id table of ${slots} slots`);
-  const sizes = [n, n * 8, n * 4, n * 4, n * 4, n * 8, n * 8, n * 8, n * 8, n * 4, n * 4, pool * 4, (n + 1) * 4, (n + 1) * 4, slots * 4, idBytes, textBytes];
+  const sizes = [
+    n,
+    n * 8,
+    n * 4,
+    n * 4,
+    n * 4,
+    n * 8,
+    n * 8,
+    n * 8,
+    n * 8,
+    n * 4,
+    n * 4,
+    pool * 4,
+    (n + 1) * 4,
+    (n + 1) * 4,
+    slots * 4,
+    idBytes,
+    textBytes,
+  ];
   const expected = sizes.reduce((sum, s) => sum + align8(s), kHeaderBytes) + dictBytes;
   if (expected !== bytes.length) throw corrupt('header', `sizes add up to ${expected} bytes, the section has ${bytes.length}`);
   if (!Number.isSafeInteger(nextAuto) || nextAuto < 0) throw corrupt('header', 'next auto id');
   let at = kHeaderBytes;
   // Columns are views of `bytes` when it is 8-byte aligned (a fresh read is), else copies.
   const aligned = bytes.byteOffset % 8 === 0;
-  const take = <T extends Column>(make: (buffer: ArrayBufferLike, offset: number, length: number) => T, width: number, length: number): T => {
+  const take = <T extends Column>(
+    make: (buffer: ArrayBufferLike, offset: number, length: number) => T,
+    width: number,
+    length: number,
+  ): T => {
     const size = length * width;
     const column = aligned ? make(bytes.buffer, bytes.byteOffset + at, length) : make(bytes.slice(at, at + size).buffer, 0, length);
     at += align8(size);
@@ -177,12 +218,15 @@ function decodeDictionary(bytes: Uint8Array): ColumnDictionary {
   }
   const d = value as Partial<ColumnDictionary> | null;
   const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
-  if (typeof d !== 'object' || d === null || !strings(d.namespaces) || !strings(d.entities) || !strings(d.keys)) throw corrupt('dictionary', 'names');
+  if (typeof d !== 'object' || d === null || !strings(d.namespaces) || !strings(d.entities) || !strings(d.keys))
+    throw corrupt('dictionary', 'names');
   if (!Array.isArray(d.modalitySets) || !d.modalitySets.every(strings)) throw corrupt('dictionary', 'modality sets');
   const keys = d.keys.length;
-  if (!Array.isArray(d.pairKeys) || !Array.isArray(d.pairValues) || d.pairKeys.length !== d.pairValues.length) throw corrupt('dictionary', 'attribute pairs');
+  if (!Array.isArray(d.pairKeys) || !Array.isArray(d.pairValues) || d.pairKeys.length !== d.pairValues.length)
+    throw corrupt('dictionary', 'attribute pairs');
   if (!d.pairKeys.every((k) => Number.isInteger(k) && k >= 0 && k < keys)) throw corrupt('dictionary', 'attribute keys');
-  if (!d.pairValues.every((x) => typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x)))) throw corrupt('dictionary', 'attribute values');
+  if (!d.pairValues.every((x) => typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x))))
+    throw corrupt('dictionary', 'attribute values');
   return d as ColumnDictionary;
 }
 
@@ -201,7 +245,8 @@ function checkColumns(d: ColumnData): void {
   const { rows: n, dictionary, attrPool } = d;
   const ids = d.idOffsets;
   const texts = d.textOffsets;
-  if (ids[0] !== 0 || texts[0] !== 0 || ids[n] !== d.idBlob.length || texts[n] !== d.textBlob.length) throw corrupt('strings', 'offsets do not span the blobs');
+  if (ids[0] !== 0 || texts[0] !== 0 || ids[n] !== d.idBlob.length || texts[n] !== d.textBlob.length)
+    throw corrupt('strings', 'offsets do not span the blobs');
   const limits = [dictionary.namespaces.length, dictionary.entities.length + 1, dictionary.modalitySets.length];
   let live = 0;
   let pool = 0;
@@ -254,7 +299,8 @@ function checkRows(d: ColumnData, from: number, to: number, limits: number[]): [
     if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'importance is out of range');
     if (!(t > Number.NEGATIVE_INFINITY && t < Number.POSITIVE_INFINITY)) throw corrupt(`row ${r}`, 'the timestamp is not finite');
     if (!(c >= 0 && c <= Number.MAX_SAFE_INTEGER && Math.floor(c) === c)) throw corrupt(`row ${r}`, 'the recall count is out of range');
-    if (last === Number.POSITIVE_INFINITY || last === Number.NEGATIVE_INFINITY) throw corrupt(`row ${r}`, 'the last recall time is infinite');
+    if (last === Number.POSITIVE_INFINITY || last === Number.NEGATIVE_INFINITY)
+      throw corrupt(`row ${r}`, 'the last recall time is infinite');
   }
   return [live, pool];
 }
@@ -286,5 +332,8 @@ function checkSlots(table: Int32Array, from: number, to: number, flags: Uint8Arr
 }
 
 function corrupt(where: string, what: string): FeatherError {
-  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt records (COLUMNS section) at ${where}: ${what}; restore the file from a backup`, { part: 'records', where });
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt records (COLUMNS section) at ${where}: ${what}; restore the file from a backup`, {
+    part: 'records',
+    where,
+  });
 }

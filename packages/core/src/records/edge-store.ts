@@ -70,7 +70,14 @@ export class EdgeStore {
   load(value: unknown, isLive: (row: number) => boolean): void {
     if (!Array.isArray(value)) throw corrupt('edges', 'not an array');
     (value as unknown[]).forEach((e, i) => {
-      const ok = Array.isArray(e) && e.length === 4 && Number.isInteger(e[0]) && Number.isInteger(e[1]) && typeof e[2] === 'string' && isFiniteNumber(e[3]) && e[3] >= 0;
+      const ok =
+        Array.isArray(e) &&
+        e.length === 4 &&
+        Number.isInteger(e[0]) &&
+        Number.isInteger(e[1]) &&
+        typeof e[2] === 'string' &&
+        isFiniteNumber(e[3]) &&
+        e[3] >= 0;
       if (!ok) throw corrupt(`edges[${i}]`, 'not a valid edge');
       const [from, to, type, weight] = e as SnapshotEdge;
       if (!isLive(from) || !isLive(to)) throw corrupt(`edges[${i}]`, 'an edge end is not a live row');

@@ -35,7 +35,8 @@ export function checkIntegrity(model: MemoryModel, modalities: ReadonlyMap<strin
       if (index.rowOf(node) !== row) note(`${name}: node ${node} is tagged with row ${index.rowOf(node)}, mapped from row ${row}`);
       const tags = model.tagsOf(row);
       const nodeTags = index.tagsOf(node);
-      if (tags !== undefined && (tags.namespace !== nodeTags.namespace || tags.entity !== nodeTags.entity)) note(`${name}: node ${node} tags differ from row ${row}'s namespace/entity`);
+      if (tags !== undefined && (tags.namespace !== nodeTags.namespace || tags.entity !== nodeTags.entity))
+        note(`${name}: node ${node} tags differ from row ${row}'s namespace/entity`);
     }
     if (mapped !== model.modalityCount(name)) note(`${name}: ${mapped} rows mapped, ${model.modalityCount(name)} records hold a vector`);
     if (index.size - index.deletedCount !== mapped) note(`${name}: ${index.size - index.deletedCount} live nodes, ${mapped} mapped rows`);

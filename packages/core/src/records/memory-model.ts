@@ -3,7 +3,17 @@ import { assertNever } from '../errors.js';
 import { kLive, kStringId } from './columns-codec.js';
 import type { StoredEdge } from './edge-store.js';
 import { findRow, idOf, modelParts, type ForgetEffect, type ModelParts, type UpsertEffect } from './model-parts.js';
-import { addModality, appendRow, forgetRecords, linkRecords, setRecall, touchRows, unlinkRecords, updateRecord, upsertRecords } from './model-writes.js';
+import {
+  addModality,
+  appendRow,
+  forgetRecords,
+  linkRecords,
+  setRecall,
+  touchRows,
+  unlinkRecords,
+  updateRecord,
+  upsertRecords,
+} from './model-writes.js';
 import { SharedRecall } from './recall-columns.js';
 import { checkSnapshot, corrupt, type ModelSnapshot, type SnapshotEdge, type SnapshotRow } from './snapshot.js';
 import type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './types.js';
@@ -185,9 +195,30 @@ export class MemoryModel {
     const rows: (SnapshotRow | null)[] = [];
     for (let row = 0; row < c.n; row++) {
       const r = this.record(row);
-      rows.push(r === undefined ? null : [r.id, r.text, c.namespace[row], c.entity[row], r.importance, r.attributes, r.timestamp, r.recallCount, r.lastRecalled, [...r.modalities]]);
+      rows.push(
+        r === undefined
+          ? null
+          : [
+              r.id,
+              r.text,
+              c.namespace[row],
+              c.entity[row],
+              r.importance,
+              r.attributes,
+              r.timestamp,
+              r.recallCount,
+              r.lastRecalled,
+              [...r.modalities],
+            ],
+      );
     }
-    return { rows, namespaces: [...this.#p.namespaces.names], entities: this.#p.entities.names.slice(1), nextAuto: this.#p.nextAuto, edges: this.edgeList() };
+    return {
+      rows,
+      namespaces: [...this.#p.namespaces.names],
+      entities: this.#p.entities.names.slice(1),
+      nextAuto: this.#p.nextAuto,
+      edges: this.edgeList(),
+    };
   }
 
   /** Every edge as [from row, to row, type, weight], by source row (the EDGES section). */

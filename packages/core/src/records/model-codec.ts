@@ -35,7 +35,14 @@ export function modelColumns(model: MemoryModel): Uint8Array[] {
     attrPool: attributes.attrPool,
     ...p.strings.encode(c),
     idTable: p.ids.slots,
-    dictionary: { namespaces: [...p.namespaces.names], entities: p.entities.names.slice(1), modalitySets: p.modalities.sets, keys: attributes.keys, pairKeys: attributes.pairKeys, pairValues: attributes.pairValues },
+    dictionary: {
+      namespaces: [...p.namespaces.names],
+      entities: p.entities.names.slice(1),
+      modalitySets: p.modalities.sets,
+      keys: attributes.keys,
+      pairKeys: attributes.pairKeys,
+      pairValues: attributes.pairValues,
+    },
   });
 }
 
@@ -51,17 +58,33 @@ export function modelFromColumns(columns: Uint8Array, edges: unknown, vouched = 
   const entities = new NameDictionary(['']);
   for (const name of d.dictionary.namespaces) namespaces.intern(name);
   for (const name of d.dictionary.entities) entities.intern(name);
-  if (namespaces.names.length !== d.dictionary.namespaces.length || entities.names.length !== d.dictionary.entities.length + 1) throw corrupt('dictionary', 'a name repeats');
+  if (namespaces.names.length !== d.dictionary.namespaces.length || entities.names.length !== d.dictionary.entities.length + 1)
+    throw corrupt('dictionary', 'a name repeats');
   const modalities = new ModalitySets();
   if (!modalities.load(d.dictionary.modalitySets)) throw corrupt('dictionary', 'modality sets');
   const attributes = new AttributeStore(cols);
   attributes.load(d.attrPool, d.dictionary.keys, d.dictionary.pairKeys, d.dictionary.pairValues);
-  const strings = new RowStrings({ limit: d.rows, idOffsets: d.idOffsets, idBlob: d.idBlob, textOffsets: d.textOffsets, textBlob: d.textBlob });
+  const strings = new RowStrings({
+    limit: d.rows,
+    idOffsets: d.idOffsets,
+    idBlob: d.idBlob,
+    textOffsets: d.textOffsets,
+    textBlob: d.textBlob,
+  });
   const perSet = liveRowsPerSet(d.flags, d.modalitySet, modalities.sets.length);
   perSet.forEach((count, set) => {
     for (const m of modalities.sets[set]) modalities.adjust(m, count);
   });
-  const parts = modelParts(cols, { strings, namespaces, entities, modalities, attributes, ids: idTable(d, cols, strings), live: d.live, nextAuto: d.nextAuto });
+  const parts = modelParts(cols, {
+    strings,
+    namespaces,
+    entities,
+    modalities,
+    attributes,
+    ids: idTable(d, cols, strings),
+    live: d.live,
+    nextAuto: d.nextAuto,
+  });
   parts.edges.load(edges, (row) => cols.isLive(row));
   return new MemoryModel(parts);
 }

@@ -75,5 +75,9 @@ export function idOf(p: ModelParts, row: number): MemoryId {
 /** The live row holding exactly `id` (type included), or -1. */
 export function findRow(p: ModelParts, id: MemoryId): number {
   const c = p.cols;
-  return p.ids.find(idHash(id), (row) => (typeof id === 'number' ? (c.flags[row] & kStringId) === 0 && c.idNum[row] === id : (c.flags[row] & kStringId) !== 0 && p.strings.id(row) === id));
+  return p.ids.find(idHash(id), (row) =>
+    typeof id === 'number'
+      ? (c.flags[row] & kStringId) === 0 && c.idNum[row] === id
+      : (c.flags[row] & kStringId) !== 0 && p.strings.id(row) === id,
+  );
 }

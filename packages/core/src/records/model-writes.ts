@@ -37,13 +37,24 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
     if (item.modality !== undefined) addModality(p, row, item.modality);
     const namespace = c.namespace[row];
     const entity = c.entity[row];
-    effects.push({ row, created, namespace, entity, retagged: !created && (namespace !== oldNamespace || entity !== oldEntity), modality: item.modality });
+    effects.push({
+      row,
+      created,
+      namespace,
+      entity,
+      retagged: !created && (namespace !== oldNamespace || entity !== oldEntity),
+      modality: item.modality,
+    });
   }
   return effects;
 }
 
 /** Changes fields of one record; returns whether its namespace/entity tags changed. */
-export function updateRecord(p: ModelParts, id: MemoryId, patch: RecordPatch): { row: number; retagged: boolean; namespace: number; entity: number } {
+export function updateRecord(
+  p: ModelParts,
+  id: MemoryId,
+  patch: RecordPatch,
+): { row: number; retagged: boolean; namespace: number; entity: number } {
   const c = p.cols;
   const row = requireRow(p, id);
   p.version++;
@@ -127,13 +138,31 @@ export function setRecall(p: ModelParts, rows: readonly number[], counts: readon
 
 function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
   const namespace = p.namespaces.intern(item.namespace ?? kDefaultNamespace);
-  const row = appendRow(p, item.id, item.text ?? '', namespace, internEntity(p, item.entity ?? null), item.importance ?? kDefaultImportance, item.timestamp ?? now, item.attributes ?? {});
+  const row = appendRow(
+    p,
+    item.id,
+    item.text ?? '',
+    namespace,
+    internEntity(p, item.entity ?? null),
+    item.importance ?? kDefaultImportance,
+    item.timestamp ?? now,
+    item.attributes ?? {},
+  );
   if (typeof item.id === 'number' && item.id >= p.nextAuto) p.nextAuto = item.id + 1;
   return row;
 }
 
 /** A new live row at the end (dictionary ids already interned). */
-export function appendRow(p: ModelParts, id: MemoryId, text: string, namespace: number, entity: number, importance: number, timestamp: number, attributes: Attributes): number {
+export function appendRow(
+  p: ModelParts,
+  id: MemoryId,
+  text: string,
+  namespace: number,
+  entity: number,
+  importance: number,
+  timestamp: number,
+  attributes: Attributes,
+): number {
   const c = p.cols;
   c.grow(1);
   const row = c.n++;
@@ -178,7 +207,11 @@ function internEntity(p: ModelParts, name: string | null): number {
 function requireRow(p: ModelParts, id: MemoryId): number {
   const row = findRow(p, id);
   if (row < 0) {
-    throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(id)} does not exist (never added, or forgotten); check the id and its type (1 and '1' differ)`, { id });
+    throw new FeatherError(
+      'FEATHER_ERR_NOT_FOUND',
+      `memory ${JSON.stringify(id)} does not exist (never added, or forgotten); check the id and its type (1 and '1' differ)`,
+      { id },
+    );
   }
   return row;
 }

@@ -92,7 +92,8 @@ export class RowColumns {
 /** Each row's first attribute pair: the prefix sums of the per-row counts. */
 function attributeStarts(counts: Uint32Array): Uint32Array {
   const starts = new Uint32Array(counts.length);
-  for (let from = 0, at = 0; from < counts.length; from += kRowBlock) at = prefixSums(counts, starts, from, Math.min(counts.length, from + kRowBlock), at);
+  for (let from = 0, at = 0; from < counts.length; from += kRowBlock)
+    at = prefixSums(counts, starts, from, Math.min(counts.length, from + kRowBlock), at);
   return starts;
 }
 

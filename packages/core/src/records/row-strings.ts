@@ -15,7 +15,13 @@ export interface StringBase {
   textBlob: Uint8Array;
 }
 
-const kNoBase: StringBase = { limit: 0, idOffsets: new Uint32Array(1), idBlob: new Uint8Array(0), textOffsets: new Uint32Array(1), textBlob: new Uint8Array(0) };
+const kNoBase: StringBase = {
+  limit: 0,
+  idOffsets: new Uint32Array(1),
+  idBlob: new Uint8Array(0),
+  textOffsets: new Uint32Array(1),
+  textBlob: new Uint8Array(0),
+};
 
 export class RowStrings {
   readonly #base: StringBase;

@@ -16,7 +16,9 @@ export class Scopes {
   constructor(cols: RowColumns) {
     const c = (this.#cols = cols);
     this.#members = new RowGroups((emit) => c.eachLive((row) => emit(c.namespace[row], row)));
-    this.#entityMembers = new RowGroups((emit) => c.eachLive((row) => c.entity[row] !== 0 && emit(c.namespace[row] * kEntitySpan + c.entity[row], row)));
+    this.#entityMembers = new RowGroups((emit) =>
+      c.eachLive((row) => c.entity[row] !== 0 && emit(c.namespace[row] * kEntitySpan + c.entity[row], row)),
+    );
     this.#entityRows = new RowGroups((emit) => c.eachLive((row) => c.entity[row] !== 0 && emit(c.entity[row], row)));
   }
 

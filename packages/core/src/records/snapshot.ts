@@ -18,7 +18,10 @@ export interface ModelSnapshot {
 }
 
 export function corrupt(where: string, what: string): FeatherError {
-  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt records section at ${where}: ${what}; restore the file from a backup`, { part: 'records', where });
+  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt records section at ${where}: ${what}; restore the file from a backup`, {
+    part: 'records',
+    where,
+  });
 }
 
 export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -28,8 +31,10 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 export function checkSnapshot(value: unknown): ModelSnapshot {
   if (typeof value !== 'object' || value === null) throw corrupt('root', 'not an object');
   const s = value as Record<string, unknown>;
-  if (!Array.isArray(s['rows']) || !isStringArray(s['namespaces']) || !isStringArray(s['entities']) || !Array.isArray(s['edges'])) throw corrupt('root', 'missing rows, namespaces, entities or edges');
-  if (!isFiniteNumber(s['nextAuto']) || !Number.isSafeInteger(s['nextAuto']) || s['nextAuto'] < 0) throw corrupt('nextAuto', 'not a non-negative integer');
+  if (!Array.isArray(s['rows']) || !isStringArray(s['namespaces']) || !isStringArray(s['entities']) || !Array.isArray(s['edges']))
+    throw corrupt('root', 'missing rows, namespaces, entities or edges');
+  if (!isFiniteNumber(s['nextAuto']) || !Number.isSafeInteger(s['nextAuto']) || s['nextAuto'] < 0)
+    throw corrupt('nextAuto', 'not a non-negative integer');
   const namespaces = s['namespaces'].length;
   const entities = s['entities'].length;
   (s['rows'] as unknown[]).forEach((row, i) => {
@@ -39,13 +44,21 @@ export function checkSnapshot(value: unknown): ModelSnapshot {
       row.length === 10 &&
       ((typeof row[0] === 'string' && row[0].length > 0) || (Number.isSafeInteger(row[0]) && (row[0] as number) >= 0)) &&
       typeof row[1] === 'string' &&
-      Number.isInteger(row[2]) && (row[2] as number) >= 0 && (row[2] as number) < namespaces &&
-      Number.isInteger(row[3]) && (row[3] as number) >= 0 && (row[3] as number) <= entities &&
-      isFiniteNumber(row[4]) && row[4] >= 0 &&
-      typeof row[5] === 'object' && row[5] !== null && !Array.isArray(row[5]) &&
+      Number.isInteger(row[2]) &&
+      (row[2] as number) >= 0 &&
+      (row[2] as number) < namespaces &&
+      Number.isInteger(row[3]) &&
+      (row[3] as number) >= 0 &&
+      (row[3] as number) <= entities &&
+      isFiniteNumber(row[4]) &&
+      row[4] >= 0 &&
+      typeof row[5] === 'object' &&
+      row[5] !== null &&
+      !Array.isArray(row[5]) &&
       Object.values(row[5] as object).every((v) => typeof v === 'string' || typeof v === 'boolean' || isFiniteNumber(v)) &&
       isFiniteNumber(row[6]) &&
-      Number.isSafeInteger(row[7]) && (row[7] as number) >= 0 &&
+      Number.isSafeInteger(row[7]) &&
+      (row[7] as number) >= 0 &&
       (row[8] === null || isFiniteNumber(row[8])) &&
       isStringArray(row[9]);
     if (!ok) throw corrupt(`rows[${i}]`, 'not a valid record');

@@ -30,7 +30,12 @@ export function stickiness(recallCount: number): number {
  * score = ((1 - timeWeight) · similarity + timeWeight · recency) · importance.
  * Ages below zero (timestamps in the future) count as zero.
  */
-export function decayedScore(similarity: number, fields: { importance: number; timestamp: number; recallCount: number }, now: number, decay: DecayOptions): number {
+export function decayedScore(
+  similarity: number,
+  fields: { importance: number; timestamp: number; recallCount: number },
+  now: number,
+  decay: DecayOptions,
+): number {
   const ageDays = Math.max(0, now - fields.timestamp) / kMsPerDay;
   const recency = 0.5 ** (ageDays / stickiness(fields.recallCount) / decay.halfLife);
   return ((1 - decay.timeWeight) * similarity + decay.timeWeight * recency) * fields.importance;

@@ -28,10 +28,22 @@ export function encodeWrite(write: LoggedWrite): Uint8Array {
 /** Decodes a WAL payload, checking its shape (the model re-checks every field when it applies the op). */
 export function decodeWrite(bytes: Uint8Array, path: string, seq: number): LoggedWrite {
   const value = decode(bytes, path, `wal record ${seq}`);
-  const bad = (): FeatherError => new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path}: WAL record ${seq} is not a valid write; move the WAL aside to open the last saved state`, { path, part: 'wal', seq });
+  const bad = (): FeatherError =>
+    new FeatherError(
+      'FEATHER_ERR_CORRUPT',
+      `Corrupt ${path}: WAL record ${seq} is not a valid write; move the WAL aside to open the last saved state`,
+      { path, part: 'wal', seq },
+    );
   if (typeof value !== 'object' || value === null) throw bad();
   const { op, vectors } = value as { op?: unknown; vectors?: unknown };
-  if (typeof op !== 'object' || op === null || !kOpTypes.has((op as { type?: string }).type ?? '') || typeof vectors !== 'object' || vectors === null) throw bad();
+  if (
+    typeof op !== 'object' ||
+    op === null ||
+    !kOpTypes.has((op as { type?: string }).type ?? '') ||
+    typeof vectors !== 'object' ||
+    vectors === null
+  )
+    throw bad();
   const out: Record<string, Float32Array> = {};
   for (const [name, raw] of Object.entries(vectors)) {
     if (!(raw instanceof Uint8Array) || raw.length % 4 !== 0) throw bad();

@@ -47,7 +47,11 @@ interface RecordHead {
 }
 
 function corruptWal(path: string, offset: number, what: string): FeatherError {
-  return new FeatherError('FEATHER_ERR_CORRUPT', `Corrupt ${path} at offset ${offset}: ${what}; move the WAL aside to open the last saved state (losing the writes logged since)`, { path, offset, part: 'wal' });
+  return new FeatherError(
+    'FEATHER_ERR_CORRUPT',
+    `Corrupt ${path} at offset ${offset}: ${what}; move the WAL aside to open the last saved state (losing the writes logged since)`,
+    { path, offset, part: 'wal' },
+  );
 }
 
 function encodeWalHeader(baseSeq: number): Uint8Array {
@@ -86,7 +90,10 @@ function recordAt(bytes: Uint8Array, v: DataView, at: number): RecordHead | null
   if (at + kRecordHeaderBytes > bytes.length || v.getUint32(at, true) !== kRecordMagic) return null;
   const length = v.getUint32(at + 4, true);
   if (at + kRecordHeaderBytes + length > bytes.length) return null;
-  const crc = checksum(bytes.subarray(at + kRecordHeaderBytes, at + kRecordHeaderBytes + length), checksum(bytes.subarray(at + 4, at + 24)));
+  const crc = checksum(
+    bytes.subarray(at + kRecordHeaderBytes, at + kRecordHeaderBytes + length),
+    checksum(bytes.subarray(at + 4, at + 24)),
+  );
   if (crc !== v.getUint32(at + 24, true)) return null;
   return { seq: Number(v.getBigUint64(at + 8, true)), groupStart: Number(v.getBigUint64(at + 16, true)), length };
 }
@@ -101,14 +108,16 @@ function recordAt(bytes: Uint8Array, v: DataView, at: number): RecordHead | null
 function checkTear(bytes: Uint8Array, v: DataView, at: number, expected: number, path: string): void {
   for (let probe = at + 1; probe + kRecordHeaderBytes <= bytes.length; probe++) {
     const later = recordAt(bytes, v, probe);
-    if (later !== null && later.groupStart > expected) throw corruptWal(path, at, `record ${expected} is damaged and a later group (from ${later.groupStart}) follows it`);
+    if (later !== null && later.groupStart > expected)
+      throw corruptWal(path, at, `record ${expected} is damaged and a later group (from ${later.groupStart}) follows it`);
   }
   if (at + kRecordHeaderBytes > bytes.length || v.getUint32(at, true) !== kRecordMagic) return;
   const end = at + kRecordHeaderBytes + v.getUint32(at + 4, true);
   if (end >= bytes.length) return;
-  for (let next = end; next < bytes.length; ) {
+  for (let next = end; next < bytes.length;) {
     const r = recordAt(bytes, v, next);
-    if (r === null || r.groupStart > expected) throw corruptWal(path, at, `record ${expected} fails its checksum but is followed by more log`);
+    if (r === null || r.groupStart > expected)
+      throw corruptWal(path, at, `record ${expected} fails its checksum but is followed by more log`);
     next += kRecordHeaderBytes + r.length;
   }
 }
@@ -136,9 +145,11 @@ export function readWal(io: FileIo, path: string): WalContents {
     io.close(fd);
   }
   const v = new DataView(bytes.buffer);
-  if (bytes.length < kWalHeaderBytes || !kWalMagic.every((b, i) => bytes[i] === b)) throw corruptWal(path, 0, 'not a Feather WAL (bad magic or shorter than its header)');
+  if (bytes.length < kWalHeaderBytes || !kWalMagic.every((b, i) => bytes[i] === b))
+    throw corruptWal(path, 0, 'not a Feather WAL (bad magic or shorter than its header)');
   if (v.getUint32(28, true) !== checksum(bytes.subarray(0, 28))) throw corruptWal(path, 28, 'header checksum mismatch');
-  if (v.getUint16(8, true) !== kWalVersion || v.getUint32(12, true) !== kWalHeaderBytes) throw corruptWal(path, 8, `unknown WAL version ${v.getUint16(8, true)}`);
+  if (v.getUint16(8, true) !== kWalVersion || v.getUint32(12, true) !== kWalHeaderBytes)
+    throw corruptWal(path, 8, `unknown WAL version ${v.getUint16(8, true)}`);
   const baseSeq = Number(v.getBigUint64(16, true));
   const records: WalRecord[] = [];
   let at = kWalHeaderBytes;

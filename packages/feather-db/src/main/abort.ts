@@ -7,7 +7,10 @@ import { describeValue, FeatherError } from '@feather-db/core';
 export function checkSignal(value: unknown, path: string): AbortSignal | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof AbortSignal)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be an AbortSignal (from an AbortController or AbortSignal.timeout()), got ${describeValue(value)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path} must be an AbortSignal (from an AbortController or AbortSignal.timeout()), got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -16,7 +19,12 @@ export function checkSignal(value: unknown, path: string): AbortSignal | undefin
 export function abortedError(signal: AbortSignal, call: string): FeatherError {
   const reason: unknown = signal.reason;
   const said = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : undefined;
-  return new FeatherError('FEATHER_ERR_ABORTED', `${call} was aborted through its signal${said === undefined ? '' : ` (${said})`}; nothing was changed`, { call }, { cause: reason });
+  return new FeatherError(
+    'FEATHER_ERR_ABORTED',
+    `${call} was aborted through its signal${said === undefined ? '' : ` (${said})`}; nothing was changed`,
+    { call },
+    { cause: reason },
+  );
 }
 
 /** @throws FEATHER_ERR_ABORTED when `signal` is aborted. */

@@ -13,12 +13,18 @@ export const kBatchSliceRows = 8192;
 export function rowCount(vectors: Float32Array | readonly VectorInput[], dim: number): number {
   if (vectors instanceof Float32Array) {
     if (vectors.length === 0 || vectors.length % dim !== 0) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must hold a positive multiple of ${dim} floats, got ${vectors.length}`);
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `vectors must hold a positive multiple of ${dim} floats, got ${vectors.length}`,
+      );
     }
     return vectors.length / dim;
   }
   if (!Array.isArray(vectors) || vectors.length === 0) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `vectors must be a non-empty Float32Array (n × ${dim}) or array of vectors, got ${describeValue(vectors)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `vectors must be a non-empty Float32Array (n × ${dim}) or array of vectors, got ${describeValue(vectors)}`,
+    );
   }
   return vectors.length;
 }
@@ -48,16 +54,31 @@ export interface BatchInput {
  * Checks addBatch's arguments, but not its rows (see batchSlices).
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
-export function checkBatch(spaces: Spaces, vectors: Float32Array | readonly VectorInput[], options: AddBatchOptions | undefined): BatchInput {
-  const o = checkOptions<AddBatchOptions>(options, ['ids', 'metas', 'namespace', 'modality'], 'options', "{ metas: [{ text: 'a' }], namespace: 'user-1' }");
+export function checkBatch(
+  spaces: Spaces,
+  vectors: Float32Array | readonly VectorInput[],
+  options: AddBatchOptions | undefined,
+): BatchInput {
+  const o = checkOptions<AddBatchOptions>(
+    options,
+    ['ids', 'metas', 'namespace', 'modality'],
+    'options',
+    "{ metas: [{ text: 'a' }], namespace: 'user-1' }",
+  );
   const modality = spaces.check(o.modality, 'options.modality');
   const rows = rowCount(vectors, spaces.of(modality).dim);
   const namespace = o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace');
   if (o.ids !== undefined && (!Array.isArray(o.ids) || o.ids.length !== rows)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.ids must be an array of ${rows} ids (one per row), got ${describeValue(o.ids)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.ids must be an array of ${rows} ids (one per row), got ${describeValue(o.ids)}`,
+    );
   }
   if (o.metas !== undefined && (!Array.isArray(o.metas) || o.metas.length !== rows)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.metas must be an array of ${rows} objects (one per row), got ${describeValue(o.metas)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.metas must be an array of ${rows} objects (one per row), got ${describeValue(o.metas)}`,
+    );
   }
   return { vectors, rows, modality, namespace, ids: o.ids, metas: o.metas };
 }
@@ -77,7 +98,8 @@ export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: Bat
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
       spaces.checkStored(sliceRow(vectors, r, dim), modality, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
-      const meta = batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
+      const meta =
+        batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
       fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
       if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
     }
@@ -92,7 +114,11 @@ export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: Bat
       for (let r = from; r < to; r++) if (typeof ids[r] === 'number') next = Math.max(next, (ids[r] as number) + 1);
       const items: UpsertItem[] = [];
       for (let r = from; r < to; r++) items.push({ ...fields[r], id: ids[r] ?? next++, modality });
-      return { op: { type: 'upsert', items, now: Date.now() }, vectors: { [modality]: copyRows(vectors, from, to, dim) }, value: items.map((i) => i.id) };
+      return {
+        op: { type: 'upsert', items, now: Date.now() },
+        vectors: { [modality]: copyRows(vectors, from, to, dim) },
+        value: items.map((i) => i.id),
+      };
     });
   }
   return slices;

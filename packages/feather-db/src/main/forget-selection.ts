@@ -8,7 +8,12 @@ import { checkName, checkNamespace, checkOptions, checkPositiveNumber, checkTime
  * and the clock (undefined: read when the purge runs).
  */
 export function checkPurge(options: unknown): { namespace: string | undefined; days: number | undefined; now: number | undefined } {
-  const o = checkOptions<Partial<PurgeOptions>>(options, ['namespace', 'olderThanDays', 'now'], 'options', "{ namespace: 'user-1', olderThanDays: 30 }");
+  const o = checkOptions<Partial<PurgeOptions>>(
+    options,
+    ['namespace', 'olderThanDays', 'now'],
+    'options',
+    "{ namespace: 'user-1', olderThanDays: 30 }",
+  );
   if (o.namespace === undefined) {
     throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', "options.namespace is required: name one, or pass '*' to purge every namespace");
   }
@@ -21,7 +26,12 @@ export function checkPurge(options: unknown): { namespace: string | undefined; d
 
 /** deleteByEntity()'s options: both required. */
 export function checkEntityScope(options: unknown): { namespace: string; entity: string } {
-  const o = checkOptions<{ namespace?: string; entity?: string }>(options, ['namespace', 'entity'], 'options', "{ namespace: 'user-1', entity: 'travel' }");
+  const o = checkOptions<{ namespace?: string; entity?: string }>(
+    options,
+    ['namespace', 'entity'],
+    'options',
+    "{ namespace: 'user-1', entity: 'travel' }",
+  );
   return { namespace: checkNamespace(o.namespace, 'options.namespace'), entity: checkName(o.entity, 'options.entity', 'entity') };
 }
 

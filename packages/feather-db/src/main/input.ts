@@ -1,6 +1,16 @@
 // Validation of every public argument, once, at the facade: messages name the option path, what was
 // expected and what came. Nothing here reads store state (that happens in write order, see write-pipeline.ts).
-import { checkInt, checkKnownKeys, describeValue, FeatherError, kMaxEf, type AttributeValue, type Attributes, type MemoryId, type RecordPatch } from '@feather-db/core';
+import {
+  checkInt,
+  checkKnownKeys,
+  describeValue,
+  FeatherError,
+  kMaxEf,
+  type AttributeValue,
+  type Attributes,
+  type MemoryId,
+  type RecordPatch,
+} from '@feather-db/core';
 
 /** Longest `text` accepted, in UTF-16 code units (~100 KB of prose: a long document chunk). */
 export const kMaxTextLength = 100_000;
@@ -33,7 +43,10 @@ export function checkId(value: unknown, path: string): MemoryId {
   } else if (typeof value === 'string') {
     if (value.length > 0 && value.length <= 512) return value;
   }
-  throw invalid(`${path} must be a non-empty string (up to 512 characters) or a non-negative safe integer, got ${describeValue(value)}`, path);
+  throw invalid(
+    `${path} must be a non-empty string (up to 512 characters) or a non-negative safe integer, got ${describeValue(value)}`,
+    path,
+  );
 }
 
 export function checkIds(value: unknown, path: string): MemoryId[] {
@@ -61,7 +74,10 @@ export function checkEntity(value: unknown, path: string): string | null {
 export function checkText(value: unknown, path: string): string {
   if (typeof value !== 'string') throw invalid(`${path} must be a string, got ${describeValue(value)}`, path);
   if (value.length > kMaxTextLength) {
-    throw invalid(`${path} must be at most ${kMaxTextLength} characters, got ${value.length}; store a summary or split the document into chunks`, path);
+    throw invalid(
+      `${path} must be at most ${kMaxTextLength} characters, got ${value.length}; store a summary or split the document into chunks`,
+      path,
+    );
   }
   return value;
 }
@@ -93,9 +109,14 @@ export function checkAttributes(value: unknown, path: string): Attributes {
     checkName(key, `${path} key`, 'attribute');
     const v: unknown = (value as Record<string, unknown>)[key];
     const ok =
-      typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= kMaxAttributeValueLength);
+      typeof v === 'boolean' ||
+      (typeof v === 'number' && Number.isFinite(v)) ||
+      (typeof v === 'string' && v.length <= kMaxAttributeValueLength);
     if (!ok) {
-      throw invalid(`${path}.${key} must be a string (up to ${kMaxAttributeValueLength} characters), a finite number or a boolean, got ${describeValue(v)}`, `${path}.${key}`);
+      throw invalid(
+        `${path}.${key} must be a string (up to ${kMaxAttributeValueLength} characters), a finite number or a boolean, got ${describeValue(v)}`,
+        `${path}.${key}`,
+      );
     }
     out[key] = v;
   }
@@ -103,12 +124,14 @@ export function checkAttributes(value: unknown, path: string): Attributes {
 }
 
 export function checkPositiveNumber(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalid(`${path} must be a finite number > 0, got ${describeValue(value)}`, path);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw invalid(`${path} must be a finite number > 0, got ${describeValue(value)}`, path);
   return value;
 }
 
 export function checkFraction(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw invalid(`${path} must be a number in [0, 1], got ${describeValue(value)}`, path);
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw invalid(`${path} must be a number in [0, 1], got ${describeValue(value)}`, path);
   return value;
 }
 
@@ -147,7 +170,7 @@ export function checkFields(o: MemoryFields, path: string): Omit<MemoryFields, '
 }
 
 export function checkPatch(patch: unknown): RecordPatch {
-  const o = checkOptions<RecordPatch>(patch, ['text', 'entity', 'importance', 'attributes'], 'patch', "{ importance: 2 }");
+  const o = checkOptions<RecordPatch>(patch, ['text', 'entity', 'importance', 'attributes'], 'patch', '{ importance: 2 }');
   const out: RecordPatch = {};
   if (o.text !== undefined) out.text = checkText(o.text, 'patch.text');
   if (o.entity !== undefined) out.entity = checkEntity(o.entity, 'patch.entity');
@@ -171,7 +194,8 @@ export function checkLinkOptions(options: unknown): { edgeType: string; weight: 
 /** save()'s `graph` option (default 'auto'). */
 export function checkSaveGraph(options: unknown): 'auto' | 'always' | 'never' {
   const graph = checkOptions<{ graph?: unknown }>(options, ['graph'], 'options', "{ graph: 'auto' }").graph ?? 'auto';
-  if (graph !== 'auto' && graph !== 'always' && graph !== 'never') throw invalid(`options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`, 'options.graph');
+  if (graph !== 'auto' && graph !== 'always' && graph !== 'never')
+    throw invalid(`options.graph must be 'auto', 'always' or 'never', got ${describeValue(graph)}`, 'options.graph');
   return graph;
 }
 
@@ -188,11 +212,13 @@ export const kBatchMetaKeys: readonly string[] = [...kFieldKeys, 'recallCount', 
 /** Validated recall state of a BatchMeta (empty when it has none). */
 export function checkRecall(o: BatchMeta, path: string): { recallCount?: number; lastRecalled?: number | null } {
   if (o.recallCount === undefined) {
-    if (o.lastRecalled !== undefined && o.lastRecalled !== null) throw invalid(`${path}.lastRecalled needs ${path}.recallCount (how often it was recalled)`, `${path}.lastRecalled`);
+    if (o.lastRecalled !== undefined && o.lastRecalled !== null)
+      throw invalid(`${path}.lastRecalled needs ${path}.recallCount (how often it was recalled)`, `${path}.lastRecalled`);
     return {};
   }
   const count = o.recallCount;
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw invalid(`${path}.recallCount must be a non-negative integer, got ${describeValue(count)}`, `${path}.recallCount`);
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+    throw invalid(`${path}.recallCount must be a non-negative integer, got ${describeValue(count)}`, `${path}.recallCount`);
   const last = o.lastRecalled === undefined || o.lastRecalled === null ? null : checkTime(o.lastRecalled, `${path}.lastRecalled`);
   return { recallCount: count, lastRecalled: last };
 }

@@ -14,17 +14,21 @@ export class LinkQueue {
   readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
 
   constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number) {
-    this.#tasks = new TaskWindow(threads * kTasksPerThread, () => 1, (batch) => {
-      const { job, resolve, reject } = batch[0]!;
-      return pool.run({ type: 'insert', ...job }).then(
-        (reply) => {
-          const r = reply as InsertReply;
-          if (r.ok) resolve();
-          else reject(FeatherError.fromWire(r.error));
-        },
-        (error: unknown) => reject(error),
-      );
-    });
+    this.#tasks = new TaskWindow(
+      threads * kTasksPerThread,
+      () => 1,
+      (batch) => {
+        const { job, resolve, reject } = batch[0]!;
+        return pool.run({ type: 'insert', ...job }).then(
+          (reply) => {
+            const r = reply as InsertReply;
+            if (r.ok) resolve();
+            else reject(FeatherError.fromWire(r.error));
+          },
+          (error: unknown) => reject(error),
+        );
+      },
+    );
   }
 
   run(job: InsertJob): Promise<void> {

@@ -43,7 +43,11 @@ function parseCursor(value: string, path: string): ListStart {
   const timestamp = Number(parts[0]);
   const row = Number(parts[1]);
   if (parts.length !== 2 || !Number.isFinite(timestamp) || !Number.isSafeInteger(row) || row < 0) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be the next cursor of a previous list page (like "c1.1700000000000.42") or a time, got ${describeValue(value)}`, { path });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path} must be the next cursor of a previous list page (like "c1.1700000000000.42") or a time, got ${describeValue(value)}`,
+      { path },
+    );
   }
   return { timestamp, row };
 }
@@ -68,7 +72,12 @@ function listPage(model: MemoryModel, scope: Iterable<number>, filter: Attribute
 
 /** Validates `db.list` options and reads the page from the model. */
 export function listMemories(model: MemoryModel, options: unknown): ListPage {
-  const o = checkOptions<ListOptions>(options, ['namespace', 'entity', 'filter', 'before', 'limit'], 'options', "{ namespace: 'user-1', limit: 50 }");
+  const o = checkOptions<ListOptions>(
+    options,
+    ['namespace', 'entity', 'filter', 'before', 'limit'],
+    'options',
+    "{ namespace: 'user-1', limit: 50 }",
+  );
   const namespace = o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace');
   const entity = o.entity === undefined ? undefined : checkName(o.entity, 'options.entity', 'entity');
   const filter = o.filter === undefined ? undefined : checkAttributes(o.filter, 'options.filter');

@@ -53,7 +53,12 @@ export function acquireLock(path: string): () => void {
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new FeatherError('FEATHER_ERR_IO', `Could not create the lock file ${lock}: ${(error as Error).message}`, { path: lock }, { cause: error });
+        throw new FeatherError(
+          'FEATHER_ERR_IO',
+          `Could not create the lock file ${lock}: ${(error as Error).message}`,
+          { path: lock },
+          { cause: error },
+        );
       }
       let pid = Number.NaN;
       let start: number | undefined;
@@ -65,7 +70,11 @@ export function acquireLock(path: string): () => void {
         // unreadable or half-written lock: treat as stale
       }
       if (Number.isInteger(pid) && holderRuns(pid, start)) {
-        throw new FeatherError('FEATHER_ERR_LOCKED', `${path} is open for writing in process ${pid}${pid === process.pid ? ' (this process)' : ''}; close it there first, or open with { readOnly: true }`, { path, pid });
+        throw new FeatherError(
+          'FEATHER_ERR_LOCKED',
+          `${path} is open for writing in process ${pid}${pid === process.pid ? ' (this process)' : ''}; close it there first, or open with { readOnly: true }`,
+          { path, pid },
+        );
       }
       try {
         unlinkSync(lock);

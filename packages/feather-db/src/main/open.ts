@@ -45,7 +45,17 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
   const writer = wrap<WriterApi>(nodeEndpoint(worker));
   // The recall columns the mirror will own in shared memory; the writer's model reads them (recall-log.ts).
   const recallTable = allocateRecallTable(arena);
-  const spec: OpenSpec = { path, modalities: o.modalities, m: o.m, efConstruction: o.efConstruction, efSearch: o.efSearch, modelId: o.embeddingModel, readOnly: o.readOnly, durability: o.durability, recallTable };
+  const spec: OpenSpec = {
+    path,
+    modalities: o.modalities,
+    m: o.m,
+    efConstruction: o.efConstruction,
+    efSearch: o.efSearch,
+    modelId: o.embeddingModel,
+    readOnly: o.readOnly,
+    durability: o.durability,
+    recallTable,
+  };
   let readers: ReaderPoolHandle | undefined;
   try {
     const { mirror, opened } = await openShared<OpenResult>(
@@ -78,7 +88,10 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
  * caller that cares), then the pool (forced: without waiting for queued tasks) and the writer thread end and
  * the lock is released.
  */
-export async function shutDown(h: Pick<StoreHandles, 'worker' | 'writer' | 'releaseLock'> & { readers: ReaderPoolHandle | undefined }, force: boolean): Promise<Reply<null>> {
+export async function shutDown(
+  h: Pick<StoreHandles, 'worker' | 'writer' | 'releaseLock'> & { readers: ReaderPoolHandle | undefined },
+  force: boolean,
+): Promise<Reply<null>> {
   let closed: Reply<null> | undefined;
   let failure: unknown;
   try {

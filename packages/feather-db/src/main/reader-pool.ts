@@ -35,7 +35,9 @@ export function startReaderPool(threads: number, init: SharedInit): ReaderPoolHa
     });
     pool.on('error', () => resolve());
   });
-  const bounded = Promise.race([allLoaded, new Promise<void>((resolve) => (timer = setTimeout(resolve, kLoadWaitMs).unref()))]).finally(() => clearTimeout(timer));
+  const bounded = Promise.race([allLoaded, new Promise<void>((resolve) => (timer = setTimeout(resolve, kLoadWaitMs).unref()))]).finally(
+    () => clearTimeout(timer),
+  );
   return {
     pool,
     close: async (force) => {

@@ -1,11 +1,34 @@
 // search() and contextChain() options, validated once into the form the search path uses.
 import { checkVector, describeValue, FeatherError, kDefaultDecay, type Attributes, type DecayOptions } from '@feather-db/core';
 import type { ContextChainOptions, SearchOptions } from '../api.js';
-import { checkAttributes, checkBoolean, checkEntity, checkFraction, checkK, checkNamespace, checkOptions, checkPositiveNumber, checkTime } from './input.js';
+import {
+  checkAttributes,
+  checkBoolean,
+  checkEntity,
+  checkFraction,
+  checkK,
+  checkNamespace,
+  checkOptions,
+  checkPositiveNumber,
+  checkTime,
+} from './input.js';
 import type { Spaces } from './spaces.js';
 import { checkSignal } from './abort.js';
 
-const kSearchKeys = ['k', 'ef', 'namespace', 'entity', 'filter', 'halfLife', 'timeWeight', 'modality', 'track', 'includeVector', 'now', 'signal'] as const;
+const kSearchKeys = [
+  'k',
+  'ef',
+  'namespace',
+  'entity',
+  'filter',
+  'halfLife',
+  'timeWeight',
+  'modality',
+  'track',
+  'includeVector',
+  'now',
+  'signal',
+] as const;
 const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track', 'now'] as const;
 /** Deepest contextChain walk. */
 const kMaxHops = 16;
@@ -40,13 +63,22 @@ export function resolveSearch(spaces: Spaces, efSearch: number, query: unknown, 
  * every query); returns each query as its own Float32Array (a copy: the caller may reuse its buffers).
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH naming the first bad query.
  */
-export function resolveSearchMany(spaces: Spaces, efSearch: number, queries: unknown, options: SearchOptions | undefined): { vectors: Float32Array[]; s: ResolvedSearch } {
+export function resolveSearchMany(
+  spaces: Spaces,
+  efSearch: number,
+  queries: unknown,
+  options: SearchOptions | undefined,
+): { vectors: Float32Array[]; s: ResolvedSearch } {
   const s = resolveSearchOptions(spaces, efSearch, options);
   const dim = spaces.of(s.modality).dim;
   const vectors: Float32Array[] = [];
   if (queries instanceof Float32Array) {
     if (queries.length % dim !== 0) {
-      throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `queries must hold whole rows of ${dim} dimensions, got ${queries.length} numbers (${queries.length % dim} left over)`, { expected: dim, received: queries.length });
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `queries must hold whole rows of ${dim} dimensions, got ${queries.length} numbers (${queries.length % dim} left over)`,
+        { expected: dim, received: queries.length },
+      );
     }
     for (let i = 0; i < queries.length / dim; i++) {
       const q = queries.subarray(i * dim, (i + 1) * dim);
@@ -59,7 +91,10 @@ export function resolveSearchMany(spaces: Spaces, efSearch: number, queries: unk
       vectors.push(Float32Array.from(q));
     });
   } else {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `queries must be a Float32Array of rows or an array of vectors, got ${describeValue(queries)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `queries must be a Float32Array of rows or an array of vectors, got ${describeValue(queries)}`,
+    );
   }
   return { vectors, s };
 }
@@ -93,12 +128,27 @@ function resolveSearchOptions(spaces: Spaces, efSearch: number, options: SearchO
  * Checks a contextChain's query and options: its seed search (k default 5) and the hops of the walk.
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
-export function resolveChain(spaces: Spaces, efSearch: number, query: unknown, options: ContextChainOptions | undefined): { search: ResolvedSearch; hops: number } {
+export function resolveChain(
+  spaces: Spaces,
+  efSearch: number,
+  query: unknown,
+  options: ContextChainOptions | undefined,
+): { search: ResolvedSearch; hops: number } {
   const o = checkOptions<ContextChainOptions>(options, kChainKeys, 'options', '{ k: 5, hops: 2 }');
   const hops = o.hops ?? 2;
   if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > kMaxHops) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.hops must be an integer in [0, ${kMaxHops}], got ${describeValue(hops)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.hops must be an integer in [0, ${kMaxHops}], got ${describeValue(hops)}`,
+    );
   }
-  const search = resolveSearch(spaces, efSearch, query, { k: o.k ?? 5, ef: o.ef, namespace: o.namespace, modality: o.modality, track: o.track, now: o.now });
+  const search = resolveSearch(spaces, efSearch, query, {
+    k: o.k ?? 5,
+    ef: o.ef,
+    namespace: o.namespace,
+    modality: o.modality,
+    track: o.track,
+    now: o.now,
+  });
   return { search, hops };
 }

@@ -77,12 +77,25 @@ export class SearchPath {
   }
 
   async #runPlanned(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
-    const plan = this.#planner.plan({ modality: s.modality, ef: Math.max(s.ef, s.k), namespace: s.namespace, entity: s.entity, filter: s.filter });
+    const plan = this.#planner.plan({
+      modality: s.modality,
+      ef: Math.max(s.ef, s.k),
+      namespace: s.namespace,
+      entity: s.entity,
+      filter: s.filter,
+    });
     if (plan.kind === 'empty' || vectors.length === 0) return vectors.map(() => ({ hits: [], rows: [] }));
     const want = candidatesWanted(s);
     // One cancel flag for the call: its thread skips the queries it has not started once the signal aborts.
     const cancel = s.signal === undefined ? undefined : new Int32Array(new SharedArrayBuffer(4));
-    const queries: SearchQuery[] = vectors.map((vector) => ({ vector, slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan, cancel }));
+    const queries: SearchQuery[] = vectors.map((vector) => ({
+      vector,
+      slot: this.#slots[s.modality]!,
+      k: want,
+      ef: Math.max(s.ef, want),
+      plan,
+      cancel,
+    }));
     const dim = this.#spaces.of(s.modality).dim;
     const found = many ? await this.#runner.runMany(queries, dim, s.signal) : [await this.#runner.run(queries[0]!, dim, s.signal)];
     return found.map((outcome) => {
@@ -103,7 +116,13 @@ export class SearchPath {
     const modalities: Record<string, ModalityStats> = {};
     for (const name of this.modalities) {
       const { index } = this.#current(name);
-      modalities[name] = { ...this.#spaces.of(name), storage: index.storage, nodes: index.size, tombstones: index.deletedCount, strideBytes: index.strideBytes };
+      modalities[name] = {
+        ...this.#spaces.of(name),
+        storage: index.storage,
+        nodes: index.size,
+        tombstones: index.deletedCount,
+        strideBytes: index.strideBytes,
+      };
     }
     return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: arena.bytesUsed(), modalities };
   }

@@ -22,14 +22,23 @@ export function candidatesWanted(s: Pick<ResolvedSearch, 'k' | 'ef' | 'decay'>):
  * forgotten after the search started is skipped: results follow the acknowledged state. Scored from the
  * scoring fields alone; only the rows kept become records (a record decodes its text).
  */
-export function rankHits(model: MemoryModel, metric: Metric, found: SearchOutcome, s: Pick<ResolvedSearch, 'k' | 'decay' | 'now'>): RankedHits {
+export function rankHits(
+  model: MemoryModel,
+  metric: Metric,
+  found: SearchOutcome,
+  s: Pick<ResolvedSearch, 'k' | 'decay' | 'now'>,
+): RankedHits {
   const { rows, distances } = found;
   const scored: { row: number; score: number; similarity: number }[] = [];
   for (let i = 0; i < rows.length; i++) {
     const fields = model.scoringFields(rows[i]!);
     if (fields === undefined) continue;
     const similarity = similarityOf(metric, distances[i]!);
-    scored.push({ row: rows[i]!, score: s.decay === undefined ? similarity : decayedScore(similarity, fields, s.now, s.decay), similarity });
+    scored.push({
+      row: rows[i]!,
+      score: s.decay === undefined ? similarity : decayedScore(similarity, fields, s.now, s.decay),
+      similarity,
+    });
   }
   if (s.decay !== undefined) scored.sort((a, b) => b.score - a.score);
   if (scored.length > s.k) scored.length = s.k;
@@ -58,8 +67,18 @@ function hitOf(r: MemoryRecord, score: number, similarity: number): SearchHit {
 }
 
 /** The context chain grown from `seeds` over `hops` (see expandChain), as records, with each node's row. */
-export function chainFrom(model: MemoryModel, seeds: RankedHits, hops: number, namespace: string | undefined): { nodes: ChainHit[]; edges: Edge[]; rows: number[] } {
-  const chain = expandChain(model, seeds.rows.map((row, i) => ({ row, similarity: seeds.hits[i]!.similarity })), hops, namespace);
+export function chainFrom(
+  model: MemoryModel,
+  seeds: RankedHits,
+  hops: number,
+  namespace: string | undefined,
+): { nodes: ChainHit[]; edges: Edge[]; rows: number[] } {
+  const chain = expandChain(
+    model,
+    seeds.rows.map((row, i) => ({ row, similarity: seeds.hits[i]!.similarity })),
+    hops,
+    namespace,
+  );
   const nodes: ChainHit[] = chain.nodes.map((n) => ({ ...model.record(n.row)!, hop: n.hop, score: n.score, similarity: n.similarity }));
   return { nodes, edges: chain.edges, rows: chain.nodes.map((n) => n.row) };
 }

@@ -11,7 +11,10 @@ import type { SearchQueue } from './search-queue.js';
 /** A search's kind (its modality and plan: traversal or scan) and its work units, for the cost estimate. */
 function workOf(q: SearchQuery, dim: number): { key: string; units: number } {
   const scan = q.plan.kind === 'scan';
-  return { key: `${q.slot}:${scan ? 'scan' : 'graph'}`, units: (scan ? (q.plan as { rows: Uint32Array }).rows.length : Math.max(q.ef, q.k)) * dim };
+  return {
+    key: `${q.slot}:${scan ? 'scan' : 'graph'}`,
+    units: (scan ? (q.plan as { rows: Uint32Array }).rows.length : Math.max(q.ef, q.k)) * dim,
+  };
 }
 
 export class SearchRunner {

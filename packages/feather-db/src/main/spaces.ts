@@ -31,7 +31,10 @@ export class Spaces {
   check(value: unknown, path: string): string {
     if (value === undefined) return kDefaultModality;
     if (typeof value !== 'string' || !this.#spaces.has(value)) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} must be one of the store's modalities (${[...this.#spaces.keys()].join(', ')}), got ${describeValue(value)}; declare more with open({ modalities })`);
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path} must be one of the store's modalities (${[...this.#spaces.keys()].join(', ')}), got ${describeValue(value)}; declare more with open({ modalities })`,
+      );
     }
     return value;
   }

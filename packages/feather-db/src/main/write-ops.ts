@@ -10,7 +10,12 @@ import type { Prepared } from './write-pipeline.js';
  * add(): the vector (copied now: the caller may reuse its buffer) and its memory, as one upsert.
  * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT.
  */
-export function prepareAdd(spaces: Spaces, model: MemoryModel, vector: unknown, options: AddOptions | undefined): () => Prepared<MemoryId[]> {
+export function prepareAdd(
+  spaces: Spaces,
+  model: MemoryModel,
+  vector: unknown,
+  options: AddOptions | undefined,
+): () => Prepared<MemoryId[]> {
   const o = checkOptions<AddOptions>(options, [...kFieldKeys, 'id', 'modality'], 'options', "{ text: 'hello', namespace: 'user-1' }");
   const modality = spaces.check(o.modality, 'options.modality');
   spaces.checkStored(vector, modality, 'vector');

@@ -166,7 +166,8 @@ export class WritePipeline {
     return this.exclusive(async () => {
       const { problems, snapshot } = unwrap(await this.#writer.verify());
       const mirror = encode(this.#model.toSnapshot());
-      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i])) problems.push("the facade's mirror differs from the writer's model");
+      if (mirror.length !== snapshot.length || !mirror.every((b, i) => b === snapshot[i]))
+        problems.push("the facade's mirror differs from the writer's model");
       return { ok: problems.length === 0, problems };
     });
   }

@@ -64,7 +64,11 @@ export class WriteQueue {
       await running;
     } catch (error) {
       // Reserved nodes that were never linked would hold `published` back forever.
-      this.#fail(new FeatherError('FEATHER_ERR_INTERNAL', `A parallel insert failed; reopen the store: ${(error as Error).message}`, undefined, { cause: error }));
+      this.#fail(
+        new FeatherError('FEATHER_ERR_INTERNAL', `A parallel insert failed; reopen the store: ${(error as Error).message}`, undefined, {
+          cause: error,
+        }),
+      );
       throw error;
     } finally {
       this.#jobs.delete(running);
@@ -80,7 +84,14 @@ export class WriteQueue {
         if (!reply.ok) {
           // The mirror already holds these ops: the two models disagree now.
           const error = FeatherError.fromWire(reply.error);
-          this.#fail(new FeatherError(error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL', `A write failed in the writer; reopen the store: ${error.message}`, error.details, { cause: error }));
+          this.#fail(
+            new FeatherError(
+              error.code === 'FEATHER_ERR_CAPACITY' || error.code === 'FEATHER_ERR_IO' ? error.code : 'FEATHER_ERR_INTERNAL',
+              `A write failed in the writer; reopen the store: ${error.message}`,
+              error.details,
+              { cause: error },
+            ),
+          );
           for (const b of batch) b.reject(error);
         } else {
           reply.value.results.forEach((result, i) => batch[i]!.resolve({ result, linking: this.link(result.jobs) }));

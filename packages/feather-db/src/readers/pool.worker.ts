@@ -29,7 +29,8 @@ function shared(): AttachCache {
 /** One query of a search task, timed (the facade's inline budget learns from it), unless its caller aborted. */
 function timedSearch(q: SearchQuery): { rows: Uint32Array; distances: Float32Array; ms: number } {
   // Atomic load: pairs with the facade's store when the caller's signal aborts.
-  if (q.cancel !== undefined && Atomics.load(q.cancel, 0) === 1) throw new FeatherError('FEATHER_ERR_ABORTED', 'the search was aborted before it started');
+  if (q.cancel !== undefined && Atomics.load(q.cancel, 0) === 1)
+    throw new FeatherError('FEATHER_ERR_ABORTED', 'the search was aborted before it started');
   const started = performance.now();
   const found = searchOne(shared(), q);
   return { ...found, ms: performance.now() - started };

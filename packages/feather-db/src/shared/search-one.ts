@@ -21,7 +21,10 @@ export function searchOne(handles: AttachCache, q: SearchQuery): SearchOutcome {
       result = index.scanNodes(q.vector, q.k, rows.nodesOf(q.plan.rows));
       break;
     case 'graph':
-      result = index.search(q.vector, q.k, { ef: q.ef, filter: { namespace: q.plan.namespace, entity: q.plan.entity, rows: q.plan.bitmap } });
+      result = index.search(q.vector, q.k, {
+        ef: q.ef,
+        filter: { namespace: q.plan.namespace, entity: q.plan.entity, rows: q.plan.bitmap },
+      });
       break;
   }
   return { rows: result.rows, distances: result.distances };

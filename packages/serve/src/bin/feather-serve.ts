@@ -8,7 +8,10 @@ import { startServer, startStdio } from '../server.js';
 import { kVersion } from '../version.js';
 
 function fail(error: unknown): never {
-  const e = error instanceof FeatherError ? error : new FeatherError('FEATHER_ERR_INTERNAL', String((error as Error)?.message ?? error), undefined, { cause: error });
+  const e =
+    error instanceof FeatherError
+      ? error
+      : new FeatherError('FEATHER_ERR_INTERNAL', String((error as Error)?.message ?? error), undefined, { cause: error });
   process.stderr.write(`feather-serve: ${e.code}: ${e.message}\n`);
   process.exit(1);
 }

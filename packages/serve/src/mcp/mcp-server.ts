@@ -21,7 +21,8 @@ function result(value: unknown): CallToolResult {
 export async function callTool(service: FeatherService, name: string, args: unknown): Promise<CallToolResult> {
   try {
     const tool = kTools.find((t) => t.name === name);
-    if (tool === undefined) throw new FeatherError('FEATHER_ERR_NOT_FOUND', `no tool ${JSON.stringify(name)}; tools/list names them`, { tool: name });
+    if (tool === undefined)
+      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `no tool ${JSON.stringify(name)}; tools/list names them`, { tool: name });
     const input = args ?? {};
     const validate = kValidators.get(name)!;
     if (!validate(input)) throw toFeatherError({ validation: validate.errors ?? [], validationContext: 'arguments' });
@@ -35,7 +36,11 @@ export async function callTool(service: FeatherService, name: string, args: unkn
 export function createMcpServer(service: FeatherService, version: string): Server {
   const server = new Server({ name: 'feather-serve', version }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: kTools.map((t) => ({ name: t.name, description: t.description, inputSchema: JSON.parse(JSON.stringify(t.input)) as { type: 'object' } })),
+    tools: kTools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      inputSchema: JSON.parse(JSON.stringify(t.input)) as { type: 'object' },
+    })),
   }));
   server.setRequestHandler(CallToolRequestSchema, (request) => callTool(service, request.params.name, request.params.arguments));
   return server;

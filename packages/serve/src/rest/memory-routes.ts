@@ -11,7 +11,11 @@ const id = (p: Record<string, string>, key = 'id'): MemoryId => pathId(p[key]!);
 function checkRestIds(memories: S.MemoryInputT[]): S.MemoryInputT[] {
   memories.forEach((m, i) => {
     if (typeof m.id === 'string' && typeof pathId(m.id) === 'number') {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `memories[${i}].id ${JSON.stringify(m.id)} is a string of digits, which a URL cannot tell from the integer ${m.id}: send the integer, or a string id with a non-digit`, { path: `memories[${i}].id` });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `memories[${i}].id ${JSON.stringify(m.id)} is a string of digits, which a URL cannot tell from the integer ${m.id}: send the integer, or a string id with a non-digit`,
+        { path: `memories[${i}].id` },
+      );
     }
   });
   return memories;
@@ -25,7 +29,11 @@ function parseFilter(raw: unknown): Record<string, string | number | boolean> | 
   } catch {
     // falls through to the error below
   }
-  throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `query filter must be a JSON object like {"source":"chat"}, got ${JSON.stringify(raw)}`, { path: 'querystring/filter' });
+  throw new FeatherError(
+    'FEATHER_ERR_INVALID_ARGUMENT',
+    `query filter must be a JSON object like {"source":"chat"}, got ${JSON.stringify(raw)}`,
+    { path: 'querystring/filter' },
+  );
 }
 
 export function memoryRoutes(service: FeatherService): RouteDef[] {
@@ -81,7 +89,8 @@ export function memoryRoutes(service: FeatherService): RouteDef[] {
       query: S.GetQuery,
       status: 200,
       response: S.MemoryWithVector,
-      handler: ({ params, query }) => ((query as S.GetQueryT).includeVector === true ? service.getWithVector(ns(params), id(params)) : service.get(ns(params), id(params))),
+      handler: ({ params, query }) =>
+        (query as S.GetQueryT).includeVector === true ? service.getWithVector(ns(params), id(params)) : service.get(ns(params), id(params)),
     },
     {
       ...base,

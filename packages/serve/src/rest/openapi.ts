@@ -20,20 +20,51 @@ function parameters(schema: TSchema | undefined, where: 'path' | 'query'): Json[
   }));
 }
 
-const kError = (description: string): Json => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const kError = (description: string): Json => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 /** Routes outside the table: the document itself, Prometheus metrics and MCP. */
 const kExtraPaths: Json = {
-  '/api/v1/openapi.json': { get: { operationId: 'openapi', tags: ['meta'], summary: 'This document', security: [{ bearer: [] }], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } }, '401': kError('No key or a wrong key') } } },
-  '/metrics': { get: { operationId: 'metrics', tags: ['meta'], summary: 'Prometheus metrics: request latency per route, memories, namespaces, WAL bytes, RSS', security: [{ bearer: [] }], responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, '401': kError('No key or a wrong key') } } },
+  '/api/v1/openapi.json': {
+    get: {
+      operationId: 'openapi',
+      tags: ['meta'],
+      summary: 'This document',
+      security: [{ bearer: [] }],
+      responses: {
+        '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
+        '401': kError('No key or a wrong key'),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      operationId: 'metrics',
+      tags: ['meta'],
+      summary: 'Prometheus metrics: request latency per route, memories, namespaces, WAL bytes, RSS',
+      security: [{ bearer: [] }],
+      responses: {
+        '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '401': kError('No key or a wrong key'),
+      },
+    },
+  },
   '/mcp': {
     post: {
       operationId: 'mcp',
       tags: ['meta'],
       summary: 'Model Context Protocol, Streamable HTTP transport (stateless JSON responses): tools feather_add, feather_search, …',
       security: [{ bearer: [] }],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'A JSON-RPC 2.0 message' } } } },
-      responses: { '200': { description: 'A JSON-RPC 2.0 response', content: { 'application/json': { schema: { type: 'object' } } } }, '401': kError('No key or a wrong key') },
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', description: 'A JSON-RPC 2.0 message' } } },
+      },
+      responses: {
+        '200': { description: 'A JSON-RPC 2.0 response', content: { 'application/json': { schema: { type: 'object' } } } },
+        '401': kError('No key or a wrong key'),
+      },
     },
   },
 };
@@ -62,10 +93,19 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Json
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'feather-serve', version, description: 'A Feather vector memory store as a service. Every error body is { code, message, details } (docs/errors.md).' },
+    info: {
+      title: 'feather-serve',
+      version,
+      description: 'A Feather vector memory store as a service. Every error body is { code, message, details } (docs/errors.md).',
+    },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     paths: { ...paths, ...kExtraPaths },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The API key feather-serve printed at its first start, or FEATHER_API_KEY' } }, schemas: { Error: plain(ErrorBody) } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'The API key feather-serve printed at its first start, or FEATHER_API_KEY' },
+      },
+      schemas: { Error: plain(ErrorBody) },
+    },
   };
 }

@@ -36,8 +36,25 @@ export function searchRoutes(service: FeatherService): RouteDef[] {
 export function storeRoutes(service: FeatherService, version: string): RouteDef[] {
   const base = { tag: 'store', auth: true, status: 200 } as const;
   return [
-    { ...base, method: 'GET', path: '/api/v1/namespaces', operationId: 'listNamespaces', summary: 'Namespaces holding memories, with their counts', response: S.NamespaceList, handler: () => service.namespaces() },
-    { ...base, method: 'GET', path: kNs, operationId: 'countNamespace', summary: 'How many memories a namespace holds', params: S.NsParams, response: S.NamespaceInfo, handler: ({ params }) => service.namespace(ns(params)) },
+    {
+      ...base,
+      method: 'GET',
+      path: '/api/v1/namespaces',
+      operationId: 'listNamespaces',
+      summary: 'Namespaces holding memories, with their counts',
+      response: S.NamespaceList,
+      handler: () => service.namespaces(),
+    },
+    {
+      ...base,
+      method: 'GET',
+      path: kNs,
+      operationId: 'countNamespace',
+      summary: 'How many memories a namespace holds',
+      params: S.NsParams,
+      response: S.NamespaceInfo,
+      handler: ({ params }) => service.namespace(ns(params)),
+    },
     {
       ...base,
       method: 'POST',
@@ -59,8 +76,24 @@ export function storeRoutes(service: FeatherService, version: string): RouteDef[
       response: S.Forgotten,
       handler: ({ params }) => service.deleteEntity(ns(params), params['entity']!),
     },
-    { ...base, method: 'POST', path: '/api/v1/compact', operationId: 'compact', summary: 'Rebuild every index from its live memories (searches keep running)', response: S.Ok, handler: () => service.compact() },
-    { ...base, method: 'POST', path: '/api/v1/save', operationId: 'save', summary: 'Write the store atomically and start an empty WAL', response: S.Saved, handler: () => service.save() },
+    {
+      ...base,
+      method: 'POST',
+      path: '/api/v1/compact',
+      operationId: 'compact',
+      summary: 'Rebuild every index from its live memories (searches keep running)',
+      response: S.Ok,
+      handler: () => service.compact(),
+    },
+    {
+      ...base,
+      method: 'POST',
+      path: '/api/v1/save',
+      operationId: 'save',
+      summary: 'Write the store atomically and start an empty WAL',
+      response: S.Saved,
+      handler: () => service.save(),
+    },
     {
       ...base,
       method: 'GET',

@@ -23,7 +23,11 @@ export function exportRows(source: ExportSource, options: ExportOptions | undefi
   return rows(source, namespace, vectors);
 }
 
-async function* rows(source: ExportSource, namespace: string | undefined, withVectors: boolean): AsyncGenerator<ExportRow, void, undefined> {
+async function* rows(
+  source: ExportSource,
+  namespace: string | undefined,
+  withVectors: boolean,
+): AsyncGenerator<ExportRow, void, undefined> {
   const { model } = source;
   // Rows are never reused, so row order is insertion order; memories added after the start are not included.
   const limit = model.rowLimit;
@@ -32,7 +36,17 @@ async function* rows(source: ExportSource, namespace: string | undefined, withVe
     source.checkOpen();
     const r = model.record(row);
     if (r === undefined || (namespace !== undefined && r.namespace !== namespace)) continue;
-    const out: ExportRow = { id: r.id, text: r.text, namespace: r.namespace, entity: r.entity, importance: r.importance, attributes: r.attributes, timestamp: r.timestamp, recallCount: r.recallCount, lastRecalled: r.lastRecalled };
+    const out: ExportRow = {
+      id: r.id,
+      text: r.text,
+      namespace: r.namespace,
+      entity: r.entity,
+      importance: r.importance,
+      attributes: r.attributes,
+      timestamp: r.timestamp,
+      recallCount: r.recallCount,
+      lastRecalled: r.lastRecalled,
+    };
     const outgoing = model.edgesOf(row).outgoing;
     if (outgoing.length > 0) out.links = outgoing.map((e) => ({ to: e.to, type: e.type, weight: e.weight }));
     if (withVectors) {

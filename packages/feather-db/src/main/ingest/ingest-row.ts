@@ -38,28 +38,46 @@ export interface RowRules {
 export function prepareRow(raw: unknown, row: number, rules: RowRules): PreparedRow {
   const path = `row ${row}`;
   if (raw instanceof Error) {
-    throw raw instanceof FeatherError ? raw : new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}: ${raw.message}`, { row }, { cause: raw });
+    throw raw instanceof FeatherError
+      ? raw
+      : new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}: ${raw.message}`, { row }, { cause: raw });
   }
   const o = checkOptions<IngestRow>(raw, kRowKeys, path, "{ vector: [0.1, 0.2], text: 'hello' }");
   const vectors = new Map<string, VectorInput>();
   if (o.vectors !== undefined) {
     if (typeof o.vectors !== 'object' || o.vectors === null || Array.isArray(o.vectors)) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.vectors must be an object of modality name to vector, got ${describeValue(o.vectors)}`, { row });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path}.vectors must be an object of modality name to vector, got ${describeValue(o.vectors)}`,
+        { row },
+      );
     }
     for (const [name, v] of Object.entries(o.vectors)) vectors.set(name, v);
   }
   if (o.vector !== undefined) {
-    if (vectors.has(rules.modality)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path} gives the '${rules.modality}' vector twice (vector and vectors.${rules.modality}); keep one`, { row });
+    if (vectors.has(rules.modality))
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path} gives the '${rules.modality}' vector twice (vector and vectors.${rules.modality}); keep one`,
+        { row },
+      );
     vectors.set(rules.modality, o.vector);
   }
   for (const [name, v] of vectors) {
     const space = rules.spaces[name];
     const at = name === rules.modality && o.vector !== undefined ? `${path}.vector` : `${path}.vectors.${name}`;
     if (space === undefined) {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${at}: the store has no modality '${name}' (it has ${Object.keys(rules.spaces).join(', ')}); declare it with open({ modalities })`, { row });
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${at}: the store has no modality '${name}' (it has ${Object.keys(rules.spaces).join(', ')}); declare it with open({ modalities })`,
+        { row },
+      );
     }
     checkVector(v, space.dim, at);
-    if (space.metric === 'cosine' && isZero(v)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${at} must not be all zeros under the cosine metric: it has no direction`, { row });
+    if (space.metric === 'cosine' && isZero(v))
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${at} must not be all zeros under the cosine metric: it has no direction`, {
+        row,
+      });
   }
   const meta: BatchMeta = { ...checkFields(o, path), ...checkRecall(o, path) };
   if (meta.namespace === undefined && rules.namespace !== undefined) meta.namespace = rules.namespace;
@@ -77,7 +95,11 @@ export function prepareRow(raw: unknown, row: number, rules: RowRules): Prepared
 
 function checkLinks(value: unknown, path: string): RowLink[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.links must be an array like [{ to: 'm2', type: 'caused_by', weight: 0.8 }], got ${describeValue(value)}`);
+  if (!Array.isArray(value))
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path}.links must be an array like [{ to: 'm2', type: 'caused_by', weight: 0.8 }], got ${describeValue(value)}`,
+    );
   return value.map((l: unknown, i) => {
     const at = `${path}.links[${i}]`;
     const o = checkOptions<{ to?: unknown; type?: unknown; weight?: unknown }>(l, kLinkKeys, at, "{ to: 'm2', type: 'caused_by' }");
@@ -85,7 +107,11 @@ function checkLinks(value: unknown, path: string): RowLink[] {
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${at}.weight must be a finite number >= 0, got ${describeValue(weight)}`);
     }
-    return { to: checkId(o.to, `${at}.to`), type: o.type === undefined ? 'related_to' : checkName(o.type, `${at}.type`, 'edge type'), weight };
+    return {
+      to: checkId(o.to, `${at}.to`),
+      type: o.type === undefined ? 'related_to' : checkName(o.type, `${at}.type`, 'edge type'),
+      weight,
+    };
   });
 }
 

@@ -18,8 +18,25 @@ export interface IngestTarget {
   link(from: MemoryId, to: MemoryId, options: { type: string; weight: number }): Promise<void>;
 }
 
-const kDefaultIngestOptions = Object.freeze({ batchSize: 2048, sourceName: 'ingest', autoIds: false, onExisting: 'skip', modality: 'text' });
-const kIngestKeys = ['batchSize', 'embedder', 'signal', 'onProgress', 'onFailure', 'sourceName', 'autoIds', 'onExisting', 'namespace', 'modality'] as const;
+const kDefaultIngestOptions = Object.freeze({
+  batchSize: 2048,
+  sourceName: 'ingest',
+  autoIds: false,
+  onExisting: 'skip',
+  modality: 'text',
+});
+const kIngestKeys = [
+  'batchSize',
+  'embedder',
+  'signal',
+  'onProgress',
+  'onFailure',
+  'sourceName',
+  'autoIds',
+  'onExisting',
+  'namespace',
+  'modality',
+] as const;
 /** Batches stored (linked on the pool) while the next one is read. */
 const kInFlightBatches = 2;
 const kMaxReportedFailures = 1000;
@@ -43,7 +60,10 @@ interface BatchRow extends PreparedRow {
 export function ingest(target: IngestTarget, source: IngestSource, options: IngestOptions | undefined): Promise<IngestSummary> {
   const o = resolveIngestOptions(target, options);
   if (typeof source !== 'object' || source === null || !(Symbol.asyncIterator in source || Symbol.iterator in source)) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `source must be an async iterable or iterable of rows (an async generator, an array, a Readable in object mode), got ${describeValue(source)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `source must be an async iterable or iterable of rows (an async generator, an array, a Readable in object mode), got ${describeValue(source)}`,
+    );
   }
   return new IngestRun(target, o).run(source);
 }
@@ -55,30 +75,56 @@ function resolveIngestOptions(target: IngestTarget, options: IngestOptions | und
   const modality = o.modality ?? kDefaultIngestOptions.modality;
   const space = target.spaces[modality];
   if (space === undefined) {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.modality must be one of the store's modalities (${Object.keys(target.spaces).join(', ')}), got ${describeValue(modality)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.modality must be one of the store's modalities (${Object.keys(target.spaces).join(', ')}), got ${describeValue(modality)}`,
+    );
   }
   const embedder = o.embedder;
   if (embedder !== undefined) {
-    if (typeof embedder !== 'object' || embedder === null || typeof embedder.embed !== 'function' || typeof embedder.dim !== 'number' || typeof embedder.id !== 'string') {
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.embedder must implement Embedder ({ id, dim, embed(texts) }), got ${describeValue(embedder)}`);
+    if (
+      typeof embedder !== 'object' ||
+      embedder === null ||
+      typeof embedder.embed !== 'function' ||
+      typeof embedder.dim !== 'number' ||
+      typeof embedder.id !== 'string'
+    ) {
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `options.embedder must implement Embedder ({ id, dim, embed(texts) }), got ${describeValue(embedder)}`,
+      );
     }
     if (embedder.dim !== space.dim) {
-      throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `options.embedder makes ${embedder.dim}-dimensional vectors, the '${modality}' modality holds ${space.dim}; use the embedder the store was created with`, { expected: space.dim, received: embedder.dim });
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `options.embedder makes ${embedder.dim}-dimensional vectors, the '${modality}' modality holds ${space.dim}; use the embedder the store was created with`,
+        { expected: space.dim, received: embedder.dim },
+      );
     }
     if (target.embeddingModel !== null && target.embeddingModel !== embedder.id) {
-      throw new FeatherError('FEATHER_ERR_DIMENSION_MISMATCH', `options.embedder is "${embedder.id}", the store was filled by "${target.embeddingModel}"; vectors of two models do not compare`, { expected: target.embeddingModel, received: embedder.id });
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `options.embedder is "${embedder.id}", the store was filled by "${target.embeddingModel}"; vectors of two models do not compare`,
+        { expected: target.embeddingModel, received: embedder.id },
+      );
     }
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.signal must be an AbortSignal, got ${describeValue(o.signal)}`);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.signal must be an AbortSignal, got ${describeValue(o.signal)}`);
   for (const key of ['onProgress', 'onFailure'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'function') throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.${key} must be a function, got ${describeValue(o[key])}`);
+    if (o[key] !== undefined && typeof o[key] !== 'function')
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.${key} must be a function, got ${describeValue(o[key])}`);
   }
   const onExisting = o.onExisting ?? kDefaultIngestOptions.onExisting;
   if (onExisting !== 'skip' && onExisting !== 'upsert' && onExisting !== 'error') {
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.onExisting must be 'skip', 'upsert' or 'error', got ${describeValue(onExisting)}`);
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.onExisting must be 'skip', 'upsert' or 'error', got ${describeValue(onExisting)}`,
+    );
   }
   const autoIds = o.autoIds === undefined ? kDefaultIngestOptions.autoIds : checkBoolean(o.autoIds, 'options.autoIds');
-  const sourceName = o.sourceName === undefined ? kDefaultIngestOptions.sourceName : checkName(o.sourceName, 'options.sourceName', 'source');
+  const sourceName =
+    o.sourceName === undefined ? kDefaultIngestOptions.sourceName : checkName(o.sourceName, 'options.sourceName', 'source');
   return {
     batchSize,
     embedder,
@@ -146,7 +192,12 @@ class IngestRun {
       await this.#linkLeftovers();
     } catch (error) {
       await Promise.all(this.#inflight.keys());
-      if (error instanceof FeatherError && error.code === 'FEATHER_ERR_ABORTED') throw new FeatherError('FEATHER_ERR_ABORTED', `ingest aborted after ${this.#counts.read} rows; ${this.#counts.inserted + this.#counts.updated} stored stay (a re-run with the same source resumes)`, { ...this.#counts });
+      if (error instanceof FeatherError && error.code === 'FEATHER_ERR_ABORTED')
+        throw new FeatherError(
+          'FEATHER_ERR_ABORTED',
+          `ingest aborted after ${this.#counts.read} rows; ${this.#counts.inserted + this.#counts.updated} stored stay (a re-run with the same source resumes)`,
+          { ...this.#counts },
+        );
       throw error;
     } finally {
       // Closes the source (a file stream, a generator) when the run stops early.
@@ -163,7 +214,7 @@ class IngestRun {
     try {
       prepared = prepareRow(value, row, this.#o.rules);
     } catch (error) {
-      const id = typeof value === 'object' && value !== null && 'id' in value ? (value).id : undefined;
+      const id = typeof value === 'object' && value !== null && 'id' in value ? value.id : undefined;
       this.#fail(row, typeof id === 'string' || typeof id === 'number' ? id : undefined, error);
       return;
     }
@@ -178,7 +229,14 @@ class IngestRun {
           return;
         }
         if (this.#o.onExisting === 'error') {
-          this.#fail(row, prepared.id, new FeatherError('FEATHER_ERR_ALREADY_EXISTS', `row ${row}: memory ${JSON.stringify(prepared.id)} exists already; ingest with onExisting 'skip' or 'upsert' to keep or replace it`));
+          this.#fail(
+            row,
+            prepared.id,
+            new FeatherError(
+              'FEATHER_ERR_ALREADY_EXISTS',
+              `row ${row}: memory ${JSON.stringify(prepared.id)} exists already; ingest with onExisting 'skip' or 'upsert' to keep or replace it`,
+            ),
+          );
           return;
         }
         replaces = true;
@@ -196,7 +254,10 @@ class IngestRun {
     const signal = this.#o.signal;
     let vectors: (Float32Array | FeatherError)[];
     try {
-      vectors = await embedder.embed(rows.map((r) => r.embedText!), { signal });
+      vectors = await embedder.embed(
+        rows.map((r) => r.embedText!),
+        { signal },
+      );
     } catch (error) {
       if (!(error instanceof FeatherError) || error.code !== 'FEATHER_ERR_INVALID_ARGUMENT') throw error;
       // One text spoiled the call: embed them one by one to fail only the rows at fault.
@@ -210,7 +271,12 @@ class IngestRun {
         }
       }
     }
-    if (vectors.length !== rows.length) throw new FeatherError('FEATHER_ERR_EMBEDDER', `embedder "${embedder.id}" returned ${vectors.length} vectors for ${rows.length} texts`, { provider: embedder.id });
+    if (vectors.length !== rows.length)
+      throw new FeatherError(
+        'FEATHER_ERR_EMBEDDER',
+        `embedder "${embedder.id}" returned ${vectors.length} vectors for ${rows.length} texts`,
+        { provider: embedder.id },
+      );
     const dim = this.#o.rules.spaces[this.#o.rules.modality]!.dim;
     const failed = new Set<BatchRow>();
     rows.forEach((r, i) => {
@@ -220,7 +286,12 @@ class IngestRun {
         this.#fail(r.row, r.id, new FeatherError(v.code, `row ${r.row}.text: ${v.message}`, v.details));
         return;
       }
-      if (v.length !== dim) throw new FeatherError('FEATHER_ERR_EMBEDDER', `embedder "${embedder.id}" returned a ${v.length}-dimensional vector, expected ${dim}`, { provider: embedder.id });
+      if (v.length !== dim)
+        throw new FeatherError(
+          'FEATHER_ERR_EMBEDDER',
+          `embedder "${embedder.id}" returned a ${v.length}-dimensional vector, expected ${dim}`,
+          { provider: embedder.id },
+        );
       r.vectors.set(this.#o.rules.modality, v);
       this.#counts.embedded++;
     });
@@ -267,7 +338,8 @@ class IngestRun {
         else this.#pending.wait({ ...l, from, row: r.row });
       }
     }
-    if (this.#pending.size > 0) for (const r of batch) for (const w of this.#pending.take(ids.get(r)!)) links.push(this.#link(w.from, w, w.row));
+    if (this.#pending.size > 0)
+      for (const r of batch) for (const w of this.#pending.take(ids.get(r)!)) links.push(this.#link(w.from, w, w.row));
     await Promise.all(links);
   }
 
@@ -276,7 +348,17 @@ class IngestRun {
     const links: Promise<void>[] = [];
     for (const w of this.#pending.drain()) {
       if (this.#target.has(w.to)) links.push(this.#link(w.from, w, w.row));
-      else this.#failLink(w.row, w.from, w, new FeatherError('FEATHER_ERR_NOT_FOUND', `row ${w.row}: link to ${JSON.stringify(w.to)} not made: no memory has that id (it is not stored and no row of the source stored it)`, { to: w.to }));
+      else
+        this.#failLink(
+          w.row,
+          w.from,
+          w,
+          new FeatherError(
+            'FEATHER_ERR_NOT_FOUND',
+            `row ${w.row}: link to ${JSON.stringify(w.to)} not made: no memory has that id (it is not stored and no row of the source stored it)`,
+            { to: w.to },
+          ),
+        );
     }
     await Promise.all(links);
     if (this.#fatal !== undefined) throw this.#fatal;
@@ -330,5 +412,7 @@ class IngestRun {
 }
 
 function asError(error: unknown): Error {
-  return error instanceof Error ? error : new FeatherError('FEATHER_ERR_INTERNAL', `ingest stopped on a non-Error value: ${describeValue(error)}`);
+  return error instanceof Error
+    ? error
+    : new FeatherError('FEATHER_ERR_INTERNAL', `ingest stopped on a non-Error value: ${describeValue(error)}`);
 }
