@@ -3,11 +3,14 @@
 // a crash, a hang or a wrong result. The loaders under test are the ones the threads run (StoreEngine alone,
 // and the split open: the facade's mirror and graph load from unverified bulk bytes while the writer
 // prepares), driven in-process over in-memory files so thousands of opens take seconds; mutations alternate
-// between the two. FEATHER_FUZZ_MUTATIONS sets the
-// count (default 500; `pnpm test:fuzz` runs 10,000) and FEATHER_FUZZ_SEED the seed.
+// between the two. Resealed mutations recompute every checksum so the structural validators behind them are
+// reached; a second fixture spans several checksum blocks per bulk section. FEATHER_FUZZ_MUTATIONS sets the
+// count (default 500; `pnpm test:fuzz` runs 10,000), FEATHER_FUZZ_LARGE_MUTATIONS the large fixture's, and
+// FEATHER_FUZZ_SEED the seed (drawn and printed when unset).
 import {
   FeatherError,
   HnswIndex,
+  kBulkSections,
   KernelArena,
   memoryFileIo,
   openShared,
@@ -18,19 +21,23 @@ import {
   type ModelOp,
   type WriteResult,
 } from '@feather-db/core';
-import { gaussian, seededRandom } from '@feather-db/testkit';
+import { gaussian, seededRandom, suiteCount, suiteSeed } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
+import { resealedFileMutation, resealedWalMutation, resealFile, sectionsOf } from './reseal.js';
 
 const kPath = '/store.feather';
 const kWal = `${kPath}.wal`;
-const mutations = Number(process.env['FEATHER_FUZZ_MUTATIONS'] ?? 500);
-const seed = Number(process.env['FEATHER_FUZZ_SEED'] ?? 424242);
+const mutations = suiteCount('FEATHER_FUZZ_MUTATIONS', 500);
+const seed = suiteSeed('corrupt', 'FEATHER_FUZZ_SEED');
 const arena = KernelArena.create();
+
+/** The text modality's dim: 8 for the small fixture, 64 for the one whose bulk sections span several blocks. */
+let textDim = 8;
 
 function spec(readOnly: boolean): EngineOpenSpec {
   return {
     path: kPath,
-    modalities: { text: { dim: 8, metric: 'cosine' }, image: { dim: 4, metric: 'l2' } },
+    modalities: { text: { dim: textDim, metric: 'cosine' }, image: { dim: 4, metric: 'l2' } },
     m: 8,
     efConstruction: 40,
     efSearch: 32,
@@ -47,8 +54,11 @@ function link(result: WriteResult): void {
   }
 }
 
-/** Builds the fixture: a saved file (with or without persisted graphs) plus a WAL of `walWrites` groups. */
-function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8Array } {
+/**
+ * Builds the fixture: a saved file (with or without persisted graphs) of `n` text memories plus a WAL of
+ * single-write groups and groups of several records (the last one among them).
+ */
+function buildFixture(graph: 'always' | 'never', n = 300): { file: Uint8Array; wal: Uint8Array } {
   arena.resetForTests();
   const io = memoryFileIo();
   const engine = new StoreEngine(arena, io);
@@ -57,9 +67,8 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
   const vec = (dim: number): Float32Array => Float32Array.from({ length: dim }, () => gaussian(rand));
   const write = (op: ModelOp, vectors: Record<string, Float32Array> = {}): void =>
     engine.writeMany([{ op, vectors, parallel: false }]).forEach(link);
-  const n = 300;
-  const text = new Float32Array(n * 8);
-  for (let i = 0; i < n; i++) text.set(vec(8), i * 8);
+  const text = new Float32Array(n * textDim);
+  for (let i = 0; i < n; i++) text.set(vec(textDim), i * textDim);
   write(
     {
       type: 'upsert',
@@ -87,13 +96,23 @@ function buildFixture(graph: 'always' | 'never'): { file: Uint8Array; wal: Uint8
   link(rebuild);
   engine.commitRebuild();
   engine.save(undefined, graph);
-  // The WAL: six single-write groups after the save.
-  write({ type: 'upsert', now: 1_700_000_100_000, items: [{ id: 'late', modality: 'text', text: 'late' }] }, { text: vec(8) });
-  write({ type: 'update', id: 4, patch: { importance: 2.5, attributes: { changed: true } } });
-  write({ type: 'touch', rows: [6, 7], at: 1_700_000_200_000 });
+  // The WAL after the save: single-write groups, a group of two in the middle, and a group of three last.
+  const group = (ops: { op: ModelOp; vectors?: Record<string, Float32Array> }[]): void =>
+    engine.writeMany(ops.map(({ op, vectors }) => ({ op, vectors: vectors ?? {}, parallel: false }))).forEach(link);
+  write({ type: 'upsert', now: 1_700_000_100_000, items: [{ id: 'late', modality: 'text', text: 'late' }] }, { text: vec(textDim) });
+  group([
+    { op: { type: 'update', id: 4, patch: { importance: 2.5, attributes: { changed: true } } } },
+    { op: { type: 'touch', rows: [6, 7], at: 1_700_000_200_000 } },
+  ]);
   write({ type: 'link', from: 'late', to: 4, edgeType: 'about', weight: 1 });
-  write({ type: 'forget', ids: [8] });
-  write({ type: 'upsert', now: 1_700_000_300_000, items: [{ id: 'last', modality: 'text', namespace: 'ns1' }] }, { text: vec(8) });
+  group([
+    { op: { type: 'forget', ids: [8] } },
+    {
+      op: { type: 'upsert', now: 1_700_000_300_000, items: [{ id: 'last', modality: 'text', namespace: 'ns1' }] },
+      vectors: { text: vec(textDim) },
+    },
+    { op: { type: 'update', id: 'last', patch: { text: 'the very last' } } },
+  ]);
   engine.close();
   return { file: io.files.get(kPath)!, wal: io.files.get(kWal)! };
 }
@@ -215,6 +234,11 @@ describe('corrupted files and WALs', () => {
       const contents = readWal(memoryFileIo(new Map([[kWal, wal]])), kWal);
       const ends = [32];
       for (const r of contents.records) ends.push(ends.at(-1)! + 28 + r.payload.length);
+      // The first record of the last group: damage from there on is a crash's torn tail.
+      const wv = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
+      const groupStarts = ends.slice(0, -1).map((at) => Number(wv.getBigUint64(at + 16, true)));
+      const lastGroupFirst = groupStarts.indexOf(groupStarts.at(-1)!);
+      expect(lastGroupFirst, 'the fixture ends with a group of several records').toBeLessThan(groupStarts.length - 1);
       const prefixes: string[] = [];
       for (const end of ends) prefixes.push(await observe(file, wal.slice(0, end)));
       expect(new Set(prefixes).size).toBe(prefixes.length);
@@ -239,15 +263,16 @@ describe('corrupted files and WALs', () => {
           expect(got === full && m.changedFrom >= m.changedTo, `${context}: loaded data from a damaged file`).toBe(true);
           continue;
         }
-        // WAL: a cut keeps the complete records before it; damage inside the last group (the last record)
-        // is a crash's torn tail; appended garbage is ignored; anything else must fail.
+        // WAL: a cut keeps the complete records before it; damage inside the last group (any of its records)
+        // is a crash's torn tail, cut from the damaged record on; appended garbage is ignored; anything else
+        // must fail.
         const complete = ends.filter((end) => end <= m.changedFrom).length - 1;
         const allowed =
           m.kind === 'extend'
             ? [full]
             : m.kind === 'truncate'
               ? [prefixes[Math.max(0, complete)]]
-              : complete >= ends.length - 2
+              : complete >= lastGroupFirst
                 ? [prefixes[complete]]
                 : [];
         expect(
@@ -257,5 +282,81 @@ describe('corrupted files and WALs', () => {
       }
       expect([...outcomes.keys()].some((k) => k.includes('CORRUPT'))).toBe(true);
     });
+  }
+});
+
+/** Opens a mutated file or WAL that passed every checksum: a typed error or a consistent store, never a crash. */
+function expectTypedOrConsistent(got: string, context: string, outcomes: Map<string, number>): void {
+  if (got.startsWith('INCONSISTENT')) throw new Error(`${context}: loaded an inconsistent store: ${got}`);
+  const key = got.startsWith('FEATHER_ERR_') ? got : 'loaded';
+  outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+}
+
+describe('resealed mutations (every checksum recomputed)', () => {
+  for (const graph of ['always', 'never'] as const) {
+    it(
+      `reach the structural validators: typed errors or consistent stores, ${Math.ceil(mutations / 2)} mutations (graph ${graph})`,
+      { timeout: 600_000 },
+      async () => {
+        textDim = 8;
+        const { file, wal } = buildFixture(graph);
+        // Resealing an unchanged file changes nothing (the helper recomputes what the writer computed).
+        const same = Uint8Array.from(file);
+        resealFile(same);
+        expect(Buffer.compare(same, file)).toBe(0);
+        const rand = seededRandom(seed + (graph === 'always' ? 10 : 11));
+        const outcomes = new Map<string, number>();
+        for (let i = 0; i < Math.ceil(mutations / 2); i++) {
+          const onFile = rand() < 0.7;
+          const m = onFile ? resealedFileMutation(file, rand) : resealedWalMutation(wal, rand);
+          const split = i % 2 === 1;
+          const context = `resealed mutation ${i} (seed ${seed}) of the ${onFile ? 'file' : 'WAL'} at ${m.at}`;
+          expectTypedOrConsistent(onFile ? await observe(m.bytes, wal, split) : await observe(file, m.bytes, split), context, outcomes);
+        }
+        // Past the checksums, the validators reject: a typed error here came from a structural check.
+        expect(outcomes.get('FEATHER_ERR_CORRUPT') ?? 0, JSON.stringify([...outcomes])).toBeGreaterThan(0);
+      },
+    );
+  }
+});
+
+describe('a store whose bulk sections span several checksum blocks', () => {
+  const large = suiteCount('FEATHER_FUZZ_LARGE_MUTATIONS', 24);
+  // Without persisted graphs every open rebuilds 12,000 nodes (seconds here): that fixture runs only when
+  // FEATHER_FUZZ_LARGE_MUTATIONS is set (test:fuzz), with a sixth of the count.
+  const cases: ['always' | 'never', number][] = [['always', large]];
+  if (process.env['FEATHER_FUZZ_LARGE_MUTATIONS'] !== undefined) cases.push(['never', Math.ceil(large / 6)]);
+  for (const [graph, count] of cases) {
+    it(
+      `opens correctly or fails typed, ${count} plain and ${count} resealed mutations (graph ${graph})`,
+      { timeout: 600_000 },
+      async () => {
+        textDim = 64;
+        try {
+          const { file, wal } = buildFixture(graph, 12_000);
+          const spans = sectionsOf(file);
+          // NODES (graph persisted) or VECTORS (not) of the text modality: several 1 MiB blocks each.
+          const bulk = spans.filter((s) => kBulkSections.includes(s.type) && s.length > 3 * (1 << 20) * 0.9);
+          expect(bulk.length, JSON.stringify(spans)).toBeGreaterThan(0);
+          const full = await observe(file, wal);
+          expect(full.startsWith('{'), full).toBe(true);
+          expect(await observe(file, wal, true)).toBe(full);
+          const rand = seededRandom(seed + (graph === 'always' ? 20 : 21));
+          const outcomes = new Map<string, number>();
+          for (let i = 0; i < count; i++) {
+            // A flip in a bulk section's later blocks: its block hash must catch it.
+            const plain = Uint8Array.from(file);
+            const section = bulk[Math.floor(rand() * bulk.length)];
+            const at = section.offset + Math.floor(rand() * section.length);
+            plain[at] ^= 1 << Math.floor(rand() * 8);
+            expect(await observe(plain, wal, i % 2 === 1), `plain flip ${i} at ${at} (seed ${seed})`).toBe('FEATHER_ERR_CORRUPT');
+            const m = resealedFileMutation(file, rand, (s) => kBulkSections.includes(s.type));
+            expectTypedOrConsistent(await observe(m.bytes, wal, i % 2 === 0), `resealed mutation ${i} (seed ${seed}) at ${m.at}`, outcomes);
+          }
+        } finally {
+          textDim = 8;
+        }
+      },
+    );
   }
 });

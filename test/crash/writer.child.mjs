@@ -1,18 +1,20 @@
-// Child for crash.test.ts: opens a store with durability 'fsync' and writes a random stream until it is
-// killed. Before each write it prints `I <json>` (issued), after its promise resolves `A <json>` (acked).
-// stdout to a pipe is synchronous on Linux, so every printed ack reaches the parent before the kill.
+// Child for crash.test.ts: opens a store with durability 'fsync', prints `R` on stdout, and writes a random
+// stream until it is killed. Before each write it logs `I <json>` (issued, with its contents), after its
+// promise resolves `A <json>` (acked), to its event log (event-log.mjs: a file, which keeps every line
+// through the kill; stdout would not).
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
+import { eventLog } from './event-log.mjs';
 
-const [path, seedArg] = process.argv.slice(2);
+const [path, seedArg, logPath] = process.argv.slice(2);
 const rand = seededRandom(Number(seedArg));
 const dim = 8;
 const vector = () => Array.from({ length: dim }, () => gaussian(rand));
-const say = (kind, event) => process.stdout.write(`${kind} ${JSON.stringify(event)}\n`);
+const say = eventLog(logPath);
 
-const db = await Feather.open(path, { dim, threads: 1, durability: 'fsync' });
+const db = await Feather.open(path, { dim, metric: 'l2', threads: 1, durability: 'fsync' });
 const live = new Set();
-say('R', {});
+process.stdout.write('R\n');
 let next = 0;
 const busy = new Set();
 const ops = [];
@@ -35,18 +37,14 @@ for (;;) {
   const r = rand();
   if (r < 0.4) {
     const id = `${seedArg}-${next++}`;
-    const event = { op: 'add', id, ns: `n${next % 3}`, text: `t${next}` };
-    run(event, () => db.add(vector(), { id, namespace: event.ns, text: event.text }));
+    const event = { op: 'add', id, ns: `n${next % 3}`, text: `t${next}`, v: vector() };
+    run(event, () => db.add(event.v, { id, namespace: event.ns, text: event.text }));
   } else if (r < 0.5) {
     const size = rand() < 0.3 ? 300 : 1 + Math.floor(rand() * 20);
     const ids = Array.from({ length: size }, () => `${seedArg}-${next++}`);
-    const event = { op: 'batch', ids, ns: 'b' };
-    run(event, () =>
-      db.addBatch(
-        ids.map(() => vector()),
-        { ids, namespace: 'b', metas: ids.map((x) => ({ text: x })) },
-      ),
-    );
+    const vs = ids.map(() => vector());
+    const event = { op: 'batch', ids, ns: 'b', vs };
+    run(event, () => db.addBatch(vs, { ids, namespace: 'b', metas: ids.map((x) => ({ text: x })) }));
   } else if (r < 0.65) {
     const id = pick();
     if (id !== undefined) run({ op: 'forget', id }, () => db.forget(id));

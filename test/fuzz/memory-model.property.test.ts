@@ -4,7 +4,7 @@
 // independent reference written here (plain maps, float64 math, the scoring formula from design.md and a
 // textbook BFS). Stores stay under 256 memories, where search is
 // exact, so results can be compared exactly, not by recall.
-import { gaussian, referenceDistance, seededRandom, tempStorePath } from '@feather-db/testkit';
+import { gaussian, referenceDistance, seededRandom, suiteCount, suiteSeed, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type MemoryId } from 'feather-db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -141,8 +141,12 @@ async function expectNotFound(p: Promise<unknown>): Promise<void> {
   await p.catch((error: FeatherError) => expect(error.code).toBe('FEATHER_ERR_NOT_FOUND'));
 }
 
+/** FEATHER_PROPERTY_RUNS (default 100; test:fuzz runs 400) and FEATHER_PROPERTY_SEED (drawn and printed when unset). */
+const kRuns = suiteCount('FEATHER_PROPERTY_RUNS', 100);
+const kSeed = suiteSeed('memory-model property', 'FEATHER_PROPERTY_SEED');
+
 describe('memory model (property)', () => {
-  it('matches the reference model under random operation sequences', { timeout: 240_000 }, async () => {
+  it(`matches the reference model under random operation sequences, ${kRuns} runs`, { timeout: 60_000 + kRuns * 2_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 45 }), async (ops) => {
         const path = tempStorePath('property.feather');
@@ -175,6 +179,7 @@ describe('memory model (property)', () => {
                 expect(got).toBe(id);
                 if (typeof id === 'number') nextAuto = Math.max(nextAuto, id + 1);
                 const old = ref.get(id);
+                // An upsert makes the memory the last one written (getLast), whether it existed or not.
                 ref.set(id, {
                   vector: op.vector,
                   namespace: op.namespace,
@@ -184,7 +189,7 @@ describe('memory model (property)', () => {
                   timestamp: now - op.ageDays * day,
                   recallCount: old?.recallCount ?? 0,
                   lastRecalled: old?.lastRecalled ?? null,
-                  order: old?.order ?? order++,
+                  order: order++,
                 });
                 break;
               }
@@ -356,11 +361,7 @@ describe('memory model (property)', () => {
           await db.close();
         }
       }),
-      {
-        numRuns: Number(process.env['FEATHER_PROPERTY_RUNS'] ?? 100),
-        seed: Number(process.env['FEATHER_PROPERTY_SEED'] ?? 20261122),
-        verbose: 0,
-      },
+      { numRuns: kRuns, seed: kSeed, verbose: 0 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Feather, FeatherError } from 'feather-db';
-import { clusteredVectors, row, seededRandom, tempStorePath } from '@feather-db/testkit';
+import { clusteredVectors, referenceDistance, row, seededRandom, suiteSeed, tempStorePath } from '@feather-db/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
@@ -62,7 +62,7 @@ describe('feather-db facade, writer worker and reader pool', () => {
       [0, 1, 0, 0],
       [0, 0, 1, 0],
     ]);
-    // Raised inside the writer worker, rebuilt on the main thread:
+    // Raised in the write chain (against the facade's mirror), before anything reaches the writer:
     expect(await codeOf(db.forget([1, 99]))).toBe('FEATHER_ERR_NOT_FOUND');
     expect(db.count()).toBe(3);
     expect(await codeOf(db.add([0, 0, 0, 0]))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
@@ -87,8 +87,32 @@ describe('feather-db facade, writer worker and reader pool', () => {
     expect(await codeOf(db.search([0, 1, 0, 0]))).toBe('FEATHER_ERR_CLOSED');
   });
 
+  it('an error raised inside the writer worker reaches the caller with its code and details', async () => {
+    // The internal fault hook fails the writer's third rename (#1 the new file, #2 its WAL, #3 this save's
+    // file): the writer's StoreEngine throws FEATHER_ERR_IO, which crosses the thread boundary as a value.
+    process.env['FEATHER_INTERNAL_FAULTS'] = JSON.stringify({ io: { op: 'rename', nth: 3 } });
+    const opening = Feather.open(tempStorePath('writer-error.feather'), { dim: 4, threads: 1 });
+    delete process.env['FEATHER_INTERNAL_FAULTS'];
+    const db = await opening;
+    open.push(db);
+    await db.add([1, 0, 0, 0], { id: 'kept' });
+    const error = await db.save().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FeatherError);
+    expect({
+      code: (error as FeatherError).code,
+      errno: (error as FeatherError).details?.['errno'],
+      injected: (error as FeatherError).details?.['injected'],
+    }).toEqual({ code: 'FEATHER_ERR_IO', errno: 'EIO', injected: true });
+    // A save that failed before its rename changes nothing: the store goes on.
+    await db.add([0, 1, 0, 0], { id: 'after' });
+    expect(db.count()).toBe(2);
+  });
+
   it('model test: concurrent adds, addBatch, forgets and searches never return a forgotten or unknown id and lose no write', async () => {
-    const seed = 20261121;
+    const seed = suiteSeed('facade model test', 'FEATHER_MODEL_SEED');
     const rand = seededRandom(seed);
     const dim = 12;
     const db = await Feather.open(tempStorePath('model.feather'), { dim, metric: 'cosine', threads: 2 });
@@ -149,7 +173,9 @@ describe('feather-db facade, writer worker and reader pool', () => {
     }
   });
 
-  it('searches during a large addBatch never throw and only see published memories', async () => {
+  // That a search sees only the published prefix is checked at the thread level, hit by hit, in
+  // concurrent-readers.test.ts ("every hit is checked against the published prefix").
+  it('searches during a large addBatch never throw, and each gets exact answers to its own query', async () => {
     const dim = 16;
     const db = await Feather.open(tempStorePath('busy.feather'), { dim, metric: 'l2', threads: 2 });
     open.push(db);
@@ -162,9 +188,18 @@ describe('feather-db facade, writer worker and reader pool', () => {
     let searches = 0;
     while (!done) {
       const seen = db.count();
-      const hits = await db.search(row(data, dim, searches % 20_000), { k: 10 });
-      expect(hits.length).toBe(10);
-      for (const h of hits) expect(h.id as number).toBeLessThan(20_000);
+      // Sixteen at once: more than the pool's four task slots, so they are packed several to a task.
+      const queries = Array.from({ length: 16 }, (_, i) => row(data, dim, (searches * 16 + i * 1237) % 20_000));
+      const answers = await Promise.all(queries.map((q) => db.search(q, { k: 10, track: false })));
+      const nodes = db.stats().modalities['text'].nodes;
+      answers.forEach((hits, i) => {
+        expect(hits.length).toBe(10);
+        for (const h of hits) {
+          // Published by now (ids are nodes in this store), and scored against this query's own vector.
+          expect(h.id as number).toBeLessThan(nodes);
+          expect(h.similarity).toBeCloseTo(1 / (1 + referenceDistance('l2', queries[i], db.getVector(h.id)!)), 4);
+        }
+      });
       expect(db.count()).toBeGreaterThanOrEqual(seen);
       searches++;
     }

@@ -230,13 +230,14 @@ describe('deletes', () => {
 describe('context graph', () => {
   it('links, lists edges both ways, walks hops, and drops edges of forgotten memories', async () => {
     const db = await store(4);
+    const importance = { a: 1, b: 1, c: 2, d: 3 };
     for (const [id, i] of [
       ['a', 0],
       ['b', 1],
       ['c', 2],
       ['d', 3],
     ] as const)
-      await db.add(unit(i), { id, importance: id === 'c' ? 2 : 1 });
+      await db.add(unit(i), { id, importance: importance[id] });
     await db.link('a', 'b', { type: 'caused', weight: 0.5 });
     await db.link('c', 'b');
     await db.link('c', 'd', { weight: 2 });
@@ -248,19 +249,19 @@ describe('context graph', () => {
       ],
     });
     const chain = await db.contextChain(unit(0), { k: 1, hops: 3, track: false });
-    expect(chain.nodes.map((n) => [n.id, n.hop])).toEqual(
-      [
-        ['a', 0],
-        ['b', 1],
-        ['c', 2],
-        ['d', 3],
-      ].sort((x, y) => 0 * (x[1] as number) + 0 * (y[1] as number)),
-    );
+    // Sorted by score (then hop): d, three hops out, outranks b and c (0.75 against 0.25 each).
+    expect(chain.nodes.map((n) => [n.id, n.hop])).toEqual([
+      ['a', 0],
+      ['d', 3],
+      ['b', 1],
+      ['c', 2],
+    ]);
+    const score = (id: string): number => chain.nodes.find((n) => n.id === id)!.score;
     const seed = chain.nodes[0];
     expect(seed.similarity).toBeCloseTo(seed.score, 6);
-    const b = chain.nodes[1];
-    expect(b.score).toBeCloseTo(seed.score * 0.5 * 0.5, 6);
-    expect(chain.nodes[2].score).toBeCloseTo(b.score * 0.5 * 1 * 2, 6);
+    expect(score('b')).toBeCloseTo(seed.score * 0.5 * 0.5, 6);
+    expect(score('c')).toBeCloseTo(score('b') * 0.5 * 1 * 2, 6);
+    expect(score('d')).toBeCloseTo(score('c') * 0.5 * 2 * 3, 6);
     expect(chain.edges.length).toBe(3);
     await db.forget('b');
     expect(db.edges('a')).toEqual({ outgoing: [], incoming: [] });

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeFileIo, readWal } from '@feather-db/core';
 import { clusteredVectors, row, tempDir, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type SearchHit } from 'feather-db';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,7 +87,9 @@ describe('the .feather file', () => {
     const db = await opened(path, { dim, modalities: { image: { dim: 8, metric: 'l2' } } });
     await fill(db);
     const before = await observe(db);
-    expect(db.get(2)!.recallCount + db.get('s0')!.recallCount).toBeGreaterThanOrEqual(0);
+    // fill()'s tracked search recalled memory 20 (its own vector, in its namespace): its count moved, and the
+    // reopens below must keep it.
+    expect(db.get(20)!.recallCount).toBe(1);
     const recallBefore = ['s0', 1, 2, 20, 21, 22].map((id) => db.get(id)?.recallCount);
     await db.close();
     expect(existsSync(`${path}.wal`)).toBe(true);
@@ -136,11 +139,16 @@ describe('the .feather file', () => {
     }
   });
 
-  it('acknowledges writes under every durability mode and keeps them across close', async () => {
+  it('acknowledges writes under every durability mode: in the WAL file at once, or (none) only at close', async () => {
     for (const durability of ['fsync', 'os', 'none'] as const) {
       const path = tempStorePath();
       const db = await opened(path, { dim, durability });
       await Promise.all(Array.from({ length: 50 }, (_, i) => db.add(row(data, dim, i), { id: i })));
+      // What a crash of this process would leave: 'fsync' and 'os' have written every acknowledged write to the
+      // WAL (what sets those two apart, fdatasync, shows only on power loss: test/crash/io-faults.test.ts,
+      // "loses unsynced writes on power loss"); 'none' has written nothing yet.
+      const logged = readWal(nodeFileIo(), `${path}.wal`).records.length;
+      expect(logged, durability).toBe(durability === 'none' ? 0 : 50);
       await db.close();
       const again = await opened(path);
       expect(again.count(), durability).toBe(50);
@@ -192,7 +200,7 @@ describe('the .feather file', () => {
     // A live pid with another start time: the crashed holder's pid was given to a later process.
     holder({ pid: process.pid, start: start + 1 });
     const db = await opened(path);
-    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({ pid: process.pid, start });
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toMatchObject({ pid: process.pid, start });
     await db.close();
     holder({ pid: process.pid, start });
     expect((await errorOf(Feather.open(path))).code).toBe('FEATHER_ERR_LOCKED');

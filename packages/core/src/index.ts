@@ -8,10 +8,11 @@ export { kErrors } from './errors.js';
 /** @public re-exported by feather-db's entry */
 export type { ErrorCode, ErrorKind } from './errors.js';
 export { HnswIndex } from './hnsw/hnsw-index.js';
+export { abandonLocksForTests, releaseAbandonedLocks } from './hnsw/lock-recovery.js';
 export { checkMetric, kDefaultHnswOptions, kMaxDim, kMaxEf, kMaxM } from './hnsw/hnsw-options.js';
 export type { Metric } from './hnsw/hnsw-options.js';
 export type { SearchResult } from './hnsw/types.js';
-export { checkDirection, checkInt, checkKnownKeys, checkVector } from './validate.js';
+export { checkInt, checkKnownKeys, checkVector } from './validate.js';
 export type { VectorInput } from './validate.js';
 export { MemoryModel } from './records/memory-model.js';
 export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';
@@ -25,9 +26,23 @@ export type { DecayOptions } from './scoring/score.js';
 export { expandChain } from './graph/context-chain.js';
 export { memoryFileIo, nodeFileIo } from './format/file-io.js';
 export type { FileIo } from './format/file-io.js';
-export { kFormatMajor, StoreFileReader } from './format/store-file.js';
+export { faultyFileIo } from './format/fault-file-io.js';
+export type { FileFault, FileOpKind } from './format/fault-file-io.js';
+export { powerLossIo } from './format/power-loss-io.js';
+export {
+  blockBytesOf,
+  blockListChecksum,
+  checksum,
+  kBulkSections,
+  kFormatMajor,
+  kSectionGraphHeader,
+  kSectionNodes,
+  sectionSeed,
+  StoreFileReader,
+} from './format/store-file.js';
 export { sectionName } from './format/section-names.js';
-export { encode } from './format/msgpack.js';
+export { BlockHashes } from './format/block-hash.js';
+export { decode, encode } from './format/msgpack.js';
 export { readStoreMeta } from './format/store-codec.js';
 export type { StoreMeta } from './format/store-codec.js';
 export { openShared } from './open/store-opening.js';

@@ -32,6 +32,10 @@ export const kHFlags = 68;
 export const kHCodeOff = 72;
 export const kHPubEntry = 80;
 export const kHPubMaxLevel = 84;
+/** Spinlock word (0 free, 1 held) of an insert that raises the max level. */
+export const kHGlobalLock = 76;
+/** Spinlock word (0 free, 1 held) serialising advances of `published`. */
+export const kHPublishLock = 88;
 /** Index flag: every node block carries int8 screening codes. */
 export const kFlagScreening = 1;
 /** Index flag: node blocks store an int8 block (scale header + codes) instead of the float32 vector. */
@@ -40,7 +44,7 @@ export const kFlagInt8 = 2;
 export const kTagAny = 0xffffffff;
 
 // Node block fields (byte offsets from the node address).
-const kNLock = 0;
+export const kNLock = 0;
 export const kNLevelFlags = 4;
 export const kNUpper = 8;
 export const kNRow = 12;
@@ -102,10 +106,10 @@ const kKernelLayout: Readonly<Record<string, number>> = {
   kHDimOrder,
   kHFlags,
   kHCodeOff,
-  kHGlobalLock: 76,
+  kHGlobalLock,
   kHPubEntry,
   kHPubMaxLevel,
-  kHPublishLock: 88,
+  kHPublishLock,
   kFlagScreening,
   kFlagInt8,
   kNLock,

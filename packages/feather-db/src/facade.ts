@@ -70,23 +70,22 @@ export class Feather {
     this.embeddingModel = opened.meta.modelId === '' ? null : opened.meta.modelId;
     this.#model = h.mirror;
     const handles = new AttachCache(h.arena);
-    this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers.pool, o.threads);
-    this.#writes = new WritePipeline(h.writer, h.readers.pool, this.#model, handles, {
+    this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers, o.threads);
+    this.#writes = new WritePipeline(h.writer, h.readers, this.#model, handles, {
       threads: o.threads,
       autoSaveWalBytes: o.autoSaveWalBytes,
       save: () => this.save(),
+      fault: h.fault,
     });
     this.#recall = new RecallLog(
       this.#model,
       { write: (prepare) => this.#writes.track(this.#writes.write(prepare, false)) },
       o.recallFlushMs,
     );
-    h.worker.on('error', (error) =>
-      this.#writes.fail(
-        new FeatherError('FEATHER_ERR_INTERNAL', `The writer worker crashed: ${error.message}; reopen the store`, undefined, {
-          cause: error,
-        }),
-      ),
+    // Once no write can start, locks a dead thread held in the shared memory are released (searches go on).
+    h.fault.onFailed(
+      () => this.#writes.linked(),
+      () => this.#reads.indexAddresses(),
     );
   }
 
@@ -174,7 +173,8 @@ export class Feather {
 
   /**
    * Changes a memory's text, entity, importance or attributes (attributes are replaced as a whole).
-   * Resolves with the updated memory.
+   * Resolves with the memory as this update left it (read right after it applied: a forget called after it
+   * cannot make it resolve undefined).
    * @throws FEATHER_ERR_NOT_FOUND (and changes nothing) for an unknown id.
    */
   update(
@@ -183,8 +183,8 @@ export class Feather {
   ): Promise<MemoryRecord> {
     return this.#writing(async () => {
       const op = updateOp(id, patch);
-      await this.#writes.write(() => ({ op, value: undefined }), false);
-      return this.#model.record(this.#model.rowOf(op.id)!)!;
+      const after = (): MemoryRecord | undefined => this.#model.record(this.#model.rowOf(op.id)!);
+      return (await this.#writes.write(() => ({ op, value: undefined, after }), false))!;
     });
   }
 
@@ -352,7 +352,11 @@ export class Feather {
     return row === undefined ? undefined : this.#reads.vectorOf(row, this.#spaces.check(modality, 'modality'));
   }
 
-  /** The memory added last (optionally within a namespace), or undefined. Synchronous. */
+  /**
+   * The memory an add or addBatch wrote last (optionally within a namespace; of a batch, its last row), or
+   * undefined: an update of an existing id by add counts as writing it; update() and link() do not. If that
+   * memory was forgotten, the one written before it. Synchronous.
+   */
   getLast(options?: { namespace?: string }): MemoryRecord | undefined {
     this.#checkOpen();
     const o = checkOptions<{ namespace?: string }>(options, ['namespace'], 'options', "{ namespace: 'user-1' }");
@@ -413,7 +417,7 @@ export class Feather {
 
   /** Reader threads currently alive in the pool (equals `threads` once the pool has started them). */
   get readerThreads(): number {
-    return this.#h.readers.pool.threads.length;
+    return this.#h.readers.threads;
   }
 
   /** Ends the writer and every reader thread after in-flight writes finish. Idempotent. */
@@ -446,6 +450,7 @@ export class Feather {
 
   #checkWritable(): void {
     this.#checkOpen();
+    if (this.#writes.failure !== undefined) throw this.#writes.failure;
     if (this.#readOnly)
       throw new FeatherError(
         'FEATHER_ERR_READ_ONLY',
@@ -454,9 +459,9 @@ export class Feather {
       );
   }
 
+  /** Reads go on after a fault (docs/threading.md, "When a thread dies"); writes and saves do not. */
   #checkOpen(): void {
     if (this.#closed !== undefined)
       throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
-    if (this.#writes.failure !== undefined) throw this.#writes.failure;
   }
 }

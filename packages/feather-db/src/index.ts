@@ -25,6 +25,7 @@ export type {
 } from './main/ingest/ingest-api.js';
 export type { ListOptions, ListPage } from './main/list.js';
 export { kMaxTextLength } from './main/input.js';
+export { kMaxWriteBytes } from './main/write-size.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
 export { describeValue, FeatherError, kErrors } from '@feather-db/core';

@@ -1,6 +1,7 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
+import type { Faults } from './shared/internal-faults.js';
 import type {
   EngineOpenSpec,
   InsertJob,
@@ -36,13 +37,15 @@ export interface OpenResult {
   loadMs: number;
 }
 
-/** What a pool thread posts once its module has loaded (see readers/reader-pool.ts). */
+/** What a pool thread posts once its module has loaded (see main/reader-pool.ts). */
 export const kReaderLoaded = 'feather:reader-loaded';
 
 /** What the writer worker and every reader receive as workerData. */
 export interface SharedInit {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
+  /** INTERNAL, tests only: injected faults (internal-faults.ts); absent in normal use. */
+  faults?: Faults;
 }
 
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */
@@ -87,3 +90,6 @@ export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array; ms
 type InsertTask = { type: 'insert' } & InsertJob;
 export type InsertReply = Reply<number>;
 export type PoolTask = SearchTask | InsertTask;
+
+/** The writer's methods as the main thread calls them: promises that reject with FEATHER_ERR_WORKER_EXITED once the thread is gone (main/writer-thread.ts). */
+export type WriterCalls = { [K in keyof WriterApi]: (...args: Parameters<WriterApi[K]>) => Promise<ReturnType<WriterApi[K]>> };

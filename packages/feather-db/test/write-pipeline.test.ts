@@ -7,6 +7,7 @@ import { tempStorePath } from '@feather-db/testkit';
 import type { Remote } from 'comlink';
 import { describe, expect, it } from 'vitest';
 import type { ReaderPool } from '../src/main/reader-pool.js';
+import { StoreFault } from '../src/main/store-fault.js';
 import { WritePipeline } from '../src/main/write-pipeline.js';
 import type { WriterApi } from '../src/protocol.js';
 import { AttachCache } from '../src/shared/attach-cache.js';
@@ -50,6 +51,7 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
       saves.push(Date.now());
       return Promise.resolve(service.save(undefined, 'auto'));
     },
+    fault: new StoreFault(arena, path),
   });
   return { pipeline, mirror, groups, saves };
 }

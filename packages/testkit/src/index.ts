@@ -4,3 +4,4 @@ export { bruteForce, recall, referenceDistance } from './oracle.js';
 export type { OracleMetric } from './oracle.js';
 export { gaussian, seededRandom } from './random.js';
 export { tempDir, tempStorePath } from './temp.js';
+export { suiteCount, suiteSeed } from './seed.js';

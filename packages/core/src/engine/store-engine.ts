@@ -5,6 +5,7 @@ import { FeatherError } from '../errors.js';
 import { encode } from '../format/msgpack.js';
 import { saveStore, type StoreMeta } from '../format/store-codec.js';
 import { raceDetails } from '../open/open-race.js';
+import { FailClosed } from './fail-closed.js';
 import { finishShared, loadStore, prepareShared, type PreparedLoad } from '../open/writer-load.js';
 import type { FileIo } from '../format/file-io.js';
 import { HnswIndex } from '../hnsw/hnsw-index.js';
@@ -51,6 +52,7 @@ export class StoreEngine {
   #wal: WalWriter | undefined;
   #durability: Durability = 'fsync';
   #seq = 0;
+  readonly #closed = new FailClosed(() => this.#path);
   /** What prepare() read, until open() attaches the graphs. */
   #prepared: PreparedLoad | undefined;
 
@@ -172,6 +174,7 @@ export class StoreEngine {
 
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
   writeMany(writes: readonly WriteRequest[]): WriteResult[] {
+    this.#closed.check();
     const results: WriteResult[] = [];
     const records: WalRecord[] = [];
     try {
@@ -188,8 +191,14 @@ export class StoreEngine {
     return results;
   }
 
+  /** The fault that closed this engine for changes, if one did. */
+  get failure(): FeatherError | undefined {
+    return this.#closed.failure;
+  }
+
   /** Builds fresh indexes of the live nodes (optionally in another storage); link the jobs, then commit. */
   beginRebuild(modalities: readonly string[], change: StorageChange | undefined): WriteResult {
+    this.#closed.check();
     if (change !== undefined)
       this.#log([{ seq: this.#seq + 1, payload: encodeWrite({ op: { type: 'storage', ...change }, vectors: {} }) }]);
     const result: WriteResult = { jobs: [], visible: [] };
@@ -205,14 +214,33 @@ export class StoreEngine {
 
   /** Writes the store to `target` (default: its own path, then an empty WAL continues the new file). */
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): { bytes: number; ms: number; graphs: string[] } {
+    this.#closed.check();
     const started = performance.now();
     const own = target === undefined || target === this.#path;
-    const result = this.#saveTo(target ?? this.#path, graph);
+    let result: { bytes: number; graphs: string[] };
+    try {
+      result = this.#saveTo(target ?? this.#path, graph);
+    } catch (error) {
+      // Failed before the rename: the old file and its WAL still hold everything, and the store goes on.
+      // Failed after it (the directory sync): the new file may or may not be the one a crash leaves.
+      if (own && error instanceof FeatherError && error.details?.['renamed'] === true) this.#closed.fail(error, 'a save');
+      throw error;
+    }
     if (own && this.#wal !== undefined) {
       // The file now holds every write up to #seq: start an empty log continuing it. A crash between the
       // rename and this leaves the old log, whose records are all <= the file's commit and are skipped.
-      this.#wal.close();
-      this.#wal = WalWriter.create(this.#io, `${this.#path}.wal`, this.#seq, this.#durability);
+      const old = this.#wal;
+      this.#wal = undefined;
+      try {
+        this.#wal = WalWriter.create(this.#io, `${this.#path}.wal`, this.#seq, this.#durability);
+      } catch (error) {
+        // The file holds every write; appends must not go to a log that may no longer be the store's.
+        this.#closed.fail(error, 'starting the WAL after a save');
+        throw error;
+      } finally {
+        // Every record of the old log is in the file: what it still buffers (durability 'none') is not needed.
+        old.abandon();
+      }
     }
     return { ...result, ms: performance.now() - started };
   }
@@ -237,7 +265,13 @@ export class StoreEngine {
   #log(records: WalRecord[]): void {
     if (records.length === 0) return;
     this.#seq += records.length;
-    this.#wal?.append(records);
+    try {
+      this.#wal?.append(records);
+    } catch (error) {
+      // Applied but maybe not logged (or logged but not synced: after a failed fsync nothing can be trusted).
+      this.#closed.fail(error, 'a WAL append');
+      throw error;
+    }
   }
 
   #replay(write: LoggedWrite, walPath: string, seq: number, pending: WriteResult): void {

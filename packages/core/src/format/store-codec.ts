@@ -24,6 +24,7 @@ import {
   kSectionStoreMeta,
   kSectionUpper,
   kSectionVectors,
+  kSectionWriteOrder,
   StoreFileReader,
   writeStoreFile,
   type SectionSource,
@@ -80,6 +81,7 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
   sections.push({ type: kSectionStoreMeta, tag: 0, parts: [encode(input.meta)] });
   sections.push({ type: kSectionColumns, tag: 0, parts: modelColumns(input.model) });
   sections.push({ type: kSectionEdges, tag: 0, parts: [encode(input.model.edgeList())] });
+  sections.push({ type: kSectionWriteOrder, tag: 0, parts: [input.model.writeOrderBytes()] });
   const graphs: string[] = [];
   input.meta.modalities.forEach((m, tag) => {
     const state = input.modalities.get(m.name)!;
@@ -174,6 +176,8 @@ export interface ModelSections {
   kind: 'columns' | 'records';
   records: Uint8Array;
   edges: Uint8Array;
+  /** WRITE_ORDER (absent in files written before format 3.1). */
+  writeOrder?: Uint8Array | undefined;
   /** The file's commit sequence (which save these sections came from). */
   commitSeq: number;
 }
@@ -185,7 +189,7 @@ export interface ModelSections {
 export function readModelSections(file: StoreFileReader, sharedColumns = false): ModelSections {
   const kind = file.find(kSectionColumns) !== undefined || file.header.major >= 2 ? 'columns' : 'records';
   const records = kind === 'columns' ? file.read(kSectionColumns, 0, sharedColumns) : file.read(kSectionRecords);
-  return { kind, records, edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq };
+  return { kind, records, edges: file.read(kSectionEdges), writeOrder: readWriteOrder(file), commitSeq: file.header.commitSeq };
 }
 
 /**
@@ -196,7 +200,15 @@ export function readModelSections(file: StoreFileReader, sharedColumns = false):
  */
 export function modelFromSections(s: ModelSections, path: string, vouched = false): MemoryModel {
   const edges = decode(s.edges, path, 'edges');
-  return s.kind === 'columns' ? modelFromColumns(s.records, edges, vouched) : modelFromRecords(decode(s.records, path, 'records'), edges);
+  const model =
+    s.kind === 'columns' ? modelFromColumns(s.records, edges, vouched) : modelFromRecords(decode(s.records, path, 'records'), edges);
+  model.restoreWriteOrder(s.writeOrder);
+  return model;
+}
+
+/** The WRITE_ORDER section (format 3.1), or undefined in files written before it. */
+export function readWriteOrder(file: StoreFileReader): Uint8Array | undefined {
+  return file.find(kSectionWriteOrder) === undefined ? undefined : file.read(kSectionWriteOrder);
 }
 
 /** STORE_META of an open file, checked, and checked against the file header. @throws FEATHER_ERR_CORRUPT. */

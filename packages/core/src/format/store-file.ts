@@ -39,7 +39,8 @@ const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48, 0x52,
 export const kFormatMajor = 3;
 /** The first format whose bulk sections are checksummed by block (block hashes, then a CRC-32 of those). */
 export const kBlockHashedMajor: number = 3;
-const kFormatMinor = 0;
+/** Minor 1 adds the WRITE_ORDER section (older readers skip it; files without it still open). */
+const kFormatMinor = 1;
 const kFileHeaderBytes = 128;
 const kIndexEntryBytes = 32;
 const kModelIdBytes = 64;
@@ -48,6 +49,7 @@ export const kSectionStoreMeta = 1;
 export const kSectionRecords = 2;
 export const kSectionEdges = 3;
 export const kSectionColumns = 4;
+export const kSectionWriteOrder = 5;
 export const kSectionGraphHeader = 16;
 export const kSectionNodes = 17;
 export const kSectionUpper = 18;
@@ -129,6 +131,7 @@ export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sec
   const tmp = `${path}.tmp`;
   const fd = io.openWrite(tmp);
   let at = kFileHeaderBytes;
+  let length = 0;
   const entries: SectionEntry[] = [];
   try {
     for (const s of sections) {
@@ -157,21 +160,48 @@ export function writeStoreFile(io: FileIo, path: string, header: FileHeader, sec
     });
     iv.setUint32(entries.length * kIndexEntryBytes, checksum(index.subarray(0, entries.length * kIndexEntryBytes)), true);
     io.write(fd, index, at);
-    const length = at + index.length;
+    length = at + index.length;
     io.write(fd, encodeHeader(header, entries.length, at, length), 0);
     io.sync(fd);
-    io.close(fd);
-    io.rename(tmp, path);
-    io.syncDirectory(path);
-    return { bytes: length };
   } catch (error) {
-    try {
-      io.close(fd);
-      io.unlink(tmp);
-    } catch {
-      // the original error matters more than cleanup
-    }
+    closeAndRemove(io, fd, tmp);
     throw error;
+  }
+  // Closed exactly once: a close that fails is an error of the save, and the temp file goes with it.
+  try {
+    io.close(fd);
+  } catch (error) {
+    closeAndRemove(io, undefined, tmp);
+    throw error;
+  }
+  try {
+    io.rename(tmp, path);
+  } catch (error) {
+    closeAndRemove(io, undefined, tmp);
+    throw error;
+  }
+  // After the rename the new file is in place, maybe not durably: the caller learns it from `renamed`.
+  try {
+    io.syncDirectory(path);
+  } catch (error) {
+    if (error instanceof FeatherError)
+      throw new FeatherError(error.code, error.message, { ...error.details, renamed: true }, { cause: error });
+    throw error;
+  }
+  return { bytes: length };
+}
+
+/** Cleanup after a failed save: the original error matters more than one from here. */
+function closeAndRemove(io: FileIo, fd: number | undefined, tmp: string): void {
+  try {
+    if (fd !== undefined) io.close(fd);
+  } catch {
+    // reported by the caller's error
+  }
+  try {
+    io.unlink(tmp);
+  } catch {
+    // reported by the caller's error
   }
 }
 

@@ -57,4 +57,6 @@ export interface TagLimits {
   rows: number;
   namespaces: number;
   entities: number;
+  /** When given, live nodes' tags must equal their records' (restore-tags.ts). */
+  tagsMatch?: (row: number, namespace: number, entity: number) => boolean;
 }

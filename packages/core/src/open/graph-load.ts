@@ -27,7 +27,10 @@ import {
 } from '../format/store-file.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
-export type RecordLimits = Pick<MemoryModel, 'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf'>;
+export type RecordLimits = Pick<
+  MemoryModel,
+  'rowLimit' | 'namespaceCount' | 'entityCount' | 'modalityCount' | 'tagsOf' | 'hasModality' | 'tagsMatch'
+>;
 
 export interface LoadedGraphs {
   modalities: Map<string, ModalityState>;
@@ -154,7 +157,12 @@ export class GraphLoad {
       io,
       this.#file.fd,
       this.#file.path,
-      { rows: limits.rowLimit, namespaces: limits.namespaceCount, entities: limits.entityCount },
+      {
+        rows: limits.rowLimit,
+        namespaces: limits.namespaceCount,
+        entities: limits.entityCount,
+        tagsMatch: (r, n, e) => limits.tagsMatch(r, n, e),
+      },
       limit,
       wait,
     );
@@ -252,6 +260,12 @@ function reserveFromVectors(
     const t = model.tagsOf(row);
     if (t === undefined || seen.has(row))
       throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} is not a live record`, { part: 'vectors', tag });
+    // With the count check below: the rows listed are exactly the records that hold this modality.
+    if (!model.hasModality(row, m.name))
+      throw corruptFile(path, 0, `vectors of modality ${m.name}: row ${row} has no ${m.name} vector in the records`, {
+        part: 'vectors',
+        tag,
+      });
     seen.add(row);
     tags.push({ row, ...t });
   }

@@ -3,6 +3,7 @@
 import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
 import { checkRestored, checkRowMap, linkRestored } from '../hnsw/graph-restore.js';
+import { checkRestoredTags } from '../hnsw/restore-tags.js';
 import type { TagLimits } from '../hnsw/types.js';
 import type { FileIo } from '../format/file-io.js';
 import { blockHash } from '../format/block-hash.js';
@@ -76,6 +77,7 @@ export class SharedLoad {
         if (t.kind === kTaskNodes) {
           const g = graphs[t.graph];
           const { deleted, upperBytes } = checkRestored(arena, g.address, t.first, t.end, g, limits);
+          if (limits.tagsMatch !== undefined) checkRestoredTags(arena, g.address, t.first, t.end, limits.tagsMatch);
           Atomics.store(i32, word + 1, deleted);
           Atomics.store(i32, word + 2, upperBytes | 0);
         }

@@ -3,7 +3,7 @@
 // (finishShared). docs/format.md, "Opening".
 import type { KernelArena } from '../arena.js';
 import type { FileIo } from '../format/file-io.js';
-import { modelFromSections, readModelSections, readStoreMeta, type StoreMeta } from '../format/store-codec.js';
+import { modelFromSections, readModelSections, readStoreMeta, readWriteOrder, type StoreMeta } from '../format/store-codec.js';
 import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
 import type { MemoryModel } from '../records/memory-model.js';
 import { GraphLoad, type LoadedStore } from './graph-load.js';
@@ -63,7 +63,13 @@ export function prepareShared(io: FileIo, arena: KernelArena, path: string, half
       half.columns === undefined
         ? modelFromSections(readModelSections(file), path)
         : modelFromSections(
-            { kind: 'columns', records: half.columns.slice(), edges: file.read(kSectionEdges), commitSeq: file.header.commitSeq },
+            {
+              kind: 'columns',
+              records: half.columns.slice(),
+              edges: file.read(kSectionEdges),
+              writeOrder: readWriteOrder(file),
+              commitSeq: file.header.commitSeq,
+            },
             path,
             true,
           );
@@ -71,7 +77,12 @@ export function prepareShared(io: FileIo, arena: KernelArena, path: string, half
       io,
       file.fd,
       path,
-      { rows: model.rowLimit, namespaces: model.namespaceCount, entities: model.entityCount },
+      {
+        rows: model.rowLimit,
+        namespaces: model.namespaceCount,
+        entities: model.entityCount,
+        tagsMatch: (r, n, e) => model.tagsMatch(r, n, e),
+      },
       Number.POSITIVE_INFINITY,
       true,
     );

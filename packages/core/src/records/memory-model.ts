@@ -107,6 +107,12 @@ export class MemoryModel {
     return this.#p.entities.names.length - 1;
   }
 
+  /** Whether live row `row` has exactly these namespace and entity ids (a check of loaded node tags). */
+  tagsMatch(row: number, namespace: number, entity: number): boolean {
+    const c = this.#p.cols;
+    return c.isLive(row) && c.namespace[row] === namespace && c.entity[row] === entity;
+  }
+
   /** Dictionary ids a row's nodes are tagged with. */
   tagsOf(row: number): { namespace: number; entity: number } | undefined {
     const c = this.#p.cols;
@@ -147,6 +153,12 @@ export class MemoryModel {
     return this.#p.modalities.count(modality);
   }
 
+  /** Whether live row `row` holds a vector of `modality`. */
+  hasModality(row: number, modality: string): boolean {
+    const c = this.#p.cols;
+    return c.isLive(row) && this.#p.modalities.sets[c.modalitySet[row]].includes(modality);
+  }
+
   /** Namespaces holding at least one live memory, sorted. */
   listNamespaces(): string[] {
     return [...this.#p.scopes.namespaces()].map((id) => this.#p.namespaces.names[id]).sort();
@@ -158,15 +170,25 @@ export class MemoryModel {
     return id === undefined ? 0 : this.scopeRows(id).size;
   }
 
-  /** The live row added last (the highest row), optionally within a namespace. */
+  /**
+   * The live row an upsert wrote last (a new memory or an updated one; of a batch, its last row), optionally
+   * within a namespace: if that memory was forgotten, the one written before it.
+   */
   lastRow(namespace?: string): number | undefined {
     const c = this.#p.cols;
     const ns = namespace === undefined ? undefined : this.#p.namespaces.id(namespace);
     if (namespace !== undefined && ns === undefined) return undefined;
-    for (let row = c.n - 1; row >= 0; row--) {
-      if ((c.flags[row] & kLive) !== 0 && (ns === undefined || c.namespace[row] === ns)) return row;
-    }
-    return undefined;
+    return this.#p.writeOrder.last(c.n, (row) => (c.flags[row] & kLive) !== 0 && (ns === undefined || c.namespace[row] === ns));
+  }
+
+  /** The WRITE_ORDER section's bytes (see WriteOrder). */
+  writeOrderBytes(): Uint8Array {
+    return this.#p.writeOrder.toBytes(this.#p.cols.n);
+  }
+
+  /** Restores the write order saved with these rows (undefined: a file from before it was saved). */
+  restoreWriteOrder(bytes: Uint8Array | undefined): void {
+    this.#p.writeOrder.restore(this.#p.cols.n, bytes);
   }
 
   /** Every live row, ascending. */

@@ -9,6 +9,7 @@ import { RowColumns } from './row-columns.js';
 import { RowStrings } from './row-strings.js';
 import { Scopes } from './scopes.js';
 import type { MemoryId } from './types.js';
+import { WriteOrder } from './write-order.js';
 
 /** What an upsert did to one record: the writer turns it into index work. */
 export interface UpsertEffect {
@@ -47,6 +48,8 @@ export interface ModelParts {
   nextAuto: number;
   /** Bumped by every write that can change which rows a filter selects (not by recall tracking). */
   version: number;
+  /** When each row was last upserted (getLast). */
+  writeOrder: WriteOrder;
 }
 
 /** The parts of a model over `cols` (empty by default); the rest is given by a loader or starts empty. */
@@ -64,6 +67,7 @@ export function modelParts(cols: RowColumns = new RowColumns(), given: Partial<M
     live: given.live ?? 0,
     nextAuto: given.nextAuto ?? 0,
     version: 0,
+    writeOrder: new WriteOrder(),
   };
 }
 

@@ -35,6 +35,7 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
     }
     if (item.recallCount !== undefined) c.recall.set(row, item.recallCount, item.lastRecalled ?? Number.NaN);
     if (item.modality !== undefined) addModality(p, row, item.modality);
+    p.writeOrder.stamp(row);
     const namespace = c.namespace[row];
     const entity = c.entity[row];
     effects.push({

@@ -202,9 +202,12 @@ export class WalWriter {
   static create(io: FileIo, path: string, baseSeq: number, durability: Durability): WalWriter {
     const tmp = `${path}.tmp`;
     const staged = io.openWrite(tmp);
-    io.write(staged, encodeWalHeader(baseSeq), 0);
-    io.sync(staged);
-    io.close(staged);
+    try {
+      io.write(staged, encodeWalHeader(baseSeq), 0);
+      io.sync(staged);
+    } finally {
+      io.close(staged);
+    }
     io.rename(tmp, path);
     io.syncDirectory(path);
     const fd = io.openWrite(path, true);
@@ -214,10 +217,15 @@ export class WalWriter {
   /** Continues an existing log whose valid part ends at `validBytes` (a torn tail is cut first). */
   static resume(io: FileIo, path: string, validBytes: number, durability: Durability): WalWriter {
     const fd = io.openWrite(path, true);
-    // Only a cut torn tail changes the file (and must be durable before anything is appended after it).
-    if (io.size(fd) !== validBytes) {
-      io.truncate(fd, validBytes);
-      io.sync(fd);
+    try {
+      // Only a cut torn tail changes the file (and must be durable before anything is appended after it).
+      if (io.size(fd) !== validBytes) {
+        io.truncate(fd, validBytes);
+        io.sync(fd);
+      }
+    } catch (error) {
+      io.close(fd);
+      throw error;
     }
     return new WalWriter(io, path, fd, durability, validBytes);
   }
@@ -241,19 +249,35 @@ export class WalWriter {
     if (this.#durability === 'fsync') this.#io.sync(this.#fd);
   }
 
-  /** Writes buffered records (durability 'none') and optionally syncs. */
+  /**
+   * Writes buffered records (durability 'none') and optionally syncs. A chunk leaves the buffer only once it
+   * is written: after a failed write the rest stays buffered, and the next flush writes the failed chunk again
+   * at the same offset (over any part of it that reached the file), never a written chunk twice.
+   */
   flush(sync: boolean): void {
-    for (const chunk of this.#buffered) {
+    while (this.#buffered.length > 0) {
+      const chunk = this.#buffered[0];
       this.#io.write(this.#fd, chunk, this.#bytes);
       this.#bytes += chunk.length;
+      this.#buffered.shift();
+      this.#bufferedBytes -= chunk.length;
     }
-    this.#buffered = [];
-    this.#bufferedBytes = 0;
     if (sync) this.#io.sync(this.#fd);
   }
 
-  close(): void {
-    this.flush(true);
+  /** Closes without writing what is buffered: after a save, whose file holds every record of this log. */
+  abandon(): void {
+    this.#buffered = [];
+    this.#bufferedBytes = 0;
     this.#io.close(this.#fd);
+  }
+
+  /** Flushes, syncs and closes; the descriptor is closed even when the flush fails (the error is thrown). */
+  close(): void {
+    try {
+      this.flush(true);
+    } finally {
+      this.#io.close(this.#fd);
+    }
   }
 }

@@ -1,11 +1,14 @@
-// addBatch input: a flat Float32Array (n × dim) or an array of vectors, validated in slices (one per
-// event-loop turn) and cut into one upsert per slice.
+// addBatch input: a flat Float32Array (n × dim) or an array of vectors, copied at the call (rows, ids and
+// metas), validated in slices (one per event-loop turn) and cut into upserts of at most kBatchSliceRows rows
+// and kMaxWriteBytes bytes.
 import { describeValue, FeatherError, type MemoryId, type MemoryModel, type UpsertItem, type VectorInput } from '@feather-db/core';
 import type { AddBatchOptions } from '../api.js';
 import { checkFields, checkId, checkNamespace, checkOptions, checkRecall, kBatchMetaKeys, type BatchMeta } from './input.js';
 import type { Spaces } from './spaces.js';
+import { checkStoredVector } from './stored-vector.js';
 import { yieldToLoop } from './turns.js';
 import type { Prepared } from './write-pipeline.js';
+import { checkWriteSize, kMaxWriteBytes, upsertBytes } from './write-size.js';
 
 /** Rows validated per event-loop turn and sent to the writer per message in addBatch. */
 export const kBatchSliceRows = 8192;
@@ -40,9 +43,75 @@ export function copyRows(vectors: Float32Array | readonly VectorInput[], from: n
   return flat;
 }
 
-/** A batch whose shape (rows, ids and metas per row, modality) is checked; its rows are not yet. */
+/**
+ * The rows as one float32 copy, taken at the call (a caller that changes its arrays afterwards changes nothing
+ * stored). Checks each row's type and length here; values are checked on the copy (checkStoredVector).
+ * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
+ */
+function snapshotRows(vectors: Float32Array | readonly VectorInput[], rows: number, dim: number): Float32Array {
+  if (vectors instanceof Float32Array) return copyRows(vectors, 0, rows, dim);
+  for (let r = 0; r < rows; r++) {
+    const v = sliceRow(vectors, r, dim);
+    if (!(v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v))) {
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `vectors[${r}] must be a Float32Array or an array of numbers, got ${describeValue(v)}`,
+        { path: `vectors[${r}]` },
+      );
+    }
+    if (v.length !== dim) {
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `vectors[${r}] must have ${dim} dimensions, got ${v.length}; embed with the same model the store was created with`,
+        { path: `vectors[${r}]`, expected: dim, received: v.length },
+      );
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < dim; i++) {
+        const x: unknown = v[i];
+        // A non-number would become NaN in the copy: name it here, where its value is known.
+        if (typeof x !== 'number')
+          throw new FeatherError(
+            'FEATHER_ERR_INVALID_ARGUMENT',
+            `vectors[${r}][${i}] must be a finite float32 number, got ${describeValue(x)}`,
+            { path: `vectors[${r}]`, index: i },
+          );
+      }
+    }
+  }
+  return copyRows(vectors, 0, rows, dim);
+}
+
+/**
+ * A deep copy of addBatch's metas, taken at the call. Metas that cannot be copied (functions, symbols) are
+ * rejected here, with the first offending one named.
+ * @throws FEATHER_ERR_INVALID_ARGUMENT.
+ */
+function snapshotMetas(metas: readonly unknown[]): unknown[] {
+  try {
+    return structuredClone([...metas]);
+  } catch (error) {
+    const at = metas.findIndex((m) => {
+      try {
+        structuredClone(m);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.metas[${at}] must hold only strings, numbers, booleans, null, Dates and plain objects of them, got ${describeValue(metas[at])} that cannot be copied: ${(error as Error).message}`,
+      { path: `options.metas[${at}]` },
+      { cause: error },
+    );
+  }
+}
+
+/** A batch whose shape (rows, ids and metas per row, modality) is checked and copied; its rows' values are not checked yet. */
 export interface BatchInput {
-  vectors: Float32Array | readonly VectorInput[];
+  /** The rows, copied at the call (n × dim float32). */
+  vectors: Float32Array;
   rows: number;
   modality: string;
   namespace: string | undefined;
@@ -51,7 +120,9 @@ export interface BatchInput {
 }
 
 /**
- * Checks addBatch's arguments, but not its rows (see batchSlices).
+ * Checks addBatch's arguments, but not its rows' values (see batchSlices), and takes a snapshot of rows, ids
+ * and metas: a caller that reuses its buffers while the batch waits for its turn changes nothing that is
+ * validated or stored.
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
 export function checkBatch(
@@ -66,7 +137,8 @@ export function checkBatch(
     "{ metas: [{ text: 'a' }], namespace: 'user-1' }",
   );
   const modality = spaces.check(o.modality, 'options.modality');
-  const rows = rowCount(vectors, spaces.of(modality).dim);
+  const dim = spaces.of(modality).dim;
+  const rows = rowCount(vectors, dim);
   const namespace = o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace');
   if (o.ids !== undefined && (!Array.isArray(o.ids) || o.ids.length !== rows)) {
     throw new FeatherError(
@@ -80,34 +152,48 @@ export function checkBatch(
       `options.metas must be an array of ${rows} objects (one per row), got ${describeValue(o.metas)}`,
     );
   }
-  return { vectors, rows, modality, namespace, ids: o.ids, metas: o.metas };
+  const ids = o.ids === undefined ? undefined : [...(o.ids as readonly unknown[])];
+  const metas = o.metas === undefined ? undefined : snapshotMetas(o.metas as readonly unknown[]);
+  return { vectors: snapshotRows(vectors, rows, dim), rows, modality, namespace, ids, metas };
 }
 
 /**
- * Validates every row before any is stored, a slice per event-loop turn (a 300k-row batch must not hold
- * the main thread for the ~100 ms a single pass would take), and returns one upsert per slice. Runs in
- * write order, so the batch keeps its place among writes called before and after it; each prepare reads the
- * mirror's next auto id in its own turn.
+ * Validates every row of the snapshot before any is stored, a slice per event-loop turn (a 300k-row batch
+ * must not hold the main thread for the ~100 ms a single pass would take), and returns one upsert per slice:
+ * at most kBatchSliceRows rows and kMaxWriteBytes bytes each (one WAL record). Runs in write order, so the
+ * batch keeps its place among writes called before and after it; each prepare reads the mirror's next auto
+ * id in its own turn.
  */
 export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: BatchInput): Promise<(() => Prepared<MemoryId[]>)[]> {
   const { vectors, rows, modality, namespace } = batch;
-  const dim = spaces.of(modality).dim;
+  const { dim, metric } = spaces.of(modality);
   const ids: (MemoryId | undefined)[] = new Array<MemoryId | undefined>(rows);
   const fields: (ReturnType<typeof checkFields> & ReturnType<typeof checkRecall>)[] = new Array<ReturnType<typeof checkFields>>(rows);
+  const cuts: number[] = [0];
+  let sliceBytes = 0;
   for (let from = 0; from < rows; from += kBatchSliceRows) {
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
-      spaces.checkStored(sliceRow(vectors, r, dim), modality, `vectors[${r}]`);
+      checkStoredVector(vectors.subarray(r * dim, (r + 1) * dim), metric, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
       const meta =
         batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
       fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
       if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
+      const bytes = upsertBytes(fields[r]!, dim);
+      checkWriteSize(bytes, `vectors[${r}] with options.metas[${r}]`);
+      if (r - cuts[cuts.length - 1]! >= kBatchSliceRows || sliceBytes + bytes > kMaxWriteBytes) {
+        cuts.push(r);
+        sliceBytes = 0;
+      }
+      sliceBytes += bytes;
     }
     await yieldToLoop();
   }
+  cuts.push(rows);
   const slices: (() => Prepared<MemoryId[]>)[] = [];
-  for (let from = 0; from < rows; from += kBatchSliceRows) {
-    const to = Math.min(rows, from + kBatchSliceRows);
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const from = cuts[c]!;
+    const to = cuts[c + 1]!;
     slices.push(() => {
       // Auto ids continue after every integer id in use, including this slice's explicit ones.
       let next = model.peekAutoId();
@@ -116,7 +202,7 @@ export async function batchSlices(model: MemoryModel, spaces: Spaces, batch: Bat
       for (let r = from; r < to; r++) items.push({ ...fields[r], id: ids[r] ?? next++, modality });
       return {
         op: { type: 'upsert', items, now: Date.now() },
-        vectors: { [modality]: copyRows(vectors, from, to, dim) },
+        vectors: { [modality]: vectors.slice(from * dim, to * dim) },
         value: items.map((i) => i.id),
       };
     });

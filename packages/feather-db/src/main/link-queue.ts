@@ -1,6 +1,6 @@
 import { FeatherError } from '@feather-db/core';
-import type { Piscina } from 'piscina';
-import type { InsertJob, InsertReply, PoolTask, SearchReply } from '../protocol.js';
+import type { InsertJob, InsertReply } from '../protocol.js';
+import type { PoolRunner } from './reader-pool.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
 
 /**
@@ -13,7 +13,7 @@ import { kTasksPerThread, TaskWindow } from './task-window.js';
 export class LinkQueue {
   readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
 
-  constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number) {
+  constructor(pool: PoolRunner, threads: number) {
     this.#tasks = new TaskWindow(
       threads * kTasksPerThread,
       () => 1,

@@ -1,16 +1,16 @@
 // Feather.open's work on the main thread: the lock, the shared memory, the writer and the reader pool, and
 // the load shared with the writer (core's openShared). Returns everything a Feather is made of.
-import { Worker } from 'node:worker_threads';
-import { allocateRecallTable, KernelArena, nodeFileIo, openShared, type MemoryModel } from '@feather-db/core';
+import { allocateRecallTable, KernelArena, nodeFileIo, openShared, type FeatherError, type MemoryModel } from '@feather-db/core';
 import { kernelModule } from '@feather-db/kernels';
-import { releaseProxy, wrap, type Remote } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { ResolvedOptions } from '../options.js';
-import type { OpenResult, OpenSpec, Reply, WriterApi } from '../protocol.js';
-import { unwrap } from '../shared/replies.js';
+import type { OpenResult, OpenSpec, Reply, SharedInit, WriterCalls } from '../protocol.js';
+import { faultsFromEnv } from '../shared/internal-faults.js';
+import { toWire, unwrap } from '../shared/replies.js';
 import { acquireLock } from './lock.js';
-import { startReaderPool, type ReaderPoolHandle } from './reader-pool.js';
+import { startReaderPool, type ReaderPool } from './reader-pool.js';
+import { StoreFault } from './store-fault.js';
 import { yieldToLoop } from './turns.js';
+import { WriterThread } from './writer-thread.js';
 
 /** Load tasks (~1 MiB each) the main thread runs per event-loop turn: a few ms, so other work keeps running. */
 const kTasksPerTurn = 4;
@@ -24,9 +24,12 @@ export interface StoreHandles {
   /** The facade's mirror of the memory model, the WAL replayed into it. */
   mirror: MemoryModel;
   arena: KernelArena;
-  worker: Worker;
-  writer: Remote<WriterApi>;
-  readers: ReaderPoolHandle;
+  /** The writer worker, watched from spawn (its death is a typed fault). */
+  thread: WriterThread;
+  writer: WriterCalls;
+  readers: ReaderPool;
+  /** The store's first fault and its recovery (main/store-fault.ts). */
+  fault: StoreFault;
   /** Releases the cross-process writer lock (undefined for readOnly). */
   releaseLock: (() => void) | undefined;
 }
@@ -38,11 +41,23 @@ export interface StoreHandles {
  */
 export async function openStore(path: string, o: ResolvedOptions): Promise<StoreHandles> {
   const releaseLock = o.readOnly ? undefined : acquireLock(path);
-  const arena = KernelArena.create();
-  const init = { memory: arena.memory, module: kernelModule() };
-  // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
-  const worker = new Worker(new URL('../writer/writer.bundle.js', import.meta.url), { workerData: init });
-  const writer = wrap<WriterApi>(nodeEndpoint(worker));
+  let arena: KernelArena;
+  let init: SharedInit;
+  let thread: WriterThread;
+  try {
+    // INTERNAL, tests only: a fault plan in FEATHER_INTERNAL_FAULTS (shared/internal-faults.ts); normally undefined.
+    const faults = faultsFromEnv();
+    arena = KernelArena.create();
+    init = { memory: arena.memory, module: kernelModule(), faults };
+    // Watched from spawn (writer-thread.ts): a writer that fails to start rejects the open, typed.
+    thread = new WriterThread(init);
+  } catch (error) {
+    releaseLock?.();
+    throw error;
+  }
+  const fault = new StoreFault(arena, path);
+  void thread.died.catch((error: FeatherError) => fault.fail(error));
+  const writer = thread.calls;
   // The recall columns the mirror will own in shared memory; the writer's model reads them (recall-log.ts).
   const recallTable = allocateRecallTable(arena);
   const spec: OpenSpec = {
@@ -56,7 +71,7 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
     durability: o.durability,
     recallTable,
   };
-  let readers: ReaderPoolHandle | undefined;
+  let readers: ReaderPool | undefined;
   try {
     const { mirror, opened } = await openShared<OpenResult>(
       nodeFileIo(),
@@ -68,7 +83,7 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
           // The writer finishes the load (checksums against the index, totals, publication) and replays the WAL
           // while this thread starts the reader pool, whose threads then boot on a core the load no longer needs.
           const opening = writer.open({ ...spec, ...half });
-          readers = startReaderPool(o.threads, init);
+          readers = startReaderPool(o.threads, init, (error, broken) => fault.threadError(error, broken));
           return opening.then((reply) => unwrap(reply));
         },
       },
@@ -76,33 +91,30 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
     );
     for (const op of opened.replayedOps) mirror.apply(op);
     mirror.shareRecall(arena, recallTable);
-    return { path, options: o, opened, mirror, arena, worker, writer, readers: readers!, releaseLock };
+    return { path, options: o, opened, mirror, arena, thread, writer, readers: readers!, fault, releaseLock };
   } catch (error) {
-    await shutDown({ worker, writer, readers, releaseLock }, true).catch(() => undefined);
+    await shutDown({ thread, writer, readers, fault, releaseLock }, true).catch(() => undefined);
     throw error;
   }
 }
 
 /**
  * Ends a store's threads: the writer flushes its WAL and closes (its reply is returned, to be unwrapped by a
- * caller that cares), then the pool (forced: without waiting for queued tasks) and the writer thread end and
- * the lock is released.
+ * caller that cares; a dead writer's call rejects at once and becomes the reply), then the pool (forced:
+ * without waiting for queued tasks) and the writer thread end, a dead writer's descriptors are closed and the
+ * lock is released.
  */
 export async function shutDown(
-  h: Pick<StoreHandles, 'worker' | 'writer' | 'releaseLock'> & { readers: ReaderPoolHandle | undefined },
+  h: Pick<StoreHandles, 'thread' | 'writer' | 'fault' | 'releaseLock'> & { readers: ReaderPool | undefined },
   force: boolean,
 ): Promise<Reply<null>> {
-  let closed: Reply<null> | undefined;
-  let failure: unknown;
+  const closed = await h.writer.close().catch((error: unknown): Reply<null> => ({ ok: false, error: toWire(error) }));
   try {
-    closed = await h.writer.close();
-  } catch (error) {
-    failure = error;
+    await Promise.all([h.readers?.close(force), h.thread.stop()]);
+  } finally {
+    // The descriptors and the lock go even when a thread could not be ended cleanly.
+    h.fault.closeLeftDescriptors(h.thread);
+    h.releaseLock?.();
   }
-  // The threads end and the lock goes even when the writer could not answer.
-  h.writer[releaseProxy]();
-  await Promise.all([h.readers?.close(force), h.worker.terminate()]);
-  h.releaseLock?.();
-  if (closed === undefined) throw failure;
   return closed;
 }

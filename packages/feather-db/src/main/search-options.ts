@@ -60,7 +60,8 @@ export function resolveSearch(spaces: Spaces, efSearch: number, query: unknown, 
 
 /**
  * Checks searchMany's queries (a Float32Array of n rows, or an array of vectors) and its options (one set for
- * every query); returns each query as its own Float32Array (a copy: the caller may reuse its buffers).
+ * every query); returns each query as stored (a float32 copy, rescaled under cosine: the caller may reuse its
+ * buffers).
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH naming the first bad query.
  */
 export function resolveSearchMany(
@@ -81,15 +82,10 @@ export function resolveSearchMany(
       );
     }
     for (let i = 0; i < queries.length / dim; i++) {
-      const q = queries.subarray(i * dim, (i + 1) * dim);
-      checkVector(q, dim, `queries[${i}]`);
-      vectors.push(q.slice());
+      vectors.push(spaces.checkStored(queries.subarray(i * dim, (i + 1) * dim), s.modality, `queries[${i}]`));
     }
   } else if (Array.isArray(queries)) {
-    queries.forEach((q: unknown, i) => {
-      checkVector(q, dim, `queries[${i}]`);
-      vectors.push(Float32Array.from(q));
-    });
+    queries.forEach((q: unknown, i) => vectors.push(spaces.checkStored(q, s.modality, `queries[${i}]`)));
   } else {
     throw new FeatherError(
       'FEATHER_ERR_INVALID_ARGUMENT',

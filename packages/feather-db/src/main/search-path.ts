@@ -62,13 +62,15 @@ export class SearchPath {
    */
   async run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
     throwIfAborted(s.signal, 'search');
-    const [ranked] = await this.#runPlanned([Float32Array.from(query)], s, false);
+    // Validated as stored (float32; under cosine a direction), before any plan: a bad query is a typed rejection.
+    const vector = this.#spaces.checkStored(query, s.modality, 'query');
+    const [ranked] = await this.#runPlanned([vector], s, false);
     return ranked!;
   }
 
   /**
-   * Plans once, then runs and ranks every query (in the pool, packed, unless they are few and small); one
-   * ranked list per query, in order.
+   * Plans once, then runs and ranks every query (checked as stored by resolveSearchMany; in the pool, packed,
+   * unless they are few and small); one ranked list per query, in order.
    * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first (no result is kept).
    */
   async runMany(queries: Float32Array[], s: ResolvedSearch): Promise<RankedHits[]> {
@@ -103,6 +105,11 @@ export class SearchPath {
       if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
       return ranked;
     });
+  }
+
+  /** The address of every modality's current index (a fault releases the locks a dead thread left in them). */
+  indexAddresses(): number[] {
+    return this.modalities.map((name) => this.#current(name).index.address);
   }
 
   /** The stored vector of a record row in `modality` (unit length under cosine), or undefined. */

@@ -1,8 +1,8 @@
 import { FeatherError } from '@feather-db/core';
-import type { Piscina } from 'piscina';
-import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../protocol.js';
+import type { SearchQuery, SearchReply } from '../protocol.js';
 import type { SearchOutcome } from '../shared/search-one.js';
 import { abortedError, whenAborted } from './abort.js';
+import type { PoolRunner } from './reader-pool.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
 
 /** Most searches packed into one pool task when they queue up. */
@@ -16,17 +16,18 @@ interface Pending {
 
 /**
  * Sends searches to the reader pool: one search per task while the pool has idle capacity (lowest latency),
- * several per task once searches queue up (one thread hop and one warm-up serve them all). A search whose
- * signal aborts leaves the queue (or, once sent, is skipped by its thread through the query's cancel flag) and
- * rejects at once with FEATHER_ERR_ABORTED.
+ * several per task once searches queue up (one thread hop and one warm-up serve them all). A task whose
+ * thread died is sent once more (searches change nothing; Piscina has replaced the thread), then rejected
+ * with the pool's typed error. A search whose signal aborts leaves the queue (or, once sent, is skipped by its
+ * thread through the query's cancel flag) and rejects at once with FEATHER_ERR_ABORTED.
  */
 export class SearchQueue {
   readonly #tasks: TaskWindow<Pending>;
 
   /** `measured` hears how long each search took in its thread (the inline budget learns from it). */
-  constructor(pool: Piscina<PoolTask, SearchReply | InsertReply>, threads: number, measured: (query: SearchQuery, ms: number) => void) {
+  constructor(pool: PoolRunner, threads: number, measured: (query: SearchQuery, ms: number) => void) {
     const take = (queued: number, free: number): number => Math.min(kMaxSearchBatch, Math.ceil(queued / free));
-    this.#tasks = new TaskWindow<Pending>(threads * kTasksPerThread, take, (batch) =>
+    const send = (batch: Pending[], retried: boolean): Promise<void> =>
       pool.run({ type: 'search', queries: batch.map((p) => p.query) }).then(
         (replies) => {
           (replies as SearchReply).forEach((reply, i) => {
@@ -37,10 +38,12 @@ export class SearchQueue {
           });
         },
         (error: unknown) => {
+          if (!retried && error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED') return send(batch, true);
           for (const p of batch) p.reject(error);
+          return undefined;
         },
-      ),
-    );
+      );
+    this.#tasks = new TaskWindow<Pending>(threads * kTasksPerThread, take, (batch) => send(batch, false));
   }
 
   /** True when no search is queued or running in the pool. */

@@ -1,6 +1,7 @@
 // The store's vector spaces, one per modality, and the checks of arguments against them.
-import { checkDirection, checkVector, describeValue, FeatherError, type Metric, type VectorInput } from '@feather-db/core';
+import { checkVector, describeValue, FeatherError, type Metric } from '@feather-db/core';
 import { kDefaultModality } from '../options.js';
+import { storedVector } from './stored-vector.js';
 
 export interface Space {
   dim: number;
@@ -40,12 +41,14 @@ export class Spaces {
   }
 
   /**
-   * A vector to store in `modality`: its dimension, finite values and, under cosine, a direction.
+   * A vector to store or search in `modality`, as it is stored: its dimension, then a float32 copy (taken
+   * now: the caller may reuse its buffer) checked as stored-vector.ts says (finite as float32; under cosine a
+   * direction, rescaled into the kernels' safe range).
    * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT.
    */
-  checkStored(vector: unknown, modality: string, path: string): asserts vector is VectorInput {
+  checkStored(vector: unknown, modality: string, path: string): Float32Array {
     const space = this.of(modality);
     checkVector(vector, space.dim, path);
-    checkDirection(vector, space.metric, path);
+    return storedVector(vector, space.metric, path);
   }
 }

@@ -5,6 +5,7 @@ import type { AddOptions } from '../api.js';
 import { checkFields, checkId, checkLinkOptions, checkName, checkOptions, checkPatch, kFieldKeys } from './input.js';
 import type { Spaces } from './spaces.js';
 import type { Prepared } from './write-pipeline.js';
+import { checkWriteSize, upsertBytes } from './write-size.js';
 
 /**
  * add(): the vector (copied now: the caller may reuse its buffer) and its memory, as one upsert.
@@ -18,10 +19,11 @@ export function prepareAdd(
 ): () => Prepared<MemoryId[]> {
   const o = checkOptions<AddOptions>(options, [...kFieldKeys, 'id', 'modality'], 'options', "{ text: 'hello', namespace: 'user-1' }");
   const modality = spaces.check(o.modality, 'options.modality');
-  spaces.checkStored(vector, modality, 'vector');
+  // Validated as stored: float32, and under cosine a direction the kernels can normalise.
+  const copy = spaces.checkStored(vector, modality, 'vector');
   const id = o.id === undefined ? undefined : checkId(o.id, 'options.id');
   const fields = checkFields(o, 'options');
-  const copy = Float32Array.from(vector);
+  checkWriteSize(upsertBytes(fields, copy.length), 'the memory');
   return () => {
     const item: UpsertItem = { ...fields, id: id ?? model.peekAutoId(), modality };
     return { op: { type: 'upsert', items: [item], now: Date.now() }, vectors: { [modality]: copy }, value: [item.id] };

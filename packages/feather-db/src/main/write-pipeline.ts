@@ -1,13 +1,13 @@
 // The way every write takes on the main thread: call order, in-flight tracking (close waits), the failure
 // that ends the store, the one barrier before whole-store operations (save, rebuilds, checks), and
 // automatic saves.
-import { encode, type FeatherError, type MemoryId, type MemoryModel, type ModelOp } from '@feather-db/core';
-import type { Remote } from 'comlink';
-import type { StorageChange, WriteResult, WriterApi } from '../protocol.js';
+import { FeatherError, encode, type MemoryId, type MemoryModel, type ModelOp } from '@feather-db/core';
+import type { StorageChange, WriteResult, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
 import type { AttachCache } from '../shared/attach-cache.js';
 import { LinkQueue } from './link-queue.js';
 import type { ReaderPool } from './reader-pool.js';
+import type { StoreFault } from './store-fault.js';
 import { WriteQueue, type Sent } from './write-queue.js';
 
 /** One write, resolved against the mirror in its turn: the op, its vectors and what the caller gets. */
@@ -16,7 +16,9 @@ export interface Prepared<T> {
   /** Already applied to the mirror (a recall flush: main/recall-log.ts). */
   mirrored?: boolean;
   vectors?: Record<string, Float32Array>;
+  /** What the write resolves with, unless `after` computes it right after the mirror applied the op. */
   value: T;
+  after?: () => T;
 }
 
 export interface PipelineOptions {
@@ -25,6 +27,8 @@ export interface PipelineOptions {
   autoSaveWalBytes: number;
   /** The store's save, for automatic saves. */
   save(): Promise<unknown>;
+  /** The store's first fault (a thread's death, a failed write or save): it ends every later write. */
+  fault: StoreFault;
 }
 
 /**
@@ -33,7 +37,7 @@ export interface PipelineOptions {
  * published. A write's promise resolves once it is visible to searches.
  */
 export class WritePipeline {
-  readonly #writer: Remote<WriterApi>;
+  readonly #writer: WriterCalls;
   readonly #model: MemoryModel;
   readonly #handles: AttachCache;
   readonly #writes: WriteQueue;
@@ -42,12 +46,13 @@ export class WritePipeline {
   readonly #inflight = new Set<Promise<unknown>>();
   /** Tail of the write order: each write reaches the writer only after the one called before it. */
   #order: Promise<unknown> = Promise.resolve();
-  #failure: FeatherError | undefined;
+  readonly #fault: StoreFault;
   #settling = false;
   #autoSaving = false;
 
-  constructor(writer: Remote<WriterApi>, pool: ReaderPool, model: MemoryModel, handles: AttachCache, options: PipelineOptions) {
+  constructor(writer: WriterCalls, pool: ReaderPool, model: MemoryModel, handles: AttachCache, options: PipelineOptions) {
     this.#writer = writer;
+    this.#fault = options.fault;
     this.#model = model;
     this.#handles = handles;
     this.#options = options;
@@ -59,14 +64,14 @@ export class WritePipeline {
     );
   }
 
-  /** What ended the store (the writer and the mirror no longer agree, or a worker died), if anything did. */
+  /** What closed the store for writes (the writer and the mirror no longer agree, or a thread died), if anything did. */
   get failure(): FeatherError | undefined {
-    return this.#failure;
+    return this.#fault.failure;
   }
 
-  /** Ends the store: every later call throws `failure` (the first one reported stands). */
+  /** Closes the store for writes: every later write throws `failure` (the first one reported stands). */
   fail(failure: FeatherError): void {
-    this.#failure ??= failure;
+    this.#fault.fail(failure);
   }
 
   /** Counts `write` as in flight until it settles. */
@@ -100,15 +105,15 @@ export class WritePipeline {
       const results: Promise<Sent>[] = [];
       for (const prepare of await validate()) {
         // Not a closed check: a write called before close() still runs; close() waits for it.
-        if (this.#failure !== undefined) throw this.#failure;
-        const { op, vectors, value, mirrored } = prepare();
+        if (this.failure !== undefined) throw this.failure;
+        const { op, vectors, value, mirrored, after } = prepare();
         if (op.type === 'forget' && op.ids.length === 0) {
           out.push(value);
           continue;
         }
         if (mirrored !== true) this.#model.apply(op);
         results.push(this.#writes.send({ op, vectors: vectors ?? {}, parallel }));
-        out.push(value);
+        out.push(after === undefined ? value : after());
       }
       return { values: out, sent: results };
     });
@@ -120,7 +125,13 @@ export class WritePipeline {
   async finish(sent: Sent | WriteResult): Promise<void> {
     const { result, linking } = 'linking' in sent ? sent : { result: sent, linking: this.#writes.link(sent.jobs) };
     await linking;
-    for (const { index, node } of result.visible) await this.#handles.index(index).whenVisible(node);
+    // A failed insert or a dead thread stops `published` short of these nodes: the fault ends the wait.
+    for (const { index, node } of result.visible) await this.#fault.guard(this.#handles.index(index).whenVisible(node));
+  }
+
+  /** Resolves once every linking job started so far has finished (the fault's lock recovery waits for it). */
+  linked(): Promise<void> {
+    return this.#writes.linked();
   }
 
   /**
@@ -146,7 +157,7 @@ export class WritePipeline {
   /** Rebuilds `modalities`' graphs (optionally into another storage) on the pool and swaps them in. */
   rebuild(modalities: string[], change: StorageChange | undefined): Promise<void> {
     return this.exclusive(async () => {
-      if (this.#failure !== undefined) throw this.#failure;
+      if (this.failure !== undefined) throw this.failure;
       const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
       await this.finish(begun);
       unwrap(await this.#writer.commitRebuild());
@@ -156,6 +167,8 @@ export class WritePipeline {
   /** Has the writer save the store (to `target`, default its own file) once every earlier write is in. */
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Promise<{ bytes: number; ms: number }> {
     return this.exclusive(async () => {
+      // A store closed for writes saves nothing: its files hold every acknowledged write already.
+      if (this.failure !== undefined) throw this.failure;
       const saved = unwrap(await this.#writer.save(target, graph));
       return { bytes: saved.bytes, ms: saved.ms };
     });
@@ -179,14 +192,22 @@ export class WritePipeline {
     await this.inOrder(() => this.#writes.drain()).catch(() => undefined);
   }
 
-  /** Folds the WAL into the file once it passes the threshold (one automatic save at a time, in write order). */
+  /**
+   * Folds the WAL into the file once it passes the threshold (one automatic save at a time, in write order).
+   * A failed automatic save fails the store closed (see StoreFault).
+   */
   #maybeAutoSave(walBytes: number): void {
     const threshold = this.#options.autoSaveWalBytes;
-    if (threshold === 0 || walBytes < threshold || this.#autoSaving || this.#settling || this.#failure !== undefined) return;
+    if (threshold === 0 || walBytes < threshold || this.#autoSaving || this.#settling || this.failure !== undefined) return;
     this.#autoSaving = true;
     this.#options
       .save()
-      .catch(() => undefined)
+      // Nobody awaits an automatic save: its failure fails the store closed instead of vanishing (writes are
+      // refused with it; every acknowledged write is in the WAL, which the next open replays).
+      .catch((error: unknown) => {
+        if (error instanceof FeatherError && error.code !== 'FEATHER_ERR_CLOSED')
+          this.fail(new FeatherError(error.code, `An automatic save failed: ${error.message}`, error.details, { cause: error }));
+      })
       .finally(() => {
         this.#autoSaving = false;
       });

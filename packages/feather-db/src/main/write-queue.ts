@@ -1,6 +1,5 @@
 import { FeatherError } from '@feather-db/core';
-import type { Remote } from 'comlink';
-import type { InsertJob, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
+import type { InsertJob, WriteRequest, WriteResult, WriterCalls } from '../protocol.js';
 import type { LinkQueue } from './link-queue.js';
 
 /** A write the writer applied, and the linking of its reserved nodes (already started on the pool). */
@@ -16,7 +15,7 @@ export interface Sent {
  * known to `linked()` (save, rebuilds and integrity checks wait for both).
  */
 export class WriteQueue {
-  readonly #writer: Remote<WriterApi>;
+  readonly #writer: WriterCalls;
   readonly #linker: LinkQueue;
   readonly #fail: (failure: FeatherError) => void;
   readonly #logged: (walBytes: number) => void;
@@ -28,7 +27,7 @@ export class WriteQueue {
    * `fail` is told when the writer and the facade's mirror can no longer agree (the store must be reopened);
    * `logged` gets the WAL's size after each group.
    */
-  constructor(writer: Remote<WriterApi>, linker: LinkQueue, fail: (failure: FeatherError) => void, logged: (walBytes: number) => void) {
+  constructor(writer: WriterCalls, linker: LinkQueue, fail: (failure: FeatherError) => void, logged: (walBytes: number) => void) {
     this.#writer = writer;
     this.#linker = linker;
     this.#fail = fail;
@@ -63,11 +62,15 @@ export class WriteQueue {
     try {
       await running;
     } catch (error) {
-      // Reserved nodes that were never linked would hold `published` back forever.
+      // Reserved nodes that were never linked would hold `published` back forever: the store fails closed.
+      const code = error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED' ? error.code : 'FEATHER_ERR_INTERNAL';
       this.#fail(
-        new FeatherError('FEATHER_ERR_INTERNAL', `A parallel insert failed; reopen the store: ${(error as Error).message}`, undefined, {
-          cause: error,
-        }),
+        new FeatherError(
+          code,
+          `A parallel insert failed; close the store and open it again (acknowledged writes are kept): ${(error as Error).message}`,
+          { thread: 'reader' },
+          { cause: error },
+        ),
       );
       throw error;
     } finally {
@@ -98,6 +101,8 @@ export class WriteQueue {
           this.#logged(reply.value.walBytes);
         }
       } catch (error) {
+        // The writer is gone (FEATHER_ERR_WORKER_EXITED): the mirror holds ops it may not have applied.
+        if (error instanceof FeatherError) this.#fail(error);
         for (const b of batch) b.reject(error);
       } finally {
         this.#sending = undefined;

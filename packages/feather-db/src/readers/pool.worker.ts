@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReply, type SharedInit } from '../protocol.js';
 import { AttachCache } from '../shared/attach-cache.js';
+import { die, holdLocks, poolTaskDies } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
 import { searchOne } from '../shared/search-one.js';
 
@@ -14,6 +15,8 @@ import { searchOne } from '../shared/search-one.js';
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
 // aborts, and before Piscina parks the thread in Atomics.wait, where a macrotask would never run.
 queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
+
+const faults = (workerData as SharedInit).faults;
 
 let handles: AttachCache | undefined;
 
@@ -26,6 +29,9 @@ function shared(): AttachCache {
   return handles;
 }
 
+// INTERNAL, tests only (internal-faults.ts): a thread that dies while it starts.
+if (faults?.plan.pool?.at === 'boot') void die(faults.plan.pool.how, shared().arena, 'reader boot');
+
 /** One query of a search task, timed (the facade's inline budget learns from it), unless its caller aborted. */
 function timedSearch(q: SearchQuery): { rows: Uint32Array; distances: Float32Array; ms: number } {
   // Atomic load: pairs with the facade's store when the caller's signal aborts.
@@ -36,7 +42,12 @@ function timedSearch(q: SearchQuery): { rows: Uint32Array; distances: Float32Arr
   return { ...found, ms: performance.now() - started };
 }
 
-export default function run(task: PoolTask): SearchReply | InsertReply {
+export default function run(task: PoolTask): SearchReply | InsertReply | Promise<never> {
+  // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked).
+  if (faults !== undefined && poolTaskDies(faults, task.type)) {
+    if (task.type === 'insert' && faults.plan.pool?.holdLock === true) holdLocks(shared().arena, task.index);
+    return die(faults.plan.pool!.how, shared().arena, `reader ${task.type}`);
+  }
   switch (task.type) {
     case 'search':
       return task.queries.map((q) => toReply(() => timedSearch(q)));

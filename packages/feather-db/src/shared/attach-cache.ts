@@ -12,6 +12,11 @@ export class AttachCache {
     this.#arena = arena;
   }
 
+  /** The shared memory the handles are on. */
+  get arena(): KernelArena {
+    return this.#arena;
+  }
+
   /** The index whose header is at `address`. */
   index(address: number): HnswIndex {
     let index = this.#indexes.get(address);

@@ -12,7 +12,8 @@ export function toReply<T>(fn: () => T): Reply<T> {
   }
 }
 
-function toWire(error: unknown): WireError {
+/** The wire form of any thrown value (non-Feather errors become FEATHER_ERR_INTERNAL). */
+export function toWire(error: unknown): WireError {
   if (error instanceof FeatherError) return error.toWire();
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'FEATHER_ERR_INTERNAL', message: `Unexpected error in a worker: ${message}` };

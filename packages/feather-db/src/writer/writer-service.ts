@@ -1,4 +1,4 @@
-import { KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
+import { faultyFileIo, KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
 import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
 import { toReply } from '../shared/replies.js';
 
@@ -9,9 +9,22 @@ import { toReply } from '../shared/replies.js';
  */
 export class WriterService implements WriterApi {
   readonly #engine: StoreEngine;
+  readonly arena: KernelArena;
 
   constructor(init: SharedInit) {
-    this.#engine = new StoreEngine(KernelArena.attach(init.memory, init.module), nodeFileIo());
+    this.arena = KernelArena.attach(init.memory, init.module);
+    // INTERNAL, tests only: a plan in workerData fails one file operation (internal-faults.ts).
+    // A crash point kills the whole process there, as a power cut or kill -9 would.
+    const io =
+      init.faults?.plan.io === undefined
+        ? nodeFileIo()
+        : faultyFileIo(nodeFileIo(), init.faults.plan.io, () => process.kill(process.pid, 'SIGKILL'));
+    this.#engine = new StoreEngine(this.arena, io);
+  }
+
+  /** Addresses of the current index of every modality (fault injection holds their locks). */
+  indexAddresses(): number[] {
+    return [...this.#engine.modalities().values()].map((m) => m.index.address);
   }
 
   prepare(spec: OpenSpec): Reply<null> {

@@ -1,0 +1,57 @@
+// The order in which rows were last written by an upsert (add, addBatch): what getLast() answers from. A
+// per-row stamp from a clock that every upsert advances, persisted in the WRITE_ORDER section (format 3.1);
+// a file without it (older writers) counts its rows as written in row order.
+
+/** Per-row upsert stamps: higher is later; 0 means never stamped. */
+export class WriteOrder {
+  #stamps = new Float64Array(64);
+  #clock = 0;
+
+  /** Marks `row` as written now (after every row stamped before). */
+  stamp(row: number): void {
+    if (row >= this.#stamps.length) {
+      const grown = new Float64Array(Math.max(row + 1, this.#stamps.length * 2));
+      grown.set(this.#stamps);
+      this.#stamps = grown;
+    }
+    this.#stamps[row] = ++this.#clock;
+  }
+
+  /** The row among [0, rows) accepted by `eligible` that was written last, or undefined. */
+  last(rows: number, eligible: (row: number) => boolean): number | undefined {
+    let best: number | undefined;
+    let bestStamp = -1;
+    for (let row = 0; row < rows; row++) {
+      const stamp = row < this.#stamps.length ? this.#stamps[row] : 0;
+      // Ties (unstamped rows) go to the higher row: rows are created in write order.
+      if (stamp >= bestStamp && eligible(row)) {
+        best = row;
+        bestStamp = stamp;
+      }
+    }
+    return best;
+  }
+
+  /** The stamps of rows [0, rows) as little-endian f64 bytes (the WRITE_ORDER section). */
+  toBytes(rows: number): Uint8Array {
+    const out = new Float64Array(rows);
+    out.set(this.#stamps.subarray(0, Math.min(rows, this.#stamps.length)));
+    return new Uint8Array(out.buffer);
+  }
+
+  /**
+   * Restores the stamps of `rows` rows from a WRITE_ORDER section, or (none: an older file) stamps them in row
+   * order. A section of another length is ignored the same way (it cannot belong to these rows).
+   */
+  restore(rows: number, bytes: Uint8Array | undefined): void {
+    this.#stamps = new Float64Array(Math.max(64, rows));
+    if (bytes !== undefined && bytes.length === rows * 8) {
+      const stamps = new Float64Array(bytes.slice().buffer);
+      this.#stamps.set(stamps);
+      this.#clock = stamps.reduce((m, x) => Math.max(m, x), 0);
+      return;
+    }
+    for (let row = 0; row < rows; row++) this.#stamps[row] = row + 1;
+    this.#clock = rows;
+  }
+}

@@ -1,0 +1,53 @@
+// What a vector becomes when it is stored or searched: float32 and, under cosine, a direction the kernels can
+// normalise. Validation looks at that value, not at the float64 input: `1e-50` is a finite float64 but rounds
+// to 0 as float32, and a cosine vector with components beyond ~1.8e19 overflows the kernels' float32 norm.
+import { FeatherError, type Metric } from '@feather-db/core';
+
+/**
+ * Under cosine, a vector whose largest component is outside [2^-40, 2^40] is scaled by a power of two (exact,
+ * and the direction is unchanged) so the kernels' float32 sum of squares neither overflows (65,536 components
+ * of 2^40 sum to 2^96) nor underflows to zero (2^-80 is far above float32's smallest normal, 2^-126).
+ */
+const kSafeExponent = 40;
+
+/**
+ * Checks the float32 values of row `v` (in place) as they will be stored under `metric`, rescaling a cosine
+ * vector out of the kernels' safe range. `path` names the vector in messages.
+ * @throws FEATHER_ERR_INVALID_ARGUMENT for a component that is not a finite float32, or a cosine vector that is
+ * all zeros as float32.
+ */
+export function checkStoredVector(v: Float32Array, metric: Metric, path: string): void {
+  let maxAbs = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (!Number.isFinite(x)) {
+      throw new FeatherError(
+        'FEATHER_ERR_INVALID_ARGUMENT',
+        `${path}[${i}] must be a finite float32 number, got ${x}; check the embedder output for NaN, Infinity or non-numbers`,
+        { path, index: i },
+      );
+    }
+    maxAbs = Math.max(maxAbs, Math.abs(x));
+  }
+  if (metric !== 'cosine') return;
+  if (maxAbs === 0) {
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path} must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2" (every component is 0 as float32, whose smallest value is 1.4e-45: scale it up)`,
+      { path },
+    );
+  }
+  const exponent = Math.floor(Math.log2(maxAbs));
+  if (exponent >= -kSafeExponent && exponent <= kSafeExponent) return;
+  // Two steps: 2^-exponent alone can overflow float64's range near float32's extremes (it cannot here, but
+  // halving keeps each factor a normal float64 power of two).
+  const half = Math.trunc(-exponent / 2);
+  for (const factor of [2 ** half, 2 ** (-exponent - half)]) for (let i = 0; i < v.length; i++) v[i] = v[i]! * factor;
+}
+
+/** A float32 copy of a validated input vector, checked and (cosine) rescaled as checkStoredVector says. */
+export function storedVector(vector: ArrayLike<number>, metric: Metric, path: string): Float32Array {
+  const copy = Float32Array.from(vector);
+  checkStoredVector(copy, metric, path);
+  return copy;
+}

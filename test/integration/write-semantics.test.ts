@@ -1,0 +1,161 @@
+// Semantics at the edges of the write path: getLast in write order (and after save and reopen), update's
+// result when a forget follows it, addBatch's snapshot, the size cap, values that only fail as float32, and
+// searches in flight when the store closes.
+import { tempStorePath } from '@feather-db/testkit';
+import { Feather, FeatherError } from 'feather-db';
+import { describe, expect, it } from 'vitest';
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    expect(error).toBeInstanceOf(FeatherError);
+    return (error as FeatherError).code;
+  }
+  return 'resolved';
+}
+
+const v = (...xs: number[]): number[] => xs;
+
+describe('getLast', () => {
+  it('is the last add or addBatch row in write order, upserts included, the one before when forgotten, and the same after reopen', async () => {
+    const path = tempStorePath();
+    const db = await Feather.open(path, { dim: 3, threads: 1 });
+    await db.add(v(1, 0, 0), { id: 'a', namespace: 'n1' });
+    await db.add(v(0, 1, 0), { id: 'b', namespace: 'n2' });
+    expect(db.getLast()?.id).toBe('b');
+    // An upsert of an existing memory through add makes it the last one written.
+    await db.add(v(0, 0, 1), { id: 'a', text: 'again' });
+    expect(db.getLast()?.id).toBe('a');
+    expect(db.getLast({ namespace: 'n2' })?.id).toBe('b');
+    await db.addBatch([v(1, 1, 0), v(1, 0, 1)], { ids: ['c', 'd'], namespace: 'n2' });
+    expect(db.getLast()?.id).toBe('d');
+    await db.forget('d');
+    expect(db.getLast()?.id).toBe('c');
+    // update() is not an add: it does not move a memory to the end.
+    await db.update('a', { text: 'patched' });
+    expect(db.getLast()?.id).toBe('c');
+    await db.add(v(1, 1, 1), { id: 'b' });
+    await db.close();
+    // From the WAL alone, then from a saved file.
+    for (const step of ['wal', 'file'] as const) {
+      const again = await Feather.open(path, { threads: 1 });
+      expect(again.getLast()?.id, step).toBe('b');
+      expect(again.getLast({ namespace: 'n2' })?.id, step).toBe('b');
+      expect(again.getLast({ namespace: 'n1' })?.id, step).toBe('a');
+      await again.save();
+      await again.close();
+    }
+  });
+});
+
+describe('update', () => {
+  it('resolves with the record it wrote even when a forget of it is queued right behind', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 3, threads: 1 });
+    await db.add(v(1, 0, 0), { id: 'x' });
+    const [updated, forgotten] = await Promise.all([db.update('x', { text: 'new' }), db.forget('x')]);
+    expect(updated).toMatchObject({ id: 'x', text: 'new' });
+    expect(forgotten).toBe(1);
+    await db.close();
+  });
+});
+
+describe('vectors as they are stored', () => {
+  it('rejects under cosine, typed, a vector that is all zeros as float32, and the store stays usable', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 4, threads: 1 });
+    expect(await codeOf(db.add(v(1e-50, 0, 0, 0)))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(db.addBatch([v(1, 0, 0, 0), v(1e-46, -1e-300, 0, 0)]))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(db.search(v(1e-50, 0, 0, 0)))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(db.count()).toBe(0);
+    const { id } = await db.add(v(0, 1, 0, 0));
+    expect(db.get(id)).toBeDefined();
+    await db.close();
+  });
+
+  it('stores the direction of huge and subnormal cosine vectors as a unit vector', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 4, threads: 1 });
+    for (const input of [v(3e38, 1e38, 0, 0), v(2e19, 2e19, 0, 0), v(1e-40, 0, 1e-40, 0)]) {
+      const { id } = await db.add(input);
+      const stored = Array.from(db.getVector(id)!);
+      const norm = Math.hypot(...input);
+      stored.forEach((x, i) => expect(x).toBeCloseTo(input[i] / norm, 6));
+      expect((await db.search(input, { k: 1 }))[0].id).toBe(id);
+    }
+    await db.close();
+  });
+
+  it('rejects a component that does not fit in float32', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
+    expect(await codeOf(db.add(v(3.5e38, 0)))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(db.addBatch([v(1, 2), v(Number.NaN, 0)]))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(await codeOf(db.addBatch([v(1, 2), ['1', 2] as unknown as number[]]))).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+    expect(db.count()).toBe(0);
+    await db.close();
+  });
+});
+
+describe('addBatch snapshot', () => {
+  it('stores the rows, ids and metas as they were at the call, whatever the caller changes afterwards', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
+    // A write ahead of the batch holds it in the write order while the caller mutates its buffers.
+    const flat = Float32Array.of(1, 2, 3, 4);
+    const rows = [
+      [5, 6],
+      [7, 8],
+    ];
+    const ids = ['p', 'q'];
+    const metas = [{ text: 'one' }, { text: 'two' }];
+    const earlier = db.add(v(9, 9));
+    const a = db.addBatch(flat, { ids: ['f1', 'f2'] });
+    const b = db.addBatch(rows, { ids, metas });
+    flat.fill(Number.NaN);
+    rows[1][0] = Number.POSITIVE_INFINITY;
+    ids[1] = 'changed';
+    metas[0].text = 'changed';
+    await Promise.all([earlier, a, b]);
+    expect(Array.from(db.getVector('f2')!)).toEqual([3, 4]);
+    expect(Array.from(db.getVector('q')!)).toEqual([7, 8]);
+    expect(db.get('changed')).toBeUndefined();
+    expect(db.get('p')!.text).toBe('one');
+    await db.close();
+  });
+
+  it('cuts a batch of large memories into writes below the 64 MiB cap of one write', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
+    // 64 attributes of 4,096 characters: ~800 KB a memory, far below the 64 MiB cap; text at its limit too.
+    const big = {
+      text: 'x'.repeat(100_000),
+      attributes: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, 'y'.repeat(4096)])),
+    };
+    const { ids } = await db.addBatch(
+      Array.from({ length: 100 }, (_, i) => v(i, 1)),
+      { metas: Array.from({ length: 100 }, () => big) },
+    );
+    // 100 memories of ~1.1 MB each (bound) cannot go in one 64 MiB write: the batch was cut into several.
+    expect(ids.length).toBe(100);
+    expect(db.count()).toBe(100);
+    await db.close();
+  });
+});
+
+describe('close', () => {
+  it('settles every search in flight: answered, or rejected FEATHER_ERR_CLOSED', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 8, metric: 'l2', threads: 2 });
+    await db.addBatch(Array.from({ length: 2000 }, (_, i) => Array.from({ length: 8 }, (_, j) => Math.sin(i * 8 + j))));
+    const searches = Array.from({ length: 200 }, (_, i) =>
+      db
+        .search(
+          Array.from({ length: 8 }, (_, j) => Math.cos(i + j)),
+          { k: 5 },
+        )
+        .then(
+          () => 'answered',
+          (error: unknown) => (error as FeatherError).code,
+        ),
+    );
+    await db.close();
+    const outcomes = await Promise.all(searches);
+    expect(outcomes.filter((o) => o !== 'answered' && o !== 'FEATHER_ERR_CLOSED')).toEqual([]);
+    expect(await codeOf(db.search(Array.from({ length: 8 }, () => 1)))).toBe('FEATHER_ERR_CLOSED');
+  });
+});
