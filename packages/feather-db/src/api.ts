@@ -19,6 +19,11 @@ export interface AddBatchOptions {
   /** Namespace of every row whose meta does not name one. */
   namespace?: string;
   modality?: string;
+  /**
+   * Aborts the batch while it waits for its turn or is being validated: it rejects with FEATHER_ERR_ABORTED at
+   * once and nothing is stored. Once its first rows are applied the batch completes and resolves.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link Feather.search}. */

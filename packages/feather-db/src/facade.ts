@@ -14,6 +14,7 @@ import { batchSlices, checkBatch } from './main/batch-input.js';
 import { checkEntityScope, checkPurge, entityIds, staleIds } from './main/forget-selection.js';
 import { checkId, checkIds, checkName, checkNamespace, checkOptions, checkPositiveNumber, checkSaveGraph } from './main/input.js';
 import { openStore, shutDown, type StoreHandles } from './main/open.js';
+import { abortable, checkSignal, throwIfAborted } from './main/abort.js';
 import { resolveChain, resolveSearch, resolveSearchMany } from './main/search-options.js';
 import { SearchPath, type StoreStats } from './main/search-path.js';
 import { chainFrom } from './main/search-results.js';
@@ -141,7 +142,9 @@ export class Feather {
   addBatch(vectors: Float32Array | readonly VectorInput[], options?: AddBatchOptions): Promise<{ ids: MemoryId[] }> {
     return this.#writing(async () => {
       const batch = checkBatch(this.#spaces, vectors, options);
-      return { ids: (await this.#writes.writeSlices(() => batchSlices(this.#model, this.#spaces, batch), true)).flat() };
+      return abortable(batch.signal, 'addBatch', async (point) => ({
+        ids: (await this.#writes.writeSlices(() => batchSlices(this.#model, this.#spaces, batch, point), true)).flat(),
+      }));
     });
   }
 
@@ -244,11 +247,17 @@ export class Feather {
 
   /**
    * Rebuilds every modality's graph from its live memories only, in parallel on the reader pool, and swaps
-   * it in atomically. Searches keep running on the old graph meanwhile; writes wait.
+   * it in atomically. Searches keep running on the old graph meanwhile; writes wait. `options.signal` aborts it
+   * until the rebuild begins (behind earlier writes): it rejects with FEATHER_ERR_ABORTED and nothing changes;
+   * once begun it completes.
    */
-  compact(): Promise<void> {
+  compact(options?: { signal?: AbortSignal }): Promise<void> {
     return this.#writing(async () => {
-      await this.#writes.rebuild(this.#reads.modalities, undefined);
+      const signal = checkSignal(
+        checkOptions<{ signal?: AbortSignal }>(options, ['signal'], 'options', '{ signal }').signal,
+        'options.signal',
+      );
+      await abortable(signal, 'compact', (point) => this.#writes.rebuild(this.#reads.modalities, undefined, point));
     });
   }
 
@@ -304,6 +313,8 @@ export class Feather {
     this.#checkOpen();
     const s = resolveSearch(this.#spaces, this.#efSearch, query, options);
     const { hits, rows } = await this.#reads.run(query, s);
+    // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
+    throwIfAborted(s.signal, 'search');
     if (s.track) this.#touch(rows, s.now);
     return hits;
   }
@@ -321,6 +332,7 @@ export class Feather {
     this.#checkOpen();
     const { vectors, s } = resolveSearchMany(this.#spaces, this.#efSearch, queries, options);
     const lists = await this.#reads.runMany(vectors, s);
+    throwIfAborted(s.signal, 'searchMany');
     if (s.track) for (const { rows } of lists) this.#touch(rows, s.now);
     return lists.map((list) => list.hits);
   }

@@ -62,3 +62,48 @@ export function whenAborted(signal: AbortSignal | undefined, onAbort: () => void
     signal.removeEventListener('abort', waiting.listener);
   };
 }
+
+/** Where a cancellable call may stop: `check` before each step, `commit` right before its first change. */
+export interface AbortPoint {
+  /** @throws FEATHER_ERR_ABORTED when the signal is aborted. */
+  check(): void;
+  /** The last check: from here on the call completes (and resolves) even if its signal aborts. */
+  commit(): void;
+}
+
+/** The point of a call without a signal: never stops. */
+export const kNoAbort: AbortPoint = { check: () => undefined, commit: () => undefined };
+
+/**
+ * Runs a call that changes the store (addBatch, compact) under `signal`: it rejects with FEATHER_ERR_ABORTED
+ * as soon as the signal aborts, unless `run` has already committed, and `run` checks the signal before each
+ * step, so an aborted call has changed nothing. A call aborted after it committed completes and resolves.
+ */
+export function abortable<T>(signal: AbortSignal | undefined, call: string, run: (point: AbortPoint) => Promise<T>): Promise<T> {
+  if (signal === undefined) return run(kNoAbort);
+  if (signal.aborted) return Promise.reject(abortedError(signal, call));
+  let committed = false;
+  const point: AbortPoint = {
+    check: () => throwIfAborted(signal, call),
+    commit: () => {
+      throwIfAborted(signal, call);
+      committed = true;
+    },
+  };
+  return new Promise<T>((resolve, reject) => {
+    const dispose = whenAborted(signal, () => {
+      if (!committed) reject(abortedError(signal, call));
+    });
+    run(point).then(
+      (value) => {
+        dispose();
+        resolve(value);
+      },
+      (error: unknown) => {
+        dispose();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own rejection, passed on as it came
+        reject(error);
+      },
+    );
+  });
+}

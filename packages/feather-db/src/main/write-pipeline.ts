@@ -5,6 +5,7 @@ import { FeatherError, encode, type MemoryId, type MemoryModel, type ModelOp } f
 import type { StorageChange, WriteResult, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
 import type { AttachCache } from '../shared/attach-cache.js';
+import { kNoAbort, type AbortPoint } from './abort.js';
 import { LinkQueue } from './link-queue.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { StoreFault } from './store-fault.js';
@@ -155,9 +156,12 @@ export class WritePipeline {
   }
 
   /** Rebuilds `modalities`' graphs (optionally into another storage) on the pool and swaps them in. */
-  rebuild(modalities: string[], change: StorageChange | undefined): Promise<void> {
+  rebuild(modalities: string[], change: StorageChange | undefined, abort: AbortPoint = kNoAbort): Promise<void> {
+    abort.check();
     return this.exclusive(async () => {
       if (this.failure !== undefined) throw this.failure;
+      // Begun, a rebuild runs to its commit: an abort before this point changes nothing.
+      abort.commit();
       const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
       await this.finish(begun);
       unwrap(await this.#writer.commitRebuild());
