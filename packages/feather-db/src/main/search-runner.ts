@@ -21,12 +21,26 @@ export class SearchRunner {
   readonly #handles: AttachCache;
   readonly #budget: InlineBudget;
   readonly #queue: SearchQueue;
+  readonly #poolReady: () => boolean;
 
-  /** `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). */
-  constructor(handles: AttachCache, budget: InlineBudget, queue: SearchQueue) {
+  /**
+   * `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). `poolReady`: the
+   * pool came up and is healthy (ReaderPool.ready); searches run inline only then.
+   */
+  constructor(handles: AttachCache, budget: InlineBudget, queue: SearchQueue, poolReady: () => boolean) {
     this.#handles = handles;
     this.#budget = budget;
     this.#queue = queue;
+    this.#poolReady = poolReady;
+  }
+
+  /**
+   * Nothing queued or running in a pool known to work (it has answered a search, and is healthy): a small
+   * search may run on this thread. Until the pool has answered once, searches go to it, so a pool that cannot
+   * run (every thread dead at start) still rejects them typed instead of hiding behind inline answers.
+   */
+  #idle(): boolean {
+    return this.#queue.idle && this.#queue.answered && this.#poolReady();
   }
 
   /** Learns a pooled search's duration (the queue's `measured` callback). */
@@ -39,14 +53,14 @@ export class SearchRunner {
   async run(q: SearchQuery, dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
     const { key, units } = workOf(q, dim);
     const estimate = this.#budget.estimateMs(key, units);
-    if (this.#queue.idle && this.#budget.small(units, estimate)) {
+    if (this.#idle() && this.#budget.small(units, estimate)) {
       if (this.#budget.fits(estimate)) return this.#inline(q, key, units);
       // A sequential caller (one search at a time): wait for the next turn rather than pay the hop. Concurrent
       // callers go to the pool, whose threads can run them side by side.
       if (this.#budget.yielding === 0) {
         await this.#budget.nextTurn();
         throwIfAborted(signal, 'search');
-        if (this.#queue.idle && this.#budget.fits(estimate)) return this.#inline(q, key, units);
+        if (this.#idle() && this.#budget.fits(estimate)) return this.#inline(q, key, units);
       }
     }
     return this.#queue.run(q, signal);
@@ -59,7 +73,7 @@ export class SearchRunner {
   async runMany(queries: SearchQuery[], dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome[]> {
     const work = queries.map((q) => workOf(q, dim));
     const estimate = work.reduce((sum, w) => sum + this.#budget.estimateMs(w.key, w.units), 0);
-    if (this.#queue.idle && work.every((w) => this.#budget.small(w.units, 0)) && this.#budget.fits(estimate)) {
+    if (this.#idle() && work.every((w) => this.#budget.small(w.units, 0)) && this.#budget.fits(estimate)) {
       return queries.map((q, i) => this.#inline(q, work[i]!.key, work[i]!.units));
     }
     return Promise.all(queries.map((q) => this.#queue.run(q, signal)));
