@@ -11,8 +11,12 @@ import { yieldToLoop } from './turns.js';
 import type { Prepared } from './write-pipeline.js';
 import { checkWriteSize, kMaxWriteBytes, upsertBytes } from './write-size.js';
 
-/** Rows validated per event-loop turn and sent to the writer per message in addBatch. */
-export const kBatchSliceRows = 8192;
+/**
+ * Rows validated per event-loop turn, and per write (one op, one message to the writer, one mirror apply, one
+ * turn) in addBatch. 1,024 rows keep each main-thread step of a batch to a few ms (8,192 held the loop ~100 ms
+ * per step at dim 784), and stay above the pool's linking threshold (256 nodes).
+ */
+export const kBatchSliceRows = 1024;
 
 export function rowCount(vectors: Float32Array | readonly VectorInput[], dim: number): number {
   if (vectors instanceof Float32Array) {

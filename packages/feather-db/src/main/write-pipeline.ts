@@ -7,6 +7,7 @@ import { unwrap } from '../shared/replies.js';
 import type { AttachCache } from '../shared/attach-cache.js';
 import { kNoAbort, type AbortPoint } from './abort.js';
 import { LinkQueue } from './link-queue.js';
+import { yieldToLoop } from './turns.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { StoreFault } from './store-fault.js';
 import { WriteQueue, type Sent } from './write-queue.js';
@@ -96,15 +97,19 @@ export class WritePipeline {
   }
 
   /**
-   * Applies prepared ops back to back in one turn of the write order (so nothing interleaves), each to the
-   * mirror and then the writer, and resolves once their index work is done and visible. A prepare that throws
-   * (an unknown id, say) changes nothing.
+   * Applies prepared ops in one turn of the write order (no other write interleaves), each to the mirror and
+   * then the writer, one per event-loop turn (a batch's slices never hold the main thread together), and
+   * resolves once their index work is done and visible. A prepare that throws (an unknown id, say) changes
+   * nothing of its own.
    */
   async writeSlices<T>(validate: () => Promise<(() => Prepared<T>)[]>, parallel: boolean): Promise<T[]> {
     const { values, sent } = await this.inOrder(async () => {
       const out: T[] = [];
       const results: Promise<Sent>[] = [];
-      for (const prepare of await validate()) {
+      const slices = await validate();
+      for (const [i, prepare] of slices.entries()) {
+        // Later writes wait behind this one in the chain; searches and reads run between its slices.
+        if (i > 0) await yieldToLoop();
         // Not a closed check: a write called before close() still runs; close() waits for it.
         if (this.failure !== undefined) throw this.failure;
         const { op, vectors, value, mirrored, after } = prepare();
