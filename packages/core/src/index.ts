@@ -18,7 +18,7 @@ export { MemoryModel } from './records/memory-model.js';
 export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';
 export { RowMap } from './records/row-map.js';
 export { allocateRecallTable } from './records/recall-columns.js';
-export { readGeneration } from './records/modality-slot.js';
+export { createSlot, publishGeneration, readGeneration } from './records/modality-slot.js';
 export { SearchPlanner } from './filter/planner.js';
 export type { SearchPlan } from './filter/planner.js';
 export { decayedScore, kDefaultDecay, kMsPerDay, similarityOf } from './scoring/score.js';
