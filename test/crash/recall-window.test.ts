@@ -2,42 +2,26 @@
 // a flush to reach the WAL, searches again and dies by SIGKILL. After reopening, every memory's recall count is at
 // least what the child saw when the flush had landed and at most what it saw when it died, and the store passes
 // its integrity check.
-import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusteredVectors, tempStorePath } from '@feather-db/testkit';
+import { clusteredVectors, tempDir, tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { describe, expect, it } from 'vitest';
+import { runChild as runLogged } from './child-run.js';
 
 const child = fileURLToPath(new URL('./recall-window.child.mjs', import.meta.url));
 const dim = 8;
 const queries = 40;
 
-function runChild(
+async function runChild(
   path: string,
   flushMs: number,
 ): Promise<{ a: Record<string, number>; b: Record<string, number>; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, path, String(flushMs), String(dim), String(queries)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let stderr = '';
-    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const guard = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-    proc.on('error', reject);
-    proc.on('exit', (_code, signal) => {
-      clearTimeout(guard);
-      const line = (tag: string): Record<string, number> =>
-        JSON.parse(
-          out
-            .split('\n')
-            .find((l) => l.startsWith(`${tag} `))
-            ?.slice(2) ?? '{}',
-        ) as Record<string, number>;
-      resolve({ a: line('A'), b: line('B'), signal, stderr });
-    });
-  });
+  const log = join(tempDir('recall-log-'), 'events.log');
+  const run = await runLogged(child, [path, String(flushMs), String(dim), String(queries)], { log, timeoutMs: 30_000 });
+  const line = (tag: string): Record<string, number> =>
+    JSON.parse(run.lines.find((l) => l.startsWith(`${tag} `))?.slice(2) ?? '{}') as Record<string, number>;
+  return { a: line('A'), b: line('B'), signal: run.signal, stderr: run.stderr };
 }
 
 describe('recall counts across a crash', () => {
