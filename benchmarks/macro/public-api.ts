@@ -2,7 +2,8 @@
 // options (track on, default threads) next to core's `HnswIndex.search` (1 thread, labelled) and hnswlib-node
 // 3.0.0 (1 thread, the calling thread), at each ef, with recall@10 against exact ground truth beside every QPS:
 //  - sequential: one `await db.search()` at a time (p50 latency too: the facade's cost over core);
-//  - 64 in flight, and bursts of 1,000 searches issued at once (the pool on every core);
+//  - 64 in flight, and bursts of 1,000 searches issued at once (the pool on every core); `searchMany` of 1,000
+//    queries per call;
 //  - event-loop delay (monitorEventLoopDelay, 1 ms resolution) while each Feather row runs: p99 and max.
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:api -- --dataset mnist-784
@@ -156,6 +157,16 @@ function burstRow(ef: number, burst: number): Promise<Row> {
   });
 }
 
+function manyRow(ef: number, per: number): Promise<Row> {
+  return watched(async (found) => {
+    for (let from = 0; from < nQuery; from += per) {
+      const to = Math.min(nQuery, from + per);
+      const lists = await db.searchMany(ds.queries.subarray(from * dim, to * dim), { k, ef });
+      lists.forEach((hits, i) => (found[from + i] = ids(hits)));
+    }
+  });
+}
+
 const results = [];
 for (const ef of efs) {
   const row = {
@@ -165,6 +176,7 @@ for (const ef of efs) {
     sequential: await sequentialRow(ef),
     inflight64: await inflightRow(ef, 64),
     burst1000: await burstRow(ef, 1000),
+    many1000: await manyRow(ef, 1000),
   };
   log(`ef ${ef}: ${JSON.stringify(row)}`);
   results.push(row);
@@ -188,11 +200,11 @@ const loop = (r: Row): string => `${r.loopP99Ms!.toFixed(1)} / ${r.loopMaxMs!.to
 const lines = [
   `### Public API: ${args.dataset}, ${n.toLocaleString('en')} × ${dim}, ${nQuery.toLocaleString('en')} queries, k=${k}, commit ${sha}`,
   '',
-  '| ef | hnswlib-node QPS (recall) | core QPS (recall) | Feather sequential QPS (recall) | vs hnswlib | Feather 64 in flight | vs hnswlib | Feather bursts of 1,000 | vs hnswlib | p50 Feather / core (µs) | loop p99 / max ms: seq, 64, burst |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  '| ef | hnswlib-node QPS (recall) | core QPS (recall) | Feather sequential QPS (recall) | vs hnswlib | Feather 64 in flight | vs hnswlib | Feather bursts of 1,000 | vs hnswlib | Feather searchMany of 1,000 | vs hnswlib | p50 Feather / core (µs) | loop p99 / max ms: seq, 64, burst, many |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ...results.map(
     (r) =>
-      `| ${r.ef} | ${r.hnswlib.qps.toFixed(0)} (${r.hnswlib.recall.toFixed(3)}) | ${r.core.qps.toFixed(0)} (${r.core.recall.toFixed(3)}) | ${r.sequential.qps.toFixed(0)} (${r.sequential.recall.toFixed(3)}) | ${x(r.sequential.qps, r.hnswlib.qps)} | ${r.inflight64.qps.toFixed(0)} | ${x(r.inflight64.qps, r.hnswlib.qps)} | ${r.burst1000.qps.toFixed(0)} | ${x(r.burst1000.qps, r.hnswlib.qps)} | ${r.sequential.p50Us!.toFixed(0)} / ${r.core.p50Us!.toFixed(0)} = ${x(r.sequential.p50Us!, r.core.p50Us!)} | ${loop(r.sequential)}; ${loop(r.inflight64)}; ${loop(r.burst1000)} |`,
+      `| ${r.ef} | ${r.hnswlib.qps.toFixed(0)} (${r.hnswlib.recall.toFixed(3)}) | ${r.core.qps.toFixed(0)} (${r.core.recall.toFixed(3)}) | ${r.sequential.qps.toFixed(0)} (${r.sequential.recall.toFixed(3)}) | ${x(r.sequential.qps, r.hnswlib.qps)} | ${r.inflight64.qps.toFixed(0)} | ${x(r.inflight64.qps, r.hnswlib.qps)} | ${r.burst1000.qps.toFixed(0)} | ${x(r.burst1000.qps, r.hnswlib.qps)} | ${r.many1000.qps.toFixed(0)} | ${x(r.many1000.qps, r.hnswlib.qps)} | ${r.sequential.p50Us!.toFixed(0)} / ${r.core.p50Us!.toFixed(0)} = ${x(r.sequential.p50Us!, r.core.p50Us!)} | ${loop(r.sequential)}; ${loop(r.inflight64)}; ${loop(r.burst1000)}; ${loop(r.many1000)} |`,
   ),
 ];
 console.log(lines.join('\n'));
