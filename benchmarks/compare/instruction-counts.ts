@@ -71,6 +71,6 @@ for (const c of kCases) {
     console.log(
       `| ${c.mode} | ${metric} | ${f('before').toFixed(digits)} | ${f('after').toFixed(digits)} | ${(f('after') / f('before')).toFixed(3)} |`,
     );
-  row(`open + build ${rows} rows, M instructions`, setup, 0);
+  row(`process start + build of ${rows} rows (api: + open and close), M instructions`, setup, 0);
   row('one search, k instructions', perSearch, 1);
 }
