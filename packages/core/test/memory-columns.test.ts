@@ -2,6 +2,7 @@
 // kind of record, holes left by forgets, lazily built scopes and postings, and writes on a loaded model.
 import { FeatherError } from '../src/errors.js';
 import { MemoryModel } from '../src/records/memory-model.js';
+import { columnOffsets } from '../src/records/columns-codec.js';
 import { modelColumns, modelFromColumns } from '../src/records/model-codec.js';
 import type { UpsertItem } from '../src/records/types.js';
 import { describe, expect, it } from 'vitest';
@@ -144,49 +145,7 @@ describe('memory model columns', () => {
       head.getUint32(28, true),
       head.getUint32(36, true),
     ];
-    const align8 = (x: number): number => (x + 7) & ~7;
-    // Column offsets in layout order (docs/format.md, COLUMNS).
-    const sizes = [
-      n,
-      n * 8,
-      n * 4,
-      n * 4,
-      n * 4,
-      n * 8,
-      n * 8,
-      n * 8,
-      n * 8,
-      n * 4,
-      n * 4,
-      pool * 4,
-      (n + 1) * 4,
-      (n + 1) * 4,
-      slots * 4,
-      idBytes,
-      textBytes,
-    ];
-    const names = [
-      'flags',
-      'idNum',
-      'idHash',
-      'namespace',
-      'entity',
-      'importance',
-      'timestamp',
-      'recallCount',
-      'lastRecalled',
-      'modalitySet',
-      'attrCount',
-      'attrPool',
-      'idOffsets',
-      'textOffsets',
-      'idTable',
-    ];
-    const at: Record<string, number> = {};
-    sizes.reduce((offset, size, i) => {
-      at[names[i] ?? `blob${i}`] = offset;
-      return offset + align8(size);
-    }, 64);
+    const at: Record<string, number> = columnOffsets({ rows: n, pool, slots, idBytes, textBytes }).at;
     expect(modelFromColumns(bytes, []).count()).toBe(4);
     const damaged = (column: string, row: number, set: (v: DataView, offset: number) => void): Uint8Array => {
       const copy = bytes.slice();

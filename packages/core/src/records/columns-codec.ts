@@ -20,6 +20,7 @@
 //                 dictionary (msgpack { namespaces, entities, modalitySets, keys, pairKeys, pairValues })
 import { encode, unpack } from '../format/msgpack.js';
 import { FeatherError } from '../errors.js';
+import type { RowColumns } from './row-columns.js';
 import type { AttributeValue } from './types.js';
 
 const kLayout = 1;
@@ -28,22 +29,58 @@ const kHeaderBytes = 64;
 export const kLive = 1;
 export const kStringId = 2;
 
+const align8 = (n: number): number => (n + 7) & ~7;
+
+export type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
+interface ColumnType<T extends Column = Column> {
+  new (buffer: ArrayBufferLike, offset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The columns of one element per row, which RowColumns holds. */
+export type RowColumnName =
+  | 'flags'
+  | 'idNum'
+  | 'idHash'
+  | 'namespace'
+  | 'entity'
+  | 'importance'
+  | 'timestamp'
+  | 'recallCount'
+  | 'lastRecalled'
+  | 'modalitySet'
+  | 'attrCount';
+
+/** Their element types, in the section's order. */
+const kRowColumnTypes: Readonly<Record<RowColumnName, ColumnType>> = {
+  flags: Uint8Array,
+  idNum: Float64Array,
+  idHash: Uint32Array,
+  namespace: Uint32Array,
+  entity: Uint32Array,
+  importance: Float64Array,
+  timestamp: Float64Array,
+  recallCount: Float64Array,
+  lastRecalled: Float64Array,
+  modalitySet: Uint32Array,
+  attrCount: Uint32Array,
+};
+export const kRowColumnNames: readonly RowColumnName[] = Object.keys(kRowColumnTypes) as RowColumnName[];
+
+/** A zeroed per-row column of `length` rows. */
+export function newRowColumn(name: RowColumnName, length: number): Column {
+  return new kRowColumnTypes[name](new ArrayBuffer(length * kRowColumnTypes[name].BYTES_PER_ELEMENT), 0, length);
+}
+
+/** The columns after the per-row ones, in the section's order. */
+const kTailColumns = ['attrPool', 'idOffsets', 'textOffsets', 'idTable', 'idBlob', 'textBlob'] as const;
+type ColumnName = RowColumnName | (typeof kTailColumns)[number];
+
 /** The model's state as the section holds it (pair ids dense, attribute lists back to back in row order). */
-export interface ColumnData {
+export interface ColumnData extends Pick<RowColumns, RowColumnName> {
   rows: number;
   live: number;
   nextAuto: number;
-  flags: Uint8Array;
-  idNum: Float64Array;
-  idHash: Uint32Array;
-  namespace: Uint32Array;
-  entity: Uint32Array;
-  importance: Float64Array;
-  timestamp: Float64Array;
-  recallCount: Float64Array;
-  lastRecalled: Float64Array;
-  modalitySet: Uint32Array;
-  attrCount: Uint32Array;
   attrPool: Uint32Array;
   idOffsets: Uint32Array;
   idBlob: Uint8Array;
@@ -52,6 +89,40 @@ export interface ColumnData {
   /** The id hash table's slots (IdIndex), or empty. */
   idTable: Int32Array;
   dictionary: ColumnDictionary;
+}
+
+/** The header's counts that size the columns. */
+export interface ColumnCounts {
+  rows: number;
+  /** Attribute pool length P. */
+  pool: number;
+  /** Id table slots S. */
+  slots: number;
+  idBytes: number;
+  textBytes: number;
+}
+
+/** Where each column starts in the section, and where the dictionary after the last one starts. */
+export function columnOffsets(c: ColumnCounts): { at: Record<ColumnName, number>; end: number } {
+  const sizes: Record<(typeof kTailColumns)[number], number> = {
+    attrPool: c.pool * 4,
+    idOffsets: (c.rows + 1) * 4,
+    textOffsets: (c.rows + 1) * 4,
+    idTable: c.slots * 4,
+    idBlob: c.idBytes,
+    textBlob: c.textBytes,
+  };
+  const at = {} as Record<ColumnName, number>;
+  let end = kHeaderBytes;
+  for (const name of kRowColumnNames) {
+    at[name] = end;
+    end += align8(c.rows * kRowColumnTypes[name].BYTES_PER_ELEMENT);
+  }
+  for (const name of kTailColumns) {
+    at[name] = end;
+    end += align8(sizes[name]);
+  }
+  return { at, end };
 }
 
 interface ColumnDictionary {
@@ -66,31 +137,9 @@ interface ColumnDictionary {
   pairValues: AttributeValue[];
 }
 
-type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
-
 function columnsOf(d: ColumnData): Column[] {
-  return [
-    d.flags,
-    d.idNum,
-    d.idHash,
-    d.namespace,
-    d.entity,
-    d.importance,
-    d.timestamp,
-    d.recallCount,
-    d.lastRecalled,
-    d.modalitySet,
-    d.attrCount,
-    d.attrPool,
-    d.idOffsets,
-    d.textOffsets,
-    d.idTable,
-    d.idBlob,
-    d.textBlob,
-  ];
+  return [...kRowColumnNames.map((name) => d[name]), ...kTailColumns.map((name) => d[name])];
 }
-
-const align8 = (n: number): number => (n + 7) & ~7;
 
 /** The section's bytes, as parts to write back to back. */
 export function encodeColumns(d: ColumnData): Uint8Array[] {
@@ -137,69 +186,34 @@ export function decodeColumns(bytes: Uint8Array, vouched = false): ColumnData {
   const dictBytes = v.getUint32(32, true);
   const slots = v.getUint32(36, true);
   if (slots !== 0 && (slots & (slots - 1)) !== 0) throw corrupt('header', `id table of ${slots} slots`);
-  const sizes = [
-    n,
-    n * 8,
-    n * 4,
-    n * 4,
-    n * 4,
-    n * 8,
-    n * 8,
-    n * 8,
-    n * 8,
-    n * 4,
-    n * 4,
-    pool * 4,
-    (n + 1) * 4,
-    (n + 1) * 4,
-    slots * 4,
-    idBytes,
-    textBytes,
-  ];
-  const expected = sizes.reduce((sum, s) => sum + align8(s), kHeaderBytes) + dictBytes;
-  if (expected !== bytes.length) throw corrupt('header', `sizes add up to ${expected} bytes, the section has ${bytes.length}`);
+  const { at: offsets, end } = columnOffsets({ rows: n, pool, slots, idBytes, textBytes });
+  if (end + dictBytes !== bytes.length)
+    throw corrupt('header', `sizes add up to ${end + dictBytes} bytes, the section has ${bytes.length}`);
   if (!Number.isSafeInteger(nextAuto) || nextAuto < 0) throw corrupt('header', 'next auto id');
-  let at = kHeaderBytes;
   // Columns are views of `bytes` when it is 8-byte aligned (a fresh read is), else copies.
   const aligned = bytes.byteOffset % 8 === 0;
-  const take = <T extends Column>(
-    make: (buffer: ArrayBufferLike, offset: number, length: number) => T,
-    width: number,
-    length: number,
-  ): T => {
-    const size = length * width;
-    const column = aligned ? make(bytes.buffer, bytes.byteOffset + at, length) : make(bytes.slice(at, at + size).buffer, 0, length);
-    at += align8(size);
-    return column;
+  const take = <T extends Column>(make: ColumnType<T>, name: ColumnName, length: number): T => {
+    const at = offsets[name];
+    return aligned
+      ? new make(bytes.buffer, bytes.byteOffset + at, length)
+      : new make(bytes.slice(at, at + length * make.BYTES_PER_ELEMENT).buffer, 0, length);
   };
-  const u8 = (b: ArrayBufferLike, o: number, k: number): Uint8Array => new Uint8Array(b, o, k);
-  const u32 = (b: ArrayBufferLike, o: number, k: number): Uint32Array => new Uint32Array(b, o, k);
-  const f64 = (b: ArrayBufferLike, o: number, k: number): Float64Array => new Float64Array(b, o, k);
-  const i32 = (b: ArrayBufferLike, o: number, k: number): Int32Array => new Int32Array(b, o, k);
+  const perRow = {} as Record<RowColumnName, Column>;
+  for (const name of kRowColumnNames) perRow[name] = take(kRowColumnTypes[name], name, n);
   const d: ColumnData = {
+    ...(perRow as Pick<ColumnData, RowColumnName>),
     rows: n,
     live,
     nextAuto,
-    flags: take(u8, 1, n),
-    idNum: take(f64, 8, n),
-    idHash: take(u32, 4, n),
-    namespace: take(u32, 4, n),
-    entity: take(u32, 4, n),
-    importance: take(f64, 8, n),
-    timestamp: take(f64, 8, n),
-    recallCount: take(f64, 8, n),
-    lastRecalled: take(f64, 8, n),
-    modalitySet: take(u32, 4, n),
-    attrCount: take(u32, 4, n),
-    attrPool: take(u32, 4, pool),
-    idOffsets: take(u32, 4, n + 1),
-    textOffsets: take(u32, 4, n + 1),
-    idTable: take(i32, 4, slots),
+    attrPool: take(Uint32Array, 'attrPool', pool),
+    idOffsets: take(Uint32Array, 'idOffsets', n + 1),
+    textOffsets: take(Uint32Array, 'textOffsets', n + 1),
+    idTable: take(Int32Array, 'idTable', slots),
     // Over shared memory (the facade's COLUMNS read, see prepareShared), what is decoded as UTF-8 or
     // msgpack is copied: neither decoder accepts shared bytes.
-    idBlob: unshared(take(u8, 1, idBytes)),
-    textBlob: unshared(take(u8, 1, textBytes)),
-    dictionary: decodeDictionary(unshared(bytes.subarray(at, at + dictBytes))),
+    idBlob: unshared(take(Uint8Array, 'idBlob', idBytes)),
+    textBlob: unshared(take(Uint8Array, 'textBlob', textBytes)),
+    dictionary: decodeDictionary(unshared(bytes.subarray(end, end + dictBytes))),
   };
   if (!vouched) checkColumns(d);
   return d;

@@ -1,57 +1,44 @@
 // The memory model's per-row columns: one typed array per field, indexed by row. A load views the file's
 // COLUMNS section instead of decoding rows (columns-codec.ts); the model grows them on its next write.
-import { kLive, kRowBlock, type ColumnData } from './columns-codec.js';
+import { kLive, kRowBlock, kRowColumnNames, newRowColumn, type Column, type ColumnData, type RowColumnName } from './columns-codec.js';
 
 export class RowColumns {
   /** One past the highest row ever used. */
   n = 0;
-  flags: Uint8Array;
-  idNum: Float64Array;
-  idHash: Uint32Array;
-  namespace: Uint32Array;
-  entity: Uint32Array;
-  importance: Float64Array;
-  timestamp: Float64Array;
-  recallCount: Float64Array;
+  // The per-row columns (kRowColumnNames) are made by the constructor, in that order; `declare` keeps the
+  // class from defining them first as undefined.
+  declare flags: Uint8Array;
+  declare idNum: Float64Array;
+  declare idHash: Uint32Array;
+  declare namespace: Uint32Array;
+  declare entity: Uint32Array;
+  declare importance: Float64Array;
+  declare timestamp: Float64Array;
+  declare recallCount: Float64Array;
   /** NaN = never recalled. */
-  lastRecalled: Float64Array;
-  modalitySet: Uint32Array;
+  declare lastRecalled: Float64Array;
+  declare modalitySet: Uint32Array;
+  declare attrCount: Uint32Array;
   /** A row's attribute pairs are the attribute pool's [attrStart[row] ..][0 .. attrCount[row]). */
   attrStart: Uint32Array;
-  attrCount: Uint32Array;
 
   constructor(capacity = 64) {
-    this.flags = new Uint8Array(capacity);
-    this.idNum = new Float64Array(capacity);
-    this.idHash = new Uint32Array(capacity);
-    this.namespace = new Uint32Array(capacity);
-    this.entity = new Uint32Array(capacity);
-    this.importance = new Float64Array(capacity);
-    this.timestamp = new Float64Array(capacity);
-    this.recallCount = new Float64Array(capacity);
-    this.lastRecalled = new Float64Array(capacity);
-    this.modalitySet = new Uint32Array(capacity);
+    for (const name of kRowColumnNames) this.#columns()[name] = newRowColumn(name, capacity);
     this.attrStart = new Uint32Array(capacity);
-    this.attrCount = new Uint32Array(capacity);
   }
 
   /** The columns of a decoded COLUMNS section, as views (each row's first attribute computed from the counts). */
   static adopt(d: ColumnData): RowColumns {
     const c = new RowColumns(0);
     c.n = d.rows;
-    c.flags = d.flags;
-    c.idNum = d.idNum;
-    c.idHash = d.idHash;
-    c.namespace = d.namespace;
-    c.entity = d.entity;
-    c.importance = d.importance;
-    c.timestamp = d.timestamp;
-    c.recallCount = d.recallCount;
-    c.lastRecalled = d.lastRecalled;
-    c.modalitySet = d.modalitySet;
-    c.attrCount = d.attrCount;
+    for (const name of kRowColumnNames) c.#columns()[name] = d[name];
     c.attrStart = attributeStarts(d.attrCount);
     return c;
+  }
+
+  /** The per-row columns by name, for code that handles each alike (it keeps each column's element type). */
+  #columns(): Record<RowColumnName, Column> {
+    return this;
   }
 
   isLive(row: number): boolean {
@@ -69,23 +56,14 @@ export class RowColumns {
     const need = this.n + more;
     if (need <= this.flags.length) return;
     const capacity = Math.max(need, this.flags.length * 2);
-    const widen = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (k: number) => T): T => {
-      const b = make(capacity);
-      b.set(a.subarray(0, this.n));
-      return b;
-    };
-    this.flags = widen(this.flags, (k) => new Uint8Array(k));
-    this.idNum = widen(this.idNum, (k) => new Float64Array(k));
-    this.idHash = widen(this.idHash, (k) => new Uint32Array(k));
-    this.namespace = widen(this.namespace, (k) => new Uint32Array(k));
-    this.entity = widen(this.entity, (k) => new Uint32Array(k));
-    this.importance = widen(this.importance, (k) => new Float64Array(k));
-    this.timestamp = widen(this.timestamp, (k) => new Float64Array(k));
-    this.recallCount = widen(this.recallCount, (k) => new Float64Array(k));
-    this.lastRecalled = widen(this.lastRecalled, (k) => new Float64Array(k));
-    this.modalitySet = widen(this.modalitySet, (k) => new Uint32Array(k));
-    this.attrStart = widen(this.attrStart, (k) => new Uint32Array(k));
-    this.attrCount = widen(this.attrCount, (k) => new Uint32Array(k));
+    for (const name of kRowColumnNames) {
+      const column = newRowColumn(name, capacity);
+      column.set(this[name].subarray(0, this.n));
+      this.#columns()[name] = column;
+    }
+    const starts = new Uint32Array(capacity);
+    starts.set(this.attrStart.subarray(0, this.n));
+    this.attrStart = starts;
   }
 }
 
