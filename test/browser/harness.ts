@@ -7,11 +7,11 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '@feather-db/testkit';
+import { headlessChromium, tempDir } from '@feather-db/testkit';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
-const kChromium = '/usr/bin/chromium';
+const kChromium = headlessChromium().executablePath;
 const kServeBin = join(dirname(require.resolve('@feather-db/serve')), 'bin', 'feather-serve.js');
 /** Screenshots of every view, for people to look at (git-ignored). */
 const kScreenshotDir = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
@@ -158,20 +158,10 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({
-    executablePath: kChromium,
-    headless: true,
+    ...headlessChromium(),
     // Without libfaketime (pnpm test:clock moves the clock with LD_PRELOAD): chromium's zygote breaks under it.
     // The server keeps the moved clock; the page reads every time from the server's answers.
     env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME'))),
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
     timeout: 60_000,
   });
 }
