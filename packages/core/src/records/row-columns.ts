@@ -5,20 +5,20 @@ import { kLive, kRowBlock, kRowColumnNames, newRowColumn, type Column, type Colu
 export class RowColumns {
   /** One past the highest row ever used. */
   n = 0;
-  // The per-row columns (kRowColumnNames) are made by the constructor, in that order; `declare` keeps the
-  // class from defining them first as undefined.
-  declare flags: Uint8Array;
-  declare idNum: Float64Array;
-  declare idHash: Uint32Array;
-  declare namespace: Uint32Array;
-  declare entity: Uint32Array;
-  declare importance: Float64Array;
-  declare timestamp: Float64Array;
-  declare recallCount: Float64Array;
+  // The per-row columns (kRowColumnNames), assigned by the constructor's loop. Plain fields, not `declare`:
+  // every instance is created with all of them in this order (one shape, the properties kept in the object).
+  flags!: Uint8Array;
+  idNum!: Float64Array;
+  idHash!: Uint32Array;
+  namespace!: Uint32Array;
+  entity!: Uint32Array;
+  importance!: Float64Array;
+  timestamp!: Float64Array;
+  recallCount!: Float64Array;
   /** NaN = never recalled. */
-  declare lastRecalled: Float64Array;
-  declare modalitySet: Uint32Array;
-  declare attrCount: Uint32Array;
+  lastRecalled!: Float64Array;
+  modalitySet!: Uint32Array;
+  attrCount!: Uint32Array;
   /** A row's attribute pairs are the attribute pool's [attrStart[row] ..][0 .. attrCount[row]). */
   attrStart: Uint32Array;
 
