@@ -29,18 +29,8 @@ export type { FileIo } from './format/file-io.js';
 export { faultyFileIo } from './format/fault-file-io.js';
 export type { FileFault, FileOpKind } from './format/fault-file-io.js';
 export { powerLossIo } from './format/power-loss-io.js';
-export {
-  blockBytesOf,
-  blockListChecksum,
-  checksum,
-  kBulkSections,
-  kFormatMajor,
-  kSectionGraphHeader,
-  kSectionNodes,
-  sectionSeed,
-  StoreFileReader,
-} from './format/store-file.js';
-export { sectionName } from './format/section-names.js';
+export { blockBytesOf, blockListChecksum, checksum, kFormatMajor, sectionSeed, StoreFileReader } from './format/store-file.js';
+export { kBulkSections, kSectionGraphHeader, kSectionNodes, sectionName } from './format/section-types.js';
 export { BlockHashes } from './format/block-hash.js';
 export { decode, encode } from './format/msgpack.js';
 export { readStoreMeta } from './format/store-codec.js';
