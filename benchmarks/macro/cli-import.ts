@@ -11,16 +11,16 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { execSync } from 'node:child_process';
 import { createEmbedder } from '@feather-db/embed';
 import { tempDir } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { loadDataset } from '../datasets/load.js';
+import { runInfo } from '../lib/run-info.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -158,11 +158,7 @@ log(
 );
 
 const result = {
-  benchmark: 'cli-import',
-  commit: execSync('git rev-parse --short HEAD').toString().trim(),
-  node: process.version,
-  cpu: cpus()[0]?.model,
-  cores: availableParallelism(),
+  ...runInfo('cli-import'),
   glove: {
     n,
     dim: ds.dim,

@@ -6,14 +6,14 @@
 // writer's model (ADR 0004) and grow with the store by design; what ingest adds is the gap between the curves.
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:ingest-memory [--rows 1000000 --dim 64]
-import { execSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gaussian, seededRandom, tempStorePath } from '@feather-db/testkit';
 import { Feather, type IngestRow } from 'feather-db';
+import { runInfo } from '../lib/run-info.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -127,11 +127,7 @@ if (args.mode === 'ingest' || args.mode === 'loop') {
     );
   }
   const result = {
-    benchmark: 'ingest-memory',
-    commit: execSync('git rev-parse --short HEAD').toString().trim(),
-    node: process.version,
-    cpu: cpus()[0]?.model,
-    cores: availableParallelism(),
+    ...runInfo('ingest-memory'),
     rows,
     dim,
     efConstruction: Number(args.efConstruction),

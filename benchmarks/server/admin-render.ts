@@ -5,14 +5,13 @@
 // no script). Cold: a fresh browser context each time (empty HTTP cache); warm: a reload in the same one.
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:admin [-- --runs 25]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { tempDir } from '@feather-db/testkit';
+import { headlessChromium, tempDir } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { startServe } from '../lib/serve-child.js';
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string', default: '25' }, memories: { type: 'string', default: '10000' } },
@@ -21,7 +20,6 @@ const runs = Number(args.runs);
 const memories = Number(args.memories);
 const log = (s: string): void => void console.error(`[admin] ${s}`);
 const kKey = 'bench-admin-key-0123456789abcdef';
-const kBin = fileURLToPath(new URL('../../packages/serve/dist/bin/feather-serve.js', import.meta.url));
 /** The local embedder's id and size: the server opens the store with it. */
 const kModel = { id: 'local:use-lite-512', dim: 512 };
 
@@ -52,20 +50,6 @@ async function makeStore(path: string): Promise<void> {
   }
   await db.save();
   await db.close();
-}
-
-async function startServe(path: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [kBin, path, '--port', '0', '--log-level', 'warn'], {
-    env: { ...process.env, FEATHER_API_KEY: kKey },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  while (!/listening on (http:\/\/\S+)/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`feather-serve exited: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, url: /listening on (http:\/\/\S+)/.exec(out)![1] };
 }
 
 /** Records, in the page, when the Overview's memory count is first drawn (ms since the navigation started). */
@@ -106,20 +90,8 @@ const dir = tempDir();
 const path = join(dir, 'admin-bench.feather');
 log(`building ${memories} memories (512-d) in ${path}`);
 await makeStore(path);
-const { child, url } = await startServe(path);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--headless',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const { child, url } = await startServe(path, { key: kKey });
+const browser = await chromium.launch(headlessChromium());
 try {
   // One untimed round so the server's and chromium's first-time costs (JIT, disk cache setup) are not in run 1.
   {

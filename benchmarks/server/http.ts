@@ -6,7 +6,7 @@
 //  - texts embedded per second by the local embedder (1 and 2 model threads).
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:server [-- --limit 100000 --duration 10]
-import { spawn, execSync, type ChildProcess } from 'node:child_process';
+import { execSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +19,7 @@ import { HnswIndex, KernelArena } from '@feather-db/core';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { loadDataset } from '../datasets/load.js';
+import { startServe } from '../lib/serve-child.js';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -55,7 +56,6 @@ const duration = Number(args.duration);
 const connections = Number(args.connections);
 const log = (s: string): void => void console.error(`[server] ${s}`);
 const kKey = 'bench-key-0123456789abcdef';
-const kBin = fileURLToPath(new URL('../../packages/serve/dist/bin/feather-serve.js', import.meta.url));
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -82,20 +82,6 @@ async function inProcess(
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { qps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
-
-async function startChild(path: string, embed: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [kBin, path, '--embed', embed, '--port', '0', '--log-level', 'warn'], {
-    env: { ...process.env, FEATHER_API_KEY: kKey },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  while (!/listening on (http:\/\/\S+)/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`feather-serve exited: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, url: /listening on (http:\/\/\S+)/.exec(out)![1] };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -145,7 +131,7 @@ const inProcessRecall = recallOf(
 await db.close();
 
 log(`REST vector search, ${connections} connections, ${duration} s`);
-const vectorServer = await startChild(vectorPath, 'none');
+const vectorServer = await startServe(vectorPath, { key: kKey, args: ['--embed', 'none'] });
 const vectorBodies = Array.from({ length: nQuery }, (_, q) => JSON.stringify({ vector: Array.from(query(q)), k: 10 }));
 const restVector = await rest(vectorServer.url, '/api/v1/namespaces/default/search', vectorBodies);
 const restLists: (number | string)[][] = [];
@@ -200,7 +186,7 @@ await textDb.close();
 await embedder.close();
 
 log(`REST text search, ${connections} connections, ${duration} s`);
-const textServer = await startChild(textPath, 'local');
+const textServer = await startServe(textPath, { key: kKey, args: ['--embed', 'local'] });
 const restText = await rest(
   textServer.url,
   '/api/v1/namespaces/default/search',

@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  launchChromium,
+  closeAdminSession,
+  openAdminSession,
   openTab,
   openView,
   screenshot,
-  seed,
   seriousViolations,
   sidewaysOverflow,
   signIn,
@@ -24,16 +24,11 @@ let page: Page;
 const tabs: Tab[] = [];
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServe(), launchChromium()]);
-  await seed(server);
-  tab = await openTab(browser);
+  ({ server, browser, tab } = await openAdminSession());
   tabs.push(tab);
   page = tab.page;
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+afterAll(() => closeAdminSession({ server, browser }));
 
 /** axe-core finds nothing serious on the view as it is now; then a screenshot of it. */
 async function checkView(name: string, on: Page = page): Promise<void> {

@@ -2,17 +2,7 @@
 // the test only reads where the focus is and what the page and the server then hold.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchChromium,
-  openTab,
-  screenshot,
-  seed,
-  seriousViolations,
-  startServe,
-  storedKeys,
-  type ServeProcess,
-  type Tab,
-} from './harness.js';
+import { closeAdminSession, openAdminSession, screenshot, seriousViolations, storedKeys, type ServeProcess, type Tab } from './harness.js';
 
 let server: ServeProcess;
 let browser: Browser;
@@ -20,15 +10,10 @@ let tab: Tab;
 let page: Page;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServe(), launchChromium()]);
-  await seed(server);
-  tab = await openTab(browser);
+  ({ server, browser, tab } = await openAdminSession());
   page = tab.page;
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+afterAll(() => closeAdminSession({ server, browser }));
 
 /** The focused element as `tag:accessible text` (its aria-label, else its label, else its text). */
 function focused(): Promise<string> {

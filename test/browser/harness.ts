@@ -7,11 +7,11 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '@feather-db/testkit';
+import { headlessChromium, tempDir } from '@feather-db/testkit';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
-const kChromium = '/usr/bin/chromium';
+const kChromium = headlessChromium().executablePath;
 const kServeBin = join(dirname(require.resolve('@feather-db/serve')), 'bin', 'feather-serve.js');
 /** Screenshots of every view, for people to look at (git-ignored). */
 const kScreenshotDir = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
@@ -131,7 +131,7 @@ const kWork = [
  * that ages hold at any date), `work`, and `bulk` (30 memories, more than a page of 25). Edges: tea → dog
  * (mentions), vet → dog (about).
  */
-export async function seed(server: ServeProcess): Promise<void> {
+async function seed(server: ServeProcess): Promise<void> {
   const now = Date.now();
   const home = kHome.map((m, i) => ({ ...m, timestamp: now - (kHome.length - i) * kDay }));
   const added = [
@@ -151,27 +151,17 @@ export async function seed(server: ServeProcess): Promise<void> {
 }
 
 /** Debian's chromium, headless, with a fresh profile (playwright makes a temp --user-data-dir per launch). */
-export async function launchChromium(): Promise<Browser> {
+async function launchChromium(): Promise<Browser> {
   if (!existsSync(kChromium)) {
     throw new Error(
       `${kChromium} is missing: the admin page's browser tests need Debian's chromium. Install it with: sudo apt-get install -y chromium (pnpm test does it when run as root)`,
     );
   }
   return chromium.launch({
-    executablePath: kChromium,
-    headless: true,
+    ...headlessChromium(),
     // Without libfaketime (pnpm test:clock moves the clock with LD_PRELOAD): chromium's zygote breaks under it.
     // The server keeps the moved clock; the page reads every time from the server's answers.
     env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME'))),
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
     timeout: 60_000,
   });
 }
@@ -217,6 +207,25 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
     r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) })))`);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** What a browser test file works with: feather-serve over the seeded store, chromium, and one tab on the page. */
+export interface AdminSession {
+  server: ServeProcess;
+  browser: Browser;
+  tab: Tab;
+}
+
+export async function openAdminSession(): Promise<AdminSession> {
+  const [server, browser] = await Promise.all([startServe(), launchChromium()]);
+  await seed(server);
+  return { server, browser, tab: await openTab(browser) };
+}
+
+/** Closes what openAdminSession started (either may be missing when it failed). */
+export async function closeAdminSession(session: Partial<AdminSession>): Promise<void> {
+  await session.browser?.close();
+  await session.server?.stop();
 }
 
 /** How many keys the page keeps in sessionStorage and in localStorage. */

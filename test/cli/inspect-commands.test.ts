@@ -161,32 +161,16 @@ describe('feather stats, search, compact', () => {
       memories: 399,
       namespaces: { alpha: 101, beta: 298 },
     });
-    const hits = await runCli([
-      'search',
-      path,
-      '--vector',
-      JSON.stringify(Array.from(row(data, dim, 5))),
-      '-k',
-      '3',
-      '--namespace',
-      'alpha',
-      '--json',
-    ]);
+    /** `feather search` for the vector of row `i`, with `flags`. */
+    const searchRow = (i: number, ...flags: string[]) =>
+      runCli(['search', path, '--vector', JSON.stringify(Array.from(row(data, dim, i))), ...flags]);
+    const hits = await searchRow(5, '-k', '3', '--namespace', 'alpha', '--json');
     expect(hits.code, hits.stderr).toBe(0);
     const parsed = jsonOf<{ id: string; score: number; namespace: string }[]>(hits);
     expect(parsed.length).toBe(3);
     expect(parsed.map((h) => h.id)).toContain('fresh');
     expect(parsed.every((h) => h.namespace === 'alpha')).toBe(true);
-    const human = await runCli([
-      'search',
-      path,
-      '--vector',
-      JSON.stringify(Array.from(row(data, dim, 7))),
-      '-k',
-      '2',
-      '--filter',
-      '{"even":false}',
-    ]);
+    const human = await searchRow(7, '-k', '2', '--filter', '{"even":false}');
     expect(human.stdout).toMatch(/^ {2}1\. 1\.0000 {2}"m7" {2}\[alpha\] {2}memory 7\n {2}2\. /);
     expect((await runCli(['verify', path])).code).toBe(0);
     expect((await runCli(['export', path])).code).toBe(0);

@@ -91,7 +91,7 @@ async function checkTrial(path: string, runs: { issued: Event[]; acked: Event[] 
         ).toBe(true);
       }
     }
-    // A batch is one write (up to 8,192 rows): acknowledged or not, all of its rows are there or none.
+    // A batch is one write (up to 1,024 rows): acknowledged or not, all of its rows are there or none.
     for (const e of issued) {
       if (e.op !== 'batch' || e.ids!.some((id) => forgetIssued.has(id))) continue;
       const present = e.ids!.filter((id) => db.get(id) !== undefined).length;

@@ -1,6 +1,6 @@
 // One fixed life of a store, driven through the engine the writer worker runs (StoreEngine, in-process):
-// create, single writes and a multi-write group, a save (WAL re-created), an update and a forget, close;
-// reopen (WAL resumed), more writes, a second save, a write, close. Every step's outcome is recorded: a
+// create, single writes and a multi-write group, a save (WAL re-created), an update, a forget and a recall
+// flush, close; reopen (WAL resumed), more writes, a recall flush, a second save, a write, close. Every step's outcome is recorded: a
 // write that returned is acknowledged; one that threw may or may not have reached the files. The fault and
 // power-loss sweeps (io-faults.test.ts) run it over FileIos that fail or lose data and then check, on a
 // clean open of what is left, that every acknowledged write is there.
@@ -47,6 +47,18 @@ export type MemoryState = string | null;
 /** Per id, the states it may have after a reopen: one once acknowledged, more while a write is in doubt. */
 export class Expected {
   readonly allowed = new Map<string, Set<MemoryState>>();
+  /** Per id, the recall counts it may have after a reopen (a recall flush's; 0 before any). */
+  readonly recalls = new Map<string, Set<number>>();
+
+  recallAcked(id: string, count: number): void {
+    this.recalls.set(id, new Set([count]));
+  }
+
+  recallInDoubt(id: string, count: number): void {
+    const now = this.recalls.get(id) ?? new Set<number>([0]);
+    now.add(count);
+    this.recalls.set(id, now);
+  }
 
   acked(id: string, state: MemoryState): void {
     this.allowed.set(id, new Set([state]));
@@ -114,6 +126,11 @@ export function runScenario(
     expected.inDoubt(id, state);
     unflushed.push(() => expected.acked(id, state));
   };
+  const ackRecall = (id: string, count: number): void => {
+    if (durability !== 'none') return expected.recallAcked(id, count);
+    expected.recallInDoubt(id, count);
+    unflushed.push(() => expected.recallAcked(id, count));
+  };
   const flushed = (): void => {
     for (const promote of unflushed) promote();
     unflushed = [];
@@ -155,6 +172,22 @@ export function runScenario(
       linkAll(arena, opened.open(engineSpec(durability)).pending);
       engine = opened;
     });
+  };
+  // A recall flush (feather-db's recall-log.ts): the counts of the rows bumped since the last one, absolute.
+  const recall = (name: string, counts: Record<string, number>): void => {
+    const present = (): [string, number][] => Object.entries(counts).filter(([id]) => need(engine).model.rowOf(id) !== undefined);
+    let flushed: [string, number][] = [];
+    step(
+      name,
+      () => {
+        flushed = present();
+        const rows = flushed.map(([id]) => need(engine).model.rowOf(id)!);
+        const op: ModelOp = { type: 'recall', rows, counts: flushed.map(([, c]) => c), lasts: flushed.map(() => 1_700_000_000_500) };
+        need(engine).writeMany([{ op, vectors: {}, parallel: false }]);
+      },
+      () => flushed.forEach(([id, c]) => ackRecall(id, c)),
+      () => flushed.forEach(([id, c]) => expected.recallInDoubt(id, c)),
+    );
   };
   const close = (name: string): void =>
     step(
@@ -207,9 +240,11 @@ export function runScenario(
     () => ack('a2', null),
     () => expected.inDoubt('a2', null),
   );
+  recall('recall flush', { a0: 3, g0: 2 });
   close('close');
   open('reopen');
   upsert('write after reopen', [{ id: 'c0', text: 'c0' }]);
+  recall('recall flush after reopen', { a0: 4, c0: 1 });
   step('second save', () => void need(engine).save(undefined, 'always'), flushed);
   upsert('last write', [{ id: 'd0', text: 'd0' }]);
   close('last close');
@@ -230,6 +265,12 @@ export function expectHeld(arena: KernelArena, io: FileIo, expected: Expected, c
   for (const [id, allowed] of expected.allowed) {
     const state = stateOf(engine, id);
     expect(allowed.has(state), `${context}: ${id} is ${state}, expected one of ${JSON.stringify([...allowed])}`).toBe(true);
+  }
+  for (const [id, allowed] of expected.recalls) {
+    const row = engine.model.rowOf(id);
+    if (row === undefined) continue;
+    const count = engine.model.record(row)!.recallCount;
+    expect(allowed.has(count), `${context}: ${id} has recallCount ${count}, expected one of ${JSON.stringify([...allowed])}`).toBe(true);
   }
   engine.close();
 }

@@ -2,7 +2,9 @@
 // packages/feather-db/src/shared/internal-faults.ts) while writes arrive and automatic saves fold the WAL. Each call
 // settles (acknowledged, or rejected typed), the store goes on or fails closed with FEATHER_ERR_IO, close
 // settles and releases the lock, and a reopen holds every acknowledged write. The exhaustive sweep over
-// every fault point runs in-process against the engine (test/crash/io-faults.test.ts).
+// every fault point runs in-process against the engine (test/crash/io-faults.test.ts). Searches between the
+// writes bump recall counts, which reach the WAL as recall flushes (recallFlushMs 0: one after each search's
+// turn), so the faults also hit that write path: a reopen never holds more recalls than were made.
 import { existsSync } from 'node:fs';
 import { row, seededRandom, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError } from 'feather-db';
@@ -37,11 +39,14 @@ describe('I/O faults in the writer worker', () => {
     const path = tempStorePath();
     process.env['FEATHER_INTERNAL_FAULTS'] = JSON.stringify({ io: { op, nth, short: op === 'write' } });
     // A WAL of a few hundred bytes triggers an automatic save every few writes.
-    const opening = settled(Feather.open(path, { dim: kDim, metric: 'l2', threads: 1, autoSaveWalBytes: 400 }).then((db) => (store = db)));
+    const opening = settled(
+      Feather.open(path, { dim: kDim, metric: 'l2', threads: 1, autoSaveWalBytes: 400, recallFlushMs: 0 }).then((db) => (store = db)),
+    );
     delete process.env['FEATHER_INTERNAL_FAULTS'];
     let store: Feather | undefined;
     const opened = await opening;
     const acked: number[] = [];
+    const recalled = new Map<number, number>();
     if (opened.ok) {
       const db = store!;
       let failed = false;
@@ -51,6 +56,9 @@ describe('I/O faults in the writer worker', () => {
           // Once the store failed closed, nothing is acknowledged again.
           expect(failed).toBe(false);
           acked.push(i);
+          // A search is a read: it succeeds whatever the disk does; its flush may hit the fault.
+          await db.search(row(data, kDim, i), { k: 3, now: 1_000 + i });
+          await new Promise((resolve) => setTimeout(resolve, 1));
         } else {
           expect(r.code).toBe('FEATHER_ERR_IO');
           failed = true;
@@ -60,6 +68,7 @@ describe('I/O faults in the writer worker', () => {
           if (!saved.ok) expect(saved.code).toBe('FEATHER_ERR_IO');
         }
       }
+      for (const id of acked) recalled.set(id, db.get(id)!.recallCount);
       const closed = await settled(db.close());
       if (!closed.ok) expect(closed.code).toBe('FEATHER_ERR_IO');
     } else {
@@ -71,7 +80,10 @@ describe('I/O faults in the writer worker', () => {
       return;
     }
     const again = await Feather.open(path, { threads: 1 });
-    for (const id of acked) expect(Array.from(again.getVector(id)!)).toEqual(Array.from(row(data, kDim, id)));
+    for (const id of acked) {
+      expect(Array.from(again.getVector(id)!)).toEqual(Array.from(row(data, kDim, id)));
+      expect(again.get(id)!.recallCount).toBeLessThanOrEqual(recalled.get(id)!);
+    }
     expect((await again.checkIntegrity()).problems).toEqual([]);
     await again.close();
   });

@@ -29,27 +29,21 @@ describe('records', () => {
   it('keep every field, round-trip id types and assign integer ids after the largest one', async () => {
     const db = await store(4);
     const before = Date.now();
-    expect(
-      await db.add(unit(0), {
-        id: 'note-1',
-        text: 'hello',
-        namespace: 'u1',
-        entity: 'travel',
-        importance: 2,
-        attributes: { lang: 'en', stars: 4, done: false },
-      }),
-    ).toEqual({ id: 'note-1' });
-    expect(await db.add(unit(1), { id: 7 })).toEqual({ id: 7 });
-    expect(await db.add(unit(2))).toEqual({ id: 8 });
-    expect(await db.add(unit(3), { id: '8' })).toEqual({ id: '8' });
-    const rec = db.get('note-1')!;
-    expect(rec).toMatchObject({
+    const given = {
       id: 'note-1',
       text: 'hello',
       namespace: 'u1',
       entity: 'travel',
       importance: 2,
       attributes: { lang: 'en', stars: 4, done: false },
+    };
+    expect(await db.add(unit(0), given)).toEqual({ id: 'note-1' });
+    expect(await db.add(unit(1), { id: 7 })).toEqual({ id: 7 });
+    expect(await db.add(unit(2))).toEqual({ id: 8 });
+    expect(await db.add(unit(3), { id: '8' })).toEqual({ id: '8' });
+    const rec = db.get('note-1')!;
+    expect(rec).toMatchObject({
+      ...given,
       recallCount: 0,
       lastRecalled: null,
       modalities: ['text'],

@@ -95,21 +95,24 @@ describe('a writer that dies', () => {
     await expectIntact(path, acked);
   });
 
-  it.each(kHows)('during save (%s): save and close settle typed, nothing acknowledged is lost', async (how) => {
+  /** The seeded store opened with a writer that dies at `at`, after one more acknowledged add (`id`). */
+  async function writerDyingAt(at: 'save' | 'close', how: (typeof kHows)[number], id: number) {
     const { path, acked } = await seeded();
-    const db = await openWithFaults(path, { writer: { at: 'save', how } });
-    await db.add(row(data, kDim, 400), { id: 400 });
-    acked.add(400);
+    const db = await openWithFaults(path, { writer: { at, how } });
+    await db.add(row(data, kDim, id), { id });
+    acked.add(id);
+    return { db, path, acked };
+  }
+
+  it.each(kHows)('during save (%s): save and close settle typed, nothing acknowledged is lost', async (how) => {
+    const { db, path, acked } = await writerDyingAt('save', how, 400);
     expect(await settle(db.save())).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
     expect(await settle(db.close())).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
     await expectIntact(path, acked);
   });
 
   it.each(kHows)('during close (%s): close settles typed and releases the lock', async (how) => {
-    const { path, acked } = await seeded();
-    const db = await openWithFaults(path, { writer: { at: 'close', how } });
-    await db.add(row(data, kDim, 500), { id: 500 });
-    acked.add(500);
+    const { db, path, acked } = await writerDyingAt('close', how, 500);
     expect(await settle(db.close())).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
     await expectIntact(path, acked);
   });

@@ -3,7 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { authorized, kTools, parseCli, resolveApiKey, restRoutes, startServer } from '@feather-db/serve';
 import { tempStorePath } from '@feather-db/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeLocalEmbedder, localEmbedder, startTestServer, type TestServer } from './helpers.js';
+import { closeLocalEmbedder, kMcpToolNames, localEmbedder, startTestServer, type TestServer } from './helpers.js';
 
 let t: TestServer;
 let doc: { paths: Record<string, Record<string, { operationId: string; security: unknown[] }>> };
@@ -148,22 +148,8 @@ describe('options', () => {
   });
 
   it('names 14 MCP tools, each with an object input schema and a description', () => {
-    expect(kTools.map((tool) => tool.name)).toEqual([
-      'feather_add',
-      'feather_search',
-      'feather_context_chain',
-      'feather_get',
-      'feather_update',
-      'feather_forget',
-      'feather_link',
-      'feather_related',
-      'feather_timeline',
-      'feather_list_namespaces',
-      'feather_purge',
-      'feather_compact',
-      'feather_stats',
-      'feather_delete_entity',
-    ]);
+    expect(kTools.map((tool) => tool.name)).toEqual(kMcpToolNames);
+    expect(kMcpToolNames).toHaveLength(14);
     for (const tool of kTools) {
       expect((tool.input as unknown as { type: string }).type).toBe('object');
       expect(tool.description.length).toBeGreaterThan(40);

@@ -69,3 +69,21 @@ export async function startTestServer(options: Partial<ServeOptions> = {}): Prom
 export function json<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** The MCP tools feather-serve offers, in the order it lists them. */
+export const kMcpToolNames: readonly string[] = [
+  'feather_add',
+  'feather_search',
+  'feather_context_chain',
+  'feather_get',
+  'feather_update',
+  'feather_forget',
+  'feather_link',
+  'feather_related',
+  'feather_timeline',
+  'feather_list_namespaces',
+  'feather_purge',
+  'feather_compact',
+  'feather_stats',
+  'feather_delete_entity',
+];

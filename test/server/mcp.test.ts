@@ -1,7 +1,7 @@
 import { tempStorePath } from '@feather-db/testkit';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeLocalEmbedder, json, localEmbedder, startTestServer, type TestServer } from './helpers.js';
+import { closeLocalEmbedder, json, kMcpToolNames, localEmbedder, startTestServer, type TestServer } from './helpers.js';
 import { call, httpClient, stdioClient } from './mcp-client.js';
 
 const kNow = Date.UTC(2026, 2, 1);
@@ -31,22 +31,6 @@ const kMemories = [
     timestamp: kNow - 1 * kDay,
   },
   { id: 'old', text: 'The user once owned a red bicycle.', entity: 'misc', timestamp: kNow - 400 * kDay },
-];
-const kToolNames = [
-  'feather_add',
-  'feather_search',
-  'feather_context_chain',
-  'feather_get',
-  'feather_update',
-  'feather_forget',
-  'feather_link',
-  'feather_related',
-  'feather_timeline',
-  'feather_list_namespaces',
-  'feather_purge',
-  'feather_compact',
-  'feather_stats',
-  'feather_delete_entity',
 ];
 
 /**
@@ -151,7 +135,7 @@ describe('MCP', () => {
     const client = await httpClient(t.url, t.key);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(kToolNames);
+      expect(tools.map((tool) => tool.name)).toEqual(kMcpToolNames);
       for (const tool of tools) {
         expect(tool.inputSchema.type).toBe('object');
         expect(tool.description!.length).toBeGreaterThan(40);
@@ -183,7 +167,7 @@ describe('MCP', () => {
     const path = tempStorePath('stdio.feather');
     const client = await stdioClient(path);
     try {
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(kToolNames);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(kMcpToolNames);
       const viaStdio = await scenario(client);
       expect(viaStdio).toEqual(viaHttp);
     } finally {

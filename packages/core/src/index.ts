@@ -18,7 +18,8 @@ export type { VectorInput } from './validate.js';
 export { MemoryModel } from './records/memory-model.js';
 export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';
 export { RowMap } from './records/row-map.js';
-export { readGeneration } from './records/modality-slot.js';
+export { allocateRecallTable } from './records/recall-columns.js';
+export { createSlot, publishGeneration, readGeneration } from './records/modality-slot.js';
 export { SearchPlanner } from './filter/planner.js';
 export type { SearchPlan } from './filter/planner.js';
 export { decayedScore, kDefaultDecay, kMsPerDay, similarityOf } from './scoring/score.js';
@@ -29,18 +30,8 @@ export type { FileIo } from './format/file-io.js';
 export { faultyFileIo } from './format/fault-file-io.js';
 export type { FileFault, FileOpKind } from './format/fault-file-io.js';
 export { powerLossIo } from './format/power-loss-io.js';
-export {
-  blockBytesOf,
-  blockListChecksum,
-  checksum,
-  kBulkSections,
-  kFormatMajor,
-  kSectionGraphHeader,
-  kSectionNodes,
-  sectionSeed,
-  StoreFileReader,
-} from './format/store-file.js';
-export { sectionName } from './format/section-names.js';
+export { blockBytesOf, blockListChecksum, checksum, kFormatMajor, sectionSeed, StoreFileReader } from './format/store-file.js';
+export { kBulkSections, kSectionGraphHeader, kSectionNodes, sectionName } from './format/section-types.js';
 export { BlockHashes } from './format/block-hash.js';
 export { decode, encode } from './format/msgpack.js';
 export { readStoreMeta } from './format/store-codec.js';

@@ -1,11 +1,8 @@
 import { FeatherError } from 'feather-db';
-import { BatchedEmbedder, checkBatchOptions, type BatchOptions } from './batched-embedder.js';
-import { checkHttpOptions, postJson, type HttpOptions, type ProviderInfo } from './http-json.js';
-import { checkOptionsShape } from './options.js';
-import { checkBaseUrl, providerModelId, requireKey, resolveDim } from './provider-options.js';
+import { HostedEmbedder, type HostedOptions, type HostedProvider } from './hosted-embedder.js';
 
 /** Options of {@link OpenAiEmbedder}. */
-export interface OpenAiEmbedderOptions extends BatchOptions, HttpOptions {
+export interface OpenAiEmbedderOptions extends HostedOptions {
   /** Default: `OPENAI_API_KEY`. */
   apiKey?: string;
   /** Default `'text-embedding-3-small'` (1536-d). */
@@ -20,61 +17,34 @@ export interface OpenAiEmbedderOptions extends BatchOptions, HttpOptions {
   concurrency?: number;
 }
 
-const kProvider: ProviderInfo = {
-  name: 'OpenAI',
-  id: 'openai',
-  keyEnv: 'OPENAI_API_KEY',
-  isBadKey: (status) => status === 401 || status === 403,
+const kOpenAi: HostedProvider = {
+  info: { name: 'OpenAI', id: 'openai', keyEnv: 'OPENAI_API_KEY', isBadKey: (status) => status === 401 || status === 403 },
+  keyEnv: ['OPENAI_API_KEY'],
+  defaultModel: 'text-embedding-3-small',
+  defaultBaseUrl: 'https://api.openai.com/v1',
+  baseUrlEnv: 'OPENAI_BASE_URL',
+  batchSize: 128,
+  knownDims: Object.freeze({ 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 }),
+  extraKeys: [],
+  endpoint: (baseUrl) => `${baseUrl}/embeddings`,
+  keyHeaders: (key) => ({ authorization: `Bearer ${key}` }),
 };
-const kKnownDims: Readonly<Record<string, number>> = Object.freeze({
-  'text-embedding-3-small': 1536,
-  'text-embedding-3-large': 3072,
-  'text-embedding-ada-002': 1536,
-});
-const kKeys = [
-  'apiKey',
-  'model',
-  'dimensions',
-  'baseUrl',
-  'batchSize',
-  'concurrency',
-  'timeoutMs',
-  'retries',
-  'baseDelayMs',
-  'maxDelayMs',
-] as const;
 
 /** OpenAI's `/v1/embeddings` (or a compatible server). Id `'openai:<model>'`, `'openai:<model>@<dimensions>'` when shortened. */
-export class OpenAiEmbedder extends BatchedEmbedder {
-  readonly id: string;
-  readonly dim: number;
-  readonly #key: string;
-  readonly #model: string;
-  readonly #dimensions: number | undefined;
-  readonly #url: string;
-  readonly #http: Required<HttpOptions>;
-
+export class OpenAiEmbedder extends HostedEmbedder {
   /** @throws FEATHER_ERR_INVALID_ARGUMENT for bad options, FEATHER_ERR_EMBEDDER when no key is given or set. */
   constructor(options?: OpenAiEmbedderOptions) {
-    const o = checkOptionsShape<OpenAiEmbedderOptions>(options, kKeys, 'options');
-    super(checkBatchOptions(o, { batchSize: 128, concurrency: 4 }, 'options'));
-    this.#model = o.model ?? 'text-embedding-3-small';
-    this.dim = resolveDim(this.#model, o.dimensions, kKnownDims, 'OpenAI');
-    this.#dimensions = o.dimensions;
-    this.id = providerModelId('openai', this.#model, o.dimensions);
-    this.#url = `${checkBaseUrl(o.baseUrl ?? (process.env['OPENAI_BASE_URL'] || undefined), 'https://api.openai.com/v1')}/embeddings`;
-    this.#http = checkHttpOptions(o, 'options');
-    this.#key = requireKey(o.apiKey, ['OPENAI_API_KEY'], 'OpenAI');
+    super(options, kOpenAi);
   }
 
   protected async embedBatch(texts: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
     const body = {
-      model: this.#model,
+      model: this.model,
       input: texts,
       encoding_format: 'float',
-      ...(this.#dimensions === undefined ? {} : { dimensions: this.#dimensions }),
+      ...(this.dimensions === undefined ? {} : { dimensions: this.dimensions }),
     };
-    const answer = await postJson(kProvider, this.#url, { authorization: `Bearer ${this.#key}` }, body, this.#http, signal);
+    const answer = await this.post(body, signal);
     const data = (answer as { data?: unknown }).data;
     if (!Array.isArray(data))
       throw new FeatherError(
@@ -92,9 +62,5 @@ export class OpenAiEmbedder extends BatchedEmbedder {
       vectors[at] = Float32Array.from(embedding as number[]);
     });
     return vectors.filter((v) => v !== undefined);
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
   }
 }

@@ -19,6 +19,11 @@ export interface AddBatchOptions {
   /** Namespace of every row whose meta does not name one. */
   namespace?: string;
   modality?: string;
+  /**
+   * Aborts the batch while it waits for its turn or is being validated: it rejects with FEATHER_ERR_ABORTED at
+   * once and nothing is stored. Once its first rows are applied the batch completes and resolves.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link Feather.search}. */
@@ -48,6 +53,12 @@ export interface SearchOptions {
    * replaying recorded traffic.
    */
   now?: number | Date;
+  /**
+   * Aborts the search: it rejects with FEATHER_ERR_ABORTED at once (also when the signal is already aborted) and
+   * changes nothing (no recall count is bumped). A search already running in a reader thread finishes there and
+   * its result is dropped; one still queued never runs.
+   */
+  signal?: AbortSignal;
 }
 
 /** One search hit: the memory, how similar it is and its final score. */

@@ -1,90 +1,59 @@
-import {
-  FeatherError,
-  isOpenRace,
-  type Attributes,
-  type Edge,
-  type MemoryId,
-  type MemoryModel,
-  type MemoryRecord,
-  type Metric,
-  type VectorInput,
-} from '@feather-db/core';
+import { FeatherError, isOpenRace, type Attributes, type MemoryId, type MemoryRecord, type VectorInput } from '@feather-db/core';
 import type { AddBatchOptions, AddOptions, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
 import { batchSlices, checkBatch } from './main/batch-input.js';
 import { checkEntityScope, checkPurge, entityIds, staleIds } from './main/forget-selection.js';
-import { checkId, checkIds, checkName, checkNamespace, checkOptions, checkPositiveNumber, checkSaveGraph } from './main/input.js';
+import { checkIds, checkName, checkOptions, checkPositiveNumber, checkSaveGraph } from './main/input.js';
 import { openStore, shutDown, type StoreHandles } from './main/open.js';
-import { resolveChain, resolveSearch } from './main/search-options.js';
-import { EpochPins } from './main/epoch-pins.js';
-import { SearchPath, type StoreStats } from './main/search-path.js';
+import { abortable, checkSignal, throwIfAborted } from './main/abort.js';
+import { resolveChain, resolveSearch, resolveSearchMany } from './main/search-options.js';
 import { chainFrom } from './main/search-results.js';
-import { Spaces } from './main/spaces.js';
 import { countEdges, prepareAdd, linkOp, unlinkOp, updateOp } from './main/write-ops.js';
 import { WritePipeline } from './main/write-pipeline.js';
+import { StoreReads } from './store-reads.js';
+import { RecallLog } from './main/recall-log.js';
 import { kDefaultModality, resolveOpenOptions, type OpenOptions } from './options.js';
-import { AttachCache } from './shared/attach-cache.js';
 import { unwrap } from './shared/replies.js';
 import { ingest } from './main/ingest/ingest.js';
 import { exportRows } from './main/ingest/export-rows.js';
 import type { ExportOptions, ExportRow, IngestOptions, IngestSource, IngestSummary } from './main/ingest/ingest-api.js';
-import { listMemories, type ListOptions, type ListPage } from './main/list.js';
 
 /**
  * An open Feather store. The main thread validates and routes: every write goes, in call order, to the
  * single writer worker (main/write-pipeline.ts); every search runs in the reader pool against shared memory
  * (main/search-queue.ts) and is ranked here (main/search-results.ts). The facade keeps a mirror of the memory
- * model, fed the same ops in the same order as the writer's, for synchronous reads (`get`, `count`, `edges`),
- * planning filtered searches and scoring results. Nothing here blocks the event loop.
+ * model, fed the same ops in the same order as the writer's, for synchronous reads (`get`, `count`, `edges`:
+ * store-reads.ts), planning filtered searches and scoring results. Nothing here blocks the event loop.
  */
-export class Feather {
-  readonly path: string;
-  readonly dim: number;
-  readonly metric: Metric;
-  /** The embedding model id recorded in the file (`options.embeddingModel` of the open that set it), or null. */
-  readonly embeddingModel: string | null;
-  /** Reader-pool size (from `options.threads`, `FEATHER_LOAD_THREADS` or the core count). */
-  readonly threads: number;
+export class Feather extends StoreReads {
   /** Milliseconds `open` took: file load, WAL replay and any graph rebuild. */
   loadTimeMs = 0;
-  /** The lock, the shared memory, the writer and the pool: what close() ends. */
-  readonly #h: StoreHandles;
-  readonly #model: MemoryModel;
-  readonly #spaces: Spaces;
-  readonly #efSearch: number;
-  readonly #reads: SearchPath;
   readonly #writes: WritePipeline;
+  readonly #recall: RecallLog;
   readonly #readOnly: boolean;
-  #closed: Promise<void> | undefined;
 
   private constructor(h: StoreHandles) {
-    const { options: o, opened } = h;
-    this.path = h.path;
-    this.threads = o.threads;
-    this.#h = h;
+    super(h);
+    const o = h.options;
     this.#readOnly = o.readOnly;
-    this.#spaces = new Spaces(opened.meta.modalities);
-    this.dim = this.#spaces.of(kDefaultModality).dim;
-    this.metric = this.#spaces.of(kDefaultModality).metric;
-    this.#efSearch = o.efSearchGiven ? o.efSearch : opened.meta.efSearch;
-    this.embeddingModel = opened.meta.modelId === '' ? null : opened.meta.modelId;
-    this.#model = h.mirror;
-    const handles = new AttachCache(h.arena);
-    const pins = new EpochPins(h.arena);
-    this.#reads = new SearchPath(this.#model, this.#spaces, opened.slots, handles, h.readers, o.threads, pins);
-    this.#writes = new WritePipeline(h.writer, h.readers, this.#model, handles, {
+    this.#writes = new WritePipeline(h.writer, h.readers, this.model, this.attached, {
       threads: o.threads,
       autoSaveWalBytes: o.autoSaveWalBytes,
       save: () => this.save(),
       fault: h.fault,
-      pins,
+      pins: this.pins,
       maintenance: o.maintenance,
-      tombstoneRatio: () => this.#reads.tombstoneRatio(),
+      tombstoneRatio: () => this.reads.tombstoneRatio(),
       compact: () => this.compact(),
     });
+    this.#recall = new RecallLog(
+      this.model,
+      { write: (prepare) => this.#writes.track(this.#writes.write(prepare, false)) },
+      o.recallFlushMs,
+    );
     // Once no write can start, locks a dead thread held in the shared memory are released (searches go on).
     h.fault.onFailed(
       () => this.#writes.linked(),
-      () => this.#reads.indexAddresses(),
+      () => this.reads.indexAddresses(),
     );
   }
 
@@ -127,7 +96,7 @@ export class Feather {
    */
   add(vector: VectorInput, options?: AddOptions): Promise<{ id: MemoryId }> {
     return this.#writing(async () => {
-      const ids = await this.#writes.write(prepareAdd(this.#spaces, this.#model, vector, options), false);
+      const ids = await this.#writes.write(prepareAdd(this.spaces, this.model, vector, options), false);
       return { id: ids[0]! };
     });
   }
@@ -139,8 +108,10 @@ export class Feather {
    */
   addBatch(vectors: Float32Array | readonly VectorInput[], options?: AddBatchOptions): Promise<{ ids: MemoryId[] }> {
     return this.#writing(async () => {
-      const batch = checkBatch(this.#spaces, vectors, options);
-      return { ids: (await this.#writes.writeSlices(() => batchSlices(this.#model, this.#spaces, batch), true)).flat() };
+      const batch = checkBatch(this.spaces, vectors, options);
+      return abortable(batch.signal, 'addBatch', async (point) => ({
+        ids: (await this.#writes.writeSlices(() => batchSlices(this.model, this.spaces, batch, point), true)).flat(),
+      }));
     });
   }
 
@@ -155,7 +126,7 @@ export class Feather {
    */
   async ingest(source: IngestSource, options?: IngestOptions): Promise<IngestSummary> {
     this.#checkWritable();
-    const target = { spaces: this.#spaces.toRecord(), embeddingModel: this.embeddingModel, has: (id: MemoryId) => this.#model.has(id) };
+    const target = { spaces: this.spaces.toRecord(), embeddingModel: this.embeddingModel, has: (id: MemoryId) => this.model.has(id) };
     return ingest({ ...target, addBatch: (v, o) => this.addBatch(v, o), link: (a, b, o) => this.link(a, b, o) }, source, options);
   }
 
@@ -165,9 +136,9 @@ export class Feather {
    * are read from the store as they are consumed; memories added after the export started are not included.
    */
   export(options?: ExportOptions): AsyncGenerator<ExportRow, void, undefined> {
-    this.#checkOpen();
-    const source = { model: this.#model, mainModality: kDefaultModality, checkOpen: () => this.#checkOpen() };
-    return exportRows({ ...source, vectorOf: (row, m) => this.#reads.vectorOf(row, m) }, options);
+    this.checkOpen();
+    const source = { model: this.model, mainModality: kDefaultModality, checkOpen: () => this.checkOpen() };
+    return exportRows({ ...source, vectorOf: (row, m) => this.reads.vectorOf(row, m) }, options);
   }
 
   /**
@@ -182,7 +153,7 @@ export class Feather {
   ): Promise<MemoryRecord> {
     return this.#writing(async () => {
       const op = updateOp(id, patch);
-      const after = (): MemoryRecord | undefined => this.#model.record(this.#model.rowOf(op.id)!);
+      const after = (): MemoryRecord | undefined => this.model.record(this.model.rowOf(op.id)!);
       return (await this.#writes.write(() => ({ op, value: undefined, after }), false))!;
     });
   }
@@ -206,7 +177,7 @@ export class Feather {
   unlink(from: MemoryId, to: MemoryId, options?: { type?: string }): Promise<number> {
     return this.#writing(async () => {
       const op = unlinkOp(from, to, options);
-      return this.#writes.write(() => ({ op, value: countEdges(this.#model, op) }), false);
+      return this.#writes.write(() => ({ op, value: countEdges(this.model, op) }), false);
     });
   }
 
@@ -229,7 +200,7 @@ export class Feather {
     return this.#writing(async () => {
       const { namespace, days, now } = checkPurge(options);
       // The clock is read when the purge reaches its turn in the write order, unless the caller fixed it.
-      return this.#writes.forget(() => staleIds(this.#model, namespace, days, now ?? Date.now()));
+      return this.#writes.forget(() => staleIds(this.model, namespace, days, now ?? Date.now()));
     });
   }
 
@@ -237,17 +208,23 @@ export class Feather {
   deleteByEntity(options: { namespace: string; entity: string }): Promise<number> {
     return this.#writing(async () => {
       const { namespace, entity } = checkEntityScope(options);
-      return this.#writes.forget(() => entityIds(this.#model, namespace, entity));
+      return this.#writes.forget(() => entityIds(this.model, namespace, entity));
     });
   }
 
   /**
    * Rebuilds every modality's graph from its live memories only, in parallel on the reader pool, and swaps
-   * it in atomically. Searches keep running on the old graph meanwhile; writes wait.
+   * it in atomically. Searches keep running on the old graph meanwhile; writes wait. `options.signal` aborts it
+   * until the rebuild begins (behind earlier writes): it rejects with FEATHER_ERR_ABORTED and nothing changes;
+   * once begun it completes.
    */
-  compact(): Promise<void> {
+  compact(options?: { signal?: AbortSignal }): Promise<void> {
     return this.#writing(async () => {
-      await this.#writes.rebuild(this.#reads.modalities, undefined);
+      const signal = checkSignal(
+        checkOptions<{ signal?: AbortSignal }>(options, ['signal'], 'options', '{ signal }').signal,
+        'options.signal',
+      );
+      await abortable(signal, 'compact', (point) => this.#writes.rebuild(this.reads.modalities, undefined, point));
     });
   }
 
@@ -261,7 +238,7 @@ export class Feather {
   save(path?: string, options?: { graph?: 'auto' | 'always' | 'never' }): Promise<{ bytes: number; ms: number }> {
     return this.#writes.track(
       (async () => {
-        this.#checkOpen();
+        this.checkOpen();
         const target = path === undefined ? undefined : checkName(path, 'path', 'file');
         if (this.#readOnly && (target === undefined || target === this.path)) {
           throw new FeatherError(
@@ -282,7 +259,7 @@ export class Feather {
    */
   setInt8Ram(modality: string = kDefaultModality, options?: { maxAbs?: number }): Promise<void> {
     return this.#writing(async () => {
-      const name = this.#spaces.check(modality, 'modality');
+      const name = this.spaces.check(modality, 'modality');
       const maxAbs = checkOptions<{ maxAbs?: number }>(options, ['maxAbs'], 'options', '{ maxAbs: 1 }').maxAbs;
       await this.#writes.rebuild([name], {
         modality: name,
@@ -294,15 +271,37 @@ export class Feather {
 
   /**
    * The nearest memories to `query`, best first, scoped and filtered as asked, re-ranked by the decayed
-   * score when `halfLife` or `timeWeight` is set. Runs in the reader pool; never waits for writes.
-   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT.
+   * score when `halfLife` or `timeWeight` is set. A small search runs on the calling thread while the reader
+   * pool is idle (within a per-turn time budget that keeps the event loop responsive); the rest run in the
+   * pool. Never waits for writes. With `track` (default), the hits' recall counts are bumped in place.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_ABORTED (`signal`).
    */
   async search(query: VectorInput, options?: SearchOptions): Promise<SearchHit[]> {
-    this.#checkOpen();
-    const s = resolveSearch(this.#spaces, this.#efSearch, query, options);
-    const { hits, rows } = await this.#reads.run(query, s);
+    this.checkOpen();
+    const s = resolveSearch(this.spaces, this.efSearch, query, options);
+    const { hits, rows } = await this.reads.run(query, s);
+    // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
+    throwIfAborted(s.signal, 'search');
     if (s.track) this.#touch(rows, s.now);
     return hits;
+  }
+
+  /**
+   * One result list per query, in order, as if `search(query, options)` were called for each in turn: the
+   * same hits, and with `track` the same recall counts afterwards (each list's hits are bumped in query order,
+   * once every query has answered). Queries are packed into pool tasks across every reader thread (a few small
+   * ones run on the calling thread while the pool is idle). `queries`: a Float32Array of n·dim numbers, or an
+   * array of vectors.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT (naming the first bad query),
+   * FEATHER_ERR_ABORTED (`signal`; no recall count is bumped then).
+   */
+  async searchMany(queries: Float32Array | readonly VectorInput[], options?: SearchOptions): Promise<SearchHit[][]> {
+    this.checkOpen();
+    const { vectors, s } = resolveSearchMany(this.spaces, this.efSearch, queries, options);
+    const lists = await this.reads.runMany(vectors, s);
+    throwIfAborted(s.signal, 'searchMany');
+    if (s.track) for (const { rows } of lists) this.#touch(rows, s.now);
+    return lists.map((list) => list.hits);
   }
 
   /**
@@ -311,78 +310,11 @@ export class Feather {
    * sorted by score. With `namespace`, neither the seeds nor the walk leave it.
    */
   async contextChain(query: VectorInput, options?: ContextChainOptions): Promise<ContextChain> {
-    this.#checkOpen();
-    const { search: s, hops } = resolveChain(this.#spaces, this.#efSearch, query, options);
-    const { nodes, edges, rows } = chainFrom(this.#model, await this.#reads.run(query, s), hops, s.namespace);
+    this.checkOpen();
+    const { search: s, hops } = resolveChain(this.spaces, this.efSearch, query, options);
+    const { nodes, edges, rows } = chainFrom(this.model, await this.reads.run(query, s), hops, s.namespace);
     if (s.track) this.#touch(rows, s.now);
     return { nodes, edges };
-  }
-
-  /** The memory with this id, or undefined. Synchronous. */
-  get(id: MemoryId): MemoryRecord | undefined {
-    this.#checkOpen();
-    const row = this.#model.rowOf(checkId(id, 'id'));
-    return row === undefined ? undefined : this.#model.record(row);
-  }
-
-  /** The stored vector of a memory in one modality (unit length under cosine), or undefined. Synchronous. */
-  getVector(id: MemoryId, modality: string = kDefaultModality): Float32Array | undefined {
-    this.#checkOpen();
-    const row = this.#model.rowOf(checkId(id, 'id'));
-    return row === undefined ? undefined : this.#reads.vectorOf(row, this.#spaces.check(modality, 'modality'));
-  }
-
-  /**
-   * The memory an add or addBatch wrote last (optionally within a namespace; of a batch, its last row), or
-   * undefined: an update of an existing id by add counts as writing it; update() and link() do not. If that
-   * memory was forgotten, the one written before it. Synchronous.
-   */
-  getLast(options?: { namespace?: string }): MemoryRecord | undefined {
-    this.#checkOpen();
-    const o = checkOptions<{ namespace?: string }>(options, ['namespace'], 'options', "{ namespace: 'user-1' }");
-    const row = this.#model.lastRow(o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace'));
-    return row === undefined ? undefined : this.#model.record(row);
-  }
-
-  /** A memory's outgoing and incoming edges. @throws FEATHER_ERR_NOT_FOUND for an unknown id. */
-  edges(id: MemoryId): { outgoing: Edge[]; incoming: Edge[] } {
-    this.#checkOpen();
-    const checked = checkId(id, 'id');
-    const row = this.#model.rowOf(checked);
-    if (row === undefined)
-      throw new FeatherError('FEATHER_ERR_NOT_FOUND', `memory ${JSON.stringify(checked)} does not exist (never added, or forgotten)`, {
-        id: checked,
-      });
-    return this.#model.edgesOf(row);
-  }
-
-  /**
-   * A scope's memories newest first (by timestamp), one page at a time: pass `next` back as `before` for the
-   * next page. Synchronous (reads the facade's mirror; cost grows with the scope's size).
-   * @throws FEATHER_ERR_INVALID_ARGUMENT for bad options or a cursor that is not one.
-   */
-  list(options?: ListOptions): ListPage {
-    this.#checkOpen();
-    return listMemories(this.#model, options);
-  }
-
-  /** Live memories, in one namespace or all. Synchronous. */
-  count(options?: { namespace?: string }): number {
-    this.#checkOpen();
-    const o = checkOptions<{ namespace?: string }>(options, ['namespace'], 'options', "{ namespace: 'user-1' }");
-    return this.#model.count(o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace'));
-  }
-
-  /** Namespaces holding at least one memory, sorted. Synchronous. */
-  listNamespaces(): string[] {
-    this.#checkOpen();
-    return this.#model.listNamespaces();
-  }
-
-  /** Memory use and graph state, for monitoring and benchmarks. */
-  stats(): StoreStats {
-    this.#checkOpen();
-    return this.#reads.stats(this.#h.arena, this.#writes.freeRows);
   }
 
   /**
@@ -391,27 +323,27 @@ export class Feather {
    * recovery checks and paranoid operators; cost grows with the store (a full pass over every node).
    */
   async checkIntegrity(): Promise<{ ok: boolean; problems: string[] }> {
-    this.#checkOpen();
+    this.checkOpen();
     return this.#writes.verify();
-  }
-
-  /** Reader threads currently alive in the pool (equals `threads` once the pool has started them). */
-  get readerThreads(): number {
-    return this.#h.readers.threads;
   }
 
   /** Ends the writer and every reader thread after in-flight writes finish. Idempotent. */
   close(): Promise<void> {
-    this.#closed ??= (async () => {
+    this.closing ??= (async () => {
+      if (!this.#readOnly) await this.#recall.close().catch(() => undefined);
       await this.#writes.settle();
-      unwrap(await shutDown(this.#h, false));
+      unwrap(await shutDown(this.handles, false));
     })();
-    return this.#closed;
+    return this.closing;
   }
 
-  /** Recall tracking of a search's hits (readOnly stores never write, so they do not track). */
+  protected get freeRows(): number {
+    return this.#writes.freeRows;
+  }
+
+  /** Recall tracking of a search's hits: in shared memory at once, logged in batches (readOnly stores do not track). */
   #touch(rows: number[], at: number): void {
-    if (!this.#readOnly) this.#writes.touch(rows, at);
+    if (!this.#readOnly) this.#recall.bump(rows, at);
   }
 
   /**
@@ -428,7 +360,7 @@ export class Feather {
   }
 
   #checkWritable(): void {
-    this.#checkOpen();
+    this.checkOpen();
     if (this.#writes.failure !== undefined) throw this.#writes.failure;
     if (this.#readOnly)
       throw new FeatherError(
@@ -436,11 +368,5 @@ export class Feather {
         `${this.path} was opened readOnly; open it without readOnly to change it (one writer process at a time)`,
         { path: this.path },
       );
-  }
-
-  /** Reads go on after a fault (docs/threading.md, "When a thread dies"); writes and saves do not. */
-  #checkOpen(): void {
-    if (this.#closed !== undefined)
-      throw new FeatherError('FEATHER_ERR_CLOSED', `the store ${this.path} is closed; open it again to use it`);
   }
 }

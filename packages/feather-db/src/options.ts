@@ -54,6 +54,13 @@ export interface OpenOptions {
    * the pool off the write path; `false` never (only `compact()` drops tombstones then).
    */
   maintenance?: MaintenanceOptions | false;
+  /**
+   * How often recall counts reach the WAL, in ms. A search bumps them in shared memory at once (a read, not a
+   * write through the writer) and the store logs every bump of the last interval as one record, and at close;
+   * `save()` writes them into the file. A crash loses at most this window of recall counts, never a memory.
+   * Default 1000; 0 logs at the end of the event-loop turn of the bump.
+   */
+  recallFlushMs?: number;
 }
 
 /** The modality `dim` and `metric` describe. */
@@ -74,6 +81,7 @@ export interface ResolvedOptions {
   embeddingModel: string | undefined;
   autoSaveWalBytes: number;
   maintenance: ResolvedMaintenance;
+  recallFlushMs: number;
 }
 
 const kOpenKeys = [
@@ -89,9 +97,14 @@ const kOpenKeys = [
   'embeddingModel',
   'autoSaveWalBytes',
   'maintenance',
+  'recallFlushMs',
 ] as const;
 
 const kMaxThreads = 256;
+/** About one recall record a second (design.md §2). */
+const kDefaultRecallFlushMs = 1000;
+/** A day: longer windows are a mistake (a crash would lose that much), not a setting. */
+const kMaxRecallFlushMs = 86_400_000;
 
 /** `FEATHER_LOAD_THREADS` if set (validated), else the machine's parallelism. */
 export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
@@ -179,6 +192,8 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   const autoSaveWalBytes = o.autoSaveWalBytes ?? 64 * 2 ** 20;
   checkInt(autoSaveWalBytes, 'options.autoSaveWalBytes', 0, Number.MAX_SAFE_INTEGER);
   const maintenance = resolveMaintenance(o.maintenance);
+  const recallFlushMs = o.recallFlushMs ?? kDefaultRecallFlushMs;
+  checkInt(recallFlushMs, 'options.recallFlushMs', 0, kMaxRecallFlushMs);
   return {
     dim: o.dim,
     metric,
@@ -193,5 +208,6 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
     embeddingModel: o.embeddingModel,
     autoSaveWalBytes,
     maintenance,
+    recallFlushMs,
   };
 }

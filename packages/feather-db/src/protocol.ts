@@ -81,6 +81,8 @@ export interface SearchQuery {
   k: number;
   ef: number;
   plan: SearchPlan;
+  /** Set to 1 (atomically, over a SharedArrayBuffer) when the caller aborted: a thread that has not started the query skips it. */
+  cancel?: Int32Array;
 }
 
 /**
@@ -88,8 +90,8 @@ export interface SearchQuery {
  * thread hop (~60-80 µs here) and one cold start of the worker serve many queries.
  */
 type SearchTask = { type: 'search'; queries: SearchQuery[] };
-/** Rows and kernel distances of each query, ascending by distance, in query order. */
-export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array }>[];
+/** Rows and kernel distances of each query, ascending by distance, in query order, and how long it took (ms). */
+export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array; ms: number }>[];
 type InsertTask = { type: 'insert' } & InsertJob;
 /** Part of a repair pass: re-link these nodes around the retiring set. Replies like an insert (lists changed). */
 type RepairTask = { type: 'repair' } & RepairJob;

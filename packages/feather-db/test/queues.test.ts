@@ -27,13 +27,13 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 const answer = (task: PoolTask): SearchReply =>
   (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({
     ok: true,
-    value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0) },
+    value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 },
   }));
 
 describe('SearchQueue', () => {
   it('sends one search per task while the pool has room, then packs what queues up (two tasks per thread)', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1);
+    const queue = new SearchQueue(pool, 1, () => undefined);
     const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1)));
     expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length)).toEqual([1, 1]);
     tasks[0].settle(answer(tasks[0].task));
@@ -47,7 +47,7 @@ describe('SearchQueue', () => {
 
   it('packs at most 32 searches into a task', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1);
+    const queue = new SearchQueue(pool, 1, () => undefined);
     const results = Array.from({ length: 80 }, (_, i) => queue.run(query(i + 1)));
     tasks[0].settle(answer(tasks[0].task));
     await turn();
@@ -63,7 +63,7 @@ describe('SearchQueue', () => {
 
   it("rejects one query with its own typed error, and a whole task's queries when the pool fails it", async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1);
+    const queue = new SearchQueue(pool, 1, () => undefined);
     const a = queue.run(query(1));
     const b = queue.run(query(2));
     tasks[0].settle([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]);
@@ -71,6 +71,35 @@ describe('SearchQueue', () => {
     await expect(a).rejects.toMatchObject({ code: 'FEATHER_ERR_CAPACITY', message: 'full' });
     await expect(a).rejects.toBeInstanceOf(FeatherError);
     await expect(b).rejects.toThrow('worker died');
+  });
+
+  it('an aborted search leaves the queue, or once sent gets its cancel flag set, and rejects with FEATHER_ERR_ABORTED at once', async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new SearchQueue(pool, 1, () => undefined);
+    const controller = new AbortController();
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const sent = { ...query(1), cancel };
+    const results = [sent, query(2), query(3), { ...query(4), cancel }].map((q) =>
+      queue.run(q, q.cancel === undefined ? undefined : controller.signal),
+    );
+    // Two tasks sent (1 and 2); 3 and 4 queued.
+    expect(tasks).toHaveLength(2);
+    controller.abort(new Error('user left'));
+    await expect(results[0]).rejects.toMatchObject({ code: 'FEATHER_ERR_ABORTED' });
+    await expect(results[3]).rejects.toMatchObject({
+      code: 'FEATHER_ERR_ABORTED',
+      message: expect.stringContaining('user left') as string,
+    });
+    expect(Atomics.load(cancel, 0)).toBe(1);
+    tasks[0].settle(answer(tasks[0].task));
+    tasks[1].settle(answer(tasks[1].task));
+    await turn();
+    // Query 4 never went out: the next task carries only query 3.
+    expect(tasks.slice(2).map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => q.k))).toEqual([[3]]);
+    tasks[2].settle(answer(tasks[2].task));
+    expect((await results[2]).rows[0]).toBe(3);
+    await turn();
+    expect(queue.idle).toBe(true);
   });
 });
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { FeatherError } from 'feather-db';
-import { errorBody } from './error-to-http.js';
+import { sendError } from './error-to-http.js';
 
 /**
  * Scripts, styles and data calls only from this origin; no inline script, no framing, no referrer (a record id
@@ -45,16 +45,13 @@ export function registerAdmin(app: FastifyInstance, root: string | undefined): v
     admin.get('/admin', (_request, reply) => reply.redirect('/admin/', 301));
     if (root === undefined || !existsSync(join(root, 'index.html'))) {
       admin.get('/admin/*', (_request, reply) =>
-        reply
-          .code(404)
-          .send(
-            errorBody(
-              new FeatherError(
-                'FEATHER_ERR_NOT_FOUND',
-                'the admin page is not built: run `npx -y pnpm@10.34.8 build` (it builds packages/admin into its dist/ folder), then restart feather-serve',
-              ),
-            ),
+        sendError(
+          reply,
+          new FeatherError(
+            'FEATHER_ERR_NOT_FOUND',
+            'the admin page is not built: run `npx -y pnpm@10.34.8 build` (it builds packages/admin into its dist/ folder), then restart feather-serve',
           ),
+        ),
       );
       return;
     }

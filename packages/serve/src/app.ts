@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { FeatherError } from 'feather-db';
 import { defaultAdminRoot, registerAdmin } from './admin-static.js';
 import { authorized } from './api-key.js';
-import { errorBody, statusOf, toFeatherError } from './error-to-http.js';
+import { errorBody, sendError, statusOf, toFeatherError } from './error-to-http.js';
 import { createMcpServer } from './mcp/mcp-server.js';
 import { createMetrics } from './metrics.js';
 import { memoryRoutes } from './rest/memory-routes.js';
@@ -83,21 +83,17 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
   app.setErrorHandler((error, request, reply) => {
     const e = toFeatherError(error);
-    const status = statusOf(e);
-    if (status >= 500) request.log.error({ err: error }, e.message);
-    return reply.code(status).send(errorBody(e));
+    if (statusOf(e) >= 500) request.log.error({ err: error }, e.message);
+    return sendError(reply, e);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(
-        errorBody(
-          new FeatherError(
-            'FEATHER_ERR_NOT_FOUND',
-            `no route ${request.method} ${request.url.split('?')[0]}; the routes are in /api/v1/openapi.json`,
-          ),
-        ),
+    sendError(
+      reply,
+      new FeatherError(
+        'FEATHER_ERR_NOT_FOUND',
+        `no route ${request.method} ${request.url.split('?')[0]}; the routes are in /api/v1/openapi.json`,
       ),
+    ),
   );
 
   for (const r of routes) {

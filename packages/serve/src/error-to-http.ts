@@ -1,5 +1,6 @@
 // The one place that turns errors into HTTP statuses and bodies (and MCP tool errors): kind -> status, with
 // the few codes whose status says more than their kind.
+import type { FastifyReply } from 'fastify';
 import { FeatherError, type ErrorCode, type ErrorKind, type WireError } from 'feather-db';
 
 const kStatusByKind: Readonly<Record<ErrorKind, number>> = Object.freeze({
@@ -86,4 +87,9 @@ export function toFeatherError(error: unknown): FeatherError {
 /** The response body of an error: `{ code, message, details }`. */
 export function errorBody(error: FeatherError): WireError {
   return error.toWire();
+}
+
+/** Answers `error` with its status and body. */
+export function sendError(reply: FastifyReply, error: FeatherError): FastifyReply {
+  return reply.code(statusOf(error)).send(errorBody(error));
 }

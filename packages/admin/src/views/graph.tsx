@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.js';
 import type { ContextChain, Edge, MemoryId } from '../api/types.js';
 import { ChainGraph, type ChainEdge } from '../components/chain-graph.js';
+import { Field } from '../components/field.js';
 import { MemoryCell, num, TableHead } from '../components/table-parts.js';
 import { defaultNamespace, NamespaceSelect, NamespacesError, useNamespaces } from '../components/namespace-select.js';
 import { Empty, ErrorNote, Loading } from '../components/status.js';
@@ -151,44 +152,44 @@ export function Graph({
             </div>
           </fieldset>
           {draft.mode === 'memory' ? (
-            <div class="field">
-              <label for="graph-id">Memory id</label>
-              <input
-                id="graph-id"
-                type="text"
-                value={draft.id}
-                autoComplete="off"
-                onInput={(e) => setDraft({ ...draft, id: e.currentTarget.value })}
-              />
-            </div>
+            <Field
+              id="graph-id"
+              label="Memory id"
+              type="text"
+              value={draft.id}
+              autoComplete="off"
+              onValue={(value) => setDraft({ ...draft, id: value })}
+            />
           ) : (
-            <div class="field grow">
-              <label for="graph-q">Text</label>
-              <input id="graph-q" type="search" value={draft.q} onInput={(e) => setDraft({ ...draft, q: e.currentTarget.value })} />
-            </div>
+            <Field
+              id="graph-q"
+              label="Text"
+              width="grow"
+              type="search"
+              value={draft.q}
+              onValue={(value) => setDraft({ ...draft, q: value })}
+            />
           )}
-          <div class="field narrow">
-            <label for="graph-k">Seeds</label>
-            <input
-              id="graph-k"
-              type="number"
-              min="1"
-              max="100"
-              value={draft.k}
-              onInput={(e) => setDraft({ ...draft, k: e.currentTarget.value })}
-            />
-          </div>
-          <div class="field narrow">
-            <label for="graph-hops">Hops</label>
-            <input
-              id="graph-hops"
-              type="number"
-              min="0"
-              max="16"
-              value={draft.hops}
-              onInput={(e) => setDraft({ ...draft, hops: e.currentTarget.value })}
-            />
-          </div>
+          <Field
+            id="graph-k"
+            label="Seeds"
+            width="narrow"
+            type="number"
+            min="1"
+            max="100"
+            value={draft.k}
+            onValue={(value) => setDraft({ ...draft, k: value })}
+          />
+          <Field
+            id="graph-hops"
+            label="Hops"
+            width="narrow"
+            type="number"
+            min="0"
+            max="16"
+            value={draft.hops}
+            onValue={(value) => setDraft({ ...draft, hops: value })}
+          />
         </div>
         <button type="submit" class="primary">
           Draw

@@ -6,6 +6,7 @@ import type { Memory, MemoryId } from '../api/types.js';
 import { AttributeEditor } from '../components/attribute-editor.js';
 import { BusyButton } from '../components/busy-button.js';
 import { EdgeList } from '../components/edge-list.js';
+import { Field } from '../components/field.js';
 import { rememberNamespace } from '../components/namespace-select.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { ViewHeading } from '../components/view-heading.js';
@@ -109,21 +110,21 @@ function EditForm({ memory, onSaved }: { memory: Memory; onSaved: (m: Memory) =>
       }}
     >
       <h2 id="edit-title">Edit</h2>
-      <div class="field narrow">
-        <label for="edit-importance">Importance</label>
-        <input
-          id="edit-importance"
-          type="number"
-          min="0"
-          step="any"
-          value={importance}
-          aria-describedby="importance-hint"
-          onInput={(e) => setImportance(e.currentTarget.value)}
-        />
+      <Field
+        id="edit-importance"
+        label="Importance"
+        width="narrow"
+        type="number"
+        min="0"
+        step="any"
+        value={importance}
+        describedBy="importance-hint"
+        onValue={setImportance}
+      >
         <span id="importance-hint" class="hint">
           Multiplies the score; 1 is neutral.
         </span>
-      </div>
+      </Field>
       <AttributeEditor rows={rows} onChange={setRows} />
       <BusyButton type="submit" kind="primary" busy={action.busy} busyLabel="Saving…">
         Save changes
@@ -160,28 +161,13 @@ function AddEdgeForm({ memory, onAdded }: { memory: Memory; onAdded: () => void 
     >
       <h3 id="add-edge-title">Add an edge from this memory</h3>
       <div class="row">
-        <div class="field">
-          <label for="edge-to">To (id)</label>
-          <input
-            id="edge-to"
-            type="text"
-            value={to}
-            autoComplete="off"
-            aria-describedby="edge-to-hint"
-            onInput={(e) => setTo(e.currentTarget.value)}
-          />
+        <Field id="edge-to" label="To (id)" type="text" value={to} autoComplete="off" describedBy="edge-to-hint" onValue={setTo}>
           <span id="edge-to-hint" class="hint">
             Digits only mean an integer id.
           </span>
-        </div>
-        <div class="field">
-          <label for="edge-type">Type</label>
-          <input id="edge-type" type="text" value={type} onInput={(e) => setType(e.currentTarget.value)} />
-        </div>
-        <div class="field narrow">
-          <label for="edge-weight">Weight</label>
-          <input id="edge-weight" type="number" min="0" step="any" value={weight} onInput={(e) => setWeight(e.currentTarget.value)} />
-        </div>
+        </Field>
+        <Field id="edge-type" label="Type" type="text" value={type} onValue={setType} />
+        <Field id="edge-weight" label="Weight" width="narrow" type="number" min="0" step="any" value={weight} onValue={setWeight} />
       </div>
       <BusyButton type="submit" busy={action.busy} busyLabel="Adding…">
         Add edge

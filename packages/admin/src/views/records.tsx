@@ -1,6 +1,7 @@
 // A namespace's memories, newest first, a page at a time, filtered by entity and attributes.
 import { useState } from 'preact/hooks';
 import type { Memory, NamespaceInfo } from '../api/types.js';
+import { Field } from '../components/field.js';
 import { defaultNamespace, NamespaceSelect, NamespacesError, useNamespaces } from '../components/namespace-select.js';
 import { Empty, ErrorNote, Loading } from '../components/status.js';
 import { num, TableHead } from '../components/table-parts.js';
@@ -48,31 +49,29 @@ function Filters({
       }}
     >
       <NamespaceSelect namespaces={namespaces} value={draft.ns} onChange={(value) => setDraft({ ...draft, ns: value })} />
-      <div class="field">
-        <label for="filter-entity">Entity</label>
-        <input
-          id="filter-entity"
-          type="text"
-          value={draft.entity}
-          placeholder="any"
-          onInput={(e) => setDraft({ ...draft, entity: e.currentTarget.value })}
-        />
-      </div>
-      <div class="field grow">
-        <label for="filter-attributes">Attributes</label>
-        <input
-          id="filter-attributes"
-          type="text"
-          value={draft.filter}
-          placeholder="source=chat, pinned=true"
-          aria-describedby="filter-hint"
-          aria-invalid={problem !== undefined}
-          onInput={(e) => setDraft({ ...draft, filter: e.currentTarget.value })}
-        />
+      <Field
+        id="filter-entity"
+        label="Entity"
+        type="text"
+        value={draft.entity}
+        placeholder="any"
+        onValue={(value) => setDraft({ ...draft, entity: value })}
+      />
+      <Field
+        id="filter-attributes"
+        label="Attributes"
+        width="grow"
+        type="text"
+        value={draft.filter}
+        placeholder="source=chat, pinned=true"
+        describedBy="filter-hint"
+        invalid={problem !== undefined}
+        onValue={(value) => setDraft({ ...draft, filter: value })}
+      >
         <span id="filter-hint" class="hint">
           {problem ?? 'Exact matches, comma separated; numbers and true/false are typed, "quoted" values are text.'}
         </span>
-      </div>
+      </Field>
       <button type="submit" class="primary">
         Apply
       </button>

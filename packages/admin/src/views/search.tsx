@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { asApiError, type ApiError } from '../api/api-error.js';
 import type { SearchHit, SearchRequest } from '../api/types.js';
 import { BusyButton } from '../components/busy-button.js';
+import { Field } from '../components/field.js';
 import { defaultNamespace, NamespaceSelect, NamespacesError, rememberNamespace, useNamespaces } from '../components/namespace-select.js';
 import { Empty, ErrorNote, Loading } from '../components/status.js';
 import { MemoryCell, num, TableHead } from '../components/table-parts.js';
@@ -148,32 +149,35 @@ export function Search({ ns: askedNs }: { ns?: string }) {
           void submit();
         }}
       >
-        <div class="field wide">
-          <label for="search-query">Text</label>
-          <input
-            id="search-query"
-            type="search"
-            value={form.query}
-            placeholder="what is this memory about?"
-            onInput={(e) => set({ query: e.currentTarget.value })}
-          />
-        </div>
+        <Field
+          id="search-query"
+          label="Text"
+          width="wide"
+          type="search"
+          value={form.query}
+          placeholder="what is this memory about?"
+          onValue={(value) => set({ query: value })}
+        />
         <div class="row">
           <NamespaceSelect namespaces={namespaces.value ?? []} value={ns} onChange={(value) => set({ ns: value })} id="search-ns" />
-          <div class="field">
-            <label for="search-entity">Entity</label>
-            <input
-              id="search-entity"
-              type="text"
-              value={form.entity}
-              placeholder="any"
-              onInput={(e) => set({ entity: e.currentTarget.value })}
-            />
-          </div>
-          <div class="field narrow">
-            <label for="search-k">Results</label>
-            <input id="search-k" type="number" min="1" max="1000" value={form.k} onInput={(e) => set({ k: e.currentTarget.value })} />
-          </div>
+          <Field
+            id="search-entity"
+            label="Entity"
+            type="text"
+            value={form.entity}
+            placeholder="any"
+            onValue={(value) => set({ entity: value })}
+          />
+          <Field
+            id="search-k"
+            label="Results"
+            width="narrow"
+            type="number"
+            min="1"
+            max="1000"
+            value={form.k}
+            onValue={(value) => set({ k: value })}
+          />
         </div>
         <fieldset class="row">
           <legend>Ranking</legend>
@@ -181,31 +185,29 @@ export function Search({ ns: askedNs }: { ns?: string }) {
             <input id="search-decay" type="checkbox" checked={form.decay} onChange={(e) => set({ decay: e.currentTarget.checked })} />
             <label for="search-decay">Time decay (favour recent and often recalled memories)</label>
           </div>
-          <div class="field narrow">
-            <label for="search-half-life">Half-life (days)</label>
-            <input
-              id="search-half-life"
-              type="number"
-              min="0"
-              step="any"
-              value={form.halfLife}
-              disabled={!form.decay}
-              onInput={(e) => set({ halfLife: e.currentTarget.value })}
-            />
-          </div>
-          <div class="field narrow">
-            <label for="search-time-weight">Time weight (0–1)</label>
-            <input
-              id="search-time-weight"
-              type="number"
-              min="0"
-              max="1"
-              step="0.05"
-              value={form.timeWeight}
-              disabled={!form.decay}
-              onInput={(e) => set({ timeWeight: e.currentTarget.value })}
-            />
-          </div>
+          <Field
+            id="search-half-life"
+            label="Half-life (days)"
+            width="narrow"
+            type="number"
+            min="0"
+            step="any"
+            value={form.halfLife}
+            disabled={!form.decay}
+            onValue={(value) => set({ halfLife: value })}
+          />
+          <Field
+            id="search-time-weight"
+            label="Time weight (0–1)"
+            width="narrow"
+            type="number"
+            min="0"
+            max="1"
+            step="0.05"
+            value={form.timeWeight}
+            disabled={!form.decay}
+            onValue={(value) => set({ timeWeight: value })}
+          />
           <div class="check">
             <input id="search-track" type="checkbox" checked={form.track} onChange={(e) => set({ track: e.currentTarget.checked })} />
             <label for="search-track">Count the results as recalled (off: looking changes nothing)</label>

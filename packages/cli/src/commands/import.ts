@@ -45,6 +45,9 @@ const kPrintedFailures = 20;
 /** Rows looked at to find a vector when a new store's dim must come from the data. */
 const kDimProbeRows = 1000;
 
+/** The counts of an ingest summary that the totals add up (with `links`). */
+const kSummedCounts = ['read', 'inserted', 'updated', 'skipped', 'failed', 'embedded'] as const satisfies readonly (keyof IngestSummary)[];
+
 interface SourceReport extends Omit<IngestSummary, 'failures'> {
   path: string;
   name: string;
@@ -54,16 +57,8 @@ interface ImportReport {
   path: string;
   created: boolean;
   sources: SourceReport[];
-  totals: {
-    read: number;
-    inserted: number;
-    updated: number;
-    skipped: number;
-    failed: number;
-    embedded: number;
-    linksAdded: number;
-    linksFailed: number;
-  };
+  /** Each source's counts (kSummedCounts) added up, and its links'. */
+  totals: Record<(typeof kSummedCounts)[number] | 'linksAdded' | 'linksFailed', number>;
   /** The first 1,000 failures of each source. */
   failures: (IngestFailure & { source: string })[];
   saved: { bytes: number; ms: number } | null;
@@ -221,12 +216,7 @@ function add(report: ImportReport, source: ImportSource, summary: IngestSummary)
   report.sources.push({ path: source.path, name: source.name, ...counts });
   report.failures.push(...failures.map((f) => ({ source: source.name, ...f })));
   const t = report.totals;
-  t.read += summary.read;
-  t.inserted += summary.inserted;
-  t.updated += summary.updated;
-  t.skipped += summary.skipped;
-  t.failed += summary.failed;
-  t.embedded += summary.embedded;
+  for (const key of kSummedCounts) t[key] += summary[key];
   t.linksAdded += summary.links.added;
   t.linksFailed += summary.links.failed;
 }

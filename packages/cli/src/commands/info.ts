@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { inspectFileSync, type FileInfo } from 'feather-db';
 import { toFeatherError } from '../errors.js';
 import { kExitError, kExitOk, kExitProblems } from '../exit-codes.js';
-import { bytes, count, Output } from '../output.js';
+import { bytes, count } from '../output.js';
 import { damageOf, namespaceCounts, openForReading, requireFile } from '../store.js';
+import { registerReportCommand } from './report-command.js';
 import { withSection, type VerifyReport } from './verify.js';
 
 interface ModalityStats {
@@ -33,17 +34,16 @@ interface InfoReport {
 }
 
 export function registerInfo(program: Command, done: (code: number) => void): void {
-  program
-    .command('info')
-    .description('show a store: header, sections and their checksums, counts per namespace, modalities, load time (exit 1 when damaged)')
-    .argument('<file>', 'the .feather file')
-    .option('--json', 'print the report as JSON')
-    .action(async (file: string, options: { json?: boolean }) => {
-      const out = new Output(options);
+  registerReportCommand(program, {
+    name: 'info',
+    description: 'show a store: header, sections and their checksums, counts per namespace, modalities, load time (exit 1 when damaged)',
+    done,
+    run: async (file, out) => {
       const report = await infoOf(file);
       out.result(report, () => describe(report));
-      done(report.error === undefined ? kExitOk : damageOf(report.error) === 'damaged' ? kExitProblems : kExitError);
-    });
+      return report.error === undefined ? kExitOk : damageOf(report.error) === 'damaged' ? kExitProblems : kExitError;
+    },
+  });
 }
 
 async function infoOf(path: string): Promise<InfoReport> {

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { inspectFileSync, type FeatherError, type FileInfo, type WireError } from 'feather-db';
 import { toFeatherError } from '../errors.js';
 import { kExitError, kExitOk, kExitProblems } from '../exit-codes.js';
-import { count, Output } from '../output.js';
+import { count } from '../output.js';
 import { damageOf, openForReading, requireFile } from '../store.js';
+import { registerReportCommand } from './report-command.js';
 
 export interface VerifyReport {
   path: string;
@@ -19,19 +20,17 @@ export interface VerifyReport {
 }
 
 export function registerVerify(program: Command, done: (code: number) => void): void {
-  program
-    .command('verify')
-    .description(
+  registerReportCommand(program, {
+    name: 'verify',
+    description:
       'check a store completely: header, every section checksum, the WAL, records, graphs and edges (exit 0 ok, 1 damaged, 2 unreadable)',
-    )
-    .argument('<file>', 'the .feather file')
-    .option('--json', 'print the report as JSON')
-    .action(async (file: string, options: { json?: boolean }) => {
-      const out = new Output(options);
+    done,
+    run: async (file, out) => {
       const report = await verifyStore(file);
       out.result(report, () => describe(report));
-      done(report.status === 'ok' ? kExitOk : report.status === 'damaged' ? kExitProblems : kExitError);
-    });
+      return report.status === 'ok' ? kExitOk : report.status === 'damaged' ? kExitProblems : kExitError;
+    },
+  });
 }
 
 async function verifyStore(path: string): Promise<VerifyReport> {

@@ -21,6 +21,11 @@ export interface EngineOpenSpec {
   modelId: string | undefined;
   readOnly: boolean;
   durability: Durability;
+  /**
+   * The chunk table of the recall columns the opening thread's model owns (MemoryModel.shareRecall): the
+   * engine's model reads them from the end of open() on. Absent: the engine's model keeps its own.
+   */
+  recallTable?: number;
   /** Read the file through this descriptor (the facade's: every thread then reads the same file). */
   fd?: number;
   /** prepare(): the load the opening thread planned (see SharedOpenHalf). */

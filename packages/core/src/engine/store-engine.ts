@@ -161,6 +161,9 @@ export class StoreEngine {
     } else if (!spec.readOnly) {
       this.#wal = WalWriter.create(io, walPath, this.#seq, spec.durability);
     }
+    // From now on the recall columns are the mirror's (it fills them with the same values: the file's, then the
+    // WAL's ops), read here for saves and checks.
+    if (spec.recallTable !== undefined) this.#model.attachRecall(this.#arena, spec.recallTable);
     const slots: Record<string, number> = {};
     for (const [name, m] of this.#modalities) slots[name] = m.slot;
     return { slots, meta: this.#meta, pending, created, replayed, replayedOps, persistedGraphs, fileSeq };
@@ -360,6 +363,7 @@ export class StoreEngine {
       case 'link':
       case 'unlink':
       case 'touch':
+      case 'recall':
         this.#model.apply(op);
         return;
     }

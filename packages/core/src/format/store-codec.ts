@@ -11,10 +11,8 @@ import { modelColumns, modelFromColumns, modelFromRecords } from '../records/mod
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
 import { arenaBlockHashes } from './arena-hashes.js';
+import { blockBytesOf, corruptFile, kBlockBytes, StoreFileReader, writeStoreFile, type SectionSource } from './store-file.js';
 import {
-  blockBytesOf,
-  corruptFile,
-  kBlockBytes,
   kSectionColumns,
   kSectionEdges,
   kSectionGraphHeader,
@@ -25,10 +23,7 @@ import {
   kSectionUpper,
   kSectionVectors,
   kSectionWriteOrder,
-  StoreFileReader,
-  writeStoreFile,
-  type SectionSource,
-} from './store-file.js';
+} from './section-types.js';
 
 /** Above this share of tombstones a save drops the graph and stores live vectors; open rebuilds tight. */
 const kMaxPersistedTombstoneShare = 0.1;

@@ -21,7 +21,7 @@
 // Section index (at the index offset): `section count` entries of kIndexEntryBytes = 32, then a CRC-32 of
 // the entries
 //   OFFSET SIZE DESCRIPTION
-//        0    4 section type (kSection*)
+//        0    4 section type (kSection*, section-types.ts)
 //        4    4 tag: the modality number for per-modality sections, else 0
 //        8    8 offset of the section's first byte
 //       16    8 length in bytes
@@ -34,6 +34,7 @@ import { crc32 } from 'node:zlib';
 import { describeValue, FeatherError } from '../errors.js';
 import { BlockHashes } from './block-hash.js';
 import type { FileIo } from './file-io.js';
+import { kBulkSections, kSectionNodes } from './section-types.js';
 
 const kFileMagic: Uint8Array = Uint8Array.of(0x46, 0x45, 0x41, 0x54, 0x48, 0x52, 0x0d, 0x0a);
 export const kFormatMajor = 3;
@@ -44,17 +45,6 @@ const kFormatMinor = 1;
 const kFileHeaderBytes = 128;
 const kIndexEntryBytes = 32;
 const kModelIdBytes = 64;
-
-export const kSectionStoreMeta = 1;
-export const kSectionRecords = 2;
-export const kSectionEdges = 3;
-export const kSectionColumns = 4;
-export const kSectionWriteOrder = 5;
-export const kSectionGraphHeader = 16;
-export const kSectionNodes = 17;
-export const kSectionUpper = 18;
-export const kSectionRowMap = 19;
-export const kSectionVectors = 20;
 
 /** Header fields a writer supplies. */
 export interface FileHeader {
@@ -380,6 +370,3 @@ export class StoreFileReader {
     return e;
   }
 }
-
-/** The big per-modality sections (graph and vectors): read by load tasks, checksummed by block from format 3. */
-export const kBulkSections: readonly number[] = [kSectionNodes, kSectionUpper, kSectionRowMap, kSectionVectors];

@@ -12,19 +12,15 @@ import { cutTasks, kTaskNodes, kTaskRowMap, type LoadPlan, type LoadTask, type P
 import { SharedLoad } from './shared-load.js';
 import { decode } from '../format/msgpack.js';
 import { checkGraphHeader, readStoreMeta, type ModalityState, type PendingLinks, type StoreMeta } from '../format/store-codec.js';
+import { blockBytesOf, corruptFile, kBlockBytes, kBlockHashedMajor, StoreFileReader } from '../format/store-file.js';
 import {
-  blockBytesOf,
-  corruptFile,
-  kBlockBytes,
-  kBlockHashedMajor,
   kBulkSections,
   kSectionGraphHeader,
   kSectionNodes,
   kSectionRowMap,
   kSectionUpper,
   kSectionVectors,
-  StoreFileReader,
-} from '../format/store-file.js';
+} from '../format/section-types.js';
 
 /** What loading the graphs needs to know of the records: tag limits, per-modality counts, and tags. */
 export type RecordLimits = Pick<

@@ -4,7 +4,8 @@
 import type { KernelArena } from '../arena.js';
 import type { FileIo } from '../format/file-io.js';
 import { modelFromSections, readModelSections, readStoreMeta, readWriteOrder, type StoreMeta } from '../format/store-codec.js';
-import { kSectionEdges, StoreFileReader } from '../format/store-file.js';
+import { StoreFileReader } from '../format/store-file.js';
+import { kSectionEdges } from '../format/section-types.js';
 import type { MemoryModel } from '../records/memory-model.js';
 import { GraphLoad, type LoadedStore } from './graph-load.js';
 import type { LoadPlan } from './load-tasks.js';

@@ -1,3 +1,4 @@
+import type { KernelArena } from '../arena.js';
 import { assertNever } from '../errors.js';
 import { kLive, kStringId } from './columns-codec.js';
 import type { StoredEdge } from './edge-store.js';
@@ -7,11 +8,13 @@ import {
   appendRow,
   forgetRecords,
   linkRecords,
+  setRecall,
   touchRows,
   unlinkRecords,
   updateRecord,
   upsertRecords,
 } from './model-writes.js';
+import { SharedRecall } from './recall-columns.js';
 import { checkSnapshot, corrupt, type ModelSnapshot, type SnapshotEdge, type SnapshotRow } from './snapshot.js';
 import type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './types.js';
 
@@ -73,7 +76,7 @@ export class MemoryModel {
     const c = p.cols;
     if (!c.isLive(row)) return undefined;
     const entity = c.entity[row];
-    const last = c.lastRecalled[row];
+    const last = c.recall.last(row);
     return {
       id: (c.flags[row] & kStringId) === 0 ? c.idNum[row] : p.strings.id(row),
       text: p.strings.text(row),
@@ -82,7 +85,7 @@ export class MemoryModel {
       importance: c.importance[row],
       attributes: p.attributes.of(row),
       timestamp: c.timestamp[row],
-      recallCount: c.recallCount[row],
+      recallCount: c.recall.count(row),
       lastRecalled: Number.isNaN(last) ? null : last,
       modalities: [...p.modalities.sets[c.modalitySet[row]]],
     };
@@ -92,7 +95,7 @@ export class MemoryModel {
   scoringFields(row: number): { importance: number; timestamp: number; recallCount: number } | undefined {
     const c = this.#p.cols;
     if (!c.isLive(row)) return undefined;
-    return { importance: c.importance[row], timestamp: c.timestamp[row], recallCount: c.recallCount[row] };
+    return { importance: c.importance[row], timestamp: c.timestamp[row], recallCount: c.recall.count(row) };
   }
 
   /** Namespace and entity dictionary sizes (tags must stay below them; entity ids run 1..entityCount). */
@@ -264,8 +267,7 @@ export class MemoryModel {
       const [id, text, namespace, entity, importance, attributes, timestamp, recallCount, lastRecalled, modalities] = row;
       if (findRow(p, id) >= 0) throw corrupt(`rows[${i}]`, `duplicate id ${JSON.stringify(id)}`);
       const r = appendRow(p, id, text, namespace, entity, importance, timestamp, attributes);
-      c.recallCount[r] = recallCount;
-      c.lastRecalled[r] = lastRecalled ?? Number.NaN;
+      c.recall.set(r, recallCount, lastRecalled ?? Number.NaN);
       for (const m of modalities) addModality(p, r, m);
     });
     p.nextAuto = s.nextAuto;
@@ -293,6 +295,9 @@ export class MemoryModel {
         return;
       case 'touch':
         this.touch(op.rows, op.at);
+        return;
+      case 'recall':
+        setRecall(this.#p, op.rows, op.counts, op.lasts);
         return;
       default:
         assertNever(op);
@@ -327,6 +332,38 @@ export class MemoryModel {
   /** Records that searches returned these rows at `at` (rows forgotten meanwhile are skipped). */
   touch(rows: readonly number[], at: number): void {
     touchRows(this.#p, rows, at);
+  }
+
+  /**
+   * Moves this model's recall columns into the shared memory, at the chunk table `table` (see
+   * recall-columns.ts), keeping their values: this model then owns them and every search it ranks bumps
+   * them in place. The facade's mirror does this once its open has replayed the WAL.
+   */
+  shareRecall(arena: KernelArena, table: number): void {
+    const c = this.#p.cols;
+    c.recall = SharedRecall.own(arena, table, c.recall, c.n, c.flags.length);
+  }
+
+  /**
+   * Reads the recall columns another model owns (shareRecall) instead of its own: from now on this model
+   * skips every recall write (the owner made it already). The writer's model does this at the end of its open.
+   */
+  attachRecall(arena: KernelArena, table: number): void {
+    this.#p.cols.recall = SharedRecall.attach(arena, table);
+  }
+
+  /** The recall state of live rows, for the WAL: what a `recall` op replays (rows forgotten meanwhile are left out). */
+  recallOp(rows: Iterable<number>): Extract<ModelOp, { type: 'recall' }> {
+    const c = this.#p.cols;
+    const op: Extract<ModelOp, { type: 'recall' }> = { type: 'recall', rows: [], counts: [], lasts: [] };
+    for (const row of rows) {
+      if (!c.isLive(row)) continue;
+      const last = c.recall.last(row);
+      op.rows.push(row);
+      op.counts.push(c.recall.count(row));
+      op.lasts.push(Number.isNaN(last) ? null : last);
+    }
+    return op;
   }
 
   #edgeView(e: StoredEdge): Edge {

@@ -16,6 +16,7 @@ export function modelColumns(model: MemoryModel): Uint8Array[] {
   const c = p.cols;
   const n = c.n;
   const attributes = p.attributes.encode();
+  const recall = c.recall.toArrays(n);
   return encodeColumns({
     rows: n,
     live: p.live,
@@ -27,8 +28,8 @@ export function modelColumns(model: MemoryModel): Uint8Array[] {
     entity: c.entity.subarray(0, n),
     importance: c.importance.subarray(0, n),
     timestamp: c.timestamp.subarray(0, n),
-    recallCount: c.recallCount.subarray(0, n),
-    lastRecalled: c.lastRecalled.subarray(0, n),
+    recallCount: recall.counts,
+    lastRecalled: recall.lasts,
     modalitySet: c.modalitySet.subarray(0, n),
     attrCount: attributes.attrCount,
     attrPool: attributes.attrPool,

@@ -33,10 +33,7 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
         p.scopes.add(row);
       }
     }
-    if (item.recallCount !== undefined) {
-      c.recallCount[row] = item.recallCount;
-      c.lastRecalled[row] = item.lastRecalled ?? Number.NaN;
-    }
+    if (item.recallCount !== undefined) c.recall.set(row, item.recallCount, item.lastRecalled ?? Number.NaN);
     if (item.modality !== undefined) addModality(p, row, item.modality);
     p.writeOrder.stamp(row);
     const namespace = c.namespace[row];
@@ -113,11 +110,31 @@ export function unlinkRecords(p: ModelParts, from: MemoryId, to: MemoryId, type:
 /** Records that searches returned these rows at `at` (rows forgotten meanwhile are skipped). */
 export function touchRows(p: ModelParts, rows: readonly number[], at: number): void {
   const c = p.cols;
-  for (const row of rows) {
-    if (!c.isLive(row)) continue;
-    c.recallCount[row]++;
-    c.lastRecalled[row] = at;
+  if (!c.recall.owner) return;
+  for (const row of rows) if (c.isLive(row)) c.recall.bump(row, at);
+}
+
+/**
+ * Sets the recall state of rows (a `recall` op: the values a flush logged; rows forgotten since are skipped).
+ * @throws FEATHER_ERR_CORRUPT when the op is not one a flush writes (a damaged WAL record).
+ */
+export function setRecall(p: ModelParts, rows: readonly number[], counts: readonly number[], lasts: readonly (number | null)[]): void {
+  const c = p.cols;
+  // A WAL record's fields are whatever msgpack decoded: a non-array fails here or in the loop (replay reports it as corrupt).
+  if (counts.length !== rows.length || lasts.length !== rows.length) {
+    throw new FeatherError('FEATHER_ERR_CORRUPT', 'a recall record must hold one count and one time per row');
   }
+  rows.forEach((row, i) => {
+    const count = counts[i];
+    const last = lasts[i];
+    if (!Number.isSafeInteger(row) || row < 0 || !Number.isSafeInteger(count) || count < 0 || (last !== null && !Number.isFinite(last))) {
+      throw new FeatherError('FEATHER_ERR_CORRUPT', `a recall record holds an invalid entry at ${i}`);
+    }
+  });
+  if (!c.recall.owner) return;
+  rows.forEach((row, i) => {
+    if (c.isLive(row)) c.recall.set(row, counts[i], lasts[i] ?? Number.NaN);
+  });
 }
 
 function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
@@ -191,8 +208,7 @@ function placeRow(
   c.entity[row] = entity;
   c.importance[row] = importance;
   c.timestamp[row] = timestamp;
-  c.recallCount[row] = 0;
-  c.lastRecalled[row] = Number.NaN;
+  c.recall.set(row, 0, Number.NaN);
   c.modalitySet[row] = 0;
   c.attrCount[row] = 0;
   p.live++;

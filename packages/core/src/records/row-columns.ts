@@ -1,6 +1,7 @@
 // The memory model's per-row columns: one typed array per field, indexed by row. A load views the file's
 // COLUMNS section instead of decoding rows (columns-codec.ts); the model grows them on its next write.
 import { kLive, kRowBlock, type ColumnData } from './columns-codec.js';
+import { LocalRecall, type RecallColumns } from './recall-columns.js';
 
 export class RowColumns {
   /** One past the highest row ever used. */
@@ -12,9 +13,8 @@ export class RowColumns {
   entity: Uint32Array;
   importance: Float64Array;
   timestamp: Float64Array;
-  recallCount: Float64Array;
-  /** NaN = never recalled. */
-  lastRecalled: Float64Array;
+  /** recallCount and lastRecalled (NaN = never): this thread's arrays, or the columns the mirror shares. */
+  recall: RecallColumns;
   modalitySet: Uint32Array;
   /** A row's attribute pairs are the attribute pool's [attrStart[row] ..][0 .. attrCount[row]). */
   attrStart: Uint32Array;
@@ -28,8 +28,7 @@ export class RowColumns {
     this.entity = new Uint32Array(capacity);
     this.importance = new Float64Array(capacity);
     this.timestamp = new Float64Array(capacity);
-    this.recallCount = new Float64Array(capacity);
-    this.lastRecalled = new Float64Array(capacity);
+    this.recall = new LocalRecall(capacity);
     this.modalitySet = new Uint32Array(capacity);
     this.attrStart = new Uint32Array(capacity);
     this.attrCount = new Uint32Array(capacity);
@@ -46,8 +45,7 @@ export class RowColumns {
     c.entity = d.entity;
     c.importance = d.importance;
     c.timestamp = d.timestamp;
-    c.recallCount = d.recallCount;
-    c.lastRecalled = d.lastRecalled;
+    c.recall = LocalRecall.adopt(d.recallCount, d.lastRecalled);
     c.modalitySet = d.modalitySet;
     c.attrCount = d.attrCount;
     c.attrStart = attributeStarts(d.attrCount);
@@ -81,8 +79,7 @@ export class RowColumns {
     this.entity = widen(this.entity, (k) => new Uint32Array(k));
     this.importance = widen(this.importance, (k) => new Float64Array(k));
     this.timestamp = widen(this.timestamp, (k) => new Float64Array(k));
-    this.recallCount = widen(this.recallCount, (k) => new Float64Array(k));
-    this.lastRecalled = widen(this.lastRecalled, (k) => new Float64Array(k));
+    this.recall.reserve(capacity);
     this.modalitySet = widen(this.modalitySet, (k) => new Uint32Array(k));
     this.attrStart = widen(this.attrStart, (k) => new Uint32Array(k));
     this.attrCount = widen(this.attrCount, (k) => new Uint32Array(k));

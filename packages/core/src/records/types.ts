@@ -80,6 +80,13 @@ export type ModelOp =
   /** Removes the edges from `from` to `to` of `edgeType`, or of every type when null. */
   | { type: 'unlink'; from: MemoryId; to: MemoryId; edgeType: string | null }
   /** Recall tracking, by row: the facade applies it at once (so a read after the search sees it) and the
-   * writer in write order. A forgotten row is reused only after every search that could still name it has
-   * queued its touch (docs/adr/0008), so the two agree wherever the record still exists. */
-  | { type: 'touch'; rows: number[]; at: number };
+   * writer in write order. Only a WAL written before the batched `recall` op holds it (no store reused rows
+   * then), so it names the record it counted. */
+  | { type: 'touch'; rows: number[]; at: number }
+  /**
+   * Recall state as it was when logged (absolute values; rows forgotten since are skipped): the batched flush of
+   * recall counts (feather-db's recall log writes one about once a second, and at close). Only a model that
+   * owns its recall columns applies it (see recall-columns.ts). A reused row's values are those of its new
+   * record: the upsert that places it resets them (docs/adr/0008).
+   */
+  | { type: 'recall'; rows: number[]; counts: number[]; lasts: (number | null)[] };

@@ -16,7 +16,7 @@ export interface LoggedWrite {
   vectors: Record<string, Float32Array>;
 }
 
-const kOpTypes = new Set(['upsert', 'update', 'forget', 'link', 'unlink', 'touch', 'storage']);
+const kOpTypes = new Set(['upsert', 'update', 'forget', 'link', 'unlink', 'touch', 'recall', 'storage']);
 
 export function encodeWrite(write: LoggedWrite): Uint8Array {
   const vectors: Record<string, Uint8Array> = {};

@@ -1,6 +1,6 @@
 // Feather.open's work on the main thread: the lock, the shared memory, the writer and the reader pool, and
 // the load shared with the writer (core's openShared). Returns everything a Feather is made of.
-import { KernelArena, nodeFileIo, openShared, type FeatherError, type MemoryModel } from '@feather-db/core';
+import { allocateRecallTable, KernelArena, nodeFileIo, openShared, type FeatherError, type MemoryModel } from '@feather-db/core';
 import { kernelModule } from '@feather-db/kernels';
 import type { ResolvedOptions } from '../options.js';
 import type { OpenResult, OpenSpec, Reply, SharedInit, WriterCalls } from '../protocol.js';
@@ -58,6 +58,8 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
   const fault = new StoreFault(arena, path);
   void thread.died.catch((error: FeatherError) => fault.fail(error));
   const writer = thread.calls;
+  // The recall columns the mirror will own in shared memory; the writer's model reads them (recall-log.ts).
+  const recallTable = allocateRecallTable(arena);
   const spec: OpenSpec = {
     path,
     modalities: o.modalities,
@@ -67,6 +69,7 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
     modelId: o.embeddingModel,
     readOnly: o.readOnly,
     durability: o.durability,
+    recallTable,
   };
   let readers: ReaderPool | undefined;
   try {
@@ -87,6 +90,7 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
       { tasksPerTurn: kTasksPerTurn, turn: yieldToLoop },
     );
     for (const op of opened.replayedOps) mirror.apply(op);
+    mirror.shareRecall(arena, recallTable);
     return { path, options: o, opened, mirror, arena, thread, writer, readers: readers!, fault, releaseLock };
   } catch (error) {
     await shutDown({ thread, writer, readers, fault, releaseLock }, true).catch(() => undefined);

@@ -16,6 +16,11 @@ export interface ReaderPool extends PoolRunner {
   readonly threads: number;
   /** Why the pool can no longer run tasks (every thread failed to start), if it cannot. */
   readonly broken: FeatherError | undefined;
+  /**
+   * A thread has loaded and the pool is neither broken nor closing: the facade may then run a small search on
+   * its own thread instead (main/search-runner.ts); a pool that never came up keeps rejecting searches typed.
+   */
+  readonly ready: boolean;
   close(force: boolean): Promise<void>;
 }
 
@@ -105,6 +110,9 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
     },
     get broken() {
       return broken;
+    },
+    get ready() {
+      return loaded > 0 && broken === undefined && !closing;
     },
     run: (task) => {
       if (broken !== undefined) return Promise.reject(broken);

@@ -13,6 +13,7 @@ import {
   checkTime,
 } from './input.js';
 import type { Spaces } from './spaces.js';
+import { checkSignal } from './abort.js';
 
 const kSearchKeys = [
   'k',
@@ -26,6 +27,7 @@ const kSearchKeys = [
   'track',
   'includeVector',
   'now',
+  'signal',
 ] as const;
 const kChainKeys = ['k', 'hops', 'namespace', 'modality', 'ef', 'track', 'now'] as const;
 /** Deepest contextChain walk. */
@@ -43,6 +45,7 @@ export interface ResolvedSearch {
   includeVector: boolean;
   /** The clock of this search (ms): ages for recency, and `lastRecalled` of the hits it tracks. */
   now: number;
+  signal: AbortSignal | undefined;
 }
 
 /**
@@ -50,9 +53,51 @@ export interface ResolvedSearch {
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
 export function resolveSearch(spaces: Spaces, efSearch: number, query: unknown, options: SearchOptions | undefined): ResolvedSearch {
+  const s = resolveSearchOptions(spaces, efSearch, options);
+  checkVector(query, spaces.of(s.modality).dim, 'query');
+  return s;
+}
+
+/**
+ * Checks searchMany's queries (a Float32Array of n rows, or an array of vectors) and its options (one set for
+ * every query); returns each query as stored (a float32 copy, rescaled under cosine: the caller may reuse its
+ * buffers).
+ * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH naming the first bad query.
+ */
+export function resolveSearchMany(
+  spaces: Spaces,
+  efSearch: number,
+  queries: unknown,
+  options: SearchOptions | undefined,
+): { vectors: Float32Array[]; s: ResolvedSearch } {
+  const s = resolveSearchOptions(spaces, efSearch, options);
+  const dim = spaces.of(s.modality).dim;
+  const vectors: Float32Array[] = [];
+  if (queries instanceof Float32Array) {
+    if (queries.length % dim !== 0) {
+      throw new FeatherError(
+        'FEATHER_ERR_DIMENSION_MISMATCH',
+        `queries must hold whole rows of ${dim} dimensions, got ${queries.length} numbers (${queries.length % dim} left over)`,
+        { expected: dim, received: queries.length },
+      );
+    }
+    for (let i = 0; i < queries.length / dim; i++) {
+      vectors.push(spaces.checkStored(queries.subarray(i * dim, (i + 1) * dim), s.modality, `queries[${i}]`));
+    }
+  } else if (Array.isArray(queries)) {
+    queries.forEach((q: unknown, i) => vectors.push(spaces.checkStored(q, s.modality, `queries[${i}]`)));
+  } else {
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `queries must be a Float32Array of rows or an array of vectors, got ${describeValue(queries)}`,
+    );
+  }
+  return { vectors, s };
+}
+
+function resolveSearchOptions(spaces: Spaces, efSearch: number, options: SearchOptions | undefined): ResolvedSearch {
   const o = checkOptions<SearchOptions>(options, kSearchKeys, 'options', '{ k: 10 }');
   const modality = spaces.check(o.modality, 'options.modality');
-  checkVector(query, spaces.of(modality).dim, 'query');
   const decay =
     o.halfLife === undefined && o.timeWeight === undefined
       ? undefined
@@ -71,6 +116,7 @@ export function resolveSearch(spaces: Spaces, efSearch: number, query: unknown, 
     track: o.track === undefined ? true : checkBoolean(o.track, 'options.track'),
     includeVector: o.includeVector === undefined ? false : checkBoolean(o.includeVector, 'options.includeVector'),
     now: o.now === undefined ? Date.now() : checkTime(o.now, 'options.now'),
+    signal: checkSignal(o.signal, 'options.signal'),
   };
 }
 

@@ -6,8 +6,12 @@ import { graphStats, type GraphStats } from './graph-stats.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { AttachCache } from '../shared/attach-cache.js';
 import type { ResolvedSearch } from './search-options.js';
+import type { SearchQuery } from '../protocol.js';
+import { throwIfAborted } from './abort.js';
+import { InlineBudget } from './inline-budget.js';
 import { SearchQueue } from './search-queue.js';
 import { candidatesWanted, rankHits, type RankedHits } from './search-results.js';
+import { SearchRunner } from './search-runner.js';
 import type { Spaces } from './spaces.js';
 
 /** One modality's graph state (Feather.stats). */
@@ -38,7 +42,7 @@ export class SearchPath {
   readonly #slots: Record<string, number>;
   readonly #handles: AttachCache;
   readonly #planner: SearchPlanner;
-  readonly #queue: SearchQueue;
+  readonly #runner: SearchRunner;
   readonly #pins: EpochPins;
 
   constructor(
@@ -56,7 +60,10 @@ export class SearchPath {
     this.#slots = slots;
     this.#handles = handles;
     this.#planner = new SearchPlanner(model);
-    this.#queue = new SearchQueue(pool, threads);
+    const budget = new InlineBudget();
+    const dims = new Map(Object.entries(slots).map(([name, slot]) => [slot, spaces.of(name).dim]));
+    const queue = new SearchQueue(pool, threads, (q, ms) => SearchRunner.observe(budget, q, dims.get(q.slot)!, ms));
+    this.#runner = new SearchRunner(handles, budget, queue, () => pool.ready);
   }
 
   /** The store's modalities. */
@@ -64,7 +71,10 @@ export class SearchPath {
     return Object.keys(this.#slots);
   }
 
-  /** Plans, runs and ranks one search; hits come with their rows (and vectors when asked). */
+  /**
+   * Plans, runs and ranks one search; hits come with their rows (and vectors when asked).
+   * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first.
+   */
   async run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
     // Pinned from planning to ranking: no node or row it can name is reused meanwhile (docs/adr/0008).
     const seq = this.#pins.pin();
@@ -76,8 +86,24 @@ export class SearchPath {
   }
 
   async #run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
+    throwIfAborted(s.signal, 'search');
     // Validated as stored (float32; under cosine a direction), before any plan: a bad query is a typed rejection.
     const vector = this.#spaces.checkStored(query, s.modality, 'query');
+    const [ranked] = await this.#runPlanned([vector], s, false);
+    return ranked!;
+  }
+
+  /**
+   * Plans once, then runs and ranks every query (checked as stored by resolveSearchMany; in the pool, packed,
+   * unless they are few and small); one ranked list per query, in order.
+   * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first (no result is kept).
+   */
+  async runMany(queries: Float32Array[], s: ResolvedSearch): Promise<RankedHits[]> {
+    throwIfAborted(s.signal, 'searchMany');
+    return this.#runPlanned(queries, s, true);
+  }
+
+  async #runPlanned(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
     const plan = this.#planner.plan({
       modality: s.modality,
       ef: Math.max(s.ef, s.k),
@@ -85,12 +111,25 @@ export class SearchPath {
       entity: s.entity,
       filter: s.filter,
     });
-    if (plan.kind === 'empty') return { hits: [], rows: [] };
+    if (plan.kind === 'empty' || vectors.length === 0) return vectors.map(() => ({ hits: [], rows: [] }));
     const want = candidatesWanted(s);
-    const found = await this.#queue.run({ vector, slot: this.#slots[s.modality]!, k: want, ef: Math.max(s.ef, want), plan });
-    const ranked = rankHits(this.#model, this.#spaces.of(s.modality).metric, found, s);
-    if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
-    return ranked;
+    // One cancel flag for the call: its thread skips the queries it has not started once the signal aborts.
+    const cancel = s.signal === undefined ? undefined : new Int32Array(new SharedArrayBuffer(4));
+    const queries: SearchQuery[] = vectors.map((vector) => ({
+      vector,
+      slot: this.#slots[s.modality]!,
+      k: want,
+      ef: Math.max(s.ef, want),
+      plan,
+      cancel,
+    }));
+    const dim = this.#spaces.of(s.modality).dim;
+    const found = many ? await this.#runner.runMany(queries, dim, s.signal) : [await this.#runner.run(queries[0]!, dim, s.signal)];
+    return found.map((outcome) => {
+      const ranked = rankHits(this.#model, this.#spaces.of(s.modality).metric, outcome, s);
+      if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
+      return ranked;
+    });
   }
 
   /** The address of every modality's current index (a fault releases the locks a dead thread left in them). */

@@ -1,10 +1,10 @@
 // From the pool's answer to what search() and contextChain() return: candidates scored (similarity, or the
 // time-decayed score), the best k kept, then turned into records. Rows stay rows until the end, so the
 // callers get them beside the hits (vectors, chain seeds, recall tracking) instead of looking ids up again.
-import { decayedScore, expandChain, similarityOf, type Edge, type MemoryModel, type Metric } from '@feather-db/core';
+import { decayedScore, expandChain, similarityOf, type Edge, type MemoryModel, type MemoryRecord, type Metric } from '@feather-db/core';
 import type { ChainHit, SearchHit } from '../api.js';
 import type { ResolvedSearch } from './search-options.js';
-import type { SearchOutcome } from './search-queue.js';
+import type { SearchOutcome } from '../shared/search-one.js';
 
 /** Hits, best first, and the record row of each. */
 export interface RankedHits {
@@ -42,9 +42,27 @@ export function rankHits(
   }
   if (s.decay !== undefined) scored.sort((a, b) => b.score - a.score);
   if (scored.length > s.k) scored.length = s.k;
+  return { hits: scored.map(({ row, score, similarity }) => hitOf(model.record(row)!, score, similarity)), rows: scored.map((x) => x.row) };
+}
+
+/**
+ * A hit: the record's fields, then its score. Written out field by field: `{ ...record, score }` took ~3 µs
+ * per hit here (a slow path of object spread), a tenth of a small search.
+ */
+function hitOf(r: MemoryRecord, score: number, similarity: number): SearchHit {
   return {
-    hits: scored.map(({ row, score, similarity }) => ({ ...model.record(row)!, score, similarity })),
-    rows: scored.map((x) => x.row),
+    id: r.id,
+    text: r.text,
+    namespace: r.namespace,
+    entity: r.entity,
+    importance: r.importance,
+    attributes: r.attributes,
+    timestamp: r.timestamp,
+    recallCount: r.recallCount,
+    lastRecalled: r.lastRecalled,
+    modalities: r.modalities,
+    score,
+    similarity,
   };
 }
 

@@ -20,9 +20,22 @@ export class TaskWindow<T> {
     this.#send = send;
   }
 
+  /** True when nothing is queued or in flight. */
+  get idle(): boolean {
+    return this.#running === 0 && this.#queue.length === 0;
+  }
+
   push(item: T): void {
     this.#queue.push(item);
     this.#pump();
+  }
+
+  /** Takes `item` out of the queue if it has not been sent yet; returns whether it was still queued. */
+  remove(item: T): boolean {
+    const at = this.#queue.indexOf(item);
+    if (at < 0) return false;
+    this.#queue.splice(at, 1);
+    return true;
   }
 
   #pump(): void {

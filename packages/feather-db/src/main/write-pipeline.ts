@@ -10,6 +10,8 @@ import { LinkQueue } from './link-queue.js';
 import { Maintenance } from './maintenance.js';
 import type { ResolvedMaintenance } from './maintenance-options.js';
 import { RowRecycler } from './row-recycler.js';
+import { kNoAbort, type AbortPoint } from './abort.js';
+import { yieldToLoop } from './turns.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { StoreFault } from './store-fault.js';
 import { WriteQueue, type Sent } from './write-queue.js';
@@ -17,7 +19,7 @@ import { WriteQueue, type Sent } from './write-queue.js';
 /** One write, resolved against the mirror in its turn: the op, its vectors and what the caller gets. */
 export interface Prepared<T> {
   op: ModelOp;
-  /** Already applied to the mirror (recall tracking). */
+  /** Already applied to the mirror (a recall flush: main/recall-log.ts). */
   mirrored?: boolean;
   vectors?: Record<string, Float32Array>;
   /** What the write resolves with, unless `after` computes it right after the mirror applied the op. */
@@ -128,15 +130,19 @@ export class WritePipeline {
   }
 
   /**
-   * Applies prepared ops back to back in one turn of the write order (so nothing interleaves), each to the
-   * mirror and then the writer, and resolves once their index work is done and visible. A prepare that throws
-   * (an unknown id, say) changes nothing.
+   * Applies prepared ops in one turn of the write order (no other write interleaves), each to the mirror and
+   * then the writer, one per event-loop turn (a batch's slices never hold the main thread together), and
+   * resolves once their index work is done and visible. A prepare that throws (an unknown id, say) changes
+   * nothing of its own.
    */
   async writeSlices<T>(validate: () => Promise<(() => Prepared<T>)[]>, parallel: boolean): Promise<T[]> {
     const { values, sent } = await this.inOrder(async () => {
       const out: T[] = [];
       const results: Promise<Sent>[] = [];
-      for (const prepare of await validate()) {
+      const slices = await validate();
+      for (const [i, prepare] of slices.entries()) {
+        // Later writes wait behind this one in the chain; searches and reads run between its slices.
+        if (i > 0) await yieldToLoop();
         // Not a closed check: a write called before close() still runs; close() waits for it.
         if (this.failure !== undefined) throw this.failure;
         const { op, vectors, value, mirrored, after } = prepare();
@@ -201,21 +207,13 @@ export class WritePipeline {
     }, false);
   }
 
-  /**
-   * Bumps recall counts: in the mirror at once (a read after the search sees it), in the writer in write
-   * order. Never awaited by the search that caused it.
-   */
-  touch(rows: number[], at: number): void {
-    if (rows.length === 0) return;
-    const op: ModelOp = { type: 'touch', rows, at };
-    this.#model.apply(op);
-    this.track(this.write(() => ({ op, value: undefined, mirrored: true }), false)).catch(() => undefined);
-  }
-
   /** Rebuilds `modalities`' graphs (optionally into another storage) on the pool and swaps them in. */
-  rebuild(modalities: string[], change: StorageChange | undefined): Promise<void> {
+  rebuild(modalities: string[], change: StorageChange | undefined, abort: AbortPoint = kNoAbort): Promise<void> {
+    abort.check();
     return this.exclusive(async () => {
       if (this.failure !== undefined) throw this.failure;
+      // Begun, a rebuild runs to its commit: an abort before this point changes nothing.
+      abort.commit();
       const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
       await this.finish(begun);
       unwrap(await this.#writer.commitRebuild());

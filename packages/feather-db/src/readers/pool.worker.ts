@@ -2,13 +2,14 @@
 // Searches read only published state and never wait for the writer; insert tasks link nodes the writer
 // reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch,
 // compaction or storage change.
-import { KernelArena, type SearchResult } from '@feather-db/core';
+import { FeatherError, KernelArena } from '@feather-db/core';
 import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReply, type SharedInit } from '../protocol.js';
 import { AttachCache } from '../shared/attach-cache.js';
 import { die, holdLocks, poolTaskDies } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
+import { searchOne } from '../shared/search-one.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
@@ -31,23 +32,14 @@ function shared(): AttachCache {
 // INTERNAL, tests only (internal-faults.ts): a thread that dies while it starts.
 if (faults?.plan.pool?.at === 'boot') void die(faults.plan.pool.how, shared().arena, 'reader boot');
 
-function searchOne(q: SearchQuery): { rows: Uint32Array; distances: Float32Array } {
-  const { index, rows } = shared().current(q.slot);
-  let result: SearchResult;
-  switch (q.plan.kind) {
-    case 'empty':
-      return { rows: new Uint32Array(0), distances: new Float32Array(0) };
-    case 'scan':
-      result = index.scanNodes(q.vector, q.k, rows.nodesOf(q.plan.rows));
-      break;
-    case 'graph':
-      result = index.search(q.vector, q.k, {
-        ef: q.ef,
-        filter: { namespace: q.plan.namespace, entity: q.plan.entity, rows: q.plan.bitmap },
-      });
-      break;
-  }
-  return { rows: result.rows, distances: result.distances };
+/** One query of a search task, timed (the facade's inline budget learns from it), unless its caller aborted. */
+function timedSearch(q: SearchQuery): { rows: Uint32Array; distances: Float32Array; ms: number } {
+  // Atomic load: pairs with the facade's store when the caller's signal aborts.
+  if (q.cancel !== undefined && Atomics.load(q.cancel, 0) === 1)
+    throw new FeatherError('FEATHER_ERR_ABORTED', 'the search was aborted before it started');
+  const started = performance.now();
+  const found = searchOne(shared(), q);
+  return { ...found, ms: performance.now() - started };
 }
 
 export default function run(task: PoolTask): SearchReply | InsertReply | Promise<never> {
@@ -58,7 +50,7 @@ export default function run(task: PoolTask): SearchReply | InsertReply | Promise
   }
   switch (task.type) {
     case 'search':
-      return task.queries.map((q) => toReply(() => searchOne(q)));
+      return task.queries.map((q) => toReply(() => timedSearch(q)));
     case 'insert':
       return toReply(() => {
         const target = shared().index(task.index);

@@ -1,5 +1,5 @@
 // The public types of Feather.ingest (streaming import) and Feather.export (its inverse).
-import type { Attributes, ErrorCode, MemoryId, VectorInput } from '@feather-db/core';
+import type { Attributes, ErrorCode, MemoryId, MemoryRecord, VectorInput } from '@feather-db/core';
 import type { Embedder } from '../../embedder.js';
 
 /** An edge a row carries: from the row's memory to `to` (any memory of the store or of the same source). */
@@ -114,17 +114,11 @@ export interface ExportOptions {
   vectors?: boolean;
 }
 
-/** One exported memory: an IngestRow with every field present, so `ingest(db.export())` restores it. */
-export interface ExportRow {
-  id: MemoryId;
-  text: string;
-  namespace: string;
-  entity: string | null;
-  importance: number;
-  attributes: Attributes;
-  timestamp: number;
-  recallCount: number;
-  lastRecalled: number | null;
+/**
+ * One exported memory: an IngestRow with every field present, so `ingest(db.export())` restores it. Its fields
+ * are the stored record's, less `modalities` (the vectors say which modalities it has).
+ */
+export interface ExportRow extends Omit<MemoryRecord, 'modalities'> {
   /** Outgoing edges (absent when none). */
   links?: { to: MemoryId; type: string; weight: number }[];
   /** With `vectors`: the 'text' modality's vector, when the memory has one. */

@@ -1,12 +1,11 @@
 // Feather.ingest: a source of rows streamed into addBatch with bounded memory. Reading, validating and
 // embedding batch N+1 overlaps the storing (and parallel linking) of batches N and N-1; the source is not read
 // further while two batches are in flight, so at most three batches of rows are held whatever its size.
-import { checkInt, describeValue, FeatherError, type ErrorCode, type MemoryId, type Metric } from '@feather-db/core';
+import { describeValue, FeatherError, type ErrorCode, type MemoryId, type Metric } from '@feather-db/core';
 import type { AddBatchOptions } from '../../api.js';
-import type { Embedder } from '../../embedder.js';
-import { checkBoolean, checkName, checkNamespace, checkOptions } from '../input.js';
-import type { IngestFailure, IngestOptions, IngestProgress, IngestSource, IngestSummary, OnExisting } from './ingest-api.js';
-import { idKey, prepareRow, type PreparedRow, type RowLink, type RowRules } from './ingest-row.js';
+import type { IngestFailure, IngestOptions, IngestProgress, IngestSource, IngestSummary } from './ingest-api.js';
+import { idKey, prepareRow, type PreparedRow, type RowLink } from './ingest-row.js';
+import { resolveIngestOptions, type ResolvedIngestOptions } from './ingest-options.js';
 import { PendingLinks } from './pending-links.js';
 
 /** What ingest needs from the store (the facade passes itself and its vector spaces). */
@@ -18,38 +17,9 @@ export interface IngestTarget {
   link(from: MemoryId, to: MemoryId, options: { type: string; weight: number }): Promise<void>;
 }
 
-const kDefaultIngestOptions = Object.freeze({
-  batchSize: 2048,
-  sourceName: 'ingest',
-  autoIds: false,
-  onExisting: 'skip',
-  modality: 'text',
-});
-const kIngestKeys = [
-  'batchSize',
-  'embedder',
-  'signal',
-  'onProgress',
-  'onFailure',
-  'sourceName',
-  'autoIds',
-  'onExisting',
-  'namespace',
-  'modality',
-] as const;
 /** Batches stored (linked on the pool) while the next one is read. */
 const kInFlightBatches = 2;
 const kMaxReportedFailures = 1000;
-
-interface Resolved {
-  batchSize: number;
-  embedder: Embedder | undefined;
-  signal: AbortSignal | undefined;
-  onProgress: ((progress: IngestProgress) => void) | undefined;
-  onFailure: ((failure: IngestFailure) => void) | undefined;
-  onExisting: OnExisting;
-  rules: RowRules;
-}
 
 interface BatchRow extends PreparedRow {
   /** The id was stored already (onExisting: 'upsert'). */
@@ -68,83 +38,9 @@ export function ingest(target: IngestTarget, source: IngestSource, options: Inge
   return new IngestRun(target, o).run(source);
 }
 
-function resolveIngestOptions(target: IngestTarget, options: IngestOptions | undefined): Resolved {
-  const o = checkOptions<IngestOptions>(options, kIngestKeys, 'options', "{ batchSize: 2048, onExisting: 'skip' }");
-  const batchSize = o.batchSize ?? kDefaultIngestOptions.batchSize;
-  checkInt(batchSize, 'options.batchSize', 1, 1 << 20);
-  const modality = o.modality ?? kDefaultIngestOptions.modality;
-  const space = target.spaces[modality];
-  if (space === undefined) {
-    throw new FeatherError(
-      'FEATHER_ERR_INVALID_ARGUMENT',
-      `options.modality must be one of the store's modalities (${Object.keys(target.spaces).join(', ')}), got ${describeValue(modality)}`,
-    );
-  }
-  const embedder = o.embedder;
-  if (embedder !== undefined) {
-    if (
-      typeof embedder !== 'object' ||
-      embedder === null ||
-      typeof embedder.embed !== 'function' ||
-      typeof embedder.dim !== 'number' ||
-      typeof embedder.id !== 'string'
-    ) {
-      throw new FeatherError(
-        'FEATHER_ERR_INVALID_ARGUMENT',
-        `options.embedder must implement Embedder ({ id, dim, embed(texts) }), got ${describeValue(embedder)}`,
-      );
-    }
-    if (embedder.dim !== space.dim) {
-      throw new FeatherError(
-        'FEATHER_ERR_DIMENSION_MISMATCH',
-        `options.embedder makes ${embedder.dim}-dimensional vectors, the '${modality}' modality holds ${space.dim}; use the embedder the store was created with`,
-        { expected: space.dim, received: embedder.dim },
-      );
-    }
-    if (target.embeddingModel !== null && target.embeddingModel !== embedder.id) {
-      throw new FeatherError(
-        'FEATHER_ERR_DIMENSION_MISMATCH',
-        `options.embedder is "${embedder.id}", the store was filled by "${target.embeddingModel}"; vectors of two models do not compare`,
-        { expected: target.embeddingModel, received: embedder.id },
-      );
-    }
-  }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.signal must be an AbortSignal, got ${describeValue(o.signal)}`);
-  for (const key of ['onProgress', 'onFailure'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'function')
-      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `options.${key} must be a function, got ${describeValue(o[key])}`);
-  }
-  const onExisting = o.onExisting ?? kDefaultIngestOptions.onExisting;
-  if (onExisting !== 'skip' && onExisting !== 'upsert' && onExisting !== 'error') {
-    throw new FeatherError(
-      'FEATHER_ERR_INVALID_ARGUMENT',
-      `options.onExisting must be 'skip', 'upsert' or 'error', got ${describeValue(onExisting)}`,
-    );
-  }
-  const autoIds = o.autoIds === undefined ? kDefaultIngestOptions.autoIds : checkBoolean(o.autoIds, 'options.autoIds');
-  const sourceName =
-    o.sourceName === undefined ? kDefaultIngestOptions.sourceName : checkName(o.sourceName, 'options.sourceName', 'source');
-  return {
-    batchSize,
-    embedder,
-    signal: o.signal,
-    onProgress: o.onProgress,
-    onFailure: o.onFailure,
-    onExisting,
-    rules: {
-      spaces: target.spaces,
-      modality,
-      canEmbed: embedder !== undefined,
-      sourceName: autoIds ? undefined : sourceName,
-      namespace: o.namespace === undefined ? undefined : checkNamespace(o.namespace, 'options.namespace'),
-    },
-  };
-}
-
 class IngestRun {
   readonly #target: IngestTarget;
-  readonly #o: Resolved;
+  readonly #o: ResolvedIngestOptions;
   readonly #started = performance.now();
   readonly #counts = { read: 0, inserted: 0, updated: 0, skipped: 0, failed: 0, embedded: 0 };
   readonly #failures: IngestFailure[] = [];
@@ -155,7 +51,7 @@ class IngestRun {
   /** The first error that stops the run (a write failed, the store closed). */
   #fatal: Error | undefined;
 
-  constructor(target: IngestTarget, o: Resolved) {
+  constructor(target: IngestTarget, o: ResolvedIngestOptions) {
     this.#target = target;
     this.#o = o;
   }

@@ -1,0 +1,210 @@
+// What users run, side by side in one process (issue 13): `Feather.search` through the public API with default
+// options (track on, default threads) next to core's `HnswIndex.search` (1 thread, labelled) and hnswlib-node
+// 3.0.0 (1 thread, the calling thread), at each ef, with recall@10 against exact ground truth beside every QPS:
+//  - sequential: one `await db.search()` at a time (p50 latency too: the facade's cost over core);
+//  - 64 in flight, and bursts of 1,000 searches issued at once (the pool on every core); `searchMany` of 1,000
+//    queries per call;
+//  - event-loop delay (monitorEventLoopDelay, 1 ms resolution) while each Feather row runs: p99 and max.
+//
+//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:api -- --dataset mnist-784
+//   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:api -- --dataset glove-100 --limit 50000 --queries 1000   # quick
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { HnswIndex, KernelArena } from '@feather-db/core';
+import { tempStorePath } from '@feather-db/testkit';
+import { Feather } from 'feather-db';
+import hnswlib from 'hnswlib-node';
+import { loadDataset } from '../datasets/load.js';
+
+const { values: args } = parseArgs({
+  options: {
+    dataset: { type: 'string', default: 'mnist-784' },
+    limit: { type: 'string' },
+    queries: { type: 'string', default: '2000' },
+    efs: { type: 'string', default: '16,32,64,128' },
+    out: { type: 'string', default: new URL('../results/', import.meta.url).pathname },
+  },
+});
+
+const ds = loadDataset(args.dataset);
+const dim = ds.dim;
+const n = Math.min(ds.nBase, Number(args.limit ?? ds.nBase));
+const nQuery = Math.min(ds.nQuery, Number(args.queries));
+const efs = args.efs.split(',').map(Number);
+const k = ds.k;
+const base = ds.base.subarray(0, n * dim);
+const query = (q: number): Float32Array => ds.queries.subarray((q % nQuery) * dim, ((q % nQuery) + 1) * dim);
+const log = (s: string): void => void console.error(`[api] ${s}`);
+
+// Exact truth for the (possibly cut) base.
+const truth: Set<number>[] = [];
+if (n === ds.nBase) {
+  for (let q = 0; q < nQuery; q++) truth.push(new Set(ds.groundTruth.subarray(q * k, (q + 1) * k)));
+} else {
+  const exact = HnswIndex.create(KernelArena.create(), { dim, metric: ds.metric, m: 4, efConstruction: 1 });
+  exact.addMany(base);
+  for (let q = 0; q < nQuery; q++) truth.push(new Set(exact.searchExact(query(q), k).ids));
+}
+const recallOf = (results: ArrayLike<number>[]): number => {
+  let hit = 0;
+  results.forEach((ids, q) => {
+    for (let i = 0; i < ids.length; i++) if (truth[q].has(ids[i])) hit++;
+  });
+  return hit / (results.length * k);
+};
+
+// ---- builds (not timed here: benchmarks/macro/ann.ts and threads.ts time them) --------------------------
+log(`${args.dataset} ${n} x ${dim}, ${nQuery} queries, ef ${efs.join('/')}`);
+const db = await Feather.open(tempStorePath('api.feather'), { dim, metric: ds.metric });
+await db.addBatch(base);
+log('feather built');
+const core = HnswIndex.create(KernelArena.create(), { dim, metric: ds.metric });
+core.addMany(base);
+log('core built');
+const h = new hnswlib.HierarchicalNSW(ds.metric, dim);
+h.initIndex(n, 16, 200, 100);
+const rowBuf = new Array<number>(dim);
+for (let i = 0; i < n; i++) {
+  for (let j = 0; j < dim; j++) rowBuf[j] = base[i * dim + j]!;
+  h.addPoint(rowBuf, i);
+}
+const hQueries = Array.from({ length: nQuery }, (_, q) => Array.from(query(q)));
+log('hnswlib built');
+
+interface Row {
+  qps: number;
+  recall: number;
+  p50Us?: number;
+  loopP99Ms?: number;
+  loopMaxMs?: number;
+}
+
+const p50 = (a: Float64Array): number => Float64Array.from(a).sort()[Math.floor(a.length / 2)] * 1000;
+
+function coreRow(ef: number): Row {
+  for (let q = 0; q < Math.min(500, nQuery); q++) core.search(query(q), k, { ef });
+  const lat = new Float64Array(nQuery);
+  const found: Uint32Array[] = [];
+  const t = performance.now();
+  for (let q = 0; q < nQuery; q++) {
+    const s = performance.now();
+    found.push(core.search(query(q), k, { ef }).ids);
+    lat[q] = performance.now() - s;
+  }
+  return { qps: nQuery / ((performance.now() - t) / 1000), recall: recallOf(found), p50Us: p50(lat) };
+}
+
+function hnswRow(ef: number): Row {
+  h.setEf(ef);
+  for (let q = 0; q < Math.min(500, nQuery); q++) h.searchKnn(hQueries[q], k);
+  const found: number[][] = [];
+  const t = performance.now();
+  for (let q = 0; q < nQuery; q++) found.push(h.searchKnn(hQueries[q], k).neighbors);
+  return { qps: nQuery / ((performance.now() - t) / 1000), recall: recallOf(found) };
+}
+
+/** Runs `run` with the event loop watched; `found[q]` gets each query's ids. */
+async function watched(run: (found: number[][]) => Promise<void>): Promise<Row> {
+  const found: number[][] = new Array<number[]>(nQuery);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const t = performance.now();
+  await run(found);
+  const seconds = (performance.now() - t) / 1000;
+  delay.disable();
+  return { qps: nQuery / seconds, recall: recallOf(found), loopP99Ms: delay.percentile(99) / 1e6, loopMaxMs: delay.max / 1e6 };
+}
+
+const ids = (hits: { id: unknown }[]): number[] => hits.map((hit) => hit.id as number);
+
+async function sequentialRow(ef: number): Promise<Row> {
+  for (let q = 0; q < Math.min(500, nQuery); q++) await db.search(query(q), { k, ef });
+  const lat = new Float64Array(nQuery);
+  const row = await watched(async (found) => {
+    for (let q = 0; q < nQuery; q++) {
+      const s = performance.now();
+      found[q] = ids(await db.search(query(q), { k, ef }));
+      lat[q] = performance.now() - s;
+    }
+  });
+  return { ...row, p50Us: p50(lat) };
+}
+
+function inflightRow(ef: number, inflight: number): Promise<Row> {
+  return watched(async (found) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inflight }, async () => {
+        while (next < nQuery) {
+          const q = next++;
+          found[q] = ids(await db.search(query(q), { k, ef }));
+        }
+      }),
+    );
+  });
+}
+
+function burstRow(ef: number, burst: number): Promise<Row> {
+  return watched(async (found) => {
+    for (let from = 0; from < nQuery; from += burst) {
+      const to = Math.min(nQuery, from + burst);
+      const lists = await Promise.all(Array.from({ length: to - from }, (_, i) => db.search(query(from + i), { k, ef })));
+      lists.forEach((hits, i) => (found[from + i] = ids(hits)));
+    }
+  });
+}
+
+function manyRow(ef: number, per: number): Promise<Row> {
+  return watched(async (found) => {
+    for (let from = 0; from < nQuery; from += per) {
+      const to = Math.min(nQuery, from + per);
+      const lists = await db.searchMany(ds.queries.subarray(from * dim, to * dim), { k, ef });
+      lists.forEach((hits, i) => (found[from + i] = ids(hits)));
+    }
+  });
+}
+
+const results = [];
+for (const ef of efs) {
+  const row = {
+    ef,
+    core: coreRow(ef),
+    hnswlib: hnswRow(ef),
+    sequential: await sequentialRow(ef),
+    inflight64: await inflightRow(ef, 64),
+    burst1000: await burstRow(ef, 1000),
+    many1000: await manyRow(ef, 1000),
+  };
+  log(`ef ${ef}: ${JSON.stringify(row)}`);
+  results.push(row);
+}
+await db.close();
+
+let sha = 'unknown';
+try {
+  sha = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
+} catch {
+  // not a git checkout
+}
+mkdirSync(args.out, { recursive: true });
+writeFileSync(
+  `${args.out}/public-api-${args.dataset}.json`,
+  JSON.stringify({ sha, cpu: cpus()[0]?.model, node: process.version, dataset: args.dataset, n, nQuery, results }, null, 2),
+);
+
+const x = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+const loop = (r: Row): string => `${r.loopP99Ms!.toFixed(1)} / ${r.loopMaxMs!.toFixed(1)}`;
+const lines = [
+  `### Public API: ${args.dataset}, ${n.toLocaleString('en')} × ${dim}, ${nQuery.toLocaleString('en')} queries, k=${k}, commit ${sha}`,
+  '',
+  '| ef | hnswlib-node QPS (recall) | core QPS (recall) | Feather sequential QPS (recall) | vs hnswlib | Feather 64 in flight | vs hnswlib | Feather bursts of 1,000 | vs hnswlib | Feather searchMany of 1,000 | vs hnswlib | p50 Feather / core (µs) | loop p99 / max ms: seq, 64, burst, many |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ...results.map(
+    (r) =>
+      `| ${r.ef} | ${r.hnswlib.qps.toFixed(0)} (${r.hnswlib.recall.toFixed(3)}) | ${r.core.qps.toFixed(0)} (${r.core.recall.toFixed(3)}) | ${r.sequential.qps.toFixed(0)} (${r.sequential.recall.toFixed(3)}) | ${x(r.sequential.qps, r.hnswlib.qps)} | ${r.inflight64.qps.toFixed(0)} | ${x(r.inflight64.qps, r.hnswlib.qps)} | ${r.burst1000.qps.toFixed(0)} | ${x(r.burst1000.qps, r.hnswlib.qps)} | ${r.many1000.qps.toFixed(0)} | ${x(r.many1000.qps, r.hnswlib.qps)} | ${r.sequential.p50Us!.toFixed(0)} / ${r.core.p50Us!.toFixed(0)} = ${x(r.sequential.p50Us!, r.core.p50Us!)} | ${loop(r.sequential)}; ${loop(r.inflight64)}; ${loop(r.burst1000)}; ${loop(r.many1000)} |`,
+  ),
+];
+console.log(lines.join('\n'));

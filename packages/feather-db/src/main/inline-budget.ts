@@ -1,0 +1,76 @@
+// What the facade may run on the calling thread (design.md §3): a search whose estimated cost is small, while
+// the pool is idle, within a time budget per event-loop turn, so the event-loop goals hold (delay p99 <= 5 ms,
+// max <= 50 ms) while an isolated search skips the thread hop (~200-300 µs here: a Piscina round trip, the
+// reader thread's wake-up, its cold caches).
+
+/** Longest search (estimated) that runs inline. */
+const kInlineMaxMs = 1.5;
+/** Most inline search time per event-loop turn; then the turn ends before the next inline search. */
+const kTurnBudgetMs = 3;
+/**
+ * A bound the estimate cannot break: a search of more work units (ef·dim for a traversal, rows·dim for a scan)
+ * never runs inline. 2M units is ef 2,500 at dim 784, about 5 ms at the slowest rate measured here.
+ */
+const kInlineMaxUnits = 2_000_000;
+/** ns per unit assumed before a kind of search was measured (GloVe-100, ef 128: ~27; MNIST with early exits: ~4). */
+const kPriorNsPerUnit = 40;
+/** Weight of the newest measurement in the running estimate. */
+const kEwmaWeight = 0.1;
+
+/** Cost estimates of searches by kind (a modality's traversal or scan), learned from their durations. */
+export class InlineBudget {
+  readonly #nsPerUnit = new Map<string, number>();
+  #spentMs = 0;
+  #resetScheduled = false;
+  #yielding = 0;
+
+  /** Estimated ms of a search of `units` work units of kind `key`. */
+  estimateMs(key: string, units: number): number {
+    return ((this.#nsPerUnit.get(key) ?? kPriorNsPerUnit) * units) / 1e6;
+  }
+
+  /** Learns from a search of kind `key` that took `ms` for `units` units (inline or in a reader thread). */
+  observe(key: string, units: number, ms: number): void {
+    if (units <= 0 || !(ms >= 0)) return;
+    const ns = (ms * 1e6) / units;
+    const old = this.#nsPerUnit.get(key);
+    this.#nsPerUnit.set(key, old === undefined ? ns : old + kEwmaWeight * (ns - old));
+  }
+
+  /** Whether a search of `units` units, estimated at `estimateMs`, may ever run inline. */
+  small(units: number, estimateMs: number): boolean {
+    return units <= kInlineMaxUnits && estimateMs <= kInlineMaxMs;
+  }
+
+  /** Whether `estimateMs` more of inline work fits in this turn. */
+  fits(estimateMs: number): boolean {
+    return this.#spentMs + estimateMs <= kTurnBudgetMs;
+  }
+
+  /** Counts `ms` of inline work against this turn (the budget resets once the turn ends). */
+  spend(ms: number): void {
+    this.#spentMs += ms;
+    if (this.#resetScheduled) return;
+    this.#resetScheduled = true;
+    // setImmediate runs after the turn's I/O callbacks: the event loop got its turn.
+    setImmediate(() => {
+      this.#spentMs = 0;
+      this.#resetScheduled = false;
+    });
+  }
+
+  /** Searches waiting for the next turn (nextTurn) to run inline. */
+  get yielding(): number {
+    return this.#yielding;
+  }
+
+  /** Resolves in the next turn of the event loop, once its budget is fresh. */
+  async nextTurn(): Promise<void> {
+    this.#yielding++;
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } finally {
+      this.#yielding--;
+    }
+  }
+}

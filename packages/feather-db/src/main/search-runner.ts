@@ -1,0 +1,90 @@
+// Where a search runs: on the calling thread when it is small and the pool idle (main/inline-budget.ts), else
+// in the reader pool (main/search-queue.ts). Both run the same code (shared/search-one.ts) on the same shared
+// memory, so a search returns the same hits wherever it ran.
+import type { SearchQuery } from '../protocol.js';
+import type { AttachCache } from '../shared/attach-cache.js';
+import { searchOne, type SearchOutcome } from '../shared/search-one.js';
+import { throwIfAborted } from './abort.js';
+import { InlineBudget } from './inline-budget.js';
+import type { SearchQueue } from './search-queue.js';
+
+/** A search's kind (its modality and plan: traversal or scan) and its work units, for the cost estimate. */
+function workOf(q: SearchQuery, dim: number): { key: string; units: number } {
+  const scan = q.plan.kind === 'scan';
+  return {
+    key: `${q.slot}:${scan ? 'scan' : 'graph'}`,
+    units: (scan ? (q.plan as { rows: Uint32Array }).rows.length : Math.max(q.ef, q.k)) * dim,
+  };
+}
+
+export class SearchRunner {
+  readonly #handles: AttachCache;
+  readonly #budget: InlineBudget;
+  readonly #queue: SearchQueue;
+  readonly #poolReady: () => boolean;
+
+  /**
+   * `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). `poolReady`: the
+   * pool came up and is healthy (ReaderPool.ready); searches run inline only then.
+   */
+  constructor(handles: AttachCache, budget: InlineBudget, queue: SearchQueue, poolReady: () => boolean) {
+    this.#handles = handles;
+    this.#budget = budget;
+    this.#queue = queue;
+    this.#poolReady = poolReady;
+  }
+
+  /**
+   * Nothing queued or running in a pool known to work (it has answered a search, and is healthy): a small
+   * search may run on this thread. Until the pool has answered once, searches go to it, so a pool that cannot
+   * run (every thread dead at start) still rejects them typed instead of hiding behind inline answers.
+   */
+  #idle(): boolean {
+    return this.#queue.idle && this.#queue.answered && this.#poolReady();
+  }
+
+  /** Learns a pooled search's duration (the queue's `measured` callback). */
+  static observe(budget: InlineBudget, q: SearchQuery, dim: number, ms: number): void {
+    const { key, units } = workOf(q, dim);
+    budget.observe(key, units, ms);
+  }
+
+  /** Runs one search inline when it is small and the pool idle (after a yield, if this turn's budget is spent), else in the pool. */
+  async run(q: SearchQuery, dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
+    const { key, units } = workOf(q, dim);
+    const estimate = this.#budget.estimateMs(key, units);
+    if (this.#idle() && this.#budget.small(units, estimate)) {
+      if (this.#budget.fits(estimate)) return this.#inline(q, key, units);
+      // A sequential caller (one search at a time): wait for the next turn rather than pay the hop. Concurrent
+      // callers go to the pool, whose threads can run them side by side.
+      if (this.#budget.yielding === 0) {
+        await this.#budget.nextTurn();
+        throwIfAborted(signal, 'search');
+        if (this.#idle() && this.#budget.fits(estimate)) return this.#inline(q, key, units);
+      }
+    }
+    return this.#queue.run(q, signal);
+  }
+
+  /**
+   * Runs many searches: inline when together they fit this turn's budget and the pool is idle, else all in the
+   * pool (packed into tasks). Rejects at once when `signal` aborts; no result is kept then.
+   */
+  async runMany(queries: SearchQuery[], dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome[]> {
+    const work = queries.map((q) => workOf(q, dim));
+    const estimate = work.reduce((sum, w) => sum + this.#budget.estimateMs(w.key, w.units), 0);
+    if (this.#idle() && work.every((w) => this.#budget.small(w.units, 0)) && this.#budget.fits(estimate)) {
+      return queries.map((q, i) => this.#inline(q, work[i]!.key, work[i]!.units));
+    }
+    return Promise.all(queries.map((q) => this.#queue.run(q, signal)));
+  }
+
+  #inline(q: SearchQuery, key: string, units: number): SearchOutcome {
+    const started = performance.now();
+    const found = searchOne(this.#handles, q);
+    const ms = performance.now() - started;
+    this.#budget.spend(ms);
+    this.#budget.observe(key, units, ms);
+    return found;
+  }
+}

@@ -1,0 +1,133 @@
+// Where a search runs (main/search-runner.ts, main/inline-budget.ts): on the calling thread when it is small,
+// the pool idle, healthy and known to work; in the pool otherwise. Real shared memory and a real index; the
+// pool is Piscina's run() recording its tasks (as in queues.test.ts), so the test sees which path ran.
+import { createSlot, HnswIndex, KernelArena, publishGeneration, RowMap } from '@feather-db/core';
+import type { Piscina } from 'piscina';
+import { describe, expect, it } from 'vitest';
+import { InlineBudget } from '../src/main/inline-budget.js';
+import { SearchQueue } from '../src/main/search-queue.js';
+import { SearchRunner } from '../src/main/search-runner.js';
+import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
+import { AttachCache } from '../src/shared/attach-cache.js';
+import { searchOne } from '../src/shared/search-one.js';
+
+type Pool = Piscina<PoolTask, SearchReply | InsertReply>;
+const dim = 4;
+
+function setUp(ready: { value: boolean }) {
+  const arena = KernelArena.create();
+  const index = HnswIndex.create(arena, { dim, metric: 'l2' });
+  const rows = RowMap.create(arena);
+  for (let i = 0; i < 300; i++) {
+    index.add([Math.sin(i), Math.cos(i * 1.7), (i % 13) / 13, Math.sin(i * 0.3)]);
+    rows.set(i, i);
+  }
+  const slot = createSlot(arena);
+  publishGeneration(arena, slot, { index: index.address, rowMap: rows.table });
+  const handles = new AttachCache(arena);
+  const tasks: { queries: SearchQuery[]; settle: () => void }[] = [];
+  const pool = {
+    run: (task: PoolTask) =>
+      new Promise<SearchReply>((resolve) => {
+        const queries = (task as Extract<PoolTask, { type: 'search' }>).queries;
+        // The pool answers as a reader thread would: the same function on the same memory.
+        tasks.push({ queries, settle: () => resolve(queries.map((q) => ({ ok: true, value: { ...searchOne(handles, q), ms: 0.05 } }))) });
+      }),
+  } as unknown as Pool;
+  const budget = new InlineBudget();
+  const queue = new SearchQueue(pool, 1, (q, ms) => SearchRunner.observe(budget, q, dim, ms));
+  const runner = new SearchRunner(handles, budget, queue, () => ready.value);
+  const query = (i: number): SearchQuery => ({
+    vector: Float32Array.of(Math.sin(i + 0.5), Math.cos(i), 0.5, 0.1),
+    slot,
+    k: 5,
+    ef: 32,
+    plan: { kind: 'graph' },
+  });
+  return { handles, tasks, budget, runner, query };
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('SearchRunner', () => {
+  it('sends searches to the pool until it has answered one, then runs small ones inline with the same answer', async () => {
+    const ready = { value: true };
+    const { handles, tasks, runner, query } = setUp(ready);
+    const first = runner.run(query(1), dim, undefined);
+    expect(tasks).toHaveLength(1);
+    tasks[0].settle();
+    const pooled = await first;
+    await turn();
+    const inline = await runner.run(query(1), dim, undefined);
+    // No task: it ran on this thread, and found what the pool found.
+    expect(tasks).toHaveLength(1);
+    expect(Array.from(inline.rows)).toEqual(Array.from(pooled.rows));
+    expect(Array.from(inline.distances)).toEqual(Array.from(pooled.distances));
+    expect(Array.from(inline.rows)).toEqual(Array.from(searchOne(handles, query(1)).rows));
+    // A pool that is not healthy (broken, closing) gets every search, so its error reaches the caller.
+    ready.value = false;
+    const sent = runner.run(query(2), dim, undefined);
+    expect(tasks).toHaveLength(2);
+    tasks[1].settle();
+    await sent;
+  });
+
+  it("keeps to the turn's budget: a sequential caller waits a turn, a concurrent one goes to the pool", async () => {
+    const { tasks, budget, runner, query } = setUp({ value: true });
+    const first = runner.run(query(1), dim, undefined);
+    tasks[0].settle();
+    await first;
+    await turn();
+    budget.spend(100);
+    const waiting = runner.run(query(2), dim, undefined);
+    const concurrent = runner.run(query(3), dim, undefined);
+    // The first yields for the next turn; the second does not wait behind it.
+    expect(tasks).toHaveLength(2);
+    expect(tasks[1].queries[0].vector).toEqual(query(3).vector);
+    tasks[1].settle();
+    await concurrent;
+    await waiting;
+    // It ran inline in the next turn, with a fresh budget.
+    expect(tasks).toHaveLength(2);
+  });
+
+  it('never runs a large search inline, and runs a small searchMany inline only while it fits the budget', async () => {
+    const { tasks, runner, query } = setUp({ value: true });
+    const first = runner.run(query(1), dim, undefined);
+    tasks[0].settle();
+    await first;
+    await turn();
+    // ef 100,000: an estimated ~150 ms at the rate the pool reported (0.05 ms for ef 32).
+    const huge = runner.run({ ...query(2), ef: 100_000 }, dim, undefined);
+    expect(tasks).toHaveLength(2);
+    tasks[1].settle();
+    await huge;
+    await turn();
+    const few = await runner.runMany([query(3), query(4)], dim, undefined);
+    expect(few).toHaveLength(2);
+    expect(tasks).toHaveLength(2);
+  });
+});
+
+describe('InlineBudget', () => {
+  it('learns the cost per unit of a kind of search, and bounds what runs inline per turn', async () => {
+    const budget = new InlineBudget();
+    const prior = budget.estimateMs('0:graph', 10_000);
+    budget.observe('0:graph', 10_000, 0.05);
+    expect(budget.estimateMs('0:graph', 10_000)).toBeCloseTo(0.05, 6);
+    budget.observe('0:graph', 10_000, 0.15);
+    // A running average: between the two, nearer the old value.
+    expect(budget.estimateMs('0:graph', 10_000)).toBeGreaterThan(0.05);
+    expect(budget.estimateMs('0:graph', 10_000)).toBeLessThan(0.1);
+    // Other kinds keep the prior.
+    expect(budget.estimateMs('0:scan', 10_000)).toBe(prior);
+    expect(budget.small(3_000_000, 0.1)).toBe(false);
+    expect(budget.small(10_000, 5)).toBe(false);
+    expect(budget.small(10_000, 0.1)).toBe(true);
+    expect(budget.fits(1)).toBe(true);
+    budget.spend(2.5);
+    expect(budget.fits(1)).toBe(false);
+    await turn();
+    expect(budget.fits(1)).toBe(true);
+  });
+});
