@@ -71,6 +71,16 @@ export class EpochPins {
     }
   }
 
+  /** Runs `read` pinned until it settles (a search, from planning until its hits are ranked and bumped). */
+  async holding<T>(read: () => Promise<T>): Promise<T> {
+    const seq = this.pin();
+    try {
+      return await read();
+    } finally {
+      this.unpin(seq);
+    }
+  }
+
   /** Calls `listener` after every unpin (the row recycler re-checks then). */
   onUnpin(listener: () => void): void {
     this.#listeners.push(listener);

@@ -76,16 +76,6 @@ export class SearchPath {
    * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first.
    */
   async run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
-    // Pinned from planning to ranking: no node or row it can name is reused meanwhile (docs/adr/0008).
-    const seq = this.#pins.pin();
-    try {
-      return await this.#run(query, s);
-    } finally {
-      this.#pins.unpin(seq);
-    }
-  }
-
-  async #run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
     throwIfAborted(s.signal, 'search');
     // Validated as stored (float32; under cosine a direction), before any plan: a bad query is a typed rejection.
     const vector = this.#spaces.checkStored(query, s.modality, 'query');
@@ -103,7 +93,15 @@ export class SearchPath {
     return this.#runPlanned(queries, s, true);
   }
 
-  async #runPlanned(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
+  /**
+   * Pinned from planning to ranking, wherever the queries run (inline or in the pool): no node or row a plan
+   * or a result can name is reused meanwhile (docs/adr/0008).
+   */
+  #runPlanned(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
+    return this.#pins.holding(() => this.#plannedRun(vectors, s, many));
+  }
+
+  async #plannedRun(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
     const plan = this.#planner.plan({
       modality: s.modality,
       ef: Math.max(s.ef, s.k),
