@@ -1,10 +1,13 @@
 // Which forgotten record rows a new memory may take (docs/adr/0008-slot-reuse-and-epoch-reclamation.md).
 // A row is named by search results (the pool answers rows, ranked here on the mirror) and by recall tracking
-// (touch ops, keyed by row, applied here at once and by the writer in write order). So a row freed by a
+// (a search bumps its hits' rows in the shared recall columns, still pinned: facade.ts). So a row freed by a
 // forget is reused only once (1) the writer has applied the forget (its node is tombstoned: no search that
-// starts later returns it), (2) every read pinned before that has ended (its touch is queued by then), and
-// (3) then in write order, behind those touches. The row chosen goes into the op (UpsertItem.row), so the
-// mirror, the writer and a replay of the WAL all put the memory in the same place.
+// starts later returns it), (2) every read pinned before that has ended (its bumps are made by then), and
+// (3) then in write order. The row chosen goes into the op (UpsertItem.row), so the mirror, the writer and a
+// replay of the WAL all put the memory in the same place; placing it resets the row's recall state (core's
+// model-writes.ts), in the mirror and in a replay alike. A bump of the old memory still waiting for the recall
+// flush needs no waiting for: the flush logs absolute values read at its turn in the write order, so after
+// the reuse it logs the new memory's (recall-log.ts).
 import type { MemoryId, MemoryModel, ModelOp } from '@feather-db/core';
 import type { EpochPins } from './epoch-pins.js';
 
@@ -56,13 +59,10 @@ export class RowRecycler {
     }
     if (ready === undefined) return;
     const rows = ready;
-    // In write order, behind every touch op the reads that could name these rows have queued. A search queues
-    // its touch in the microtasks after its unpin, so the turn is taken from a macrotask: those have all run.
-    setImmediate(() => {
-      void this.#inOrder(() => {
-        for (const row of rows.sort((a, b) => b - a)) this.#free.push(row);
-        return Promise.resolve();
-      });
+    // In write order: a write already in its turn keeps the rows it was given.
+    void this.#inOrder(() => {
+      for (const row of rows.sort((a, b) => b - a)) this.#free.push(row);
+      return Promise.resolve();
     });
   }
 }
