@@ -50,7 +50,7 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
     threads: 1,
     autoSaveWalBytes,
     save: () => {
-      saves.push(Date.now());
+      saves.push(saves.length + 1);
       return Promise.resolve(service.save(undefined, 'auto'));
     },
     fault: new StoreFault(arena, path),

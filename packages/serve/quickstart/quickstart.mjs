@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const path = join(root, '.quickstart', 'memory.feather');
 mkdirSync(dirname(path), { recursive: true });
 const port = Number(process.env.FEATHER_PORT ?? 7700);
-const query = 'how do I deploy my app to Cloud Foundry?';
+const query = 'How do I migrate a Neo app to Cloud Foundry?';
 const say = (line) => process.stdout.write(`${line}\n`);
 
 // Two model threads: the seed embeds on both cores.

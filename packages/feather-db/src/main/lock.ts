@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, readlinkSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { FeatherError } from '@feather-db/core';
 import { holderRuns, processStart } from './process-identity.js';
@@ -174,7 +185,7 @@ export function acquireLock(path: string): () => void {
       last = seen.holder;
       // A lock with no readable holder was written by an older version (create, then write): it may be
       // half-written; it is judged stale only once it is old.
-      const gone = seen.holder === undefined ? Date.now() - seen.mtimeMs > kStaleTakeoverMs : holderGone(seen.holder, me);
+      const gone = seen.holder === undefined ? ageOf(seen, staged) > kStaleTakeoverMs : holderGone(seen.holder, me);
       if (!gone) throw lockedError(path, seen.holder, me);
       takeOver(staged, lock, takeover, seen, me);
     }
@@ -185,6 +196,22 @@ export function acquireLock(path: string): () => void {
 }
 
 /**
+ * How old a lock file is, by the file system's clock: against the mtime of this opener's staged file, written
+ * moments ago in the same folder, not against Date.now(). A shared volume's server may keep another time than
+ * this host, and a process's wall clock can be moved (faketime, a VM resumed); file times compared with file
+ * times stay right in both cases.
+ */
+function ageOf(file: Seen, staged: string): number {
+  let now: number;
+  try {
+    now = statSync(staged).mtimeMs;
+  } catch {
+    now = Date.now();
+  }
+  return now - file.mtimeMs;
+}
+
+/**
  * Removes the stale lock `stale` under the takeover marker. Only a marker holder unlinks a lock it did not take,
  * and it checks the inode right before; the creator of a new lock cannot appear while the stale one exists.
  */
@@ -192,11 +219,7 @@ function takeOver(staged: string, lock: string, takeover: string, stale: Seen, m
   if (!linkInto(staged, takeover)) {
     const marker = readHolder(takeover);
     // Its holder died in the middle of a takeover (microseconds): clear the marker once it is old.
-    if (
-      marker !== undefined &&
-      Date.now() - marker.mtimeMs > kStaleTakeoverMs &&
-      (marker.holder === undefined || holderGone(marker.holder, me))
-    )
+    if (marker !== undefined && ageOf(marker, staged) > kStaleTakeoverMs && (marker.holder === undefined || holderGone(marker.holder, me)))
       unlinkIfSame(takeover, marker);
     return;
   }
