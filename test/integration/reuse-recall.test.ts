@@ -110,7 +110,9 @@ async function raceSearchManyWithReuse(round: number, queryCount: number): Promi
   const targets = Array.from({ length: 200 }, (_, i) => `t-${i}`);
   const others = Array.from({ length: 1_800 }, (_, i) => `o-${i}`);
   // No repair on the insert path: the add below would wait behind it (and so behind the searchMany's tasks).
-  const db = await filled(tempStorePath(`many-pinned-${round}.feather`), [...targets, ...others], { maintenance: false }, (id) => leaning(id, 1));
+  const db = await filled(tempStorePath(`many-pinned-${round}.feather`), [...targets, ...others], { maintenance: false }, (id) =>
+    leaning(id, 1),
+  );
   // Many queries, each one of the targets' vectors: the call stays in the pool while the writes below run.
   const queries = Array.from({ length: queryCount }, (_, i) => leaning(targets[i % targets.length], 1));
   let settled = false;
