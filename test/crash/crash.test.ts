@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { runChild } from './child-run.js';
 
 interface Event {
-  op: 'add' | 'batch' | 'forget' | 'update' | 'link' | 'save';
+  op: 'add' | 'batch' | 'forget' | 'forgetMany' | 'update' | 'link' | 'save';
   id?: string;
   ids?: string[];
   ns?: string;
@@ -39,16 +39,22 @@ async function runAndKill(
   seed: number,
   afterMs: number,
   log: string,
-): Promise<{ issued: Event[]; acked: Event[]; stderr: string }> {
+  mix: 'plain' | 'churn',
+): Promise<{ issued: Event[]; acked: Event[]; stderr: string; reused: boolean }> {
   // A child that never reports ready, or hangs, is killed at the bound all the same.
-  const run = await runChild(child, [path, String(seed)], { log, killAfterReadyMs: afterMs, timeoutMs: kChildTimeoutMs });
+  const run = await runChild(child, [path, String(seed), mix], { log, killAfterReadyMs: afterMs, timeoutMs: kChildTimeoutMs });
   const issued: Event[] = [];
   const acked: Event[] = [];
+  let reused = false;
   for (const line of run.lines) {
+    if (line.startsWith('S ')) {
+      const s = JSON.parse(line.slice(2)) as { nodes: number; added: number };
+      reused ||= s.nodes < s.added;
+    }
     if (line.startsWith('I ')) issued.push(JSON.parse(line.slice(2)) as Event);
     if (line.startsWith('A ')) acked.push(JSON.parse(line.slice(2)) as Event);
   }
-  return { issued, acked, stderr: run.stderr };
+  return { issued, acked, stderr: run.stderr, reused };
 }
 
 /** Reopens the store after a trial's two kills and checks every acknowledged write of both runs. */
@@ -59,7 +65,7 @@ async function checkTrial(path: string, runs: { issued: Event[]; acked: Event[] 
     expect(integrity.problems, context).toEqual([]);
     const issued = runs.flatMap((r) => r.issued);
     const acked = runs.flatMap((r) => r.acked);
-    const forgetIssued = new Set(issued.filter((e) => e.op === 'forget').map((e) => e.id));
+    const forgetIssued = new Set(issued.flatMap((e) => (e.op === 'forget' ? [e.id] : e.op === 'forgetMany' ? e.ids! : [])));
     const lastUpdateIssued = new Map<string, Event>();
     for (const e of issued) if (e.op === 'update') lastUpdateIssued.set(e.id!, e);
     for (const e of acked) {
@@ -74,8 +80,8 @@ async function checkTrial(path: string, runs: { issued: Event[]; acked: Event[] 
           const v = e.op === 'add' ? e.v! : e.vs![i];
           expect(Array.from(db.getVector(id)!), `${context}: vector of ${id}`).toEqual(v.map((x) => Math.fround(x)));
         });
-      } else if (e.op === 'forget') {
-        expect(db.get(e.id!), `${context}: acknowledged forget ${e.id} came back`).toBeUndefined();
+      } else if (e.op === 'forget' || e.op === 'forgetMany') {
+        for (const id of e.ids ?? [e.id!]) expect(db.get(id), `${context}: acknowledged forget ${id} came back`).toBeUndefined();
       } else if (e.op === 'update' && lastUpdateIssued.get(e.id!) === e && !forgetIssued.has(e.id)) {
         expect(db.get(e.id!)?.importance, `${context}: acknowledged update of ${e.id}`).toBe(e.importance);
       } else if (e.op === 'link' && !forgetIssued.has(e.id) && !forgetIssued.has(e.to)) {
@@ -109,31 +115,46 @@ async function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T
   }
 }
 
+/** `count` trials of two kills each (the writes mixed as `mix` says): every acknowledged write holds after the reopen. */
+async function crashTrials(count: number, mix: 'plain' | 'churn', seedOffset: number): Promise<void> {
+  const rand = seededRandom(baseSeed + seedOffset);
+  let trialsWithAcks = 0;
+  let trialsWithReuse = 0;
+  const stderr: string[] = [];
+  for (let t = 0; t < count; t++) {
+    const seed = baseSeed + seedOffset + t;
+    const path = tempStorePath();
+    // Two kills per trial: the second run starts from a store recovered from the first crash.
+    const runs = [await runAndKill(path, seed, 50 + Math.floor(rand() * 500), `${path}.run1.events`, mix)];
+    runs.push(await runAndKill(path, seed + 100_000, 50 + Math.floor(rand() * 500), `${path}.run2.events`, mix));
+    if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: runs done\n`);
+    // A failing trial's files are kept for a post-mortem (FEATHER_CRASH_KEEP=dir): the open may have cut a torn tail.
+    const keep = process.env['FEATHER_CRASH_KEEP'];
+    if (keep !== undefined)
+      for (const f of [path, `${path}.wal`, `${path}.run1.events`, `${path}.run2.events`])
+        if (existsSync(f)) copyFileSync(f, join(keep, `${seed}-${basename(f)}`));
+    const context = `seed ${seed} (${mix}, FEATHER_CRASH_SEED=${baseSeed}, trial ${t})`;
+    await bounded(checkTrial(path, runs, context), kCheckTimeoutMs, `${context}: the reopen and its checks`);
+    if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: checked\n`);
+    // A kill right after start may come before the first acknowledgement: still a valid crash, but the suite as a
+    // whole must see writes acknowledged (else the child is broken).
+    if (runs.some((r) => r.acked.length > 0)) trialsWithAcks++;
+    if (runs.some((r) => r.reused)) trialsWithReuse++;
+    else stderr.push(...runs.map((r) => r.stderr).filter((e) => e.length > 0));
+  }
+  expect(trialsWithAcks, `children acknowledged nothing; stderr: ${stderr.join('\n')}`).toBeGreaterThan(count / 2);
+  // Churn must have reused slots before some kill, or it tested nothing new.
+  if (mix === 'churn') expect(trialsWithReuse, 'no churn trial reused a node slot before its kill').toBeGreaterThan(0);
+}
+
 describe('crash safety (SIGKILL during writes)', () => {
-  it(`loses no acknowledged write and reopens consistent, ${trials} trials`, { timeout: 60_000 + trials * 8_000 }, async () => {
-    const rand = seededRandom(baseSeed);
-    let trialsWithAcks = 0;
-    const stderr: string[] = [];
-    for (let t = 0; t < trials; t++) {
-      const seed = baseSeed + t;
-      const path = tempStorePath();
-      // Two kills per trial: the second run starts from a store recovered from the first crash.
-      const runs = [await runAndKill(path, seed, 50 + Math.floor(rand() * 500), `${path}.run1.events`)];
-      runs.push(await runAndKill(path, seed + 100_000, 50 + Math.floor(rand() * 500), `${path}.run2.events`));
-      if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: runs done\n`);
-      // A failing trial's files are kept for a post-mortem (FEATHER_CRASH_KEEP=dir): the open may have cut a torn tail.
-      const keep = process.env['FEATHER_CRASH_KEEP'];
-      if (keep !== undefined)
-        for (const f of [path, `${path}.wal`, `${path}.run1.events`, `${path}.run2.events`])
-          if (existsSync(f)) copyFileSync(f, join(keep, `${seed}-${basename(f)}`));
-      const context = `seed ${seed} (FEATHER_CRASH_SEED=${baseSeed}, trial ${t})`;
-      await bounded(checkTrial(path, runs, context), kCheckTimeoutMs, `${context}: the reopen and its checks`);
-      if (process.env['FEATHER_CRASH_DEBUG'] !== undefined) process.stdout.write(`trial ${t}: checked\n`);
-      // A kill right after start may come before the first acknowledgement: still a valid crash, but the suite as a
-      // whole must see writes acknowledged (else the child is broken).
-      if (runs.some((r) => r.acked.length > 0)) trialsWithAcks++;
-      else stderr.push(...runs.map((r) => r.stderr).filter((e) => e.length > 0));
-    }
-    expect(trialsWithAcks, `children acknowledged nothing; stderr: ${stderr.join('\n')}`).toBeGreaterThan(trials / 2);
-  });
+  it(`loses no acknowledged write and reopens consistent, ${trials} trials`, { timeout: 60_000 + trials * 8_000 }, () =>
+    crashTrials(trials, 'plain', 0),
+  );
+
+  // Bulk forgets keep the store repairing tombstones and reusing rows and node slots (docs/adr/0008).
+  const churnTrials = Math.max(4, Math.ceil(trials / 4));
+  it(`with churn (rows and slots reused), ${churnTrials} trials`, { timeout: 60_000 + churnTrials * 8_000 }, () =>
+    crashTrials(churnTrials, 'churn', 500_000),
+  );
 });

@@ -1,12 +1,14 @@
 // Child for crash.test.ts: opens a store with durability 'fsync', prints `R` on stdout, and writes a random
-// stream until it is killed. Before each write it logs `I <json>` (issued, with its contents), after its
+// stream until it is killed. With `churn` as its third argument, a fifth of the writes forget up to 200 memories at
+// once, so the store keeps repairing tombstones and reusing rows and slots (docs/adr/0008). Before each write it logs `I <json>` (issued, with its contents), after its
 // promise resolves `A <json>` (acked), to its event log (event-log.mjs: a file, which keeps every line
 // through the kill; stdout would not).
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { eventLog } from './event-log.mjs';
 
-const [path, seedArg, logPath] = process.argv.slice(2);
+const [path, seedArg, mix, logPath] = process.argv.slice(2);
+const churn = mix === 'churn';
 const rand = seededRandom(Number(seedArg));
 const dim = 8;
 const vector = () => Array.from({ length: dim }, () => gaussian(rand));
@@ -16,6 +18,8 @@ const db = await Feather.open(path, { dim, metric: 'l2', threads: 1, durability:
 const live = new Set();
 process.stdout.write('R\n');
 let next = 0;
+let added = 0;
+let acks = 0;
 const busy = new Set();
 const ops = [];
 const run = (event, promise) => {
@@ -26,6 +30,10 @@ const run = (event, promise) => {
     for (const id of event.ids ?? [event.id]) busy.delete(id);
     if (event.op === 'add' || event.op === 'batch') for (const x of event.ids ?? [event.id]) live.add(x);
     if (event.op === 'forget') live.delete(event.id);
+    if (event.op === 'forgetMany') for (const x of event.ids) live.delete(x);
+    if (event.op === 'add' || event.op === 'batch') added += (event.ids ?? [event.id]).length;
+    // `S`: graph slots against vectors ever added (fewer slots: some were reused).
+    if (churn && ++acks % 20 === 0) say('S', { nodes: db.stats().modalities.text.nodes, added });
   });
   ops.push(p);
 };
@@ -35,7 +43,10 @@ const pick = () => {
 };
 for (;;) {
   const r = rand();
-  if (r < 0.4) {
+  if (churn && rand() < 0.2) {
+    const ids = [...new Set(Array.from({ length: 1 + Math.floor(rand() * 200) }, pick))].filter((id) => id !== undefined);
+    if (ids.length > 0) run({ op: 'forgetMany', ids }, () => db.forget(ids));
+  } else if (r < 0.4) {
     const id = `${seedArg}-${next++}`;
     const event = { op: 'add', id, ns: `n${next % 3}`, text: `t${next}`, v: vector() };
     run(event, () => db.add(event.v, { id, namespace: event.ns, text: event.text }));

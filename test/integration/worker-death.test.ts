@@ -171,3 +171,39 @@ describe('the internal fault hook', () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });
+
+// Reuse is a write path of its own (docs/adr/0008): the repair a write runs first, on the pool and in the writer.
+describe('a thread that dies during a tombstone repair', () => {
+  /** The seeded store with rows 0..99 forgotten: the next add repairs first (tombstones pass 10%). */
+  async function forgetHalf(db: Feather, acked: Set<number>): Promise<number[]> {
+    const gone = Array.from({ length: 100 }, (_, i) => i);
+    await db.forget(gone);
+    for (const id of gone) acked.delete(id);
+    return gone;
+  }
+
+  it.each(kHows)('on the pool (%s), holding the index locks: the add and later writes reject typed, searches go on', async (how) => {
+    const { path, acked } = await seeded();
+    const db = await openWithFaults(path, { pool: { at: 'repair', how, holdLock: true } });
+    const gone = await forgetHalf(db, acked);
+    expect(await settle(db.add(row(data, kDim, 800), { id: 800 }))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    expect(await settle(db.add(row(data, kDim, 801)))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    const hits = await settle(db.search(row(data, kDim, 150), { k: 1 }));
+    expect((hits as { value: { id: number }[] }).value[0].id).toBe(150);
+    expect(await settle(db.close())).toEqual({ ok: true, value: undefined });
+    await expectIntact(path, acked);
+    const again = await Feather.open(path, { threads: 1 });
+    for (const id of gone) expect(again.get(id)).toBeUndefined();
+    await again.close();
+  });
+
+  it.each(kHows)('in the writer (%s): the add, later writes and close reject typed, nothing acknowledged is lost', async (how) => {
+    const { path, acked } = await seeded();
+    const db = await openWithFaults(path, { writer: { at: 'beginRepair', how } });
+    await forgetHalf(db, acked);
+    expect(await settle(db.add(row(data, kDim, 900), { id: 900 }))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    expect(await settle(db.add(row(data, kDim, 901)))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    expect(await settle(db.close())).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    await expectIntact(path, acked);
+  });
+});

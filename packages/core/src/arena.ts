@@ -1,6 +1,6 @@
 import { createSharedMemory, instantiateKernels, type WasmExports } from '@feather-db/kernels';
 import { FeatherError } from './errors.js';
-import { kArenaTop, verifyLayout } from './layout.js';
+import { kArenaEpoch, kArenaPinned, kArenaTop, kNoPin, verifyLayout } from './layout.js';
 
 /**
  * One thread's handle on a shared kernel memory: the wasm instance bound to it and typed views of it.
@@ -56,6 +56,45 @@ export class KernelArena {
   }
 
   /**
+   * Returns an allocation (`bytes` as passed to alloc) to the arena, to be handed out again. Only for memory no
+   * thread can still read: retired under an epoch every reader has left (docs/adr/0008). Returns false when
+   * the free list stayed busy (the memory is then just not reused).
+   */
+  free(address: number, bytes: number): boolean {
+    return this.wasm.free(address, bytes) === 1;
+  }
+
+  /** Bytes on the arena's free list: handed out before, retired and freed since, ready to be reused. */
+  freeBytes(): number {
+    return this.wasm.arenaFreeBytes() >>> 0;
+  }
+
+  /**
+   * Retires what the caller has just made unreachable: returns the tag to keep with it and advances the epoch.
+   * Readers that pin from now on pin a later epoch, so they cannot reach it (docs/adr/0008).
+   */
+  retire(): number {
+    // Atomic add after the caller's unlinking stores: a reader that loads the new epoch sees them.
+    return Atomics.add(this.u32, this.#ctlWord(kArenaEpoch), 1) >>> 0;
+  }
+
+  /** True once no reader in flight pinned an epoch at or before `tag` (memory retired under it is free to reuse). */
+  reclaimable(tag: number): boolean {
+    // Atomic load: the facade stores the oldest pinned epoch (or kNoPin) as readers start and end.
+    const pinned = Atomics.load(this.u32, this.#ctlWord(kArenaPinned)) >>> 0;
+    return pinned === kNoPin || tag < pinned;
+  }
+
+  /** Word indexes of the epoch and the pinned epoch in the control block (the facade's pins use them). */
+  get epochWords(): { epoch: number; pinned: number } {
+    return { epoch: this.#ctlWord(kArenaEpoch), pinned: this.#ctlWord(kArenaPinned) };
+  }
+
+  #ctlWord(offset: number): number {
+    return ((this.wasm.arenaBase() >>> 0) + offset) >>> 2;
+  }
+
+  /**
    * Forgets every allocation (the next ones reuse the memory). Only for a harness that reloads stores over
    * and over in one arena (the corruption fuzzer): every index, scratch and handle of this memory becomes
    * invalid, in every thread.
@@ -64,7 +103,7 @@ export class KernelArena {
     if (this.wasm.arenaInit() === 0) throw new FeatherError('FEATHER_ERR_CAPACITY', 'Could not reset the kernel arena');
   }
 
-  /** Bytes handed out by the arena so far (the memory footprint of everything stored in it). */
+  /** Bytes below the arena top (handed out, free-listed ones included): the high-water mark of the store's use. */
   bytesUsed(): number {
     return (this.wasm.arenaTop() >>> 0) - (this.wasm.arenaBase() >>> 0);
   }

@@ -1,6 +1,7 @@
 // The package's one entry: exactly what feather-db, the tests and the benchmarks import (knip checks it).
 // Everything else in src/ is internal; core's own unit tests import it from ../src.
 export { KernelArena } from './arena.js';
+export { kNoPin } from './layout.js';
 export { describeValue, FeatherError } from './errors.js';
 export type { WireError } from './errors.js';
 /** @public re-exported by feather-db's entry */
@@ -40,4 +41,4 @@ export { isOpenRace } from './open/open-race.js';
 export { readWal } from './wal/wal.js';
 export type { Durability } from './wal/wal.js';
 export { StoreEngine } from './engine/store-engine.js';
-export type { EngineOpenSpec, InsertJob, StorageChange, WriteRequest, WriteResult } from './engine/engine-types.js';
+export type { EngineOpenSpec, InsertJob, RepairJob, StorageChange, WriteRequest, WriteResult } from './engine/engine-types.js';

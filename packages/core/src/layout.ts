@@ -6,10 +6,16 @@ import type { WasmExports } from '@feather-db/kernels';
 import { FeatherError } from './errors.js';
 
 const kIndexHeaderBytes = 128;
-const kScratchHeaderBytes = 128;
+export const kScratchHeaderBytes = 128;
 const kArenaCtlBytes = 64;
 /** Arena control block: offset of the top pointer (next free byte, atomic). */
 export const kArenaTop = 4;
+/** Arena control block: the reclamation epoch (docs/adr/0008). */
+export const kArenaEpoch = 12;
+/** Arena control block: the oldest epoch a reader in flight pinned, kNoPin when none. */
+export const kArenaPinned = 16;
+/** kArenaPinned when no reader is in flight. */
+export const kNoPin = 0xffffffff;
 
 // Index header fields (byte offsets from the index address).
 export const kHDim = 4;
@@ -21,7 +27,7 @@ export const kHStride = 24;
 export const kHVecOff = 28;
 export const kHChunkShift = 32;
 export const kHChunkTable = 36;
-const kHChunkCap = 40;
+export const kHChunkCap = 40;
 export const kHReserved = 44;
 export const kHPublished = 48;
 export const kHEntry = 52;
@@ -36,6 +42,8 @@ export const kHPubMaxLevel = 84;
 export const kHGlobalLock = 76;
 /** Spinlock word (0 free, 1 held) serialising advances of `published`. */
 export const kHPublishLock = 88;
+/** Retired nodes waiting for reuse (kept by the writer). */
+export const kHFreeNodes = 124;
 /** Index flag: every node block carries int8 screening codes. */
 export const kFlagScreening = 1;
 /** Index flag: node blocks store an int8 block (scale header + codes) instead of the float32 vector. */
@@ -57,6 +65,8 @@ export const kFlagDeleted = 0x100;
 const kFlagComplete = 0x200;
 /** Node flag: the vector region was loaded raw (already normalised); insert leaves it as it is. */
 export const kFlagNormalized = 0x400;
+/** Node flag: a reused slot being linked again, skipped by searches until its insert completes. */
+export const kFlagHidden = 0x800;
 
 // Scratch fields.
 const kSHeapCap = 8;
@@ -154,6 +164,14 @@ const kKernelLayout: Readonly<Record<string, number>> = {
   kErrOutOfMemory: kWasmErrOutOfMemory,
   kErrScratchTooSmall: kWasmErrScratchTooSmall,
   kErrChunkTableFull: kWasmErrChunkTableFull,
+  kFlagHidden,
+  kAEpoch: kArenaEpoch,
+  kAPinned: kArenaPinned,
+  kAFreeLock: 20,
+  kAFreeHead: 24,
+  kAFreeBytes: 28,
+  kNoPin,
+  kHFreeNodes,
 };
 
 /** What layoutProbe answers past the last constant (a value no constant has). */

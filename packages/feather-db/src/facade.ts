@@ -40,6 +40,10 @@ export class Feather extends StoreReads {
       autoSaveWalBytes: o.autoSaveWalBytes,
       save: () => this.save(),
       fault: h.fault,
+      pins: this.pins,
+      maintenance: o.maintenance,
+      tombstoneRatio: () => this.reads.tombstoneRatio(),
+      compact: () => this.compact(),
     });
     this.#recall = new RecallLog(
       this.model,
@@ -275,11 +279,14 @@ export class Feather extends StoreReads {
   async search(query: VectorInput, options?: SearchOptions): Promise<SearchHit[]> {
     this.checkOpen();
     const s = resolveSearch(this.spaces, this.efSearch, query, options);
-    const { hits, rows } = await this.reads.run(query, s);
-    // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
-    throwIfAborted(s.signal, 'search');
-    if (s.track) this.#touch(rows, s.now);
-    return hits;
+    // Pinned until the hits are bumped: no row they name is reused before (docs/adr/0008).
+    return this.pins.holding(async () => {
+      const { hits, rows } = await this.reads.run(query, s);
+      // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
+      throwIfAborted(s.signal, 'search');
+      if (s.track) this.#touch(rows, s.now);
+      return hits;
+    });
   }
 
   /**
@@ -294,10 +301,12 @@ export class Feather extends StoreReads {
   async searchMany(queries: Float32Array | readonly VectorInput[], options?: SearchOptions): Promise<SearchHit[][]> {
     this.checkOpen();
     const { vectors, s } = resolveSearchMany(this.spaces, this.efSearch, queries, options);
-    const lists = await this.reads.runMany(vectors, s);
-    throwIfAborted(s.signal, 'searchMany');
-    if (s.track) for (const { rows } of lists) this.#touch(rows, s.now);
-    return lists.map((list) => list.hits);
+    return this.pins.holding(async () => {
+      const lists = await this.reads.runMany(vectors, s);
+      throwIfAborted(s.signal, 'searchMany');
+      if (s.track) for (const { rows } of lists) this.#touch(rows, s.now);
+      return lists.map((list) => list.hits);
+    });
   }
 
   /**
@@ -308,9 +317,11 @@ export class Feather extends StoreReads {
   async contextChain(query: VectorInput, options?: ContextChainOptions): Promise<ContextChain> {
     this.checkOpen();
     const { search: s, hops } = resolveChain(this.spaces, this.efSearch, query, options);
-    const { nodes, edges, rows } = chainFrom(this.model, await this.reads.run(query, s), hops, s.namespace);
-    if (s.track) this.#touch(rows, s.now);
-    return { nodes, edges };
+    return this.pins.holding(async () => {
+      const { nodes, edges, rows } = chainFrom(this.model, await this.reads.run(query, s), hops, s.namespace);
+      if (s.track) this.#touch(rows, s.now);
+      return { nodes, edges };
+    });
   }
 
   /**
@@ -331,6 +342,10 @@ export class Feather extends StoreReads {
       unwrap(await shutDown(this.handles, false));
     })();
     return this.closing;
+  }
+
+  protected get freeRows(): number {
+    return this.#writes.freeRows;
   }
 
   /** Recall tracking of a search's hits: in shared memory at once, logged in batches (readOnly stores do not track). */

@@ -28,6 +28,7 @@ export { kMaxTextLength } from './main/input.js';
 export { kMaxWriteBytes } from './main/write-size.js';
 export { defaultThreads } from './options.js';
 export type { OpenOptions } from './options.js';
+export type { MaintenanceOptions } from './main/maintenance-options.js';
 export { describeValue, FeatherError, kErrors } from '@feather-db/core';
 export type { AttributeValue, Attributes, Edge, ErrorCode, ErrorKind, MemoryId, MemoryRecord, Metric, WireError } from '@feather-db/core';
 export { inspectFileSync } from './main/inspect/inspect-file.js';

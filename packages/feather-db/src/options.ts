@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolveMaintenance, type MaintenanceOptions, type ResolvedMaintenance } from './main/maintenance-options.js';
 import {
   checkInt,
   checkKnownKeys,
@@ -48,6 +49,12 @@ export interface OpenOptions {
    */
   autoSaveWalBytes?: number;
   /**
+   * Repair of forgotten memories' graph nodes, which frees their slots for later adds (docs/adr/0008):
+   * by default on the insert path once tombstones are a tenth of a graph; `{ mode: 'background' }` runs it on
+   * the pool off the write path; `false` never (only `compact()` drops tombstones then).
+   */
+  maintenance?: MaintenanceOptions | false;
+  /**
    * How often recall counts reach the WAL, in ms. A search bumps them in shared memory at once (a read, not a
    * write through the writer) and the store logs every bump of the last interval as one record, and at close;
    * `save()` writes them into the file. A crash loses at most this window of recall counts, never a memory.
@@ -73,6 +80,7 @@ export interface ResolvedOptions {
   durability: Durability;
   embeddingModel: string | undefined;
   autoSaveWalBytes: number;
+  maintenance: ResolvedMaintenance;
   recallFlushMs: number;
 }
 
@@ -88,6 +96,7 @@ const kOpenKeys = [
   'durability',
   'embeddingModel',
   'autoSaveWalBytes',
+  'maintenance',
   'recallFlushMs',
 ] as const;
 
@@ -182,6 +191,7 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   }
   const autoSaveWalBytes = o.autoSaveWalBytes ?? 64 * 2 ** 20;
   checkInt(autoSaveWalBytes, 'options.autoSaveWalBytes', 0, Number.MAX_SAFE_INTEGER);
+  const maintenance = resolveMaintenance(o.maintenance);
   const recallFlushMs = o.recallFlushMs ?? kDefaultRecallFlushMs;
   checkInt(recallFlushMs, 'options.recallFlushMs', 0, kMaxRecallFlushMs);
   return {
@@ -197,6 +207,7 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
     durability,
     embeddingModel: o.embeddingModel,
     autoSaveWalBytes,
+    maintenance,
     recallFlushMs,
   };
 }

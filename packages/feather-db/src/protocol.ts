@@ -6,6 +6,7 @@ import type {
   EngineOpenSpec,
   InsertJob,
   ModelOp,
+  RepairJob,
   SearchPlan,
   StorageChange,
   StoreMeta,
@@ -14,7 +15,7 @@ import type {
   WriteResult,
 } from '@feather-db/core';
 
-export type { InsertJob, StorageChange, WriteRequest, WriteResult };
+export type { InsertJob, RepairJob, StorageChange, WriteRequest, WriteResult };
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
@@ -60,6 +61,10 @@ export interface WriterApi {
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult>;
   /** Publishes the rebuilt indexes to readers (one atomic swap per modality). */
   commitRebuild(): Reply<{ bytesUsed: number }>;
+  /** Opens a repair of every modality's tombstones; the pool runs the returned pass (docs/adr/0008). */
+  beginRepair(): Reply<RepairJob[]>;
+  /** Retires the repaired tombstones once the pass ran (their slots are reused once no reader holds them). */
+  commitRepair(): Reply<{ retired: number }>;
   /** Writes the store to `target` (default: its own path, folding and resetting the WAL). */
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Reply<{ bytes: number; ms: number; graphs: string[] }>;
   /** Cross-checks model, row maps and graphs; returns problems and the model snapshot (for the mirror check). */
@@ -88,8 +93,10 @@ type SearchTask = { type: 'search'; queries: SearchQuery[] };
 /** Rows and kernel distances of each query, ascending by distance, in query order, and how long it took (ms). */
 export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array; ms: number }>[];
 type InsertTask = { type: 'insert' } & InsertJob;
+/** Part of a repair pass: re-link these nodes around the retiring set. Replies like an insert (lists changed). */
+type RepairTask = { type: 'repair' } & RepairJob;
 export type InsertReply = Reply<number>;
-export type PoolTask = SearchTask | InsertTask;
+export type PoolTask = SearchTask | InsertTask | RepairTask;
 
 /** The writer's methods as the main thread calls them: promises that reject with FEATHER_ERR_WORKER_EXITED once the thread is gone (main/writer-thread.ts). */
 export type WriterCalls = { [K in keyof WriterApi]: (...args: Parameters<WriterApi[K]>) => Promise<ReturnType<WriterApi[K]>> };

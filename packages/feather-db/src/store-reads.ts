@@ -5,6 +5,7 @@ import { FeatherError, type Edge, type MemoryId, type MemoryModel, type MemoryRe
 import { checkId, checkNamespace, checkOptions } from './main/input.js';
 import { listMemories, type ListOptions, type ListPage } from './main/list.js';
 import type { StoreHandles } from './main/open.js';
+import { EpochPins } from './main/epoch-pins.js';
 import { SearchPath, type StoreStats } from './main/search-path.js';
 import { Spaces } from './main/spaces.js';
 import { kDefaultModality } from './options.js';
@@ -28,6 +29,8 @@ export abstract class StoreReads {
   protected readonly reads: SearchPath;
   /** Attached views of shared memory, for the search path and the write pipeline alike. */
   protected readonly attached: AttachCache;
+  /** The readers' epoch pins: a read of the shared graphs holds one while it can name a node or row (docs/adr/0008). */
+  protected readonly pins: EpochPins;
   /** Set once close() has begun. */
   protected closing: Promise<void> | undefined;
 
@@ -43,7 +46,8 @@ export abstract class StoreReads {
     this.embeddingModel = opened.meta.modelId === '' ? null : opened.meta.modelId;
     this.model = h.mirror;
     this.attached = new AttachCache(h.arena);
-    this.reads = new SearchPath(this.model, this.spaces, opened.slots, this.attached, h.readers, o.threads);
+    this.pins = new EpochPins(h.arena);
+    this.reads = new SearchPath(this.model, this.spaces, opened.slots, this.attached, h.readers, o.threads, this.pins);
   }
 
   /** The memory with this id, or undefined. Synchronous. */
@@ -110,8 +114,11 @@ export abstract class StoreReads {
   /** Memory use and graph state, for monitoring and benchmarks. */
   stats(): StoreStats {
     this.checkOpen();
-    return this.reads.stats(this.handles.arena);
+    return this.reads.stats(this.handles.arena, this.freeRows);
   }
+
+  /** Forgotten record rows free for reuse now (stats). */
+  protected abstract get freeRows(): number;
 
   /** Reader threads currently alive in the pool (equals `threads` once the pool has started them). */
   get readerThreads(): number {

@@ -75,3 +75,30 @@ describe('defaultThreads', () => {
       expect(refusal(() => defaultThreads({ FEATHER_LOAD_THREADS: bad }))).toMatch(/FEATHER_LOAD_THREADS must be an integer in \[1, 256\]/);
   });
 });
+
+describe('options.maintenance', () => {
+  it('defaults to insert-path repair at a tenth; false turns repair off; background may rebuild past compactAt', () => {
+    expect(resolveOpenOptions('a.feather', {}).maintenance).toEqual({ repairAt: 0.1, mode: 'insert', compactAt: Number.POSITIVE_INFINITY });
+    expect(resolveOpenOptions('a.feather', { maintenance: false }).maintenance.repairAt).toBe(Number.POSITIVE_INFINITY);
+    expect(resolveOpenOptions('a.feather', { maintenance: { mode: 'background', repairAt: 0.2, compactAt: 0.5 } }).maintenance).toEqual({
+      repairAt: 0.2,
+      mode: 'background',
+      compactAt: 0.5,
+    });
+  });
+
+  it('refuses bad values typed, naming the option and what it takes', () => {
+    expect(refusal(() => resolveOpenOptions('a.feather', { maintenance: true }))).toMatch(
+      /options\.maintenance must be false or an object/,
+    );
+    expect(refusal(() => resolveOpenOptions('a.feather', { maintenance: { repairAt: 0 } }))).toMatch(
+      /repairAt must be a fraction in \(0, 1\], got 0/,
+    );
+    expect(refusal(() => resolveOpenOptions('a.feather', { maintenance: { repairAt: 1.5 } }))).toMatch(/got 1\.5/);
+    expect(refusal(() => resolveOpenOptions('a.feather', { maintenance: { mode: 'nightly' } }))).toMatch(/'insert' or 'background'/);
+    expect(refusal(() => resolveOpenOptions('a.feather', { maintenance: { every: 3 } }))).toMatch(/maintenance\.every is not an option/);
+    expect(refusal(() => resolveOpenOptions('a.feather', { maintenance: { compactAt: 0.5 } }))).toMatch(
+      /compactAt needs mode: 'background'/,
+    );
+  });
+});

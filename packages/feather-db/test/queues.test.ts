@@ -1,8 +1,9 @@
 // The pool queues (main/task-window.ts, search-queue.ts, link-queue.ts) against a pool that records its
 // tasks and answers when told: packing under load, the in-flight window, order, and errors per query.
-import { FeatherError } from '@feather-db/core';
+import { FeatherError, KernelArena } from '@feather-db/core';
 import type { Piscina } from 'piscina';
 import { describe, expect, it } from 'vitest';
+import { EpochPins } from '../src/main/epoch-pins.js';
 import { LinkQueue } from '../src/main/link-queue.js';
 import { SearchQueue } from '../src/main/search-queue.js';
 import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
@@ -105,7 +106,7 @@ describe('SearchQueue', () => {
 describe('LinkQueue', () => {
   it('hands jobs to the pool one per task, in submission order, at most two per thread at a time', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new LinkQueue(pool, 2);
+    const queue = new LinkQueue(pool, 2, new EpochPins(KernelArena.create()));
     const done = Array.from({ length: 7 }, (_, i) => queue.run({ index: 64, first: i * 128, count: 128 }));
     expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'insert' }>).first)).toEqual([0, 128, 256, 384]);
     for (let settled = 0; settled < 7; settled++) {
@@ -118,7 +119,7 @@ describe('LinkQueue', () => {
 
   it('rejects a job with the typed error its task replied', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new LinkQueue(pool, 1);
+    const queue = new LinkQueue(pool, 1, new EpochPins(KernelArena.create()));
     const job = queue.run({ index: 64, first: 0, count: 1 });
     tasks[0].settle({ ok: false, error: { code: 'FEATHER_ERR_INTERNAL', message: 'bad node' } });
     await expect(job).rejects.toMatchObject({ code: 'FEATHER_ERR_INTERNAL', message: 'bad node' });

@@ -6,6 +6,8 @@ import { kernelModule } from '@feather-db/kernels';
 import { tempStorePath } from '@feather-db/testkit';
 import type { Remote } from 'comlink';
 import { describe, expect, it } from 'vitest';
+import { EpochPins } from '../src/main/epoch-pins.js';
+import { resolveMaintenance } from '../src/main/maintenance-options.js';
 import type { ReaderPool } from '../src/main/reader-pool.js';
 import { StoreFault } from '../src/main/store-fault.js';
 import { WritePipeline } from '../src/main/write-pipeline.js';
@@ -52,6 +54,10 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
       return Promise.resolve(service.save(undefined, 'auto'));
     },
     fault: new StoreFault(arena, path),
+    pins: new EpochPins(arena),
+    maintenance: resolveMaintenance(false),
+    tombstoneRatio: () => 0,
+    compact: () => Promise.resolve(),
   });
   return { pipeline, mirror, groups, saves };
 }

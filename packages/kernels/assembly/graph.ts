@@ -1,4 +1,4 @@
-import { kErrChunkTableFull, kErrOutOfMemory, kFlagDeleted, kFlagInt8, kFlagScreening, kHChunkCap, kHChunkShift, kHChunkTable, kHCodeOff, kHDeleted, kHDim, kHEfConstruction, kHEntry, kHFlags, kHM, kHM0, kHMaxLevel, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kIndexHeaderBytes, kIndexMagic, kMetricCosine, kMetricQuantised, kNCount0, kNEntity, kNLevelFlags, kNLinks0, kNLock, kNNamespace, kNRow, kNUpper, kSDecode } from './layout';
+import { kErrChunkTableFull, kErrOutOfMemory, kFlagDeleted, kFlagHidden, kFlagInt8, kFlagScreening, kHChunkCap, kHChunkShift, kHChunkTable, kHCodeOff, kHDeleted, kHDim, kHEfConstruction, kHEntry, kHFlags, kHM, kHM0, kHMaxLevel, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kIndexHeaderBytes, kIndexMagic, kMetricCosine, kMetricQuantised, kNCount0, kNEntity, kNLevelFlags, kNLinks0, kNLock, kNNamespace, kNRow, kNUpper, kSDecode } from './layout';
 import { align, alloc } from './arena';
 import { dequantize, quantize } from './int8';
 import { normalize } from './distance';
@@ -140,6 +140,31 @@ export function reserveBulk(h: u32, count: u32): i32 {
   return 0;
 }
 
+/**
+ * Reserves retired node `id` again for a new vector (docs/adr/0008): the slot keeps its level and upper-link
+ * block (as hnswlib's replace_deleted keeps the element's level), its links are emptied and it is hidden until
+ * insert() has linked it. The caller guarantees that no reader can still reach the slot (it was unlinked, then
+ * every reader pinned before that finished), then writes the vector at vectorAddress() and calls insert().
+ * Returns the id, or -4 when `id` was never reserved.
+ */
+export function reserveAt(h: u32, id: u32, row: u32, ns: u32, entity: u32): i32 {
+  if (id >= atomic.load<u32>(h + kHReserved)) return -4;
+  const node = nodeAddr(h, id);
+  const flags = load<u32>(node, kNLevelFlags);
+  const level = flags & 0xff;
+  const upper = load<u32>(node, kNUpper);
+  if (upper != 0) memory.fill(upper, 0, level * ((1 + load<u32>(h, kHM)) << 2));
+  store<u32>(node, row, kNRow);
+  store<u32>(node, ns, kNNamespace);
+  store<u32>(node, entity, kNEntity);
+  store<u32>(node, 0, kNCount0);
+  // Atomic store: deleted, complete and normalised go, hidden comes, in one step.
+  atomic.store<u32>(node + kNLevelFlags, level | kFlagHidden);
+  // Atomic sub: the tombstone count follows the deleted flags (stats and the save's tombstone ratio read it).
+  if ((flags & kFlagDeleted) != 0) atomic.sub<u32>(h + kHDeleted, 1);
+  return <i32>id;
+}
+
 export function setTags(h: u32, id: u32, ns: u32, entity: u32): void {
   const node = nodeAddr(h, id);
   // Atomic stores: a concurrent filtered search sees the old or the new tag of each field, never a torn one.
@@ -160,8 +185,9 @@ export function nodeRow(h: u32, id: u32): u32 {
   return <i32>(load<u32>(node, kNLevelFlags) & 0xff);
 }
 
+/** Never a result: tombstoned, or a reused slot still being linked (hidden). */
 @inline export function isDeleted(node: u32): bool {
-  return (load<u32>(node, kNLevelFlags) & kFlagDeleted) != 0;
+  return (load<u32>(node, kNLevelFlags) & (kFlagDeleted | kFlagHidden)) != 0;
 }
 
 export function markDeleted(h: u32, id: u32): i32 {

@@ -1,4 +1,4 @@
-import { kErrScratchTooSmall, kFlagComplete, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
+import { kErrScratchTooSmall, kFlagComplete, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
 import { dequantize, quantize } from './int8';
 import { dist, normalize } from './distance';
 import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
@@ -119,16 +119,20 @@ export function insert(h: u32, s: u32, id: u32): i32 {
     unlockWord(h + kHGlobalLock);
     holdsGlobal = false;
   }
-  if (entry >= 0) linkNode(h, s, id, node, vec, codeOff, level, <u32>entry, maxLevel, limit);
+  // The entry's own level bounds the descent: a repair may have moved the entry to a lower node before
+  // lowering the max level (docs/adr/0008).
+  if (entry >= 0) linkNode(h, s, id, node, vec, codeOff, level, <u32>entry, min(maxLevel, nodeLevel(nodeAddr(h, <u32>entry))), limit);
   if (level > maxLevel) {
     // Still under the global lock: entry first, then the level (see the loads above).
     atomic.store<i32>(h + kHEntry, <i32>id);
     atomic.store<i32>(h + kHMaxLevel, level);
   }
-  // Atomic or: other inserters may traverse this node from now on.
+  // Atomic or: other inserters may traverse this node from now on. Then (atomic and) a reused slot stops
+  // hiding: its vector and links are whole, so a search may return it.
   atomic.or<u32>(node + kNLevelFlags, kFlagComplete);
+  atomic.and<u32>(node + kNLevelFlags, ~kFlagHidden);
   if (holdsGlobal) unlockWord(h + kHGlobalLock);
-  advancePublished(h);
+  advancePublished(h, id);
   return 0;
 }
 
@@ -140,7 +144,9 @@ export function linkNode(h: u32, s: u32, id: u32, node: u32, vec: u32, codeOff: 
   const res = load<u32>(s, kSRes);
   const sel = load<u32>(s, kSSel);
   for (let l = min(level, maxLevel); l >= 0; l--) {
-    const nRes = searchLayer(h, s, vec, codeOff != 0 ? node + codeOff : 0, cur, l, efc, limit, false, true, limit, false);
+    // Deleted nodes route the search but are never chosen as neighbours: a slot being retired must gain no
+    // new in-links (docs/adr/0008).
+    const nRes = searchLayer(h, s, vec, codeOff != 0 ? node + codeOff : 0, cur, l, efc, limit, true, true, limit, false);
     // Heap order -> ascending pairs in sel.
     let n = nRes;
     while (n > 0) {
@@ -174,12 +180,23 @@ export function linkNode(h: u32, s: u32, id: u32, node: u32, vec: u32, codeOff: 
 /**
  * Advances `published` over the complete nodes at its front, keeping the readers' entry point (the
  * highest-level published node) in step. Under the publish lock, so the entry and `published` move together.
+ * `id` is the node just completed: a reused slot is below `published` already, and becomes the readers' entry
+ * here when it is the highest.
  */
-export function advancePublished(h: u32): void {
+export function advancePublished(h: u32, id: u32): void {
   lockWord(h + kHPublishLock);
   let p = atomic.load<u32>(h + kHPublished);
   const reserved = atomic.load<u32>(h + kHReserved);
   let pubMax = atomic.load<i32>(h + kHPubMaxLevel);
+  if (id < p) {
+    const lvl = nodeLevel(nodeAddr(h, id));
+    if (lvl > pubMax) {
+      // Entry before max level: see the loads in search().
+      atomic.store<i32>(h + kHPubEntry, <i32>id);
+      atomic.store<i32>(h + kHPubMaxLevel, lvl);
+      pubMax = lvl;
+    }
+  }
   while (p < reserved) {
     const flags = atomic.load<u32>(nodeAddr(h, p) + kNLevelFlags);
     if ((flags & kFlagComplete) == 0) break;

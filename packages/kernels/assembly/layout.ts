@@ -30,7 +30,8 @@
 //       80    4 readers' entry point: the entry among published nodes (-1 when none)
 //       84    4 readers' max level
 //       88    4 publish lock (0 free, 1 held): serialises advancing `published`
-//       92   36 reserved
+//       92   32 reserved
+//      124    4 free nodes: retired (unlinked) tombstones waiting for reuse; the writer keeps it (stats)
 //
 // Concurrency (docs/threading.md): any number of threads may insert reserved nodes at once. Each node's
 // lock word is a seqlock: writers of any of the node's link lists take it (even -> odd) and release it
@@ -41,7 +42,8 @@
 // Node block (level 0), `stride` bytes, 16-byte aligned
 //   OFFSET SIZE DESCRIPTION
 //        0    4 lock / version word (seqlock for concurrent writers; even = stable)
-//        4    4 level (bits 0-7) | flags (bit 8 = deleted, bit 9 = complete, bit 10 = stored normalised)
+//        4    4 level (bits 0-7) | flags (bit 8 = deleted, bit 9 = complete, bit 10 = stored normalised,
+//               bit 11 = hidden: a reused slot being linked again, never a result until insert clears it)
 //        8    4 address of the upper-level link block, 0 when level == 0
 //       12    4 record row this node belongs to (the metadata table's slot)
 //       16    4 namespace id (filter tag; written at reserve, updated atomically)
@@ -87,7 +89,14 @@
 //        4    4 top: next free byte (bump allocator, atomic)
 //        8    4 high-water mark: the highest end ever handed out; memory above it is fresh from
 //               memory.grow (already zero), so alloc zeroes only below it (after a reset)
-//       12   52 reserved
+//       12    4 reclamation epoch (starts at 1): the writer retires memory under the current value, then
+//               advances it (docs/adr/0008-slot-reuse-and-epoch-reclamation.md)
+//       16    4 oldest epoch pinned by a reader in flight (0xffffffff = none): written by the facade only
+//       20    4 free-list lock (0 free, 1 held; taken with a bounded spin, never waited on)
+//       24    4 first block of the free list (0 = empty): blocks in address order, each starting with
+//               u32 next, u32 bytes; neighbours are merged, and one that ends at `top` lowers it
+//       28    4 bytes on the free list
+//       32   32 reserved
 
 // ---- constants (mirrored in core/src/layout.ts, checked through layoutProbe) -----------------------
 export const kIndexMagic: u32 = 0x57484546;
@@ -133,6 +142,8 @@ export const kFlagDeleted: u32 = 0x100;
 export const kFlagComplete: u32 = 0x200;
 /** Node flag: the vector was stored already normalised (a loader's raw copy); insert must not rescale it. */
 export const kFlagNormalized: u32 = 0x400;
+/** Node flag: a reused slot being linked again; searches skip it (as deleted) until insert clears it. */
+export const kFlagHidden: u32 = 0x800;
 
 export const kSVisitedCap: u32 = 0;
 export const kSEpoch: u32 = 4;
@@ -162,6 +173,15 @@ export const kAMagic: u32 = 0;
 export const kATop: u32 = 4;
 /** The highest end ever handed out: memory above it is fresh from memory.grow, hence already zero. */
 export const kAHigh: u32 = 8;
+export const kAEpoch: u32 = 12;
+export const kAPinned: u32 = 16;
+export const kAFreeLock: u32 = 20;
+export const kAFreeHead: u32 = 24;
+export const kAFreeBytes: u32 = 28;
+/** kAPinned when no reader is in flight. */
+export const kNoPin: u32 = 0xffffffff;
+/** Index header: retired nodes waiting for reuse (kept by the writer, read by stats). */
+export const kHFreeNodes: u32 = 124;
 
 export const kMetricIp: u32 = 0;
 export const kMetricL2: u32 = 1;
@@ -250,6 +270,14 @@ export function layoutProbe(which: i32): i32 {
     case 68: return <i32>kErrOutOfMemory;
     case 69: return <i32>kErrScratchTooSmall;
     case 70: return <i32>kErrChunkTableFull;
+    case 71: return <i32>kFlagHidden;
+    case 72: return <i32>kAEpoch;
+    case 73: return <i32>kAPinned;
+    case 74: return <i32>kAFreeLock;
+    case 75: return <i32>kAFreeHead;
+    case 76: return <i32>kAFreeBytes;
+    case 77: return <i32>kNoPin;
+    case 78: return <i32>kHFreeNodes;
     default: return i32.MIN_VALUE;
   }
 }

@@ -10,7 +10,9 @@ export interface WasmExports {
   arenaBase(): number;
   arenaInit(): number;
   alloc(bytes: number): number;
+  free(at: number, bytes: number): number;
   arenaTop(): number;
+  arenaFreeBytes(): number;
   dot(a: number, b: number, dim: number): number;
   l2sq(a: number, b: number, dim: number): number;
   normalize(a: number, dim: number): number;
@@ -24,6 +26,7 @@ export interface WasmExports {
   nodeAddress(index: number, id: number): number;
   vectorAddress(index: number, id: number): number;
   reserve(index: number, level: number, row: number, namespace: number, entity: number): number;
+  reserveAt(index: number, id: number, row: number, namespace: number, entity: number): number;
   reserveBulk(index: number, count: number): number;
   restoreNodes(
     index: number,
@@ -56,6 +59,8 @@ export interface WasmExports {
   flatSearch(index: number, scratch: number, k: number): number;
   insert(index: number, scratch: number, id: number): number;
   markDeleted(index: number, id: number): number;
+  repairNode(index: number, scratch: number, id: number, set: number, bits: number): number;
+  repairEntry(index: number, set: number, bits: number): number;
   lastDistanceCount(scratch: number): number;
 }
 

@@ -15,6 +15,8 @@ export interface ClusteredOptions {
    * hardest case for any ANN index.
    */
   latentDim?: number;
+  /** Seed of the points alone (centres and directions still come from `seed`): more draws of one distribution. */
+  pointSeed?: number;
 }
 
 /**
@@ -33,11 +35,13 @@ export function clusteredVectors(options: ClusteredOptions): Float32Array {
   for (let i = 0; i < basis.length; i++) basis[i] = (gaussian(rand) * scale) / Math.sqrt(dim);
   const latent = new Float64Array(latentDim);
   const out = new Float32Array(n * dim);
+  // Points from their own stream when asked: more draws from the same distribution.
+  const draw = options.pointSeed === undefined ? rand : seededRandom(options.pointSeed);
   for (let r = 0; r < n; r++) {
-    const c = Math.floor(rand() * clusters);
-    for (let l = 0; l < latentDim; l++) latent[l] = gaussian(rand);
+    const c = Math.floor(draw() * clusters);
+    for (let l = 0; l < latentDim; l++) latent[l] = gaussian(draw);
     for (let j = 0; j < dim; j++) {
-      let x = centres[c * dim + j] + 0.05 * spread * gaussian(rand);
+      let x = centres[c * dim + j] + 0.05 * spread * gaussian(draw);
       for (let l = 0; l < latentDim; l++) x += spread * latent[l] * basis[l * dim + j];
       out[r * dim + j] = x;
     }

@@ -34,11 +34,24 @@ export interface EngineOpenSpec {
   columns?: Uint8Array;
 }
 
-/** Reserved nodes [first, first + count) of the index at `index`, to be linked (by pool workers). */
+/**
+ * Reserved nodes of the index at `index`, to be linked (by pool workers): [first, first + count), or the
+ * listed `nodes` in that order when the write took free slots (docs/adr/0008).
+ */
 export interface InsertJob {
   index: number;
   first: number;
   count: number;
+  nodes?: number[];
+}
+
+/** Nodes [first, first + count) of the index at `index` to re-link around the retiring set `set` (`bits` bits). */
+export interface RepairJob {
+  index: number;
+  first: number;
+  count: number;
+  set: number;
+  bits: number;
 }
 
 /** A write's index work still to finish: jobs for the pool, then nodes to wait for. */
@@ -103,8 +116,21 @@ export function checkDeclared(spec: EngineOpenSpec, meta: StoreMeta): void {
   }
 }
 
+/** Jobs linking `nodes` (in that order), kInsertTaskSize nodes each: ranges when they are consecutive. */
+export function nodeJobs(index: number, nodes: Uint32Array): InsertJob[] {
+  const n = nodes.length;
+  if (n === 0) return [];
+  if (nodes[n - 1] - nodes[0] === n - 1 && nodes.every((id, i) => id === nodes[0] + i)) return insertJobs(index, nodes[0], n);
+  const jobs: InsertJob[] = [];
+  for (let at = 0; at < n; at += kInsertTaskSize) {
+    const part = Array.from(nodes.subarray(at, at + kInsertTaskSize));
+    jobs.push({ index, first: part[0], count: part.length, nodes: part });
+  }
+  return jobs;
+}
+
 /** Jobs linking nodes [first, first + count) of the index at `index`, kInsertTaskSize nodes each. */
-export function insertJobs(index: number, first: number, count: number): InsertJob[] {
+function insertJobs(index: number, first: number, count: number): InsertJob[] {
   const jobs: InsertJob[] = [];
   for (let at = first; at < first + count; at += kInsertTaskSize)
     jobs.push({ index, first: at, count: Math.min(kInsertTaskSize, first + count - at) });

@@ -19,13 +19,15 @@ import { decodeWrite, encodeWrite, type LoggedWrite } from '../wal/op-codec.js';
 import { readWal, WalWriter, type Durability, type WalRecord } from '../wal/wal.js';
 import {
   checkDeclared,
-  insertJobs,
+  nodeJobs,
   type EngineOpenResult,
   type EngineOpenSpec,
+  type RepairJob,
   type StorageChange,
   type WriteRequest,
   type WriteResult,
 } from './engine-types.js';
+import { beginIndexRepair, GenerationLimbo } from './slot-reuse.js';
 
 /** Upserts with at least this many new nodes in one modality are linked by the pool, not the engine. */
 const kParallelMinNodes = 256;
@@ -55,10 +57,15 @@ export class StoreEngine {
   readonly #closed = new FailClosed(() => this.#path);
   /** What prepare() read, until open() attaches the graphs. */
   #prepared: PreparedLoad | undefined;
+  /** Generations compaction swapped out, until no reader holds them (slot-reuse.ts). */
+  readonly #limbo: GenerationLimbo;
+  /** Indexes with a repair between beginRepair and commitRepair. */
+  readonly #repairing = new Set<HnswIndex>();
 
   constructor(arena: KernelArena, io: FileIo) {
     this.#arena = arena;
     this.#io = io;
+    this.#limbo = new GenerationLimbo(arena);
   }
 
   /** The model (the writer's authoritative copy). */
@@ -111,7 +118,7 @@ export class StoreEngine {
       checkDeclared(spec, loaded.meta);
       for (const m of loaded.meta.modalities)
         this.#install(m.name, loaded.modalities.get(m.name)!.index, loaded.modalities.get(m.name)!.rows);
-      for (const p of loaded.pending) this.#schedule(this.#modality(p.modality).index, p.first, p.count, true, pending);
+      for (const p of loaded.pending) this.#schedule(this.#modality(p.modality).index, range(p.first, p.count), true, pending);
       for (const [name, m] of Object.entries(spec.modalities ?? {}))
         if (!this.#modalities.has(name)) this.#addModality(name, m.dim, m.metric);
       if (spec.modelId !== undefined && this.#meta.modelId === '') this.#meta.modelId = spec.modelId;
@@ -175,6 +182,7 @@ export class StoreEngine {
   /** Applies writes in order and logs them as one WAL group (one fdatasync under 'fsync'). */
   writeMany(writes: readonly WriteRequest[]): WriteResult[] {
     this.#closed.check();
+    this.#limbo.reclaim();
     const results: WriteResult[] = [];
     const records: WalRecord[] = [];
     try {
@@ -191,6 +199,35 @@ export class StoreEngine {
     return results;
   }
 
+  /**
+   * Opens a repair of every modality's tombstones (docs/adr/0008): they become the retiring set, and the
+   * returned jobs (the pass over every node, for the pool) re-link the graph around them. Run the jobs once
+   * every insert job issued before this call has finished, then commitRepair.
+   */
+  beginRepair(): RepairJob[] {
+    this.#closed.check();
+    this.#limbo.reclaim();
+    const jobs: RepairJob[] = [];
+    for (const m of this.#modalities.values()) {
+      const begun = beginIndexRepair(m.index);
+      if (begun.length > 0) this.#repairing.add(m.index);
+      jobs.push(...begun);
+    }
+    return jobs;
+  }
+
+  /** Ends the open repairs once their pass ran: the retiring sets retire (reusable once no reader holds them). */
+  commitRepair(): { retired: number } {
+    let retired = 0;
+    const current = new Set([...this.#modalities.values()].map((m) => m.index));
+    for (const index of this.#repairing) {
+      if (current.has(index)) retired += index.recycler.commitRepair();
+      else index.recycler.abandonRepair();
+    }
+    this.#repairing.clear();
+    return { retired };
+  }
+
   /** The fault that closed this engine for changes, if one did. */
   get failure(): FeatherError | undefined {
     return this.#closed.failure;
@@ -199,6 +236,7 @@ export class StoreEngine {
   /** Builds fresh indexes of the live nodes (optionally in another storage); link the jobs, then commit. */
   beginRebuild(modalities: readonly string[], change: StorageChange | undefined): WriteResult {
     this.#closed.check();
+    this.#limbo.reclaim();
     if (change !== undefined)
       this.#log([{ seq: this.#seq + 1, payload: encodeWrite({ op: { type: 'storage', ...change }, vectors: {} }) }]);
     const result: WriteResult = { jobs: [], visible: [] };
@@ -282,7 +320,7 @@ export class StoreEngine {
         // copies the same normalised vectors the live rebuild copied; those jobs then leave `pending`.
         const index = this.#modality(modality).index;
         for (const job of pending.jobs.filter((j) => j.index === index.address)) {
-          for (let id = job.first; id < job.first + job.count; id++) index.insertReserved(id);
+          for (const id of job.nodes ?? range(job.first, job.count)) index.insertReserved(id);
         }
         pending.jobs = pending.jobs.filter((j) => j.index !== index.address);
         const result: WriteResult = { jobs: [], visible: [] };
@@ -349,9 +387,10 @@ export class StoreEngine {
     }
     for (const [name, tags] of byModality) {
       const m = this.#modality(name);
-      const first = m.index.reserveMany(vectors[name], tags);
-      tags.forEach((t, i) => m.rows.set(t.row, first + i));
-      this.#schedule(m.index, first, tags.length, parallel, result);
+      // Free slots first (docs/adr/0008), then new ids.
+      const nodes = m.index.reserveManyReusing(vectors[name], tags);
+      tags.forEach((t, i) => m.rows.set(t.row, nodes[i]));
+      this.#schedule(m.index, nodes, parallel, result);
     }
   }
 
@@ -383,13 +422,15 @@ export class StoreEngine {
     });
     const first = index.reserveMany(vectors, tags);
     live.forEach((row, i) => rows.set(row, first + i));
-    this.#schedule(index, first, live.length, parallel, result);
+    this.#schedule(index, range(first, live.length), parallel, result);
   }
 
   #commitNext(): void {
     for (const [name, m] of this.#modalities) {
       if (m.next === undefined) continue;
       publishGeneration(this.#arena, m.slot, { index: m.next.index.address, rowMap: m.next.rows.table });
+      // Searches that start from now on find the new pair; the old one is freed once the others end.
+      this.#limbo.retire(m.index, m.rows);
       m.index = m.next.index;
       m.rows = m.next.rows;
       delete m.next;
@@ -399,13 +440,15 @@ export class StoreEngine {
   }
 
   /** Links reserved nodes here (small writes) or hands them to the pool (jobs), and records what to await. */
-  #schedule(index: HnswIndex, first: number, count: number, parallel: boolean, result: WriteResult): void {
-    if (parallel && count >= kParallelMinNodes) {
-      for (const job of insertJobs(index.address, first, count)) result.jobs.push(job);
+  #schedule(index: HnswIndex, nodes: Uint32Array, parallel: boolean, result: WriteResult): void {
+    if (nodes.length === 0) return;
+    if (parallel && nodes.length >= kParallelMinNodes) {
+      for (const job of nodeJobs(index.address, nodes)) result.jobs.push(job);
     } else {
-      for (let id = first; id < first + count; id++) index.insertReserved(id);
+      for (const id of nodes) index.insertReserved(id);
     }
-    result.visible.push({ index: index.address, node: first + count - 1 });
+    // A reused slot is below `published` already; its job (or the loop above) is what makes it visible.
+    result.visible.push({ index: index.address, node: nodes.reduce((a, b) => Math.max(a, b), 0) });
   }
 
   #retag(row: number, namespace: number, entity: number): void {
@@ -433,4 +476,9 @@ export class StoreEngine {
     if (m === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `the writer has no modality ${JSON.stringify(name)}`);
     return m;
   }
+}
+
+/** first, first + 1, …, first + count − 1. */
+function range(first: number, count: number): Uint32Array {
+  return Uint32Array.from({ length: count }, (_, i) => first + i);
 }

@@ -2,6 +2,7 @@ import type { KernelArena } from '../arena.js';
 import { describeValue, FeatherError } from '../errors.js';
 import {
   kFlagDeleted,
+  kFlagHidden,
   kFlagInt8,
   kFlagScreening,
   kHChunkShift,
@@ -10,6 +11,7 @@ import {
   kHDim,
   kHEfConstruction,
   kHFlags,
+  kHFreeNodes,
   kHM,
   kHMetric,
   kHPublished,
@@ -28,6 +30,7 @@ import { capacityError } from './capacity-error.js';
 import { DimensionOrder } from './dimension-order.js';
 import { kDefaultHnswOptions, kMaxEf, kMetrics, resolveHnswOptions, type HnswOptions, type Metric } from './hnsw-options.js';
 import { LevelGenerator } from './levels.js';
+import { NodeRecycler } from './node-recycler.js';
 import { SearchScratch } from './search-scratch.js';
 import type { NodeFilter, NodeTags, SearchOptions, SearchResult } from './types.js';
 
@@ -57,6 +60,8 @@ export class HnswIndex {
   readonly #scratch: SearchScratch;
   /** int8 storage: the clip bound applied before quantising new vectors (Infinity = none). */
   maxAbs: number = Number.POSITIVE_INFINITY;
+  /** The writer's bookkeeping of tombstoned, retired and free node slots (node-recycler.ts). */
+  readonly recycler: NodeRecycler;
 
   private constructor(arena: KernelArena, address: number, efSearch: number, seed: number) {
     const u32 = arena.u32;
@@ -72,6 +77,7 @@ export class HnswIndex {
     this.#levels = new LevelGenerator(this.m, seed);
     this.#order = new DimensionOrder(arena, address, this.dim);
     this.#scratch = new SearchScratch(arena, this.dim, 2 * this.m + 1);
+    this.recycler = new NodeRecycler(arena, address);
   }
 
   /**
@@ -98,9 +104,14 @@ export class HnswIndex {
     return Atomics.load(this.arena.u32, (this.address + kHPublished) >>> 2);
   }
 
-  /** Tombstoned node count. */
+  /** Tombstoned node count (unlinked free slots included: they stay deleted until reused). */
   get deletedCount(): number {
     return this.arena.u32[(this.address + kHDeleted) >>> 2];
+  }
+
+  /** Unlinked (retired) slots waiting for reuse, as the writer last published it. */
+  get freeNodeCount(): number {
+    return Atomics.load(this.arena.u32, (this.address + kHFreeNodes) >>> 2);
   }
 
   /** Distance computations of this handle's last search or insert (a benchmark statistic). */
@@ -167,6 +178,35 @@ export class HnswIndex {
     return first;
   }
 
+  /**
+   * reserveMany that takes free (retired) slots first, then new ids: the writer's way to add vectors
+   * (docs/adr/0008). Returns each row's node, in row order. Only the writer thread may call this.
+   */
+  reserveManyReusing(vectors: Float32Array, tags: readonly NodeTags[]): Uint32Array {
+    const n = checkRows(vectors, this.dim, this.metric);
+    if (this.reservedCount === 0 && n >= kLearnOrderMinRows && this.#order.current === null) this.#order.learn(vectors, n);
+    const nodes = new Uint32Array(n);
+    for (let r = 0; r < n; r++) nodes[r] = this.#reserve(vectors, r * this.dim, tags[r], this.recycler.take());
+    return nodes;
+  }
+
+  /**
+   * Re-links nodes [first, first + count) around a retiring set (NodeRecycler.beginRepair): the repair pass,
+   * run on any thread attached to the index, concurrently with searches and inserts. Returns the lists changed.
+   */
+  repairRange(first: number, count: number, set: number, bits: number): number {
+    const heapCap = Math.max(this.efConstruction, 4 * this.m) + 1;
+    const scratch = this.#scratch.ensure(Math.max(this.reservedCount, bits), heapCap);
+    let changed = 0;
+    for (let id = first; id < first + count; id++) changed += this.arena.wasm.repairNode(this.address, scratch, id, set, bits);
+    return changed;
+  }
+
+  /** Gives this handle's search scratch back to the arena (the index is being dropped by this thread). */
+  releaseScratch(): void {
+    this.#scratch.release();
+  }
+
   /** Bytes of a node's vector region: 4·dim, or 16 + align16(dim) with int8 storage. */
   get vectorBytes(): number {
     return this.storage === 'int8' ? 16 + Math.ceil(this.dim / 16) * 16 : 4 * this.dim;
@@ -228,9 +268,12 @@ export class HnswIndex {
     return this.arena.u32[(this.address + kHReserved) >>> 2];
   }
 
-  #reserve(vector: VectorInput, offset: number, tags: NodeTags | undefined): number {
+  /** Reserves a node (the free slot `slot` when >= 0, else the next id) and writes its vector. */
+  #reserve(vector: VectorInput, offset: number, tags: NodeTags | undefined, slot = -1): number {
     const wasm = this.arena.wasm;
-    const id = this.reserveNode(tags ?? { row: this.reservedCount, namespace: 0, entity: 0 });
+    const t = tags ?? { row: this.reservedCount, namespace: 0, entity: 0 };
+    const id = slot < 0 ? this.reserveNode(t) : wasm.reserveAt(this.address, slot, t.row, t.namespace, t.entity);
+    if (id < 0) throw capacityError('add a vector', id);
     if (this.storage === 'float32') {
       this.#order.write(vector, offset, (wasm.vectorAddress(this.address, id) >>> 0) >>> 2);
       return id;
@@ -297,13 +340,15 @@ export class HnswIndex {
   delete(id: number): boolean {
     // Reserved-but-unlinked nodes count: a forget may arrive while a parallel batch is still linking them.
     this.#checkId(id, this.reservedCount);
-    return this.arena.wasm.markDeleted(this.address, id) === 1;
+    if (this.arena.wasm.markDeleted(this.address, id) !== 1) return false;
+    this.recycler.noteDeleted(id);
+    return true;
   }
 
-  /** True when `id` is published and not tombstoned. */
+  /** True when `id` is published, not tombstoned and not a reused slot still being linked. */
   has(id: number): boolean {
     if (!Number.isInteger(id) || id < 0 || id >= this.size) return false;
-    return (this.arena.u32[(this.nodeAddress(id) + kNLevelFlags) >>> 2] & kFlagDeleted) === 0;
+    return (this.arena.u32[(this.nodeAddress(id) + kNLevelFlags) >>> 2] & (kFlagDeleted | kFlagHidden)) === 0;
   }
 
   /** A copy of the stored vector, in input dimension order (normalised under cosine). */

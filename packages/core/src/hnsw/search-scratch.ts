@@ -1,8 +1,8 @@
 // One handle's wasm-side working memory: the kernels' scratch (visited tags, heaps, query, output) and the
 // buffers a search stages in the arena (filter bitmap, scan list, a vector being encoded or decoded). Each
-// grows geometrically and only when it is the one too small; old buffers stay in the append-only arena.
+// grows geometrically and only when it is the one too small; a buffer it outgrows goes back to the arena.
 import type { KernelArena } from '../arena.js';
-import { kNRow, kSDistCount, kSOut, kSQuery, kSScreened, kTagAny, kWasmErrOutOfMemory } from '../layout.js';
+import { kNRow, kScratchHeaderBytes, kSDistCount, kSOut, kSQuery, kSScreened, kTagAny, kWasmErrOutOfMemory } from '../layout.js';
 import { capacityError } from './capacity-error.js';
 import type { NodeFilter, SearchResult } from './types.js';
 
@@ -12,6 +12,7 @@ export class SearchScratch {
   /** The heap capacity every scratch has at least (an insert's link selection needs 2·M + 1). */
   readonly #minHeap: number;
   #scratch = 0;
+  #scratchBytes = 0;
   #visitedCap = 0;
   #heapCap = 0;
   #staging = 0;
@@ -49,10 +50,27 @@ export class SearchScratch {
     const cap = heapCap <= this.#heapCap ? this.#heapCap : Math.max(heapCap, this.#heapCap * 2, this.#minHeap, 256);
     const s = this.#arena.wasm.scratchCreate(visitedCap, cap, this.#dim) >>> 0;
     if (s === 0) throw capacityError('allocate search scratch', kWasmErrOutOfMemory);
+    // Only this handle's thread ever uses its scratch, and it has moved to the new one.
+    this.#arena.free(this.#scratch, this.#scratchBytes);
     this.#scratch = s;
+    this.#scratchBytes = scratchBytes(visitedCap, cap, this.#dim);
     this.#visitedCap = visitedCap;
     this.#heapCap = cap;
     return s;
+  }
+
+  /**
+   * Gives every buffer back to the arena (the handle is being dropped: its index was retired). The handle
+   * allocates afresh if it is used again.
+   */
+  release(): void {
+    const a = this.#arena;
+    a.free(this.#scratch, this.#scratchBytes);
+    if (this.#staging !== 0) a.free(this.#staging, this.#dim * 4);
+    a.free(this.#bitmap, this.#bitmapBytes);
+    a.free(this.#list, this.#listCap * 4);
+    this.#scratch = this.#scratchBytes = this.#visitedCap = this.#heapCap = 0;
+    this.#staging = this.#bitmap = this.#bitmapBytes = this.#list = this.#listCap = 0;
   }
 
   /** Word index of the scratch's query buffer (a scratch must exist). */
@@ -73,6 +91,7 @@ export class SearchScratch {
     if (filter?.rows !== undefined) {
       const bytes = filter.rows.length;
       if (bytes > this.#bitmapBytes) {
+        this.#arena.free(this.#bitmap, this.#bitmapBytes);
         this.#bitmapBytes = Math.max(bytes, this.#bitmapBytes * 2, 4096);
         this.#bitmap = this.#arena.alloc(this.#bitmapBytes);
       }
@@ -86,6 +105,7 @@ export class SearchScratch {
   /** Copies node ids into the arena for a scan; returns their address. */
   list(nodes: Uint32Array): number {
     if (nodes.length > this.#listCap) {
+      this.#arena.free(this.#list, this.#listCap * 4);
       this.#listCap = Math.max(nodes.length, this.#listCap * 2, 1024);
       this.#list = this.#arena.alloc(this.#listCap * 4);
     }
@@ -109,4 +129,20 @@ export class SearchScratch {
     }
     return { ids, rows, distances };
   }
+}
+
+/** Bytes the kernels' scratchCreate allocates for these sizes (kernels/assembly/scratch.ts, same sums). */
+function scratchBytes(visitedCap: number, heapCap: number, dim: number): number {
+  const align64 = (x: number): number => Math.ceil(x / 64) * 64;
+  const heapBytes = align64(heapCap * 8);
+  const queryBytes = align64(dim * 4);
+  return (
+    kScratchHeaderBytes +
+    align64(visitedCap * 2) +
+    heapBytes * 4 +
+    heapBytes * 3 +
+    queryBytes * 2 +
+    align64(16 + Math.ceil(dim / 16) * 16) +
+    align64(heapCap * 4)
+  );
 }

@@ -209,6 +209,7 @@ export class GraphLoad {
             { part: 'graph', tag },
           );
         finishRestore(index, header, g.upperBytes, totals);
+        index.recycler.packedUpper = { count: g.count, at: g.upper, bytes: g.upperBytes };
         const rows = RowMap.attach(this.#arena, g.rowMap);
         persistedGraphs.push(m.name);
         state = { index, rows };

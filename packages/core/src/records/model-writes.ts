@@ -139,16 +139,13 @@ export function setRecall(p: ModelParts, rows: readonly number[], counts: readon
 
 function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
   const namespace = p.namespaces.intern(item.namespace ?? kDefaultNamespace);
-  const row = appendRow(
-    p,
-    item.id,
-    item.text ?? '',
-    namespace,
-    internEntity(p, item.entity ?? null),
-    item.importance ?? kDefaultImportance,
-    item.timestamp ?? now,
-    item.attributes ?? {},
-  );
+  const entity = internEntity(p, item.entity ?? null);
+  const importance = item.importance ?? kDefaultImportance;
+  const timestamp = item.timestamp ?? now;
+  const row =
+    item.row === undefined
+      ? appendRow(p, item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {})
+      : placeRow(p, requireHole(p, item.row), item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {});
   if (typeof item.id === 'number' && item.id >= p.nextAuto) p.nextAuto = item.id + 1;
   return row;
 }
@@ -166,7 +163,35 @@ export function appendRow(
 ): number {
   const c = p.cols;
   c.grow(1);
-  const row = c.n++;
+  return placeRow(p, c.n++, id, text, namespace, entity, importance, timestamp, attributes);
+}
+
+/** A forgotten row an op names for reuse. @throws FEATHER_ERR_CORRUPT when it is live or past the end. */
+function requireHole(p: ModelParts, row: number): number {
+  const c = p.cols;
+  if (!Number.isInteger(row) || row < 0 || row >= c.n || c.isLive(row)) {
+    throw new FeatherError(
+      'FEATHER_ERR_CORRUPT',
+      `Corrupt write: it reuses row ${row}, which is ${row >= 0 && row < c.n ? 'live' : `not below the ${c.n} rows`}; a write may only reuse a forgotten row, so the WAL or file is damaged (restore a backup)`,
+      { row },
+    );
+  }
+  return row;
+}
+
+/** Fills row `row` (the next one at the end, or a forgotten one) with a new live record. */
+function placeRow(
+  p: ModelParts,
+  row: number,
+  id: MemoryId,
+  text: string,
+  namespace: number,
+  entity: number,
+  importance: number,
+  timestamp: number,
+  attributes: Attributes,
+): number {
+  const c = p.cols;
   const hash = idHash(id);
   if (typeof id === 'number') {
     c.flags[row] = kLive;
@@ -178,7 +203,7 @@ export function appendRow(
   }
   c.idHash[row] = hash;
   p.ids.insert(row, hash);
-  if (text !== '') p.strings.setText(row, text);
+  p.strings.place(row, text);
   c.namespace[row] = namespace;
   c.entity[row] = entity;
   c.importance[row] = importance;

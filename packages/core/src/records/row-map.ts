@@ -69,6 +69,16 @@ export class RowMap {
     Atomics.store(this.arena.u32, (chunk >>> 2) + (row & (kChunkRows - 1)), node + 1);
   }
 
+  /** Gives the map's memory back to the arena (the map was retired and no reader can hold it: ADR 0008). */
+  release(): void {
+    const u32 = this.arena.u32;
+    for (let c = 0; c < kChunks; c++) {
+      const chunk = u32[(this.table >>> 2) + c];
+      if (chunk !== 0) this.arena.free(chunk, kChunkRows * 4);
+    }
+    this.arena.free(this.table, kChunks * 4);
+  }
+
   /** Maps rows to node ids, dropping rows without a node. */
   nodesOf(rows: Uint32Array): Uint32Array {
     const out = new Uint32Array(rows.length);

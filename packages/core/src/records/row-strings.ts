@@ -29,6 +29,8 @@ export class RowStrings {
   readonly #ids = new Map<number, string>();
   /** Texts set since the load (they win over the base). */
   readonly #texts = new Map<number, string>();
+  /** Rows below the base's limit that were forgotten and hold a new memory: their base strings are stale. */
+  readonly #reused = new Set<number>();
 
   constructor(base: StringBase = kNoBase) {
     this.#base = base;
@@ -55,6 +57,16 @@ export class RowStrings {
     this.#ids.set(row, id);
   }
 
+  /** The strings of a new memory in `row` (at the end, or a reused row whose base strings must not show). */
+  place(row: number, text: string): void {
+    if (row < this.#base.limit) {
+      this.#reused.add(row);
+      this.#texts.set(row, text);
+    } else if (text !== '') {
+      this.#texts.set(row, text);
+    }
+  }
+
   setText(row: number, text: string): void {
     this.#texts.set(row, text);
   }
@@ -76,7 +88,7 @@ export class RowStrings {
     for (let row = 0; row < n; row++) {
       if ((cols.flags[row] & kLive) !== 0) {
         if ((cols.flags[row] & kStringId) !== 0) {
-          const decoded = row < base.limit ? undefined : this.#ids.get(row);
+          const decoded = row < base.limit && !this.#reused.has(row) ? undefined : this.#ids.get(row);
           if (decoded === undefined) ids.push(base.idBlob.subarray(base.idOffsets[row], base.idOffsets[row + 1]));
           else ids.pushString(decoded);
         }

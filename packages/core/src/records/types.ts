@@ -39,6 +39,12 @@ export interface Edge {
 /** One memory of an upsert, ids resolved. Omitted fields keep their stored value (or the default when new). */
 export interface UpsertItem {
   id: MemoryId;
+  /**
+   * The row a new memory takes: a forgotten row the facade chose to reuse (docs/adr/0008), carried in the op
+   * (and so in the WAL) so that the mirror, the writer and a replay put it in the same place. Absent: a new
+   * row at the end. Ignored when the id exists already.
+   */
+  row?: number;
   /** The modality whose vector this item carries; undefined when the item only changes metadata. */
   modality?: string;
   text?: string;
@@ -74,11 +80,13 @@ export type ModelOp =
   /** Removes the edges from `from` to `to` of `edgeType`, or of every type when null. */
   | { type: 'unlink'; from: MemoryId; to: MemoryId; edgeType: string | null }
   /** Recall tracking, by row: the facade applies it at once (so a read after the search sees it) and the
-   * writer in write order; rows are never reused, so the two agree wherever the record still exists. */
+   * writer in write order. Only a WAL written before the batched `recall` op holds it (no store reused rows
+   * then), so it names the record it counted. */
   | { type: 'touch'; rows: number[]; at: number }
   /**
    * Recall state as it was when logged (absolute values; rows forgotten since are skipped): the batched flush of
    * recall counts (feather-db's recall log writes one about once a second, and at close). Only a model that
-   * owns its recall columns applies it (see recall-columns.ts).
+   * owns its recall columns applies it (see recall-columns.ts). A reused row's values are those of its new
+   * record: the upsert that places it resets them (docs/adr/0008).
    */
   | { type: 'recall'; rows: number[]; counts: number[]; lasts: (number | null)[] };

@@ -1,5 +1,6 @@
 import { FeatherError } from '@feather-db/core';
 import type { InsertJob, InsertReply } from '../protocol.js';
+import type { EpochPins } from './epoch-pins.js';
 import type { PoolRunner } from './reader-pool.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
 
@@ -13,20 +14,25 @@ import { kTasksPerThread, TaskWindow } from './task-window.js';
 export class LinkQueue {
   readonly #tasks: TaskWindow<{ job: InsertJob; resolve: () => void; reject: (error: unknown) => void }>;
 
-  constructor(pool: PoolRunner, threads: number) {
+  constructor(pool: PoolRunner, threads: number, pins: EpochPins) {
     this.#tasks = new TaskWindow(
       threads * kTasksPerThread,
       () => 1,
       (batch) => {
         const { job, resolve, reject } = batch[0]!;
-        return pool.run({ type: 'insert', ...job }).then(
-          (reply) => {
-            const r = reply as InsertReply;
-            if (r.ok) resolve();
-            else reject(FeatherError.fromWire(r.error));
-          },
-          (error: unknown) => reject(error),
-        );
+        // An insert traverses the graph like a search: pinned, so no slot it may reach is reused under it.
+        const seq = pins.pin();
+        return pool
+          .run({ type: 'insert', ...job })
+          .finally(() => pins.unpin(seq))
+          .then(
+            (reply) => {
+              const r = reply as InsertReply;
+              if (r.ok) resolve();
+              else reject(FeatherError.fromWire(r.error));
+            },
+            (error: unknown) => reject(error),
+          );
       },
     );
   }

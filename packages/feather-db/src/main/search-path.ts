@@ -1,6 +1,8 @@
 // A search from the main thread's side: planned on the mirror, run in the reader pool (packed by the search
 // queue), ranked here; and the reads of the shared indexes the facade answers synchronously.
 import { SearchPlanner, type HnswIndex, type KernelArena, type MemoryModel, type Metric, type VectorInput } from '@feather-db/core';
+import type { EpochPins } from './epoch-pins.js';
+import { graphStats, type GraphStats } from './graph-stats.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { AttachCache } from '../shared/attach-cache.js';
 import type { ResolvedSearch } from './search-options.js';
@@ -13,12 +15,10 @@ import { SearchRunner } from './search-runner.js';
 import type { Spaces } from './spaces.js';
 
 /** One modality's graph state (Feather.stats). */
-interface ModalityStats {
+interface ModalityStats extends GraphStats {
   dim: number;
   metric: Metric;
   storage: 'float32' | 'int8';
-  nodes: number;
-  tombstones: number;
   strideBytes: number;
 }
 
@@ -26,7 +26,12 @@ interface ModalityStats {
 export interface StoreStats {
   memories: number;
   namespaces: number;
+  /** Bytes of the shared memory in use (below the arena's top, free-listed blocks included). */
   memoryBytes: number;
+  /** The shared memory: its size (it never shrinks), what is in use and what of that is free for reuse. */
+  shared: { sizeBytes: number; usedBytes: number; freeBytes: number };
+  /** Record rows (the facade's mirror): live, and forgotten ones free for reuse or waiting for readers. */
+  rows: { live: number; free: number };
   modalities: Record<string, ModalityStats>;
 }
 
@@ -38,8 +43,18 @@ export class SearchPath {
   readonly #handles: AttachCache;
   readonly #planner: SearchPlanner;
   readonly #runner: SearchRunner;
+  readonly #pins: EpochPins;
 
-  constructor(model: MemoryModel, spaces: Spaces, slots: Record<string, number>, handles: AttachCache, pool: ReaderPool, threads: number) {
+  constructor(
+    model: MemoryModel,
+    spaces: Spaces,
+    slots: Record<string, number>,
+    handles: AttachCache,
+    pool: ReaderPool,
+    threads: number,
+    pins: EpochPins,
+  ) {
+    this.#pins = pins;
     this.#model = model;
     this.#spaces = spaces;
     this.#slots = slots;
@@ -78,7 +93,15 @@ export class SearchPath {
     return this.#runPlanned(queries, s, true);
   }
 
-  async #runPlanned(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
+  /**
+   * Pinned from planning to ranking, wherever the queries run (inline or in the pool): no node or row a plan
+   * or a result can name is reused meanwhile (docs/adr/0008).
+   */
+  #runPlanned(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
+    return this.#pins.holding(() => this.#plannedRun(vectors, s, many));
+  }
+
+  async #plannedRun(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
     const plan = this.#planner.plan({
       modality: s.modality,
       ef: Math.max(s.ef, s.k),
@@ -114,24 +137,42 @@ export class SearchPath {
 
   /** The stored vector of a record row in `modality` (unit length under cosine), or undefined. */
   vectorOf(row: number, modality: string): Float32Array | undefined {
-    const { index, rows } = this.#current(modality);
-    const node = rows.get(row);
-    return node < 0 ? undefined : index.getVector(node);
+    return this.#pins.during(() => {
+      const { index, rows } = this.#current(modality);
+      const node = rows.get(row);
+      return node < 0 ? undefined : index.getVector(node);
+    });
   }
 
-  stats(arena: KernelArena): StoreStats {
-    const modalities: Record<string, ModalityStats> = {};
-    for (const name of this.modalities) {
-      const { index } = this.#current(name);
-      modalities[name] = {
-        ...this.#spaces.of(name),
-        storage: index.storage,
-        nodes: index.size,
-        tombstones: index.deletedCount,
-        strideBytes: index.strideBytes,
+  stats(arena: KernelArena, freeRows: number): StoreStats {
+    return this.#pins.during(() => {
+      const modalities: Record<string, ModalityStats> = {};
+      for (const name of this.modalities) {
+        const { index } = this.#current(name);
+        modalities[name] = { ...this.#spaces.of(name), storage: index.storage, strideBytes: index.strideBytes, ...graphStats(index) };
+      }
+      const usedBytes = arena.bytesUsed();
+      const shared = { sizeBytes: arena.memory.buffer.byteLength, usedBytes, freeBytes: arena.freeBytes() };
+      return {
+        memories: this.#model.size,
+        namespaces: this.#model.listNamespaces().length,
+        memoryBytes: usedBytes,
+        shared,
+        rows: { live: this.#model.size, free: freeRows },
+        modalities,
       };
+    });
+  }
+
+  /** The highest share of not-yet-repaired tombstones among the modalities' graphs (the repair policy's input). */
+  tombstoneRatio(): number {
+    let worst = 0;
+    for (const name of this.modalities) {
+      const g = graphStats(this.#current(name).index);
+      const linked = g.nodes - g.freeNodes;
+      if (linked > 0) worst = Math.max(worst, g.tombstones / linked);
     }
-    return { memories: this.#model.size, namespaces: this.#model.listNamespaces().length, memoryBytes: arena.bytesUsed(), modalities };
+    return worst;
   }
 
   #current(modality: string): { index: HnswIndex; rows: ReturnType<AttachCache['rowMap']> } {

@@ -5,8 +5,12 @@ import { FeatherError, encode, type MemoryId, type MemoryModel, type ModelOp } f
 import type { StorageChange, WriteResult, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
 import type { AttachCache } from '../shared/attach-cache.js';
-import { kNoAbort, type AbortPoint } from './abort.js';
+import type { EpochPins } from './epoch-pins.js';
 import { LinkQueue } from './link-queue.js';
+import { Maintenance } from './maintenance.js';
+import type { ResolvedMaintenance } from './maintenance-options.js';
+import { RowRecycler } from './row-recycler.js';
+import { kNoAbort, type AbortPoint } from './abort.js';
 import { yieldToLoop } from './turns.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { StoreFault } from './store-fault.js';
@@ -29,6 +33,14 @@ export interface PipelineOptions {
   autoSaveWalBytes: number;
   /** The store's save, for automatic saves. */
   save(): Promise<unknown>;
+  /** The readers' epoch pins (docs/adr/0008). */
+  pins: EpochPins;
+  /** When tombstones are repaired (options.maintenance). */
+  maintenance: ResolvedMaintenance;
+  /** The highest share of unrepaired tombstones among the graphs. */
+  tombstoneRatio(): number;
+  /** The store's compact(), for a maintenance policy that rebuilds. */
+  compact(): Promise<void>;
   /** The store's first fault (a thread's death, a failed write or save): it ends every later write. */
   fault: StoreFault;
 }
@@ -44,6 +56,8 @@ export class WritePipeline {
   readonly #handles: AttachCache;
   readonly #writes: WriteQueue;
   readonly #options: PipelineOptions;
+  readonly #rows: RowRecycler;
+  readonly #maintenance: Maintenance;
   /** Writes not yet acknowledged; settle() lets them finish first. */
   readonly #inflight = new Set<Promise<unknown>>();
   /** Tail of the write order: each write reaches the writer only after the one called before it. */
@@ -60,10 +74,29 @@ export class WritePipeline {
     this.#options = options;
     this.#writes = new WriteQueue(
       writer,
-      new LinkQueue(pool, options.threads),
+      new LinkQueue(pool, options.threads, options.pins),
       (failure) => this.fail(failure),
       (walBytes) => this.#maybeAutoSave(walBytes),
     );
+    this.#rows = new RowRecycler(model, options.pins, (run) => this.inOrder(run));
+    this.#maintenance = new Maintenance({
+      writer,
+      writes: this.#writes,
+      pool,
+      pins: options.pins,
+      threads: options.threads,
+      policy: options.maintenance,
+      tombstoneRatio: () => options.tombstoneRatio(),
+      inOrder: (run) => this.inOrder(run),
+      track: (work) => this.track(work),
+      compact: () => options.compact(),
+      fail: (failure) => this.fail(failure),
+    });
+  }
+
+  /** Forgotten record rows free for reuse now (stats). */
+  get freeRows(): number {
+    return this.#rows.available;
   }
 
   /** What closed the store for writes (the writer and the mirror no longer agree, or a thread died), if anything did. */
@@ -117,13 +150,27 @@ export class WritePipeline {
           out.push(value);
           continue;
         }
+        if (op.type === 'upsert') {
+          // The insert path: tombstones past the policy's fraction are repaired (and their slots freed) first.
+          if (vectors !== undefined && Object.keys(vectors).length > 0) await this.#maintenance.beforeInsert();
+          this.#rows.assign(op, this.#model);
+        }
+        const freed = op.type === 'forget' ? [...new Set(op.ids.map((id) => this.#model.rowOf(id)!))] : undefined;
         if (mirrored !== true) this.#model.apply(op);
-        results.push(this.#writes.send({ op, vectors: vectors ?? {}, parallel }));
+        const sent = this.#writes.send({ op, vectors: vectors ?? {}, parallel });
+        // Applied by the writer: the rows' nodes are tombstoned; the rows are reused once no read can name them.
+        if (freed !== undefined)
+          sent.then(
+            () => this.#rows.forgotten(freed),
+            () => undefined,
+          );
+        results.push(sent);
         out.push(after === undefined ? value : after());
       }
       return { values: out, sent: results };
     });
     for (const result of await Promise.all(sent)) await this.finish(result);
+    this.#maintenance.afterWrite();
     return values;
   }
 
@@ -197,6 +244,7 @@ export class WritePipeline {
   /** For close(): lets every write already called finish, then flushes the queue to the writer. */
   async settle(): Promise<void> {
     this.#settling = true;
+    this.#maintenance.stop();
     await Promise.allSettled([...this.#inflight]);
     await this.inOrder(() => this.#writes.drain()).catch(() => undefined);
   }

@@ -54,6 +54,16 @@ export class WriteQueue {
     await Promise.allSettled([...this.#jobs]);
   }
 
+  /** Counts `work` (a repair pass) among the jobs linked() waits for: save and rebuilds never see it half done. */
+  async background<T>(work: Promise<T>): Promise<T> {
+    this.#jobs.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#jobs.delete(work);
+    }
+  }
+
   /** Links reserved nodes on the pool, in node order. */
   async link(jobs: InsertJob[]): Promise<void> {
     if (jobs.length === 0) return;

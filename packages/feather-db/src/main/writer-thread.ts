@@ -62,7 +62,18 @@ export class WriterThread {
     this.#worker.on('messageerror', (error) => die(exited(`sent a message that could not be read: ${error.message}`, error)));
     this.#worker.on('exit', (code) => die(exited(`exited with code ${code}`)));
     const calls: Partial<Record<keyof WriterApi, (...args: never[]) => Promise<unknown>>> = {};
-    for (const name of ['prepare', 'open', 'writeMany', 'beginRebuild', 'commitRebuild', 'save', 'verify', 'close'] as const) {
+    for (const name of [
+      'prepare',
+      'open',
+      'writeMany',
+      'beginRebuild',
+      'commitRebuild',
+      'beginRepair',
+      'commitRepair',
+      'save',
+      'verify',
+      'close',
+    ] as const) {
       calls[name] = (...args: never[]): Promise<unknown> =>
         this.#call(() => (this.#remote[name] as (...a: never[]) => Promise<unknown>)(...args));
     }

@@ -45,7 +45,7 @@ function timedSearch(q: SearchQuery): { rows: Uint32Array; distances: Float32Arr
 export default function run(task: PoolTask): SearchReply | InsertReply | Promise<never> {
   // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked).
   if (faults !== undefined && poolTaskDies(faults, task.type)) {
-    if (task.type === 'insert' && faults.plan.pool?.holdLock === true) holdLocks(shared().arena, task.index);
+    if (task.type !== 'search' && faults.plan.pool?.holdLock === true) holdLocks(shared().arena, task.index);
     return die(faults.plan.pool!.how, shared().arena, `reader ${task.type}`);
   }
   switch (task.type) {
@@ -54,8 +54,11 @@ export default function run(task: PoolTask): SearchReply | InsertReply | Promise
     case 'insert':
       return toReply(() => {
         const target = shared().index(task.index);
-        for (let id = task.first; id < task.first + task.count; id++) target.insertReserved(id);
+        if (task.nodes !== undefined) for (const id of task.nodes) target.insertReserved(id);
+        else for (let id = task.first; id < task.first + task.count; id++) target.insertReserved(id);
         return task.count;
       });
+    case 'repair':
+      return toReply(() => shared().index(task.index).repairRange(task.first, task.count, task.set, task.bits));
   }
 }

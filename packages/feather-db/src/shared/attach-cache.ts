@@ -1,12 +1,17 @@
 // One thread's handles on the indexes and row maps of the shared memory, by address: attaching reads a
 // header and allocates search scratch, so each thread attaches once per index (the facade and every pool
-// thread keep one cache). Addresses are never reused (the arena only grows), so entries never go stale.
+// thread keep one cache). Index headers are never freed, so an index address is never reused; a row map's
+// handle holds nothing but its address. When a modality's generation changes (compaction), the handle of the
+// one it replaced is dropped and its scratch given back: the old index is freed once no reader holds it
+// (docs/adr/0008), and this thread, which reads it only through current(), has moved on.
 import { HnswIndex, readGeneration, RowMap, type KernelArena } from '@feather-db/core';
 
 export class AttachCache {
   readonly #arena: KernelArena;
   readonly #indexes = new Map<number, HnswIndex>();
   readonly #rowMaps = new Map<number, RowMap>();
+  /** Per modality slot, the generation current() last returned. */
+  readonly #seen = new Map<number, { index: number; rowMap: number }>();
 
   constructor(arena: KernelArena) {
     this.#arena = arena;
@@ -34,6 +39,13 @@ export class AttachCache {
   /** The current index and row map of the modality whose slot is at `slot` (compaction swaps them together). */
   current(slot: number): { index: HnswIndex; rows: RowMap } {
     const generation = readGeneration(this.#arena, slot);
+    const seen = this.#seen.get(slot);
+    if (seen !== undefined && seen.index !== generation.index) {
+      this.#indexes.get(seen.index)?.releaseScratch();
+      this.#indexes.delete(seen.index);
+      this.#rowMaps.delete(seen.rowMap);
+    }
+    this.#seen.set(slot, generation);
     return { index: this.index(generation.index), rows: this.rowMap(generation.rowMap) };
   }
 }

@@ -8,9 +8,9 @@ import { abandonLocksForTests, FeatherError, type FileFault, type KernelArena } 
 export type DeathKind = 'exit' | 'throw' | 'trap';
 
 /** Where the writer dies: at boot, or on its n-th call of a method. */
-export type WriterFaultPoint = 'boot' | 'prepare' | 'open' | 'writeMany' | 'save' | 'close';
+export type WriterFaultPoint = 'boot' | 'prepare' | 'open' | 'writeMany' | 'save' | 'close' | 'beginRepair' | 'commitRepair';
 /** Where a pool thread dies: at boot, or on the pool's n-th task of a type. */
-export type PoolFaultPoint = 'boot' | 'search' | 'insert';
+export type PoolFaultPoint = 'boot' | 'search' | 'insert' | 'repair';
 
 interface ThreadFault<P extends string> {
   at: P;

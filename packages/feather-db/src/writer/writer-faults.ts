@@ -25,6 +25,8 @@ export function withWriterFaults(service: WriterService, faults: Faults): Writer
     writeMany: guard('writeMany', (writes) => service.writeMany(writes)),
     beginRebuild: (modalities, change) => service.beginRebuild(modalities, change),
     commitRebuild: () => service.commitRebuild(),
+    beginRepair: guard('beginRepair', () => service.beginRepair()),
+    commitRepair: guard('commitRepair', () => service.commitRepair()),
     save: guard('save', (target, graph) => service.save(target, graph)),
     verify: () => service.verify(),
     close: guard('close', () => service.close()),

@@ -1,5 +1,15 @@
 import { faultyFileIo, KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
-import type { OpenResult, OpenSpec, Reply, SharedInit, StorageChange, WriteRequest, WriteResult, WriterApi } from '../protocol.js';
+import type {
+  OpenResult,
+  OpenSpec,
+  RepairJob,
+  Reply,
+  SharedInit,
+  StorageChange,
+  WriteRequest,
+  WriteResult,
+  WriterApi,
+} from '../protocol.js';
 import { toReply } from '../shared/replies.js';
 
 /**
@@ -51,6 +61,14 @@ export class WriterService implements WriterApi {
 
   commitRebuild(): Reply<{ bytesUsed: number }> {
     return toReply(() => this.#engine.commitRebuild());
+  }
+
+  beginRepair(): Reply<RepairJob[]> {
+    return toReply(() => this.#engine.beginRepair());
+  }
+
+  commitRepair(): Reply<{ retired: number }> {
+    return toReply(() => this.#engine.commitRepair());
   }
 
   save(target: string | undefined, graph: 'auto' | 'always' | 'never'): Reply<{ bytes: number; ms: number; graphs: string[] }> {

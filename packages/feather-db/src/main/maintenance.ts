@@ -1,0 +1,163 @@
+// Tombstone repair from the main thread's side (docs/adr/0008-slot-reuse-and-epoch-reclamation.md): when a
+// modality's tombstones pass the policy's fraction, the writer fixes the retiring set (in write order, once
+// queued writes are applied), every insert job issued before it finishes, the pool re-links the graph around
+// the set, and the writer retires it; its slots are reused once every read pinned before has ended.
+import { FeatherError, type RepairJob } from '@feather-db/core';
+import type { InsertReply, PoolTask, WriterCalls } from '../protocol.js';
+import { unwrap } from '../shared/replies.js';
+import type { EpochPins } from './epoch-pins.js';
+import type { ResolvedMaintenance } from './maintenance-options.js';
+import type { ReaderPool } from './reader-pool.js';
+import { kTasksPerThread, TaskWindow } from './task-window.js';
+import type { WriteQueue } from './write-queue.js';
+
+export interface MaintenanceDeps {
+  writer: WriterCalls;
+  writes: WriteQueue;
+  pool: ReaderPool;
+  pins: EpochPins;
+  threads: number;
+  policy: ResolvedMaintenance;
+  /** The highest fraction of tombstones (not yet repaired) over the modalities' graphs. */
+  tombstoneRatio(): number;
+  /** Runs `run` in write order (the pipeline's chain). */
+  inOrder<T>(run: () => Promise<T>): Promise<T>;
+  /** Counts a background operation in flight (close waits for it). */
+  track<T>(work: Promise<T>): Promise<T>;
+  /** The store's compact(), for a policy that rebuilds. */
+  compact(): Promise<void>;
+  fail(failure: FeatherError): void;
+}
+
+export class Maintenance {
+  readonly #d: MaintenanceDeps;
+  /** Repair tasks on the pool: two per thread for an insert-path repair, one per thread in the background. */
+  readonly #inline: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
+  readonly #background: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
+  #running: Promise<unknown> | undefined;
+  /** Set by stop(): no repair starts by itself any more (the store is closing). */
+  #stopped = false;
+
+  constructor(deps: MaintenanceDeps) {
+    this.#d = deps;
+    const send = (batch: { job: RepairJob; done: (error?: unknown) => void }[]): Promise<void> => this.#send(batch[0]!.job, batch[0]!.done);
+    this.#inline = new TaskWindow(deps.threads * kTasksPerThread, () => 1, send);
+    // One task per thread at a time: searches queued meanwhile wait for at most one repair task each. (One task
+    // in all fell behind a store adding 10k vectors a round: the graph kept growing.)
+    this.#background = new TaskWindow(deps.threads, () => 1, send);
+  }
+
+  /** A repair is running. */
+  get running(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /**
+   * The insert path: called in a write's turn before it adds vectors. Repairs first when the policy says so
+   * (the write, and every later one, waits for it).
+   */
+  async beforeInsert(): Promise<void> {
+    const { policy } = this.#d;
+    if (policy.mode !== 'insert' || this.#running !== undefined || this.#d.tombstoneRatio() < policy.repairAt) return;
+    await this.#run(true);
+  }
+
+  /** After a write was applied: in the background mode, starts a repair (or a rebuild) when the policy says so. */
+  afterWrite(): void {
+    const { policy } = this.#d;
+    if (policy.mode !== 'background' || this.#running !== undefined || this.#stopped) return;
+    const ratio = this.#d.tombstoneRatio();
+    if (ratio >= policy.compactAt) {
+      this.#running = this.#d.track(this.#d.compact()).finally(() => (this.#running = undefined));
+      this.#running.catch(() => undefined);
+    } else if (ratio >= policy.repairAt) {
+      // Forgets that came while it ran were skipped above: once it has repaired something, look again.
+      void this.#d
+        .track(this.#run(false))
+        .then((repaired) => {
+          if (repaired) this.afterWrite();
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /** The store is closing: no repair starts by itself from now on. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** One repair now, in write order (`Feather.repair`): resolves once its slots are retired. */
+  async repair(): Promise<void> {
+    await this.#run(false);
+  }
+
+  /** Waits for a running repair (save, close). */
+  async idle(): Promise<void> {
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** One repair cycle; resolves true when it repaired something. */
+  #run(inline: boolean): Promise<boolean> {
+    const cycle = (async () => {
+      await this.#running?.catch(() => undefined);
+      const d = this.#d;
+      const begin = async (): Promise<RepairJob[]> => {
+        await d.writes.drain();
+        return unwrap(await d.writer.beginRepair());
+      };
+      try {
+        // Inline, the caller is in a write's turn already (waiting for the chain would wait for itself).
+        const jobs = inline ? await begin() : await d.inOrder(begin);
+        if (jobs.length === 0) return false;
+        // An insert job issued before the begin may still link a node of the retiring set: let them finish.
+        await d.writes.linked();
+        await d.writes.background(Promise.all(jobs.map((job) => this.#task(job, inline))));
+        unwrap(await d.writer.commitRepair());
+        return true;
+      } catch (error) {
+        // As a failed parallel insert: the store fails closed (a dead thread's code stands).
+        const code = error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED' ? error.code : 'FEATHER_ERR_INTERNAL';
+        d.fail(
+          new FeatherError(
+            code,
+            `A tombstone repair failed; close the store and open it again (acknowledged writes are kept): ${(error as Error).message}`,
+            undefined,
+            {
+              cause: error,
+            },
+          ),
+        );
+        throw error;
+      }
+    })();
+    const running = cycle.finally(() => {
+      if (this.#running === running) this.#running = undefined;
+    });
+    this.#running = running;
+    return running;
+  }
+
+  #task(job: RepairJob, inline: boolean): Promise<void> {
+    return new Promise((resolve, reject) =>
+      (inline ? this.#inline : this.#background).push({
+        job,
+        done: (error) =>
+          error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('A repair task failed without an error')),
+      }),
+    );
+  }
+
+  async #send(job: RepairJob, done: (error?: unknown) => void): Promise<void> {
+    const pins = this.#d.pins;
+    const seq = pins.pin();
+    try {
+      const r = (await this.#d.pool.run({ type: 'repair', ...job } satisfies PoolTask)) as InsertReply;
+      if (r.ok) done();
+      else done(FeatherError.fromWire(r.error));
+    } catch (error) {
+      done(error);
+    } finally {
+      pins.unpin(seq);
+    }
+  }
+}

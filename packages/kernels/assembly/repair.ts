@@ -1,0 +1,227 @@
+import { kFlagComplete, kFlagDeleted, kSCand, kSCandCap, kFlagHidden, kHDim, kHEntry, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublished, kHPublishLock, kHVecOff, kNLevelFlags, kNLock, kSHeapCap, kSLinkBuf, kSOut, kSRes, kSSel, kSVisited } from './layout';
+import { dist } from './distance';
+import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
+import { hId, hKey, heapPop, heapPush } from './heap';
+import { lockWord, unlockWord } from './locks';
+import { nextEpoch } from './scratch';
+import { selectHeuristic } from './insert';
+
+// ---- repair: unlinking a set of tombstones from the graph ---------------------------------------------
+//
+// FreshDiskANN's delete consolidation on an HNSW graph (docs/adr/0008-slot-reuse-and-epoch-reclamation.md):
+// every node outside the retiring set R whose list at some level points into R gets a new list, chosen with
+// the insert heuristic among its other neighbours and the neighbours of its R-neighbours. Once every node has
+// been through repairNode, no list points into R, nor does any insert started after R was fixed (inserts never
+// pick deleted neighbours), so a search that starts afterwards cannot reach R. R is a bitmap over node ids.
+
+/** Retiring lists a repaired list may read, per entry of its capacity (1: about the retiring neighbours' own). */
+const kMaxExpandPerLink: u32 = 1;
+
+@inline function inSet(set: u32, bits: u32, id: u32): bool {
+  return id < bits && (load<u8>(set + (id >> 3)) & (<u8>1 << <u8>(id & 7))) != 0;
+}
+
+/**
+ * Re-links node `id` around the nodes of the retiring set (`set`, `bits` bits). Nodes in the set and nodes
+ * not yet complete (their insert started after the set was fixed, so they never link into it) are left as
+ * they are. Safe beside searches, inserts and other repairs: each list is rewritten under its seqlock, and
+ * only if nobody changed it since it was read (else it is read again). Returns how many lists changed.
+ */
+export function repairNode(h: u32, s: u32, id: u32, set: u32, bits: u32): i32 {
+  if (inSet(set, bits, id)) return 0;
+  const node = nodeAddr(h, id);
+  // Atomic load: the complete flag is set (atomic or) after the node's own lists were written.
+  const flags = atomic.load<u32>(node + kNLevelFlags);
+  if ((flags & kFlagComplete) == 0) return 0;
+  const level = <i32>(flags & 0xff);
+  let changed: i32 = 0;
+  for (let l: i32 = 0; l <= level; l++) {
+    while (true) {
+      const done = repairList(h, s, id, node, l, set, bits);
+      if (done >= 0) {
+        changed += done;
+        break;
+      }
+    }
+  }
+  return changed;
+}
+
+/** One list of one node: 0 untouched, 1 rewritten, -1 changed under us (read it again). */
+function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bits: u32): i32 {
+  const links = linksAddr(h, node, level);
+  const own = load<u32>(s, kSLinkBuf);
+  const cap = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
+  // Seqlock read of the list, keeping the version: the rewrite below happens only from that version.
+  const v = atomic.load<u32>(node + kNLock);
+  if ((v & 1) != 0) return -1;
+  let n = atomic.load<u32>(links);
+  if (n > cap) n = cap;
+  memory.copy(own, links + 4, n << 2);
+  if (atomic.load<u32>(node + kNLock) != v) return -1;
+  let touched = false;
+  for (let j: u32 = 0; j < n; j++) {
+    if (inSet(set, bits, load<u32>(own + (j << 2)))) {
+      touched = true;
+      break;
+    }
+  }
+  if (!touched) return 0;
+
+  const metric = metricOf(h);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  const base = asQuery(h, s, node + vecOff);
+  const visited = load<u32>(s, kSVisited);
+  const epoch = <u16>nextEpoch(s);
+  store<u16>(visited + (id << 1), epoch);
+  const res = load<u32>(s, kSRes);
+  const hop = load<u32>(s, kSOut);
+  // Keep as many candidates as the heap holds, far ones included: a retiring node's long links (to other
+  // clusters) are what the heuristic keeps for diversity. Keeping only the 2·cap nearest cut clustered data
+  // into one component per cluster (128-d, 32 clusters: recall@10 1.00 -> 0.91 after one repair).
+  const keep = load<u32>(s, kSHeapCap) - 1;
+  let size: u32 = 0;
+  // Retiring neighbours are expanded breadth-first through the set, up to kMaxExpandPerLink·cap lists: their
+  // neighbours first, then those of retiring nodes among them while the budget lasts (when much of the graph
+  // retires at once, a retiring node's neighbours are mostly retiring too).
+  const queue = load<u32>(s, kSCand);
+  const queueCap = load<u32>(s, kSCandCap) << 1;
+  let head: u32 = 0;
+  let tail: u32 = 0;
+  for (let j: u32 = 0; j < n; j++) {
+    const x = load<u32>(own + (j << 2));
+    if (!inSet(set, bits, x)) {
+      size = offer(h, s, res, size, keep, x, base, metric, dim, vecOff, visited, epoch, set, bits);
+    } else if (load<u16>(visited + (x << 1)) != epoch && tail < queueCap) {
+      store<u16>(visited + (x << 1), epoch);
+      store<u32>(queue + (tail++ << 2), x);
+    }
+  }
+  const maxExpand = kMaxExpandPerLink * cap;
+  while (head < tail && head < maxExpand) {
+    const x = load<u32>(queue + (head++ << 2));
+    // Nobody writes a retiring node's lists any more (it is deleted, so no insert picks it), but read them as
+    // a snapshot all the same.
+    const m = readList(h, nodeAddr(h, x), level, hop);
+    for (let i: u32 = 0; i < m; i++) {
+      const c = load<u32>(hop + (i << 2));
+      if (!inSet(set, bits, c)) {
+        size = offer(h, s, res, size, keep, c, base, metric, dim, vecOff, visited, epoch, set, bits);
+      } else if (load<u16>(visited + (c << 1)) != epoch && tail < queueCap) {
+        store<u16>(visited + (c << 1), epoch);
+        store<u32>(queue + (tail++ << 2), c);
+      }
+    }
+  }
+  // Heap order -> ascending pairs in sel, then the insert heuristic.
+  const sel = load<u32>(s, kSSel);
+  const count = size;
+  while (size > 0) {
+    const i = size - 1;
+    store<f32>(sel + (i << 3), hKey(res, 0));
+    store<u32>(sel + (i << 3), hId(res, 0), 4);
+    heapPop(res, size--);
+  }
+  // The heuristic keeps a diverse few; the list is then filled up to its capacity with the nearest of the
+  // candidates it dropped. A node whose in-links all came through retiring nodes may be reachable only that
+  // way once they are gone (hnswlib's "keep pruned connections").
+  memory.copy(hop, sel, count << 3);
+  let kept = selectHeuristic(h, s, sel, count, cap);
+  if (kept < cap && kept < count) {
+    const mark = <u16>nextEpoch(s);
+    for (let j: u32 = 0; j < kept; j++) store<u16>(visited + (hId(sel, j) << 1), mark);
+    for (let i: u32 = 0; i < count && kept < cap; i++) {
+      if (load<u16>(visited + (hId(hop, i) << 1)) == mark) continue;
+      store<u64>(sel + (kept << 3), load<u64>(hop + (i << 3)));
+      kept++;
+    }
+  }
+  // Compare-exchange from the version read above: a list another thread changed since is read again.
+  if (atomic.cmpxchg<u32>(node + kNLock, v, v + 1) != v) return -1;
+  for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
+  atomic.store<u32>(links, kept);
+  // Atomic store of the next even version after the list: readers that copied meanwhile retry.
+  atomic.store<u32>(node + kNLock, v + 2);
+  return 1;
+}
+
+/** Considers `c` as a new neighbour: complete, not deleted, hidden or retiring, not seen yet. */
+function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, epoch: u16, set: u32, bits: u32): u32 {
+  if (load<u16>(visited + (c << 1)) == epoch) return size;
+  store<u16>(visited + (c << 1), epoch);
+  if (inSet(set, bits, c)) return size;
+  const cNode = nodeAddr(h, c);
+  // Atomic load: complete (whole lists and vector) and neither deleted nor being reused.
+  const flags = atomic.load<u32>(cNode + kNLevelFlags);
+  if ((flags & kFlagComplete) == 0 || (flags & (kFlagDeleted | kFlagHidden)) != 0) return size;
+  const d = dist(metric, base, cNode + vecOff, dim);
+  if (size < keep) {
+    heapPush(res, size, d, c);
+    return size + 1;
+  }
+  if (d < hKey(res, 0)) {
+    heapPop(res, size);
+    heapPush(res, size - 1, d, c);
+  }
+  return size;
+}
+
+/** Copies a list as a consistent snapshot (seqlock read); returns its length. */
+function readList(h: u32, node: u32, level: i32, dst: u32): u32 {
+  const links = linksAddr(h, node, level);
+  const cap = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
+  while (true) {
+    // Atomic loads of the version around the copy: equal and even means no write overlapped it.
+    const v = atomic.load<u32>(node + kNLock);
+    if ((v & 1) != 0) continue;
+    let n = atomic.load<u32>(links);
+    if (n > cap) n = cap;
+    memory.copy(dst, links + 4, n << 2);
+    if (atomic.load<u32>(node + kNLock) == v) return n;
+  }
+}
+
+/**
+ * After a repair pass: when the inserters' or the readers' entry point is in the retiring set, moves it to the
+ * highest-level published node that is complete and neither deleted nor retiring (or -1 when none is left).
+ * Run by the writer, with the pass finished. Returns the new readers' entry.
+ */
+export function repairEntry(h: u32, set: u32, bits: u32): i32 {
+  // Atomic loads: inserts move the entry under the global lock; publication moves the readers' entry.
+  const entry = atomic.load<i32>(h + kHEntry);
+  const pubEntry = atomic.load<i32>(h + kHPubEntry);
+  const entryGone = entry >= 0 && inSet(set, bits, <u32>entry);
+  const pubGone = pubEntry >= 0 && inSet(set, bits, <u32>pubEntry);
+  if (!entryGone && !pubGone) return pubEntry;
+  const published = atomic.load<u32>(h + kHPublished);
+  let best: i32 = -1;
+  let bestLevel: i32 = -1;
+  for (let id: u32 = 0; id < published; id++) {
+    if (inSet(set, bits, id)) continue;
+    const node = nodeAddr(h, id);
+    const flags = atomic.load<u32>(node + kNLevelFlags);
+    if ((flags & kFlagComplete) == 0 || (flags & (kFlagDeleted | kFlagHidden)) != 0) continue;
+    const lvl = nodeLevel(node);
+    if (lvl > bestLevel) {
+      best = <i32>id;
+      bestLevel = lvl;
+    }
+  }
+  if (entryGone) {
+    lockWord(h + kHGlobalLock);
+    // Entry first, then the max level: inserts load the level first and bound their descent by the entry's
+    // own level, so a lower entry with the old level is safe.
+    atomic.store<i32>(h + kHEntry, best);
+    atomic.store<i32>(h + kHMaxLevel, bestLevel);
+    unlockWord(h + kHGlobalLock);
+  }
+  if (pubGone) {
+    lockWord(h + kHPublishLock);
+    // Entry before max level, as advancePublished stores them; searches bound their descent the same way.
+    atomic.store<i32>(h + kHPubEntry, best);
+    atomic.store<i32>(h + kHPubMaxLevel, bestLevel);
+    unlockWord(h + kHPublishLock);
+  }
+  return best;
+}
