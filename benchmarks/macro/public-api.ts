@@ -17,7 +17,7 @@ import { HnswIndex, KernelArena } from '@feather-db/core';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
-import { loadDataset } from '../datasets/load.js';
+import { sliceDataset } from '../datasets/slice.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,32 +29,10 @@ const { values: args } = parseArgs({
   },
 });
 
-const ds = loadDataset(args.dataset);
-const dim = ds.dim;
-const n = Math.min(ds.nBase, Number(args.limit ?? ds.nBase));
-const nQuery = Math.min(ds.nQuery, Number(args.queries));
+const { ds, dim, n, nQuery, base, query, recallOf } = sliceDataset(args.dataset, args.limit, args.queries);
 const efs = args.efs.split(',').map(Number);
 const k = ds.k;
-const base = ds.base.subarray(0, n * dim);
-const query = (q: number): Float32Array => ds.queries.subarray((q % nQuery) * dim, ((q % nQuery) + 1) * dim);
 const log = (s: string): void => void console.error(`[api] ${s}`);
-
-// Exact truth for the (possibly cut) base.
-const truth: Set<number>[] = [];
-if (n === ds.nBase) {
-  for (let q = 0; q < nQuery; q++) truth.push(new Set(ds.groundTruth.subarray(q * k, (q + 1) * k)));
-} else {
-  const exact = HnswIndex.create(KernelArena.create(), { dim, metric: ds.metric, m: 4, efConstruction: 1 });
-  exact.addMany(base);
-  for (let q = 0; q < nQuery; q++) truth.push(new Set(exact.searchExact(query(q), k).ids));
-}
-const recallOf = (results: ArrayLike<number>[]): number => {
-  let hit = 0;
-  results.forEach((ids, q) => {
-    for (let i = 0; i < ids.length; i++) if (truth[q].has(ids[i])) hit++;
-  });
-  return hit / (results.length * k);
-};
 
 // ---- builds (not timed here: benchmarks/macro/ann.ts and threads.ts time them) --------------------------
 log(`${args.dataset} ${n} x ${dim}, ${nQuery} queries, ef ${efs.join('/')}`);

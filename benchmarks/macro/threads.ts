@@ -16,7 +16,7 @@ import { HnswIndex, KernelArena } from '@feather-db/core';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
-import { loadDataset } from '../datasets/load.js';
+import { sliceDataset } from '../datasets/slice.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,33 +29,11 @@ const { values: args } = parseArgs({
   },
 });
 
-const ds = loadDataset(args.dataset);
-const dim = ds.dim;
-const n = Math.min(ds.nBase, Number(args.limit ?? ds.nBase));
-const nQuery = Math.min(ds.nQuery, Number(args.queries));
+const { ds, dim, n, nQuery, base, query, recallOf } = sliceDataset(args.dataset, args.limit, args.queries);
 const ef = Number(args.ef);
 const inflight = Number(args.inflight);
 const threads = process.env['FEATHER_LOAD_THREADS'] ? Number(process.env['FEATHER_LOAD_THREADS']) : availableParallelism();
-const base = ds.base.subarray(0, n * dim);
-const query = (q: number): Float32Array => ds.queries.subarray(q * dim, (q + 1) * dim);
 const log = (s: string): void => void console.error(`[threads] ${s}`);
-
-// Exact truth for the (possibly cut) base.
-const exactIndex = HnswIndex.create(KernelArena.create(), { dim, metric: ds.metric, m: 4, efConstruction: 1 });
-const truth: Set<number>[] = [];
-if (n === ds.nBase) {
-  for (let q = 0; q < nQuery; q++) truth.push(new Set(ds.groundTruth.subarray(q * ds.k, (q + 1) * ds.k)));
-} else {
-  exactIndex.addMany(base);
-  for (let q = 0; q < nQuery; q++) truth.push(new Set(exactIndex.searchExact(query(q), ds.k).ids));
-}
-const recallOf = (results: ArrayLike<number>[]): number => {
-  let hit = 0;
-  results.forEach((ids, q) => {
-    for (let i = 0; i < ids.length; i++) if (truth[q].has(ids[i])) hit++;
-  });
-  return hit / (results.length * ds.k);
-};
 
 // ---- builds -------------------------------------------------------------------------------------------
 log(`${args.dataset} ${n} x ${dim}, ${threads} pool threads, ef ${ef}`);

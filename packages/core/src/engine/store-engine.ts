@@ -4,7 +4,6 @@ import type { KernelArena } from '../arena.js';
 import { FeatherError } from '../errors.js';
 import { encode } from '../format/msgpack.js';
 import { saveStore, type StoreMeta } from '../format/store-codec.js';
-import { raceDetails } from '../open/open-race.js';
 import { FailClosed } from './fail-closed.js';
 import { finishShared, loadStore, prepareShared, type PreparedLoad } from '../open/writer-load.js';
 import type { FileIo } from '../format/file-io.js';
@@ -15,11 +14,10 @@ import { MemoryModel } from '../records/memory-model.js';
 import { createSlot, publishGeneration } from '../records/modality-slot.js';
 import { RowMap } from '../records/row-map.js';
 import type { ModelOp } from '../records/types.js';
-import { decodeWrite, encodeWrite, type LoggedWrite } from '../wal/op-codec.js';
-import { readWal, WalWriter, type Durability, type WalRecord } from '../wal/wal.js';
+import { encodeWrite, type LoggedWrite } from '../wal/op-codec.js';
+import { WalWriter, type Durability, type WalRecord } from '../wal/wal.js';
 import {
   checkDeclared,
-  nodeJobs,
   type EngineOpenResult,
   type EngineOpenSpec,
   type RepairJob,
@@ -27,18 +25,9 @@ import {
   type WriteRequest,
   type WriteResult,
 } from './engine-types.js';
+import { buildNext, commitNext, linkPending, range, scheduleLinks, type Modality } from './rebuild.js';
 import { beginIndexRepair, GenerationLimbo } from './slot-reuse.js';
-
-/** Upserts with at least this many new nodes in one modality are linked by the pool, not the engine. */
-const kParallelMinNodes = 256;
-
-interface Modality {
-  slot: number;
-  index: HnswIndex;
-  rows: RowMap;
-  /** A rebuilt generation waiting for commitRebuild. */
-  next?: { index: HnswIndex; rows: RowMap };
-}
+import { replayWal } from './wal-replay.js';
 
 /**
  * One open store: the authoritative memory model, every modality's index and row map, the file and the WAL.
@@ -118,7 +107,7 @@ export class StoreEngine {
       checkDeclared(spec, loaded.meta);
       for (const m of loaded.meta.modalities)
         this.#install(m.name, loaded.modalities.get(m.name)!.index, loaded.modalities.get(m.name)!.rows);
-      for (const p of loaded.pending) this.#schedule(this.#modality(p.modality).index, range(p.first, p.count), true, pending);
+      for (const p of loaded.pending) scheduleLinks(this.#modality(p.modality).index, range(p.first, p.count), true, pending);
       for (const [name, m] of Object.entries(spec.modalities ?? {}))
         if (!this.#modalities.has(name)) this.#addModality(name, m.dim, m.metric);
       if (spec.modelId !== undefined && this.#meta.modelId === '') this.#meta.modelId = spec.modelId;
@@ -137,30 +126,10 @@ export class StoreEngine {
       this.#saveTo(spec.path, 'always');
       created = true;
     }
-    const walPath = `${spec.path}.wal`;
-    let replayed = 0;
-    const replayedOps: ModelOp[] = [];
-    if (io.exists(walPath)) {
-      const wal = readWal(io, walPath);
-      if (wal.baseSeq > this.#seq) {
-        throw new FeatherError(
-          'FEATHER_ERR_CORRUPT',
-          `Corrupt ${walPath}: it continues commit ${wal.baseSeq} but ${spec.path} holds commit ${this.#seq} (the two files do not belong together); move the WAL aside`,
-          raceDetails('wal-ahead', { path: walPath, part: 'wal' }),
-        );
-      }
-      for (const record of wal.records) {
-        if (record.seq <= this.#seq) continue;
-        const write = decodeWrite(record.payload, walPath, record.seq);
-        this.#replay(write, walPath, record.seq, pending);
-        if (write.op.type !== 'storage') replayedOps.push(write.op);
-        this.#seq = record.seq;
-        replayed++;
-      }
-      if (!spec.readOnly) this.#wal = WalWriter.resume(io, walPath, wal.validBytes, spec.durability);
-    } else if (!spec.readOnly) {
-      this.#wal = WalWriter.create(io, walPath, this.#seq, spec.durability);
-    }
+    const replay = replayWal(io, spec, this.#seq, (write) => this.#replay(write, pending));
+    this.#seq = replay.seq;
+    this.#wal = replay.wal;
+    const { replayed, replayedOps } = replay;
     // From now on the recall columns are the mirror's (it fills them with the same values: the file's, then the
     // WAL's ops), read here for saves and checks.
     if (spec.recallTable !== undefined) this.#model.attachRecall(this.#arena, spec.recallTable);
@@ -312,32 +281,16 @@ export class StoreEngine {
     }
   }
 
-  #replay(write: LoggedWrite, walPath: string, seq: number, pending: WriteResult): void {
-    try {
-      if (write.op.type === 'storage') {
-        const { modality, storage, maxAbs } = write.op;
-        // Link what earlier replayed writes reserved in this modality first (here, serially), so the rebuild
-        // copies the same normalised vectors the live rebuild copied; those jobs then leave `pending`.
-        const index = this.#modality(modality).index;
-        for (const job of pending.jobs.filter((j) => j.index === index.address)) {
-          for (const id of job.nodes ?? range(job.first, job.count)) index.insertReserved(id);
-        }
-        pending.jobs = pending.jobs.filter((j) => j.index !== index.address);
-        const result: WriteResult = { jobs: [], visible: [] };
-        this.#buildNext(modality, { modality, storage, maxAbs }, false, result);
-        this.#commitNext();
-        return;
-      }
+  /** Applies one WAL record (replayWal turns what it throws into FEATHER_ERR_CORRUPT). */
+  #replay(write: LoggedWrite, pending: WriteResult): void {
+    if (write.op.type !== 'storage') {
       this.#apply(write.op, write.vectors, true, pending);
-    } catch (error) {
-      if (error instanceof FeatherError && error.code === 'FEATHER_ERR_CORRUPT') throw error;
-      throw new FeatherError(
-        'FEATHER_ERR_CORRUPT',
-        `Corrupt ${walPath}: record ${seq} cannot be applied (${(error as Error).message}); move the WAL aside to open the last saved state`,
-        { path: walPath, part: 'wal', seq },
-        { cause: error },
-      );
+      return;
     }
+    const { modality, storage, maxAbs } = write.op;
+    linkPending(this.#modality(modality).index, pending);
+    this.#buildNext(modality, { modality, storage, maxAbs }, false, { jobs: [], visible: [] });
+    this.#commitNext();
   }
 
   #apply(op: ModelOp, vectors: Record<string, Float32Array>, parallel: boolean, result: WriteResult): void {
@@ -390,65 +343,16 @@ export class StoreEngine {
       // Free slots first (docs/adr/0008), then new ids.
       const nodes = m.index.reserveManyReusing(vectors[name], tags);
       tags.forEach((t, i) => m.rows.set(t.row, nodes[i]));
-      this.#schedule(m.index, nodes, parallel, result);
+      scheduleLinks(m.index, nodes, parallel, result);
     }
   }
 
-  /** Copies `name`'s live vectors into a fresh index (optionally another storage); linked by the pool or here. */
   #buildNext(name: string, change: StorageChange | undefined, parallel: boolean, result: WriteResult): void {
-    const spec = this.#meta!;
-    const m = this.#modality(name);
-    const storage = change?.modality === name ? change.storage : m.index.storage;
-    const maxAbs = change?.modality === name ? change.maxAbs : m.index.maxAbs;
-    const index = HnswIndex.create(this.#arena, {
-      dim: m.index.dim,
-      metric: m.index.metric,
-      m: spec.m,
-      efConstruction: spec.efConstruction,
-      efSearch: spec.efSearch,
-      storage,
-      maxAbs,
-    });
-    const rows = RowMap.create(this.#arena);
-    m.next = { index, rows };
-    const live: number[] = [];
-    for (const row of this.#model.liveRows()) if (m.rows.get(row) >= 0) live.push(row);
-    if (live.length === 0) return;
-    const vectors = new Float32Array(live.length * index.dim);
-    const tags: NodeTags[] = [];
-    live.forEach((row, i) => {
-      vectors.set(m.index.getVector(m.rows.get(row)), i * index.dim);
-      tags.push({ row, ...this.#model.tagsOf(row)! });
-    });
-    const first = index.reserveMany(vectors, tags);
-    live.forEach((row, i) => rows.set(row, first + i));
-    this.#schedule(index, range(first, live.length), parallel, result);
+    buildNext(this.#arena, { meta: this.#meta!, model: this.#model, name, m: this.#modality(name) }, change, parallel, result);
   }
 
   #commitNext(): void {
-    for (const [name, m] of this.#modalities) {
-      if (m.next === undefined) continue;
-      publishGeneration(this.#arena, m.slot, { index: m.next.index.address, rowMap: m.next.rows.table });
-      // Searches that start from now on find the new pair; the old one is freed once the others end.
-      this.#limbo.retire(m.index, m.rows);
-      m.index = m.next.index;
-      m.rows = m.next.rows;
-      delete m.next;
-      const meta = this.#meta!.modalities.find((x) => x.name === name)!;
-      meta.maxAbs = Number.isFinite(m.index.maxAbs) ? m.index.maxAbs : null;
-    }
-  }
-
-  /** Links reserved nodes here (small writes) or hands them to the pool (jobs), and records what to await. */
-  #schedule(index: HnswIndex, nodes: Uint32Array, parallel: boolean, result: WriteResult): void {
-    if (nodes.length === 0) return;
-    if (parallel && nodes.length >= kParallelMinNodes) {
-      for (const job of nodeJobs(index.address, nodes)) result.jobs.push(job);
-    } else {
-      for (const id of nodes) index.insertReserved(id);
-    }
-    // A reused slot is below `published` already; its job (or the loop above) is what makes it visible.
-    result.visible.push({ index: index.address, node: nodes.reduce((a, b) => Math.max(a, b), 0) });
+    commitNext(this.#arena, this.#modalities, this.#limbo, this.#meta!);
   }
 
   #retag(row: number, namespace: number, entity: number): void {
@@ -476,9 +380,4 @@ export class StoreEngine {
     if (m === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `the writer has no modality ${JSON.stringify(name)}`);
     return m;
   }
-}
-
-/** first, first + 1, …, first + count − 1. */
-function range(first: number, count: number): Uint32Array {
-  return Uint32Array.from({ length: count }, (_, i) => first + i);
 }

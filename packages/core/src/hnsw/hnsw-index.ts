@@ -3,21 +3,15 @@ import { describeValue, FeatherError } from '../errors.js';
 import {
   kFlagDeleted,
   kFlagHidden,
-  kFlagInt8,
-  kFlagScreening,
-  kHChunkShift,
-  kHChunkTable,
   kHDeleted,
   kHDim,
   kHEfConstruction,
-  kHFlags,
   kHFreeNodes,
   kHM,
   kHMetric,
   kHPublished,
   kHReserved,
   kHStride,
-  kHVecOff,
   kMetricCode,
   kNEntity,
   kNLevelFlags,
@@ -29,15 +23,15 @@ import { checkDirection, checkInt, checkRows, checkVector, type VectorInput } fr
 import { capacityError } from './capacity-error.js';
 import { DimensionOrder } from './dimension-order.js';
 import { kDefaultHnswOptions, kMaxEf, kMetrics, resolveHnswOptions, type HnswOptions, type Metric } from './hnsw-options.js';
+import { geometryOf, headerFlags, nodeAddressOf, screeningOf, storageOf, whenPublished, type IndexGeometry } from './index-header.js';
 import { LevelGenerator } from './levels.js';
 import { NodeRecycler } from './node-recycler.js';
+import { maybeLearnOrder, reserveVector } from './node-reserve.js';
 import { SearchScratch } from './search-scratch.js';
 import type { NodeFilter, NodeTags, SearchOptions, SearchResult } from './types.js';
 
 /** Up to this many nodes, searches scan exactly: cheaper than the graph and always exact. */
 const kFlatThreshold = 256;
-/** A first addMany of at least this many rows into an empty index learns the dimension order. */
-const kLearnOrderMinRows = 1000;
 
 /**
  * An HNSW index whose vectors, levels and link lists live in a shared kernel memory. One thread reserves
@@ -86,7 +80,7 @@ export class HnswIndex {
    */
   static create(arena: KernelArena, options: HnswOptions): HnswIndex {
     const o = resolveHnswOptions(options);
-    const flags = (o.screening === 'int8' ? kFlagScreening : 0) | (o.storage === 'int8' ? kFlagInt8 : 0);
+    const flags = headerFlags(o);
     const address = arena.wasm.indexCreate(o.dim, kMetricCode[o.metric], o.m, o.efConstruction, o.chunkShift, o.maxChunks, flags);
     if (address < 0) throw capacityError('create the index', address);
     const index = new HnswIndex(arena, address >>> 0, o.efSearch, o.seed);
@@ -126,12 +120,12 @@ export class HnswIndex {
 
   /** `'int8'` when nodes store quantised vectors. */
   get storage(): 'float32' | 'int8' {
-    return (this.arena.u32[(this.address + kHFlags) >>> 2] & kFlagInt8) !== 0 ? 'int8' : 'float32';
+    return storageOf(this.arena.u32, this.address);
   }
 
   /** `'int8'` when nodes carry screening codes. */
   get screening(): 'none' | 'int8' {
-    return (this.arena.u32[(this.address + kHFlags) >>> 2] & kFlagScreening) !== 0 ? 'int8' : 'none';
+    return screeningOf(this.arena.u32, this.address);
   }
 
   /** Storage position -> input dimension, or null for identity (see dimension-order.ts). */
@@ -173,7 +167,7 @@ export class HnswIndex {
   reserveMany(vectors: Float32Array, tags?: readonly NodeTags[]): number {
     const n = checkRows(vectors, this.dim, this.metric);
     const first = this.reservedCount;
-    if (first === 0 && n >= kLearnOrderMinRows && this.#order.current === null) this.#order.learn(vectors, n);
+    maybeLearnOrder(this, this.#order, vectors, n);
     for (let r = 0; r < n; r++) this.#reserve(vectors, r * this.dim, tags?.[r]);
     return first;
   }
@@ -184,7 +178,7 @@ export class HnswIndex {
    */
   reserveManyReusing(vectors: Float32Array, tags: readonly NodeTags[]): Uint32Array {
     const n = checkRows(vectors, this.dim, this.metric);
-    if (this.reservedCount === 0 && n >= kLearnOrderMinRows && this.#order.current === null) this.#order.learn(vectors, n);
+    maybeLearnOrder(this, this.#order, vectors, n);
     const nodes = new Uint32Array(n);
     for (let r = 0; r < n; r++) nodes[r] = this.#reserve(vectors, r * this.dim, tags[r], this.recycler.take());
     return nodes;
@@ -246,21 +240,9 @@ export class HnswIndex {
     if (rc < 0) throw capacityError('link a vector', rc);
   }
 
-  /**
-   * Resolves once node `id` is published (visible to searches). Never blocks the calling thread: it waits
-   * with Atomics.waitAsync on the published counter, which the kernels notify after every advance.
-   */
+  /** Resolves once node `id` is published (visible to searches), never blocking the thread (whenPublished). */
   async whenVisible(id: number): Promise<void> {
-    const u32 = this.arena.u32;
-    const at = (this.address + kHPublished) >>> 2;
-    const i32 = new Int32Array(u32.buffer, u32.byteOffset, u32.length);
-    for (;;) {
-      // Atomic load, then wait only while the value is unchanged: no advance between the two is missed.
-      const published = Atomics.load(i32, at);
-      if (published > id) return;
-      const waiter = Atomics.waitAsync(i32, at, published);
-      if (waiter.async) await waiter.value;
-    }
+    return whenPublished(this.arena.u32, this.address, id);
   }
 
   /** Ids reserved so far (published or still being linked). */
@@ -268,25 +250,9 @@ export class HnswIndex {
     return this.arena.u32[(this.address + kHReserved) >>> 2];
   }
 
-  /** Reserves a node (the free slot `slot` when >= 0, else the next id) and writes its vector. */
+  /** Reserves a node (the free slot `slot` when >= 0, else the next id) and writes its vector (node-reserve.ts). */
   #reserve(vector: VectorInput, offset: number, tags: NodeTags | undefined, slot = -1): number {
-    const wasm = this.arena.wasm;
-    const t = tags ?? { row: this.reservedCount, namespace: 0, entity: 0 };
-    const id = slot < 0 ? this.reserveNode(t) : wasm.reserveAt(this.address, slot, t.row, t.namespace, t.entity);
-    if (id < 0) throw capacityError('add a vector', id);
-    if (this.storage === 'float32') {
-      this.#order.write(vector, offset, (wasm.vectorAddress(this.address, id) >>> 0) >>> 2);
-      return id;
-    }
-    const staging = this.#scratch.staging();
-    this.#order.write(vector, offset, staging >>> 2);
-    if (Number.isFinite(this.maxAbs)) {
-      const f32 = this.arena.f32;
-      const at = staging >>> 2;
-      for (let i = 0; i < this.dim; i++) f32[at + i] = Math.max(-this.maxAbs, Math.min(this.maxAbs, f32[at + i]));
-    }
-    wasm.encodeVector(this.address, id, staging);
-    return id;
+    return reserveVector(this, { order: this.#order, scratch: this.#scratch }, { vector, offset, tags }, slot);
   }
 
   /**
@@ -390,15 +356,8 @@ export class HnswIndex {
   }
 
   /** Geometry a reader needs to address nodes without calling into wasm. */
-  get geometry(): { chunkShift: number; chunkTable: number; stride: number; vecOff: number } {
-    const u32 = this.arena.u32;
-    const h = this.address >>> 2;
-    return {
-      chunkShift: u32[h + kHChunkShift / 4],
-      chunkTable: u32[h + kHChunkTable / 4],
-      stride: u32[h + kHStride / 4],
-      vecOff: u32[h + kHVecOff / 4],
-    };
+  get geometry(): IndexGeometry {
+    return geometryOf(this.arena.u32, this.address);
   }
 
   /**
@@ -407,10 +366,7 @@ export class HnswIndex {
    * added as the index grows; they never move).
    */
   nodeAddress(id: number): number {
-    const h = this.address >>> 2;
-    const u32 = this.arena.u32;
-    const shift = u32[h + kHChunkShift / 4];
-    return u32[(u32[h + kHChunkTable / 4] >>> 2) + (id >>> shift)] + (id & ((1 << shift) - 1)) * u32[h + kHStride / 4];
+    return nodeAddressOf(this.arena.u32, this.address, id);
   }
 
   /** The record row node `id` was tagged with. */

@@ -266,7 +266,7 @@ export class MemoryModel {
       }
       const [id, text, namespace, entity, importance, attributes, timestamp, recallCount, lastRecalled, modalities] = row;
       if (findRow(p, id) >= 0) throw corrupt(`rows[${i}]`, `duplicate id ${JSON.stringify(id)}`);
-      const r = appendRow(p, id, text, namespace, entity, importance, timestamp, attributes);
+      const r = appendRow(p, { id, text, namespace, entity, importance, timestamp, attributes });
       c.recall.set(r, recallCount, lastRecalled ?? Number.NaN);
       for (const m of modalities) addModality(p, r, m);
     });

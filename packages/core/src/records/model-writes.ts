@@ -142,28 +142,36 @@ function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
   const entity = internEntity(p, item.entity ?? null);
   const importance = item.importance ?? kDefaultImportance;
   const timestamp = item.timestamp ?? now;
-  const row =
-    item.row === undefined
-      ? appendRow(p, item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {})
-      : placeRow(p, requireHole(p, item.row), item.id, item.text ?? '', namespace, entity, importance, timestamp, item.attributes ?? {});
+  const values: RowValues = {
+    id: item.id,
+    text: item.text ?? '',
+    namespace,
+    entity,
+    importance,
+    timestamp,
+    attributes: item.attributes ?? {},
+  };
+  const row = item.row === undefined ? appendRow(p, values) : placeRow(p, requireHole(p, item.row), values);
   if (typeof item.id === 'number' && item.id >= p.nextAuto) p.nextAuto = item.id + 1;
   return row;
 }
 
-/** A new live row at the end (dictionary ids already interned). */
-export function appendRow(
-  p: ModelParts,
-  id: MemoryId,
-  text: string,
-  namespace: number,
-  entity: number,
-  importance: number,
-  timestamp: number,
-  attributes: Attributes,
-): number {
+/** What a new live row holds (dictionary ids already interned). */
+export interface RowValues {
+  id: MemoryId;
+  text: string;
+  namespace: number;
+  entity: number;
+  importance: number;
+  timestamp: number;
+  attributes: Attributes;
+}
+
+/** A new live row at the end. */
+export function appendRow(p: ModelParts, values: RowValues): number {
   const c = p.cols;
   c.grow(1);
-  return placeRow(p, c.n++, id, text, namespace, entity, importance, timestamp, attributes);
+  return placeRow(p, c.n++, values);
 }
 
 /** A forgotten row an op names for reuse. @throws FEATHER_ERR_CORRUPT when it is live or past the end. */
@@ -180,17 +188,8 @@ function requireHole(p: ModelParts, row: number): number {
 }
 
 /** Fills row `row` (the next one at the end, or a forgotten one) with a new live record. */
-function placeRow(
-  p: ModelParts,
-  row: number,
-  id: MemoryId,
-  text: string,
-  namespace: number,
-  entity: number,
-  importance: number,
-  timestamp: number,
-  attributes: Attributes,
-): number {
+function placeRow(p: ModelParts, row: number, values: RowValues): number {
+  const { id, text, namespace, entity, importance, timestamp, attributes } = values;
   const c = p.cols;
   const hash = idHash(id);
   if (typeof id === 'number') {

@@ -1,6 +1,7 @@
 // Feather.export: every memory as an ingest row, oldest first, so that ingest(export()) restores a store.
 import type { MemoryModel } from '@feather-db/core';
 import { checkBoolean, checkNamespace, checkOptions } from '../input.js';
+import { recordFields } from '../search-results.js';
 import type { ExportOptions, ExportRow } from './ingest-api.js';
 
 /** What export reads: the facade's mirror and its vectors. */
@@ -36,17 +37,7 @@ async function* rows(
     source.checkOpen();
     const r = model.record(row);
     if (r === undefined || (namespace !== undefined && r.namespace !== namespace)) continue;
-    const out: ExportRow = {
-      id: r.id,
-      text: r.text,
-      namespace: r.namespace,
-      entity: r.entity,
-      importance: r.importance,
-      attributes: r.attributes,
-      timestamp: r.timestamp,
-      recallCount: r.recallCount,
-      lastRecalled: r.lastRecalled,
-    };
+    const out: ExportRow = recordFields(r);
     const outgoing = model.edgesOf(row).outgoing;
     if (outgoing.length > 0) out.links = outgoing.map((e) => ({ to: e.to, type: e.type, weight: e.weight }));
     if (withVectors) {
