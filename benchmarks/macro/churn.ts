@@ -12,6 +12,8 @@
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:churn [--dims 128,768 --n 20000 --rounds 50]
 //   quick: --n 2000 --rounds 10 --measure 1,5,10
+// --step S (default N) churns each round in steps: addBatch S new, forget the S oldest, N / S times, so the store
+// peaks at N + S live memories instead of 2N (a service adds and forgets as it goes, not a whole live set at once).
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '200' },
     inflight: { type: 'string', default: '16' },
     writes: { type: 'string', default: '200' },
+    step: { type: 'string' },
     out: { type: 'string', default: new URL('../results/', import.meta.url).pathname },
   },
 });
@@ -39,6 +42,8 @@ const measured = new Set((args.measure ?? `1,${Math.max(1, Math.round(rounds / 5
 const nQuery = Number(args.queries);
 const inflight = Number(args.inflight);
 const nWrites = Number(args.writes);
+const step = Number(args.step ?? args.n);
+if (!(step > 0 && n % step === 0)) throw new Error(`--step must divide --n (${n}); got ${args.step}`);
 const k = 10;
 const kSetups: Record<string, { options: OpenOptions; compact: boolean }> = {
   none: { options: {}, compact: false },
@@ -154,11 +159,24 @@ async function runSetup(dim: number, setup: string): Promise<Row[]> {
   for (let round = 1; round <= rounds; round++) {
     const vectors = roundVectors(dim, round);
     const ids = Array.from({ length: n }, (_, i) => `r${round}-${i}`);
-    const t = performance.now();
-    await db.addBatch(vectors, { ids });
-    const addPerSec = n / ((performance.now() - t) / 1000);
     let writes: Row['writeP99'];
-    if (live.length > 0) {
+    let addMs = 0;
+    if (step < n) {
+      // Stepped: S new in, then the S oldest out, until the round's N have replaced the previous N (round 1 fills
+      // in the same steps, so its adds/s compare with later rounds').
+      for (let from = 0; from < n; from += step) {
+        const t = performance.now();
+        await db.addBatch(vectors.subarray(from * dim, (from + step) * dim), { ids: ids.slice(from, from + step) });
+        addMs += performance.now() - t;
+        if (live.length > 0) await db.forget(live.slice(from, from + step));
+      }
+    } else {
+      const t = performance.now();
+      await db.addBatch(vectors, { ids });
+      addMs = performance.now() - t;
+    }
+    const addPerSec = n / (addMs / 1000);
+    if (step === n && live.length > 0) {
       if (setup === 'background' && measured.has(round)) {
         // Idle: the previous round's repair has ended (no tombstones left).
         for (let waited = 0; db.stats().modalities['text'].tombstones > 0 && waited < 60_000; waited += 20)
@@ -216,7 +234,7 @@ for (const dim of args.dims.split(',').map(Number)) {
 }
 
 const lines = [
-  `commit ${commit}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), N = ${n}, ${rounds} rounds, ${nQuery} queries (${inflight} in flight), k = ${k}`,
+  `commit ${commit}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), N = ${n}, step ${step}, ${rounds} rounds, ${nQuery} queries (${inflight} in flight), k = ${k}`,
   '',
   '| dim | set-up | round | nodes | shared MiB (used / size) | free MiB | RSS MiB | fresh used MiB | recall@10 | fresh recall | search QPS | adds/s | write p99 idle / repairing (ms) |',
   '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -227,4 +245,4 @@ const lines = [
 ];
 console.log(lines.join('\n'));
 mkdirSync(args.out, { recursive: true });
-writeFileSync(`${args.out}churn-${commit}-${Date.now()}.json`, JSON.stringify({ commit, n, rounds, rows: all }, null, 2));
+writeFileSync(`${args.out}churn-${commit}-${Date.now()}.json`, JSON.stringify({ commit, n, step, rounds, rows: all }, null, 2));
