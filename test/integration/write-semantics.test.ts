@@ -113,6 +113,12 @@ describe('addBatch snapshot', () => {
     ids[1] = 'changed';
     metas[0].text = 'changed';
     await Promise.all([earlier, a, b]);
+    // The store's copies moved to the writer (write-queue.ts); the caller's own buffers stay where they were.
+    expect(Array.from(flat)).toEqual([Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+    const single = Float32Array.of(2, 1);
+    await db.add(single, { id: 'single' });
+    expect(single.byteLength).toBe(8);
+    expect(Array.from(db.getVector('single')!)).toEqual([2, 1]);
     expect(Array.from(db.getVector('f2')!)).toEqual([3, 4]);
     expect(Array.from(db.getVector('q')!)).toEqual([7, 8]);
     expect(db.get('changed')).toBeUndefined();

@@ -1,5 +1,6 @@
 // addBatch input (main/batch-input.ts): row access for both input shapes, the shape checks, and the slices:
-// every row validated before any op is built, one upsert per kBatchSliceRows rows, auto ids read in turn.
+// every row validated before any op is built, one upsert per kBatchSliceRows rows, auto ids read in turn, and
+// each slice's vectors in a buffer of its own (they move to the writer).
 import { FeatherError, MemoryModel } from '@feather-db/core';
 import { describe, expect, it } from 'vitest';
 import { batchSlices, checkBatch, copyRows, kBatchSliceRows, rowCount, sliceRow } from '../src/main/batch-input.js';
@@ -71,6 +72,42 @@ describe('batchSlices', () => {
     // The second slice reads the next auto id when its own turn comes (after the first is applied).
     model.apply(first.op);
     expect(slices[1]().value).toEqual([6 + kBatchSliceRows, 7 + kBatchSliceRows, 8 + kBatchSliceRows]);
+  });
+
+  it("hands each slice a buffer of its own, a whole chunk of the snapshot where it can, never the caller's", async () => {
+    const n = 2 * kBatchSliceRows + 5;
+    const vectors = Float32Array.from({ length: n * 2 }, (_, i) => 1 + (i % 97));
+    const batch = checkBatch(spaces, vectors, undefined);
+    const slices = (await batchSlices(new MemoryModel(), spaces, batch)).map((prepare) => prepare().vectors!['text']);
+    expect(slices.map((s) => s.length / 2)).toEqual([kBatchSliceRows, kBatchSliceRows, 5]);
+    for (const [i, s] of slices.entries()) {
+      // A buffer of its own: moving it to the writer (write-queue.ts) takes nothing else along.
+      expect(s.byteOffset).toBe(0);
+      expect(s.buffer.byteLength).toBe(s.byteLength);
+      expect(s).toBe(batch.chunks[i]);
+      expect(s.buffer).not.toBe(vectors.buffer);
+    }
+    expect(Array.from(slices.flatMap((s) => Array.from(s)))).toEqual(Array.from(vectors));
+  });
+
+  it('cuts a slice at each chunk of the snapshot as well as at the byte cap, and keeps every row in order', async () => {
+    // ~180 KB bound per memory: the 64 MiB cap cuts inside the first chunk, and the chunk's end cuts again.
+    const n = kBatchSliceRows + 100;
+    const text = 'x'.repeat(60_000);
+    const vectors = Float32Array.from({ length: n * 2 }, (_, i) => 1 + i);
+    const slices = (
+      await batchSlices(new MemoryModel(), spaces, checkBatch(spaces, vectors, { metas: Array.from({ length: n }, () => ({ text })) }))
+    ).map((prepare) => prepare().vectors!['text']);
+    let row = 0;
+    for (const s of slices) {
+      const rows = s.length / 2;
+      expect(Math.floor(row / kBatchSliceRows)).toBe(Math.floor((row + rows - 1) / kBatchSliceRows));
+      expect(s.buffer.byteLength).toBe(s.byteLength);
+      expect(Array.from(s)).toEqual(Array.from(vectors.subarray(row * 2, (row + rows) * 2)));
+      row += rows;
+    }
+    expect(row).toBe(n);
+    expect(slices.length).toBeGreaterThan(2);
   });
 
   it('keeps the ids given, one per row', async () => {

@@ -48,13 +48,23 @@ export function copyRows(vectors: Float32Array | readonly VectorInput[], from: n
   return flat;
 }
 
+/** The rows as float32 copies of kBatchSliceRows rows each (the last one shorter), each in a buffer of its own. */
+function copyChunks(vectors: Float32Array | readonly VectorInput[], rows: number, dim: number): Float32Array[] {
+  const chunks: Float32Array[] = [];
+  for (let from = 0; from < rows; from += kBatchSliceRows)
+    chunks.push(copyRows(vectors, from, Math.min(rows, from + kBatchSliceRows), dim));
+  return chunks;
+}
+
 /**
- * The rows as one float32 copy, taken at the call (a caller that changes its arrays afterwards changes nothing
- * stored). Checks each row's type and length here; values are checked on the copy (checkStoredVector).
+ * The rows as float32 copies, taken at the call (a caller that changes its arrays afterwards changes nothing
+ * stored), a buffer per kBatchSliceRows rows: a slice that is a whole chunk moves to the writer as it is
+ * (write-queue.ts), so the batch is never held twice. Checks each row's type and length here; values are
+ * checked on the copy (checkStoredVector).
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
-function snapshotRows(vectors: Float32Array | readonly VectorInput[], rows: number, dim: number): Float32Array {
-  if (vectors instanceof Float32Array) return copyRows(vectors, 0, rows, dim);
+function snapshotRows(vectors: Float32Array | readonly VectorInput[], rows: number, dim: number): Float32Array[] {
+  if (vectors instanceof Float32Array) return copyChunks(vectors, rows, dim);
   for (let r = 0; r < rows; r++) {
     const v = sliceRow(vectors, r, dim);
     if (!(v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v))) {
@@ -84,7 +94,22 @@ function snapshotRows(vectors: Float32Array | readonly VectorInput[], rows: numb
       }
     }
   }
-  return copyRows(vectors, 0, rows, dim);
+  return copyChunks(vectors, rows, dim);
+}
+
+/** Row `r` of the snapshot. */
+function rowOf(chunks: readonly Float32Array[], r: number, dim: number): Float32Array {
+  const c = Math.floor(r / kBatchSliceRows);
+  const at = (r - c * kBatchSliceRows) * dim;
+  return chunks[c]!.subarray(at, at + dim);
+}
+
+/** Rows [from, to) of the snapshot, which lie in one chunk: the chunk itself when they are all of it. */
+function rowsOf(chunks: readonly Float32Array[], from: number, to: number, dim: number): Float32Array {
+  const c = Math.floor(from / kBatchSliceRows);
+  const chunk = chunks[c]!;
+  const start = from - c * kBatchSliceRows;
+  return start === 0 && (to - from) * dim === chunk.length ? chunk : chunk.slice(start * dim, (to - c * kBatchSliceRows) * dim);
 }
 
 /**
@@ -115,8 +140,8 @@ function snapshotMetas(metas: readonly unknown[]): unknown[] {
 
 /** A batch whose shape (rows, ids and metas per row, modality) is checked and copied; its rows' values are not checked yet. */
 export interface BatchInput {
-  /** The rows, copied at the call (n × dim float32). */
-  vectors: Float32Array;
+  /** The rows, copied at the call: float32, kBatchSliceRows rows per chunk (see snapshotRows). */
+  chunks: Float32Array[];
   rows: number;
   modality: string;
   namespace: string | undefined;
@@ -162,7 +187,7 @@ export function checkBatch(
   const ids = o.ids === undefined ? undefined : [...(o.ids as readonly unknown[])];
   const metas = o.metas === undefined ? undefined : snapshotMetas(o.metas as readonly unknown[]);
   const signal = checkSignal(o.signal, 'options.signal');
-  return { vectors: snapshotRows(vectors, rows, dim), rows, modality, namespace, ids, metas, signal };
+  return { chunks: snapshotRows(vectors, rows, dim), rows, modality, namespace, ids, metas, signal };
 }
 
 /**
@@ -179,7 +204,7 @@ export async function batchSlices(
   abort: AbortPoint = kNoAbort,
 ): Promise<(() => Prepared<MemoryId[]>)[]> {
   abort.check();
-  const { vectors, rows, modality, namespace } = batch;
+  const { chunks, rows, modality, namespace } = batch;
   const { dim, metric } = spaces.of(modality);
   const ids: (MemoryId | undefined)[] = new Array<MemoryId | undefined>(rows);
   const fields: (ReturnType<typeof checkFields> & ReturnType<typeof checkRecall>)[] = new Array<ReturnType<typeof checkFields>>(rows);
@@ -187,7 +212,7 @@ export async function batchSlices(
   let sliceBytes = 0;
   for (let from = 0; from < rows; from += kBatchSliceRows) {
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
-      checkStoredVector(vectors.subarray(r * dim, (r + 1) * dim), metric, `vectors[${r}]`);
+      checkStoredVector(rowOf(chunks, r, dim), metric, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
       const meta =
         batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
@@ -195,7 +220,9 @@ export async function batchSlices(
       if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
       const bytes = upsertBytes(fields[r]!, dim);
       checkWriteSize(bytes, `vectors[${r}] with options.metas[${r}]`);
-      if (r - cuts[cuts.length - 1]! >= kBatchSliceRows || sliceBytes + bytes > kMaxWriteBytes) {
+      // A slice never crosses a chunk of the snapshot (rowsOf), so a new chunk starts a new slice.
+      const last = cuts[cuts.length - 1]!;
+      if (r - last >= kBatchSliceRows || sliceBytes + bytes > kMaxWriteBytes || (r === from && r > last)) {
         cuts.push(r);
         sliceBytes = 0;
       }
@@ -219,7 +246,7 @@ export async function batchSlices(
       for (let r = from; r < to; r++) items.push({ ...fields[r], id: ids[r] ?? next++, modality });
       return {
         op: { type: 'upsert', items, now: Date.now() },
-        vectors: { [modality]: vectors.slice(from * dim, to * dim) },
+        vectors: { [modality]: rowsOf(chunks, from, to, dim) },
         value: items.map((i) => i.id),
       };
     });

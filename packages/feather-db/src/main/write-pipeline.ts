@@ -21,6 +21,7 @@ export interface Prepared<T> {
   op: ModelOp;
   /** Already applied to the mirror (a recall flush: main/recall-log.ts). */
   mirrored?: boolean;
+  /** This write's own float32 copies: their buffers move to the writer when it is sent (write-queue.ts). */
   vectors?: Record<string, Float32Array>;
   /** What the write resolves with, unless `after` computes it right after the mirror applied the op. */
   value: T;
