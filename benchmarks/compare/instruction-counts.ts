@@ -11,8 +11,10 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     base: { type: 'string' },
     head: { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },

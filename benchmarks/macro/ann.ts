@@ -12,8 +12,10 @@ import { parseArgs } from 'node:util';
 import { HnswIndex, KernelArena } from '@feather-db/core';
 import hnswlib from 'hnswlib-node';
 import { DATASET_NAMES, loadDataset, type Dataset } from '../datasets/load.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     dataset: { type: 'string', multiple: true },
     limit: { type: 'string' },

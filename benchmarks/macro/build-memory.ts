@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { datasetFiles, type DatasetMeta } from '../datasets/load.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: { dataset: { type: 'string', default: 'mnist-784' }, limit: { type: 'string' }, rounds: { type: 'string', default: '1' } },
 });
 interface Side {

@@ -20,8 +20,10 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { clusteredVectors, tempStorePath } from '@feather-db/testkit';
 import { Feather, type OpenOptions } from 'feather-db';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     dims: { type: 'string', default: '128,768' },
     n: { type: 'string', default: '20000' },

@@ -21,8 +21,10 @@ import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { loadDataset } from '../datasets/load.js';
 import { runInfo } from '../lib/run-info.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     rounds: { type: 'string', default: '1' },
     limit: { type: 'string' },

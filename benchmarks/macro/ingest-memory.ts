@@ -14,8 +14,10 @@ import { parseArgs } from 'node:util';
 import { gaussian, seededRandom, tempStorePath } from '@feather-db/testkit';
 import { Feather, type IngestRow } from 'feather-db';
 import { runInfo } from '../lib/run-info.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     rows: { type: 'string', default: '1000000' },
     dim: { type: 'string', default: '64' },

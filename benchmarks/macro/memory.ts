@@ -15,8 +15,10 @@ import { referenceDistance, tempStorePath } from '@feather-db/testkit';
 import { Feather, type SearchOptions } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { loadDataset, type Dataset } from '../datasets/load.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     tenants: { type: 'string', default: '20' },
     limit: { type: 'string' },

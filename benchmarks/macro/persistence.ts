@@ -14,8 +14,10 @@ import { parseArgs } from 'node:util';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { loadDataset } from '../datasets/load.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     limit: { type: 'string' },
     writes: { type: 'string', default: '5000' },

@@ -18,8 +18,10 @@ import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { sliceDataset } from '../datasets/slice.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     dataset: { type: 'string', default: 'mnist-784' },
     limit: { type: 'string' },

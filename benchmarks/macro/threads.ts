@@ -17,8 +17,10 @@ import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { sliceDataset } from '../datasets/slice.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     dataset: { type: 'string', default: 'glove-100' },
     limit: { type: 'string' },

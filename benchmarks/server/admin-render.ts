@@ -12,8 +12,10 @@ import { headlessChromium, tempDir } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { startServe } from '../lib/serve-child.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: { runs: { type: 'string', default: '25' }, memories: { type: 'string', default: '10000' } },
 });
 const runs = Number(args.runs);

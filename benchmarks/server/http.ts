@@ -20,6 +20,7 @@ import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import { loadDataset } from '../datasets/load.js';
 import { startServe } from '../lib/serve-child.js';
+import { benchArgv } from '../lib/bench-argv.js';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -44,6 +45,7 @@ const autocannon = require('autocannon') as (options: {
 }) => Promise<CannonResult>;
 
 const { values: args } = parseArgs({
+  args: benchArgv,
   options: {
     limit: { type: 'string', default: '100000' },
     duration: { type: 'string', default: '10' },
