@@ -8,7 +8,9 @@
 // recall@10 at the default ef against exact search over the live set, search QPS, add throughput (the round's
 // addBatch), and beside them a fresh store built from the same live set (its shared memory and recall).
 // In the background set-up, the p99 of single adds while a repair runs against the same adds with none running.
-// Vectors: Gaussian clusters (testkit clusteredVectors), the same distribution every round, cosine.
+// Vectors: Gaussian clusters (testkit clusteredVectors), the same distribution every round, cosine; or, with
+// --dataset glove-100, the dataset's base vectors in consecutive blocks of N (round r takes block r, cycling
+// after the last) and its queries: real vectors, where recall discriminates.
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:churn [--dims 128,768 --n 20000 --rounds 50]
 //   quick: --n 2000 --rounds 10 --measure 1,5,10
@@ -19,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { clusteredVectors, tempStorePath } from '@feather-db/testkit';
+import { loadDataset } from '../datasets/load.js';
 import { Feather, type OpenOptions } from 'feather-db';
 import { benchArgv } from '../lib/bench-argv.js';
 
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
   args: benchArgv,
   options: {
     dims: { type: 'string', default: '128,768' },
+    dataset: { type: 'string' },
     n: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '50' },
     measure: { type: 'string' },
@@ -58,7 +62,15 @@ const pct = (a: number[], p: number): number => [...a].sort((x, y) => x - y)[Mat
 const mib = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
 
 /** Round r's vectors: the same clusters every round, fresh points. */
-const roundVectors = (dim: number, round: number): Float32Array => clusteredVectors({ n, dim, seed: 1, pointSeed: 1000 + round });
+const dataset = args.dataset === undefined ? undefined : loadDataset(args.dataset);
+if (dataset !== undefined && dataset.nBase < n) throw new Error(`--n ${n} is more than ${args.dataset}'s ${dataset.nBase} vectors`);
+const roundVectors = (dim: number, round: number): Float32Array => {
+  if (dataset === undefined) return clusteredVectors({ n, dim, seed: 1, pointSeed: 1000 + round });
+  const block = (round - 1) % Math.floor(dataset.nBase / n);
+  return dataset.base.subarray(block * n * dim, (block + 1) * n * dim);
+};
+const queriesOf = (dim: number): Float32Array =>
+  dataset === undefined ? clusteredVectors({ n: nQuery, dim, seed: 1, pointSeed: 77 }) : dataset.queries.subarray(0, nQuery * dim);
 
 function unit(v: Float32Array, dim: number): Float32Array {
   const out = new Float32Array(v.length);
@@ -155,7 +167,7 @@ async function runSetup(dim: number, setup: string): Promise<Row[]> {
   const spec = kSetups[setup];
   if (spec === undefined) throw new Error(`unknown set-up ${setup}; use ${Object.keys(kSetups).join(', ')}`);
   const db = await Feather.open(tempStorePath(`churn-${setup}.feather`), { dim, metric: 'cosine', ...spec.options });
-  const queries = clusteredVectors({ n: nQuery, dim, seed: 1, pointSeed: 77 });
+  const queries = queriesOf(dim);
   const rows: Row[] = [];
   let live: string[] = [];
   for (let round = 1; round <= rounds; round++) {
@@ -223,20 +235,20 @@ async function runSetup(dim: number, setup: string): Promise<Row[]> {
 
 const commit = execSync('git rev-parse --short HEAD').toString().trim();
 const all: Row[] = [];
-for (const dim of args.dims.split(',').map(Number)) {
+for (const dim of dataset === undefined ? args.dims.split(',').map(Number) : [dataset.dim]) {
   for (const setup of args.setups.split(',')) all.push(...(await runSetup(dim, setup)));
   // Fresh stores of each measured round's live set, after the churned ones have closed (one store in memory).
   for (const round of measured) {
     const vectors = roundVectors(dim, round);
     const ids = Array.from({ length: n }, (_, i) => `r${round}-${i}`);
-    const queries = clusteredVectors({ n: nQuery, dim, seed: 1, pointSeed: 77 });
+    const queries = queriesOf(dim);
     const fresh = await freshStore(dim, vectors, ids, queries, exactTopK(vectors, ids, queries, dim));
     for (const r of all) if (r.dim === dim && r.round === round) r.fresh = fresh;
   }
 }
 
 const lines = [
-  `commit ${commit}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), N = ${n}, step ${step}, ${rounds} rounds, ${nQuery} queries (${inflight} in flight), k = ${k}`,
+  `commit ${commit}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${args.dataset ?? 'clustered vectors'}, N = ${n}, step ${step}, ${rounds} rounds, ${nQuery} queries (${inflight} in flight), k = ${k}`,
   '',
   '| dim | set-up | round | nodes | shared MiB (used / size) | free MiB | RSS MiB | fresh used MiB | recall@10 | fresh recall | search QPS | adds/s | write p99 idle / repairing (ms) |',
   '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
