@@ -5,18 +5,7 @@ import { MemoryModel } from '../src/records/memory-model.js';
 import { modelColumns, modelFromColumns } from '../src/records/model-codec.js';
 import type { UpsertItem } from '../src/records/types.js';
 import { describe, expect, it } from 'vitest';
-
-/** Model -> COLUMNS bytes -> model, as a save and an open do. */
-function reload(m: MemoryModel): MemoryModel {
-  const parts = modelColumns(m);
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return modelFromColumns(bytes, m.edgeList());
-}
+import { reload } from './helpers.js';
 
 function sample(): MemoryModel {
   const m = new MemoryModel();

@@ -4,10 +4,10 @@
 import { KernelArena } from '../src/arena.js';
 import { FeatherError } from '../src/errors.js';
 import { MemoryModel } from '../src/records/memory-model.js';
-import { modelColumns, modelFromColumns } from '../src/records/model-codec.js';
 import { allocateRecallTable } from '../src/records/recall-columns.js';
 import type { ModelOp } from '../src/records/types.js';
 import { describe, expect, it } from 'vitest';
+import { reload } from './helpers.js';
 
 const upsert = (ids: number[], extra: Partial<{ recallCount: number; lastRecalled: number | null }> = {}): ModelOp => ({
   type: 'upsert',
@@ -29,17 +29,6 @@ function pair(): { arena: KernelArena; owner: MemoryModel; reader: MemoryModel; 
     reader.apply(op);
   };
   return { arena, owner, reader, both };
-}
-
-function reload(m: MemoryModel): MemoryModel {
-  const parts = modelColumns(m);
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return modelFromColumns(bytes, m.edgeList());
 }
 
 describe('shared recall columns', () => {
