@@ -10,10 +10,19 @@ export interface RunInfo {
   cores: number;
 }
 
+/** The short hash of the checkout measured, or 'unknown' outside a git checkout. */
+export function commitOf(): string {
+  try {
+    return execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function runInfo(benchmark: string): RunInfo {
   return {
     benchmark,
-    commit: execSync('git rev-parse --short HEAD').toString().trim(),
+    commit: commitOf(),
     node: process.version,
     cpu: cpus()[0]?.model,
     cores: availableParallelism(),

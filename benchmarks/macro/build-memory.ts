@@ -4,7 +4,7 @@
 // loaded (so neither pays for the dataset): at its peak (maximum RSS), when the build has returned, and
 // after a GC. The vectors' own size and Feather's shared memory stand beside them.
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:build-memory -- --dataset mnist-784 [--limit N] [--rounds 3]
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { datasetFiles, type DatasetMeta } from '../datasets/load.js';
 import { benchArgv } from '../lib/bench-argv.js';
+import { commitOf } from '../lib/run-info.js';
 
 const { values: args } = parseArgs({
   args: benchArgv,
@@ -58,7 +59,7 @@ const row = (key: keyof Side): string => {
   const h = median(runs.hnswlib.map((r) => r[key]));
   return `| ${f} | ${h} | ${(f / h).toFixed(2)}× |`;
 };
-const sha = execSync('git rev-parse --short HEAD').toString().trim();
+const sha = commitOf();
 const vectorsMiB = Math.round(((n * meta.dim * 4) / 2 ** 20) * 10) / 10;
 console.log(
   [

@@ -16,7 +16,6 @@
 //   quick: --n 2000 --rounds 10 --measure 1,5,10
 // --step S (default N) churns each round in steps: addBatch S new, forget the S oldest, N / S times, so the store
 // peaks at N + S live memories instead of 2N (a service adds and forgets as it goes, not a whole live set at once).
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,6 +23,7 @@ import { clusteredVectors, tempStorePath } from '@feather-db/testkit';
 import { loadDataset } from '../datasets/load.js';
 import { Feather, type OpenOptions } from 'feather-db';
 import { benchArgv } from '../lib/bench-argv.js';
+import { commitOf } from '../lib/run-info.js';
 
 const { values: args } = parseArgs({
   args: benchArgv,
@@ -233,7 +233,7 @@ async function runSetup(dim: number, setup: string): Promise<Row[]> {
   return rows;
 }
 
-const commit = execSync('git rev-parse --short HEAD').toString().trim();
+const commit = commitOf();
 const all: Row[] = [];
 for (const dim of dataset === undefined ? args.dims.split(',').map(Number) : [dataset.dim]) {
   for (const setup of args.setups.split(',')) all.push(...(await runSetup(dim, setup)));

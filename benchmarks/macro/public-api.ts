@@ -8,7 +8,6 @@
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:api -- --dataset mnist-784
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:api -- --dataset glove-100 --limit 50000 --queries 1000   # quick
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -19,6 +18,7 @@ import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { sliceDataset } from '../datasets/slice.js';
 import { benchArgv } from '../lib/bench-argv.js';
+import { commitOf } from '../lib/run-info.js';
 
 const { values: args } = parseArgs({
   args: benchArgv,
@@ -163,12 +163,7 @@ for (const ef of efs) {
 }
 await db.close();
 
-let sha = 'unknown';
-try {
-  sha = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-} catch {
-  // not a git checkout
-}
+const sha = commitOf();
 mkdirSync(args.out, { recursive: true });
 writeFileSync(
   `${args.out}/public-api-${args.dataset}.json`,

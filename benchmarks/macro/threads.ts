@@ -7,7 +7,6 @@
 //  - per-search overhead of the facade hop (p50 Feather.search minus p50 core search, one at a time).
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:threads -- --dataset glove-100 [--limit 100000]
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -18,6 +17,7 @@ import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { sliceDataset } from '../datasets/slice.js';
 import { benchArgv } from '../lib/bench-argv.js';
+import { commitOf } from '../lib/run-info.js';
 
 const { values: args } = parseArgs({
   args: benchArgv,
@@ -138,12 +138,7 @@ const result = {
   search: { coreQps, poolQps, hnswLoopQps, coreP50Us: p50(coreLat), facadeP50Us: p50(facadeLat) },
   eventLoopP99Ms: { feather: featherDelay.percentile(99) / 1e6, hnswlib: hnswDelay.percentile(99) / 1e6 },
 };
-let sha = 'unknown';
-try {
-  sha = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-} catch {
-  // not a git checkout
-}
+const sha = commitOf();
 mkdirSync(args.out, { recursive: true });
 writeFileSync(
   `${args.out}/threads-${args.dataset}.json`,
