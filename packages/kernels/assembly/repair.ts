@@ -16,6 +16,13 @@ import { selectHeuristic } from './insert';
 
 /** Retiring lists a repaired list may read, per entry of its capacity (1: about the retiring neighbours' own). */
 const kMaxExpandPerLink: u32 = 1;
+/**
+ * Retiring lists a repaired list may read, per retiring neighbour of its own, while it keeps two thirds of its
+ * links: each one's list, then as many lists of retiring nodes found in them. Reading the whole
+ * kMaxExpandPerLink budget for every list cost 3.7x the repair time for the same recall (GloVe-100, 20k live, a
+ * tenth forgotten per repair: 558 -> 150 us per forgotten node on one thread, recall@10 0.953 vs 0.951 fresh).
+ */
+const kExpandPerRetiring: u32 = 2;
 
 @inline function inSet(set: u32, bits: u32, id: u32): bool {
   return id < bits && (load<u8>(set + (id >> 3)) & (<u8>1 << <u8>(id & 7))) != 0;
@@ -82,9 +89,12 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   // into one component per cluster (128-d, 32 clusters: recall@10 1.00 -> 0.91 after one repair).
   const keep = load<u32>(s, kSHeapCap) - 1;
   let size: u32 = 0;
-  // Retiring neighbours are expanded breadth-first through the set, up to kMaxExpandPerLink·cap lists: their
-  // neighbours first, then those of retiring nodes among them while the budget lasts (when much of the graph
-  // retires at once, a retiring node's neighbours are mostly retiring too).
+  // Retiring neighbours are expanded breadth-first through the set: their neighbours first, then those of
+  // retiring nodes among them while the budget lasts (when much of the graph retires at once, a retiring node's
+  // neighbours are mostly retiring too, and a clustered graph keeps its long links only through them). The
+  // budget grows with the retiring neighbours, kExpandPerRetiring lists each, up to kMaxExpandPerLink·cap: the
+  // whole of that once a third of the list is lost (retiring, or tombstoned since the set was fixed, as under a
+  // background repair that lags). Clustered 128-d at 40% tombstones kept recall@10 1.000 only with the whole.
   const queue = load<u32>(s, kSCand);
   const queueCap = load<u32>(s, kSCandCap) << 1;
   let head: u32 = 0;
@@ -98,7 +108,8 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
       store<u32>(queue + (tail++ << 2), x);
     }
   }
-  const maxExpand = kMaxExpandPerLink * cap;
+  const lost = n - size;
+  const maxExpand = lost * 3 >= n ? kMaxExpandPerLink * cap : min(kMaxExpandPerLink * cap, kExpandPerRetiring * tail);
   while (head < tail && head < maxExpand) {
     const x = load<u32>(queue + (head++ << 2));
     // Nobody writes a retiring node's lists any more (it is deleted, so no insert picks it), but read them as
