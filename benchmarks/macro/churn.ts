@@ -6,7 +6,8 @@
 // (`off`, maintenance: false, is the behaviour before slot reuse; pass it in --setups to compare.)
 // At the measured rounds: shared memory (the wasm memory's size and the arena's high-water mark) and RSS,
 // recall@10 at the default ef against exact search over the live set, search QPS, add throughput (the round's
-// addBatch), and beside them a fresh store built from the same live set (its shared memory and recall).
+// addBatch), and beside them a fresh store built from the same live set (its shared memory and recall, and the
+// rate of one more step of adds into it: what an add costs in a graph that size that never churned).
 // In the background set-up, the p99 of single adds while a repair runs against the same adds with none running.
 // Vectors: Gaussian clusters (testkit clusteredVectors), the same distribution every round, cosine; or, with
 // --dataset glove-100, the dataset's base vectors in consecutive blocks of N (round r takes block r, cycling
@@ -144,7 +145,7 @@ interface Row {
   recall: number;
   qps: number;
   addPerSec: number;
-  fresh?: { usedMiB: number; sharedMiB: number; recall: number };
+  fresh?: { usedMiB: number; sharedMiB: number; recall: number; addPerSec: number };
   writeP99?: { idleMs: number; repairingMs: number };
 }
 
@@ -154,13 +155,19 @@ async function freshStore(
   ids: string[],
   queries: Float32Array,
   truth: Set<string>[],
+  next: Float32Array,
 ): Promise<Row['fresh']> {
-  const db = await Feather.open(tempStorePath('churn-fresh.feather'), { dim, durability: 'none' });
+  const db = await Feather.open(tempStorePath('churn-fresh.feather'), { dim, metric: 'cosine' });
   await db.addBatch(live, { ids });
   const s = db.stats();
   const { recall } = await searchRun(db, queries, dim, truth);
+  // The add rate a churned round compares with: one step of new vectors into a store that holds the live set
+  // and never churned (round 1 fills an empty graph, where an insert costs less).
+  const t = performance.now();
+  await db.addBatch(next.subarray(0, step * dim), { ids: Array.from({ length: step }, (_, i) => `next-${i}`) });
+  const addPerSec = step / ((performance.now() - t) / 1000);
   await db.close();
-  return { usedMiB: mib(s.shared.usedBytes), sharedMiB: mib(s.shared.sizeBytes), recall };
+  return { usedMiB: mib(s.shared.usedBytes), sharedMiB: mib(s.shared.sizeBytes), recall, addPerSec };
 }
 
 async function runSetup(dim: number, setup: string): Promise<Row[]> {
@@ -242,7 +249,7 @@ for (const dim of dataset === undefined ? args.dims.split(',').map(Number) : [da
     const vectors = roundVectors(dim, round);
     const ids = Array.from({ length: n }, (_, i) => `r${round}-${i}`);
     const queries = queriesOf(dim);
-    const fresh = await freshStore(dim, vectors, ids, queries, exactTopK(vectors, ids, queries, dim));
+    const fresh = await freshStore(dim, vectors, ids, queries, exactTopK(vectors, ids, queries, dim), roundVectors(dim, round + 1));
     for (const r of all) if (r.dim === dim && r.round === round) r.fresh = fresh;
   }
 }
@@ -250,11 +257,11 @@ for (const dim of dataset === undefined ? args.dims.split(',').map(Number) : [da
 const lines = [
   `commit ${commit}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${args.dataset ?? 'clustered vectors'}, N = ${n}, step ${step}, ${rounds} rounds, ${nQuery} queries (${inflight} in flight), k = ${k}`,
   '',
-  '| dim | set-up | round | nodes | shared MiB (used / size) | free MiB | RSS MiB | fresh used MiB | recall@10 | fresh recall | search QPS | adds/s | write p99 idle / repairing (ms) |',
-  '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| dim | set-up | round | nodes | shared MiB (used / size) | free MiB | RSS MiB | fresh used MiB | recall@10 | fresh recall | search QPS | adds/s | fresh adds/s | write p99 idle / repairing (ms) |',
+  '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...all.map(
     (r) =>
-      `| ${r.dim} | ${r.setup} | ${r.round} | ${r.nodes} | ${r.usedMiB} / ${r.sharedMiB} | ${r.freeMiB} | ${r.rssMiB} | ${r.fresh?.usedMiB ?? ''} | ${r.recall.toFixed(3)} | ${r.fresh?.recall.toFixed(3) ?? ''} | ${Math.round(r.qps)} | ${Math.round(r.addPerSec)} | ${r.writeP99 === undefined ? '' : `${r.writeP99.idleMs.toFixed(2)} / ${r.writeP99.repairingMs.toFixed(2)}`} |`,
+      `| ${r.dim} | ${r.setup} | ${r.round} | ${r.nodes} | ${r.usedMiB} / ${r.sharedMiB} | ${r.freeMiB} | ${r.rssMiB} | ${r.fresh?.usedMiB ?? ''} | ${r.recall.toFixed(3)} | ${r.fresh?.recall.toFixed(3) ?? ''} | ${Math.round(r.qps)} | ${Math.round(r.addPerSec)} | ${r.fresh === undefined ? '' : Math.round(r.fresh.addPerSec)} | ${r.writeP99 === undefined ? '' : `${r.writeP99.idleMs.toFixed(2)} / ${r.writeP99.repairingMs.toFixed(2)}`} |`,
   ),
 ];
 console.log(lines.join('\n'));
