@@ -107,43 +107,39 @@ describe('tombstone repair and slot reuse', () => {
     },
   );
 
-  it(
-    'nodes tombstoned while a repair runs: clustered data stays one graph through that repair and the next',
-    { timeout: 120_000 },
-    () => {
-      // A background repair that lags: a third of generation 1 retires, the rest of it and generation 2 are
-      // forgotten while the pass runs (no candidates, yet not in the set), a second repair retires those, and
-      // generation 3 is the live set. Lists that keep few usable links read more retiring lists (repair.ts).
-      const dim = 128;
-      const n = 6000;
-      const index = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
-      const gens = [41, 42, 43].map((pointSeed) => clusteredVectors({ n, dim, seed: 3, pointSeed }));
-      index.addMany(gens[0]);
-      const tags = (g: number): { row: number; namespace: number; entity: number }[] =>
-        Array.from({ length: n }, (_, i) => ({ row: g * n + i, namespace: 0, entity: 0 }));
-      const second = index.reserveManyReusing(gens[1], tags(1));
-      for (const id of second) index.insertReserved(id);
-      const third = index.reserveManyReusing(gens[2], tags(2));
-      for (const id of third) index.insertReserved(id);
-      for (let id = 0; id < n; id += 3) index.delete(id);
-      const r = index.recycler.beginRepair()!;
-      for (let id = 0; id < n; id++) if (id % 3 !== 0) index.delete(id);
-      for (const id of second) index.delete(id);
-      index.repairRange(0, r.bits, r.set, r.bits);
-      index.recycler.commitRepair();
-      const r2 = index.recycler.beginRepair()!;
-      index.repairRange(0, r2.bits, r2.set, r2.bits);
-      index.recycler.commitRepair();
-      const queries = clusteredVectors({ n: 100, dim, seed: 3, pointSeed: 44 });
-      let total = 0;
-      for (let q = 0; q < 100; q++) {
-        const query = row(queries, dim, q);
-        const truth = bruteForce('cosine', gens[2], dim, query, 10).map((i) => third[i]);
-        total += recall(index.search(query, 10, { ef: 128 }).ids, truth);
-      }
-      expect(total / 100).toBeGreaterThanOrEqual(0.99);
-    },
-  );
+  it('nodes tombstoned while a repair runs: clustered data stays one graph through that repair and the next', { timeout: 120_000 }, () => {
+    // A background repair that lags: a third of generation 1 retires, the rest of it and generation 2 are
+    // forgotten while the pass runs (no candidates, yet not in the set), a second repair retires those, and
+    // generation 3 is the live set. Lists that keep few usable links read more retiring lists (repair.ts).
+    const dim = 128;
+    const n = 6000;
+    const index = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
+    const gens = [41, 42, 43].map((pointSeed) => clusteredVectors({ n, dim, seed: 3, pointSeed }));
+    index.addMany(gens[0]);
+    const tags = (g: number): { row: number; namespace: number; entity: number }[] =>
+      Array.from({ length: n }, (_, i) => ({ row: g * n + i, namespace: 0, entity: 0 }));
+    const second = index.reserveManyReusing(gens[1], tags(1));
+    for (const id of second) index.insertReserved(id);
+    const third = index.reserveManyReusing(gens[2], tags(2));
+    for (const id of third) index.insertReserved(id);
+    for (let id = 0; id < n; id += 3) index.delete(id);
+    const r = index.recycler.beginRepair()!;
+    for (let id = 0; id < n; id++) if (id % 3 !== 0) index.delete(id);
+    for (const id of second) index.delete(id);
+    index.repairRange(0, r.bits, r.set, r.bits);
+    index.recycler.commitRepair();
+    const r2 = index.recycler.beginRepair()!;
+    index.repairRange(0, r2.bits, r2.set, r2.bits);
+    index.recycler.commitRepair();
+    const queries = clusteredVectors({ n: 100, dim, seed: 3, pointSeed: 44 });
+    let total = 0;
+    for (let q = 0; q < 100; q++) {
+      const query = row(queries, dim, q);
+      const truth = bruteForce('cosine', gens[2], dim, query, 10).map((i) => third[i]);
+      total += recall(index.search(query, 10, { ef: 128 }).ids, truth);
+    }
+    expect(total / 100).toBeGreaterThanOrEqual(0.99);
+  });
 
   it('a retired slot is not reused while a reader pinned before its retirement is in flight', () => {
     const dim = 16;
