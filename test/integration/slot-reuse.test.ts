@@ -109,6 +109,33 @@ describe('slot reuse under churn', () => {
     await db.close();
   });
 
+  it('with the background policy, a write waits for the running repair once a second batch of forgets piled up behind it', async () => {
+    // The pool's first repair task stalls (a slow thread, internal-faults.ts), so the repair is still running
+    // when the second forget and the add come: the add must wait for it and take its slots, not grow the graph.
+    process.env['FEATHER_INTERNAL_FAULTS'] = JSON.stringify({ stall: { at: 'repair', ms: 5000 } });
+    const db = await Feather.open(tempStorePath('backlog.feather'), {
+      dim: kDim,
+      metric: 'cosine',
+      threads: 2,
+      maintenance: { mode: 'background' },
+    });
+    delete process.env['FEATHER_INTERNAL_FAULTS'];
+    const batch = (round: number): string[] => Array.from({ length: 400 }, (_, i) => `r${round}-${i}`);
+    const add = (round: number): Promise<unknown> => db.addBatch(batch(round).map(vectorOf), { ids: batch(round) });
+    await add(0);
+    await add(1);
+    // Half the graph forgotten: the policy begins a repair of r0 (its first task then stalls).
+    await db.forget(batch(0));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(db.stats().modalities['text'].nodes).toBe(800);
+    // Another half behind it, then an add: it waits for r0's repair and reuses r0's 400 slots.
+    await db.forget(batch(1));
+    await add(2);
+    expect(db.stats().modalities['text'].nodes).toBe(800);
+    for (const id of ['r2-0', 'r2-399']) expect((await db.search(vectorOf(id), { k: 1, track: false }))[0]?.id).toBe(id);
+    await db.close();
+  });
+
   it('never reuses an automatic id, though it reuses the rows', async () => {
     const db = await Feather.open(tempStorePath('auto.feather'), { dim: kDim, threads: 1 });
     const all: MemoryId[] = [];

@@ -14,7 +14,8 @@ export interface MaintenanceOptions {
   /**
    * `'insert'` (default): the next write that adds vectors runs the repair first, in write order (later
    * writes wait for it). `'background'`: as soon as a write passes the fraction, the reader pool runs it one
-   * task per thread at a time while writes and searches go on.
+   * task per thread at a time while writes and searches go on; once another such fraction is forgotten while
+   * it runs, the next write that adds vectors waits for it (else forgets that outpace repairs grow the graph).
    */
   mode?: 'insert' | 'background';
   /**

@@ -35,6 +35,8 @@ export class Maintenance {
   readonly #inline: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
   readonly #background: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
   #running: Promise<unknown> | undefined;
+  /** The tombstone ratio once the running repair fixed its retiring set (undefined before, and when none runs). */
+  #passBase: number | undefined;
   /** Set by stop(): no repair starts by itself any more (the store is closing). */
   #stopped = false;
 
@@ -54,11 +56,20 @@ export class Maintenance {
 
   /**
    * The insert path: called in a write's turn before it adds vectors. Repairs first when the policy says so
-   * (the write, and every later one, waits for it).
+   * (the write, and every later one, waits for it). In the background mode a write waits only when another
+   * repair's worth of tombstones has piled up behind the one running (forgets outpace repairs): it waits for
+   * that one to end, so the graph cannot grow without bound while repairs lag.
    */
   async beforeInsert(): Promise<void> {
     const { policy } = this.#d;
-    if (policy.mode !== 'insert' || this.#running !== undefined || this.#d.tombstoneRatio() < policy.repairAt) return;
+    if (policy.mode === 'background') {
+      const running = this.#running;
+      // Only past the repair's begin: before it, the repair waits for this write's turn in the chain.
+      if (running !== undefined && this.#passBase !== undefined && this.#d.tombstoneRatio() - this.#passBase >= policy.repairAt)
+        await running.catch(() => undefined);
+      return;
+    }
+    if (this.#running !== undefined || this.#d.tombstoneRatio() < policy.repairAt) return;
     await this.#run(true);
   }
 
@@ -109,6 +120,7 @@ export class Maintenance {
         // Inline, the caller is in a write's turn already (waiting for the chain would wait for itself).
         const jobs = inline ? await begin() : await d.inOrder(begin);
         if (jobs.length === 0) return false;
+        this.#passBase = d.tombstoneRatio();
         // An insert job issued before the begin may still link a node of the retiring set: let them finish.
         await d.writes.linked();
         await d.writes.background(Promise.all(jobs.map((job) => this.#task(job, inline))));
@@ -131,7 +143,10 @@ export class Maintenance {
       }
     })();
     const running = cycle.finally(() => {
-      if (this.#running === running) this.#running = undefined;
+      if (this.#running === running) {
+        this.#running = undefined;
+        this.#passBase = undefined;
+      }
     });
     this.#running = running;
     return running;

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReply, type SharedInit } from '../protocol.js';
 import { AttachCache } from '../shared/attach-cache.js';
-import { die, holdLocks, poolTaskDies } from '../shared/internal-faults.js';
+import { die, holdLocks, poolTaskDies, stallPoolTask } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
 import { searchOne } from '../shared/search-one.js';
 
@@ -48,6 +48,7 @@ export default function run(task: PoolTask): SearchReply | InsertReply | Promise
     if (task.type !== 'search' && faults.plan.pool?.holdLock === true) holdLocks(shared().arena, task.index);
     return die(faults.plan.pool!.how, shared().arena, `reader ${task.type}`);
   }
+  if (faults !== undefined) stallPoolTask(faults, task.type);
   switch (task.type) {
     case 'search':
       return task.queries.map((q) => toReply(() => timedSearch(q)));

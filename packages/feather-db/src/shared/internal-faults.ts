@@ -24,11 +24,13 @@ interface ThreadFault<P extends string> {
 interface FaultPlan {
   writer?: ThreadFault<WriterFaultPoint>;
   pool?: ThreadFault<PoolFaultPoint>;
+  /** A slow thread instead of a dead one: the pool's n-th task of a type blocks its thread `ms` first, then runs. */
+  stall?: { at: PoolFaultPoint; nth?: number; ms: number };
   /** Fails the writer's n-th file operation of a kind (core's faultyFileIo). */
   io?: FileFault;
 }
 
-/** A plan and its shared counters ([0]: pool tasks of the faulted type so far; [1]: deaths fired). */
+/** A plan and its shared counters ([0]: pool tasks of the faulted type so far; [1]: deaths fired; [2]: tasks of the stalled type). */
 export interface Faults {
   plan: FaultPlan;
   counters: Int32Array;
@@ -51,7 +53,7 @@ export function faultsFromEnv(): Faults | undefined {
       { cause: error },
     );
   }
-  return { plan, counters: new Int32Array(new SharedArrayBuffer(8)) };
+  return { plan, counters: new Int32Array(new SharedArrayBuffer(12)) };
 }
 
 /** Ends the calling thread the way `how` says, never returning normally. */
@@ -86,4 +88,13 @@ export function poolTaskDies(faults: Faults | undefined, at: PoolFaultPoint): bo
   // Atomic add: each task of the type counts once, whichever thread runs it.
   const n = Atomics.add(faults!.counters, 0, 1) + 1;
   return n === (f.nth ?? 1);
+}
+
+/** Blocks the calling pool thread when this is the pool-wide n-th task at the plan's stall point. */
+export function stallPoolTask(faults: Faults | undefined, at: PoolFaultPoint): void {
+  const f = faults?.plan.stall;
+  if (f === undefined || f.at !== at) return;
+  // Atomic add: counted across the pool's threads, as poolTaskDies counts.
+  if (Atomics.add(faults!.counters, 2, 1) + 1 !== (f.nth ?? 1)) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, f.ms);
 }
