@@ -1,4 +1,4 @@
-import { kFlagComplete, kFlagDeleted, kSCand, kSCandCap, kFlagHidden, kHDim, kHEntry, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublished, kHPublishLock, kHVecOff, kNLevelFlags, kNLock, kSHeapCap, kSLinkBuf, kSOut, kSRes, kSSel, kSVisited } from './layout';
+import { kFlagComplete, kFlagDeleted, kSCand, kSCandCap, kFlagHidden, kHDim, kHEntry, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublished, kHPublishLock, kHVecOff, kNLevelFlags, kNLock, kSHeapCap, kSLinkBuf, kSOut, kSRes, kSSel, kSVisited, kSVisitedCap } from './layout';
 import { dist } from './distance';
 import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
 import { hId, hKey, heapPop, heapPush } from './heap';
@@ -80,6 +80,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   const vecOff = load<u32>(h, kHVecOff);
   const base = asQuery(h, s, node + vecOff);
   const visited = load<u32>(s, kSVisited);
+  const seen = load<u32>(s, kSVisitedCap);
   const epoch = <u16>nextEpoch(s);
   store<u16>(visited + (id << 1), epoch);
   const res = load<u32>(s, kSRes);
@@ -102,7 +103,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   for (let j: u32 = 0; j < n; j++) {
     const x = load<u32>(own + (j << 2));
     if (!inSet(set, bits, x)) {
-      size = offer(h, s, res, size, keep, x, base, metric, dim, vecOff, visited, epoch, set, bits);
+      size = offer(h, s, res, size, keep, x, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
     } else if (load<u16>(visited + (x << 1)) != epoch && tail < queueCap) {
       store<u16>(visited + (x << 1), epoch);
       store<u32>(queue + (tail++ << 2), x);
@@ -118,7 +119,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
     for (let i: u32 = 0; i < m; i++) {
       const c = load<u32>(hop + (i << 2));
       if (!inSet(set, bits, c)) {
-        size = offer(h, s, res, size, keep, c, base, metric, dim, vecOff, visited, epoch, set, bits);
+        size = offer(h, s, res, size, keep, c, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
       } else if (load<u16>(visited + (c << 1)) != epoch && tail < queueCap) {
         store<u16>(visited + (c << 1), epoch);
         store<u32>(queue + (tail++ << 2), c);
@@ -157,9 +158,13 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   return 1;
 }
 
-/** Considers `c` as a new neighbour: complete, not deleted, hidden or retiring, not seen yet. */
-function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, epoch: u16, set: u32, bits: u32): u32 {
-  if (load<u16>(visited + (c << 1)) == epoch) return size;
+/**
+ * Considers `c` as a new neighbour: complete, not deleted, hidden or retiring, not seen yet. Nodes at or past
+ * `seen` (the visited tags' capacity) are passed over: a background repair runs beside inserts that reserve
+ * nodes past it after the pass sized its scratch, and their back-links may already be in the lists it reads.
+ */
+function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, seen: u32, epoch: u16, set: u32, bits: u32): u32 {
+  if (c >= seen || load<u16>(visited + (c << 1)) == epoch) return size;
   store<u16>(visited + (c << 1), epoch);
   if (inSet(set, bits, c)) return size;
   const cNode = nodeAddr(h, c);
