@@ -103,7 +103,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   for (let j: u32 = 0; j < n; j++) {
     const x = load<u32>(own + (j << 2));
     if (!inSet(set, bits, x)) {
-      size = offer(h, s, res, size, keep, x, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
+      size = offer(h, s, res, size, keep, x, true, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
     } else if (load<u16>(visited + (x << 1)) != epoch && tail < queueCap) {
       store<u16>(visited + (x << 1), epoch);
       store<u32>(queue + (tail++ << 2), x);
@@ -119,7 +119,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
     for (let i: u32 = 0; i < m; i++) {
       const c = load<u32>(hop + (i << 2));
       if (!inSet(set, bits, c)) {
-        size = offer(h, s, res, size, keep, c, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
+        size = offer(h, s, res, size, keep, c, false, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
       } else if (load<u16>(visited + (c << 1)) != epoch && tail < queueCap) {
         store<u16>(visited + (c << 1), epoch);
         store<u32>(queue + (tail++ << 2), c);
@@ -142,9 +142,16 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   let kept = selectHeuristic(h, s, sel, count, cap);
   if (kept < cap && kept < count) {
     const mark = <u16>nextEpoch(s);
-    for (let j: u32 = 0; j < kept; j++) store<u16>(visited + (hId(sel, j) << 1), mark);
+    const chosen = kept;
+    for (let j: u32 = 0; j < chosen; j++) {
+      const x = hId(sel, j);
+      if (x < seen) store<u16>(visited + (x << 1), mark);
+    }
     for (let i: u32 = 0; i < count && kept < cap; i++) {
-      if (load<u16>(visited + (hId(hop, i) << 1)) == mark) continue;
+      const x = hId(hop, i);
+      if (x < seen) {
+        if (load<u16>(visited + (x << 1)) == mark) continue;
+      } else if (chosenHas(sel, chosen, x)) continue;
       store<u64>(sel + (kept << 3), load<u64>(hop + (i << 3)));
       kept++;
     }
@@ -160,12 +167,17 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
 
 /**
  * Considers `c` as a new neighbour: complete, not deleted, hidden or retiring, not seen yet. Nodes at or past
- * `seen` (the visited tags' capacity) are passed over: a background repair runs beside inserts that reserve
- * nodes past it after the pass sized its scratch, and their back-links may already be in the lists it reads.
+ * `seen` (the visited tags' capacity) have no tag: a background repair runs beside inserts that reserve nodes
+ * after the pass sized its scratch, and their back-links may be in the lists it reads. Such a node stays a
+ * candidate of the list that links it (`own`: it occurs there once) and is passed over in retiring lists.
  */
-function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, seen: u32, epoch: u16, set: u32, bits: u32): u32 {
-  if (c >= seen || load<u16>(visited + (c << 1)) == epoch) return size;
-  store<u16>(visited + (c << 1), epoch);
+function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, own: bool, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, seen: u32, epoch: u16, set: u32, bits: u32): u32 {
+  if (c >= seen) {
+    if (!own) return size;
+  } else {
+    if (load<u16>(visited + (c << 1)) == epoch) return size;
+    store<u16>(visited + (c << 1), epoch);
+  }
   if (inSet(set, bits, c)) return size;
   const cNode = nodeAddr(h, c);
   // Atomic load: complete (whole lists and vector) and neither deleted nor being reused.
@@ -181,6 +193,12 @@ function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, base: u32
     heapPush(res, size - 1, d, c);
   }
   return size;
+}
+
+/** Whether one of the first `n` pairs of `sel` is node `x` (for nodes without a visited tag). */
+function chosenHas(sel: u32, n: u32, x: u32): bool {
+  for (let j: u32 = 0; j < n; j++) if (hId(sel, j) == x) return true;
+  return false;
 }
 
 /** Copies a list as a consistent snapshot (seqlock read); returns its length. */
