@@ -171,6 +171,25 @@ describe('tombstone repair and slot reuse', () => {
     expect(meanRecall(index, all, dim, gone, 13)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('a repair whose retiring-set bitmap grows the shared memory', () => {
+    // The bitmap is the repair's first allocation: taken at the memory's very end, it grows the memory, and
+    // the bitmap's view must come from the grown buffer (it once came from the old one: a RangeError).
+    const dim = 8;
+    const n = 3000;
+    const { index } = buildIndex({ n, dim, metric: 'l2' });
+    const gone = forgetSome(index, n, 300, 21);
+    const arena = index.arena;
+    const top = arena.bytesUsed() + (arena.wasm.arenaBase() >>> 0);
+    arena.alloc(arena.memory.buffer.byteLength - top);
+    const size = arena.memory.buffer.byteLength;
+    const r = index.recycler.beginRepair()!;
+    expect(arena.memory.buffer.byteLength).toBeGreaterThan(size);
+    expect(r.nodes.length).toBe(300);
+    index.repairRange(0, r.bits, r.set, r.bits);
+    index.recycler.commitRepair();
+    for (let id = 0; id < n; id++) if (!gone.has(id)) for (const nb of neighboursOf(index, id)) expect(gone.has(nb)).toBe(false);
+  });
+
   it('a retired slot is not reused while a reader pinned before its retirement is in flight', () => {
     const dim = 16;
     const n = 1200;

@@ -81,7 +81,8 @@ export class NodeRecycler {
     const bits = u32[(this.#address + kHReserved) >>> 2];
     const bytes = Math.ceil(bits / 8);
     const set = this.#arena.alloc(bytes);
-    const u8 = new Uint8Array(u32.buffer, set, bytes);
+    // A view taken after the alloc: it may have grown the memory past the end of `u32`'s buffer.
+    const u8 = new Uint8Array(this.#arena.u32.buffer, set, bytes);
     const nodes = Uint32Array.from(tombstones);
     for (const id of nodes) u8[id >>> 3] |= 1 << (id & 7);
     this.#retiring = { set, bits, nodes };
