@@ -42,3 +42,4 @@ export { readWal } from './wal/wal.js';
 export type { Durability } from './wal/wal.js';
 export { StoreEngine } from './engine/store-engine.js';
 export type { EngineOpenSpec, InsertJob, RepairJob, StorageChange, WriteRequest, WriteResult } from './engine/engine-types.js';
+export { kRepairTaskSize } from './engine/slot-reuse.js';

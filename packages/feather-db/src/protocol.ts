@@ -61,8 +61,8 @@ export interface WriterApi {
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult>;
   /** Publishes the rebuilt indexes to readers (one atomic swap per modality). */
   commitRebuild(): Reply<{ bytesUsed: number }>;
-  /** Opens a repair of every modality's tombstones; the pool runs the returned pass (docs/adr/0008). */
-  beginRepair(): Reply<RepairJob[]>;
+  /** Opens a repair of every modality's tombstones; the pool runs the returned pass (docs/adr/0008), in jobs of `taskNodes` nodes. */
+  beginRepair(taskNodes: number): Reply<RepairJob[]>;
   /** Retires the repaired tombstones once the pass ran (their slots are reused once no reader holds them). */
   commitRepair(): Reply<{ retired: number }>;
   /** Writes the store to `target` (default: its own path, folding and resetting the WAL). */

@@ -7,8 +7,11 @@ import { releaseIndexMemory } from '../hnsw/index-memory.js';
 import type { RowMap } from '../records/row-map.js';
 import type { RepairJob } from './engine-types.js';
 
-/** Nodes per repair task: most are untouched (a cheap check of their lists), the rest cost ~1k distances. */
-const kRepairTaskSize = 1024;
+/**
+ * Nodes per repair task by default (the insert path, where writes wait for the whole pass anyway): most are
+ * untouched (a cheap check of their lists), the rest cost some hundred distances.
+ */
+export const kRepairTaskSize = 1024;
 
 /** Retired generations waiting for every reader pinned before their retirement to finish. */
 export class GenerationLimbo {
@@ -44,13 +47,13 @@ export class GenerationLimbo {
 
 /**
  * Opens a repair of `index` (its tombstones become the retiring set) and cuts the pass over every node into
- * pool jobs. No jobs when there is nothing to repair or a repair of it is already open.
+ * pool jobs of `taskNodes` nodes. No jobs when there is nothing to repair or a repair of it is already open.
  */
-export function beginIndexRepair(index: HnswIndex): RepairJob[] {
+export function beginIndexRepair(index: HnswIndex, taskNodes: number): RepairJob[] {
   const r = index.recycler.beginRepair();
   if (r === undefined) return [];
   const jobs: RepairJob[] = [];
-  for (let first = 0; first < r.bits; first += kRepairTaskSize)
-    jobs.push({ index: index.address, first, count: Math.min(kRepairTaskSize, r.bits - first), set: r.set, bits: r.bits });
+  for (let first = 0; first < r.bits; first += taskNodes)
+    jobs.push({ index: index.address, first, count: Math.min(taskNodes, r.bits - first), set: r.set, bits: r.bits });
   return jobs;
 }

@@ -26,7 +26,7 @@ import {
   type WriteResult,
 } from './engine-types.js';
 import { buildNext, commitNext, linkPending, range, scheduleLinks, type Modality } from './rebuild.js';
-import { beginIndexRepair, GenerationLimbo } from './slot-reuse.js';
+import { beginIndexRepair, GenerationLimbo, kRepairTaskSize } from './slot-reuse.js';
 import { replayWal } from './wal-replay.js';
 
 /**
@@ -171,14 +171,14 @@ export class StoreEngine {
   /**
    * Opens a repair of every modality's tombstones (docs/adr/0008): they become the retiring set, and the
    * returned jobs (the pass over every node, for the pool) re-link the graph around them. Run the jobs once
-   * every insert job issued before this call has finished, then commitRepair.
+   * every insert job issued before this call has finished, then commitRepair. `taskNodes`: nodes per job.
    */
-  beginRepair(): RepairJob[] {
+  beginRepair(taskNodes: number = kRepairTaskSize): RepairJob[] {
     this.#closed.check();
     this.#limbo.reclaim();
     const jobs: RepairJob[] = [];
     for (const m of this.#modalities.values()) {
-      const begun = beginIndexRepair(m.index);
+      const begun = beginIndexRepair(m.index, taskNodes);
       if (begun.length > 0) this.#repairing.add(m.index);
       jobs.push(...begun);
     }

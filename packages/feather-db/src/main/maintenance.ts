@@ -2,7 +2,7 @@
 // modality's tombstones pass the policy's fraction, the writer fixes the retiring set (in write order, once
 // queued writes are applied), every insert job issued before it finishes, the pool re-links the graph around
 // the set, and the writer retires it; its slots are reused once every read pinned before has ended.
-import { FeatherError, type RepairJob } from '@feather-db/core';
+import { FeatherError, kRepairTaskSize, type RepairJob } from '@feather-db/core';
 import type { InsertReply, PoolTask, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
 import type { EpochPins } from './epoch-pins.js';
@@ -28,6 +28,13 @@ export interface MaintenanceDeps {
   compact(): Promise<void>;
   fail(failure: FeatherError): void;
 }
+
+/**
+ * Nodes per background repair task (the insert path uses core's kRepairTaskSize, 1,024: writes wait for the
+ * whole pass there anyway). A search or an insert queued behind one waits for it on its thread: 1,024-node
+ * tasks held single adds 5.6x their idle p99 while a repair ran.
+ */
+const kBackgroundTaskNodes = 256;
 
 export class Maintenance {
   readonly #d: MaintenanceDeps;
@@ -114,7 +121,7 @@ export class Maintenance {
       const d = this.#d;
       const begin = async (): Promise<RepairJob[]> => {
         await d.writes.drain();
-        return unwrap(await d.writer.beginRepair());
+        return unwrap(await d.writer.beginRepair(inline ? kRepairTaskSize : kBackgroundTaskNodes));
       };
       try {
         // Inline, the caller is in a write's turn already (waiting for the chain would wait for itself).
@@ -123,8 +130,7 @@ export class Maintenance {
         this.#passBase = d.tombstoneRatio();
         // An insert job issued before the begin may still link a node of the retiring set: let them finish.
         await d.writes.linked();
-        const tasks = inline ? jobs : jobs.flatMap(splitJob);
-        await d.writes.background(Promise.all(tasks.map((job) => this.#task(job, inline))));
+        await d.writes.background(Promise.all(jobs.map((job) => this.#task(job, inline))));
         unwrap(await d.writer.commitRepair());
         return true;
       } catch (error) {
@@ -176,18 +182,4 @@ export class Maintenance {
       pins.unpin(seq);
     }
   }
-}
-
-/**
- * Nodes per background repair task. A search or an insert queued behind one waits for it on its thread: the
- * writer's 1,024-node jobs (sized for the insert path, where everything waits anyway) held single adds 5.6x
- * their idle p99 while a repair ran.
- */
-const kBackgroundTaskNodes = 256;
-
-function splitJob(job: RepairJob): RepairJob[] {
-  const out: RepairJob[] = [];
-  for (let first = job.first; first < job.first + job.count; first += kBackgroundTaskNodes)
-    out.push({ ...job, first, count: Math.min(kBackgroundTaskNodes, job.first + job.count - first) });
-  return out;
 }

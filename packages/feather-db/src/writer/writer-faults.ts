@@ -25,7 +25,7 @@ export function withWriterFaults(service: WriterService, faults: Faults): Writer
     writeMany: guard('writeMany', (writes) => service.writeMany(writes)),
     beginRebuild: (modalities, change) => service.beginRebuild(modalities, change),
     commitRebuild: () => service.commitRebuild(),
-    beginRepair: guard('beginRepair', () => service.beginRepair()),
+    beginRepair: guard('beginRepair', (taskNodes) => service.beginRepair(taskNodes)),
     commitRepair: guard('commitRepair', () => service.commitRepair()),
     save: guard('save', (target, graph) => service.save(target, graph)),
     verify: () => service.verify(),

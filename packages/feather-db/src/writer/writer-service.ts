@@ -63,8 +63,8 @@ export class WriterService implements WriterApi {
     return toReply(() => this.#engine.commitRebuild());
   }
 
-  beginRepair(): Reply<RepairJob[]> {
-    return toReply(() => this.#engine.beginRepair());
+  beginRepair(taskNodes: number): Reply<RepairJob[]> {
+    return toReply(() => this.#engine.beginRepair(taskNodes));
   }
 
   commitRepair(): Reply<{ retired: number }> {
