@@ -44,6 +44,8 @@ export const kHGlobalLock = 76;
 export const kHPublishLock = 88;
 /** Retired nodes waiting for reuse (kept by the writer). */
 export const kHFreeNodes = 124;
+/** 1 once the writer retired the index (compaction, a storage change): threads drop their handles on it. */
+export const kHRetired = 120;
 /** Index flag: every node block carries int8 screening codes. */
 export const kFlagScreening = 1;
 /** Index flag: node blocks store an int8 block (scale header + codes) instead of the float32 vector. */
@@ -172,6 +174,7 @@ const kKernelLayout: Readonly<Record<string, number>> = {
   kAFreeBytes: 28,
   kNoPin,
   kHFreeNodes,
+  kHRetired,
 };
 
 /** What layoutProbe answers past the last constant (a value no constant has). */

@@ -1,6 +1,7 @@
 // Code every thread runs (shared/): replies that carry errors as data, and the per-thread handle cache; and
 // the modality checks of main/spaces.ts.
 import { FeatherError, HnswIndex, KernelArena, RowMap } from '@feather-db/core';
+import { clusteredVectors } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { Spaces } from '../src/main/spaces.js';
 import { AttachCache } from '../src/shared/attach-cache.js';
@@ -51,6 +52,46 @@ describe('AttachCache', () => {
     expect(seen.size).toBe(1);
     expect(Array.from(seen.getVector(0))).toEqual([1, 2]);
     expect(cache.rowMap(rows.table).get(0)).toBe(0);
+  });
+
+  it("drops a retired index's handle and gives its scratch back when the next index is attached, though current() never saw it", () => {
+    const arena = KernelArena.create();
+    const cache = new AttachCache(arena);
+    const inUse = (): number => arena.bytesUsed() - arena.freeBytes();
+    // What an import's pool thread does across compactions: it reaches each generation by address and never
+    // through current().
+    const scratchGrowth: number[] = [];
+    for (let g = 0; g < 5; g++) {
+      const index = HnswIndex.create(arena, { dim: 8, metric: 'l2' });
+      index.addMany(clusteredVectors({ n: 500, dim: 8, seed: g + 1 }));
+      const query = index.getVector(3);
+      const before = inUse();
+      // This thread's first search on the handle allocates its scratch (visited tags for 500 nodes, heaps).
+      expect(cache.index(index.address).search(query, 1).ids[0]).toBe(3);
+      scratchGrowth.push(inUse() - before);
+      index.markRetired();
+    }
+    expect(scratchGrowth[0]).toBeGreaterThan(0);
+    // Every later attach first dropped the handle on the generation retired before it: its scratch went back
+    // to the arena and the new one took its place, so memory in use did not grow.
+    expect(scratchGrowth.slice(1)).toEqual([0, 0, 0, 0]);
+    expect(cache.attachedIndexes).toBe(1);
+  });
+
+  it('keeps the handles on live indexes when it drops a retired one', () => {
+    const arena = KernelArena.create();
+    const cache = new AttachCache(arena);
+    const a = HnswIndex.create(arena, { dim: 2, metric: 'l2' });
+    const b = HnswIndex.create(arena, { dim: 2, metric: 'l2' });
+    cache.index(a.address);
+    cache.index(b.address);
+    expect(cache.attachedIndexes).toBe(2);
+    b.markRetired();
+    const c = HnswIndex.create(arena, { dim: 2, metric: 'l2' });
+    cache.index(c.address);
+    expect(cache.attachedIndexes).toBe(2);
+    expect(cache.index(a.address)).toBeDefined();
+    expect(cache.attachedIndexes).toBe(2);
   });
 });
 

@@ -30,7 +30,9 @@
 //       80    4 readers' entry point: the entry among published nodes (-1 when none)
 //       84    4 readers' max level
 //       88    4 publish lock (0 free, 1 held): serialises advancing `published`
-//       92   32 reserved
+//       92   28 reserved
+//      120    4 retired: 1 once the writer swapped this index out (compaction, a storage change); every thread
+//               then drops its handle and scratch (core: AttachCache.sweep). Set once, never cleared.
 //      124    4 free nodes: retired (unlinked) tombstones waiting for reuse; the writer keeps it (stats)
 //
 // Concurrency (docs/threading.md): any number of threads may insert reserved nodes at once. Each node's
@@ -182,6 +184,8 @@ export const kAFreeBytes: u32 = 28;
 export const kNoPin: u32 = 0xffffffff;
 /** Index header: retired nodes waiting for reuse (kept by the writer, read by stats). */
 export const kHFreeNodes: u32 = 124;
+/** Index header: 1 once the writer retired the index (threads drop their handles on it). */
+export const kHRetired: u32 = 120;
 
 export const kMetricIp: u32 = 0;
 export const kMetricL2: u32 = 1;
@@ -278,6 +282,7 @@ export function layoutProbe(which: i32): i32 {
     case 76: return <i32>kAFreeBytes;
     case 77: return <i32>kNoPin;
     case 78: return <i32>kHFreeNodes;
+    case 79: return <i32>kHRetired;
     default: return i32.MIN_VALUE;
   }
 }

@@ -29,6 +29,7 @@ export class GenerationLimbo {
 
   /** `index` and `rows` were just swapped out (no search that starts from now on can find them). */
   retire(index: HnswIndex, rows: RowMap): void {
+    index.markRetired();
     this.#waiting.push({ tag: this.#arena.retire(), index, rows });
   }
 

@@ -8,6 +8,7 @@ import {
   kHEfConstruction,
   kHFreeNodes,
   kHM,
+  kHRetired,
   kHMetric,
   kHPublished,
   kHReserved,
@@ -106,6 +107,20 @@ export class HnswIndex {
   /** Unlinked (retired) slots waiting for reuse, as the writer last published it. */
   get freeNodeCount(): number {
     return Atomics.load(this.arena.u32, (this.address + kHFreeNodes) >>> 2);
+  }
+
+  /** True once the writer swapped this index out (markRetired): a thread's handle on it is no longer needed. */
+  get retired(): boolean {
+    return Atomics.load(this.arena.u32, (this.address + kHRetired) >>> 2) !== 0;
+  }
+
+  /**
+   * The writer's mark, when a compaction or storage change swaps the index out: every thread's AttachCache
+   * then drops its handle and gives its scratch back. The header itself stays allocated (addresses are never
+   * reused), so reading the mark is always safe.
+   */
+  markRetired(): void {
+    Atomics.store(this.arena.u32, (this.address + kHRetired) >>> 2, 1);
   }
 
   /** Distance computations of this handle's last search or insert (a benchmark statistic). */
