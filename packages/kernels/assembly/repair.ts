@@ -23,6 +23,10 @@ const kMaxExpandPerLink: u32 = 1;
  * tenth forgotten per repair: 558 -> 150 us per forgotten node on one thread, recall@10 0.953 vs 0.951 fresh).
  */
 const kExpandPerRetiring: u32 = 2;
+/** A list that loses fewer than 1/kPatchBelow of its links is patched (patchList), not chosen again. */
+const kPatchBelow: u32 = 4;
+/** An id no node has (marks a candidate already taken). */
+const kNoNode: u32 = 0xffffffff;
 
 @inline function inSet(set: u32, bits: u32, id: u32): bool {
   return id < bits && (load<u8>(set + (id >> 3)) & (<u8>1 << <u8>(id & 7))) != 0;
@@ -66,14 +70,10 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   if (n > cap) n = cap;
   memory.copy(own, links + 4, n << 2);
   if (atomic.load<u32>(node + kNLock) != v) return -1;
-  let touched = false;
-  for (let j: u32 = 0; j < n; j++) {
-    if (inSet(set, bits, load<u32>(own + (j << 2)))) {
-      touched = true;
-      break;
-    }
-  }
-  if (!touched) return 0;
+  let retiring: u32 = 0;
+  for (let j: u32 = 0; j < n; j++) if (inSet(set, bits, load<u32>(own + (j << 2)))) retiring++;
+  if (retiring == 0) return 0;
+  if (retiring * kPatchBelow < n) return patchList(h, s, id, node, links, level, cap, own, n, v, set, bits);
 
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
@@ -98,7 +98,6 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   // background repair that lags). Clustered 128-d at 40% tombstones kept recall@10 1.000 only with the whole.
   const queue = load<u32>(s, kSCand);
   const queueCap = load<u32>(s, kSCandCap) << 1;
-  let head: u32 = 0;
   let tail: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
     const x = load<u32>(own + (j << 2));
@@ -111,30 +110,10 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   }
   const lost = n - size;
   const maxExpand = lost * 3 >= n ? kMaxExpandPerLink * cap : min(kMaxExpandPerLink * cap, kExpandPerRetiring * tail);
-  while (head < tail && head < maxExpand) {
-    const x = load<u32>(queue + (head++ << 2));
-    // Nobody writes a retiring node's lists any more (it is deleted, so no insert picks it), but read them as
-    // a snapshot all the same.
-    const m = readList(h, nodeAddr(h, x), level, hop);
-    for (let i: u32 = 0; i < m; i++) {
-      const c = load<u32>(hop + (i << 2));
-      if (!inSet(set, bits, c)) {
-        size = offer(h, s, res, size, keep, c, false, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
-      } else if (load<u16>(visited + (c << 1)) != epoch && tail < queueCap) {
-        store<u16>(visited + (c << 1), epoch);
-        store<u32>(queue + (tail++ << 2), c);
-      }
-    }
-  }
+  size = expand(h, s, res, size, keep, level, tail, maxExpand, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
   // Heap order -> ascending pairs in sel, then the insert heuristic.
   const sel = load<u32>(s, kSSel);
-  const count = size;
-  while (size > 0) {
-    const i = size - 1;
-    store<f32>(sel + (i << 3), hKey(res, 0));
-    store<u32>(sel + (i << 3), hId(res, 0), 4);
-    heapPop(res, size--);
-  }
+  const count = drainAscending(res, size, sel);
   // The heuristic keeps a diverse few; the list is then filled up to its capacity with the nearest of the
   // candidates it dropped. A node whose in-links all came through retiring nodes may be reachable only that
   // way once they are gone (hnswlib's "keep pruned connections").
@@ -156,7 +135,111 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
       kept++;
     }
   }
-  // Compare-exchange from the version read above: a list another thread changed since is read again.
+  return writeList(node, links, v, sel, kept);
+}
+
+/**
+ * A list that loses fewer than 1/kPatchBelow of its links to the retiring set keeps the others where they are
+ * and gets its lost slots back from the lists of its retiring neighbours (kExpandPerRetiring lists each): the
+ * nearest candidates that pass the insert heuristic against the links it keeps, then the nearest of the rest.
+ * Choosing the whole list again costs a distance from every candidate to every link kept; a patch costs the
+ * candidates' distances to the node and a few checks each.
+ */
+function patchList(h: u32, s: u32, id: u32, node: u32, links: u32, level: i32, cap: u32, own: u32, n: u32, v: u32, set: u32, bits: u32): i32 {
+  const metric = metricOf(h);
+  const dim = <i32>load<u32>(h, kHDim);
+  const vecOff = load<u32>(h, kHVecOff);
+  const base = asQuery(h, s, node + vecOff);
+  const visited = load<u32>(s, kSVisited);
+  const seen = load<u32>(s, kSVisitedCap);
+  const epoch = <u16>nextEpoch(s);
+  store<u16>(visited + (id << 1), epoch);
+  const res = load<u32>(s, kSRes);
+  const sel = load<u32>(s, kSSel);
+  const queue = load<u32>(s, kSCand);
+  // The links that stay, in their order (sel: pairs, only the id is used); the retiring ones queued.
+  let kept: u32 = 0;
+  let tail: u32 = 0;
+  for (let j: u32 = 0; j < n; j++) {
+    const x = load<u32>(own + (j << 2));
+    if (inSet(set, bits, x)) {
+      store<u16>(visited + (x << 1), epoch);
+      store<u32>(queue + (tail++ << 2), x);
+    } else {
+      if (x < seen) store<u16>(visited + (x << 1), epoch);
+      store<u32>(sel + (kept++ << 3), x, 4);
+    }
+  }
+  const size = expand(h, s, res, 0, load<u32>(s, kSHeapCap) - 1, level, tail, tail, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
+  // `base` may be the decode buffer, which the checks below reuse: from here on only precomputed distances.
+  const cand = load<u32>(s, kSOut);
+  const count = drainAscending(res, size, cand);
+  const want = min(n, cap);
+  for (let i: u32 = 0; i < count && kept < want; i++) {
+    const cd = hKey(cand, i);
+    const cv = asQuery(h, s, nodeAddr(h, hId(cand, i)) + vecOff);
+    let good = true;
+    for (let j: u32 = 0; j < kept; j++) {
+      if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) {
+        good = false;
+        break;
+      }
+    }
+    if (good) {
+      store<u64>(sel + (kept++ << 3), load<u64>(cand + (i << 3)));
+      store<u32>(cand + (i << 3), kNoNode, 4);
+    }
+  }
+  // Too few passed: the nearest of the others, as the full repair fills up.
+  for (let i: u32 = 0; i < count && kept < want; i++) {
+    if (hId(cand, i) != kNoNode) store<u64>(sel + (kept++ << 3), load<u64>(cand + (i << 3)));
+  }
+  return writeList(node, links, v, sel, kept);
+}
+
+/**
+ * Offers the lists of queued retiring nodes (queue[0, tail)) as candidates, breadth-first through the set, up to
+ * `maxExpand` lists; returns the heap's new size.
+ */
+function expand(h: u32, s: u32, res: u32, size: u32, keep: u32, level: i32, tail: u32, maxExpand: u32, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, seen: u32, epoch: u16, set: u32, bits: u32): u32 {
+  const queue = load<u32>(s, kSCand);
+  const queueCap = load<u32>(s, kSCandCap) << 1;
+  // The output buffer holds one list at a time here; its pairs are written only after the expansion.
+  const hop = load<u32>(s, kSOut);
+  let head: u32 = 0;
+  while (head < tail && head < maxExpand) {
+    const x = load<u32>(queue + (head++ << 2));
+    // Nobody writes a retiring node's lists any more (it is deleted, so no insert picks it), but read them as
+    // a snapshot all the same.
+    const m = readList(h, nodeAddr(h, x), level, hop);
+    for (let i: u32 = 0; i < m; i++) {
+      const c = load<u32>(hop + (i << 2));
+      if (!inSet(set, bits, c)) {
+        size = offer(h, s, res, size, keep, c, false, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
+      } else if (load<u16>(visited + (c << 1)) != epoch && tail < queueCap) {
+        store<u16>(visited + (c << 1), epoch);
+        store<u32>(queue + (tail++ << 2), c);
+      }
+    }
+  }
+  return size;
+}
+
+/** Empties the max-heap `res` of `size` pairs into `dst` in ascending order; returns how many. */
+function drainAscending(res: u32, size: u32, dst: u32): u32 {
+  const count = size;
+  while (size > 0) {
+    const i = size - 1;
+    store<f32>(dst + (i << 3), hKey(res, 0));
+    store<u32>(dst + (i << 3), hId(res, 0), 4);
+    heapPop(res, size--);
+  }
+  return count;
+}
+
+/** Writes `kept` ids of `sel` as the list, from seqlock version `v`: 1, or -1 when the list changed since. */
+function writeList(node: u32, links: u32, v: u32, sel: u32, kept: u32): i32 {
+  // Compare-exchange from the version read: a list another thread changed since is read again.
   if (atomic.cmpxchg<u32>(node + kNLock, v, v + 1) != v) return -1;
   for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
   atomic.store<u32>(links, kept);
