@@ -21,7 +21,7 @@ export const kNoPin = 0xffffffff;
 export const kHDim = 4;
 export const kHMetric = 8;
 export const kHM = 12;
-const kHM0 = 16;
+export const kHM0 = 16;
 export const kHEfConstruction = 20;
 export const kHStride = 24;
 export const kHVecOff = 28;
@@ -64,7 +64,7 @@ export const kNCount0 = 28;
 const kNLinks0 = 32;
 export const kFlagDeleted = 0x100;
 /** Node flag: fully linked; other inserters may traverse it. */
-const kFlagComplete = 0x200;
+export const kFlagComplete = 0x200;
 /** Node flag: the vector region was loaded raw (already normalised); insert leaves it as it is. */
 export const kFlagNormalized = 0x400;
 /** Node flag: a reused slot being linked again, skipped by searches until its insert completes. */

@@ -263,9 +263,15 @@ function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, own: bool
   }
   if (inSet(set, bits, c)) return size;
   const cNode = nodeAddr(h, c);
-  // Atomic load: complete (whole lists and vector) and neither deleted nor being reused.
+  // Atomic load of the flags. A candidate from a retiring list must be complete (whole lists and vector) and
+  // neither deleted nor being reused. A link of the list itself to a node not complete yet (or a reused slot
+  // still hidden) is that node's insert linking back, on another thread, with its vector written: dropping it
+  // would cost the new node that in-link for good (whole batches added beside a repair of half the graph kept
+  // recall@10 at 0.95-0.98 after the repair), so it stays a candidate unless the node was deleted since.
   const flags = atomic.load<u32>(cNode + kNLevelFlags);
-  if ((flags & kFlagComplete) == 0 || (flags & (kFlagDeleted | kFlagHidden)) != 0) return size;
+  if (own) {
+    if ((flags & kFlagDeleted) != 0) return size;
+  } else if ((flags & kFlagComplete) == 0 || (flags & (kFlagDeleted | kFlagHidden)) != 0) return size;
   const d = dist(metric, base, cNode + vecOff, dim);
   if (size < keep) {
     heapPush(res, size, d, c);
