@@ -171,7 +171,7 @@ describe('tombstone repair and slot reuse', () => {
     expect(meanRecall(index, all, dim, gone, 13)).toBeGreaterThanOrEqual(0.95);
   });
 
-  it("keeps a link to a node whose insert is still running (its back-link), though the list is chosen again", () => {
+  it('keeps a link to a node whose insert is still running (its back-link), though the list is chosen again', () => {
     // The background mode: an insert on another thread has linked its node into a list (connectBack) and not
     // finished yet when the repair rewrites that list. Dropping the link as "not complete" cost the new node an
     // in-link for good; in whole batches added beside a repair of half the graph, recall@10 fell to 0.95-0.97
