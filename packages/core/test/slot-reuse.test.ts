@@ -203,30 +203,6 @@ describe('tombstone repair and slot reuse', () => {
     expect(index.search(index.getVector(x), 1).ids[0]).toBe(x);
   });
 
-  it('an insert linking back into a full list keeps its place over a deleted neighbour that shadows it', () => {
-    // y at the origin with four neighbours at distance 1 (a full level-0 list with M = 2); d = (1, 0) is
-    // forgotten, then x = (2, 0) arrives: d lies between y and x, so the heuristic, choosing among all five,
-    // kept d and dropped x. A repair then unlinks d and does not bring x back: nodes added beside a background
-    // repair lost in-links that way. Live links and the new node are chosen first; deleted ones fill what is left.
-    const index = HnswIndex.create(KernelArena.create(), { dim: 2, metric: 'l2', m: 2, efConstruction: 16 });
-    const [y, d] = [index.add([0, 0]), index.add([1, 0])];
-    for (const p of [
-      [0, 1],
-      [-1, 0],
-      [0, -1],
-    ])
-      index.add(p);
-    const level0 = (id: number): number[] => {
-      const at = (index.nodeAddress(id) + kNCount0) >>> 2;
-      return Array.from(index.arena.u32.subarray(at + 1, at + 1 + index.arena.u32[at]));
-    };
-    expect(level0(y).sort()).toEqual([1, 2, 3, 4]);
-    index.delete(d);
-    const x = index.add([2, 0]);
-    expect(level0(y)).toContain(x);
-    expect(level0(y)).not.toContain(d);
-  });
-
   it('a repair whose retiring-set bitmap grows the shared memory', () => {
     // The bitmap is the repair's first allocation: taken at the memory's very end, it grows the memory, and
     // the bitmap's view must come from the grown buffer (it once came from the old one: a RangeError).

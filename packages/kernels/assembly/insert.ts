@@ -1,4 +1,4 @@
-import { kErrScratchTooSmall, kFlagComplete, kFlagDeleted, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
+import { kErrScratchTooSmall, kFlagComplete, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
 import { dequantize, quantize } from './int8';
 import { dist, normalize } from './distance';
 import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
@@ -62,31 +62,16 @@ export function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void 
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
   const nbVec = asQuery(h, s, nbNode + vecOff);
-  // A full list: the heuristic chooses among its live links and the new node; its links to deleted nodes
-  // (waiting for a repair, which unlinks them anyway) only fill what room is left, nearest first. Chosen all
-  // together, a deleted link could push the new node out, and the repair then removes the deleted one without
-  // bringing the new node back: nodes added beside a background repair of half the graph lost in-links that
-  // way (recall@10 0.95 after the repair).
   const sel = load<u32>(s, kSSel);
-  const gone = load<u32>(s, kSRes);
-  let live: u32 = 0;
-  let dead: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
     const x = load<u32>(links + 4 + (j << 2));
-    const xNode = nodeAddr(h, x);
-    const at = (atomic.load<u32>(xNode + kNLevelFlags) & kFlagDeleted) != 0 ? gone + (dead++ << 3) : sel + (live++ << 3);
-    store<f32>(at, dist(metric, nbVec, xNode + vecOff, dim));
-    store<u32>(at, x, 4);
+    store<f32>(sel + (j << 3), dist(metric, nbVec, nodeAddr(h, x) + vecOff, dim));
+    store<u32>(sel + (j << 3), x, 4);
   }
-  store<f32>(sel + (live << 3), dist(metric, nbVec, nodeAddr(h, id) + vecOff, dim));
-  store<u32>(sel + (live << 3), id, 4);
-  live++;
-  sortPairs(sel, live);
-  let kept = selectHeuristic(h, s, sel, live, maxLinks);
-  if (kept < maxLinks && dead > 0) {
-    sortPairs(gone, dead);
-    for (let j: u32 = 0; j < dead && kept < maxLinks; j++) store<u64>(sel + (kept++ << 3), load<u64>(gone + (j << 3)));
-  }
+  store<f32>(sel + (n << 3), dist(metric, nbVec, nodeAddr(h, id) + vecOff, dim));
+  store<u32>(sel + (n << 3), id, 4);
+  sortPairs(sel, n + 1);
+  const kept = selectHeuristic(h, s, sel, n + 1, maxLinks);
   for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
   atomic.store<u32>(links, kept);
   unlockNode(nbNode, version);
