@@ -23,7 +23,10 @@ const kMaxExpandPerLink: u32 = 1;
  * tenth forgotten per repair: 558 -> 150 us per forgotten node on one thread, recall@10 0.953 vs 0.951 fresh).
  */
 const kExpandPerRetiring: u32 = 2;
-/** A list that loses fewer than 1/kPatchBelow of its links is patched (patchList), not chosen again. */
+/**
+ * A list that loses fewer than 1/kPatchBelow of its links (to the set, or to tombstones newer than it) is
+ * patched (patchList), not chosen again.
+ */
 const kPatchBelow: u32 = 4;
 /** An id no node has (marks a candidate already taken). */
 const kNoNode: u32 = 0xffffffff;
@@ -73,7 +76,14 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   let retiring: u32 = 0;
   for (let j: u32 = 0; j < n; j++) if (inSet(set, bits, load<u32>(own + (j << 2)))) retiring++;
   if (retiring == 0) return 0;
-  if (retiring * kPatchBelow < n) return patchList(h, s, id, node, links, level, cap, own, n, v, set, bits);
+  // Tombstones newer than the set count as lost too, as the full repair drops them: a list patched around
+  // them would keep dead links until the next pass (under the background policy, where they pile up).
+  let dropped = retiring;
+  for (let j: u32 = 0; j < n; j++) {
+    const x = load<u32>(own + (j << 2));
+    if (!inSet(set, bits, x) && (atomic.load<u32>(nodeAddr(h, x) + kNLevelFlags) & kFlagDeleted) != 0) dropped++;
+  }
+  if (dropped * kPatchBelow < n) return patchList(h, s, id, node, links, level, cap, own, n, v, set, bits);
 
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
@@ -139,9 +149,9 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
 }
 
 /**
- * A list that loses fewer than 1/kPatchBelow of its links to the retiring set keeps the others where they are
- * and gets its lost slots back from the lists of its retiring neighbours (kExpandPerRetiring lists each): the
- * nearest candidates that pass the insert heuristic against the links it keeps, then the nearest of the rest.
+ * A list that loses fewer than 1/kPatchBelow of its links (to the retiring set, or to newer tombstones) keeps
+ * the others where they are and gets its lost slots back from its retiring neighbours' own lists (one each):
+ * the nearest candidates that pass the insert heuristic against the links it keeps, then the nearest of the rest.
  * Choosing the whole list again costs a distance from every candidate to every link kept; a patch costs the
  * candidates' distances to the node and a few checks each.
  */
@@ -167,7 +177,8 @@ function patchList(h: u32, s: u32, id: u32, node: u32, links: u32, level: i32, c
       store<u32>(queue + (tail++ << 2), x);
     } else {
       if (x < seen) store<u16>(visited + (x << 1), epoch);
-      store<u32>(sel + (kept++ << 3), x, 4);
+      // Atomic load of the flags: a tombstone newer than the set goes (its slot is filled like the others).
+      if ((atomic.load<u32>(nodeAddr(h, x) + kNLevelFlags) & kFlagDeleted) == 0) store<u32>(sel + (kept++ << 3), x, 4);
     }
   }
   const size = expand(h, s, res, 0, load<u32>(s, kSHeapCap) - 1, level, tail, tail, base, metric, dim, vecOff, visited, seen, epoch, set, bits);
