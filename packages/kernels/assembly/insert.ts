@@ -20,22 +20,22 @@ export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32):
   const vecOff = load<u32>(h, kHVecOff);
   let kept: u32 = 0;
   for (let i: u32 = 0; i < n && kept < maxKeep; i++) {
-    const ci = hId(sel, i);
-    const cd = hKey(sel, i);
-    const cv = asQuery(h, s, nodeAddr(h, ci) + vecOff);
-    let good = true;
-    for (let j: u32 = 0; j < kept; j++) {
-      if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) {
-        good = false;
-        break;
-      }
-    }
-    if (good) {
+    if (!shadowed(h, s, hId(sel, i), hKey(sel, i), sel, kept, metric, dim, vecOff)) {
       store<u64>(sel + (kept << 3), load<u64>(sel + (i << 3)));
       kept++;
     }
   }
   return kept;
+}
+
+/**
+ * The heuristic's test: whether candidate `c`, at distance `cd` from the list's node, is nearer to one of the
+ * first `kept` pairs of `sel` than to the node (a kept neighbour already covers its direction).
+ */
+@inline export function shadowed(h: u32, s: u32, c: u32, cd: f32, sel: u32, kept: u32, metric: u32, dim: i32, vecOff: u32): bool {
+  const cv = asQuery(h, s, nodeAddr(h, c) + vecOff);
+  for (let j: u32 = 0; j < kept; j++) if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) return true;
+  return false;
 }
 
 /** Sorts `n` (key, id) pairs ascending by key (insertion sort: n <= M0 + 1 or ef, called on small sets). */

@@ -4,7 +4,7 @@ import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
 import { hId, hKey, heapPop, heapPush } from './heap';
 import { lockWord, unlockWord } from './locks';
 import { nextEpoch } from './scratch';
-import { selectHeuristic } from './insert';
+import { selectHeuristic, shadowed } from './insert';
 
 // ---- repair: unlinking a set of tombstones from the graph ---------------------------------------------
 //
@@ -83,7 +83,6 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
     const x = load<u32>(own + (j << 2));
     if (!inSet(set, bits, x) && (atomic.load<u32>(nodeAddr(h, x) + kNLevelFlags) & kFlagDeleted) != 0) dropped++;
   }
-  if (dropped * kPatchBelow < n) return patchList(h, s, id, node, links, level, cap, own, n, v, set, bits);
 
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
@@ -93,6 +92,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   const seen = load<u32>(s, kSVisitedCap);
   const epoch = <u16>nextEpoch(s);
   store<u16>(visited + (id << 1), epoch);
+  if (dropped * kPatchBelow < n) return patchList(h, s, node, links, level, cap, own, n, v, set, bits, metric, dim, vecOff, base, visited, seen, epoch);
   const res = load<u32>(s, kSRes);
   const hop = load<u32>(s, kSOut);
   // Keep as many candidates as the heap holds, far ones included: a retiring node's long links (to other
@@ -155,15 +155,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
  * Choosing the whole list again costs a distance from every candidate to every link kept; a patch costs the
  * candidates' distances to the node and a few checks each.
  */
-function patchList(h: u32, s: u32, id: u32, node: u32, links: u32, level: i32, cap: u32, own: u32, n: u32, v: u32, set: u32, bits: u32): i32 {
-  const metric = metricOf(h);
-  const dim = <i32>load<u32>(h, kHDim);
-  const vecOff = load<u32>(h, kHVecOff);
-  const base = asQuery(h, s, node + vecOff);
-  const visited = load<u32>(s, kSVisited);
-  const seen = load<u32>(s, kSVisitedCap);
-  const epoch = <u16>nextEpoch(s);
-  store<u16>(visited + (id << 1), epoch);
+function patchList(h: u32, s: u32, node: u32, links: u32, level: i32, cap: u32, own: u32, n: u32, v: u32, set: u32, bits: u32, metric: u32, dim: i32, vecOff: u32, base: u32, visited: u32, seen: u32, epoch: u16): i32 {
   const res = load<u32>(s, kSRes);
   const sel = load<u32>(s, kSSel);
   const queue = load<u32>(s, kSCand);
@@ -187,16 +179,7 @@ function patchList(h: u32, s: u32, id: u32, node: u32, links: u32, level: i32, c
   const count = drainAscending(res, size, cand);
   const want = min(n, cap);
   for (let i: u32 = 0; i < count && kept < want; i++) {
-    const cd = hKey(cand, i);
-    const cv = asQuery(h, s, nodeAddr(h, hId(cand, i)) + vecOff);
-    let good = true;
-    for (let j: u32 = 0; j < kept; j++) {
-      if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) {
-        good = false;
-        break;
-      }
-    }
-    if (good) {
+    if (!shadowed(h, s, hId(cand, i), hKey(cand, i), sel, kept, metric, dim, vecOff)) {
       store<u64>(sel + (kept++ << 3), load<u64>(cand + (i << 3)));
       store<u32>(cand + (i << 3), kNoNode, 4);
     }
