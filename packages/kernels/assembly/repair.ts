@@ -78,8 +78,10 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   if (retiring == 0) return 0;
   // Tombstones newer than the set count as lost too, as the full repair drops them: a list patched around
   // them would keep dead links until the next pass (under the background policy, where they pile up).
+  // Their flags are read only for a list the retiring set alone leaves under the bar (each read is a node block
+  // the full repair's offer() reads again).
   let dropped = retiring;
-  for (let j: u32 = 0; j < n; j++) {
+  for (let j: u32 = 0; j < n && dropped * kPatchBelow < n; j++) {
     const x = load<u32>(own + (j << 2));
     if (!inSet(set, bits, x) && (atomic.load<u32>(nodeAddr(h, x) + kNLevelFlags) & kFlagDeleted) != 0) dropped++;
   }
