@@ -1,4 +1,4 @@
-import { kErrScratchTooSmall, kFlagScreening, kHChunkShift, kHChunkTable, kHCodeOff, kHDim, kHFlags, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kMetricCosine, kSCand, kSCandCap, kSDistCount, kSHeapCap, kSLinkBuf, kSOut, kSQuery, kSQueryCodes, kSRes, kSScreened, kSSink, kSVisited, kSVisitedCap } from './layout';
+import { kErrScratchTooSmall, kFlagInt8, kFlagScreening, kHChunkShift, kHChunkTable, kHCodeOff, kHDim, kHFlags, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kMetricCosine, kSCand, kSCandCap, kSDistCount, kSHeapCap, kSLinkBuf, kSOut, kSQuery, kSQueryCodes, kSRes, kSScreened, kSSink, kSVisited, kSVisitedCap } from './layout';
 import { align } from './arena';
 import { quantize, screenLowerBound } from './int8';
 import { dist, distBounded, normalize } from './distance';
@@ -20,10 +20,14 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
   const res = load<u32>(s, kSRes);
   const candCap = load<u32>(s, kSCandCap);
   const batch = load<u32>(s, kSOut);
-  // Touch from the block start (the link list, needed if this neighbour is expanded later) through the
-  // first 512 bytes of the vector: the early exit usually decides within them, and the hardware streamer
-  // follows on for vectors that run to the end. Measured on GloVe-100 (100k): ~5-10% over vector-only.
-  const touchBytes = vecOff + min(<u32>dim << 2, 512);
+  // Touch the cache lines of the first 512 bytes of each neighbour's stored vector (float32, or the int8 block), from the line its first float is
+  // in: the early exit usually decides within them, and the hardware streamer follows on for vectors that run
+  // longer. The link list is left to the expansion (most neighbours are never expanded); the flags word the
+  // visibility test reads is in the block's first line. Measured on GloVe-100 (100k, one thread, the same graph
+  // searched by both kernels in one process): ~10-15% more QPS at ef 128 than touching the block from its start,
+  // and ~6% off a 30k build; MNIST-784 unchanged.
+  const vecBytes: u32 = (load<u32>(h, kHFlags) & kFlagInt8) != 0 ? 16 + align(<u32>dim, 16) : <u32>dim << 2;
+  const touchBytes = min(vecBytes, 512);
   const codeOff = load<u32>(h, kHCodeOff);
   const codeEnd = codeOff + 16 + align(<u32>dim, 16);
   let screened = load<u32>(s, kSScreened);
@@ -70,7 +74,8 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
       if (qCodes != 0) {
         for (let line = codeOff; line < codeEnd; line += 64) sink += load<u8>(nbNode + line);
       } else {
-        for (let line: u32 = 0; line < touchBytes; line += 64) sink += load<u8>(nbNode + line);
+        const vec = nbNode + vecOff;
+        for (let line = vec & ~63; line < vec + touchBytes; line += 64) sink += load<u8>(line);
       }
     }
     if (qCodes != 0) {
@@ -85,7 +90,8 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
         }
         store<u64>(batch + (kept << 3), load<u64>(batch + (j << 3)));
         kept++;
-        for (let line: u32 = 0; line < touchBytes; line += 64) sink += load<u8>(nbNode + line);
+        const vec = nbNode + vecOff;
+        for (let line = vec & ~63; line < vec + touchBytes; line += 64) sink += load<u8>(line);
       }
       m = kept;
     }
