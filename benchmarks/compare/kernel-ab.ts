@@ -1,0 +1,90 @@
+// Two (or more) builds of the wasm kernels side by side in one process, where a noisy machine's drift reaches
+// every side alike: one graph is built with the first kernel, then each kernel searches that same graph in
+// turn, rep after rep (same queries, same ef), and with --build-reps each also builds its own graph of the
+// first --build-n rows, in turn. Reports QPS and build seconds per kernel (median and best over the reps)
+// and whether every kernel returned the same ids. For judging a kernel change, not for RESULTS.md's
+// comparisons with hnswlib-node.
+//
+//   cp packages/kernels/build/feather.wasm /tmp/before.wasm    # then change, rebuild the kernels, and:
+//   tsx benchmarks/compare/kernel-ab.ts --dataset glove-100 --n 100000 --ef 128 /tmp/before.wasm packages/kernels/build/feather.wasm
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HnswIndex, KernelArena } from '@feather-db/core';
+import { loadDataset } from '../datasets/load.js';
+import { benchArgv } from '../lib/bench-argv.js';
+
+const { values: args, positionals: files } = parseArgs({
+  args: benchArgv,
+  allowPositionals: true,
+  options: {
+    dataset: { type: 'string', default: 'glove-100' },
+    n: { type: 'string', default: '100000' },
+    ef: { type: 'string', default: '128' },
+    reps: { type: 'string', default: '5' },
+    queries: { type: 'string', default: '2000' },
+    'build-reps': { type: 'string', default: '0' },
+    'build-n': { type: 'string', default: '30000' },
+  },
+});
+if (files.length < 2) throw new Error('give two or more kernel files (.wasm) to compare');
+const log = (s: string): void => void console.error(`[kernel-ab] ${s}`);
+const ds = loadDataset(args.dataset);
+const dim = ds.dim;
+const n = Math.min(Number(args.n), ds.nBase);
+const nq = Math.min(Number(args.queries), ds.nQuery);
+const reps = Number(args.reps);
+const modules = files.map((f) => new WebAssembly.Module(readFileSync(f)));
+const names = files.map((f, i) => `${i}:${basename(f)}`);
+
+/** A fresh shared memory whose arena `module` initialised, bound to `module`. */
+function arenaFor(module: WebAssembly.Module, memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true })): KernelArena {
+  const init = new WebAssembly.Instance(module, { env: { memory } }).exports as { arenaInit(): number };
+  if (init.arenaInit() === 0) throw new Error('could not initialise the arena');
+  return KernelArena.attach(memory, module);
+}
+
+const summary = (xs: number[], best: (a: number, b: number) => number): string => {
+  const s = [...xs].sort(best);
+  return `median ${s[s.length >> 1].toFixed(2)}, best ${s[0].toFixed(2)} (${xs.map((x) => x.toFixed(2)).join(' ')})`;
+};
+
+const buildReps = Number(args['build-reps']);
+if (buildReps > 0) {
+  const rows = ds.base.subarray(0, Math.min(Number(args['build-n']), ds.nBase) * dim);
+  const seconds: number[][] = modules.map(() => []);
+  // Rep 0 warms each module's tiers up and is not counted.
+  for (let rep = 0; rep <= buildReps; rep++) {
+    modules.forEach((module, i) => {
+      const index = HnswIndex.create(arenaFor(module), { dim, metric: ds.metric });
+      const t = performance.now();
+      index.addMany(rows);
+      if (rep > 0) seconds[i].push((performance.now() - t) / 1000);
+    });
+  }
+  names.forEach((name, i) => console.log(`${name} build of ${rows.length / dim} rows (s): ${summary(seconds[i], (a, b) => a - b)}`));
+}
+
+const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+const built = HnswIndex.create(arenaFor(modules[0], memory), { dim, metric: ds.metric });
+const t0 = performance.now();
+built.addMany(ds.base.subarray(0, n * dim));
+log(`${args.dataset} ${n} rows built with ${names[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+const indexes = modules.map((module) => HnswIndex.attach(KernelArena.attach(memory, module), built.address));
+for (const ef of args.ef.split(',').map(Number)) {
+  const qps: number[][] = modules.map(() => []);
+  const ids: string[] = [];
+  for (let rep = 0; rep <= reps; rep++) {
+    indexes.forEach((index, i) => {
+      const seen: number[] = [];
+      const t = performance.now();
+      for (let q = 0; q < nq; q++) seen.push(...index.search(ds.queries.subarray(q * dim, (q + 1) * dim), 10, { ef }).ids);
+      const s = (performance.now() - t) / 1000;
+      if (rep > 0) qps[i].push(nq / s);
+      else ids[i] = seen.join(',');
+    });
+  }
+  const same = ids.every((x) => x === ids[0]);
+  names.forEach((name, i) => console.log(`${name} ef ${ef} QPS: ${summary(qps[i], (a, b) => b - a)}`));
+  console.log(`ef ${ef}: ${same ? 'every kernel returned the same ids' : 'THE KERNELS RETURNED DIFFERENT IDS'}`);
+}
