@@ -1,7 +1,7 @@
 // Two (or more) builds of the wasm kernels side by side in one process, where a noisy machine's drift reaches
 // every side alike: one graph is built with the first kernel, then each kernel searches that same graph in
 // turn, rep after rep (same queries, same ef), and with --build-reps each also builds its own graph of the
-// first --build-n rows, in turn. Reports QPS and build seconds per kernel (median and best over the reps)
+// first --build-n rows, in turn (and the graphs' answers to 200 queries are compared). Reports QPS and build seconds per kernel (median and best over the reps)
 // and whether every kernel returned the same ids. For judging a kernel change, not for RESULTS.md's
 // comparisons with hnswlib-node.
 //
@@ -49,10 +49,18 @@ const summary = (xs: number[], best: (a: number, b: number) => number): string =
   return `median ${s[s.length >> 1].toFixed(2)}, best ${s[0].toFixed(2)} (${xs.map((x) => x.toFixed(2)).join(' ')})`;
 };
 
+/** The ids of the first 200 queries' top 10 on `index` at ef 64: equal across kernels when they built the same graph. */
+const probe = (index: HnswIndex): string => {
+  const ids: number[] = [];
+  for (let q = 0; q < Math.min(200, nq); q++) ids.push(...index.search(ds.queries.subarray(q * dim, (q + 1) * dim), 10, { ef: 64 }).ids);
+  return ids.join(',');
+};
+
 const buildReps = Number(args['build-reps']);
 if (buildReps > 0) {
   const rows = ds.base.subarray(0, Math.min(Number(args['build-n']), ds.nBase) * dim);
   const seconds: number[][] = modules.map(() => []);
+  const graphs: string[] = [];
   // Rep 0 warms each module's tiers up and is not counted.
   for (let rep = 0; rep <= buildReps; rep++) {
     modules.forEach((module, i) => {
@@ -60,9 +68,13 @@ if (buildReps > 0) {
       const t = performance.now();
       index.addMany(rows);
       if (rep > 0) seconds[i].push((performance.now() - t) / 1000);
+      else graphs[i] = probe(index);
     });
   }
   names.forEach((name, i) => console.log(`${name} build of ${rows.length / dim} rows (s): ${summary(seconds[i], (a, b) => a - b)}`));
+  console.log(
+    graphs.every((g) => g === graphs[0]) ? 'builds: the same search results on every graph' : 'builds: THE GRAPHS ANSWER DIFFERENTLY',
+  );
 }
 
 const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });

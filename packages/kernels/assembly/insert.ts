@@ -1,6 +1,6 @@
 import { kErrScratchTooSmall, kFlagComplete, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
 import { dequantize, quantize } from './int8';
-import { dist, normalize } from './distance';
+import { dist, distBounded, normalize } from './distance';
 import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
 import { hId, hKey, heapPop, sortPairs } from './heap';
 import { lockNode, lockWord, unlockNode, unlockWord } from './locks';
@@ -34,7 +34,8 @@ export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32):
  */
 @inline export function shadowed(h: u32, s: u32, c: u32, cd: f32, sel: u32, kept: u32, metric: u32, dim: i32, vecOff: u32): bool {
   const cv = asQuery(h, s, nodeAddr(h, c) + vecOff);
-  for (let j: u32 = 0; j < kept; j++) if (dist(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim) < cd) return true;
+  // Bounded: only whether a distance is below `cd` matters, and most are not (the same answers as dist()).
+  for (let j: u32 = 0; j < kept; j++) if (distBounded(metric, cv, nodeAddr(h, hId(sel, j)) + vecOff, dim, cd) < cd) return true;
   return false;
 }
 
