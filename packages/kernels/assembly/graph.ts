@@ -37,6 +37,11 @@ export function encodeVector(h: u32, id: u32, src: usize): void {
  * chunkCap << chunkShift nodes). Chunks are allocated on demand and never move, so a reader holding a node
  * address keeps reading valid memory while the index grows.
  */
+/** Bytes of a node's stored vector at vecOff: float32, or with int8 storage a 16-byte header and the codes. */
+@inline export function storedVectorBytes(flags: u32, dim: i32): u32 {
+  return (flags & kFlagInt8) != 0 ? 16 + align(<u32>dim, 16) : <u32>dim << 2;
+}
+
 export function indexCreate(dim: i32, metric: u32, m: i32, efConstruction: i32, chunkShift: i32, chunkCap: i32, flags: u32): i32 {
   const h = alloc(kIndexHeaderBytes);
   if (h == 0) return kErrOutOfMemory;
@@ -45,7 +50,7 @@ export function indexCreate(dim: i32, metric: u32, m: i32, efConstruction: i32, 
   const m0 = m * 2;
   const vecOff = align(kNLinks0 + (<u32>m0 << 2), 16);
   const screening = (flags & kFlagScreening) != 0 && (flags & kFlagInt8) == 0;
-  const vecBytes: u32 = (flags & kFlagInt8) != 0 ? 16 + align(<u32>dim, 16) : <u32>dim << 2;
+  const vecBytes = storedVectorBytes(flags, dim);
   const codeOff: u32 = screening ? align(vecOff + vecBytes, 16) : 0;
   const stride = screening ? codeOff + 16 + align(<u32>dim, 16) : align(vecOff + vecBytes, 16);
   store<u32>(h, <u32>dim, kHDim);

@@ -1,11 +1,21 @@
-import { kErrScratchTooSmall, kFlagInt8, kFlagScreening, kHChunkShift, kHChunkTable, kHCodeOff, kHDim, kHFlags, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kMetricCosine, kSCand, kSCandCap, kSDistCount, kSHeapCap, kSLinkBuf, kSOut, kSQuery, kSQueryCodes, kSRes, kSScreened, kSSink, kSVisited, kSVisitedCap } from './layout';
+import { kErrScratchTooSmall, kFlagScreening, kHChunkShift, kHChunkTable, kHCodeOff, kHDim, kHFlags, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kMetricCosine, kSCand, kSCandCap, kSDistCount, kSHeapCap, kSLinkBuf, kSOut, kSQuery, kSQueryCodes, kSRes, kSScreened, kSSink, kSVisited, kSVisitedCap } from './layout';
 import { align } from './arena';
 import { quantize, screenLowerBound } from './int8';
 import { dist, distBounded, normalize } from './distance';
-import { isDeleted, metricOf, nodeAddr, nodeLevel } from './graph';
+import { isDeleted, metricOf, nodeAddr, nodeLevel, storedVectorBytes } from './graph';
 import { compactCandidates, drainSorted, hId, hKey, heapPop, heapPush } from './heap';
 import { hasFilter, nextEpoch, passes } from './scratch';
 import { readLinks, visible } from './locks';
+
+/**
+ * Loads one byte of every cache line of [addr, addr + bytes): independent loads whose misses overlap (wasm has
+ * no prefetch instruction). Returns their sum, for the caller to keep observable.
+ */
+@inline function touchLines(addr: u32, bytes: u32): u32 {
+  let sum: u32 = 0;
+  for (let line = addr & ~63; line < addr + bytes; line += 64) sum += load<u8>(line);
+  return sum;
+}
 
 export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i32, ef: u32, published: u32, skipDeleted: bool, needComplete: bool, resultLimit: u32, filtered: bool): u32 {
   const metric = metricOf(h);
@@ -20,16 +30,15 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
   const res = load<u32>(s, kSRes);
   const candCap = load<u32>(s, kSCandCap);
   const batch = load<u32>(s, kSOut);
-  // Touch the cache lines of the first 512 bytes of each neighbour's stored vector (float32, or the int8 block), from the line its first float is
-  // in: the early exit usually decides within them, and the hardware streamer follows on for vectors that run
-  // longer. The link list is left to the expansion (most neighbours are never expanded); the flags word the
-  // visibility test reads is in the block's first line. Measured on GloVe-100 (100k, one thread, the same graph
-  // searched by both kernels in one process): ~10-15% more QPS at ef 128 than touching the block from its start,
-  // and ~6% off a 30k build; MNIST-784 unchanged.
-  const vecBytes: u32 = (load<u32>(h, kHFlags) & kFlagInt8) != 0 ? 16 + align(<u32>dim, 16) : <u32>dim << 2;
-  const touchBytes = min(vecBytes, 512);
+  // Touch the cache lines of the first 512 bytes of each neighbour's stored vector (float32, or the int8
+  // block), from the line its first byte is in: the early exit usually decides within them, and the hardware
+  // streamer follows on for vectors that run longer. The link list is left to the expansion (most neighbours
+  // are never expanded); the flags word the visibility test reads is in the block's first line. Measured on
+  // GloVe-100 (100k, one thread, the same graph searched by both kernels in one process): ~10-15% more QPS at
+  // ef 128 than touching the block from its start, and ~6% off a 30k build; MNIST-784 unchanged.
+  const touchBytes = min(storedVectorBytes(load<u32>(h, kHFlags), dim), 512);
   const codeOff = load<u32>(h, kHCodeOff);
-  const codeEnd = codeOff + 16 + align(<u32>dim, 16);
+  const codeBytes = 16 + align(<u32>dim, 16);
   let screened = load<u32>(s, kSScreened);
   const epoch = <u16>nextEpoch(s);
   let dcount = load<u32>(s, kSDistCount);
@@ -72,10 +81,9 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
       store<u32>(batch + (m << 3), nbNode, 4);
       m++;
       if (qCodes != 0) {
-        for (let line = codeOff; line < codeEnd; line += 64) sink += load<u8>(nbNode + line);
+        sink += touchLines(nbNode + codeOff, codeBytes);
       } else {
-        const vec = nbNode + vecOff;
-        for (let line = vec & ~63; line < vec + touchBytes; line += 64) sink += load<u8>(line);
+        sink += touchLines(nbNode + vecOff, touchBytes);
       }
     }
     if (qCodes != 0) {
@@ -90,8 +98,7 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
         }
         store<u64>(batch + (kept << 3), load<u64>(batch + (j << 3)));
         kept++;
-        const vec = nbNode + vecOff;
-        for (let line = vec & ~63; line < vec + touchBytes; line += 64) sink += load<u8>(line);
+        sink += touchLines(nbNode + vecOff, touchBytes);
       }
       m = kept;
     }
