@@ -61,7 +61,20 @@ export interface OpenOptions {
    * Default 1000; 0 logs at the end of the event-loop turn of the bump.
    */
   recallFlushMs?: number;
+  /**
+   * Scheduling priority of the reader pool's threads. `'below-normal'` (default) raises their nice value by 10
+   * on Linux, so that when searches or builds fill every core the event loop still gets its turn at once (it
+   * answers requests, resolves searches and feeds the pool); the pool still has every idle core. `'normal'`:
+   * the process's priority. Elsewhere than Linux the threads always run at the process's priority.
+   */
+  poolPriority?: PoolPriority;
 }
+
+/** See {@link OpenOptions.poolPriority}. */
+export type PoolPriority = 'normal' | 'below-normal';
+
+/** How much each pool priority raises the reader threads' nice value (os.constants.priority.PRIORITY_BELOW_NORMAL is 10). */
+export const kPoolNiceIncrement: Record<PoolPriority, number> = { normal: 0, 'below-normal': 10 };
 
 /** The modality `dim` and `metric` describe. */
 export const kDefaultModality = 'text';
@@ -82,6 +95,7 @@ export interface ResolvedOptions {
   autoSaveWalBytes: number;
   maintenance: ResolvedMaintenance;
   recallFlushMs: number;
+  poolPriority: PoolPriority;
 }
 
 const kOpenKeys = [
@@ -98,6 +112,7 @@ const kOpenKeys = [
   'autoSaveWalBytes',
   'maintenance',
   'recallFlushMs',
+  'poolPriority',
 ] as const;
 
 const kMaxThreads = 256;
@@ -194,6 +209,13 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
   const maintenance = resolveMaintenance(o.maintenance);
   const recallFlushMs = o.recallFlushMs ?? kDefaultRecallFlushMs;
   checkInt(recallFlushMs, 'options.recallFlushMs', 0, kMaxRecallFlushMs);
+  const poolPriority = o.poolPriority ?? 'below-normal';
+  if (poolPriority !== 'normal' && poolPriority !== 'below-normal') {
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `options.poolPriority must be 'below-normal' (the default) or 'normal', got ${describeValue(poolPriority)}`,
+    );
+  }
   return {
     dim: o.dim,
     metric,
@@ -209,5 +231,6 @@ export function resolveOpenOptions(path: unknown, options: unknown): ResolvedOpt
     autoSaveWalBytes,
     maintenance,
     recallFlushMs,
+    poolPriority,
   };
 }

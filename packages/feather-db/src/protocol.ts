@@ -47,6 +47,8 @@ export interface SharedInit {
   module: WebAssembly.Module;
   /** INTERNAL, tests only: injected faults (internal-faults.ts); absent in normal use. */
   faults?: Faults;
+  /** Reader-pool threads only: how much to raise their nice value at start (OpenOptions.poolPriority). */
+  niceIncrement?: number;
 }
 
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */

@@ -29,6 +29,7 @@ describe('resolveOpenOptions', () => {
       readOnly: false,
       durability: 'fsync',
       autoSaveWalBytes: 64 * 2 ** 20,
+      poolPriority: 'below-normal',
     });
     expect(resolveOpenOptions('a.feather', { dim: 8, metric: 'l2', efSearch: 50, threads: 1 })).toMatchObject({
       modalities: { text: { dim: 8, metric: 'l2' } },
@@ -45,6 +46,13 @@ describe('resolveOpenOptions', () => {
     });
     expect(refusal(() => resolveOpenOptions('a', { threads: 1, modalities: { image: { dim: 4 } } }))).toMatch(/needs options.dim too/);
     expect(refusal(() => resolveOpenOptions('a', { dim: 8, threads: 1, modalities: { text: { dim: 4 } } }))).toMatch(/not 'text'/);
+  });
+
+  it("takes poolPriority 'normal' or 'below-normal' and refuses anything else, naming the choices", () => {
+    expect(resolveOpenOptions('a', { threads: 1, poolPriority: 'normal' }).poolPriority).toBe('normal');
+    expect(refusal(() => resolveOpenOptions('a', { threads: 1, poolPriority: 'low' as 'normal' }))).toBe(
+      "options.poolPriority must be 'below-normal' (the default) or 'normal', got \"low\"",
+    );
   });
 
   it('refuses what is out of range, naming the option and the value', () => {

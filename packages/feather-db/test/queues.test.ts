@@ -23,6 +23,8 @@ function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply:
 }
 
 const query = (k: number): SearchQuery => ({ vector: Float32Array.of(k), slot: 0, k, ef: 10, plan: { kind: 'graph' } });
+const sizes = (tasks: { task: PoolTask }[]): number[] =>
+  tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length);
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const answer = (task: PoolTask): SearchReply =>
   (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({
@@ -31,28 +33,51 @@ const answer = (task: PoolTask): SearchReply =>
   }));
 
 describe('SearchQueue', () => {
-  it('sends one search per task while the pool has room, then packs what queues up (two tasks per thread)', async () => {
+  it('sends one search per task while the pool has room, then packs an even share of the queue per slot (two tasks per thread)', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined);
+    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
     const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1)));
-    expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length)).toEqual([1, 1]);
+    expect(sizes(tasks)).toEqual([1, 1]);
     tasks[0].settle(answer(tasks[0].task));
     await turn();
-    // One slot free, eight queued: they go together.
-    expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length)).toEqual([1, 1, 8]);
-    for (const t of tasks.slice(1)) t.settle(answer(t.task));
+    // One slot free, eight queued: half of them (the window has two slots), not all eight in one task.
+    expect(sizes(tasks)).toEqual([1, 1, 4]);
+    tasks[1].settle(answer(tasks[1].task));
+    await turn();
+    expect(sizes(tasks)).toEqual([1, 1, 4, 2]);
+    for (const t of tasks.slice(2)) t.settle(answer(t.task));
+    await turn();
+    expect(sizes(tasks)).toEqual([1, 1, 4, 2, 1, 1]);
+    for (const t of tasks.slice(4)) t.settle(answer(t.task));
     const rows = (await Promise.all(results)).map((r) => r.rows[0]);
     expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
+  it('packs a task only while the estimated work of its searches fits 4 ms; a longer search goes alone', async () => {
+    const { pool, tasks } = recordingPool();
+    const cost = (k: number): number => (k <= 2 ? 5 : 1.5);
+    const queue = new SearchQueue(pool, 1, () => undefined, (q) => cost(q.k));
+    const results = Array.from({ length: 40 }, (_, i) => queue.run(query(i + 1)));
+    // Answer the tasks in the order they were sent until every search has answered.
+    for (let next = 0; next < tasks.length; next++) {
+      tasks[next].settle(answer(tasks[next].task));
+      await turn();
+    }
+    expect(await Promise.all(results)).toHaveLength(40);
+    const sent = tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => q.k));
+    expect(sent.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // 1.5 ms searches go in pairs (3 ms; a third would make 4.5), though the queue held enough for 19 a task.
+    for (const batch of sent) expect(batch.length === 1 || batch.reduce((sum, k) => sum + cost(k), 0) <= 4).toBe(true);
+    expect(Math.max(...sent.map((batch) => batch.length))).toBe(2);
+  });
+
   it('packs at most 32 searches into a task', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined);
+    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
     const results = Array.from({ length: 80 }, (_, i) => queue.run(query(i + 1)));
     tasks[0].settle(answer(tasks[0].task));
     await turn();
-    const sizes = tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length);
-    expect(Math.max(...sizes)).toBe(32);
+    expect(Math.max(...sizes(tasks))).toBe(32);
     while (tasks.some((t) => t.task !== undefined)) {
       const t = tasks.shift()!;
       t.settle(answer(t.task));
@@ -63,7 +88,7 @@ describe('SearchQueue', () => {
 
   it("rejects one query with its own typed error, and a whole task's queries when the pool fails it", async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined);
+    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
     const a = queue.run(query(1));
     const b = queue.run(query(2));
     tasks[0].settle([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]);
@@ -75,7 +100,7 @@ describe('SearchQueue', () => {
 
   it('an aborted search leaves the queue, or once sent gets its cancel flag set, and rejects with FEATHER_ERR_ABORTED at once', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined);
+    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
     const controller = new AbortController();
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const sent = { ...query(1), cancel };

@@ -2,7 +2,7 @@
 // the load shared with the writer (core's openShared). Returns everything a Feather is made of.
 import { allocateRecallTable, KernelArena, nodeFileIo, openShared, type FeatherError, type MemoryModel } from '@feather-db/core';
 import { kernelModule } from '@feather-db/kernels';
-import type { ResolvedOptions } from '../options.js';
+import { kPoolNiceIncrement, type ResolvedOptions } from '../options.js';
 import type { OpenResult, OpenSpec, Reply, SharedInit, WriterCalls } from '../protocol.js';
 import { faultsFromEnv } from '../shared/internal-faults.js';
 import { toWire, unwrap } from '../shared/replies.js';
@@ -83,7 +83,9 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
           // The writer finishes the load (checksums against the index, totals, publication) and replays the WAL
           // while this thread starts the reader pool, whose threads then boot on a core the load no longer needs.
           const opening = writer.open({ ...spec, ...half });
-          readers = startReaderPool(o.threads, init, (error, broken) => fault.threadError(error, broken));
+          readers = startReaderPool(o.threads, { ...init, niceIncrement: kPoolNiceIncrement[o.poolPriority] }, (error, broken) =>
+            fault.threadError(error, broken),
+          );
           return opening.then((reply) => unwrap(reply));
         },
       },

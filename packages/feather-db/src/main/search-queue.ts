@@ -7,6 +7,11 @@ import { kTasksPerThread, TaskWindow } from './task-window.js';
 
 /** Most searches packed into one pool task when they queue up. */
 const kMaxSearchBatch = 32;
+/**
+ * Estimated work packed into one pool task: more searches join only while the sum stays below, so that one
+ * task cannot hold a thread long while the other idles (a 32-search GloVe-100 task held one ~14 ms).
+ */
+const kTaskTargetMs = 4;
 
 interface Pending {
   query: SearchQuery;
@@ -16,7 +21,8 @@ interface Pending {
 
 /**
  * Sends searches to the reader pool: one search per task while the pool has idle capacity (lowest latency),
- * several per task once searches queue up (one thread hop and one warm-up serve them all). A task whose
+ * several per task once searches queue up (one thread hop and one warm-up serve them all), packed by the
+ * estimated work so the threads share the queue evenly. A task whose
  * thread died is sent once more (searches change nothing; Piscina has replaced the thread), then rejected
  * with the pool's typed error. A search whose signal aborts leaves the queue (or, once sent, is skipped by its
  * thread through the query's cancel flag) and rejects at once with FEATHER_ERR_ABORTED.
@@ -25,9 +31,27 @@ export class SearchQueue {
   readonly #tasks: TaskWindow<Pending>;
   #answered = false;
 
-  /** `measured` hears how long each search took in its thread (the inline budget learns from it). */
-  constructor(pool: PoolRunner, threads: number, measured: (query: SearchQuery, ms: number) => void) {
-    const take = (queued: number, free: number): number => Math.min(kMaxSearchBatch, Math.ceil(queued / free));
+  /**
+   * `measured` hears how long each search took in its thread (the inline budget learns from it); `estimateMs`
+   * says how long a search should take there (the budget's estimate), for packing.
+   */
+  constructor(
+    pool: PoolRunner,
+    threads: number,
+    measured: (query: SearchQuery, ms: number) => void,
+    estimateMs: (query: SearchQuery) => number,
+  ) {
+    // From the front: an even share of the queue per slot of the window (not per free slot: the task a slot
+    // frees for would otherwise take a whole short queue, and leave the other thread idle), while the
+    // estimated work fits a task.
+    const window = threads * kTasksPerThread;
+    const take = (queued: readonly Pending[]): number => {
+      const most = Math.min(kMaxSearchBatch, Math.ceil(queued.length / window));
+      let n = 1;
+      let ms = estimateMs(queued[0]!.query);
+      while (n < most && (ms += estimateMs(queued[n]!.query)) <= kTaskTargetMs) n++;
+      return n;
+    };
     const send = (batch: Pending[], retried: boolean): Promise<void> =>
       pool.run({ type: 'search', queries: batch.map((p) => p.query) }).then(
         (replies) => {
@@ -45,7 +69,7 @@ export class SearchQueue {
           return undefined;
         },
       );
-    this.#tasks = new TaskWindow<Pending>(threads * kTasksPerThread, take, (batch) => send(batch, false));
+    this.#tasks = new TaskWindow<Pending>(window, take, (batch) => send(batch, false));
   }
 
   /** True once a pool thread has answered a search: the pool is known to work. */

@@ -49,6 +49,12 @@ export class SearchRunner {
     budget.observe(key, units, ms);
   }
 
+  /** Estimated ms of a search in a pool thread (the queue packs tasks by it). */
+  static estimate(budget: InlineBudget, q: SearchQuery, dim: number): number {
+    const { key, units } = workOf(q, dim);
+    return budget.estimateMs(key, units);
+  }
+
   /** Runs one search inline when it is small and the pool idle (after a yield, if this turn's budget is spent), else in the pool. */
   async run(q: SearchQuery, dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
     const { key, units } = workOf(q, dim);

@@ -5,16 +5,17 @@ export const kTasksPerThread = 2;
 
 /**
  * At most `window` pool tasks in flight, each built from the front of one FIFO queue: `take` says how many
- * queued items go into the next task, `send` runs it and settles its items (it must not reject).
+ * queued items (at least 1) go into the next task, given the queue; `send` runs it and settles its items (it
+ * must not reject).
  */
 export class TaskWindow<T> {
   readonly #queue: T[] = [];
   readonly #window: number;
-  readonly #take: (queued: number, free: number) => number;
+  readonly #take: (queued: readonly T[]) => number;
   readonly #send: (batch: T[]) => Promise<void>;
   #running = 0;
 
-  constructor(window: number, take: (queued: number, free: number) => number, send: (batch: T[]) => Promise<void>) {
+  constructor(window: number, take: (queued: readonly T[]) => number, send: (batch: T[]) => Promise<void>) {
     this.#window = window;
     this.#take = take;
     this.#send = send;
@@ -40,7 +41,7 @@ export class TaskWindow<T> {
 
   #pump(): void {
     while (this.#queue.length > 0 && this.#running < this.#window) {
-      const batch = this.#queue.splice(0, this.#take(this.#queue.length, this.#window - this.#running));
+      const batch = this.#queue.splice(0, Math.max(1, this.#take(this.#queue)));
       this.#running++;
       void this.#send(batch).finally(() => {
         this.#running--;

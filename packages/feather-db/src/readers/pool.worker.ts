@@ -10,6 +10,7 @@ import { AttachCache } from '../shared/attach-cache.js';
 import { die, holdLocks, poolTaskDies, stallPoolTask } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
 import { searchOne } from '../shared/search-one.js';
+import { lowerThisThreadPriority } from '../shared/thread-priority.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
@@ -17,6 +18,9 @@ import { searchOne } from '../shared/search-one.js';
 queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
 
 const faults = (workerData as SharedInit).faults;
+
+// Below the event loop's priority (OpenOptions.poolPriority): the main thread wins a contended core.
+lowerThisThreadPriority((workerData as SharedInit).niceIncrement ?? 0);
 
 let handles: AttachCache | undefined;
 
