@@ -23,8 +23,7 @@ function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply:
 }
 
 const query = (k: number): SearchQuery => ({ vector: Float32Array.of(k), slot: 0, k, ef: 10, plan: { kind: 'graph' } });
-const sizes = (tasks: { task: PoolTask }[]): number[] =>
-  tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length);
+const sizes = (tasks: { task: PoolTask }[]): number[] => tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length);
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const answer = (task: PoolTask): SearchReply =>
   (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({
@@ -35,7 +34,12 @@ const answer = (task: PoolTask): SearchReply =>
 describe('SearchQueue', () => {
   it('sends one search per task while the pool has room, then packs an even share of the queue per slot (two tasks per thread)', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
+    const queue = new SearchQueue(
+      pool,
+      1,
+      () => undefined,
+      () => 0,
+    );
     const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1)));
     expect(sizes(tasks)).toEqual([1, 1]);
     tasks[0].settle(answer(tasks[0].task));
@@ -56,7 +60,12 @@ describe('SearchQueue', () => {
   it('packs a task only while the estimated work of its searches fits 4 ms; a longer search goes alone', async () => {
     const { pool, tasks } = recordingPool();
     const cost = (k: number): number => (k <= 2 ? 5 : 1.5);
-    const queue = new SearchQueue(pool, 1, () => undefined, (q) => cost(q.k));
+    const queue = new SearchQueue(
+      pool,
+      1,
+      () => undefined,
+      (q) => cost(q.k),
+    );
     const results = Array.from({ length: 40 }, (_, i) => queue.run(query(i + 1)));
     // Answer the tasks in the order they were sent until every search has answered.
     for (let next = 0; next < tasks.length; next++) {
@@ -73,7 +82,12 @@ describe('SearchQueue', () => {
 
   it('packs at most 32 searches into a task', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
+    const queue = new SearchQueue(
+      pool,
+      1,
+      () => undefined,
+      () => 0,
+    );
     const results = Array.from({ length: 80 }, (_, i) => queue.run(query(i + 1)));
     tasks[0].settle(answer(tasks[0].task));
     await turn();
@@ -88,7 +102,12 @@ describe('SearchQueue', () => {
 
   it("rejects one query with its own typed error, and a whole task's queries when the pool fails it", async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
+    const queue = new SearchQueue(
+      pool,
+      1,
+      () => undefined,
+      () => 0,
+    );
     const a = queue.run(query(1));
     const b = queue.run(query(2));
     tasks[0].settle([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]);
@@ -100,7 +119,12 @@ describe('SearchQueue', () => {
 
   it('an aborted search leaves the queue, or once sent gets its cancel flag set, and rejects with FEATHER_ERR_ABORTED at once', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined, () => 0);
+    const queue = new SearchQueue(
+      pool,
+      1,
+      () => undefined,
+      () => 0,
+    );
     const controller = new AbortController();
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const sent = { ...query(1), cancel };
