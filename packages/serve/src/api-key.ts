@@ -56,6 +56,12 @@ export function resolveApiKey(given: string | undefined, storePath: string): Api
 export function authorized(header: string | undefined, key: string): boolean {
   const given = header?.startsWith('Bearer ') === true ? header.slice('Bearer '.length).trim() : '';
   const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(key).digest();
-  return timingSafeEqual(a, b) && given.length > 0;
+  return timingSafeEqual(a, keyDigest(key)) && given.length > 0;
+}
+
+/** The server's key hashed once, not on every request (a server has one key). */
+let lastKey: { key: string; digest: Buffer } | undefined;
+function keyDigest(key: string): Buffer {
+  if (lastKey?.key !== key) lastKey = { key, digest: createHash('sha256').update(key).digest() };
+  return lastKey.digest;
 }
