@@ -70,6 +70,11 @@ export class MemoryModel {
     return findRow(this.#p, id) >= 0;
   }
 
+  /** Whether `row` holds a memory (without building its record). */
+  isLive(row: number): boolean {
+    return this.#p.cols.isLive(row);
+  }
+
   /** The public view of a live row, or undefined. */
   record(row: number): MemoryRecord | undefined {
     const p = this.#p;

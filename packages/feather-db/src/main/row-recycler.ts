@@ -23,7 +23,7 @@ export class RowRecycler {
   constructor(model: MemoryModel, pins: EpochPins, inOrder: (run: () => Promise<void>) => Promise<void>) {
     this.#pins = pins;
     this.#inOrder = inOrder;
-    for (let row = model.rowLimit - 1; row >= 0; row--) if (model.record(row) === undefined) this.#free.push(row);
+    for (let row = model.rowLimit - 1; row >= 0; row--) if (!model.isLive(row)) this.#free.push(row);
     pins.onUnpin(() => this.#check());
   }
 
