@@ -41,6 +41,9 @@ export async function openShared<R extends { fileSeq: number | null }>(
   writer: OpenWriter<R>,
   turns: OpenTurns,
 ): Promise<{ mirror: MemoryModel; opened: R }> {
+  // Each step below is a turn of its own: the caller's start of the open (a lock, the threads), the plan and
+  // the model's sections, the mirror's decode, then the load's tasks, `tasksPerTurn` at a time.
+  await turns.turn();
   const opening = StoreOpening.begin(io, path, arena);
   try {
     const mirror = opening === undefined ? new MemoryModel() : await opening.share(writer.prepare(opening.half), turns);
@@ -102,7 +105,9 @@ class StoreOpening {
     );
     let mirror: MemoryModel;
     try {
+      await turns.turn();
       mirror = modelFromSections(this.#sections, this.#file.path);
+      await turns.turn();
       for (;;) {
         this.#load.work(this.#io, mirror, turns.tasksPerTurn);
         if (this.#load.finished) break;
