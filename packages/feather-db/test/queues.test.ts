@@ -34,13 +34,8 @@ const answer = (task: PoolTask): SearchReply =>
 describe('SearchQueue', () => {
   it('sends one search per task while the pool has room, then packs an even share of the queue per slot (two tasks per thread)', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(
-      pool,
-      1,
-      () => undefined,
-      () => 0,
-    );
-    const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1)));
+    const queue = new SearchQueue(pool, 1, () => undefined);
+    const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1), 0));
     expect(sizes(tasks)).toEqual([1, 1]);
     tasks[0].settle(answer(tasks[0].task));
     await turn();
@@ -60,13 +55,8 @@ describe('SearchQueue', () => {
   it('packs a task only while the estimated work of its searches fits 4 ms; a longer search goes alone', async () => {
     const { pool, tasks } = recordingPool();
     const cost = (k: number): number => (k <= 2 ? 5 : 1.5);
-    const queue = new SearchQueue(
-      pool,
-      1,
-      () => undefined,
-      (q) => cost(q.k),
-    );
-    const results = Array.from({ length: 40 }, (_, i) => queue.run(query(i + 1)));
+    const queue = new SearchQueue(pool, 1, () => undefined);
+    const results = Array.from({ length: 40 }, (_, i) => queue.run(query(i + 1), cost(i + 1)));
     // Answer the tasks in the order they were sent until every search has answered.
     for (let next = 0; next < tasks.length; next++) {
       tasks[next].settle(answer(tasks[next].task));
@@ -82,13 +72,8 @@ describe('SearchQueue', () => {
 
   it('packs at most 32 searches into a task', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(
-      pool,
-      1,
-      () => undefined,
-      () => 0,
-    );
-    const results = Array.from({ length: 80 }, (_, i) => queue.run(query(i + 1)));
+    const queue = new SearchQueue(pool, 1, () => undefined);
+    const results = Array.from({ length: 80 }, (_, i) => queue.run(query(i + 1), 0));
     tasks[0].settle(answer(tasks[0].task));
     await turn();
     expect(Math.max(...sizes(tasks))).toBe(32);
@@ -102,14 +87,9 @@ describe('SearchQueue', () => {
 
   it("rejects one query with its own typed error, and a whole task's queries when the pool fails it", async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(
-      pool,
-      1,
-      () => undefined,
-      () => 0,
-    );
-    const a = queue.run(query(1));
-    const b = queue.run(query(2));
+    const queue = new SearchQueue(pool, 1, () => undefined);
+    const a = queue.run(query(1), 0);
+    const b = queue.run(query(2), 0);
     tasks[0].settle([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]);
     tasks[1].settle(new Error('worker died'));
     await expect(a).rejects.toMatchObject({ code: 'FEATHER_ERR_CAPACITY', message: 'full' });
@@ -119,17 +99,12 @@ describe('SearchQueue', () => {
 
   it('an aborted search leaves the queue, or once sent gets its cancel flag set, and rejects with FEATHER_ERR_ABORTED at once', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(
-      pool,
-      1,
-      () => undefined,
-      () => 0,
-    );
+    const queue = new SearchQueue(pool, 1, () => undefined);
     const controller = new AbortController();
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const sent = { ...query(1), cancel };
     const results = [sent, query(2), query(3), { ...query(4), cancel }].map((q) =>
-      queue.run(q, q.cancel === undefined ? undefined : controller.signal),
+      queue.run(q, 0, q.cancel === undefined ? undefined : controller.signal),
     );
     // Two tasks sent (1 and 2); 3 and 4 queued.
     expect(tasks).toHaveLength(2);

@@ -35,12 +35,7 @@ function setUp(ready: { value: boolean }) {
       }),
   } as unknown as Pool;
   const budget = new InlineBudget();
-  const queue = new SearchQueue(
-    pool,
-    1,
-    (q, ms) => SearchRunner.observe(budget, q, dim, ms),
-    (q) => SearchRunner.estimate(budget, q, dim),
-  );
+  const queue = new SearchQueue(pool, 1, (q, ms) => SearchRunner.observe(budget, q, dim, ms));
   const runner = new SearchRunner(handles, budget, queue, () => ready.value);
   const query = (i: number): SearchQuery => ({
     vector: Float32Array.of(Math.sin(i + 0.5), Math.cos(i), 0.5, 0.1),

@@ -62,12 +62,7 @@ export class SearchPath {
     this.#planner = new SearchPlanner(model);
     const budget = new InlineBudget();
     const dims = new Map(Object.entries(slots).map(([name, slot]) => [slot, spaces.of(name).dim]));
-    const queue = new SearchQueue(
-      pool,
-      threads,
-      (q, ms) => SearchRunner.observe(budget, q, dims.get(q.slot)!, ms),
-      (q) => SearchRunner.estimate(budget, q, dims.get(q.slot)!),
-    );
+    const queue = new SearchQueue(pool, threads, (q, ms) => SearchRunner.observe(budget, q, dims.get(q.slot)!, ms));
     this.#runner = new SearchRunner(handles, budget, queue, () => pool.ready);
   }
 

@@ -15,6 +15,8 @@ const kTaskTargetMs = 4;
 
 interface Pending {
   query: SearchQuery;
+  /** The search's estimated duration in a pool thread (the inline budget's estimate), for packing. */
+  estimateMs: number;
   resolve: (value: SearchOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -31,16 +33,8 @@ export class SearchQueue {
   readonly #tasks: TaskWindow<Pending>;
   #answered = false;
 
-  /**
-   * `measured` hears how long each search took in its thread (the inline budget learns from it); `estimateMs`
-   * says how long a search should take there (the budget's estimate), for packing.
-   */
-  constructor(
-    pool: PoolRunner,
-    threads: number,
-    measured: (query: SearchQuery, ms: number) => void,
-    estimateMs: (query: SearchQuery) => number,
-  ) {
+  /** `measured` hears how long each search took in its thread (the inline budget learns from it). */
+  constructor(pool: PoolRunner, threads: number, measured: (query: SearchQuery, ms: number) => void) {
     // From the front: an even share of the queue per slot of the window (not per free slot: the task a slot
     // frees for would otherwise take a whole short queue, and leave the other thread idle), while the
     // estimated work fits a task.
@@ -48,8 +42,8 @@ export class SearchQueue {
     const take = (queued: readonly Pending[]): number => {
       const most = Math.min(kMaxSearchBatch, Math.ceil(queued.length / window));
       let n = 1;
-      let ms = estimateMs(queued[0]!.query);
-      while (n < most && (ms += estimateMs(queued[n]!.query)) <= kTaskTargetMs) n++;
+      let ms = queued[0]!.estimateMs;
+      while (n < most && (ms += queued[n]!.estimateMs) <= kTaskTargetMs) n++;
       return n;
     };
     const send = (batch: Pending[], retried: boolean): Promise<void> =>
@@ -82,9 +76,10 @@ export class SearchQueue {
     return this.#tasks.idle;
   }
 
-  run(query: SearchQuery, signal?: AbortSignal): Promise<SearchOutcome> {
+  /** Queues one search; `estimateMs` is its estimated duration in a pool thread (tasks are packed by it). */
+  run(query: SearchQuery, estimateMs: number, signal?: AbortSignal): Promise<SearchOutcome> {
     return new Promise((resolve, reject) => {
-      const pending: Pending = { query, resolve, reject };
+      const pending: Pending = { query, estimateMs, resolve, reject };
       if (signal !== undefined) {
         const dispose = whenAborted(signal, () => {
           this.#tasks.remove(pending);

@@ -49,12 +49,6 @@ export class SearchRunner {
     budget.observe(key, units, ms);
   }
 
-  /** Estimated ms of a search in a pool thread (the queue packs tasks by it). */
-  static estimate(budget: InlineBudget, q: SearchQuery, dim: number): number {
-    const { key, units } = workOf(q, dim);
-    return budget.estimateMs(key, units);
-  }
-
   /** Runs one search inline when it is small and the pool idle (after a yield, if this turn's budget is spent), else in the pool. */
   async run(q: SearchQuery, dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
     const { key, units } = workOf(q, dim);
@@ -69,7 +63,7 @@ export class SearchRunner {
         if (this.#idle() && this.#budget.fits(estimate)) return this.#inline(q, key, units);
       }
     }
-    return this.#queue.run(q, signal);
+    return this.#queue.run(q, estimate, signal);
   }
 
   /**
@@ -78,11 +72,12 @@ export class SearchRunner {
    */
   async runMany(queries: SearchQuery[], dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome[]> {
     const work = queries.map((q) => workOf(q, dim));
-    const estimate = work.reduce((sum, w) => sum + this.#budget.estimateMs(w.key, w.units), 0);
+    const estimates = work.map((w) => this.#budget.estimateMs(w.key, w.units));
+    const estimate = estimates.reduce((sum, ms) => sum + ms, 0);
     if (this.#idle() && work.every((w) => this.#budget.small(w.units, 0)) && this.#budget.fits(estimate)) {
       return queries.map((q, i) => this.#inline(q, work[i]!.key, work[i]!.units));
     }
-    return Promise.all(queries.map((q) => this.#queue.run(q, signal)));
+    return Promise.all(queries.map((q, i) => this.#queue.run(q, estimates[i]!, signal)));
   }
 
   #inline(q: SearchQuery, key: string, units: number): SearchOutcome {
