@@ -1,4 +1,4 @@
-import { kErrScratchTooSmall, kFlagComplete, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
+import { kErrScratchTooSmall, kFlagComplete, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kMetricIp, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
 import { dequantize, quantize } from './int8';
 import { dist, distBounded, normalize } from './distance';
 import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
@@ -9,18 +9,36 @@ import { greedy, searchLayer } from './search';
 // ---- insert ----------------------------------------------------------------------------------------
 
 /**
- * hnswlib's getNeighborsByHeuristic2: from `n` candidates in `sel` sorted ascending by distance to the
- * base, keep a candidate only if it is closer to the base than to every candidate already kept. Returns
- * the kept count (<= maxKeep), compacted to the front of `sel`.
+ * Vamana's pruning factor for lists that are chosen again after they held links (a full list taking a back-link,
+ * a repaired list): a candidate is dropped only when a kept neighbour is nearer to it than the list's node by
+ * this factor. At 1 (hnswlib's heuristic) a long link, to another cluster, falls whenever a kept near neighbour is
+ * even a little nearer to it, about one prune in two; a store that replaces its whole contents batch after batch
+ * then lost its clusters' links to each other generation by generation (128-d, 32 clusters, 10k per batch: level-0
+ * reach from the entry 10000 -> 319 nodes, recall@10 1.000 -> 0.973 after 8 batches, 0.937 after 20). DiskANN
+ * (FreshDiskANN) keeps its graph navigable under deletes the same way, with 1.2. A new node's own list keeps
+ * the plain heuristic (its candidates are its nearest; the factor would only make it denser).
  */
-export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32): u32 {
+const kPruneAlpha: f32 = 1.2;
+
+/** The pruning factor for `metric`: 1 for inner product, whose distances may be negative (scaling means nothing). */
+@inline export function pruneAlpha(metric: u32): f32 {
+  return (metric & 3) == kMetricIp ? <f32>1 : kPruneAlpha;
+}
+
+/**
+ * hnswlib's getNeighborsByHeuristic2: from `n` candidates in `sel` sorted ascending by distance to the
+ * base, keep a candidate only if it is closer to the base than to every candidate already kept (by the factor
+ * `alpha`: kept when alpha times each of those distances is at least its distance to the base). Returns the
+ * kept count (<= maxKeep), compacted to the front of `sel`.
+ */
+export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32, alpha: f32 = 1): u32 {
   if (n <= maxKeep) return n;
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
   const vecOff = load<u32>(h, kHVecOff);
   let kept: u32 = 0;
   for (let i: u32 = 0; i < n && kept < maxKeep; i++) {
-    if (!shadowed(h, s, hId(sel, i), hKey(sel, i), sel, kept, metric, dim, vecOff)) {
+    if (!shadowed(h, s, hId(sel, i), hKey(sel, i) / alpha, sel, kept, metric, dim, vecOff)) {
       store<u64>(sel + (kept << 3), load<u64>(sel + (i << 3)));
       kept++;
     }
@@ -29,8 +47,9 @@ export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32):
 }
 
 /**
- * The heuristic's test: whether candidate `c`, at distance `cd` from the list's node, is nearer to one of the
- * first `kept` pairs of `sel` than to the node (a kept neighbour already covers its direction).
+ * The heuristic's test: whether candidate `c` is nearer than `cd` to one of the first `kept` pairs of `sel` (a
+ * kept neighbour already covers its direction). `cd` is its distance to the list's node, divided by the pruning
+ * factor where there is one.
  */
 @inline export function shadowed(h: u32, s: u32, c: u32, cd: f32, sel: u32, kept: u32, metric: u32, dim: i32, vecOff: u32): bool {
   const cv = asQuery(h, s, nodeAddr(h, c) + vecOff);
@@ -72,7 +91,7 @@ export function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void 
   store<f32>(sel + (n << 3), dist(metric, nbVec, nodeAddr(h, id) + vecOff, dim));
   store<u32>(sel + (n << 3), id, 4);
   sortPairs(sel, n + 1);
-  const kept = selectHeuristic(h, s, sel, n + 1, maxLinks);
+  const kept = selectHeuristic(h, s, sel, n + 1, maxLinks, pruneAlpha(metric));
   for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
   atomic.store<u32>(links, kept);
   unlockNode(nbNode, version);

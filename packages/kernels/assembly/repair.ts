@@ -4,7 +4,7 @@ import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
 import { hId, hKey, heapPop, heapPush } from './heap';
 import { lockWord, unlockWord } from './locks';
 import { nextEpoch } from './scratch';
-import { selectHeuristic, shadowed } from './insert';
+import { pruneAlpha, selectHeuristic, shadowed } from './insert';
 
 // ---- repair: unlinking a set of tombstones from the graph ---------------------------------------------
 //
@@ -130,7 +130,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   // candidates it dropped. A node whose in-links all came through retiring nodes may be reachable only that
   // way once they are gone (hnswlib's "keep pruned connections").
   memory.copy(hop, sel, count << 3);
-  let kept = selectHeuristic(h, s, sel, count, cap);
+  let kept = selectHeuristic(h, s, sel, count, cap, pruneAlpha(metric));
   if (kept < cap && kept < count) {
     const mark = <u16>nextEpoch(s);
     const chosen = kept;
@@ -180,8 +180,9 @@ function patchList(h: u32, s: u32, node: u32, links: u32, level: i32, cap: u32, 
   const cand = load<u32>(s, kSOut);
   const count = drainAscending(res, size, cand);
   const want = min(n, cap);
+  const alpha = pruneAlpha(metric);
   for (let i: u32 = 0; i < count && kept < want; i++) {
-    if (!shadowed(h, s, hId(cand, i), hKey(cand, i), sel, kept, metric, dim, vecOff)) {
+    if (!shadowed(h, s, hId(cand, i), hKey(cand, i) / alpha, sel, kept, metric, dim, vecOff)) {
       store<u64>(sel + (kept++ << 3), load<u64>(cand + (i << 3)));
       store<u32>(cand + (i << 3), kNoNode, 4);
     }
