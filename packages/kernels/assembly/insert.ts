@@ -9,14 +9,15 @@ import { greedy, searchLayer } from './search';
 // ---- insert ----------------------------------------------------------------------------------------
 
 /**
- * Vamana's pruning factor for lists that are chosen again after they held links (a full list taking a back-link,
- * a repaired list): a candidate is dropped only when a kept neighbour is nearer to it than the list's node by
- * this factor. At 1 (hnswlib's heuristic) a long link, to another cluster, falls whenever a kept near neighbour is
- * even a little nearer to it, about one prune in two; a store that replaces its whole contents batch after batch
- * then lost its clusters' links to each other generation by generation (128-d, 32 clusters, 10k per batch: level-0
- * reach from the entry 10000 -> 319 nodes, recall@10 1.000 -> 0.973 after 8 batches, 0.937 after 20). DiskANN
- * (FreshDiskANN) keeps its graph navigable under deletes the same way, with 1.2. A new node's own list keeps
- * the plain heuristic (its candidates are its nearest; the factor would only make it denser).
+ * Vamana's pruning factor for lists that are chosen again after they held links (a full list taking a
+ * back-link, a repaired list that lost a third or more: repair.ts): a candidate is dropped only when a kept
+ * neighbour is nearer to it than the list's node by this factor. At 1 (hnswlib's heuristic) a long link, to
+ * another cluster, falls whenever a kept near neighbour is even a little nearer to it, about one prune in two; a
+ * store that replaces its whole contents batch after batch then lost its clusters' links to each other
+ * generation by generation (128-d, 32 clusters, 10k per batch: level-0 reach from the entry 10000 -> 319 nodes,
+ * recall@10 1.000 -> 0.973 after 8 batches, 0.937 after 20). DiskANN (FreshDiskANN) keeps its graph navigable
+ * under deletes the same way, with 1.2. A new node's own list keeps the plain heuristic (its candidates are its
+ * nearest; the factor would only make it denser).
  */
 const kPruneAlpha: f32 = 1.2;
 
