@@ -1,7 +1,9 @@
 // Two (or more) builds of the wasm kernels side by side in one process, where a noisy machine's drift reaches
 // every side alike: one graph is built with the first kernel, then each kernel searches that same graph in
 // turn, rep after rep (same queries, same ef), and with --build-reps each also builds its own graph of the
-// first --build-n rows, in turn (and the graphs' answers to 200 queries are compared). Reports QPS and build seconds per kernel (median and best over the reps)
+// first --build-n rows, in turn (and the graphs' answers to 200 queries are compared); with --own-graphs each
+// kernel then searches the graph it built, with recall@10 against exact search over those rows (for a change
+// that builds a different graph). Reports QPS and build seconds per kernel (median and best over the reps)
 // and whether every kernel returned the same ids. For judging a kernel change, not for RESULTS.md's
 // comparisons with hnswlib-node.
 //
@@ -25,6 +27,7 @@ const { values: args, positionals: files } = parseArgs({
     queries: { type: 'string', default: '2000' },
     'build-reps': { type: 'string', default: '0' },
     'build-n': { type: 'string', default: '30000' },
+    'own-graphs': { type: 'boolean', default: false },
   },
 });
 if (files.length < 2) throw new Error('give two or more kernel files (.wasm) to compare');
@@ -57,6 +60,8 @@ const probe = (index: HnswIndex): string => {
 };
 
 const buildReps = Number(args['build-reps']);
+/** The graph each kernel built last (`--own-graphs`). */
+const builtGraphs: HnswIndex[] = [];
 if (buildReps > 0) {
   const rows = ds.base.subarray(0, Math.min(Number(args['build-n']), ds.nBase) * dim);
   const seconds: number[][] = modules.map(() => []);
@@ -69,12 +74,41 @@ if (buildReps > 0) {
       index.addMany(rows);
       if (rep > 0) seconds[i].push((performance.now() - t) / 1000);
       else graphs[i] = probe(index);
+      if (rep === buildReps && args['own-graphs']) builtGraphs[i] = index;
     });
   }
   names.forEach((name, i) => console.log(`${name} build of ${rows.length / dim} rows (s): ${summary(seconds[i], (a, b) => a - b)}`));
   console.log(
     graphs.every((g) => g === graphs[0]) ? 'builds: the same search results on every graph' : 'builds: THE GRAPHS ANSWER DIFFERENTLY',
   );
+  if (builtGraphs.length > 0) ownGraphs();
+}
+
+/**
+ * A kernel change that builds a different graph is judged on the graphs themselves: recall@10 (against exact
+ * search over the built rows) and QPS at each ef, each kernel searching the graph it built, in turn.
+ */
+function ownGraphs(): void {
+  const truth = Array.from(
+    { length: nq },
+    (_, q) => new Set(builtGraphs[0].searchExact(ds.queries.subarray(q * dim, (q + 1) * dim), 10).ids),
+  );
+  for (const ef of args.ef.split(',').map(Number)) {
+    const qps: number[][] = modules.map(() => []);
+    const found = modules.map(() => 0);
+    for (let rep = 0; rep <= reps; rep++) {
+      builtGraphs.forEach((index, i) => {
+        const answers: number[][] = [];
+        const t = performance.now();
+        for (let q = 0; q < nq; q++) answers.push(index.search(ds.queries.subarray(q * dim, (q + 1) * dim), 10, { ef }).ids);
+        if (rep > 0) qps[i].push(nq / ((performance.now() - t) / 1000));
+        else found[i] = answers.reduce((sum, ids, q) => sum + ids.filter((id) => truth[q].has(id)).length, 0);
+      });
+    }
+    names.forEach((name, i) =>
+      console.log(`${name} own graph, ef ${ef}: recall@10 ${(found[i] / nq / 10).toFixed(4)}, QPS ${summary(qps[i], (a, b) => b - a)}`),
+    );
+  }
 }
 
 const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
