@@ -98,7 +98,7 @@ function ownGraphs(): void {
     const found = modules.map(() => 0);
     for (let rep = 0; rep <= reps; rep++) {
       builtGraphs.forEach((index, i) => {
-        const answers: number[][] = [];
+        const answers: Uint32Array[] = [];
         const t = performance.now();
         for (let q = 0; q < nq; q++) answers.push(index.search(ds.queries.subarray(q * dim, (q + 1) * dim), 10, { ef }).ids);
         if (rep > 0) qps[i].push(nq / ((performance.now() - t) / 1000));

@@ -75,6 +75,62 @@ function repairAll(index: HnswIndex): void {
   index.recycler.commitRepair();
 }
 
+/**
+ * Whole batches of `n` clustered 128-d vectors (seed 1, as the churn benchmark draws them) replaced `batches`
+ * times in one thread, each batch forgotten once the next is in, in the background policy's order: each repair
+ * begins before the next batch goes in. `forgetMidPass`: the forget lands halfway through the running pass (a
+ * repair that outlasts an addBatch); else the whole pass runs after the next batch's inserts. Every tombstone is
+ * repaired at the end. Returns the live batch and its nodes.
+ */
+function wholeBatchChurn(
+  n: number,
+  batches: number,
+  forgetMidPass: boolean,
+): { index: HnswIndex; vectors: Float32Array; nodes: Uint32Array } {
+  const dim = 128;
+  const index = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
+  const batch = (g: number): Float32Array => clusteredVectors({ n, dim, seed: 1, pointSeed: 1000 + g });
+  const tags = (g: number): { row: number; namespace: number; entity: number }[] =>
+    Array.from({ length: n }, (_, i) => ({ row: g * n + i, namespace: 0, entity: 0 }));
+  let vectors = batch(1);
+  let previous = index.reserveManyReusing(vectors, tags(1));
+  for (const id of previous) index.insertReserved(id);
+  for (let g = 2; g <= batches; g++) {
+    vectors = batch(g);
+    const r = index.recycler.beginRepair();
+    const nodes = index.reserveManyReusing(vectors, tags(g));
+    const split = r === undefined ? 0 : forgetMidPass ? r.bits >>> 1 : 0;
+    if (r !== undefined) index.repairRange(0, split, r.set, r.bits);
+    for (const id of nodes) index.insertReserved(id);
+    if (!forgetMidPass) finishRepair(index, r, split);
+    for (const id of previous) index.delete(id);
+    if (forgetMidPass) finishRepair(index, r, split);
+    previous = nodes;
+  }
+  repairAll(index);
+  return { index, vectors, nodes: previous };
+}
+
+function finishRepair(index: HnswIndex, r: ReturnType<HnswIndex['recycler']['beginRepair']>, from: number): void {
+  if (r === undefined) return;
+  index.repairRange(from, r.bits - from, r.set, r.bits);
+  index.recycler.commitRepair();
+}
+
+/** Mean recall@10 at the default ef over 200 queries from the data's own clusters (node `nodes[i]` holds row i). */
+function ownClusterRecall(index: HnswIndex, vectors: Float32Array, nodes: ArrayLike<number>, dim: number): number {
+  const queries = clusteredVectors({ n: 200, dim, seed: 1, pointSeed: 77 });
+  let total = 0;
+  for (let q = 0; q < 200; q++) {
+    const query = row(queries, dim, q);
+    total += recall(
+      index.search(query, 10).ids,
+      bruteForce('cosine', vectors, dim, query, 10).map((i) => nodes[i]),
+    );
+  }
+  return total / 200;
+}
+
 describe('tombstone repair and slot reuse', () => {
   it('after the repair pass no list points into the retiring set, and recall over the live set holds', () => {
     const dim = 32;
@@ -150,40 +206,9 @@ describe('tombstone repair and slot reuse', () => {
       // repaired yet, then that repair runs, then batch g - 1 is forgotten. The clusters' links to each other live
       // only in lists that were chosen again (a back-link into a full list, a repaired list); pruned with hnswlib's
       // heuristic as is, they thinned out generation by generation: recall@10 0.970 after 6 batches (insert.ts, pruneAlpha).
-      const dim = 128;
-      const n = 10_000;
-      const index = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
-      const batch = (g: number): Float32Array => clusteredVectors({ n, dim, seed: 1, pointSeed: 1000 + g });
-      const tags = (g: number): { row: number; namespace: number; entity: number }[] =>
-        Array.from({ length: n }, (_, i) => ({ row: g * n + i, namespace: 0, entity: 0 }));
-      let previous = index.reserveManyReusing(batch(1), tags(1));
-      for (const id of previous) index.insertReserved(id);
-      let pending: ReturnType<typeof index.recycler.beginRepair>;
-      let vectors = batch(1);
-      for (let g = 2; g <= 6; g++) {
-        vectors = batch(g);
-        const nodes = index.reserveManyReusing(vectors, tags(g));
-        for (const id of nodes) index.insertReserved(id);
-        if (pending !== undefined) {
-          index.repairRange(0, pending.bits, pending.set, pending.bits);
-          index.recycler.commitRepair();
-        }
-        for (const id of previous) index.delete(id);
-        pending = index.recycler.beginRepair();
-        previous = nodes;
-      }
-      index.repairRange(0, pending!.bits, pending!.set, pending!.bits);
-      index.recycler.commitRepair();
+      const { index, vectors, nodes } = wholeBatchChurn(10_000, 6, false);
       expect(index.recycler.tombstones).toBe(0);
-      // Queries from the data's own clusters, at the default ef, as the churn benchmark asks them.
-      const queries = clusteredVectors({ n: 200, dim, seed: 1, pointSeed: 77 });
-      let total = 0;
-      for (let q = 0; q < 200; q++) {
-        const query = row(queries, dim, q);
-        const truth = bruteForce('cosine', vectors, dim, query, 10).map((i) => previous[i]);
-        total += recall(index.search(query, 10).ids, truth);
-      }
-      expect(total / 200).toBeGreaterThanOrEqual(0.99);
+      expect(ownClusterRecall(index, vectors, nodes, 128)).toBeGreaterThanOrEqual(0.99);
     },
   );
 
@@ -193,43 +218,12 @@ describe('tombstone repair and slot reuse', () => {
     // nodes are chosen again while those nodes are tombstones: chosen among live nodes only, they lost every
     // link to their own (forgotten) batch, the links the next repair reads to re-link batch g; 17 of 6,000
     // nodes could not be found by their own vector after 8 batches (repair.ts, repairNode's `gone`).
-    const dim = 128;
     const n = 6000;
-    const index = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
-    const batch = (g: number): Float32Array => clusteredVectors({ n, dim, seed: 1, pointSeed: 1000 + g });
-    const tags = (g: number): { row: number; namespace: number; entity: number }[] =>
-      Array.from({ length: n }, (_, i) => ({ row: g * n + i, namespace: 0, entity: 0 }));
-    let previous = index.reserveManyReusing(batch(1), tags(1));
-    for (const id of previous) index.insertReserved(id);
-    let vectors = batch(1);
-    for (let g = 2; g <= 8; g++) {
-      vectors = batch(g);
-      const r = index.recycler.beginRepair();
-      const nodes = index.reserveManyReusing(vectors, tags(g));
-      const half = r === undefined ? 0 : r.bits >>> 1;
-      if (r !== undefined) index.repairRange(0, half, r.set, r.bits);
-      for (const id of nodes) index.insertReserved(id);
-      for (const id of previous) index.delete(id);
-      if (r !== undefined) {
-        index.repairRange(half, r.bits - half, r.set, r.bits);
-        index.recycler.commitRepair();
-      }
-      previous = nodes;
-    }
-    repairAll(index);
+    const { index, vectors, nodes } = wholeBatchChurn(n, 8, true);
     const lost: number[] = [];
-    for (let i = 0; i < n; i++) if (index.search(row(vectors, dim, i), 1, { ef: 200 }).ids[0] !== previous[i]) lost.push(i);
+    for (let i = 0; i < n; i++) if (index.search(row(vectors, 128, i), 1, { ef: 200 }).ids[0] !== nodes[i]) lost.push(i);
     expect(lost).toEqual([]);
-    const queries = clusteredVectors({ n: 200, dim, seed: 1, pointSeed: 77 });
-    let total = 0;
-    for (let q = 0; q < 200; q++) {
-      const query = row(queries, dim, q);
-      total += recall(
-        index.search(query, 10).ids,
-        bruteForce('cosine', vectors, dim, query, 10).map((i) => previous[i]),
-      );
-    }
-    expect(total / 200).toBeGreaterThanOrEqual(0.99);
+    expect(ownClusterRecall(index, vectors, nodes, 128)).toBeGreaterThanOrEqual(0.99);
   });
 
   it('a repair beside inserts that reserve nodes past its scratch passes over them and writes nothing outside it', () => {
