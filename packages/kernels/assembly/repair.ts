@@ -126,8 +126,9 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
       store<u32>(queue + (tail++ << 2), x);
     }
   }
-  const lost = n - size;
-  const maxExpand = lost * 3 >= n ? kMaxExpandPerLink * cap : min(kMaxExpandPerLink * cap, kExpandPerRetiring * tail);
+  // A heavy loss (a third or more of the list) reads the whole expansion budget and prunes with the factor.
+  const heavy = (n - size) * 3 >= n;
+  const maxExpand = heavy ? kMaxExpandPerLink * cap : min(kMaxExpandPerLink * cap, kExpandPerRetiring * tail);
   size = expand(h, s, res, size, keep, level, tail, maxExpand, base, metric, dim, vecOff, visited, seen, epoch, set, bits, gone);
   // Heap order -> ascending pairs in sel, then the insert heuristic.
   const sel = load<u32>(s, kSSel);
@@ -140,7 +141,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   // whole batches forgotten). With it, a candidate that passes is compared with more kept links, and every
   // rebuilt list paying that doubled the repair's time under stepped churn (core, 128-d, 20k live, steps of 2k:
   // 5.9 -> 11.4 s over 29 repairs; 6.5 s this way), for no recall there (1.000 either way).
-  let kept = selectHeuristic(h, s, sel, count, cap, lost * 3 >= n ? pruneAlpha(metric) : <f32>1);
+  let kept = selectHeuristic(h, s, sel, count, cap, heavy ? pruneAlpha(metric) : <f32>1);
   if (kept < cap && kept < count) {
     const mark = <u16>nextEpoch(s);
     const chosen = kept;
