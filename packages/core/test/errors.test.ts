@@ -3,6 +3,7 @@ import { FeatherError } from '../src/errors.js';
 import { HnswIndex } from '../src/hnsw/hnsw-index.js';
 import { describe, expect, it } from 'vitest';
 import { buildIndex } from './helpers.js';
+import { allFinite, checkVector } from '../src/validate.js';
 
 function codeOf(fn: () => unknown): { code: string; message: string } {
   try {
@@ -39,6 +40,22 @@ describe('bad input gives a typed FeatherError and leaves the index usable', () 
     `);
     expect(codeOf(() => index.search([0, 0, Number.POSITIVE_INFINITY, 0], 1)).code).toBe('FEATHER_ERR_INVALID_ARGUMENT');
     expect(codeOf(() => index.add([0, 1e39, 0, 0])).code).toBe('FEATHER_ERR_INVALID_ARGUMENT');
+  });
+
+  it('names the first non-finite component of a Float32Array wherever it sits (the one-pass check sums four ways, then a tail)', () => {
+    const dim = 11;
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      for (let at = 0; at < dim; at++) {
+        const v = new Float32Array(dim).fill(0.5);
+        v[at] = bad;
+        if (at + 2 < dim) v[at + 2] = Number.NaN;
+        expect(allFinite(v)).toBe(false);
+        expect(() => checkVector(v, dim, 'query')).toThrow(`query[${at}] must be a finite float32 number, got ${bad}`);
+      }
+    }
+    const fine = Float32Array.of(-0, 0, 3.4028234663852886e38, -3.4028234663852886e38, 1e-45, 7, -7);
+    expect(allFinite(fine)).toBe(true);
+    expect(() => checkVector(fine, fine.length, 'query')).not.toThrow();
   });
 
   it('rejects k <= 0, fractional k and bad ef', () => {

@@ -278,10 +278,10 @@ export class Feather extends StoreReads {
    */
   async search(query: VectorInput, options?: SearchOptions): Promise<SearchHit[]> {
     this.checkOpen();
-    const s = resolveSearch(this.spaces, this.efSearch, query, options);
+    const { s, vector } = resolveSearch(this.spaces, this.efSearch, query, options);
     // Pinned until the hits are bumped: no row they name is reused before (docs/adr/0008).
     return this.pins.holding(async () => {
-      const { hits, rows } = await this.reads.run(query, s);
+      const { hits, rows } = await this.reads.run(vector, s);
       // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
       throwIfAborted(s.signal, 'search');
       if (s.track) this.#touch(rows, s.now);
@@ -316,9 +316,9 @@ export class Feather extends StoreReads {
    */
   async contextChain(query: VectorInput, options?: ContextChainOptions): Promise<ContextChain> {
     this.checkOpen();
-    const { search: s, hops } = resolveChain(this.spaces, this.efSearch, query, options);
+    const { search: s, vector, hops } = resolveChain(this.spaces, this.efSearch, query, options);
     return this.pins.holding(async () => {
-      const { nodes, edges, rows } = chainFrom(this.model, await this.reads.run(query, s), hops, s.namespace);
+      const { nodes, edges, rows } = chainFrom(this.model, await this.reads.run(vector, s), hops, s.namespace);
       if (s.track) this.#touch(rows, s.now);
       return { nodes, edges };
     });

@@ -76,9 +76,10 @@ describe('chainFrom', () => {
 
 describe('search options', () => {
   it('default k 10, the store ef, tracking on, decay only when asked, the clock as given', () => {
-    const s = resolveSearch(spaces, 77, [1, 0], { now: new Date(now) });
+    const { s, vector } = resolveSearch(spaces, 77, [1, 0], { now: new Date(now) });
     expect(s).toMatchObject({ modality: 'text', k: 10, ef: 77, track: true, includeVector: false, decay: undefined, now });
-    expect(resolveSearch(spaces, 77, [1, 0], { halfLife: 7 }).decay).toEqual({ halfLife: 7, timeWeight: 0.3 });
+    expect(vector).toEqual(Float32Array.of(1, 0));
+    expect(resolveSearch(spaces, 77, [1, 0], { halfLife: 7 }).s.decay).toEqual({ halfLife: 7, timeWeight: 0.3 });
     expect(() => resolveSearch(spaces, 77, [1, 0, 0], {})).toThrow(/query must have 2 dimensions, got 3/);
     expect(() => resolveSearch(spaces, 77, [1, 0], { timeWeight: 2 })).toThrow('options.timeWeight must be a number in [0, 1], got 2');
   });

@@ -4,7 +4,7 @@
 import { createSlot, HnswIndex, KernelArena, publishGeneration, RowMap } from '@feather-db/core';
 import type { Piscina } from 'piscina';
 import { describe, expect, it } from 'vitest';
-import { InlineBudget } from '../src/main/inline-budget.js';
+import { InlineBudget, searchKind } from '../src/main/inline-budget.js';
 import { SearchQueue } from '../src/main/search-queue.js';
 import { SearchRunner } from '../src/main/search-runner.js';
 import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
@@ -112,15 +112,16 @@ describe('SearchRunner', () => {
 describe('InlineBudget', () => {
   it('learns the cost per unit of a kind of search, and bounds what runs inline per turn', async () => {
     const budget = new InlineBudget();
-    const prior = budget.estimateMs('0:graph', 10_000);
-    budget.observe('0:graph', 10_000, 0.05);
-    expect(budget.estimateMs('0:graph', 10_000)).toBeCloseTo(0.05, 6);
-    budget.observe('0:graph', 10_000, 0.15);
+    const graph = searchKind(0, false);
+    const prior = budget.estimateMs(graph, 10_000);
+    budget.observe(graph, 10_000, 0.05);
+    expect(budget.estimateMs(graph, 10_000)).toBeCloseTo(0.05, 6);
+    budget.observe(graph, 10_000, 0.15);
     // A running average: between the two, nearer the old value.
-    expect(budget.estimateMs('0:graph', 10_000)).toBeGreaterThan(0.05);
-    expect(budget.estimateMs('0:graph', 10_000)).toBeLessThan(0.1);
+    expect(budget.estimateMs(graph, 10_000)).toBeGreaterThan(0.05);
+    expect(budget.estimateMs(graph, 10_000)).toBeLessThan(0.1);
     // Other kinds keep the prior.
-    expect(budget.estimateMs('0:scan', 10_000)).toBe(prior);
+    expect(budget.estimateMs(searchKind(0, true), 10_000)).toBe(prior);
     expect(budget.small(3_000_000, 0.1)).toBe(false);
     expect(budget.small(10_000, 5)).toBe(false);
     expect(budget.small(10_000, 0.1)).toBe(true);

@@ -17,20 +17,25 @@ const kPriorNsPerUnit = 40;
 /** Weight of the newest measurement in the running estimate. */
 const kEwmaWeight = 0.1;
 
-/** Cost estimates of searches by kind (a modality's traversal or scan), learned from their durations. */
+/** A kind of search for the estimates: a modality's graph traversal or its exact scan (a number: no string per search). */
+export function searchKind(slot: number, scan: boolean): number {
+  return slot * 2 + (scan ? 1 : 0);
+}
+
+/** Cost estimates of searches by kind (searchKind), learned from their durations. */
 export class InlineBudget {
-  readonly #nsPerUnit = new Map<string, number>();
+  readonly #nsPerUnit = new Map<number, number>();
   #spentMs = 0;
   #resetScheduled = false;
   #yielding = 0;
 
   /** Estimated ms of a search of `units` work units of kind `key`. */
-  estimateMs(key: string, units: number): number {
+  estimateMs(key: number, units: number): number {
     return ((this.#nsPerUnit.get(key) ?? kPriorNsPerUnit) * units) / 1e6;
   }
 
   /** Learns from a search of kind `key` that took `ms` for `units` units (inline or in a reader thread). */
-  observe(key: string, units: number, ms: number): void {
+  observe(key: number, units: number, ms: number): void {
     if (units <= 0 || !(ms >= 0)) return;
     const ns = (ms * 1e6) / units;
     const old = this.#nsPerUnit.get(key);

@@ -1,5 +1,5 @@
 // search() and contextChain() options, validated once into the form the search path uses.
-import { checkVector, describeValue, FeatherError, kDefaultDecay, type Attributes, type DecayOptions } from '@feather-db/core';
+import { describeValue, FeatherError, kDefaultDecay, type Attributes, type DecayOptions } from '@feather-db/core';
 import type { ContextChainOptions, SearchOptions } from '../api.js';
 import {
   checkAttributes,
@@ -49,13 +49,18 @@ export interface ResolvedSearch {
 }
 
 /**
- * Checks a search's query and options; `efSearch` is the store's default ef.
+ * Checks a search's options (`efSearch` is the store's default ef), then its query; returns the query as
+ * stored (a float32 copy, rescaled under cosine), checked once here for the whole search.
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
-export function resolveSearch(spaces: Spaces, efSearch: number, query: unknown, options: SearchOptions | undefined): ResolvedSearch {
+export function resolveSearch(
+  spaces: Spaces,
+  efSearch: number,
+  query: unknown,
+  options: SearchOptions | undefined,
+): { s: ResolvedSearch; vector: Float32Array } {
   const s = resolveSearchOptions(spaces, efSearch, options);
-  checkVector(query, spaces.of(s.modality).dim, 'query');
-  return s;
+  return { s, vector: spaces.checkStored(query, s.modality, 'query') };
 }
 
 /**
@@ -129,7 +134,7 @@ export function resolveChain(
   efSearch: number,
   query: unknown,
   options: ContextChainOptions | undefined,
-): { search: ResolvedSearch; hops: number } {
+): { search: ResolvedSearch; vector: Float32Array; hops: number } {
   const o = checkOptions<ContextChainOptions>(options, kChainKeys, 'options', '{ k: 5, hops: 2 }');
   const hops = o.hops ?? 2;
   if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > kMaxHops) {
@@ -138,7 +143,7 @@ export function resolveChain(
       `options.hops must be an integer in [0, ${kMaxHops}], got ${describeValue(hops)}`,
     );
   }
-  const search = resolveSearch(spaces, efSearch, query, {
+  const { s: search, vector } = resolveSearch(spaces, efSearch, query, {
     k: o.k ?? 5,
     ef: o.ef,
     namespace: o.namespace,
@@ -146,5 +151,5 @@ export function resolveChain(
     track: o.track,
     now: o.now,
   });
-  return { search, hops };
+  return { search, vector, hops };
 }

@@ -1,6 +1,6 @@
 // A search from the main thread's side: planned on the mirror, run in the reader pool (packed by the search
 // queue), ranked here; and the reads of the shared indexes the facade answers synchronously.
-import { SearchPlanner, type HnswIndex, type KernelArena, type MemoryModel, type Metric, type VectorInput } from '@feather-db/core';
+import { SearchPlanner, type HnswIndex, type KernelArena, type MemoryModel, type Metric } from '@feather-db/core';
 import type { EpochPins } from './epoch-pins.js';
 import { graphStats, type GraphStats } from './graph-stats.js';
 import type { ReaderPool } from './reader-pool.js';
@@ -72,13 +72,12 @@ export class SearchPath {
   }
 
   /**
-   * Plans, runs and ranks one search; hits come with their rows (and vectors when asked).
+   * Plans, runs and ranks one search of `vector`, a query as stored (resolveSearch checked and copied it); hits
+   * come with their rows (and vectors when asked).
    * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first.
    */
-  async run(query: VectorInput, s: ResolvedSearch): Promise<RankedHits> {
+  async run(vector: Float32Array, s: ResolvedSearch): Promise<RankedHits> {
     throwIfAborted(s.signal, 'search');
-    // Validated as stored (float32; under cosine a direction), before any plan: a bad query is a typed rejection.
-    const vector = this.#spaces.checkStored(query, s.modality, 'query');
     const [ranked] = await this.#runPlanned([vector], s, false);
     return ranked!;
   }

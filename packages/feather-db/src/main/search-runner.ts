@@ -5,14 +5,14 @@ import type { SearchQuery } from '../protocol.js';
 import type { AttachCache } from '../shared/attach-cache.js';
 import { searchOne, type SearchOutcome } from '../shared/search-one.js';
 import { throwIfAborted } from './abort.js';
-import { InlineBudget } from './inline-budget.js';
+import { InlineBudget, searchKind } from './inline-budget.js';
 import type { SearchQueue } from './search-queue.js';
 
 /** A search's kind (its modality and plan: traversal or scan) and its work units, for the cost estimate. */
-function workOf(q: SearchQuery, dim: number): { key: string; units: number } {
+function workOf(q: SearchQuery, dim: number): { key: number; units: number } {
   const scan = q.plan.kind === 'scan';
   return {
-    key: `${q.slot}:${scan ? 'scan' : 'graph'}`,
+    key: searchKind(q.slot, scan),
     units: (scan ? (q.plan as { rows: Uint32Array }).rows.length : Math.max(q.ef, q.k)) * dim,
   };
 }
@@ -80,7 +80,7 @@ export class SearchRunner {
     return Promise.all(queries.map((q, i) => this.#queue.run(q, estimates[i]!, signal)));
   }
 
-  #inline(q: SearchQuery, key: string, units: number): SearchOutcome {
+  #inline(q: SearchQuery, key: number, units: number): SearchOutcome {
     const started = performance.now();
     const found = searchOne(this.#handles, q);
     const ms = performance.now() - started;

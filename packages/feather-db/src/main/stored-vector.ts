@@ -1,7 +1,7 @@
 // What a vector becomes when it is stored or searched: float32 and, under cosine, a direction the kernels can
 // normalise. Validation looks at that value, not at the float64 input: `1e-50` is a finite float64 but rounds
 // to 0 as float32, and a cosine vector with components beyond ~1.8e19 overflows the kernels' float32 norm.
-import { FeatherError, type Metric } from '@feather-db/core';
+import { allFinite, FeatherError, type Metric } from '@feather-db/core';
 
 /**
  * Under cosine, a vector whose largest component is outside [2^-40, 2^40] is scaled by a power of two (exact,
@@ -17,19 +17,17 @@ const kSafeExponent = 40;
  * all zeros as float32.
  */
 export function checkStoredVector(v: Float32Array, metric: Metric, path: string): void {
-  let maxAbs = 0;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (!Number.isFinite(x)) {
-      throw new FeatherError(
-        'FEATHER_ERR_INVALID_ARGUMENT',
-        `${path}[${i}] must be a finite float32 number, got ${x}; check the embedder output for NaN, Infinity or non-numbers`,
-        { path, index: i },
-      );
-    }
-    maxAbs = Math.max(maxAbs, Math.abs(x));
+  if (!allFinite(v)) {
+    const i = v.findIndex((x) => !Number.isFinite(x));
+    throw new FeatherError(
+      'FEATHER_ERR_INVALID_ARGUMENT',
+      `${path}[${i}] must be a finite float32 number, got ${v[i]}; check the embedder output for NaN, Infinity or non-numbers`,
+      { path, index: i },
+    );
   }
   if (metric !== 'cosine') return;
+  let maxAbs = 0;
+  for (let i = 0; i < v.length; i++) maxAbs = Math.max(maxAbs, Math.abs(v[i]!));
   if (maxAbs === 0) {
     throw new FeatherError(
       'FEATHER_ERR_INVALID_ARGUMENT',
@@ -47,7 +45,8 @@ export function checkStoredVector(v: Float32Array, metric: Metric, path: string)
 
 /** A float32 copy of a validated input vector, checked and (cosine) rescaled as checkStoredVector says. */
 export function storedVector(vector: ArrayLike<number>, metric: Metric, path: string): Float32Array {
-  const copy = Float32Array.from(vector);
+  // The constructor copies a typed array or an array in one native step (Float32Array.from iterates).
+  const copy = new Float32Array(vector);
   checkStoredVector(copy, metric, path);
   return copy;
 }
