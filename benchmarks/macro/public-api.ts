@@ -1,7 +1,8 @@
 // What users run, side by side in one process (issue 13): `Feather.search` through the public API with default
 // options (track on, default threads) next to core's `HnswIndex.search` (1 thread, labelled) and hnswlib-node
 // 3.0.0 (1 thread, the calling thread), at each ef, with recall@10 against exact ground truth beside every QPS:
-//  - sequential: one `await db.search()` at a time (p50 latency too: the facade's cost over core);
+//  - sequential: one `await db.search()` at a time; and the p50 latency of db.search against core's search of
+//    the same queries, taken in turns (pairedP50: the facade's cost over core, the host's drift cancelled);
 //  - 64 in flight, and bursts of 1,000 searches issued at once (the pool on every core); `searchMany` of 1,000
 //    queries per call;
 //  - event-loop delay (monitorEventLoopDelay, 1 ms resolution) while each Feather row runs: p99 and max.
@@ -147,6 +148,37 @@ function manyRow(ef: number, per: number): Promise<Row> {
   });
 }
 
+/**
+ * p50 latency of the same queries through `db.search` and core's `HnswIndex.search`, taken in turns (query by
+ * query, the order swapped every other query) so that the host's drift, which moves runs minutes apart by
+ * ±20% here, reaches both alike. Each side searches its own graph (the pool's parallel build and core's serial
+ * one, of the same recall).
+ */
+async function pairedP50(ef: number): Promise<{ featherUs: number; coreUs: number }> {
+  const f = new Float64Array(nQuery);
+  const c = new Float64Array(nQuery);
+  const viaCore = (q: number): void => {
+    const s = performance.now();
+    core.search(query(q), k, { ef });
+    c[q] = performance.now() - s;
+  };
+  const viaFeather = async (q: number): Promise<void> => {
+    const s = performance.now();
+    await db.search(query(q), { k, ef });
+    f[q] = performance.now() - s;
+  };
+  for (let q = 0; q < nQuery; q++) {
+    if (q % 2 === 0) {
+      viaCore(q);
+      await viaFeather(q);
+    } else {
+      await viaFeather(q);
+      viaCore(q);
+    }
+  }
+  return { featherUs: p50(f), coreUs: p50(c) };
+}
+
 const results = [];
 for (const ef of efs) {
   const row = {
@@ -154,6 +186,7 @@ for (const ef of efs) {
     core: coreRow(ef),
     hnswlib: hnswRow(ef),
     sequential: await sequentialRow(ef),
+    paired: await pairedP50(ef),
     inflight64: await inflightRow(ef, 64),
     burst1000: await burstRow(ef, 1000),
     many1000: await manyRow(ef, 1000),
@@ -175,11 +208,11 @@ const loop = (r: Row): string => `${r.loopP99Ms!.toFixed(1)} / ${r.loopMaxMs!.to
 const lines = [
   `### Public API: ${args.dataset}, ${n.toLocaleString('en')} × ${dim}, ${nQuery.toLocaleString('en')} queries, k=${k}, commit ${sha}`,
   '',
-  '| ef | hnswlib-node QPS (recall) | core QPS (recall) | Feather sequential QPS (recall) | vs hnswlib | Feather 64 in flight | vs hnswlib | Feather bursts of 1,000 | vs hnswlib | Feather searchMany of 1,000 | vs hnswlib | p50 Feather / core (µs) | loop p99 / max ms: seq, 64, burst, many |',
+  '| ef | hnswlib-node QPS (recall) | core QPS (recall) | Feather sequential QPS (recall) | vs hnswlib | Feather 64 in flight | vs hnswlib | Feather bursts of 1,000 | vs hnswlib | Feather searchMany of 1,000 | vs hnswlib | p50 Feather / core (µs), taken in turns | loop p99 / max ms: seq, 64, burst, many |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ...results.map(
     (r) =>
-      `| ${r.ef} | ${r.hnswlib.qps.toFixed(0)} (${r.hnswlib.recall.toFixed(3)}) | ${r.core.qps.toFixed(0)} (${r.core.recall.toFixed(3)}) | ${r.sequential.qps.toFixed(0)} (${r.sequential.recall.toFixed(3)}) | ${x(r.sequential.qps, r.hnswlib.qps)} | ${r.inflight64.qps.toFixed(0)} | ${x(r.inflight64.qps, r.hnswlib.qps)} | ${r.burst1000.qps.toFixed(0)} | ${x(r.burst1000.qps, r.hnswlib.qps)} | ${r.many1000.qps.toFixed(0)} | ${x(r.many1000.qps, r.hnswlib.qps)} | ${r.sequential.p50Us!.toFixed(0)} / ${r.core.p50Us!.toFixed(0)} = ${x(r.sequential.p50Us!, r.core.p50Us!)} | ${loop(r.sequential)}; ${loop(r.inflight64)}; ${loop(r.burst1000)}; ${loop(r.many1000)} |`,
+      `| ${r.ef} | ${r.hnswlib.qps.toFixed(0)} (${r.hnswlib.recall.toFixed(3)}) | ${r.core.qps.toFixed(0)} (${r.core.recall.toFixed(3)}) | ${r.sequential.qps.toFixed(0)} (${r.sequential.recall.toFixed(3)}) | ${x(r.sequential.qps, r.hnswlib.qps)} | ${r.inflight64.qps.toFixed(0)} | ${x(r.inflight64.qps, r.hnswlib.qps)} | ${r.burst1000.qps.toFixed(0)} | ${x(r.burst1000.qps, r.hnswlib.qps)} | ${r.many1000.qps.toFixed(0)} | ${x(r.many1000.qps, r.hnswlib.qps)} | ${r.paired.featherUs.toFixed(0)} / ${r.paired.coreUs.toFixed(0)} = ${x(r.paired.featherUs, r.paired.coreUs)} | ${loop(r.sequential)}; ${loop(r.inflight64)}; ${loop(r.burst1000)}; ${loop(r.many1000)} |`,
   ),
 ];
 console.log(lines.join('\n'));
