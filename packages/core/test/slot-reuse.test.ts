@@ -226,6 +226,62 @@ describe('tombstone repair and slot reuse', () => {
     expect(ownClusterRecall(index, vectors, nodes, 128)).toBeGreaterThanOrEqual(0.99);
   });
 
+  it(
+    "stepped churn, the oldest step forgotten after each new one and repaired at a tenth: recall stays a fresh build's",
+    { timeout: 120_000 },
+    () => {
+      // The insert path's shape: steps of 1,000 replace the oldest 1,000 of 10,000 clustered vectors, a repair runs
+      // once a tenth of the nodes are tombstones. Most repaired lists are patched; a list that lost a third or
+      // more is chosen again. Patching those too measured 0.9775 at ef 64 against 1.000 for a fresh build.
+      const dim = 128;
+      const n = 10_000;
+      const step = 1000;
+      const steps = 15;
+      const stream = clusteredVectors({ n: n + step * steps, dim, seed: 1, pointSeed: 51 });
+      const rows = (from: number, count: number): Float32Array => stream.subarray(from * dim, (from + count) * dim);
+      const tags = (from: number, count: number): { row: number; namespace: number; entity: number }[] =>
+        Array.from({ length: count }, (_, i) => ({ row: from + i, namespace: 0, entity: 0 }));
+      const index = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
+      const nodeOf = new Uint32Array(n + step * steps);
+      let pending = 0;
+      for (let s = 0; s <= steps; s++) {
+        if (pending >= 0.1 * n) {
+          repairAll(index);
+          pending = 0;
+        }
+        const from = s === 0 ? 0 : n + (s - 1) * step;
+        const count = s === 0 ? n : step;
+        index.reserveManyReusing(rows(from, count), tags(from, count)).forEach((id, i) => (nodeOf[from + i] = id));
+        for (let i = from; i < from + count; i++) index.insertReserved(nodeOf[i]);
+        if (s === 0) continue;
+        for (let i = (s - 1) * step; i < s * step; i++) index.delete(nodeOf[i]);
+        pending += step;
+      }
+      repairAll(index);
+      const liveFrom = steps * step;
+      const live = rows(liveFrom, n);
+      const fresh = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
+      fresh.addMany(live);
+      const recallAt = (ix: HnswIndex, nodes: ArrayLike<number>): number => {
+        const queries = clusteredVectors({ n: 200, dim, seed: 1, pointSeed: 52 });
+        let total = 0;
+        for (let q = 0; q < 200; q++) {
+          const query = row(queries, dim, q);
+          const truth = bruteForce('cosine', live, dim, query, 10).map((i) => nodes[i]);
+          total += recall(ix.search(query, 10, { ef: 64 }).ids, truth);
+        }
+        return total / 200;
+      };
+      const churned = recallAt(index, nodeOf.subarray(liveFrom));
+      const baseline = recallAt(
+        fresh,
+        Uint32Array.from({ length: n }, (_, i) => i),
+      );
+      expect(index.size - index.freeNodeCount - index.recycler.tombstones).toBe(n);
+      expect(churned).toBeGreaterThanOrEqual(baseline - 0.01);
+    },
+  );
+
   it('a repair beside inserts that reserve nodes past its scratch passes over them and writes nothing outside it', () => {
     // The background mode: a pool task sized its scratch (visited tags) for the nodes of its start, then inserts
     // on another thread reserve more, and their back-links reach lists the task has yet to repair. Here the
