@@ -25,17 +25,17 @@ const kMaxExpandPerLink: u32 = 1;
 const kExpandPerRetiring: u32 = 2;
 /**
  * A list that loses fewer than 1/kPatchBelow of its links (to the set, or to tombstones newer than it) is
- * patched (patchList), not chosen again; from a third on it is chosen again, with the pruning factor (a heavy
- * loss). Patching the losses from a quarter to a third too halved the rebuilt lists, for the same recall
- * (stepped churn in core, one thread, with kPatchOffers: GloVe-100 110 -> 52 us of repair per forgotten node,
- * recall@10 at ef 128 0.9537 -> 0.9560, fresh build 0.9523). Patching heavy losses too cut clustered data's
- * clusters apart (recall@10 at ef 64 1.000 -> 0.985).
+ * patched (patchList), not chosen again. Patching the losses up to a third as well halved the rebuilt lists in
+ * core (GloVe-100 stepped churn, with kPatchOffers: 110 -> 52 us of repair per forgotten node, same recall) but
+ * through the public API it cost recall@10 at the default ef (clustered 128-d, stepped: 1.000 -> 0.995, two runs
+ * each) and gained no adds/s; patching heavy losses too cut the clusters apart (1.000 -> 0.985 at ef 64).
  */
-const kPatchBelow: u32 = 3;
+const kPatchBelow: u32 = 4;
 /**
  * Links of each retiring neighbour a patched list is offered: its first ones (an insert or a rebuild writes a
- * list nearest first; back-links and patches append). All of them (M0 = 32) cost 4-5x the heuristic's checks for
- * the same recall: a patch takes one or two of them, the nearest that no kept link shadows.
+ * list nearest first; back-links and patches append). All of them (M0 = 32) cost 4-5x the heuristic's checks,
+ * and a patch takes one or two: stepped churn in core, one thread, 111 -> 81 us of repair per forgotten node on
+ * GloVe-100 (recall@10 at ef 128 0.9537 -> 0.9523, fresh build 0.9523), 105 -> 95 us on clustered 128-d.
  */
 const kPatchOffers: u32 = 8;
 /** An id no node has (marks a candidate already taken). */
