@@ -232,7 +232,8 @@ describe('tombstone repair and slot reuse', () => {
     () => {
       // The insert path's shape: steps of 1,000 replace the oldest 1,000 of 10,000 clustered vectors, a repair runs
       // once a tenth of the nodes are tombstones. Most repaired lists are patched; a list that lost a quarter or
-      // more is chosen again. Patching those too measured 0.9775 at ef 64 against 1.000 for a fresh build.
+      // more is chosen again. Patching those too (from eight links of each retiring neighbour) measured 0.9775 at ef 64
+      // against 1.000 for a fresh build.
       const dim = 128;
       const n = 10_000;
       const step = 1000;

@@ -25,19 +25,14 @@ const kMaxExpandPerLink: u32 = 1;
 const kExpandPerRetiring: u32 = 2;
 /**
  * A list that loses fewer than 1/kPatchBelow of its links (to the set, or to tombstones newer than it) is
- * patched (patchList), not chosen again. Patching the losses up to a third as well halved the rebuilt lists in
- * core (GloVe-100 stepped churn, with kPatchOffers: 110 -> 52 us of repair per forgotten node, same recall) but
- * through the public API it cost recall@10 at the default ef (clustered 128-d, stepped: 1.000 -> 0.995, two runs
- * each) and gained no adds/s; patching heavy losses too cut the clusters apart (1.000 -> 0.985 at ef 64).
+ * patched (patchList), not chosen again. Two cheaper patches were measured and dropped (tenth session): patching
+ * losses up to a third cost recall@10 through the public API (clustered 128-d, stepped churn: 1.000 -> 0.995 at
+ * the default ef by round 10), and offering a patch only the first eight links of each retiring neighbour
+ * (its nearest) cut the repair in core by 27% on GloVe-100 but, over 250 steps of clustered churn, left
+ * recall@10 at 0.993 from ef 64 up (1.000 with every link offered): lists that lose a long link get a near one
+ * back, and the clusters' links to each other thin out.
  */
 const kPatchBelow: u32 = 4;
-/**
- * Links of each retiring neighbour a patched list is offered: its first ones (an insert or a rebuild writes a
- * list nearest first; back-links and patches append). All of them (M0 = 32) cost 4-5x the heuristic's checks,
- * and a patch takes one or two: stepped churn in core, one thread, 111 -> 81 us of repair per forgotten node on
- * GloVe-100 (recall@10 at ef 128 0.9537 -> 0.9523, fresh build 0.9523), 105 -> 95 us on clustered 128-d.
- */
-const kPatchOffers: u32 = 8;
 /** An id no node has (marks a candidate already taken). */
 const kNoNode: u32 = 0xffffffff;
 
@@ -139,7 +134,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   // A heavy loss (a third or more of the list) reads the whole expansion budget and prunes with the factor.
   const heavy = (n - size) * 3 >= n;
   const maxExpand = heavy ? kMaxExpandPerLink * cap : min(kMaxExpandPerLink * cap, kExpandPerRetiring * tail);
-  size = expand(h, s, res, size, keep, level, tail, maxExpand, cap, base, metric, dim, vecOff, visited, seen, epoch, set, bits, gone);
+  size = expand(h, s, res, size, keep, level, tail, maxExpand, base, metric, dim, vecOff, visited, seen, epoch, set, bits, gone);
   // Heap order -> ascending pairs in sel, then the insert heuristic.
   const sel = load<u32>(s, kSSel);
   const count = drainAscending(res, size, sel);
@@ -173,8 +168,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
 
 /**
  * A list that loses fewer than 1/kPatchBelow of its links (to the retiring set, or to newer tombstones) keeps
- * the others where they are and gets its lost slots back from its retiring neighbours' own lists (the first
- * kPatchOffers links of each):
+ * the others where they are and gets its lost slots back from its retiring neighbours' own lists (one each):
  * the nearest candidates that pass the insert heuristic against the links it keeps, then the nearest of the rest.
  * Choosing the whole list again costs a distance from every candidate to every link kept; a patch costs the
  * candidates' distances to the node and a few checks each.
@@ -198,7 +192,7 @@ function patchList(h: u32, s: u32, node: u32, links: u32, level: i32, cap: u32, 
       if ((atomic.load<u32>(nodeAddr(h, x) + kNLevelFlags) & gone) == 0) store<u32>(sel + (kept++ << 3), x, 4);
     }
   }
-  const size = expand(h, s, res, 0, load<u32>(s, kSHeapCap) - 1, level, tail, tail, kPatchOffers, base, metric, dim, vecOff, visited, seen, epoch, set, bits, gone);
+  const size = expand(h, s, res, 0, load<u32>(s, kSHeapCap) - 1, level, tail, tail, base, metric, dim, vecOff, visited, seen, epoch, set, bits, gone);
   // `base` may be the decode buffer, which the checks below reuse: from here on only precomputed distances.
   const cand = load<u32>(s, kSOut);
   const count = drainAscending(res, size, cand);
@@ -218,9 +212,9 @@ function patchList(h: u32, s: u32, node: u32, links: u32, level: i32, cap: u32, 
 
 /**
  * Offers the lists of queued retiring nodes (queue[0, tail)) as candidates, breadth-first through the set, up to
- * `maxExpand` lists and the first `perList` links of each; returns the heap's new size.
+ * `maxExpand` lists; returns the heap's new size.
  */
-function expand(h: u32, s: u32, res: u32, size: u32, keep: u32, level: i32, tail: u32, maxExpand: u32, perList: u32, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, seen: u32, epoch: u16, set: u32, bits: u32, gone: u32): u32 {
+function expand(h: u32, s: u32, res: u32, size: u32, keep: u32, level: i32, tail: u32, maxExpand: u32, base: u32, metric: u32, dim: i32, vecOff: u32, visited: u32, seen: u32, epoch: u16, set: u32, bits: u32, gone: u32): u32 {
   const queue = load<u32>(s, kSCand);
   const queueCap = load<u32>(s, kSCandCap) << 1;
   // The output buffer holds one list at a time here; its pairs are written only after the expansion.
@@ -230,7 +224,7 @@ function expand(h: u32, s: u32, res: u32, size: u32, keep: u32, level: i32, tail
     const x = load<u32>(queue + (head++ << 2));
     // Nobody writes a retiring node's lists any more (it is deleted, so no insert picks it), but read them as
     // a snapshot all the same.
-    const m = min(perList, readList(h, nodeAddr(h, x), level, hop));
+    const m = readList(h, nodeAddr(h, x), level, hop);
     for (let i: u32 = 0; i < m; i++) {
       const c = load<u32>(hop + (i << 2));
       if (!inSet(set, bits, c)) {
