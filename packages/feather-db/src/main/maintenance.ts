@@ -32,9 +32,11 @@ export interface MaintenanceDeps {
 /**
  * Nodes per background repair task (the insert path uses core's kRepairTaskSize, 1,024: writes wait for the
  * whole pass there anyway). A search or an insert queued behind one waits for it on its thread: 1,024-node
- * tasks held single adds 5.6x their idle p99 while a repair ran.
+ * tasks held single adds 5.6x their idle p99 while a repair ran; with 256 searches during a repair ran at 767-889
+ * a second, with 64 at 1,651-1,877 (churn benchmark, whole batches of 20k, 128-d, two runs each, alternating),
+ * for a pass 10-20% longer and the same write p99 within the runs' noise.
  */
-const kBackgroundTaskNodes = 256;
+const kBackgroundTaskNodes = 64;
 
 export class Maintenance {
   readonly #d: MaintenanceDeps;
