@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { HnswIndex, KernelArena } from '@feather-db/core';
 import { loadDataset } from '../datasets/load.js';
 import { benchArgv } from '../lib/bench-argv.js';
+import { arenaFor } from '../lib/kernel-arena.js';
 
 const { values: args, positionals: files } = parseArgs({
   args: benchArgv,
@@ -39,13 +40,6 @@ const nq = Math.min(Number(args.queries), ds.nQuery);
 const reps = Number(args.reps);
 const modules = files.map((f) => new WebAssembly.Module(readFileSync(f)));
 const names = files.map((f, i) => `${i}:${basename(f)}`);
-
-/** A fresh shared memory whose arena `module` initialised, bound to `module`. */
-function arenaFor(module: WebAssembly.Module, memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true })): KernelArena {
-  const init = new WebAssembly.Instance(module, { env: { memory } }).exports as { arenaInit(): number };
-  if (init.arenaInit() === 0) throw new Error('could not initialise the arena');
-  return KernelArena.attach(memory, module);
-}
 
 const summary = (xs: number[], best: (a: number, b: number) => number): string => {
   const s = [...xs].sort(best);

@@ -13,10 +13,11 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HnswIndex, KernelArena, type Metric } from '@feather-db/core';
+import { HnswIndex, type Metric } from '@feather-db/core';
 import { bruteForce, clusteredVectors, recall } from '@feather-db/testkit';
 import { loadDataset } from '../datasets/load.js';
 import { benchArgv } from '../lib/bench-argv.js';
+import { arenaFor } from '../lib/kernel-arena.js';
 
 const { values: args, positionals: files } = parseArgs({
   args: benchArgv,
@@ -59,12 +60,6 @@ const nq = Math.min(Number(args.queries), data.queries.length / dim);
 const modules = files.map((f) => new WebAssembly.Module(readFileSync(f)));
 const kNCount0 = 28; // packages/core/src/layout.ts: a node's level-0 link count
 
-const arenaFor = (module: WebAssembly.Module): KernelArena => {
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-  const init = new WebAssembly.Instance(module, { env: { memory } }).exports as { arenaInit(): number };
-  if (init.arenaInit() === 0) throw new Error('could not initialise the arena');
-  return KernelArena.attach(memory, module);
-};
 const rows = (from: number, count: number): Float32Array => data.base.subarray(from * dim, (from + count) * dim);
 const tags = (from: number, count: number): { row: number; namespace: number; entity: number }[] =>
   Array.from({ length: count }, (_, i) => ({ row: from + i, namespace: 0, entity: 0 }));
