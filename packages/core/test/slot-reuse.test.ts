@@ -263,14 +263,15 @@ describe('tombstone repair and slot reuse', () => {
       const live = rows(liveFrom, n);
       const fresh = HnswIndex.create(KernelArena.create(), { dim, metric: 'cosine' });
       fresh.addMany(live);
+      const queries = clusteredVectors({ n: 200, dim, seed: 1, pointSeed: 52 });
+      const truth = Array.from({ length: 200 }, (_, q) => bruteForce('cosine', live, dim, row(queries, dim, q), 10));
       const recallAt = (ix: HnswIndex, nodes: ArrayLike<number>): number => {
-        const queries = clusteredVectors({ n: 200, dim, seed: 1, pointSeed: 52 });
         let total = 0;
-        for (let q = 0; q < 200; q++) {
-          const query = row(queries, dim, q);
-          const truth = bruteForce('cosine', live, dim, query, 10).map((i) => nodes[i]);
-          total += recall(ix.search(query, 10, { ef: 64 }).ids, truth);
-        }
+        for (let q = 0; q < 200; q++)
+          total += recall(
+            ix.search(row(queries, dim, q), 10, { ef: 64 }).ids,
+            truth[q].map((i) => nodes[i]),
+          );
         return total / 200;
       };
       const churned = recallAt(index, nodeOf.subarray(liveFrom));
