@@ -145,18 +145,30 @@ describe('a pool thread that dies', () => {
     await expectIntact(path, acked);
   });
 
-  it.each(kHows)('at boot of every thread (%s): searches reject typed instead of waiting for a thread', async (how) => {
-    const { path, acked } = await seeded();
-    const db = await openWithFaults(path, { pool: { at: 'boot', how } });
-    expect(await settle(db.search(row(data, kDim, 7), { k: 1 }))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
-    // A small write needs no pool thread: it is acknowledged, or rejected typed once the pool is known dead.
-    const added = await settle(db.add(row(data, kDim, 700), { id: 700 }));
-    if (added.ok) acked.add(700);
-    else expect(added).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
-    expect(await settle(db.search(row(data, kDim, 7), { k: 1 }))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
-    expect((await settle(db.close())).ok).toBe(true);
-    await expectIntact(path, acked);
-  });
+  it.each(kHows)(
+    'at boot of every thread (%s): nothing waits for a thread, and once the pool is known dead searches reject typed',
+    async (how) => {
+      const { path, acked } = await seeded();
+      const db = await openWithFaults(path, { pool: { at: 'boot', how } });
+      const exited = { ok: false, code: 'FEATHER_ERR_WORKER_EXITED' };
+      // A batch is linked on the pool: it rejects typed instead of waiting for a thread.
+      expect(await settle(db.addBatch(data.subarray(300 * kDim, 1100 * kDim)))).toEqual(exited);
+      // Until the pool is known dead (within a few turns), a small search may still run on this thread, with the
+      // right answer; from then on every search rejects typed. The bound on tries only ends a hang.
+      let search = await settle(db.search(row(data, kDim, 7), { k: 1 }));
+      for (let tries = 0; search.ok && tries < 1_000; tries++) {
+        expect((search.value as { id: number }[])[0].id).toBe(7);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        search = await settle(db.search(row(data, kDim, 7), { k: 1 }));
+      }
+      expect(search).toEqual(exited);
+      expect(await settle(db.search(row(data, kDim, 8), { k: 1 }))).toEqual(exited);
+      // The store has failed: writes reject typed too.
+      expect(await settle(db.add(row(data, kDim, 700), { id: 700 }))).toEqual(exited);
+      expect((await settle(db.close())).ok).toBe(true);
+      await expectIntact(path, acked);
+    },
+  );
 });
 
 describe('the internal fault hook', () => {

@@ -16,6 +16,12 @@ const kInlineMaxUnits = 2_000_000;
 const kPriorNsPerUnit = 40;
 /** Weight of the newest measurement in the running estimate. */
 const kEwmaWeight = 0.1;
+/**
+ * Most a measurement may count for, as a multiple of the estimate it updates (the prior, for the first): a
+ * cold search (the first after an open: caches, handles and scratch not yet warm; ~15x a warm one here) or a
+ * thread descheduled mid-search is an outlier that would otherwise send the next ~20 searches to the pool.
+ */
+const kMaxRise = 2;
 
 /** A kind of search for the estimates: a modality's graph traversal or its exact scan (a number: no string per search). */
 export function searchKind(slot: number, scan: boolean): number {
@@ -34,11 +40,16 @@ export class InlineBudget {
     return ((this.#nsPerUnit.get(key) ?? kPriorNsPerUnit) * units) / 1e6;
   }
 
-  /** Learns from a search of kind `key` that took `ms` for `units` units (inline or in a reader thread). */
+  /**
+   * Learns from a search of kind `key` that took `ms` for `units` units (inline or in a reader thread). The
+   * first measurement of a kind replaces the prior (at most kMaxRise times it); later ones move a running
+   * average, each counted at most kMaxRise times the estimate, so the estimate rises by at most 10% a search
+   * and falls as fast as the searches get cheaper.
+   */
   observe(key: number, units: number, ms: number): void {
     if (units <= 0 || !(ms >= 0)) return;
-    const ns = (ms * 1e6) / units;
     const old = this.#nsPerUnit.get(key);
+    const ns = Math.min((ms * 1e6) / units, (old ?? kPriorNsPerUnit) * kMaxRise);
     this.#nsPerUnit.set(key, old === undefined ? ns : old + kEwmaWeight * (ns - old));
   }
 

@@ -36,8 +36,7 @@ export interface StoreHandles {
 
 /**
  * Opens `path` with validated options: takes the lock (before anything reads the file), boots the writer on
- * a new shared memory, shares the load with it (docs/format.md, "Opening") and starts the reader pool while
- * the writer finishes. On failure, everything started is ended again before the error is thrown.
+ * a new shared memory, shares the load with it (docs/format.md, "Opening"), then starts the reader pool. On failure, everything started is ended again before the error is thrown.
  */
 export async function openStore(path: string, o: ResolvedOptions): Promise<StoreHandles> {
   const releaseLock = o.readOnly ? undefined : acquireLock(path);
@@ -79,21 +78,19 @@ export async function openStore(path: string, o: ResolvedOptions): Promise<Store
       arena,
       {
         prepare: async (half) => void unwrap(await writer.prepare({ ...spec, ...half })),
-        open: (half) => {
-          // The writer finishes the load (checksums against the index, totals, publication) and replays the WAL
-          // while this thread starts the reader pool, whose threads then boot on a core the load no longer needs.
-          const opening = writer.open({ ...spec, ...half });
-          readers = startReaderPool(o.threads, { ...init, niceIncrement: kPoolNiceIncrement[o.poolPriority] }, (error, broken) =>
-            fault.threadError(error, broken),
-          );
-          return opening.then((reply) => unwrap(reply));
-        },
+        // The writer finishes the load (checksums against the index, totals, publication) and replays the WAL.
+        open: async (half) => unwrap(await writer.open({ ...spec, ...half })),
       },
       { tasksPerTurn: kTasksPerTurn, turn: yieldToLoop },
     );
     for (const op of opened.replayedOps) mirror.apply(op);
     mirror.shareRecall(arena, recallTable);
-    return { path, options: o, opened, mirror, arena, thread, writer, readers: readers!, fault, releaseLock };
+    // Started last: its threads boot (~40 ms of a core each) while the open resolves and the first searches run
+    // on this thread (main/search-runner.ts), not while the load's two threads need both cores.
+    readers = startReaderPool(o.threads, { ...init, niceIncrement: kPoolNiceIncrement[o.poolPriority] }, (error, broken) =>
+      fault.threadError(error, broken),
+    );
+    return { path, options: o, opened, mirror, arena, thread, writer, readers, fault, releaseLock };
   } catch (error) {
     await shutDown({ thread, writer, readers, fault, releaseLock }, true).catch(() => undefined);
     throw error;

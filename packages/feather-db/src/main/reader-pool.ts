@@ -17,10 +17,10 @@ export interface ReaderPool extends PoolRunner {
   /** Why the pool can no longer run tasks (every thread failed to start), if it cannot. */
   readonly broken: FeatherError | undefined;
   /**
-   * A thread has loaded and the pool is neither broken nor closing: the facade may then run a small search on
-   * its own thread instead (main/search-runner.ts); a pool that never came up keeps rejecting searches typed.
+   * Neither broken nor closing (its threads may still be booting): the facade may then run a small search on
+   * its own thread instead (main/search-runner.ts); a pool known dead gets every search, which rejects typed.
    */
-  readonly ready: boolean;
+  readonly healthy: boolean;
   close(force: boolean): Promise<void>;
 }
 
@@ -111,8 +111,8 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
     get broken() {
       return broken;
     },
-    get ready() {
-      return loaded > 0 && broken === undefined && !closing;
+    get healthy() {
+      return broken === undefined && !closing;
     },
     run: (task) => {
       if (broken !== undefined) return Promise.reject(broken);

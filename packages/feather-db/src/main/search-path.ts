@@ -63,7 +63,7 @@ export class SearchPath {
     const budget = new InlineBudget();
     const dims = new Map(Object.entries(slots).map(([name, slot]) => [slot, spaces.of(name).dim]));
     const queue = new SearchQueue(pool, threads, (q, ms) => SearchRunner.observe(budget, q, dims.get(q.slot)!, ms));
-    this.#runner = new SearchRunner(handles, budget, queue, () => pool.ready);
+    this.#runner = new SearchRunner(handles, budget, queue, () => pool.healthy);
   }
 
   /** The store's modalities. */

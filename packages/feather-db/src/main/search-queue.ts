@@ -31,7 +31,6 @@ interface Pending {
  */
 export class SearchQueue {
   readonly #tasks: TaskWindow<Pending>;
-  #answered = false;
 
   /** `measured` hears how long each search took in its thread (the inline budget learns from it). */
   constructor(pool: PoolRunner, threads: number, measured: (query: SearchQuery, ms: number) => void) {
@@ -52,7 +51,6 @@ export class SearchQueue {
           (replies as SearchReply).forEach((reply, i) => {
             const p = batch[i]!;
             if (!reply.ok) return p.reject(FeatherError.fromWire(reply.error));
-            this.#answered = true;
             measured(p.query, reply.value.ms);
             p.resolve(reply.value);
           });
@@ -64,11 +62,6 @@ export class SearchQueue {
         },
       );
     this.#tasks = new TaskWindow<Pending>(window, take, (batch) => send(batch, false));
-  }
-
-  /** True once a pool thread has answered a search: the pool is known to work. */
-  get answered(): boolean {
-    return this.#answered;
   }
 
   /** True when no search is queued or running in the pool. */

@@ -21,26 +21,26 @@ export class SearchRunner {
   readonly #handles: AttachCache;
   readonly #budget: InlineBudget;
   readonly #queue: SearchQueue;
-  readonly #poolReady: () => boolean;
+  readonly #poolHealthy: () => boolean;
 
   /**
-   * `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). `poolReady`: the
-   * pool came up and is healthy (ReaderPool.ready); searches run inline only then.
+   * `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). `poolHealthy`: the
+   * pool is neither broken nor closing (ReaderPool.healthy); searches run inline only then.
    */
-  constructor(handles: AttachCache, budget: InlineBudget, queue: SearchQueue, poolReady: () => boolean) {
+  constructor(handles: AttachCache, budget: InlineBudget, queue: SearchQueue, poolHealthy: () => boolean) {
     this.#handles = handles;
     this.#budget = budget;
     this.#queue = queue;
-    this.#poolReady = poolReady;
+    this.#poolHealthy = poolHealthy;
   }
 
   /**
-   * Nothing queued or running in a pool known to work (it has answered a search, and is healthy): a small
-   * search may run on this thread. Until the pool has answered once, searches go to it, so a pool that cannot
-   * run (every thread dead at start) still rejects them typed instead of hiding behind inline answers.
+   * Nothing queued or running in a healthy pool: a small search may run on this thread — also while the pool's
+   * threads still boot, so the first search after an open does not wait ~40 ms for them. A pool known dead
+   * (every thread failed at start) is not healthy: every search then goes to it and rejects typed.
    */
   #idle(): boolean {
-    return this.#queue.idle && this.#queue.answered && this.#poolReady();
+    return this.#queue.idle && this.#poolHealthy();
   }
 
   /** Learns a pooled search's duration (the queue's `measured` callback). */
