@@ -26,6 +26,36 @@ function sample(): MemoryModel {
 }
 
 describe('memory model columns', () => {
+  it('read back every loaded string as written: ASCII and not, at and past the short-string bound', () => {
+    const texts = [
+      '',
+      'a',
+      'x'.repeat(31),
+      'y'.repeat(32),
+      'z'.repeat(33),
+      'é',
+      'ab\u007f',
+      `${'q'.repeat(30)}é`,
+      '日本語',
+      '🙂'.repeat(9),
+      'long '.repeat(400),
+    ];
+    const m = new MemoryModel();
+    m.upsert(
+      texts.map((text, i) => ({ id: `${text.slice(0, 40)}#${i}`, modality: 'text', text })),
+      1_000,
+    );
+    const loaded = reload(m);
+    texts.forEach((text, i) => {
+      const id = `${text.slice(0, 40)}#${i}`;
+      const row = loaded.rowOf(id)!;
+      expect(loaded.record(row)).toMatchObject({ id, text });
+    });
+    // A record's modalities are its set, shared and frozen.
+    expect(Object.isFrozen(loaded.record(0)!.modalities)).toBe(true);
+    expect(loaded.record(0)!.modalities).toBe(loaded.record(1)!.modalities);
+  });
+
   it('round-trip every field, hole, edge and dictionary id', () => {
     const m = sample();
     const loaded = reload(m);

@@ -46,6 +46,19 @@ describe('shared recall columns', () => {
     expect(reader.toSnapshot()).toEqual(owner.toSnapshot());
   });
 
+  it('a reader that read a row before its chunk existed sees the values once the owner allocates it', () => {
+    const { owner, reader, both } = pair();
+    both(upsert([1]));
+    const ids = Array.from({ length: 20_000 }, (_, i) => 100 + i);
+    // The reader learns of rows past the first chunk before the owner has allocated theirs.
+    reader.apply(upsert(ids));
+    expect(reader.record(19_000)).toMatchObject({ recallCount: 0, lastRecalled: null });
+    owner.apply(upsert(ids));
+    owner.touch([19_000, 19_000, 0], 77);
+    expect(reader.record(19_000)).toMatchObject({ recallCount: 2, lastRecalled: 77 });
+    expect(reader.record(0)).toMatchObject({ recallCount: 1, lastRecalled: 77 });
+  });
+
   it('keep the values the owner had before sharing, and grow past a chunk (16,384 rows)', () => {
     const arena = KernelArena.create();
     const owner = new MemoryModel();

@@ -59,7 +59,7 @@ interface ColumnDictionary {
   /** By id from 1 (0 = no entity). */
   entities: string[];
   /** Modality names of each distinct set a row can hold. */
-  modalitySets: string[][];
+  modalitySets: (readonly string[])[];
   /** Attribute keys; pair p is (keys[pairKeys[p]], pairValues[p]). */
   keys: string[];
   pairKeys: number[];

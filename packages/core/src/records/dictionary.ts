@@ -29,7 +29,8 @@ export class NameDictionary {
 
 /** The distinct sets of modalities rows hold (set 0: none), and how many live rows hold each modality. */
 export class ModalitySets {
-  readonly sets: string[][] = [[]];
+  /** Frozen: a record hands its row's set out as is. */
+  readonly sets: (readonly string[])[] = [Object.freeze([])];
   readonly #ids = new Map<string, number>([['', 0]]);
   readonly #counts = new Map<string, number>();
 
@@ -37,7 +38,7 @@ export class ModalitySets {
   with(set: number, modality: string): number {
     const current = this.sets[set];
     if (current.includes(modality)) return set;
-    const next = [...current, modality];
+    const next = Object.freeze([...current, modality]);
     const key = next.join('\u0000');
     let id = this.#ids.get(key);
     if (id === undefined) {
@@ -57,9 +58,9 @@ export class ModalitySets {
   }
 
   /** Adopts saved sets (set 0 must be empty); false when they are not distinct. */
-  load(sets: readonly string[][]): boolean {
+  load(sets: readonly (readonly string[])[]): boolean {
     sets.forEach((set, i) => {
-      if (i > 0) this.sets.push(set);
+      if (i > 0) this.sets.push(Object.freeze(set));
       this.#ids.set(set.join('\u0000'), i);
     });
     return sets[0]?.length === 0 && this.#ids.size === this.sets.length;

@@ -92,7 +92,7 @@ export class MemoryModel {
       timestamp: c.timestamp[row],
       recallCount: c.recall.count(row),
       lastRecalled: Number.isNaN(last) ? null : last,
-      modalities: p.modalities.sets[c.modalitySet[row]].slice(),
+      modalities: p.modalities.sets[c.modalitySet[row]],
     };
   }
 

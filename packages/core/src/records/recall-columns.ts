@@ -98,6 +98,11 @@ export class SharedRecall implements RecallColumns {
   readonly table: number;
   readonly #arena: KernelArena;
   #f64: Float64Array;
+  /**
+   * Per chunk, its f64 index once seen allocated (0: not yet). Chunks never move, so an address read once
+   * stays right: a record's two reads (count, last) and a search's bumps skip the table's atomic load.
+   */
+  readonly #bases = new Int32Array(kChunks);
 
   private constructor(arena: KernelArena, table: number, owner: boolean) {
     this.#arena = arena;
@@ -188,10 +193,16 @@ export class SharedRecall implements RecallColumns {
 
   /** The f64 index of `row`'s count (its last time is kChunkRows further), or -1 when its chunk is missing. */
   #word(row: number): number {
-    const chunk = this.#chunk(row);
-    if (chunk === 0) return -1;
-    this.#view(chunk + kChunkRows * 16);
-    return (chunk >>> 3) + (row & (kChunkRows - 1));
+    const slot = row >>> kChunkShift;
+    let base = this.#bases[slot];
+    if (base === 0) {
+      const chunk = this.#chunk(row);
+      if (chunk === 0) return -1;
+      // The view then reaches the chunk for good: it is only ever replaced by a longer one.
+      this.#view(chunk + kChunkRows * 16);
+      base = this.#bases[slot] = chunk >>> 3;
+    }
+    return base + (row & (kChunkRows - 1));
   }
 
   /** As #word, allocating the chunk when it is missing (the owner's writes). */

@@ -5,6 +5,22 @@ import type { RowColumns } from './row-columns.js';
 
 const kUtf8 = new TextDecoder();
 const kUtf8Encoder = new TextEncoder();
+/** Longest byte run decoded in JS when it is ASCII: below it, TextDecoder's call and the subarray cost more. */
+const kShortAscii = 32;
+
+/** The UTF-8 bytes [from, to) of `blob` as a string (a record reads its text and id this way on every hit). */
+function utf8(blob: Uint8Array, from: number, to: number): string {
+  if (to - from <= kShortAscii) {
+    let s = '';
+    for (let i = from; i < to; i++) {
+      const c = blob[i];
+      if (c >= 0x80) return kUtf8.decode(blob.subarray(from, to));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return kUtf8.decode(blob.subarray(from, to));
+}
 
 /** The loaded rows' strings, still UTF-8: rows below `limit` read theirs here unless replaced. */
 export interface StringBase {
@@ -41,7 +57,7 @@ export class RowStrings {
     let id = this.#ids.get(row);
     if (id === undefined) {
       const b = this.#base;
-      this.#ids.set(row, (id = kUtf8.decode(b.idBlob.subarray(b.idOffsets[row], b.idOffsets[row + 1]))));
+      this.#ids.set(row, (id = utf8(b.idBlob, b.idOffsets[row], b.idOffsets[row + 1])));
     }
     return id;
   }
@@ -50,7 +66,7 @@ export class RowStrings {
     const text = this.#texts.get(row);
     if (text !== undefined || row >= this.#base.limit) return text ?? '';
     const b = this.#base;
-    return kUtf8.decode(b.textBlob.subarray(b.textOffsets[row], b.textOffsets[row + 1]));
+    return utf8(b.textBlob, b.textOffsets[row], b.textOffsets[row + 1]);
   }
 
   setId(row: number, id: string): void {

@@ -24,7 +24,7 @@ export interface MemoryRecord {
   readonly recallCount: number;
   /** When a search last returned it (ms since the epoch), or null. */
   readonly lastRecalled: number | null;
-  /** Modalities holding a vector for it. */
+  /** Modalities holding a vector for it (a frozen array, shared by the records with the same set). */
   readonly modalities: readonly string[];
 }
 
