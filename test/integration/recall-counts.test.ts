@@ -115,4 +115,36 @@ describe('recall counts', () => {
     const again = await opened(path);
     for (const h of hits) expect(again.get(h.id)).toMatchObject({ recallCount: 1, lastRecalled: kNow + 5 });
   });
+
+  it('a replay of many flushes, a forget between them, ends with the values the store had', async () => {
+    const path = tempStorePath('recall.feather');
+    const db = await opened(path, { dim, recallFlushMs: 0 });
+    await db.addBatch(data, { ids: ids.slice() });
+    const flushed = async (q: number | Float32Array, now: number): Promise<MemoryId[]> => {
+      const before = walRecords(path);
+      const hits = await db.search(typeof q === 'number' ? row(queries, dim, q) : q, { k: 6, now });
+      // recallFlushMs 0: one record per search once its turn ends; wait for it rather than for a time.
+      for (let i = 0; i < 500 && walRecords(path) === before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      return hits.map((h) => h.id);
+    };
+    // Runs of recall records with the same rows recalled again (a replay keeps the latest), split by a forget.
+    for (let i = 0; i < 6; i++) await flushed(i % 3, kNow + i);
+    const gone = (await flushed(0, kNow + 10))[0];
+    await db.forget(gone);
+    // Its row is reused once no read can name it: the new memory must not inherit the old one's logged counts.
+    for (let waited = 0; db.stats().rows.free < 1 && waited < 10_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    const reused = row(data, dim, 0).map((x) => -x);
+    await db.add(reused, { id: 'reused' });
+    expect(db.stats().rows.free).toBe(0);
+    // Recalled after the reuse: a replay must apply that after the add that reset the row.
+    expect(await flushed(reused, kNow + 19)).toContain('reused');
+    for (let i = 0; i < 4; i++) await flushed(i % 2, kNow + 20 + i);
+    const state = [...recallState(db), db.get('reused')!.recallCount];
+    expect(state[ids.indexOf(gone)]).toBeNull();
+    await db.close();
+    expect(walRecords(path)).toBeGreaterThanOrEqual(14);
+    const again = await opened(path, { readOnly: true });
+    expect([...recallState(again), again.get('reused')!.recallCount]).toEqual(state);
+    await again.close();
+  });
 });
