@@ -188,7 +188,21 @@ describe('slot reuse under churn', () => {
     }
     expect(reopened.get('r1-0')).toBeUndefined();
     expect((await reopened.checkIntegrity()).problems).toEqual([]);
+    // Rows forgotten before an open are free at once after it (nothing can name them), and taken by new memories.
+    const freeBefore = reopened.stats().rows.free;
+    await reopened.forget(live.slice(0, 10));
+    await reopened.save();
     await reopened.close();
+    const holes = await Feather.open(path, { threads: 1 });
+    expect(holes.stats().rows).toEqual({ live: 391, free: freeBefore + 10 });
+    await holes.addBatch(
+      Array.from({ length: 10 }, (_, i) => vectorOf(`hole-${i}`)),
+      { ids: Array.from({ length: 10 }, (_, i) => `hole-${i}`) },
+    );
+    expect(holes.stats().rows).toEqual({ live: 401, free: freeBefore });
+    for (const id of [...live.slice(10, 20), 'hole-3']) expect((await holes.search(vectorOf(id), { k: 1, track: false }))[0]?.id).toBe(id);
+    expect((await holes.checkIntegrity()).problems).toEqual([]);
+    await holes.close();
   });
 
   it('searches racing the churn only return memories with their own vectors (no reused slot under another memory)', async () => {

@@ -75,6 +75,17 @@ export class MemoryModel {
     return this.#p.cols.isLive(row);
   }
 
+  /** The rows below rowLimit that hold no memory (forgotten, not reused), highest first. */
+  holes(): number[] {
+    const p = this.#p;
+    const holes: number[] = [];
+    // One loop over the flags, and none at all in a store without holes (an open builds the free list from it).
+    if (p.live === p.cols.n) return holes;
+    const flags = p.cols.flags;
+    for (let row = p.cols.n - 1; row >= 0; row--) if ((flags[row] & kLive) === 0) holes.push(row);
+    return holes;
+  }
+
   /** The public view of a live row, or undefined. */
   record(row: number): MemoryRecord | undefined {
     const p = this.#p;

@@ -15,7 +15,7 @@ export class RowRecycler {
   readonly #pins: EpochPins;
   readonly #inOrder: (run: () => Promise<void>) => Promise<void>;
   /** Rows ready for reuse (taken from the end: the lowest first). */
-  readonly #free: number[] = [];
+  readonly #free: number[];
   /** Rows whose forget the writer applied, each waiting for the reads numbered below `after` to end. */
   readonly #waiting: { after: number; rows: number[] }[] = [];
 
@@ -23,7 +23,7 @@ export class RowRecycler {
   constructor(model: MemoryModel, pins: EpochPins, inOrder: (run: () => Promise<void>) => Promise<void>) {
     this.#pins = pins;
     this.#inOrder = inOrder;
-    for (let row = model.rowLimit - 1; row >= 0; row--) if (!model.isLive(row)) this.#free.push(row);
+    this.#free = model.holes();
     pins.onUnpin(() => this.#check());
   }
 
