@@ -32,14 +32,14 @@ const answer = (task: PoolTask): SearchReply =>
   }));
 
 describe('SearchQueue', () => {
-  it('sends one search per task while the pool has room, then packs an even share of the queue per slot (two tasks per thread)', async () => {
+  it('sends one search per task while the pool has room, then packs an even share of the queue per slot (one task per thread)', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined);
+    const queue = new SearchQueue(pool, 2, () => undefined);
     const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1), 0));
     expect(sizes(tasks)).toEqual([1, 1]);
     tasks[0].settle(answer(tasks[0].task));
     await turn();
-    // One slot free, eight queued: half of them (the window has two slots), not all eight in one task.
+    // One slot free, eight queued: half of them (two threads: two slots), not all eight in one task.
     expect(sizes(tasks)).toEqual([1, 1, 4]);
     tasks[1].settle(answer(tasks[1].task));
     await turn();
@@ -87,7 +87,7 @@ describe('SearchQueue', () => {
 
   it("rejects one query with its own typed error, and a whole task's queries when the pool fails it", async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined);
+    const queue = new SearchQueue(pool, 2, () => undefined);
     const a = queue.run(query(1), 0);
     const b = queue.run(query(2), 0);
     tasks[0].settle([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]);
@@ -99,7 +99,7 @@ describe('SearchQueue', () => {
 
   it('an aborted search leaves the queue, or once sent gets its cancel flag set, and rejects with FEATHER_ERR_ABORTED at once', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 1, () => undefined);
+    const queue = new SearchQueue(pool, 2, () => undefined);
     const controller = new AbortController();
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const sent = { ...query(1), cancel };

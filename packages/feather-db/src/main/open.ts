@@ -36,7 +36,8 @@ export interface StoreHandles {
 
 /**
  * Opens `path` with validated options: takes the lock (before anything reads the file), boots the writer on
- * a new shared memory, shares the load with it (docs/format.md, "Opening"), then starts the reader pool. On failure, everything started is ended again before the error is thrown.
+ * a new shared memory, shares the load with it (docs/format.md, "Opening"), then starts the reader pool. On
+ * failure, everything started is ended again before the error is thrown.
  */
 export async function openStore(path: string, o: ResolvedOptions): Promise<StoreHandles> {
   const releaseLock = o.readOnly ? undefined : acquireLock(path);
