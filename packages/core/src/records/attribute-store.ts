@@ -48,6 +48,11 @@ export class AttributeStore {
     }
   }
 
+  /** Bytes of the attribute pool in use (replaced lists included until a compaction). */
+  get byteLength(): number {
+    return this.#used * 4;
+  }
+
   /** A row's attributes (frozen). */
   of(row: number): Attributes {
     const cols = this.#cols;

@@ -18,6 +18,9 @@ import { SharedRecall } from './recall-columns.js';
 import { checkSnapshot, corrupt, type ModelSnapshot, type SnapshotEdge, type SnapshotRow } from './snapshot.js';
 import type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './types.js';
 
+/** Bytes per row of the model's columns and write stamp (flags 1, id 8, id hash 4, namespace 4, entity 4, importance 8, timestamp 8, modality set 4, attribute start and count 8, write stamp 8). */
+const kRowBytes = 57;
+
 /**
  * The memory model: records, ids, namespace and entity dictionaries, attribute postings and the context
  * graph. Deterministic: the same ops in the same order give the same rows and dictionary ids, which is how the
@@ -195,6 +198,17 @@ export class MemoryModel {
     const ns = namespace === undefined ? undefined : this.#p.namespaces.id(namespace);
     if (namespace !== undefined && ns === undefined) return undefined;
     return this.#p.writeOrder.last(c.n, (row) => (c.flags[row] & kLive) !== 0 && (ns === undefined || c.namespace[row] === ns));
+  }
+
+  /**
+   * Bytes this model's records hold (outside the shared memory): per row its fields and write stamp (57 bytes),
+   * its attribute pairs (4 bytes each), its id and text as UTF-8 with their offsets, and the id table. Edges,
+   * the name dictionaries and the postings a filter builds are not counted (JS objects; small beside the rest
+   * unless a store holds many edges). The facade's mirror and the writer's model each hold this much.
+   */
+  recordBytes(): number {
+    const p = this.#p;
+    return p.cols.n * kRowBytes + p.attributes.byteLength + p.strings.byteLength + p.ids.slots.byteLength;
   }
 
   /** The WRITE_ORDER section's bytes (see WriteOrder). */

@@ -1,26 +1,9 @@
-// The strings of the memory model: string ids and texts. Those of loaded rows stay UTF-8 in the blobs of the
-// COLUMNS section until something reads them; strings set since the load live in maps and win.
+// The strings of the memory model: string ids and texts, UTF-8 throughout. Those of loaded rows stay in the
+// blobs of the COLUMNS section; strings set since the load are in string columns (string-column.ts) and win.
+// Nothing is cached as a JS string: a record decodes its id and text when it is read.
 import { kLive, kStringId } from './columns-codec.js';
 import type { RowColumns } from './row-columns.js';
-
-const kUtf8 = new TextDecoder();
-const kUtf8Encoder = new TextEncoder();
-/** Longest byte run decoded in JS when it is ASCII: below it, TextDecoder's call and the subarray cost more. */
-const kShortAscii = 32;
-
-/** The UTF-8 bytes [from, to) of `blob` as a string (a record reads its text and id this way on every hit). */
-function utf8(blob: Uint8Array, from: number, to: number): string {
-  if (to - from <= kShortAscii) {
-    let s = '';
-    for (let i = from; i < to; i++) {
-      const c = blob[i];
-      if (c >= 0x80) return kUtf8.decode(blob.subarray(from, to));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return kUtf8.decode(blob.subarray(from, to));
-}
+import { StringColumn, utf8 } from './string-column.js';
 
 /** The loaded rows' strings, still UTF-8: rows below `limit` read theirs here unless replaced. */
 export interface StringBase {
@@ -41,12 +24,10 @@ const kNoBase: StringBase = {
 
 export class RowStrings {
   readonly #base: StringBase;
-  /** String ids decoded from the base, and every string id added since the load. */
-  readonly #ids = new Map<number, string>();
-  /** Texts set since the load (they win over the base). */
-  readonly #texts = new Map<number, string>();
-  /** Rows below the base's limit that were forgotten and hold a new memory: their base strings are stale. */
-  readonly #reused = new Set<number>();
+  /** String ids set since the load (of new rows, and of loaded rows that hold a new memory). */
+  readonly #ids = new StringColumn();
+  /** Texts set since the load; a loaded row that holds a new memory always has one here (its base text is stale). */
+  readonly #texts = new StringColumn();
 
   constructor(base: StringBase = kNoBase) {
     this.#base = base;
@@ -54,12 +35,10 @@ export class RowStrings {
 
   /** The string id of `row` (a row whose flags say it has one). */
   id(row: number): string {
-    let id = this.#ids.get(row);
-    if (id === undefined) {
-      const b = this.#base;
-      this.#ids.set(row, (id = utf8(b.idBlob, b.idOffsets[row], b.idOffsets[row + 1])));
-    }
-    return id;
+    const id = this.#ids.get(row);
+    if (id !== undefined) return id;
+    const b = this.#base;
+    return utf8(b.idBlob, b.idOffsets[row], b.idOffsets[row + 1]);
   }
 
   text(row: number): string {
@@ -75,12 +54,7 @@ export class RowStrings {
 
   /** The strings of a new memory in `row` (at the end, or a reused row whose base strings must not show). */
   place(row: number, text: string): void {
-    if (row < this.#base.limit) {
-      this.#reused.add(row);
-      this.#texts.set(row, text);
-    } else if (text !== '') {
-      this.#texts.set(row, text);
-    }
+    if (row < this.#base.limit || text !== '') this.#texts.set(row, text);
   }
 
   setText(row: number, text: string): void {
@@ -93,6 +67,19 @@ export class RowStrings {
     this.#texts.delete(row);
   }
 
+  /** Bytes of every string: the loaded rows' blobs and offsets, and the strings set since. */
+  get byteLength(): number {
+    const b = this.#base;
+    return (
+      b.idOffsets.byteLength +
+      b.idBlob.byteLength +
+      b.textOffsets.byteLength +
+      b.textBlob.byteLength +
+      this.#ids.byteLength +
+      this.#texts.byteLength
+    );
+  }
+
   /** The live rows' strings as a COLUMNS section stores them: offsets per row and two blobs (UTF-8). */
   encode(cols: RowColumns): { idOffsets: Uint32Array; idBlob: Uint8Array; textOffsets: Uint32Array; textBlob: Uint8Array } {
     const n = cols.n;
@@ -103,13 +90,10 @@ export class RowStrings {
     const base = this.#base;
     for (let row = 0; row < n; row++) {
       if ((cols.flags[row] & kLive) !== 0) {
-        if ((cols.flags[row] & kStringId) !== 0) {
-          const decoded = row < base.limit && !this.#reused.has(row) ? undefined : this.#ids.get(row);
-          if (decoded === undefined) ids.push(base.idBlob.subarray(base.idOffsets[row], base.idOffsets[row + 1]));
-          else ids.pushString(decoded);
-        }
-        const text = this.#texts.get(row);
-        if (text !== undefined) texts.pushString(text);
+        if ((cols.flags[row] & kStringId) !== 0)
+          ids.push(this.#ids.bytes(row) ?? base.idBlob.subarray(base.idOffsets[row], base.idOffsets[row + 1]));
+        const text = this.#texts.bytes(row);
+        if (text !== undefined) texts.push(text);
         else if (row < base.limit) texts.push(base.textBlob.subarray(base.textOffsets[row], base.textOffsets[row + 1]));
       }
       idOffsets[row + 1] = ids.length;
@@ -128,12 +112,6 @@ class ByteList {
     this.#room(bytes.length);
     this.#bytes.set(bytes, this.length);
     this.length += bytes.length;
-  }
-
-  pushString(s: string): void {
-    if (s.length === 0) return;
-    this.#room(s.length * 3);
-    this.length += kUtf8Encoder.encodeInto(s, this.#bytes.subarray(this.length)).written;
   }
 
   bytes(): Uint8Array {

@@ -1,0 +1,127 @@
+// Strings by row as UTF-8 in one growing byte array: the ids and texts written since a load (row-strings.ts).
+// A Map of JS strings held ~170 bytes per row of a short id and text beside the characters (the string
+// objects and the map's entries), and in two heaps (the facade's mirror and the writer's model); here a row
+// costs its UTF-8 bytes and 8 bytes of position, all outside V8's heap.
+
+const kUtf8 = new TextDecoder();
+const kUtf8Encoder = new TextEncoder();
+/** Longest byte run decoded (or string encoded) in JS when it is ASCII: below it, the native call costs more. */
+const kShortAscii = 32;
+/** Replaced and deleted bytes are dropped (the blob rewritten) once they are this many and half the blob. */
+const kCompactBytes = 64 * 1024;
+
+/** The UTF-8 bytes [from, to) of `blob` as a string. */
+export function utf8(blob: Uint8Array, from: number, to: number): string {
+  if (to - from <= kShortAscii) {
+    let s = '';
+    for (let i = from; i < to; i++) {
+      const c = blob[i];
+      if (c >= 0x80) return kUtf8.decode(blob.subarray(from, to));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return kUtf8.decode(blob.subarray(from, to));
+}
+
+/** Writes `s` as UTF-8 into `into` from `at` (room for 3 bytes per UTF-16 unit); returns the bytes written. */
+export function writeUtf8(s: string, into: Uint8Array, at: number): number {
+  if (s.length <= kShortAscii) {
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      into[at + i] = c;
+    }
+    if (i === s.length) return i;
+  }
+  return kUtf8Encoder.encodeInto(s, into.subarray(at)).written;
+}
+
+export class StringColumn {
+  #starts = new Uint32Array(0);
+  /** Per row, its string's byte length + 1; 0: no string set. */
+  #lengths = new Uint32Array(0);
+  #blob = new Uint8Array(0);
+  #used = 0;
+  /** Bytes of the blob no row points to (replaced or deleted strings). */
+  #garbage = 0;
+  /** One past the highest row ever set. */
+  #rows = 0;
+
+  has(row: number): boolean {
+    return row < this.#rows && this.#lengths[row] !== 0;
+  }
+
+  /** The string set for `row`, or undefined. */
+  get(row: number): string | undefined {
+    if (!this.has(row)) return undefined;
+    const from = this.#starts[row];
+    return utf8(this.#blob, from, from + this.#lengths[row] - 1);
+  }
+
+  /** The UTF-8 bytes of `row`'s string (a view, valid until the next set), or undefined. */
+  bytes(row: number): Uint8Array | undefined {
+    if (!this.has(row)) return undefined;
+    const from = this.#starts[row];
+    return this.#blob.subarray(from, from + this.#lengths[row] - 1);
+  }
+
+  set(row: number, s: string): void {
+    this.delete(row);
+    this.#room(s.length * 3);
+    this.#grow(row + 1);
+    const written = writeUtf8(s, this.#blob, this.#used);
+    this.#starts[row] = this.#used;
+    this.#lengths[row] = written + 1;
+    this.#used += written;
+  }
+
+  delete(row: number): void {
+    if (!this.has(row)) return;
+    this.#garbage += this.#lengths[row] - 1;
+    this.#lengths[row] = 0;
+  }
+
+  /** Bytes this column has written to (its blob and its rows' positions): what it adds to a process's memory. */
+  get byteLength(): number {
+    return this.#used + 8 * this.#rows;
+  }
+
+  /** Room for `more` bytes at the end, dropping garbage first when it is most of the blob. */
+  #room(more: number): void {
+    if (this.#used + more <= this.#blob.length) return;
+    const live = this.#used - this.#garbage;
+    const compact = this.#garbage >= kCompactBytes && this.#garbage * 2 >= this.#used;
+    const next = new Uint8Array(Math.max(1024, 2 * ((compact ? live : this.#used) + more)));
+    if (!compact) {
+      next.set(this.#blob.subarray(0, this.#used));
+    } else {
+      let at = 0;
+      for (let row = 0; row < this.#rows; row++) {
+        const length = this.#lengths[row] - 1;
+        if (length < 0) continue;
+        next.set(this.#blob.subarray(this.#starts[row], this.#starts[row] + length), at);
+        this.#starts[row] = at;
+        at += length;
+      }
+      this.#used = at;
+      this.#garbage = 0;
+    }
+    this.#blob = next;
+  }
+
+  /** Positions for rows below `rows`. */
+  #grow(rows: number): void {
+    if (rows > this.#lengths.length) {
+      const capacity = Math.max(rows, 2 * this.#lengths.length, 64);
+      const starts = new Uint32Array(capacity);
+      const lengths = new Uint32Array(capacity);
+      starts.set(this.#starts.subarray(0, this.#rows));
+      lengths.set(this.#lengths.subarray(0, this.#rows));
+      this.#starts = starts;
+      this.#lengths = lengths;
+    }
+    this.#rows = Math.max(this.#rows, rows);
+  }
+}
