@@ -26,6 +26,44 @@ async function errorOf(p: Promise<unknown> | (() => unknown)): Promise<{ code: s
 const unit = (i: number, dim = 4): number[] => Array.from({ length: dim }, (_, j) => (j === i % dim ? 1 : 0.01 * (j + 1)));
 
 describe('records', () => {
+  it('are counted in stats: once per copy in records.bytes, twice in memoryBytes, following the live records', async () => {
+    const path = tempStorePath('record-bytes.feather');
+    const db = await Feather.open(path, { dim: 4, threads: 2 });
+    const n = 2_000;
+    const id = (i: number): string => `memory-${String(i).padStart(13, '0')}`;
+    const text = (i: number, v: string): string => `${v} ${i} ${'é'.repeat(40)}`;
+    const vectors = Array.from({ length: n }, (_, i) => unit(i));
+    await db.addBatch(vectors, {
+      ids: Array.from({ length: n }, (_, i) => id(i)),
+      metas: Array.from({ length: n }, (_, i) => ({ text: text(i, 'first') })),
+    });
+    const utf8 = (s: string): number => Buffer.byteLength(s);
+    const stringBytes = (v: string, rows: number[]): number => rows.reduce((sum, i) => sum + utf8(id(i)) + utf8(text(i, v)), 0);
+    const all = Array.from({ length: n }, (_, i) => i);
+    let s = db.stats();
+    expect(s.records.bytes).toBeGreaterThanOrEqual(n * 57 + stringBytes('first', all));
+    expect(s.memoryBytes).toBe(s.shared.usedBytes + 2 * s.records.bytes);
+    // Replaced texts read back; the bytes they replaced are dropped when the strings are rewritten.
+    for (let i = 0; i < n; i += 2) await db.update(id(i), { text: text(i, 'second') });
+    expect(db.get(id(10))?.text).toBe(text(10, 'second'));
+    expect(db.get(id(11))?.text).toBe(text(11, 'first'));
+    const kept = all.filter((i) => i % 4 !== 0);
+    await db.forget(all.filter((i) => i % 4 === 0).map(id));
+    await db.save();
+    const before = db.stats().records.bytes;
+    await db.close();
+    const again = await Feather.open(path, { threads: 2 });
+    open.push(again);
+    s = again.stats();
+    // The file holds the live rows only: fewer bytes than before the save, and at least their strings.
+    expect(s.records.bytes).toBeLessThan(before);
+    const liveStrings = kept.reduce((sum, i) => sum + utf8(id(i)) + utf8(text(i, i % 2 === 0 ? 'second' : 'first')), 0);
+    expect(s.records.bytes).toBeGreaterThanOrEqual(kept.length * 57 + liveStrings);
+    expect(s.memoryBytes).toBe(s.shared.usedBytes + 2 * s.records.bytes);
+    for (const i of [1, 2, 3, 5, 6]) expect(again.get(id(i))?.text).toBe(text(i, i % 2 === 0 ? 'second' : 'first'));
+    expect(again.get(id(4))).toBeUndefined();
+  });
+
   it('keep every field, round-trip id types and assign integer ids after the largest one', async () => {
     const db = await store(4);
     const before = Date.now();

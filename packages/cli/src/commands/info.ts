@@ -88,7 +88,7 @@ function describe(r: InfoReport): string[] {
   }
   const s = r.store;
   if (s !== undefined) {
-    lines.push(`  memories ${count(s.memories)}, shared memory ${bytes(s.memoryBytes)}, loaded in ${s.loadTimeMs} ms`);
+    lines.push(`  memories ${count(s.memories)}, memory ${bytes(s.memoryBytes)}, loaded in ${s.loadTimeMs} ms`);
     lines.push(`  modalities:`);
     for (const [name, m] of Object.entries(s.modalities))
       lines.push(

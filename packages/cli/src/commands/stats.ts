@@ -29,7 +29,7 @@ export function registerStats(program: Command, done: (code: number) => void): v
           };
           out.result(report, () => [
             `${file}: ${count(report.memories)} memories in ${Object.keys(report.namespaces).length} namespaces`,
-            `  file ${bytes(report.fileBytes)}, WAL ${bytes(report.walBytes)}, shared memory ${bytes(report.memoryBytes)}, loaded in ${report.loadTimeMs} ms`,
+            `  file ${bytes(report.fileBytes)}, WAL ${bytes(report.walBytes)}, memory ${bytes(report.memoryBytes)}, loaded in ${report.loadTimeMs} ms`,
             ...Object.entries(report.modalities).map(
               ([name, m]) => `  ${name}: ${count(m.nodes)} nodes, ${count(m.tombstones)} tombstones, ${m.storage}`,
             ),

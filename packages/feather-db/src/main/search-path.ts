@@ -26,10 +26,16 @@ interface ModalityStats extends GraphStats {
 export interface StoreStats {
   memories: number;
   namespaces: number;
-  /** Bytes of the shared memory in use (below the arena's top, free-listed blocks included). */
+  /**
+   * What the store holds in memory: the shared memory in use (vectors and graphs, below the arena's top,
+   * free-listed blocks included) and its records twice (`records.bytes`: the facade's mirror and the writer's
+   * model each hold them; ADR 0004).
+   */
   memoryBytes: number;
   /** The shared memory: its size (it never shrinks), what is in use and what of that is free for reuse. */
   shared: { sizeBytes: number; usedBytes: number; freeBytes: number };
+  /** Bytes of the records in one copy of the memory model (MemoryModel.recordBytes: fields, ids, texts, attributes, id table). */
+  records: { bytes: number };
   /** Record rows (the facade's mirror): live, and forgotten ones free for reuse or waiting for readers. */
   rows: { live: number; free: number };
   modalities: Record<string, ModalityStats>;
@@ -152,11 +158,13 @@ export class SearchPath {
       }
       const usedBytes = arena.bytesUsed();
       const shared = { sizeBytes: arena.memory.buffer.byteLength, usedBytes, freeBytes: arena.freeBytes() };
+      const records = { bytes: this.#model.recordBytes() };
       return {
         memories: this.#model.size,
         namespaces: this.#model.listNamespaces().length,
-        memoryBytes: usedBytes,
+        memoryBytes: usedBytes + 2 * records.bytes,
         shared,
+        records,
         rows: { live: this.#model.size, free: freeRows },
         modalities,
       };
