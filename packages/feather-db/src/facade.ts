@@ -43,6 +43,7 @@ export class Feather extends StoreReads {
       pins: this.pins,
       maintenance: o.maintenance,
       tombstoneRatio: () => this.reads.tombstoneRatio(),
+      searching: () => this.reads.searching,
       compact: () => this.compact(),
     });
     this.#recall = new RecallLog(

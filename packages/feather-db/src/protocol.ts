@@ -95,7 +95,7 @@ type SearchTask = { type: 'search'; queries: SearchQuery[] };
 /** Rows and kernel distances of each query, ascending by distance, in query order, and how long it took (ms). */
 export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array; ms: number }>[];
 type InsertTask = { type: 'insert' } & InsertJob;
-/** Part of a repair pass: re-link these nodes around the retiring set. Replies like an insert (lists changed). */
+/** Part of a repair pass: re-link these nodes around the retiring set. Replies with the milliseconds it ran in its thread. */
 type RepairTask = { type: 'repair' } & RepairJob;
 export type InsertReply = Reply<number>;
 export type PoolTask = SearchTask | InsertTask | RepairTask;

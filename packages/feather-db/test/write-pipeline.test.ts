@@ -57,6 +57,7 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
     pins: new EpochPins(arena),
     maintenance: resolveMaintenance(false),
     tombstoneRatio: () => 0,
+    searching: () => false,
     compact: () => Promise.resolve(),
   });
   return { pipeline, mirror, groups, saves };

@@ -37,6 +37,11 @@ export class LinkQueue {
     );
   }
 
+  /** Insert jobs are queued or running in the pool. */
+  get busy(): boolean {
+    return !this.#tasks.idle;
+  }
+
   run(job: InsertJob): Promise<void> {
     return new Promise((resolve, reject) => this.#tasks.push({ job, resolve, reject }));
   }

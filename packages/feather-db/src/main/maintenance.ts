@@ -9,6 +9,7 @@ import type { EpochPins } from './epoch-pins.js';
 import type { ResolvedMaintenance } from './maintenance-options.js';
 import type { ReaderPool } from './reader-pool.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
+import { YieldingTasks } from './yielding-tasks.js';
 import type { WriteQueue } from './write-queue.js';
 
 export interface MaintenanceDeps {
@@ -20,6 +21,8 @@ export interface MaintenanceDeps {
   policy: ResolvedMaintenance;
   /** The highest fraction of tombstones (not yet repaired) over the modalities' graphs. */
   tombstoneRatio(): number;
+  /** Searches or writes' insert jobs are queued or running in the pool (background repair tasks give way to them). */
+  foreground(): boolean;
   /** Runs `run` in write order (the pipeline's chain). */
   inOrder<T>(run: () => Promise<T>): Promise<T>;
   /** Counts a background operation in flight (close waits for it). */
@@ -40,9 +43,9 @@ const kBackgroundTaskNodes = 64;
 
 export class Maintenance {
   readonly #d: MaintenanceDeps;
-  /** Repair tasks on the pool: two per thread for an insert-path repair, one per thread in the background. */
+  /** Repair tasks on the pool: two per thread for an insert-path repair; in the background, see YieldingTasks. */
   readonly #inline: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
-  readonly #background: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
+  readonly #background: YieldingTasks<{ job: RepairJob; done: (error?: unknown) => void }>;
   #running: Promise<unknown> | undefined;
   /** The tombstone ratio once the running repair fixed its retiring set (undefined before, and when none runs). */
   #passBase: number | undefined;
@@ -51,11 +54,19 @@ export class Maintenance {
 
   constructor(deps: MaintenanceDeps) {
     this.#d = deps;
-    const send = (batch: { job: RepairJob; done: (error?: unknown) => void }[]): Promise<void> => this.#send(batch[0]!.job, batch[0]!.done);
-    this.#inline = new TaskWindow(deps.threads * kTasksPerThread, () => 1, send);
-    // One task per thread at a time: searches queued meanwhile wait for at most one repair task each. (One task
-    // in all fell behind a store adding 10k vectors a round: the graph kept growing.)
-    this.#background = new TaskWindow(deps.threads, () => 1, send);
+    type Item = { job: RepairJob; done: (error?: unknown) => void };
+    this.#inline = new TaskWindow<Item>(
+      deps.threads * kTasksPerThread,
+      () => 1,
+      async ([item]) => void (await this.#send(item!.job, item!.done)),
+    );
+    // One task per thread while no search or insert waits (one task in all fell behind a store adding 10k vectors a
+    // round: the graph kept growing); while they run, one at a time with pauses, so they keep most of the pool.
+    this.#background = new YieldingTasks<Item>(
+      deps.threads,
+      (item) => this.#send(item.job, item.done),
+      () => deps.foreground(),
+    );
   }
 
   /** A repair is running. */
@@ -171,15 +182,18 @@ export class Maintenance {
     );
   }
 
-  async #send(job: RepairJob, done: (error?: unknown) => void): Promise<void> {
+  /** Runs one repair task and settles it; resolves with the milliseconds it ran in its thread (0 when it failed). */
+  async #send(job: RepairJob, done: (error?: unknown) => void): Promise<number> {
     const pins = this.#d.pins;
     const seq = pins.pin();
     try {
       const r = (await this.#d.pool.run({ type: 'repair', ...job } satisfies PoolTask)) as InsertReply;
-      if (r.ok) done();
-      else done(FeatherError.fromWire(r.error));
+      if (!r.ok) done(FeatherError.fromWire(r.error));
+      else done();
+      return r.ok ? r.value : 0;
     } catch (error) {
       done(error);
+      return 0;
     } finally {
       pins.unpin(seq);
     }

@@ -41,6 +41,9 @@ export interface StoreStats {
   modalities: Record<string, ModalityStats>;
 }
 
+/** How long after a search starts the store still counts as searching (background repairs give way meanwhile). */
+const kSearchLingerMs = 20;
+
 export class SearchPath {
   readonly #model: MemoryModel;
   readonly #spaces: Spaces;
@@ -49,7 +52,10 @@ export class SearchPath {
   readonly #handles: AttachCache;
   readonly #planner: SearchPlanner;
   readonly #runner: SearchRunner;
+  readonly #queue: SearchQueue;
   readonly #pins: EpochPins;
+  /** When the last search started (performance.now()). */
+  #lastSearch = Number.NEGATIVE_INFINITY;
 
   constructor(
     model: MemoryModel,
@@ -68,8 +74,16 @@ export class SearchPath {
     this.#planner = new SearchPlanner(model);
     const budget = new InlineBudget();
     const dims = new Map(Object.entries(slots).map(([name, slot]) => [slot, spaces.of(name).dim]));
-    const queue = new SearchQueue(pool, threads, (q, ms) => SearchRunner.observe(budget, q, dims.get(q.slot)!, ms));
-    this.#runner = new SearchRunner(handles, budget, queue, () => pool.healthy);
+    this.#queue = new SearchQueue(pool, threads, (q, ms) => SearchRunner.observe(budget, q, dims.get(q.slot)!, ms));
+    this.#runner = new SearchRunner(handles, budget, this.#queue, () => pool.healthy);
+  }
+
+  /**
+   * Searches are queued or running in the reader pool, or one started within the last kSearchLingerMs (those run
+   * on this thread, and the gaps between a caller's searches, count too).
+   */
+  get searching(): boolean {
+    return !this.#queue.idle || performance.now() - this.#lastSearch < kSearchLingerMs;
   }
 
   /** The store's modalities. */
@@ -107,6 +121,7 @@ export class SearchPath {
   }
 
   async #plannedRun(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
+    this.#lastSearch = performance.now();
     const plan = this.#planner.plan({
       modality: s.modality,
       ef: Math.max(s.ef, s.k),

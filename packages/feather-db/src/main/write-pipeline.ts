@@ -40,6 +40,8 @@ export interface PipelineOptions {
   maintenance: ResolvedMaintenance;
   /** The highest share of unrepaired tombstones among the graphs. */
   tombstoneRatio(): number;
+  /** Searches are queued or running in the reader pool (background repairs give way to them). */
+  searching(): boolean;
   /** The store's compact(), for a maintenance policy that rebuilds. */
   compact(): Promise<void>;
   /** The store's first fault (a thread's death, a failed write or save): it ends every later write. */
@@ -88,6 +90,8 @@ export class WritePipeline {
       threads: options.threads,
       policy: options.maintenance,
       tombstoneRatio: () => options.tombstoneRatio(),
+      // Background repairs give way to searches and to the linking of writes' nodes.
+      foreground: () => options.searching() || this.#writes.linking,
       inOrder: (run) => this.inOrder(run),
       track: (work) => this.track(work),
       compact: () => options.compact(),

@@ -50,6 +50,11 @@ export class WriteQueue {
     }
   }
 
+  /** Writes' nodes are being linked on the pool (insert jobs queued or running). */
+  get linking(): boolean {
+    return this.#linker.busy;
+  }
+
   /** Resolves once every linking job started so far has finished (successfully or not). */
   async linked(): Promise<void> {
     await Promise.allSettled([...this.#jobs]);

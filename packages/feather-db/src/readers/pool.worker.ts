@@ -64,6 +64,10 @@ export default function run(task: PoolTask): SearchReply | InsertReply | Promise
         return task.count;
       });
     case 'repair':
-      return toReply(() => shared().index(task.index).repairRange(task.first, task.count, task.set, task.bits));
+      return toReply(() => {
+        const started = performance.now();
+        shared().index(task.index).repairRange(task.first, task.count, task.set, task.bits);
+        return performance.now() - started;
+      });
   }
 }
