@@ -3,7 +3,8 @@
 // Nothing is cached as a JS string: a record decodes its id and text when it is read.
 import { kLive, kStringId } from './columns-codec.js';
 import type { RowColumns } from './row-columns.js';
-import { StringColumn, utf8 } from './string-column.js';
+import type { Buffer } from 'node:buffer';
+import { bufferOf, StringColumn, utf8 } from './string-column.js';
 
 /** The loaded rows' strings, still UTF-8: rows below `limit` read theirs here unless replaced. */
 export interface StringBase {
@@ -24,6 +25,9 @@ const kNoBase: StringBase = {
 
 export class RowStrings {
   readonly #base: StringBase;
+  /** The base's blobs as Buffers (decoded natively). */
+  readonly #idBlob: Buffer;
+  readonly #textBlob: Buffer;
   /** String ids set since the load (of new rows, and of loaded rows that hold a new memory). */
   readonly #ids = new StringColumn();
   /** Texts set since the load; a loaded row that holds a new memory always has one here (its base text is stale). */
@@ -31,6 +35,8 @@ export class RowStrings {
 
   constructor(base: StringBase = kNoBase) {
     this.#base = base;
+    this.#idBlob = bufferOf(base.idBlob);
+    this.#textBlob = bufferOf(base.textBlob);
   }
 
   /** The string id of `row` (a row whose flags say it has one). */
@@ -38,14 +44,14 @@ export class RowStrings {
     const id = this.#ids.get(row);
     if (id !== undefined) return id;
     const b = this.#base;
-    return utf8(b.idBlob, b.idOffsets[row], b.idOffsets[row + 1]);
+    return utf8(this.#idBlob, b.idOffsets[row], b.idOffsets[row + 1]);
   }
 
   text(row: number): string {
     const text = this.#texts.get(row);
     if (text !== undefined || row >= this.#base.limit) return text ?? '';
     const b = this.#base;
-    return utf8(b.textBlob, b.textOffsets[row], b.textOffsets[row + 1]);
+    return utf8(this.#textBlob, b.textOffsets[row], b.textOffsets[row + 1]);
   }
 
   setId(row: number, id: string): void {

@@ -2,47 +2,29 @@
 // A Map of JS strings held ~170 bytes per row of a short id and text beside the characters (the string
 // objects and the map's entries), and in two heaps (the facade's mirror and the writer's model); here a row
 // costs its UTF-8 bytes and 8 bytes of position, all outside V8's heap.
+import { Buffer } from 'node:buffer';
 
-const kUtf8 = new TextDecoder();
-const kUtf8Encoder = new TextEncoder();
-/** Longest byte run decoded (or string encoded) in JS when it is ASCII: below it, the native call costs more. */
-const kShortAscii = 32;
 /** Replaced and deleted bytes are dropped (the blob rewritten) once they are this many and half the blob. */
 const kCompactBytes = 64 * 1024;
 
-/** The UTF-8 bytes [from, to) of `blob` as a string. */
-export function utf8(blob: Uint8Array, from: number, to: number): string {
-  if (to - from <= kShortAscii) {
-    let s = '';
-    for (let i = from; i < to; i++) {
-      const c = blob[i];
-      if (c >= 0x80) return kUtf8.decode(blob.subarray(from, to));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return kUtf8.decode(blob.subarray(from, to));
+/** `bytes` as a Buffer over the same memory (no copy), whose ranges decode natively. */
+export function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Writes `s` as UTF-8 into `into` from `at` (room for 3 bytes per UTF-16 unit); returns the bytes written. */
-export function writeUtf8(s: string, into: Uint8Array, at: number): number {
-  if (s.length <= kShortAscii) {
-    let i = 0;
-    for (; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      into[at + i] = c;
-    }
-    if (i === s.length) return i;
-  }
-  return kUtf8Encoder.encodeInto(s, into.subarray(at)).written;
+/**
+ * The UTF-8 bytes [from, to) of `blob` as a string: Buffer's native decode, ~60 ns for 30 bytes here, against
+ * ~170 for a JS loop and ~115 for TextDecoder (a record decodes its id and text on every read).
+ */
+export function utf8(blob: Buffer, from: number, to: number): string {
+  return blob.toString('utf8', from, to);
 }
 
 export class StringColumn {
   #starts = new Uint32Array(0);
   /** Per row, its string's byte length + 1; 0: no string set. */
   #lengths = new Uint32Array(0);
-  #blob = new Uint8Array(0);
+  #blob = Buffer.alloc(0);
   #used = 0;
   /** Bytes of the blob no row points to (replaced or deleted strings). */
   #garbage = 0;
@@ -71,7 +53,7 @@ export class StringColumn {
     this.delete(row);
     this.#room(s.length * 3);
     this.#grow(row + 1);
-    const written = writeUtf8(s, this.#blob, this.#used);
+    const written = this.#blob.write(s, this.#used, 'utf8');
     this.#starts[row] = this.#used;
     this.#lengths[row] = written + 1;
     this.#used += written;
@@ -93,7 +75,7 @@ export class StringColumn {
     if (this.#used + more <= this.#blob.length) return;
     const live = this.#used - this.#garbage;
     const compact = this.#garbage >= kCompactBytes && this.#garbage * 2 >= this.#used;
-    const next = new Uint8Array(Math.max(1024, 2 * ((compact ? live : this.#used) + more)));
+    const next = Buffer.alloc(Math.max(1024, 2 * ((compact ? live : this.#used) + more)));
     if (!compact) {
       next.set(this.#blob.subarray(0, this.#used));
     } else {
