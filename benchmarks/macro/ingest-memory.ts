@@ -1,9 +1,9 @@
 // Does db.ingest hold memory flat? Streams 1,000,000 rows from a generator into a store and samples, every
-// 100,000 rows stored, the process RSS minus the store's shared memory in use (stats().memoryBytes: vectors
-// and graphs, which must grow with the rows), next to the JS heap. Side by side, in a fresh process each: the
-// same rows through db.ingest, and through the plainest bounded loop a user could write (addBatch of 2,048 rows
-// at a time, awaited). Memory both curves share is the records, which live in the facade's mirror and the
-// writer's model (ADR 0004) and grow with the store by design; what ingest adds is the gap between the curves.
+// 100,000 rows stored, the process RSS minus what the store holds (stats().memoryBytes: the shared memory of
+// vectors and graphs, and the records of the facade's mirror and the writer's model, which must grow with the
+// rows), next to the JS heap. Side by side, in a fresh process each: the same rows through db.ingest, and
+// through the plainest bounded loop a user could write (addBatch of 2,048 rows at a time, awaited); what ingest
+// adds is the gap between the curves.
 //
 //   npx -y pnpm@10.34.8 --filter @feather-db/benchmarks bench:ingest-memory [--rows 1000000 --dim 64]
 import { spawnSync } from 'node:child_process';
