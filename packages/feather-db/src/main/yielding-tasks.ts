@@ -7,9 +7,11 @@ export interface PauseClock {
   after(ms: number, run: () => void): void;
 }
 
+// The timer is not unref'd: it exists only while a repair's tasks wait, which close() waits for, and an unref'd
+// one could let a process whose last act is `await db.close()` exit with the close unsettled.
 const kRealClock: PauseClock = {
   now: () => performance.now(),
-  after: (ms, run) => void setTimeout(run, ms).unref(),
+  after: (ms, run) => void setTimeout(run, ms),
 };
 
 /**
