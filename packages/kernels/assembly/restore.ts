@@ -33,7 +33,8 @@ export function lastRestoreUpper(): u32 {
 }
 
 /**
- * Phase one of a restore: checks node blocks [first, end) of n copied verbatim from a file (flags, level, tags
+ * Phase one of a restore: checks node blocks [first, end) of n copied verbatim from a file (flags, level at most
+ * the max level unless deleted, tags
  * below the record limits, every level-0 link in range and not a self loop) and clears their seqlocks; counts
  * their tombstones (lastRestoreDeleted) and the upper-block bytes their levels need (lastRestoreUpper).
  * Ranges are independent, so threads check different ranges at once, each right after copying it (while it
@@ -50,7 +51,9 @@ export function restoreNodes(h: u32, first: u32, end: u32, n: u32, maxLevel: u32
     const flags = load<u32>(node, kNLevelFlags);
     const level = flags & 0xff;
     restoreReason = 1;
-    if ((flags & ~known) != 0 || (flags & kFlagComplete) == 0 || level > maxLevel) return <i32>id;
+    // A deleted node may sit above the max level: a repair that retires the top level moves the entry down
+    // and lowers the max level, while retired slots keep their levels for reuse (docs/adr/0008).
+    if ((flags & ~known) != 0 || (flags & kFlagComplete) == 0 || (level > maxLevel && (flags & kFlagDeleted) == 0)) return <i32>id;
     if ((flags & kFlagDeleted) != 0) deleted++;
     restoreReason = 2;
     if (load<u32>(node, kNRow) >= rows || load<u32>(node, kNNamespace) >= namespaces || load<u32>(node, kNEntity) > entities) return <i32>id;
