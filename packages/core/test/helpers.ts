@@ -1,4 +1,5 @@
 import { KernelArena } from '../src/arena.js';
+import type { EngineOpenSpec, WriteResult } from '../src/engine/engine-types.js';
 import { HnswIndex } from '../src/hnsw/hnsw-index.js';
 import { type HnswOptions } from '../src/hnsw/hnsw-options.js';
 import type { MemoryModel } from '../src/records/memory-model.js';
@@ -24,4 +25,27 @@ export function reload(m: MemoryModel): MemoryModel {
     at += p.length;
   }
   return modelFromColumns(bytes, m.edgeList());
+}
+
+/** A store engine's open spec: one 8-d modality `text` at `path`, small graph parameters (m 8, efConstruction 40). */
+export function engineSpec(path: string, metric: 'cosine' | 'l2', options: Partial<EngineOpenSpec> = {}): EngineOpenSpec {
+  return {
+    path,
+    modalities: { text: { dim: 8, metric } },
+    m: 8,
+    efConstruction: 40,
+    efSearch: 32,
+    modelId: undefined,
+    readOnly: false,
+    durability: 'fsync',
+    ...options,
+  };
+}
+
+/** Links a write's reserved nodes in this thread, as the reader pool would. */
+export function linkJobs(arena: KernelArena, result: WriteResult): void {
+  for (const job of result.jobs) {
+    const index = HnswIndex.attach(arena, job.index);
+    for (let id = job.first; id < job.first + job.count; id++) index.insertReserved(id);
+  }
 }

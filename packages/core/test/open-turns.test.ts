@@ -4,32 +4,16 @@
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { KernelArena } from '../src/arena.js';
-import type { EngineOpenSpec, WriteResult } from '../src/engine/engine-types.js';
+import type { EngineOpenSpec } from '../src/engine/engine-types.js';
 import { StoreEngine } from '../src/engine/store-engine.js';
 import { memoryFileIo, type FileIo } from '../src/format/file-io.js';
-import { HnswIndex } from '../src/hnsw/hnsw-index.js';
 import { openShared } from '../src/open/store-opening.js';
+import { engineSpec, linkJobs } from './helpers.js';
 
 const kPath = '/store.feather';
 const kDim = 8;
 
-const spec = (readOnly: boolean): EngineOpenSpec => ({
-  path: kPath,
-  modalities: { text: { dim: kDim, metric: 'cosine' } },
-  m: 8,
-  efConstruction: 40,
-  efSearch: 32,
-  modelId: undefined,
-  readOnly,
-  durability: 'fsync',
-});
-
-function link(arena: KernelArena, result: WriteResult): void {
-  for (const job of result.jobs) {
-    const index = HnswIndex.attach(arena, job.index);
-    for (let id = job.first; id < job.first + job.count; id++) index.insertReserved(id);
-  }
-}
+const spec = (readOnly: boolean): EngineOpenSpec => engineSpec(kPath, 'cosine', { readOnly });
 
 describe('openShared', () => {
   it('yields before reading the file, around the mirror decode, and between load tasks', async () => {
@@ -37,14 +21,14 @@ describe('openShared', () => {
     const arena = KernelArena.create();
     const io = memoryFileIo();
     const engine = new StoreEngine(arena, io);
-    link(arena, engine.open(spec(false)).pending);
+    linkJobs(arena, engine.open(spec(false)).pending);
     const rand = seededRandom(11);
     const n = 2000;
     const vectors = Float32Array.from({ length: n * kDim }, () => gaussian(rand));
     const items = Array.from({ length: n }, (_, i) => ({ id: i, modality: 'text', text: `memory ${i}` }));
     engine
       .writeMany([{ op: { type: 'upsert', now: 1_700_000_000_000, items }, vectors: { text: vectors }, parallel: false }])
-      .forEach((r) => link(arena, r));
+      .forEach((r) => linkJobs(arena, r));
     engine.save(undefined, 'always');
     engine.close();
 

@@ -5,39 +5,23 @@
 import { gaussian, seededRandom } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { KernelArena } from '../src/arena.js';
-import type { EngineOpenSpec, WriteResult } from '../src/engine/engine-types.js';
+import type { EngineOpenSpec } from '../src/engine/engine-types.js';
 import { StoreEngine } from '../src/engine/store-engine.js';
 import { memoryFileIo } from '../src/format/file-io.js';
 import { HnswIndex } from '../src/hnsw/hnsw-index.js';
 import { kNLevelFlags } from '../src/layout.js';
+import { engineSpec, linkJobs } from './helpers.js';
 
 const kPath = '/store.feather';
 const kDim = 8;
-
-const spec = (): EngineOpenSpec => ({
-  path: kPath,
-  modalities: { text: { dim: kDim, metric: 'l2' } },
-  m: 8,
-  efConstruction: 40,
-  efSearch: 64,
-  modelId: undefined,
-  readOnly: false,
-  durability: 'fsync',
-});
-
-function link(arena: KernelArena, result: WriteResult): void {
-  for (const job of result.jobs) {
-    const index = HnswIndex.attach(arena, job.index);
-    for (let id = job.first; id < job.first + job.count; id++) index.insertReserved(id);
-  }
-}
+const spec = (): EngineOpenSpec => engineSpec(kPath, 'l2', { efSearch: 64 });
 
 describe('a graph whose top level was retired', () => {
   it('saves and opens again, its retired nodes above the new max level', () => {
     const arena = KernelArena.create();
     const io = memoryFileIo();
     const engine = new StoreEngine(arena, io);
-    link(arena, engine.open(spec()).pending);
+    linkJobs(arena, engine.open(spec()).pending);
     const rand = seededRandom(5);
     const n = 3000;
     const vectors = Float32Array.from({ length: n * kDim }, () => gaussian(rand));
@@ -45,7 +29,7 @@ describe('a graph whose top level was retired', () => {
     for (const r of engine.writeMany([
       { op: { type: 'upsert', now: 1_700_000_000_000, items }, vectors: { text: vectors }, parallel: false },
     ]))
-      link(arena, r);
+      linkJobs(arena, r);
     const index = engine.modalities().get('text')!.index;
     // Nodes were inserted in id order, one per memory: node i holds memory i.
     const levelOf = (id: number): number => arena.u32[(index.nodeAddress(id) + kNLevelFlags) >>> 2] & 0xff;
@@ -77,7 +61,7 @@ describe('a graph whose top level was retired', () => {
     for (const r of reopened.writeMany([
       { op: { type: 'upsert', now: 1_700_000_000_000, items: more }, vectors: { text: moreVectors }, parallel: false },
     ]))
-      link(arena, r);
+      linkJobs(arena, r);
     reopened.save(undefined, 'always');
     reopened.close();
     arena.resetForTests();
