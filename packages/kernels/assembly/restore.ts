@@ -34,9 +34,9 @@ export function lastRestoreUpper(): u32 {
 
 /**
  * Phase one of a restore: checks node blocks [first, end) of n copied verbatim from a file (flags, level at most
- * the max level unless deleted, tags
- * below the record limits, every level-0 link in range and not a self loop) and clears their seqlocks; counts
- * their tombstones (lastRestoreDeleted) and the upper-block bytes their levels need (lastRestoreUpper).
+ * the max level unless deleted, tags below the record limits, every level-0 link in range and not a self loop)
+ * and clears their seqlocks; counts their tombstones (lastRestoreDeleted) and the upper-block bytes their levels
+ * need (lastRestoreUpper).
  * Ranges are independent, so threads check different ranges at once, each right after copying it (while it
  * is in cache). Returns -1 when valid, else the first bad node; the reason is lastRestoreReason().
  */

@@ -5,10 +5,10 @@ import type { FileIo } from '../format/file-io.js';
 import { raceDetails } from '../open/open-race.js';
 import { SharedRecall } from '../records/recall-columns.js';
 import type { ModelOp } from '../records/types.js';
-
-type RecallOp = Extract<ModelOp, { type: 'recall' }>;
 import { decodeWrite, type LoggedWrite } from '../wal/op-codec.js';
 import { readWal, WalWriter, type Durability } from '../wal/wal.js';
+
+type RecallOp = Extract<ModelOp, { type: 'recall' }>;
 
 /** What replaying a store's WAL left. */
 export interface WalReplay {

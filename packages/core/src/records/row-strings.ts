@@ -1,9 +1,9 @@
 // The strings of the memory model: string ids and texts, UTF-8 throughout. Those of loaded rows stay in the
 // blobs of the COLUMNS section; strings set since the load are in string columns (string-column.ts) and win.
 // Nothing is cached as a JS string: a record decodes its id and text when it is read.
+import type { Buffer } from 'node:buffer';
 import { kLive, kStringId } from './columns-codec.js';
 import type { RowColumns } from './row-columns.js';
-import type { Buffer } from 'node:buffer';
 import { bufferOf, StringColumn, utf8 } from './string-column.js';
 
 /** The loaded rows' strings, still UTF-8: rows below `limit` read theirs here unless replaced. */

@@ -188,9 +188,12 @@ export class Maintenance {
     const seq = pins.pin();
     try {
       const r = (await this.#d.pool.run({ type: 'repair', ...job } satisfies PoolTask)) as InsertReply;
-      if (!r.ok) done(FeatherError.fromWire(r.error));
-      else done();
-      return r.ok ? r.value : 0;
+      if (!r.ok) {
+        done(FeatherError.fromWire(r.error));
+        return 0;
+      }
+      done();
+      return r.value;
     } catch (error) {
       done(error);
       return 0;
