@@ -3,6 +3,7 @@ import { decode, encode } from './msgpack.js';
 import { describeValue, FeatherError } from '../errors.js';
 import { graphHeaderOf, nodeBlocksOf, upperBlocksOf } from '../hnsw/graph-export.js';
 import type { HnswIndex } from '../hnsw/hnsw-index.js';
+import { pageArray } from '../growable.js';
 import { kMaxDim, kMetrics, type Metric } from '../hnsw/hnsw-options.js';
 import type { GraphHeader } from '../hnsw/types.js';
 import { kMetricCode } from '../layout.js';
@@ -102,7 +103,7 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
       );
       sections.push({ type: kSectionNodes, tag, parts: nodes, blockBytes, blockHashes });
       sections.push({ type: kSectionUpper, tag, parts: [upperBlocksOf(state.index)], blockBytes: kBlockBytes });
-      const rowMap = new Uint32Array(input.model.rowLimit);
+      const rowMap = pageArray(Uint32Array, input.model.rowLimit);
       for (let row = 0; row < rowMap.length; row++) rowMap[row] = state.rows.get(row) + 1;
       sections.push({ type: kSectionRowMap, tag, parts: [u32Bytes(rowMap)], blockBytes: kBlockBytes });
     } else {

@@ -1,6 +1,7 @@
 // Attributes of the memory model: each distinct (key, value) pair gets a dense pair id; a row's pairs are a
 // slice of one u32 pool (RowColumns.attrStart/attrCount); postings (rows per pair) are built on the first
 // filter. Replaced lists leave garbage in the pool, compacted when it is most of it.
+import { grownColumn, pageArray } from '../growable.js';
 import { RowGroups } from './row-groups.js';
 import type { RowColumns } from './row-columns.js';
 import type { AttributeValue, Attributes } from './types.js';
@@ -119,7 +120,7 @@ export class AttributeStore {
   /** The live rows' attributes as a COLUMNS section stores them. */
   encode(): EncodedAttributes {
     const cols = this.#cols;
-    const attrCount = new Uint32Array(cols.n);
+    const attrCount = pageArray(Uint32Array, cols.n);
     const pool: number[] = [];
     const remap = new Map<number, number>();
     const keyIds = new Map<string, number>();
@@ -144,20 +145,19 @@ export class AttributeStore {
         pool.push(dense);
       }
     });
-    out.attrPool = Uint32Array.from(pool);
+    out.attrPool = pageArray(Uint32Array, pool.length);
+    out.attrPool.set(pool);
     return out;
   }
 
   /** Room for `more` pool entries: grows the pool, or compacts it when replaced lists are most of it. */
   #reserve(more: number): void {
     if (this.#used - this.#live <= this.#live) {
-      const pool = new Uint32Array(Math.max(256, this.#pool.length * 2, this.#used + more));
-      pool.set(this.#pool.subarray(0, this.#used));
-      this.#pool = pool;
+      this.#pool = grownColumn(this.#pool, Uint32Array, Math.max(256, this.#pool.length * 2, this.#used + more), this.#used);
       return;
     }
     const cols = this.#cols;
-    const pool = new Uint32Array(Math.max(256, (this.#live + more) * 2));
+    const pool = grownColumn(new Uint32Array(0), Uint32Array, Math.max(256, (this.#live + more) * 2), 0);
     let at = 0;
     for (let row = 0; row < cols.n; row++) {
       const count = cols.attrCount[row];

@@ -1,3 +1,4 @@
+import { pageArray } from '../growable.js';
 import type { MemoryId } from './types.js';
 
 /**
@@ -21,6 +22,8 @@ function fmix32(x: number): number {
 
 const kEmpty = 0;
 const kDeleted = -1;
+/** Tables of this many slots (256 KiB) and more come from the page allocator. */
+const kPagedSlots = 1 << 16;
 
 /**
  * Id -> row, as an open-addressing table of row numbers in one Int32Array: no JS object per memory, so a
@@ -134,7 +137,8 @@ export class IdIndex {
 
   #rehash(capacity: number): void {
     const old = this.#slots;
-    this.#slots = new Int32Array(capacity);
+    // A large table from the page allocator: the one it replaces is unmapped, not left as a hole in malloc's heap.
+    this.#slots = capacity >= kPagedSlots ? pageArray(Int32Array, capacity) : new Int32Array(capacity);
     this.#mask = capacity - 1;
     this.#filled = 0;
     this.#used = 0;

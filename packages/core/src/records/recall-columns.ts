@@ -12,6 +12,7 @@
 // it was sent, a save, a check), which orders its reads after the stores. So plain stores suffice, and
 // f64 keeps the counts' whole range (an import may carry counts up to 2^53).
 import type { KernelArena } from '../arena.js';
+import { grownColumn, pageArray } from '../growable.js';
 
 const kChunkShift = 14;
 const kChunkRows = 1 << kChunkShift;
@@ -73,12 +74,8 @@ export class LocalRecall implements RecallColumns {
   reserve(rows: number): void {
     if (rows <= this.#counts.length) return;
     const capacity = Math.max(rows, this.#counts.length * 2);
-    const counts = new Float64Array(capacity);
-    const lasts = new Float64Array(capacity);
-    counts.set(this.#counts);
-    lasts.set(this.#lasts);
-    this.#counts = counts;
-    this.#lasts = lasts;
+    this.#counts = grownColumn(this.#counts, Float64Array, capacity, this.#counts.length);
+    this.#lasts = grownColumn(this.#lasts, Float64Array, capacity, this.#lasts.length);
   }
 
   toArrays(rows: number): { counts: Float64Array; lasts: Float64Array } {
@@ -172,8 +169,8 @@ export class SharedRecall implements RecallColumns {
   }
 
   toArrays(rows: number): { counts: Float64Array; lasts: Float64Array } {
-    const counts = new Float64Array(rows);
-    const lasts = new Float64Array(rows).fill(Number.NaN);
+    const counts = pageArray(Float64Array, rows);
+    const lasts = pageArray(Float64Array, rows).fill(Number.NaN);
     for (let first = 0; first < rows; first += kChunkRows) {
       const chunk = this.#chunk(first);
       if (chunk === 0) continue;

@@ -1,6 +1,7 @@
 // The memory model's per-row columns: one typed array per field, indexed by row. A load views the file's
 // COLUMNS section instead of decoding rows (columns-codec.ts); the model grows them on its next write.
 import { kLive, kRowBlock, type ColumnData } from './columns-codec.js';
+import { grownColumn } from '../growable.js';
 import { LocalRecall, type RecallColumns } from './recall-columns.js';
 
 export class RowColumns {
@@ -62,27 +63,23 @@ export class RowColumns {
     for (let row = 0; row < this.n; row++) if ((flags[row] & kLive) !== 0) visit(row);
   }
 
-  /** Room for `more` rows in every column (capacity doubles). */
+  /** Room for `more` rows in every column (capacity doubles; the columns grow in place: growable.ts). */
   grow(more: number): void {
     const need = this.n + more;
     if (need <= this.flags.length) return;
     const capacity = Math.max(need, this.flags.length * 2);
-    const widen = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (k: number) => T): T => {
-      const b = make(capacity);
-      b.set(a.subarray(0, this.n));
-      return b;
-    };
-    this.flags = widen(this.flags, (k) => new Uint8Array(k));
-    this.idNum = widen(this.idNum, (k) => new Float64Array(k));
-    this.idHash = widen(this.idHash, (k) => new Uint32Array(k));
-    this.namespace = widen(this.namespace, (k) => new Uint32Array(k));
-    this.entity = widen(this.entity, (k) => new Uint32Array(k));
-    this.importance = widen(this.importance, (k) => new Float64Array(k));
-    this.timestamp = widen(this.timestamp, (k) => new Float64Array(k));
+    const n = this.n;
+    this.flags = grownColumn(this.flags, Uint8Array, capacity, n);
+    this.idNum = grownColumn(this.idNum, Float64Array, capacity, n);
+    this.idHash = grownColumn(this.idHash, Uint32Array, capacity, n);
+    this.namespace = grownColumn(this.namespace, Uint32Array, capacity, n);
+    this.entity = grownColumn(this.entity, Uint32Array, capacity, n);
+    this.importance = grownColumn(this.importance, Float64Array, capacity, n);
+    this.timestamp = grownColumn(this.timestamp, Float64Array, capacity, n);
     this.recall.reserve(capacity);
-    this.modalitySet = widen(this.modalitySet, (k) => new Uint32Array(k));
-    this.attrStart = widen(this.attrStart, (k) => new Uint32Array(k));
-    this.attrCount = widen(this.attrCount, (k) => new Uint32Array(k));
+    this.modalitySet = grownColumn(this.modalitySet, Uint32Array, capacity, n);
+    this.attrStart = grownColumn(this.attrStart, Uint32Array, capacity, n);
+    this.attrCount = grownColumn(this.attrCount, Uint32Array, capacity, n);
   }
 }
 

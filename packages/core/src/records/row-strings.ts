@@ -3,6 +3,7 @@
 // Nothing is cached as a JS string: a record decodes its id and text when it is read.
 import type { Buffer } from 'node:buffer';
 import { kLive, kStringId } from './columns-codec.js';
+import { grownColumn, pageArray } from '../growable.js';
 import type { RowColumns } from './row-columns.js';
 import { bufferOf, StringColumn, utf8 } from './string-column.js';
 
@@ -89,8 +90,8 @@ export class RowStrings {
   /** The live rows' strings as a COLUMNS section stores them: offsets per row and two blobs (UTF-8). */
   encode(cols: RowColumns): { idOffsets: Uint32Array; idBlob: Uint8Array; textOffsets: Uint32Array; textBlob: Uint8Array } {
     const n = cols.n;
-    const idOffsets = new Uint32Array(n + 1);
-    const textOffsets = new Uint32Array(n + 1);
+    const idOffsets = pageArray(Uint32Array, n + 1);
+    const textOffsets = pageArray(Uint32Array, n + 1);
     const ids = new ByteList();
     const texts = new ByteList();
     const base = this.#base;
@@ -126,8 +127,6 @@ class ByteList {
 
   #room(more: number): void {
     if (this.length + more <= this.#bytes.length) return;
-    const next = new Uint8Array(Math.max(this.length + more, this.#bytes.length * 2));
-    next.set(this.#bytes.subarray(0, this.length));
-    this.#bytes = next;
+    this.#bytes = grownColumn(this.#bytes, Uint8Array, Math.max(this.length + more, this.#bytes.length * 2), this.length);
   }
 }

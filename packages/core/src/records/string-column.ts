@@ -3,6 +3,7 @@
 // objects and the map's entries), and in two heaps (the facade's mirror and the writer's model); here a row
 // costs its UTF-8 bytes and 8 bytes of position, all outside V8's heap.
 import { Buffer } from 'node:buffer';
+import { grownColumn } from '../growable.js';
 
 /** Replaced and deleted bytes are dropped (the blob rewritten) once they are this many and half the blob. */
 const kCompactBytes = 64 * 1024;
@@ -24,7 +25,7 @@ export class StringColumn {
   #starts = new Uint32Array(0);
   /** Per row, its string's byte length + 1; 0: no string set. */
   #lengths = new Uint32Array(0);
-  #blob = Buffer.alloc(0);
+  #blob: Buffer = Buffer.alloc(0);
   #used = 0;
   /** Bytes of the blob no row points to (replaced or deleted strings). */
   #garbage = 0;
@@ -75,10 +76,11 @@ export class StringColumn {
     if (this.#used + more <= this.#blob.length) return;
     const live = this.#used - this.#garbage;
     const compact = this.#garbage >= kCompactBytes && this.#garbage * 2 >= this.#used;
-    const next = Buffer.alloc(Math.max(1024, 2 * ((compact ? live : this.#used) + more)));
+    const size = Math.max(1024, 2 * ((compact ? live : this.#used) + more));
     if (!compact) {
-      next.set(this.#blob.subarray(0, this.#used));
+      this.#blob = bufferOf(grownColumn<Uint8Array>(this.#blob, Uint8Array, size, this.#used));
     } else {
+      const next = bufferOf(grownColumn(new Uint8Array(0), Uint8Array, size, 0));
       let at = 0;
       for (let row = 0; row < this.#rows; row++) {
         const length = this.#lengths[row] - 1;
@@ -89,20 +91,16 @@ export class StringColumn {
       }
       this.#used = at;
       this.#garbage = 0;
+      this.#blob = next;
     }
-    this.#blob = next;
   }
 
   /** Positions for rows below `rows`. */
   #grow(rows: number): void {
     if (rows > this.#lengths.length) {
       const capacity = Math.max(rows, 2 * this.#lengths.length, 64);
-      const starts = new Uint32Array(capacity);
-      const lengths = new Uint32Array(capacity);
-      starts.set(this.#starts.subarray(0, this.#rows));
-      lengths.set(this.#lengths.subarray(0, this.#rows));
-      this.#starts = starts;
-      this.#lengths = lengths;
+      this.#starts = grownColumn(this.#starts, Uint32Array, capacity, this.#rows);
+      this.#lengths = grownColumn(this.#lengths, Uint32Array, capacity, this.#rows);
     }
     this.#rows = Math.max(this.#rows, rows);
   }

@@ -1,6 +1,7 @@
 // The order in which rows were last written by an upsert (add, addBatch): what getLast() answers from. A
 // per-row stamp from a clock that every upsert advances, persisted in the WRITE_ORDER section (format 3.1);
 // a file without it (older writers) counts its rows as written in row order.
+import { grownColumn, pageArray } from '../growable.js';
 
 /** Per-row upsert stamps: higher is later; 0 means never stamped. */
 export class WriteOrder {
@@ -10,9 +11,7 @@ export class WriteOrder {
   /** Marks `row` as written now (after every row stamped before). */
   stamp(row: number): void {
     if (row >= this.#stamps.length) {
-      const grown = new Float64Array(Math.max(row + 1, this.#stamps.length * 2));
-      grown.set(this.#stamps);
-      this.#stamps = grown;
+      this.#stamps = grownColumn(this.#stamps, Float64Array, Math.max(row + 1, this.#stamps.length * 2), this.#stamps.length);
     }
     this.#stamps[row] = ++this.#clock;
   }
@@ -34,9 +33,9 @@ export class WriteOrder {
 
   /** The stamps of rows [0, rows) as little-endian f64 bytes (the WRITE_ORDER section). */
   toBytes(rows: number): Uint8Array {
-    const out = new Float64Array(rows);
+    const out = pageArray(Float64Array, rows);
     out.set(this.#stamps.subarray(0, Math.min(rows, this.#stamps.length)));
-    return new Uint8Array(out.buffer);
+    return new Uint8Array(out.buffer, 0, out.byteLength);
   }
 
   /**
@@ -44,10 +43,10 @@ export class WriteOrder {
    * order. A section of another length is ignored the same way (it cannot belong to these rows).
    */
   restore(rows: number, bytes: Uint8Array | undefined): void {
-    this.#stamps = new Float64Array(Math.max(64, rows));
+    this.#stamps = grownColumn(new Float64Array(0), Float64Array, Math.max(64, rows), 0);
     if (bytes !== undefined && bytes.length === rows * 8) {
       // One copy, byte for byte (the section's bytes need not be 8-aligned), then the clock in a plain loop.
-      new Uint8Array(this.#stamps.buffer).set(bytes);
+      new Uint8Array(this.#stamps.buffer, 0, rows * 8).set(bytes);
       const stamps = this.#stamps;
       let clock = 0;
       for (let row = 0; row < rows; row++) if (stamps[row] > clock) clock = stamps[row]!;

@@ -1,0 +1,69 @@
+// Record columns that grow in place (records/growable.ts): resizable buffers from the page allocator, grown
+// without a copy while their reservation lasts, and copied into a larger one when it runs out.
+import { describe, expect, it } from 'vitest';
+import { grownColumn, pageArray } from '../src/growable.js';
+import { RowColumns } from '../src/records/row-columns.js';
+
+describe('grownColumn', () => {
+  it('moves a plain array into a resizable buffer, keeping the first `keep` elements and zeroing the rest', () => {
+    const plain = Float64Array.from([1.5, -2, 3, 99]);
+    const grown = grownColumn(plain, Float64Array, 100, 3);
+    expect(grown.length).toBe(100);
+    expect(grown.buffer instanceof ArrayBuffer && grown.buffer.resizable).toBe(true);
+    expect(Array.from(grown.subarray(0, 4))).toEqual([1.5, -2, 3, 0]);
+    expect(grown.subarray(3).every((x) => x === 0)).toBe(true);
+  });
+
+  it('grows in place inside its reservation and copies once past it', () => {
+    let column = grownColumn(new Uint32Array(0), Uint32Array, 16, 0);
+    const first = column.buffer;
+    const reserved = (first).maxByteLength / 4;
+    for (let i = 0; i < 16; i++) column[i] = i + 1;
+    column = grownColumn(column, Uint32Array, reserved, 16);
+    expect(column.buffer).toBe(first);
+    expect(column.length).toBe(reserved);
+    column[reserved - 1] = 7;
+    column = grownColumn(column, Uint32Array, reserved + 1, reserved);
+    expect(column.buffer).not.toBe(first);
+    expect(column.length).toBe(reserved + 1);
+    expect(Array.from(column.subarray(0, 16))).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect(column[reserved - 1]).toBe(7);
+    expect(column[reserved]).toBe(0);
+  });
+
+  it('copies a view that does not start its buffer (a column of a loaded file)', () => {
+    const file = new Uint8Array(64).map((_, i) => i);
+    const view = new Uint32Array(file.buffer, 16, 4);
+    const grown = grownColumn(view, Uint32Array, 8, 4);
+    expect(Array.from(grown)).toEqual([...Array.from(view), 0, 0, 0, 0]);
+    expect(file[16]).toBe(16);
+  });
+});
+
+describe('pageArray', () => {
+  it('is a zeroed array of the length asked for', () => {
+    const a = pageArray(Int32Array, 1 << 17);
+    expect(a.length).toBe(1 << 17);
+    expect(a.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('RowColumns.grow', () => {
+  it('keeps every column of the rows written when the columns grow past several reservations', () => {
+    const c = new RowColumns();
+    const rows = 300_000;
+    for (let row = 0; row < rows; row++) {
+      c.grow(1);
+      c.n = row + 1;
+      c.flags[row] = row & 0xff;
+      c.idNum[row] = row * 1.5;
+      c.timestamp[row] = row + 0.25;
+      c.attrCount[row] = row % 7;
+      c.recall.set(row, row % 5, row);
+    }
+    for (let row = 0; row < rows; row += 997) {
+      expect([c.flags[row], c.idNum[row], c.timestamp[row], c.attrCount[row]]).toEqual([row & 0xff, row * 1.5, row + 0.25, row % 7]);
+      expect([c.recall.count(row), c.recall.last(row)]).toEqual([row % 5, row]);
+    }
+  });
+});
