@@ -39,6 +39,11 @@ export function grownColumn<T extends Column>(a: T, type: ColumnType<T>, capacit
   }
   const next = pageArray(type, capacity, Math.max(capacity * kReserveFactor, kMinReserve));
   next.set(a.subarray(0, keep));
+  if (buffer instanceof ArrayBuffer && scratch.delete(buffer)) {
+    // Scratch has one owner, who has just let go of the old array: its pages go now, the new one is scratch.
+    if (buffer.resizable) buffer.resize(0);
+    if (next.buffer instanceof ArrayBuffer) scratch.add(next.buffer);
+  }
   return next;
 }
 
@@ -57,4 +62,29 @@ export function pageArray<T extends Column>(type: ColumnType<T>, length: number,
     buffer = new ArrayBuffer(bytes);
   }
   return new type(buffer, 0, length);
+}
+
+/** Buffers of scratch arrays: made for one operation, given back by releaseScratch. */
+const scratch = new WeakSet<ArrayBuffer>();
+
+/**
+ * A zeroed array for one operation (a save's temporary sections): page-allocated, and given back by
+ * releaseScratch as soon as the operation is done with it rather than when the thread next collects garbage
+ * (a writer thread can hold a save's tens of MiB of temporaries until then).
+ */
+export function scratchArray<T extends Column>(type: ColumnType<T>, length: number, reserve: number = length): T {
+  const a = pageArray(type, length, reserve);
+  if (a.buffer instanceof ArrayBuffer) scratch.add(a.buffer);
+  return a;
+}
+
+/**
+ * Gives back the pages of every scratch array among `views` (views of one included). The caller guarantees
+ * nothing reads them again: they read as empty afterwards. Other arrays are left alone.
+ */
+export function releaseScratch(views: readonly ArrayBufferView[]): void {
+  for (const v of views) {
+    const b = v.buffer;
+    if (b instanceof ArrayBuffer && scratch.delete(b) && b.resizable) b.resize(0);
+  }
 }

@@ -1,7 +1,7 @@
 // Record columns that grow in place (records/growable.ts): resizable buffers from the page allocator, grown
 // without a copy while their reservation lasts, and copied into a larger one when it runs out.
 import { describe, expect, it } from 'vitest';
-import { grownColumn, pageArray } from '../src/growable.js';
+import { grownColumn, pageArray, releaseScratch, scratchArray } from '../src/growable.js';
 import { RowColumns } from '../src/records/row-columns.js';
 
 describe('grownColumn', () => {
@@ -17,7 +17,7 @@ describe('grownColumn', () => {
   it('grows in place inside its reservation and copies once past it', () => {
     let column = grownColumn(new Uint32Array(0), Uint32Array, 16, 0);
     const first = column.buffer;
-    const reserved = (first).maxByteLength / 4;
+    const reserved = first.maxByteLength / 4;
     for (let i = 0; i < 16; i++) column[i] = i + 1;
     column = grownColumn(column, Uint32Array, reserved, 16);
     expect(column.buffer).toBe(first);
@@ -45,6 +45,29 @@ describe('pageArray', () => {
     const a = pageArray(Int32Array, 1 << 17);
     expect(a.length).toBe(1 << 17);
     expect(a.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('scratch arrays', () => {
+  it('are given back by releaseScratch, through any view of them, and other arrays are left alone', () => {
+    const temp = scratchArray(Uint32Array, 1000).fill(3);
+    const column = grownColumn(new Uint32Array(0), Uint32Array, 1000, 0).fill(4);
+    const plain = new Uint32Array(1000).fill(5);
+    releaseScratch([new Uint8Array(temp.buffer, 8, 16), column, plain]);
+    expect(temp.buffer.byteLength).toBe(0);
+    expect(temp.length).toBe(0);
+    expect(column.length).toBe(1000);
+    expect(column.every((x) => x === 4)).toBe(true);
+    expect(plain.every((x) => x === 5)).toBe(true);
+  });
+
+  it('stay scratch when they outgrow their reservation, and the outgrown memory goes at once', () => {
+    const first = scratchArray(Uint8Array, 8, 8).fill(9);
+    const grown = grownColumn(first, Uint8Array, 64, 8);
+    expect(first.buffer.byteLength).toBe(0);
+    expect(Array.from(grown.subarray(0, 9))).toEqual([9, 9, 9, 9, 9, 9, 9, 9, 0]);
+    releaseScratch([grown]);
+    expect(grown.length).toBe(0);
   });
 });
 

@@ -3,7 +3,7 @@ import { decode, encode } from './msgpack.js';
 import { describeValue, FeatherError } from '../errors.js';
 import { graphHeaderOf, nodeBlocksOf, upperBlocksOf } from '../hnsw/graph-export.js';
 import type { HnswIndex } from '../hnsw/hnsw-index.js';
-import { pageArray } from '../growable.js';
+import { releaseScratch, scratchArray } from '../growable.js';
 import { kMaxDim, kMetrics, type Metric } from '../hnsw/hnsw-options.js';
 import type { GraphHeader } from '../hnsw/types.js';
 import { kMetricCode } from '../layout.js';
@@ -74,6 +74,16 @@ function u32Bytes(values: Uint32Array): Uint8Array {
 /** Writes the whole store atomically; returns the file size and which graphs were persisted. */
 export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: number; graphs: string[] } {
   const sections: SectionSource[] = [];
+  try {
+    return writeSections(io, path, input, sections);
+  } finally {
+    // The sections' temporaries (packed strings, recall copies, row maps...) go back now, not at the next GC.
+    releaseScratch(sections.flatMap((s) => s.parts));
+  }
+}
+
+/** Builds the sections into `sections` (the caller's, so it can release them) and writes the file. */
+function writeSections(io: FileIo, path: string, input: SaveInput, sections: SectionSource[]): { bytes: number; graphs: string[] } {
   sections.push({ type: kSectionStoreMeta, tag: 0, parts: [encode(input.meta)] });
   sections.push({ type: kSectionColumns, tag: 0, parts: modelColumns(input.model) });
   sections.push({ type: kSectionEdges, tag: 0, parts: [encode(input.model.edgeList())] });
@@ -103,7 +113,7 @@ export function saveStore(io: FileIo, path: string, input: SaveInput): { bytes: 
       );
       sections.push({ type: kSectionNodes, tag, parts: nodes, blockBytes, blockHashes });
       sections.push({ type: kSectionUpper, tag, parts: [upperBlocksOf(state.index)], blockBytes: kBlockBytes });
-      const rowMap = pageArray(Uint32Array, input.model.rowLimit);
+      const rowMap = scratchArray(Uint32Array, input.model.rowLimit);
       for (let row = 0; row < rowMap.length; row++) rowMap[row] = state.rows.get(row) + 1;
       sections.push({ type: kSectionRowMap, tag, parts: [u32Bytes(rowMap)], blockBytes: kBlockBytes });
     } else {

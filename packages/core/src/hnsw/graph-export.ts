@@ -2,7 +2,7 @@
 // node and upper-level blocks as views of the shared memory (no copy of the node blocks).
 import { kHCodeOff, kHFlags, kHPubEntry, kHPubMaxLevel, kHStride, kHVecOff, kNLevelFlags, kNUpper } from '../layout.js';
 import type { HnswIndex } from './hnsw-index.js';
-import { pageArray } from '../growable.js';
+import { scratchArray } from '../growable.js';
 import type { GraphHeader } from './types.js';
 
 /** The header fields the file format stores. Call with no insert in flight (published == reserved). */
@@ -58,7 +58,7 @@ export function upperBlocksOf(index: HnswIndex): Uint8Array {
     parts.push(bytes.subarray(upper, upper + level * blockBytes));
     total += level * blockBytes;
   }
-  const out = pageArray(Uint8Array, total);
+  const out = scratchArray(Uint8Array, total);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);

@@ -1,7 +1,7 @@
 // Attributes of the memory model: each distinct (key, value) pair gets a dense pair id; a row's pairs are a
 // slice of one u32 pool (RowColumns.attrStart/attrCount); postings (rows per pair) are built on the first
 // filter. Replaced lists leave garbage in the pool, compacted when it is most of it.
-import { grownColumn, pageArray } from '../growable.js';
+import { grownColumn, scratchArray } from '../growable.js';
 import { RowGroups } from './row-groups.js';
 import type { RowColumns } from './row-columns.js';
 import type { AttributeValue, Attributes } from './types.js';
@@ -120,7 +120,7 @@ export class AttributeStore {
   /** The live rows' attributes as a COLUMNS section stores them. */
   encode(): EncodedAttributes {
     const cols = this.#cols;
-    const attrCount = pageArray(Uint32Array, cols.n);
+    const attrCount = scratchArray(Uint32Array, cols.n);
     const pool: number[] = [];
     const remap = new Map<number, number>();
     const keyIds = new Map<string, number>();
@@ -145,7 +145,7 @@ export class AttributeStore {
         pool.push(dense);
       }
     });
-    out.attrPool = pageArray(Uint32Array, pool.length);
+    out.attrPool = scratchArray(Uint32Array, pool.length);
     out.attrPool.set(pool);
     return out;
   }

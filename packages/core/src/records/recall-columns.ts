@@ -12,7 +12,7 @@
 // it was sent, a save, a check), which orders its reads after the stores. So plain stores suffice, and
 // f64 keeps the counts' whole range (an import may carry counts up to 2^53).
 import type { KernelArena } from '../arena.js';
-import { grownColumn, pageArray } from '../growable.js';
+import { grownColumn, scratchArray } from '../growable.js';
 
 const kChunkShift = 14;
 const kChunkRows = 1 << kChunkShift;
@@ -169,8 +169,8 @@ export class SharedRecall implements RecallColumns {
   }
 
   toArrays(rows: number): { counts: Float64Array; lasts: Float64Array } {
-    const counts = pageArray(Float64Array, rows);
-    const lasts = pageArray(Float64Array, rows).fill(Number.NaN);
+    const counts = scratchArray(Float64Array, rows);
+    const lasts = scratchArray(Float64Array, rows).fill(Number.NaN);
     for (let first = 0; first < rows; first += kChunkRows) {
       const chunk = this.#chunk(first);
       if (chunk === 0) continue;

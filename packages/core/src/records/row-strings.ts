@@ -3,7 +3,7 @@
 // Nothing is cached as a JS string: a record decodes its id and text when it is read.
 import type { Buffer } from 'node:buffer';
 import { kLive, kStringId } from './columns-codec.js';
-import { grownColumn, pageArray } from '../growable.js';
+import { grownColumn, scratchArray } from '../growable.js';
 import type { RowColumns } from './row-columns.js';
 import { bufferOf, StringColumn, utf8 } from './string-column.js';
 
@@ -90,8 +90,8 @@ export class RowStrings {
   /** The live rows' strings as a COLUMNS section stores them: offsets per row and two blobs (UTF-8). */
   encode(cols: RowColumns): { idOffsets: Uint32Array; idBlob: Uint8Array; textOffsets: Uint32Array; textBlob: Uint8Array } {
     const n = cols.n;
-    const idOffsets = pageArray(Uint32Array, n + 1);
-    const textOffsets = pageArray(Uint32Array, n + 1);
+    const idOffsets = scratchArray(Uint32Array, n + 1);
+    const textOffsets = scratchArray(Uint32Array, n + 1);
     const ids = new ByteList();
     const texts = new ByteList();
     const base = this.#base;
@@ -112,7 +112,7 @@ export class RowStrings {
 
 /** Growable bytes for the string blobs a save writes. */
 class ByteList {
-  #bytes: Uint8Array = new Uint8Array(1024);
+  #bytes: Uint8Array = scratchArray(Uint8Array, 1024, 1 << 20);
   length = 0;
 
   push(bytes: Uint8Array): void {

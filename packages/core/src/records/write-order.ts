@@ -1,7 +1,7 @@
 // The order in which rows were last written by an upsert (add, addBatch): what getLast() answers from. A
 // per-row stamp from a clock that every upsert advances, persisted in the WRITE_ORDER section (format 3.1);
 // a file without it (older writers) counts its rows as written in row order.
-import { grownColumn, pageArray } from '../growable.js';
+import { grownColumn, scratchArray } from '../growable.js';
 
 /** Per-row upsert stamps: higher is later; 0 means never stamped. */
 export class WriteOrder {
@@ -33,7 +33,7 @@ export class WriteOrder {
 
   /** The stamps of rows [0, rows) as little-endian f64 bytes (the WRITE_ORDER section). */
   toBytes(rows: number): Uint8Array {
-    const out = pageArray(Float64Array, rows);
+    const out = scratchArray(Float64Array, rows);
     out.set(this.#stamps.subarray(0, Math.min(rows, this.#stamps.length)));
     return new Uint8Array(out.buffer, 0, out.byteLength);
   }
