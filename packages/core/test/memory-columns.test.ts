@@ -4,6 +4,7 @@ import { FeatherError } from '../src/errors.js';
 import { MemoryModel } from '../src/records/memory-model.js';
 import { modelColumns, modelFromColumns } from '../src/records/model-codec.js';
 import type { UpsertItem } from '../src/records/types.js';
+import { seededRandom, suiteSeed } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { reload } from './helpers.js';
 
@@ -255,5 +256,33 @@ describe('memory model columns', () => {
     const twice = bytes.slice();
     new DataView(twice.buffer).setInt32(at.idTable + held[1] * 4, table[held[0]], true);
     expect(() => modelFromColumns(twice, [])).toThrowError(/id table/);
+  });
+
+  it('count each namespace through adds, moves and forgets, whenever first asked, and after a load', () => {
+    const seed = suiteSeed('namespace-counts');
+    const rand = seededRandom(seed);
+    const m = new MemoryModel();
+    const where = new Map<number, string>();
+    const expectCounts = (model: MemoryModel): void => {
+      const expected = new Map<string, number>();
+      for (const ns of where.values()) expected.set(ns, (expected.get(ns) ?? 0) + 1);
+      expect(model.listNamespaces()).toEqual([...expected.keys()].sort());
+      for (const ns of ['n0', 'n1', 'n2', 'n3', 'n4', 'never']) expect([ns, model.count(ns)]).toEqual([ns, expected.get(ns) ?? 0]);
+    };
+    for (let step = 0; step < 3_000; step++) {
+      const id = Math.floor(rand() * 400);
+      if (where.has(id) && rand() < 0.3) {
+        m.forget([id]);
+        where.delete(id);
+      } else {
+        const namespace = `n${Math.floor(rand() * 5)}`;
+        m.upsert([{ id, modality: 'text', namespace, ...(rand() < 0.3 ? { entity: `e${id % 3}` } : {}) }], 1_000 + step);
+        where.set(id, namespace);
+      }
+      // The first count comes after a few hundred writes, then now and then.
+      if (step === 500 || (step > 500 && rand() < 0.01)) expectCounts(m);
+    }
+    expectCounts(m);
+    expectCounts(reload(m));
   });
 });

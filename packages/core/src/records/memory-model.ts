@@ -186,7 +186,7 @@ export class MemoryModel {
   count(namespace?: string): number {
     if (namespace === undefined) return this.#p.live;
     const id = this.#p.namespaces.id(namespace);
-    return id === undefined ? 0 : this.scopeRows(id).size;
+    return id === undefined ? 0 : this.#p.scopes.namespaceSize(id);
   }
 
   /**

@@ -1,5 +1,7 @@
 // Live rows by scope: per namespace, per (namespace, entity) and per entity across namespaces. Built on first
-// use (RowGroups): a store that never scopes a search (the writer's model) never builds them.
+// use (RowGroups): a store that never scopes a search (the writer's model) never builds them. How many live
+// rows each namespace has (count, listNamespaces, stats) is a separate count, so answering it builds no sets:
+// built, they hold ~30 bytes of JS heap per row for as long as the store is open.
 import { RowGroups } from './row-groups.js';
 import type { RowColumns } from './row-columns.js';
 
@@ -12,6 +14,9 @@ export class Scopes {
   readonly #members: RowGroups;
   readonly #entityMembers: RowGroups;
   readonly #entityRows: RowGroups;
+
+  /** Live rows per namespace id: counted from the columns when first asked for, then kept up to date. */
+  #perNamespace: Uint32Array | undefined;
 
   constructor(cols: RowColumns) {
     const c = (this.#cols = cols);
@@ -29,9 +34,16 @@ export class Scopes {
     return this.#entityMembers.get(namespace * kEntitySpan + entity);
   }
 
-  /** Namespace ids with at least one live row. */
-  namespaces(): IterableIterator<number> {
-    return this.#members.keys();
+  /** Namespace ids with at least one live row, ascending. */
+  *namespaces(): IterableIterator<number> {
+    const counts = this.#counts();
+    for (let ns = 0; ns < counts.length; ns++) if (counts[ns] > 0) yield ns;
+  }
+
+  /** Live rows of a namespace. */
+  namespaceSize(namespace: number): number {
+    const counts = this.#counts();
+    return namespace < counts.length ? counts[namespace] : 0;
   }
 
   /** Adds `row` under its current namespace and entity. */
@@ -39,6 +51,7 @@ export class Scopes {
     const ns = this.#cols.namespace[row];
     const entity = this.#cols.entity[row];
     this.#members.add(ns, row);
+    if (this.#perNamespace !== undefined) this.#count(ns, 1);
     if (entity === 0) return;
     this.#entityMembers.add(ns * kEntitySpan + entity, row);
     this.#entityRows.add(entity, row);
@@ -49,8 +62,28 @@ export class Scopes {
     const ns = this.#cols.namespace[row];
     const entity = this.#cols.entity[row];
     this.#members.delete(ns, row);
+    if (this.#perNamespace !== undefined) this.#count(ns, -1);
     if (entity === 0) return;
     this.#entityMembers.delete(ns * kEntitySpan + entity, row);
     this.#entityRows.delete(entity, row);
+  }
+
+  #counts(): Uint32Array {
+    if (this.#perNamespace === undefined) {
+      this.#perNamespace = new Uint32Array(16);
+      const c = this.#cols;
+      c.eachLive((row) => this.#count(c.namespace[row], 1));
+    }
+    return this.#perNamespace;
+  }
+
+  #count(namespace: number, delta: number): void {
+    let counts = this.#perNamespace!;
+    if (namespace >= counts.length) {
+      const grown = new Uint32Array(Math.max(namespace + 1, counts.length * 2));
+      grown.set(counts);
+      this.#perNamespace = counts = grown;
+    }
+    counts[namespace] += delta;
   }
 }
