@@ -15,7 +15,7 @@ import { createSlot, publishGeneration } from '../records/modality-slot.js';
 import { RowMap } from '../records/row-map.js';
 import type { ModelOp } from '../records/types.js';
 import { encodeWrite, type LoggedWrite } from '../wal/op-codec.js';
-import { WalWriter, type Durability, type WalRecord } from '../wal/wal.js';
+import { WalWriter, type Durability, type WalAppend } from '../wal/wal.js';
 import {
   checkDeclared,
   type EngineOpenResult,
@@ -153,7 +153,7 @@ export class StoreEngine {
     this.#closed.check();
     this.#limbo.reclaim();
     const results: WriteResult[] = [];
-    const records: WalRecord[] = [];
+    const records: WalAppend[] = [];
     try {
       for (const w of writes) {
         const result: WriteResult = { jobs: [], visible: [] };
@@ -269,7 +269,7 @@ export class StoreEngine {
     return saveStore(this.#io, path, { meta: this.#meta!, model: this.#model, modalities, commitSeq: this.#seq, graph });
   }
 
-  #log(records: WalRecord[]): void {
+  #log(records: WalAppend[]): void {
     if (records.length === 0) return;
     this.#seq += records.length;
     try {

@@ -18,11 +18,47 @@ export interface LoggedWrite {
 
 const kOpTypes = new Set(['upsert', 'update', 'forget', 'link', 'unlink', 'touch', 'recall', 'storage']);
 
-export function encodeWrite(write: LoggedWrite): Uint8Array {
-  const vectors: Record<string, Uint8Array> = {};
-  for (const [name, v] of Object.entries(write.vectors)) vectors[name] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+/**
+ * A write's WAL payload, msgpack `{ op, vectors: { <modality>: bin } }`, in parts: the op packed, the framing
+ * bytes, and views of the vectors as they are, which the WAL copies once into its record. (Packing the
+ * vectors too copied a large batch's floats into msgpack's buffers first, and those stayed in the writer's
+ * malloc heap.) Any msgpack reader decodes it; decodeWrite does.
+ */
+export function encodeWrite(write: LoggedWrite): Uint8Array[] {
+  const names = Object.keys(write.vectors);
   // maxAbs may be Infinity, which msgpack keeps as a float64.
-  return encode({ op: write.op, vectors });
+  const parts: Uint8Array[] = [kOpKey, encode(write.op), kVectorsKey, mapHeader(names.length)];
+  for (const name of names) {
+    const v = write.vectors[name];
+    const key = kUtf8.encode(name);
+    parts.push(strHeader(key.length), key, binHeader(v.byteLength), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+  return parts;
+}
+
+const kUtf8 = new TextEncoder();
+/** A map of two entries, then the key "op". */
+const kOpKey = Uint8Array.of(0x82, 0xa2, 0x6f, 0x70);
+/** The key "vectors". */
+const kVectorsKey = Uint8Array.of(0xa7, ...kUtf8.encode('vectors'));
+
+function mapHeader(entries: number): Uint8Array {
+  return entries < 16 ? Uint8Array.of(0x80 | entries) : Uint8Array.of(0xde, entries >>> 8, entries & 0xff);
+}
+
+/** The header of a msgpack string of `n` UTF-8 bytes. */
+function strHeader(n: number): Uint8Array {
+  if (n < 32) return Uint8Array.of(0xa0 | n);
+  if (n < 256) return Uint8Array.of(0xd9, n);
+  return Uint8Array.of(0xda, n >>> 8, n & 0xff);
+}
+
+/** The header of msgpack binary data of `n` bytes (bin 32: any length a record can hold). */
+function binHeader(n: number): Uint8Array {
+  const h = new Uint8Array(5);
+  h[0] = 0xc6;
+  new DataView(h.buffer).setUint32(1, n);
+  return h;
 }
 
 /** Decodes a WAL payload, checking its shape (the model re-checks every field when it applies the op). */

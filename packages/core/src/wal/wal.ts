@@ -27,6 +27,7 @@
 // acknowledged writes; otherwise the rest of the last group is the torn tail of a crash and is cut.
 import { FeatherError } from '../errors.js';
 import type { FileIo } from '../format/file-io.js';
+import { releaseScratch, scratchArray } from '../growable.js';
 import { checksum } from '../format/store-file.js';
 
 const kWalMagic: Uint8Array = new TextEncoder().encode('FEATHWAL');
@@ -65,24 +66,44 @@ function encodeWalHeader(baseSeq: number): Uint8Array {
   return bytes;
 }
 
+/** A record to append: its payload whole, or in parts (written one after another, never joined first). */
+export interface WalAppend {
+  seq: number;
+  payload: Uint8Array | readonly Uint8Array[];
+}
+
 /** One group: every record carries the group's first sequence number. */
-function encodeRecords(records: readonly WalRecord[]): Uint8Array {
+function encodeRecords(records: readonly WalAppend[]): Uint8Array {
   const groupStart = records[0]?.seq ?? 0;
   let total = 0;
-  for (const r of records) total += kRecordHeaderBytes + r.payload.length;
-  const out = new Uint8Array(total);
-  const v = new DataView(out.buffer);
+  for (const r of records) total += kRecordHeaderBytes + payloadLength(r.payload);
+  // Scratch (growable.ts): a group can be tens of MiB (a large addBatch under 'fsync'), given back once written.
+  const out = scratchArray(Uint8Array, total);
+  const v = new DataView(out.buffer, 0, total);
   let at = 0;
   for (const r of records) {
+    const length = payloadLength(r.payload);
     v.setUint32(at, kRecordMagic, true);
-    v.setUint32(at + 4, r.payload.length, true);
+    v.setUint32(at + 4, length, true);
     v.setBigUint64(at + 8, BigInt(r.seq), true);
     v.setBigUint64(at + 16, BigInt(groupStart), true);
-    out.set(r.payload, at + kRecordHeaderBytes);
-    v.setUint32(at + 24, checksum(r.payload, checksum(out.subarray(at + 4, at + 24))), true);
-    at += kRecordHeaderBytes + r.payload.length;
+    let end = at + kRecordHeaderBytes;
+    for (const part of r.payload instanceof Uint8Array ? [r.payload] : r.payload) {
+      out.set(part, end);
+      end += part.length;
+    }
+    const payload = out.subarray(at + kRecordHeaderBytes, end);
+    v.setUint32(at + 24, checksum(payload, checksum(out.subarray(at + 4, at + 24))), true);
+    at = end;
   }
   return out;
+}
+
+function payloadLength(payload: Uint8Array | readonly Uint8Array[]): number {
+  if (payload instanceof Uint8Array) return payload.length;
+  let length = 0;
+  for (const part of payload) length += part.length;
+  return length;
 }
 
 /** The valid record starting at `at`, or null. */
@@ -235,7 +256,7 @@ export class WalWriter {
     return this.#bytes + this.#bufferedBytes;
   }
 
-  append(records: readonly WalRecord[]): void {
+  append(records: readonly WalAppend[]): void {
     if (records.length === 0) return;
     const bytes = encodeRecords(records);
     if (this.#durability === 'none') {
@@ -244,7 +265,11 @@ export class WalWriter {
       if (this.#bufferedBytes >= kNoneFlushBytes) this.flush(false);
       return;
     }
-    this.#io.write(this.#fd, bytes, this.#bytes);
+    try {
+      this.#io.write(this.#fd, bytes, this.#bytes);
+    } finally {
+      releaseScratch([bytes]);
+    }
     this.#bytes += bytes.length;
     if (this.#durability === 'fsync') this.#io.sync(this.#fd);
   }
@@ -261,12 +286,14 @@ export class WalWriter {
       this.#bytes += chunk.length;
       this.#buffered.shift();
       this.#bufferedBytes -= chunk.length;
+      releaseScratch([chunk]);
     }
     if (sync) this.#io.sync(this.#fd);
   }
 
   /** Closes without writing what is buffered: after a save, whose file holds every record of this log. */
   abandon(): void {
+    releaseScratch(this.#buffered);
     this.#buffered = [];
     this.#bufferedBytes = 0;
     this.#io.close(this.#fd);
