@@ -28,7 +28,7 @@ describe('encodeWrite', () => {
     [
       'one modality, a slice of a larger buffer',
       {
-        op: { type: 'upsert', items: [{ id: 'a', modality: 'text', text: 'naïve' }] },
+        op: { type: 'upsert', items: [{ id: 'a', modality: 'text', text: 'naïve' }], now: 1_000 },
         vectors: { text: new Float32Array(12).map((_, i) => i / 3).subarray(4, 8) },
       },
     ],
@@ -42,7 +42,7 @@ describe('encodeWrite', () => {
     [
       'more modalities than a fixmap holds',
       {
-        op: { type: 'upsert', items: [] },
+        op: { type: 'upsert', items: [], now: 2_000 },
         vectors: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`m${i}`, Float32Array.of(i)])),
       },
     ],
