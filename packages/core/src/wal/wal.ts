@@ -36,7 +36,7 @@ const kWalHeaderBytes = 32;
 const kRecordHeaderBytes = 28;
 const kRecordMagic = 0x524c4157;
 
-export interface WalRecord {
+interface WalRecord {
   seq: number;
   payload: Uint8Array;
 }
