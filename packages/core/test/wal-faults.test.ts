@@ -21,6 +21,26 @@ function codeOf(fn: () => unknown): string {
 }
 
 describe('WAL and engine after an I/O fault', () => {
+  it('appends groups one after another under every durability, payloads whole or in parts (the fault-free baseline)', () => {
+    for (const durability of ['fsync', 'os', 'none'] as const) {
+      const files = new Map<string, Uint8Array>();
+      const wal = WalWriter.create(memoryFileIo(files), '/w.wal', 0, durability);
+      wal.append([record(1), record(2)]);
+      wal.append([{ seq: 3, payload: [Uint8Array.of(7), new Uint8Array(0), Uint8Array.of(8, 9)] }]);
+      wal.append([record(4)]);
+      const before = wal.bytes;
+      wal.close();
+      const read = readWal(memoryFileIo(files), '/w.wal');
+      expect(read.records.map((r) => [r.seq, Array.from(r.payload)])).toEqual([
+        [1, [1, 1, 1]],
+        [2, [2, 2, 2]],
+        [3, [7, 8, 9]],
+        [4, [4, 4, 4]],
+      ]);
+      expect([durability, read.validBytes, files.get('/w.wal')!.length]).toEqual([durability, before, before]);
+    }
+  });
+
   it("under 'none', a flush that failed part-way writes each buffered group exactly once when retried", () => {
     const files = new Map<string, Uint8Array>();
     // Writes: #1 the header; #2 the first buffered group, cut short; then the retry.

@@ -265,12 +265,14 @@ export class WalWriter {
       if (this.#bufferedBytes >= kNoneFlushBytes) this.flush(false);
       return;
     }
+    const length = bytes.length;
     try {
       this.#io.write(this.#fd, bytes, this.#bytes);
     } finally {
+      // Released, `bytes` reads as empty: its length was taken above.
       releaseScratch([bytes]);
     }
-    this.#bytes += bytes.length;
+    this.#bytes += length;
     if (this.#durability === 'fsync') this.#io.sync(this.#fd);
   }
 
