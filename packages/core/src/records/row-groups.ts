@@ -30,13 +30,6 @@ export class RowGroups {
     return this.#set(key, false) ?? kNone;
   }
 
-  /** Every key with at least one row. */
-  *keys(): IterableIterator<number> {
-    this.#build();
-    for (const key of this.#slices.keys()) if (!this.#sets.has(key) || this.#sets.get(key)!.size > 0) yield key;
-    for (const [key, set] of this.#sets) if (!this.#slices.has(key) && set.size > 0) yield key;
-  }
-
   add(key: number, row: number): void {
     if (this.#built) this.#set(key, true)!.add(row);
   }
