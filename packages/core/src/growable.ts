@@ -8,7 +8,7 @@
 // Element reads through such a view cost ~1.5x a plain array's in a tight loop (V8 11); the records read a few
 // rows per operation, where it does not show.
 
-type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
+type Column = Uint8Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 interface ColumnType<T extends Column> {
   new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
@@ -86,5 +86,20 @@ export function releaseScratch(views: readonly ArrayBufferView[]): void {
   for (const v of views) {
     const b = v.buffer;
     if (b instanceof ArrayBuffer && scratch.delete(b) && b.resizable) b.resize(0);
+  }
+}
+
+/**
+ * Gives back now the pages of every page-allocated buffer among `views` that this thread owns alone (a copy
+ * moved here from another thread, used up): a writer thread would otherwise hold a large batch's copies until
+ * its next garbage collection. They read as empty afterwards; malloc'd buffers are left to the GC.
+ */
+export function releaseOwned(views: readonly ArrayBufferView[]): void {
+  for (const v of views) {
+    const b = v.buffer;
+    if (b instanceof ArrayBuffer && b.resizable) {
+      scratch.delete(b);
+      b.resize(0);
+    }
   }
 }

@@ -1,6 +1,7 @@
 // The package's one entry: exactly what feather-db, the tests and the benchmarks import (knip checks it).
 // Everything else in src/ is internal; core's own unit tests import it from ../src.
 export { KernelArena } from './arena.js';
+export { pageArray, releaseOwned } from './growable.js';
 export { kNoPin } from './layout.js';
 export { describeValue, FeatherError } from './errors.js';
 export type { WireError } from './errors.js';

@@ -1,7 +1,15 @@
 // addBatch input: a flat Float32Array (n × dim) or an array of vectors, copied at the call (rows, ids and
 // metas), validated in slices (one per event-loop turn) and cut into upserts of at most kBatchSliceRows rows
 // and kMaxWriteBytes bytes.
-import { describeValue, FeatherError, type MemoryId, type MemoryModel, type UpsertItem, type VectorInput } from '@feather-db/core';
+import {
+  describeValue,
+  FeatherError,
+  pageArray,
+  type MemoryId,
+  type MemoryModel,
+  type UpsertItem,
+  type VectorInput,
+} from '@feather-db/core';
 import type { AddBatchOptions } from '../api.js';
 import { checkFields, checkId, checkNamespace, checkOptions, checkRecall, kBatchMetaKeys, type BatchMeta } from './input.js';
 import type { Spaces } from './spaces.js';
@@ -42,8 +50,12 @@ export function sliceRow(vectors: Float32Array | readonly VectorInput[], r: numb
 }
 
 export function copyRows(vectors: Float32Array | readonly VectorInput[], from: number, to: number, dim: number): Float32Array {
-  if (vectors instanceof Float32Array) return vectors.slice(from * dim, to * dim);
-  const flat = new Float32Array((to - from) * dim);
+  // Page-allocated (not malloc): the writer, which these copies move to, gives their pages back once stored.
+  const flat = pageArray(Float32Array, (to - from) * dim);
+  if (vectors instanceof Float32Array) {
+    flat.set(vectors.subarray(from * dim, to * dim));
+    return flat;
+  }
   for (let r = from; r < to; r++) flat.set(vectors[r]!, (r - from) * dim);
   return flat;
 }

@@ -1,4 +1,4 @@
-import { faultyFileIo, KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
+import { faultyFileIo, KernelArena, nodeFileIo, releaseOwned, StoreEngine } from '@feather-db/core';
 import type {
   OpenResult,
   OpenSpec,
@@ -52,7 +52,12 @@ export class WriterService implements WriterApi {
   }
 
   writeMany(writes: WriteRequest[]): Reply<{ results: WriteResult[]; walBytes: number }> {
-    return toReply(() => ({ results: this.#engine.writeMany(writes), walBytes: this.#engine.walBytes }));
+    try {
+      return toReply(() => ({ results: this.#engine.writeMany(writes), walBytes: this.#engine.walBytes }));
+    } finally {
+      // The vectors were copied into the index and the WAL; their buffers came to this thread alone.
+      for (const w of writes) releaseOwned(Object.values(w.vectors));
+    }
   }
 
   beginRebuild(modalities: string[], change: StorageChange | undefined): Reply<WriteResult> {
