@@ -1,7 +1,7 @@
 // Record columns that grow in place (records/growable.ts): resizable buffers from the page allocator, grown
 // without a copy while their reservation lasts, and copied into a larger one when it runs out.
 import { describe, expect, it } from 'vitest';
-import { grownColumn, pageArray, releaseScratch, scratchArray } from '../src/growable.js';
+import { grownColumn, pageArray, releaseOwned, releaseScratch, scratchArray } from '../src/growable.js';
 import { RowColumns } from '../src/records/row-columns.js';
 
 describe('grownColumn', () => {
@@ -68,6 +68,20 @@ describe('scratch arrays', () => {
     expect(Array.from(grown.subarray(0, 9))).toEqual([9, 9, 9, 9, 9, 9, 9, 9, 0]);
     releaseScratch([grown]);
     expect(grown.length).toBe(0);
+  });
+});
+
+describe('releaseOwned', () => {
+  it('gives back every page-allocated buffer it is handed, scratch or not, and leaves malloc-backed ones alone', () => {
+    const moved = pageArray(Float32Array, 4096).fill(1.5);
+    const temp = scratchArray(Uint8Array, 64);
+    const plain = new Float32Array(16).fill(2);
+    releaseOwned([moved, new Uint8Array(temp.buffer, 0, 8), plain]);
+    expect([moved.length, temp.length, moved.buffer.byteLength]).toEqual([0, 0, 0]);
+    expect(plain.every((x) => x === 2)).toBe(true);
+    // A released scratch array is no longer scratch: releasing it again is a no-op.
+    releaseScratch([temp]);
+    expect(temp.buffer.byteLength).toBe(0);
   });
 });
 
