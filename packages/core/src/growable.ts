@@ -37,7 +37,7 @@ export function grownColumn<T extends Column>(a: T, type: ColumnType<T>, capacit
     buffer.resize(Math.max(bytes, buffer.byteLength));
     return new type(buffer, 0, capacity);
   }
-  const next = pageArray(type, capacity, Math.max(capacity * kReserveFactor, kMinReserve));
+  const next = growableColumn(type, capacity);
   next.set(a.subarray(0, keep));
   if (buffer instanceof ArrayBuffer && scratch.delete(buffer)) {
     // Scratch has one owner, who has just let go of the old array: its pages go now, the new one is scratch.
@@ -45,6 +45,11 @@ export function grownColumn<T extends Column>(a: T, type: ColumnType<T>, capacit
     if (next.buffer instanceof ArrayBuffer) scratch.add(next.buffer);
   }
   return next;
+}
+
+/** A zeroed column of `capacity` elements from the page allocator, with room reserved to grow in place. */
+export function growableColumn<T extends Column>(type: ColumnType<T>, capacity: number): T {
+  return pageArray(type, capacity, Math.max(capacity * kReserveFactor, kMinReserve));
 }
 
 /**

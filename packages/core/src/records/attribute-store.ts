@@ -1,7 +1,7 @@
 // Attributes of the memory model: each distinct (key, value) pair gets a dense pair id; a row's pairs are a
 // slice of one u32 pool (RowColumns.attrStart/attrCount); postings (rows per pair) are built on the first
 // filter. Replaced lists leave garbage in the pool, compacted when it is most of it.
-import { grownColumn, scratchArray } from '../growable.js';
+import { growableColumn, grownColumn, scratchArray } from '../growable.js';
 import { RowGroups } from './row-groups.js';
 import type { RowColumns } from './row-columns.js';
 import type { AttributeValue, Attributes } from './types.js';
@@ -157,7 +157,7 @@ export class AttributeStore {
       return;
     }
     const cols = this.#cols;
-    const pool = grownColumn(new Uint32Array(0), Uint32Array, Math.max(256, (this.#live + more) * 2), 0);
+    const pool = growableColumn(Uint32Array, Math.max(256, (this.#live + more) * 2));
     let at = 0;
     for (let row = 0; row < cols.n; row++) {
       const count = cols.attrCount[row];

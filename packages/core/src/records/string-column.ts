@@ -3,7 +3,7 @@
 // objects and the map's entries), and in two heaps (the facade's mirror and the writer's model); here a row
 // costs its UTF-8 bytes and 8 bytes of position, all outside V8's heap.
 import { Buffer } from 'node:buffer';
-import { grownColumn } from '../growable.js';
+import { growableColumn, grownColumn } from '../growable.js';
 
 /** Replaced and deleted bytes are dropped (the blob rewritten) once they are this many and half the blob. */
 const kCompactBytes = 64 * 1024;
@@ -80,7 +80,7 @@ export class StringColumn {
     if (!compact) {
       this.#blob = bufferOf(grownColumn<Uint8Array>(this.#blob, Uint8Array, size, this.#used));
     } else {
-      const next = bufferOf(grownColumn(new Uint8Array(0), Uint8Array, size, 0));
+      const next = bufferOf(growableColumn(Uint8Array, size));
       let at = 0;
       for (let row = 0; row < this.#rows; row++) {
         const length = this.#lengths[row] - 1;

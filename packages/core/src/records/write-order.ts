@@ -1,7 +1,7 @@
 // The order in which rows were last written by an upsert (add, addBatch): what getLast() answers from. A
 // per-row stamp from a clock that every upsert advances, persisted in the WRITE_ORDER section (format 3.1);
 // a file without it (older writers) counts its rows as written in row order.
-import { grownColumn, scratchArray } from '../growable.js';
+import { growableColumn, grownColumn, scratchArray } from '../growable.js';
 
 /** Per-row upsert stamps: higher is later; 0 means never stamped. */
 export class WriteOrder {
@@ -43,7 +43,7 @@ export class WriteOrder {
    * order. A section of another length is ignored the same way (it cannot belong to these rows).
    */
   restore(rows: number, bytes: Uint8Array | undefined): void {
-    this.#stamps = grownColumn(new Float64Array(0), Float64Array, Math.max(64, rows), 0);
+    this.#stamps = growableColumn(Float64Array, Math.max(64, rows));
     if (bytes !== undefined && bytes.length === rows * 8) {
       // One copy, byte for byte (the section's bytes need not be 8-aligned), then the clock in a plain loop.
       new Uint8Array(this.#stamps.buffer, 0, rows * 8).set(bytes);

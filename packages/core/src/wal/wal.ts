@@ -82,17 +82,16 @@ function encodeRecords(records: readonly WalAppend[]): Uint8Array {
   const v = new DataView(out.buffer, 0, total);
   let at = 0;
   for (const r of records) {
-    const length = payloadLength(r.payload);
-    v.setUint32(at, kRecordMagic, true);
-    v.setUint32(at + 4, length, true);
-    v.setBigUint64(at + 8, BigInt(r.seq), true);
-    v.setBigUint64(at + 16, BigInt(groupStart), true);
     let end = at + kRecordHeaderBytes;
     for (const part of r.payload instanceof Uint8Array ? [r.payload] : r.payload) {
       out.set(part, end);
       end += part.length;
     }
     const payload = out.subarray(at + kRecordHeaderBytes, end);
+    v.setUint32(at, kRecordMagic, true);
+    v.setUint32(at + 4, payload.length, true);
+    v.setBigUint64(at + 8, BigInt(r.seq), true);
+    v.setBigUint64(at + 16, BigInt(groupStart), true);
     v.setUint32(at + 24, checksum(payload, checksum(out.subarray(at + 4, at + 24))), true);
     at = end;
   }
