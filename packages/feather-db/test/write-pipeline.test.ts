@@ -11,19 +11,23 @@ import { resolveMaintenance } from '../src/main/maintenance-options.js';
 import type { ReaderPool } from '../src/main/reader-pool.js';
 import { StoreFault } from '../src/main/store-fault.js';
 import { WritePipeline } from '../src/main/write-pipeline.js';
+import { kGroupVectorBytes } from '../src/main/write-queue.js';
 import type { WriterApi } from '../src/protocol.js';
 import { AttachCache } from '../src/shared/attach-cache.js';
 import { WriterService } from '../src/writer/writer-service.js';
 
 const kNoPool = {} as ReaderPool;
 
-function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryModel; groups: number[]; saves: number[] } {
+function setup(
+  autoSaveWalBytes = 0,
+  dim = 2,
+): { pipeline: WritePipeline; mirror: MemoryModel; groups: number[]; groupBytes: number[]; saves: number[] } {
   const arena = KernelArena.create();
   const service = new WriterService({ memory: arena.memory, module: kernelModule() });
   const path = tempStorePath('pipeline.feather');
   const opened = service.open({
     path,
-    modalities: { text: { dim: 2, metric: 'l2' } },
+    modalities: { text: { dim, metric: 'l2' } },
     m: 8,
     efConstruction: 32,
     efSearch: 16,
@@ -33,11 +37,13 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
   });
   if (!opened.ok) throw new Error(opened.error.message);
   const groups: number[] = [];
+  const groupBytes: number[] = [];
   const saves: number[] = [];
   // The writer's RPC surface, answered in-process.
   const writer = {
     writeMany: async (writes: WriteRequest[]) => {
       groups.push(writes.length);
+      groupBytes.push(writes.reduce((sum, w) => sum + Object.values(w.vectors).reduce((b, v) => b + v.byteLength, 0), 0));
       // A reply comes back in a later turn, as over comlink: writes called meanwhile queue up.
       await new Promise((resolve) => setImmediate(resolve));
       return service.writeMany(writes);
@@ -60,7 +66,7 @@ function setup(autoSaveWalBytes = 0): { pipeline: WritePipeline; mirror: MemoryM
     searching: () => false,
     compact: () => Promise.resolve(),
   });
-  return { pipeline, mirror, groups, saves };
+  return { pipeline, mirror, groups, groupBytes, saves };
 }
 
 const add = (id: number) => () => ({
@@ -77,6 +83,26 @@ describe('WritePipeline', () => {
     expect(mirror.size).toBe(5);
     expect(groups.reduce((a, b) => a + b, 0)).toBe(5);
     expect(groups.length).toBeLessThan(5);
+    expect(await pipeline.verify()).toEqual({ ok: true, problems: [] });
+  });
+
+  it('sends a backlog of large writes in groups of at most kGroupVectorBytes of vectors, in call order', async () => {
+    const dim = 1024;
+    const rows = 512;
+    const { pipeline, mirror, groups, groupBytes } = setup(0, dim);
+    const slice = (first: number) => () => ({
+      op: { type: 'upsert' as const, items: Array.from({ length: rows }, (_, i) => ({ id: first + i, modality: 'text' })), now: 0 },
+      vectors: { text: Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(first + i)) },
+      value: first,
+    });
+    const firsts = Array.from({ length: 10 }, (_, i) => i * rows);
+    const results = await Promise.all(firsts.map((first) => pipeline.track(pipeline.write(slice(first), false))));
+    expect(results).toEqual(firsts);
+    expect(mirror.size).toBe(firsts.length * rows);
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(firsts.length);
+    // 10 writes of 2 MiB: more than one group after the first, none over the bound.
+    expect(groups.length).toBeGreaterThanOrEqual(1 + Math.ceil((9 * rows * dim * 4) / kGroupVectorBytes));
+    for (const bytes of groupBytes) expect(bytes).toBeLessThanOrEqual(kGroupVectorBytes);
     expect(await pipeline.verify()).toEqual({ ok: true, problems: [] });
   });
 
