@@ -219,18 +219,24 @@ export async function batchSlices(
   const { chunks, rows, modality, namespace } = batch;
   const { dim, metric } = spaces.of(modality);
   const ids: (MemoryId | undefined)[] = new Array<MemoryId | undefined>(rows);
-  const fields: (ReturnType<typeof checkFields> & ReturnType<typeof checkRecall>)[] = new Array<ReturnType<typeof checkFields>>(rows);
+  type Fields = ReturnType<typeof checkFields> & ReturnType<typeof checkRecall>;
+  // Without metas every row has the same fields: one object, not one per row (a 331k-row batch's would stay
+  // garbage in the old generation for the whole build).
+  const shared: Fields | undefined = batch.metas === undefined ? (namespace === undefined ? {} : { namespace }) : undefined;
+  const fields: Fields[] = shared === undefined ? new Array<Fields>(rows) : [];
+  const fieldsOf = (r: number): Fields => shared ?? fields[r]!;
   const cuts: number[] = [0];
   let sliceBytes = 0;
   for (let from = 0; from < rows; from += kBatchSliceRows) {
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
       checkStoredVector(rowOf(chunks, r, dim), metric, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
-      const meta =
-        batch.metas === undefined ? {} : checkOptions<BatchMeta>(batch.metas[r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
-      fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
-      if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
-      const bytes = upsertBytes(fields[r]!, dim);
+      if (shared === undefined) {
+        const meta = checkOptions<BatchMeta>(batch.metas![r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
+        fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
+        if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
+      }
+      const bytes = upsertBytes(fieldsOf(r), dim);
       checkWriteSize(bytes, `vectors[${r}] with options.metas[${r}]`);
       // A slice never crosses a chunk of the snapshot (rowsOf), so a new chunk starts a new slice.
       const last = cuts[cuts.length - 1]!;
@@ -255,7 +261,7 @@ export async function batchSlices(
       let next = model.peekAutoId();
       for (let r = from; r < to; r++) if (typeof ids[r] === 'number') next = Math.max(next, (ids[r] as number) + 1);
       const items: UpsertItem[] = [];
-      for (let r = from; r < to; r++) items.push({ ...fields[r], id: ids[r] ?? next++, modality });
+      for (let r = from; r < to; r++) items.push({ ...fieldsOf(r), id: ids[r] ?? next++, modality });
       return {
         op: { type: 'upsert', items, now: Date.now() },
         vectors: { [modality]: rowsOf(chunks, from, to, dim) },
