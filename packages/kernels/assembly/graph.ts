@@ -195,6 +195,7 @@ export function nodeRow(h: u32, id: u32): u32 {
   return (load<u32>(node, kNLevelFlags) & (kFlagDeleted | kFlagHidden)) != 0;
 }
 
+/** Tombstones node `id`: it stays in the graph for traversal but is never returned. */
 export function markDeleted(h: u32, id: u32): i32 {
   const node = nodeAddr(h, id);
   // Atomic or: concurrent readers see the old or the new flag word, and a concurrent complete-flag update

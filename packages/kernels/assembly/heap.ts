@@ -39,6 +39,10 @@ export function heapPop(heap: u32, size: u32): void {
   store<u64>(heap + (i << 3), last);
 }
 
+/**
+ * Drops candidates that can never be expanded (distance >= the current result bound) and re-heapifies.
+ * Called only when the candidate heap is full, which takes many tombstones or a tiny heap.
+ */
 export function compactCandidates(cand: u32, n: u32, lowerBound: f32): u32 {
   let w: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -52,8 +56,7 @@ export function compactCandidates(cand: u32, n: u32, lowerBound: f32): u32 {
   return size;
 }
 
-/** Greedy descent from the entry point through levels > `toLevel`; returns the closest node found. */
-
+/** Pops the result heap into `out` as (u32 id, f32 distance) pairs in ascending distance order. */
 export function drainSorted(res: u32, nRes: u32, out: u32, k: u32): u32 {
   let n = nRes;
   while (n > k) heapPop(res, n--);
@@ -67,12 +70,7 @@ export function drainSorted(res: u32, nRes: u32, out: u32, k: u32): u32 {
   return count;
 }
 
-/**
- * k-NN search over the published prefix. The query must be in the scratch query buffer (normalised for
- * cosine by the caller via prepareQuery). Writes up to k (id, distance) pairs to the scratch output buffer,
- * ascending. Returns the count or a negative error.
- */
-
+/** Sorts `n` (key, id) pairs ascending by key (insertion sort: n <= M0 + 1 or ef, called on small sets). */
 export function sortPairs(p: u32, n: u32): void {
   for (let i: u32 = 1; i < n; i++) {
     const v = load<u64>(p + (i << 3));
@@ -85,5 +83,3 @@ export function sortPairs(p: u32, n: u32): void {
     store<u64>(p + (j << 3), v);
   }
 }
-
-/** Adds `id` to `nb`'s link list at `level`, shrinking with the heuristic when full. */

@@ -59,8 +59,7 @@ export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32, 
   return false;
 }
 
-/** Sorts `n` (key, id) pairs ascending by key (insertion sort: n <= M0 + 1 or ef, called on small sets). */
-
+/** Adds `id` to `nb`'s link list at `level`, shrinking with the heuristic when full. */
 export function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
   const maxLinks = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
   const nbNode = nodeAddr(h, nb);
@@ -235,5 +234,3 @@ export function advancePublished(h: u32, id: u32): void {
   // Wake every waiter on `published` (the facade awaits it with Atomics.waitAsync, never blocking).
   atomic.notify(h + kHPublished, i32.MAX_VALUE);
 }
-
-/** Tombstones node `id`: it stays in the graph for traversal but is never returned. */

@@ -50,9 +50,3 @@ export function readLinks(h: u32, node: u32, level: i32, dst: u32): u32 {
   if (nb >= limit) return false;
   return !needComplete || (atomic.load<u32>(nbNode + kNLevelFlags) & kFlagComplete) != 0;
 }
-
-/**
- * Best-first search of one layer from `ep`, keeping up to `ef` results in the scratch result heap
- * (max-heap by distance). Tombstoned nodes are traversed but never enter the results when
- * `skipDeleted`. Nodes at or beyond `published` are invisible. Returns the result count.
- */

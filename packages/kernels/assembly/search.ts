@@ -17,6 +17,12 @@ import { readLinks, visible } from './locks';
   return sum;
 }
 
+/**
+ * Best-first search of one layer from `ep`, keeping up to `ef` results in the scratch result heap (max-heap by
+ * distance). Tombstoned nodes are traversed but never enter the results when `skipDeleted`; nor do nodes at or
+ * beyond `resultLimit` or, when `filtered`, nodes the scratch filter rejects. Nodes at or beyond `published`
+ * are invisible. Returns the result count.
+ */
 export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, level: i32, ef: u32, published: u32, skipDeleted: bool, needComplete: bool, resultLimit: u32, filtered: bool): u32 {
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
@@ -125,11 +131,7 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
   return nRes;
 }
 
-/**
- * Drops candidates that can never be expanded (distance >= the current result bound) and re-heapifies.
- * Called only when the candidate heap is full, which takes many tombstones or a tiny heap.
- */
-
+/** Greedy descent from the entry point through levels > `toLevel`; returns the closest node found. */
 export function greedy(h: u32, q: usize, ep: u32, fromLevel: i32, toLevel: i32, published: u32, s: u32, needComplete: bool): u32 {
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
@@ -161,8 +163,11 @@ export function greedy(h: u32, q: usize, ep: u32, fromLevel: i32, toLevel: i32, 
   return cur;
 }
 
-/** Pops the result heap into `out` as (u32 id, f32 distance) pairs in ascending distance order. */
-
+/**
+ * k-NN search over the published prefix. The query must be in the scratch query buffer (normalised for
+ * cosine by the caller via prepareQuery). Writes up to k (id, distance) pairs to the scratch output buffer,
+ * ascending. Returns the count or a negative error.
+ */
 export function search(h: u32, s: u32, k: u32, ef: u32): i32 {
   store<u32>(s, 0, kSDistCount);
   store<u32>(s, 0, kSScreened);
