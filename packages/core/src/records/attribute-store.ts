@@ -94,8 +94,8 @@ export class AttributeStore {
     for (let i = oldStart; i < oldStart + oldCount; i++) this.#postings.delete(this.#pool[i], row);
     this.#live -= oldCount;
     cols.attrCount[row] = 0;
+    if (isEmpty(attributes)) return;
     const keys = Object.keys(attributes);
-    if (keys.length === 0) return;
     if (this.#used + keys.length > this.#pool.length) this.#reserve(keys.length);
     const start = this.#used;
     const index = this.#pairIndex();
@@ -181,4 +181,10 @@ export class AttributeStore {
     }
     return this.#pairIds;
   }
+}
+
+/** No own enumerable key (without building the keys' array: nearly every record has no attributes). */
+function isEmpty(attributes: Attributes): boolean {
+  for (const key in attributes) if (Object.hasOwn(attributes, key)) return false;
+  return true;
 }

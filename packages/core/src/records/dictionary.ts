@@ -33,18 +33,27 @@ export class ModalitySets {
   readonly sets: (readonly string[])[] = [Object.freeze([])];
   readonly #ids = new Map<string, number>([['', 0]]);
   readonly #counts = new Map<string, number>();
+  /** with()'s answers by set and modality: every new record asks, and the answer is nearly always known. */
+  readonly #added = new Map<number, Map<string, number>>();
 
   /** The set that is `set` plus `modality` (interned), or `set` itself when it holds it already. */
   with(set: number, modality: string): number {
+    const known = this.#added.get(set)?.get(modality);
+    if (known !== undefined) return known;
     const current = this.sets[set];
-    if (current.includes(modality)) return set;
-    const next = Object.freeze([...current, modality]);
-    const key = next.join('\u0000');
-    let id = this.#ids.get(key);
-    if (id === undefined) {
-      this.#ids.set(key, (id = this.sets.length));
-      this.sets.push(next);
+    let id = set;
+    if (!current.includes(modality)) {
+      const next = Object.freeze([...current, modality]);
+      const key = next.join('\u0000');
+      id = this.#ids.get(key) ?? this.sets.length;
+      if (id === this.sets.length) {
+        this.#ids.set(key, id);
+        this.sets.push(next);
+      }
     }
+    let bySet = this.#added.get(set);
+    if (bySet === undefined) this.#added.set(set, (bySet = new Map<string, number>()));
+    bySet.set(modality, id);
     return id;
   }
 

@@ -9,6 +9,7 @@ import type { Attributes, MemoryId, RecordPatch, UpsertItem } from './types.js';
 /** Defaults of a new memory's fields. */
 const kDefaultNamespace = 'default';
 const kDefaultImportance = 1;
+const kNoAttributes: Attributes = Object.freeze({});
 
 /** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
 export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: number): UpsertEffect[] {
@@ -149,7 +150,7 @@ function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
     entity,
     importance,
     timestamp,
-    attributes: item.attributes ?? {},
+    attributes: item.attributes ?? kNoAttributes,
   };
   const row = item.row === undefined ? appendRow(p, values) : placeRow(p, requireHole(p, item.row), values);
   if (typeof item.id === 'number' && item.id >= p.nextAuto) p.nextAuto = item.id + 1;
