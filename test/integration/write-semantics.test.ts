@@ -81,6 +81,13 @@ describe('vectors as they are stored', () => {
       stored.forEach((x, i) => expect(x).toBeCloseTo(input[i] / norm, 6));
       expect((await db.search(input, { k: 1 }))[0].id).toBe(id);
     }
+    // addBatch checks a slice's rows together and rescales only the ones out of range, in place.
+    const inputs = [v(1, 2, 3, 4), v(3e38, 1e38, 0, 0), v(0.5, 0, 0, 0), v(2e19, 2e19, 0, 0), v(1e-40, 0, 1e-40, 0)];
+    const { ids } = await db.addBatch(inputs);
+    inputs.forEach((input, r) => {
+      const norm = Math.hypot(...input);
+      Array.from(db.getVector(ids[r])!).forEach((x, i) => expect(x).toBeCloseTo(input[i] / norm, 6));
+    });
     await db.close();
   });
 

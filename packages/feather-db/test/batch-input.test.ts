@@ -49,6 +49,13 @@ describe('batchSlices', () => {
     await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, vectors, undefined))).rejects.toThrow(
       'vectors[1] must not be all zeros under the cosine metric: it has no direction; drop it or use metric "l2"',
     );
+    const l2 = new Spaces([{ name: 'text', dim: 2, metric: 'l2' }]);
+    const rows = Array.from({ length: kBatchSliceRows + 2 }, (_, r) =>
+      r === kBatchSliceRows + 1 ? [0, Number.POSITIVE_INFINITY] : [r, 1],
+    );
+    await expect(batchSlices(new MemoryModel(), l2, checkBatch(l2, rows, undefined))).rejects.toThrow(
+      `vectors[${kBatchSliceRows + 1}][1] must be a finite float32 number, got Infinity`,
+    );
     await expect(batchSlices(new MemoryModel(), spaces, checkBatch(spaces, [[1, 0]], { metas: [{ importance: -1 }] }))).rejects.toThrow(
       /options.metas\[0\].importance/,
     );

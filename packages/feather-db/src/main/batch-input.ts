@@ -13,7 +13,7 @@ import {
 import type { AddBatchOptions } from '../api.js';
 import { checkFields, checkId, checkNamespace, checkOptions, checkRecall, kBatchMetaKeys, type BatchMeta } from './input.js';
 import type { Spaces } from './spaces.js';
-import { checkStoredVector } from './stored-vector.js';
+import { checkStoredRows } from './stored-vector.js';
 import { checkSignal, kNoAbort, type AbortPoint } from './abort.js';
 import { yieldToLoop } from './turns.js';
 import type { Prepared } from './write-pipeline.js';
@@ -107,13 +107,6 @@ function snapshotRows(vectors: Float32Array | readonly VectorInput[], rows: numb
     }
   }
   return copyChunks(vectors, rows, dim);
-}
-
-/** Row `r` of the snapshot. */
-function rowOf(chunks: readonly Float32Array[], r: number, dim: number): Float32Array {
-  const c = Math.floor(r / kBatchSliceRows);
-  const at = (r - c * kBatchSliceRows) * dim;
-  return chunks[c]!.subarray(at, at + dim);
 }
 
 /** Rows [from, to) of the snapshot, which lie in one chunk: the chunk itself when they are all of it. */
@@ -225,19 +218,21 @@ export async function batchSlices(
   const shared: Fields | undefined = batch.metas === undefined ? (namespace === undefined ? {} : { namespace }) : undefined;
   const fields: Fields[] = shared === undefined ? new Array<Fields>(rows) : [];
   const fieldsOf = (r: number): Fields => shared ?? fields[r]!;
+  const sharedBytes = shared === undefined ? 0 : upsertBytes(shared, dim);
   const cuts: number[] = [0];
   let sliceBytes = 0;
   for (let from = 0; from < rows; from += kBatchSliceRows) {
+    // Chunk from / kBatchSliceRows holds exactly these rows (copyChunks): checked, and rescaled, in place.
+    checkStoredRows(chunks[from / kBatchSliceRows]!, dim, metric, 'vectors', from);
     for (let r = from; r < Math.min(rows, from + kBatchSliceRows); r++) {
-      checkStoredVector(rowOf(chunks, r, dim), metric, `vectors[${r}]`);
       ids[r] = batch.ids === undefined ? undefined : checkId(batch.ids[r], `options.ids[${r}]`);
       if (shared === undefined) {
         const meta = checkOptions<BatchMeta>(batch.metas![r], kBatchMetaKeys, `options.metas[${r}]`, "{ text: 'a' }");
         fields[r] = { namespace, ...checkFields(meta, `options.metas[${r}]`), ...checkRecall(meta, `options.metas[${r}]`) };
         if (fields[r]!.namespace === undefined) delete fields[r]!.namespace;
       }
-      const bytes = upsertBytes(fieldsOf(r), dim);
-      checkWriteSize(bytes, `vectors[${r}] with options.metas[${r}]`);
+      const bytes = shared === undefined ? upsertBytes(fields[r]!, dim) : sharedBytes;
+      if (bytes > kMaxWriteBytes) checkWriteSize(bytes, `vectors[${r}] with options.metas[${r}]`);
       // A slice never crosses a chunk of the snapshot (rowsOf), so a new chunk starts a new slice.
       const last = cuts[cuts.length - 1]!;
       if (r - last >= kBatchSliceRows || sliceBytes + bytes > kMaxWriteBytes || (r === from && r > last)) {

@@ -43,6 +43,25 @@ export function checkStoredVector(v: Float32Array, metric: Metric, path: string)
   for (const factor of [2 ** half, 2 ** (-exponent - half)]) for (let i = 0; i < v.length; i++) v[i] = v[i]! * factor;
 }
 
+/**
+ * checkStoredVector for each of the rows of `chunk` (`dim` values each, the first named `${name}[${first}]`),
+ * without a view or a message per row: a row is looked at alone only when it fails or needs rescaling.
+ * @throws as checkStoredVector.
+ */
+export function checkStoredRows(chunk: Float32Array, dim: number, metric: Metric, name: string, first: number): void {
+  const finite = allFinite(chunk);
+  if (finite && metric !== 'cosine') return;
+  for (let at = 0, r = first; at < chunk.length; at += dim, r++) {
+    if (finite) {
+      let maxAbs = 0;
+      for (let i = at; i < at + dim; i++) maxAbs = Math.max(maxAbs, Math.abs(chunk[i]!));
+      // checkStoredVector's safe range: exponent within [-kSafeExponent, kSafeExponent].
+      if (maxAbs >= 2 ** -kSafeExponent && maxAbs < 2 ** (kSafeExponent + 1)) continue;
+    }
+    checkStoredVector(chunk.subarray(at, at + dim), metric, `${name}[${r}]`);
+  }
+}
+
 /** A float32 copy of a validated input vector, checked and (cosine) rescaled as checkStoredVector says. */
 export function storedVector(vector: ArrayLike<number>, metric: Metric, path: string): Float32Array {
   // The constructor copies a typed array or an array in one native step (Float32Array.from iterates).

@@ -13,8 +13,9 @@ export const kMaxWriteBytes: number = 64 * 1024 * 1024;
 export function upsertBytes(fields: Omit<MemoryFields, 'timestamp'>, floats: number): number {
   let bytes = 64 + 4 * floats;
   bytes += 3 * ((fields.text?.length ?? 0) + (fields.namespace?.length ?? 0) + (fields.entity?.length ?? 0));
-  for (const [key, value] of Object.entries(fields.attributes ?? {}))
-    bytes += 16 + 3 * key.length + (typeof value === 'string' ? 3 * value.length : 9);
+  if (fields.attributes !== undefined)
+    for (const [key, value] of Object.entries(fields.attributes))
+      bytes += 16 + 3 * key.length + (typeof value === 'string' ? 3 * value.length : 9);
   return bytes;
 }
 

@@ -3,6 +3,7 @@
 // further while two batches are in flight, so at most three batches of rows are held whatever its size.
 import { describeValue, FeatherError, type ErrorCode, type MemoryId, type Metric } from '@feather-db/core';
 import type { AddBatchOptions } from '../../api.js';
+import type { BatchMeta } from '../input.js';
 import type { IngestFailure, IngestOptions, IngestProgress, IngestSource, IngestSummary } from './ingest-api.js';
 import { idKey, prepareRow, type PreparedRow, type RowLink } from './ingest-row.js';
 import { resolveIngestOptions, type ResolvedIngestOptions } from './ingest-options.js';
@@ -20,6 +21,12 @@ export interface IngestTarget {
 /** Batches stored (linked on the pool) while the next one is read. */
 const kInFlightBatches = 2;
 const kMaxReportedFailures = 1000;
+const kNoMeta: BatchMeta = Object.freeze({});
+
+function isEmptyMeta(meta: BatchMeta): boolean {
+  for (const key in meta) if (Object.hasOwn(meta, key)) return false;
+  return true;
+}
 
 interface BatchRow extends PreparedRow {
   /** The id was stored already (onExisting: 'upsert'). */
@@ -211,9 +218,10 @@ class IngestRun {
           const dim = this.#o.rules.spaces[modality]!.dim;
           const flat = new Float32Array(group.length * dim);
           group.forEach((r, i) => flat.set(r.vectors.get(modality)!, i * dim));
-          const metas = group.map((r) => (ids.has(r) ? {} : r.meta));
+          const metas = group.map((r) => (ids.has(r) ? kNoMeta : r.meta));
           const given = group === known ? group.map((r) => r.id ?? ids.get(r)!) : undefined;
-          const stored = await this.#target.addBatch(flat, { ids: given, metas, modality });
+          // Rows with no fields at all (a bare .npy) need no metas: addBatch then shares one fields object.
+          const stored = await this.#target.addBatch(flat, { ids: given, metas: metas.every(isEmptyMeta) ? undefined : metas, modality });
           group.forEach((r, i) => ids.set(r, stored.ids[i]!));
         }
       }
