@@ -72,7 +72,7 @@ function copyChunks(vectors: Float32Array | readonly VectorInput[], rows: number
  * The rows as float32 copies, taken at the call (a caller that changes its arrays afterwards changes nothing
  * stored), a buffer per kBatchSliceRows rows: a slice that is a whole chunk moves to the writer as it is
  * (write-queue.ts), so the batch is never held twice. Checks each row's type and length here; values are
- * checked on the copy (checkStoredVector).
+ * checked on the copy, a slice at a time (checkStoredRows in batchSlices).
  * @throws FEATHER_ERR_INVALID_ARGUMENT, FEATHER_ERR_DIMENSION_MISMATCH.
  */
 function snapshotRows(vectors: Float32Array | readonly VectorInput[], rows: number, dim: number): Float32Array[] {
