@@ -197,7 +197,8 @@ export function checkBatch(
 
 /**
  * Validates every row of the snapshot before any is stored, a slice per event-loop turn (a 300k-row batch
- * must not hold the main thread for the ~100 ms a single pass would take), and returns one upsert per slice:
+ * must not hold the main thread for the ~100 ms a single pass would take; in a slice, the vectors first, then
+ * each row's id and meta: the first error found is thrown), and returns one upsert per slice:
  * at most kBatchSliceRows rows and kMaxWriteBytes bytes each (one WAL record). Runs in write order, so the
  * batch keeps its place among writes called before and after it; each prepare reads the mirror's next auto
  * id in its own turn.

@@ -20,9 +20,9 @@ export const kGroupVectorBytes: number = 8 << 20;
 
 /**
  * The way from the facade to the writer. Resolved writes queued while a `writeMany` is in flight go together in
- * the next one, up to kGroupVectorBytes: one WAL group, one fdatasync (group commit), in order. As soon as the writer answers, the nodes
- * it reserved are handed to the pool, so that once the queue is drained every job of every applied write is
- * known to `linked()` (save, rebuilds and integrity checks wait for both).
+ * the next one, up to kGroupVectorBytes: one WAL group, one fdatasync (group commit), in order. As soon as the
+ * writer answers, the nodes it reserved are handed to the pool, so that once the queue is drained every job of
+ * every applied write is known to `linked()` (save, rebuilds and integrity checks wait for both).
  */
 export class WriteQueue {
   readonly #writer: WriterCalls;
