@@ -16,7 +16,7 @@ const kSafeExponent = 40;
  * @throws FEATHER_ERR_INVALID_ARGUMENT for a component that is not a finite float32, or a cosine vector that is
  * all zeros as float32.
  */
-export function checkStoredVector(v: Float32Array, metric: Metric, path: string): void {
+function checkStoredVector(v: Float32Array, metric: Metric, path: string): void {
   if (!allFinite(v)) {
     const i = v.findIndex((x) => !Number.isFinite(x));
     throw new FeatherError(
