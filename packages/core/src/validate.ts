@@ -115,3 +115,9 @@ export function checkRows(vectors: Float32Array, dim: number, metric: string): n
   }
   return n;
 }
+
+/** True when `o` has no own enumerable key, found without building the keys' array (a per-row test on hot paths). */
+export function hasNoKeys(o: object): boolean {
+  for (const key in o) if (Object.hasOwn(o, key)) return false;
+  return true;
+}

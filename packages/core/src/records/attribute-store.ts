@@ -2,6 +2,7 @@
 // slice of one u32 pool (RowColumns.attrStart/attrCount); postings (rows per pair) are built on the first
 // filter. Replaced lists leave garbage in the pool, compacted when it is most of it.
 import { growableColumn, grownColumn, scratchArray } from '../growable.js';
+import { hasNoKeys } from '../validate.js';
 import { RowGroups } from './row-groups.js';
 import type { RowColumns } from './row-columns.js';
 import type { AttributeValue, Attributes } from './types.js';
@@ -94,7 +95,8 @@ export class AttributeStore {
     for (let i = oldStart; i < oldStart + oldCount; i++) this.#postings.delete(this.#pool[i], row);
     this.#live -= oldCount;
     cols.attrCount[row] = 0;
-    if (isEmpty(attributes)) return;
+    // Nearly every record has no attributes.
+    if (hasNoKeys(attributes)) return;
     const keys = Object.keys(attributes);
     if (this.#used + keys.length > this.#pool.length) this.#reserve(keys.length);
     const start = this.#used;
@@ -181,10 +183,4 @@ export class AttributeStore {
     }
     return this.#pairIds;
   }
-}
-
-/** No own enumerable key (without building the keys' array: nearly every record has no attributes). */
-function isEmpty(attributes: Attributes): boolean {
-  for (const key in attributes) if (Object.hasOwn(attributes, key)) return false;
-  return true;
 }

@@ -106,10 +106,9 @@ export class WriteQueue {
   #flush(): void {
     if (this.#sending !== undefined || this.#outbox.length === 0) return;
     let taken = 0;
-    let bytes = 0;
-    while (taken < this.#outbox.length && (taken === 0 || bytes + vectorBytes(this.#outbox[taken]!.request) <= kGroupVectorBytes)) {
+    for (let bytes = 0; taken < this.#outbox.length; taken++) {
       bytes += vectorBytes(this.#outbox[taken]!.request);
-      taken++;
+      if (taken > 0 && bytes > kGroupVectorBytes) break;
     }
     const batch = this.#outbox.splice(0, taken);
     this.#sending = (async () => {

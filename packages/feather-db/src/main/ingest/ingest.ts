@@ -1,7 +1,7 @@
 // Feather.ingest: a source of rows streamed into addBatch with bounded memory. Reading, validating and
 // embedding batch N+1 overlaps the storing (and parallel linking) of batches N and N-1; the source is not read
 // further while two batches are in flight, so at most three batches of rows are held whatever its size.
-import { describeValue, FeatherError, type ErrorCode, type MemoryId, type Metric } from '@feather-db/core';
+import { describeValue, FeatherError, hasNoKeys, type ErrorCode, type MemoryId, type Metric } from '@feather-db/core';
 import type { AddBatchOptions } from '../../api.js';
 import type { BatchMeta } from '../input.js';
 import type { IngestFailure, IngestOptions, IngestProgress, IngestSource, IngestSummary } from './ingest-api.js';
@@ -22,11 +22,6 @@ export interface IngestTarget {
 const kInFlightBatches = 2;
 const kMaxReportedFailures = 1000;
 const kNoMeta: BatchMeta = Object.freeze({});
-
-function isEmptyMeta(meta: BatchMeta): boolean {
-  for (const key in meta) if (Object.hasOwn(meta, key)) return false;
-  return true;
-}
 
 interface BatchRow extends PreparedRow {
   /** The id was stored already (onExisting: 'upsert'). */
@@ -221,7 +216,7 @@ class IngestRun {
           const metas = group.map((r) => (ids.has(r) ? kNoMeta : r.meta));
           const given = group === known ? group.map((r) => r.id ?? ids.get(r)!) : undefined;
           // Rows with no fields at all (a bare .npy) need no metas: addBatch then shares one fields object.
-          const stored = await this.#target.addBatch(flat, { ids: given, metas: metas.every(isEmptyMeta) ? undefined : metas, modality });
+          const stored = await this.#target.addBatch(flat, { ids: given, metas: metas.every(hasNoKeys) ? undefined : metas, modality });
           group.forEach((r, i) => ids.set(r, stored.ids[i]!));
         }
       }
