@@ -8,6 +8,8 @@ import type { RowColumns } from './row-columns.js';
 import type { AttributeValue, Attributes } from './types.js';
 
 const kEmpty: ReadonlySet<number> = new Set();
+/** The attributes of a memory without any: one frozen object for all of them (a search's hits build none). */
+export const kNoAttributes: Attributes = Object.freeze({});
 
 /** The attribute part of a COLUMNS section: pairs renumbered densely in first-use order over live rows. */
 export interface EncodedAttributes {
@@ -58,6 +60,7 @@ export class AttributeStore {
   /** A row's attributes (frozen). */
   of(row: number): Attributes {
     const cols = this.#cols;
+    if (cols.attrCount[row] === 0) return kNoAttributes;
     const attributes: Record<string, AttributeValue> = {};
     for (let i = cols.attrStart[row], end = i + cols.attrCount[row]; i < end; i++)
       attributes[this.#pairKey[this.#pool[i]]] = this.#pairValue[this.#pool[i]];

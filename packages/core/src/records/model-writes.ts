@@ -1,6 +1,7 @@
 // The memory model's writes, applied to its parts: the same ops in the same order give the same rows and
 // dictionary ids in every copy (the facade's mirror and the writer's model).
 import { FeatherError } from '../errors.js';
+import { kNoAttributes } from './attribute-store.js';
 import { kLive, kStringId } from './columns-codec.js';
 import { idHash } from './id-index.js';
 import { findRow, type ForgetEffect, type ModelParts, type UpsertEffect } from './model-parts.js';
@@ -9,7 +10,6 @@ import type { Attributes, MemoryId, RecordPatch, UpsertItem } from './types.js';
 /** Defaults of a new memory's fields. */
 const kDefaultNamespace = 'default';
 const kDefaultImportance = 1;
-const kNoAttributes: Attributes = Object.freeze({});
 
 /** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
 export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: number): UpsertEffect[] {
