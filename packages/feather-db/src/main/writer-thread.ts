@@ -18,6 +18,15 @@ const kWorkerDeathSettleMs = 5_000;
  */
 export const kWorkerExecArgv: readonly string[] = [];
 
+/**
+ * The writer's young generation, in MiB (V8's default lets it grow to ~48). The writer's live heap is small
+ * (records live in page-allocated columns), but a large `addBatch` reaches it as a burst of ops whose
+ * deserialized items and effects grew its young generation to the maximum: ~25 MiB more resident at the
+ * build's peak (GloVe-100, 331k rows: 333 -> 310 MiB of growth; 16 MiB gave 318, 3-12 MiB all ~310). Builds,
+ * writes per second and write latency were unchanged by the cap (benchmarks/RESULTS.md).
+ */
+const kWriterYoungGenerationMb = 8;
+
 function exited(detail: string, cause?: unknown): FeatherError {
   return new FeatherError(
     'FEATHER_ERR_WORKER_EXITED',
@@ -43,7 +52,11 @@ export class WriterThread {
 
   constructor(init: SharedInit) {
     // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
-    this.#worker = new Worker(new URL('../writer/writer.bundle.js', import.meta.url), { workerData: init, execArgv: [...kWorkerExecArgv] });
+    this.#worker = new Worker(new URL('../writer/writer.bundle.js', import.meta.url), {
+      workerData: init,
+      execArgv: [...kWorkerExecArgv],
+      resourceLimits: { maxYoungGenerationSizeMb: kWriterYoungGenerationMb },
+    });
     this.#remote = wrap<WriterApi>(nodeEndpoint(this.#worker));
     let reject: (error: FeatherError) => void = () => undefined;
     this.died = new Promise<never>((_, r) => (reject = r));
