@@ -282,4 +282,38 @@ describe('parallel addBatch', () => {
     await db.close();
     expect((await pending).ids.length).toBe(2000);
   });
+
+  it('links concurrent single adds on the pool into a graph whose recall equals a serial build within 0.01', async () => {
+    const { HnswIndex, KernelArena } = await import('@feather-db/core');
+    const { bruteForce, recall } = await import('@feather-db/testkit');
+    const dim = 24;
+    const n = 4000;
+    const data = clusteredVectors({ n, dim, seed: 83 });
+    const queries = clusteredVectors({ n: 500, dim, seed: 84 });
+    const serial = HnswIndex.create(KernelArena.create(), { dim, metric: 'l2' });
+    serial.addMany(data);
+    const db = await Feather.open(tempStorePath('concurrent-adds.feather'), { dim, metric: 'l2', threads: 2 });
+    // All in flight at once: they reach the writer in groups, whose nodes the pool links (StoreEngine.writeMany).
+    const added = await Promise.all(Array.from({ length: n }, (_, i) => db.add(row(data, dim, i))));
+    expect(added.map((a) => a.id)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(db.stats().modalities['text'].nodes).toBe(n);
+    let serialRecall = 0;
+    let concurrentRecall = 0;
+    for (let q = 0; q < 500; q++) {
+      const query = row(queries, dim, q);
+      const truth = bruteForce('l2', data, dim, query, 10);
+      serialRecall += recall(serial.search(query, 10, { ef: 64 }).ids, truth);
+      concurrentRecall += recall(
+        (await db.search(query, { k: 10, ef: 64, track: false })).map((h) => h.id as number),
+        truth,
+      );
+    }
+    expect(
+      serialRecall / 500 - concurrentRecall / 500,
+      `serial ${serialRecall / 500} concurrent ${concurrentRecall / 500}`,
+    ).toBeLessThanOrEqual(0.01);
+    // Each add is found by its own vector.
+    for (let id = 0; id < n; id += 53) expect((await db.search(row(data, dim, id), { k: 1, track: false }))[0]!.id).toBe(id);
+    await db.close();
+  });
 });

@@ -46,6 +46,6 @@ export function engineSpec(path: string, metric: 'cosine' | 'l2', options: Parti
 export function linkJobs(arena: KernelArena, result: WriteResult): void {
   for (const job of result.jobs) {
     const index = HnswIndex.attach(arena, job.index);
-    for (let id = job.first; id < job.first + job.count; id++) index.insertReserved(id);
+    for (const id of job.nodes ?? Array.from({ length: job.count }, (_, i) => job.first + i)) index.insertReserved(id);
   }
 }

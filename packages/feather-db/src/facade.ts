@@ -97,7 +97,8 @@ export class Feather extends StoreReads {
    */
   add(vector: VectorInput, options?: AddOptions): Promise<{ id: MemoryId }> {
     return this.#writing(async () => {
-      const ids = await this.#writes.write(prepareAdd(this.spaces, this.model, vector, options), false);
+      // Linked by the writer when it comes alone, on the pool when other upserts queued with it (StoreEngine.writeMany).
+      const ids = await this.#writes.write(prepareAdd(this.spaces, this.model, vector, options), true);
       return { id: ids[0]! };
     });
   }

@@ -72,7 +72,11 @@ export interface StorageChange {
 export interface WriteRequest {
   op: ModelOp;
   vectors: Record<string, Float32Array>;
-  /** Big upserts leave linking to the pool (returned jobs). */
+  /**
+   * Whether the pool may link this upsert's nodes (returned jobs) instead of the engine: it does for an upsert
+   * of at least 256 new nodes in one modality, and for any upsert in a group with another (writes that queued
+   * together, such as concurrent adds, are linked on every pool thread rather than one after another here).
+   */
   parallel: boolean;
 }
 

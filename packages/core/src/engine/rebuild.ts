@@ -22,10 +22,13 @@ export interface Modality {
   next?: { index: HnswIndex; rows: RowMap };
 }
 
-/** Links reserved nodes here (small writes) or hands them to the pool (jobs), and records what to await. */
-export function scheduleLinks(index: HnswIndex, nodes: Uint32Array, parallel: boolean, result: WriteResult): void {
+/**
+ * Links reserved nodes here (a small write alone) or hands them to the pool (jobs: a large write, or one of a
+ * group of writes when `grouped`), and records what to await.
+ */
+export function scheduleLinks(index: HnswIndex, nodes: Uint32Array, parallel: boolean, result: WriteResult, grouped = false): void {
   if (nodes.length === 0) return;
-  if (parallel && nodes.length >= kParallelMinNodes) {
+  if (parallel && (grouped || nodes.length >= kParallelMinNodes)) {
     for (const job of nodeJobs(index.address, nodes)) result.jobs.push(job);
   } else {
     for (const id of nodes) index.insertReserved(id);

@@ -154,10 +154,13 @@ export class StoreEngine {
     this.#limbo.reclaim();
     const results: WriteResult[] = [];
     const records: WalAppend[] = [];
+    // Upserts that queued together (concurrent adds) are linked by the pool even when each is small.
+    let upserts = 0;
+    for (const w of writes) if (w.op.type === 'upsert' && Object.keys(w.vectors).length > 0) upserts++;
     try {
       for (const w of writes) {
         const result: WriteResult = { jobs: [], visible: [] };
-        this.#apply(w.op, w.vectors, w.parallel, result);
+        this.#apply(w.op, w.vectors, w.parallel, result, upserts > 1);
         results.push(result);
         records.push({ seq: this.#seq + records.length + 1, payload: encodeWrite({ op: w.op, vectors: w.vectors }) });
       }
@@ -293,10 +296,11 @@ export class StoreEngine {
     this.#commitNext();
   }
 
-  #apply(op: ModelOp, vectors: Record<string, Float32Array>, parallel: boolean, result: WriteResult): void {
+  /** `grouped`: the op came with other upserts in one group, so the pool links its nodes whatever their count. */
+  #apply(op: ModelOp, vectors: Record<string, Float32Array>, parallel: boolean, result: WriteResult, grouped = false): void {
     switch (op.type) {
       case 'upsert':
-        this.#upsert(op, vectors, parallel, result);
+        this.#upsert(op, vectors, parallel, result, grouped);
         return;
       case 'update': {
         const effect = this.#model.update(op.id, op.patch);
@@ -322,7 +326,13 @@ export class StoreEngine {
     }
   }
 
-  #upsert(op: Extract<ModelOp, { type: 'upsert' }>, vectors: Record<string, Float32Array>, parallel: boolean, result: WriteResult): void {
+  #upsert(
+    op: Extract<ModelOp, { type: 'upsert' }>,
+    vectors: Record<string, Float32Array>,
+    parallel: boolean,
+    result: WriteResult,
+    grouped: boolean,
+  ): void {
     for (const item of op.items) if (item.modality !== undefined) this.#modality(item.modality);
     const effects = this.#model.upsert(op.items, op.now);
     const byModality = new Map<string, NodeTags[]>();
@@ -343,7 +353,7 @@ export class StoreEngine {
       // Free slots first (docs/adr/0008), then new ids.
       const nodes = m.index.reserveManyReusing(vectors[name], tags);
       tags.forEach((t, i) => m.rows.set(t.row, nodes[i]));
-      scheduleLinks(m.index, nodes, parallel, result);
+      scheduleLinks(m.index, nodes, parallel, result, grouped);
     }
   }
 
