@@ -241,16 +241,42 @@ describe('feather-db facade, writer worker and reader pool', () => {
   });
 });
 
+/**
+ * Mean recall@10 at ef 64 over `nq` queries of a serial core build of `data` and of `db` (`idOf` maps a hit's id
+ * to the row of `data` it holds).
+ */
+async function recallBesideSerial(
+  db: Feather,
+  data: Float32Array,
+  queries: Float32Array,
+  dim: number,
+  nq: number,
+  idOf: (id: unknown) => number = (id) => id as number,
+): Promise<{ serial: number; store: number }> {
+  const { HnswIndex, KernelArena } = await import('@feather-db/core');
+  const { bruteForce, recall } = await import('@feather-db/testkit');
+  const serial = HnswIndex.create(KernelArena.create(), { dim, metric: 'l2' });
+  serial.addMany(data);
+  let serialSum = 0;
+  let storeSum = 0;
+  for (let q = 0; q < nq; q++) {
+    const query = row(queries, dim, q);
+    const truth = bruteForce('l2', data, dim, query, 10);
+    serialSum += recall(serial.search(query, 10, { ef: 64 }).ids, truth);
+    storeSum += recall(
+      (await db.search(query, { k: 10, ef: 64, track: false })).map((h) => idOf(h.id)),
+      truth,
+    );
+  }
+  return { serial: serialSum / nq, store: storeSum / nq };
+}
+
 describe('parallel addBatch', () => {
   it('builds a graph whose recall equals a serial build within 0.01, and close waits for it', async () => {
-    const { HnswIndex, KernelArena } = await import('@feather-db/core');
-    const { bruteForce, recall } = await import('@feather-db/testkit');
     const dim = 24;
     const n = 8000;
     const data = clusteredVectors({ n, dim, seed: 81 });
     const queries = clusteredVectors({ n: 1000, dim, seed: 82 });
-    const serial = HnswIndex.create(KernelArena.create(), { dim, metric: 'l2' });
-    serial.addMany(data);
     const db = await Feather.open(tempStorePath('parallel.feather'), { dim, metric: 'l2', threads: 2 });
     // Two concurrent batches and a single add racing them: all must land, in id order.
     const [a, b, c] = await Promise.all([
@@ -262,56 +288,28 @@ describe('parallel addBatch', () => {
     expect(b.ids[0]).toBe(5000);
     expect(c.id).toBe(8000);
     expect(db.count()).toBe(n + 1);
-    let serialRecall = 0;
-    let parallelRecall = 0;
-    for (let q = 0; q < 1000; q++) {
-      const query = row(queries, dim, q);
-      const truth = bruteForce('l2', data, dim, query, 10);
-      serialRecall += recall(serial.search(query, 10, { ef: 64 }).ids, truth);
-      // id 8000 duplicates id 0; count either as the same vector
-      const ids = (await db.search(query, { k: 10, ef: 64 })).map((h) => (h.id === 8000 ? 0 : (h.id as number)));
-      parallelRecall += recall(ids, truth);
-    }
+    // id 8000 duplicates id 0; count either as the same vector.
+    const r = await recallBesideSerial(db, data, queries, dim, 1000, (id) => (id === 8000 ? 0 : (id as number)));
     // Graph quality: the parallel build may not lose more than 0.01 recall@10 against the serial one (1,000
     // queries keep the sampling noise near 0.003; the builds themselves differ by insertion interleaving).
-    expect(
-      serialRecall / 1000 - parallelRecall / 1000,
-      `serial ${serialRecall / 1000} parallel ${parallelRecall / 1000}`,
-    ).toBeLessThanOrEqual(0.01);
+    expect(r.serial - r.store, `serial ${r.serial} parallel ${r.store}`).toBeLessThanOrEqual(0.01);
     const pending = db.addBatch(data.subarray(0, 2000 * dim));
     await db.close();
     expect((await pending).ids.length).toBe(2000);
   });
 
   it('links concurrent single adds on the pool into a graph whose recall equals a serial build within 0.01', async () => {
-    const { HnswIndex, KernelArena } = await import('@feather-db/core');
-    const { bruteForce, recall } = await import('@feather-db/testkit');
     const dim = 24;
     const n = 4000;
     const data = clusteredVectors({ n, dim, seed: 83 });
     const queries = clusteredVectors({ n: 500, dim, seed: 84 });
-    const serial = HnswIndex.create(KernelArena.create(), { dim, metric: 'l2' });
-    serial.addMany(data);
     const db = await Feather.open(tempStorePath('concurrent-adds.feather'), { dim, metric: 'l2', threads: 2 });
     // All in flight at once: they reach the writer in groups, whose nodes the pool links (StoreEngine.writeMany).
     const added = await Promise.all(Array.from({ length: n }, (_, i) => db.add(row(data, dim, i))));
     expect(added.map((a) => a.id)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(db.stats().modalities['text'].nodes).toBe(n);
-    let serialRecall = 0;
-    let concurrentRecall = 0;
-    for (let q = 0; q < 500; q++) {
-      const query = row(queries, dim, q);
-      const truth = bruteForce('l2', data, dim, query, 10);
-      serialRecall += recall(serial.search(query, 10, { ef: 64 }).ids, truth);
-      concurrentRecall += recall(
-        (await db.search(query, { k: 10, ef: 64, track: false })).map((h) => h.id as number),
-        truth,
-      );
-    }
-    expect(
-      serialRecall / 500 - concurrentRecall / 500,
-      `serial ${serialRecall / 500} concurrent ${concurrentRecall / 500}`,
-    ).toBeLessThanOrEqual(0.01);
+    const r = await recallBesideSerial(db, data, queries, dim, 500);
+    expect(r.serial - r.store, `serial ${r.serial} concurrent ${r.store}`).toBeLessThanOrEqual(0.01);
     // Each add is found by its own vector.
     for (let id = 0; id < n; id += 53) expect((await db.search(row(data, dim, id), { k: 1, track: false }))[0]!.id).toBe(id);
     await db.close();

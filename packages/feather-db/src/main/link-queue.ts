@@ -46,14 +46,9 @@ export class LinkQueue {
       return n;
     };
     const send = (batch: Queued[]): Promise<void> => {
+      const merged = batch.length === 1 ? undefined : batch.flatMap((q) => nodesOf(q.job));
       const job: InsertJob =
-        batch.length === 1
-          ? batch[0]!.job
-          : { index: batch[0]!.job.index, first: 0, count: 0, nodes: batch.flatMap((q) => nodesOf(q.job)) };
-      if (job.nodes !== undefined) {
-        job.first = job.nodes[0]!;
-        job.count = job.nodes.length;
-      }
+        merged === undefined ? batch[0]!.job : { index: batch[0]!.job.index, first: merged[0]!, count: merged.length, nodes: merged };
       // An insert traverses the graph like a search: pinned, so no slot it may reach is reused under it.
       const seq = pins.pin();
       return pool
