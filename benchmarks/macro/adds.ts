@@ -82,7 +82,7 @@ function hnswlibSide(): Row {
 
 const rows: Row[] = [hnswlibSide()];
 for (const inflight of [1, 64, 1000]) rows.push(await featherSide(inflight));
-const baseline = rows[0]!.addsPerS;
+const baseline = rows[0].addsPerS;
 const info = runInfo('adds');
 const table = [
   `${args.dataset}: ${adds.toLocaleString('en')} single adds into a store of ${preload.toLocaleString('en')} (commit ${info.commit}; recall@10 at ef ${ef}, ${nQuery} queries)`,

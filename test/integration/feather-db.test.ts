@@ -311,7 +311,7 @@ describe('parallel addBatch', () => {
     const r = await recallBesideSerial(db, data, queries, dim, 500);
     expect(r.serial - r.store, `serial ${r.serial} concurrent ${r.store}`).toBeLessThanOrEqual(0.01);
     // Each add is found by its own vector.
-    for (let id = 0; id < n; id += 53) expect((await db.search(row(data, dim, id), { k: 1, track: false }))[0]!.id).toBe(id);
+    for (let id = 0; id < n; id += 53) expect((await db.search(row(data, dim, id), { k: 1, track: false }))[0].id).toBe(id);
     await db.close();
   });
 });

@@ -30,14 +30,14 @@ describe('linking the nodes of a group of writes', () => {
   it('links a small upsert alone in the engine: visible when writeMany returns, no jobs', () => {
     const { engine } = openEngine();
     const [result] = engine.writeMany([add(1, vector(), true)]);
-    expect(result!.jobs).toEqual([]);
+    expect(result.jobs).toEqual([]);
     expect(engine.modalities().get('text')!.index.size).toBe(1);
   });
 
   it('hands each small upsert of a group to the pool, in node order; they become visible once linked', () => {
     const { arena, engine } = openEngine();
     const vectors = Array.from({ length: 40 }, vector);
-    engine.writeMany([add(0, vectors[0]!, true)]);
+    engine.writeMany([add(0, vectors[0], true)]);
     const results = engine.writeMany(vectors.slice(1).map((v, i) => add(i + 1, v, true)));
     expect(results.map((r) => r.jobs.map((j) => [j.first, j.count]))).toEqual(vectors.slice(1).map((_, i) => [[i + 1, 1]]));
     const index = engine.modalities().get('text')!.index;

@@ -145,31 +145,31 @@ describe('LinkQueue', () => {
     const { pool, tasks } = recordingPool();
     const queue = new LinkQueue(pool, 1, new EpochPins(KernelArena.create()));
     const nodesOf = (i: number): number[] => {
-      const t = tasks[i]!.task as Extract<PoolTask, { type: 'insert' }>;
+      const t = tasks[i].task as Extract<PoolTask, { type: 'insert' }>;
       return t.nodes ?? Array.from({ length: t.count }, (_, j) => t.first + j);
     };
     // Single adds: one node each; a job of another index must not join a task of the first.
     const done = Array.from({ length: 12 }, (_, i) => queue.run({ index: i === 9 ? 96 : 64, first: i, count: 1 }));
     // Two slots (one thread): the first two go alone, ten wait.
     expect(tasks.map((_, i) => nodesOf(i))).toEqual([[0], [1]]);
-    tasks[0]!.settle({ ok: true, value: 1 });
+    tasks[0].settle({ ok: true, value: 1 });
     await turn();
     // Ten queued, two slots: half of them in one task, in node order.
     expect(nodesOf(2)).toEqual([2, 3, 4, 5, 6]);
-    tasks[1]!.settle({ ok: true, value: 1 });
+    tasks[1].settle({ ok: true, value: 1 });
     await turn();
     // Five queued, two slots: three, but a task stops before the other index's job.
     expect(nodesOf(3)).toEqual([7, 8]);
-    for (let i = 2; i < 4; i++) tasks[i]!.settle({ ok: true, value: 1 });
+    for (let i = 2; i < 4; i++) tasks[i].settle({ ok: true, value: 1 });
     await turn();
     // The other index's job alone; then two queued for two slots: one each.
-    expect((tasks[4]!.task as Extract<PoolTask, { type: 'insert' }>).index).toBe(96);
+    expect((tasks[4].task as Extract<PoolTask, { type: 'insert' }>).index).toBe(96);
     expect(nodesOf(4)).toEqual([9]);
     expect(nodesOf(5)).toEqual([10]);
-    for (let i = 4; i < 6; i++) tasks[i]!.settle({ ok: true, value: 1 });
+    for (let i = 4; i < 6; i++) tasks[i].settle({ ok: true, value: 1 });
     await turn();
     expect(nodesOf(6)).toEqual([11]);
-    tasks[6]!.settle({ ok: true, value: 1 });
+    tasks[6].settle({ ok: true, value: 1 });
     await Promise.all(done);
     expect(tasks).toHaveLength(7);
   });
@@ -178,10 +178,10 @@ describe('LinkQueue', () => {
     const { pool, tasks } = recordingPool();
     const queue = new LinkQueue(pool, 1, new EpochPins(KernelArena.create()));
     const done = Array.from({ length: 6 }, (_, i) => queue.run({ index: 64, first: i, count: 1 }));
-    tasks[0]!.settle({ ok: true, value: 1 });
+    tasks[0].settle({ ok: true, value: 1 });
     await turn();
-    expect((tasks[2]!.task as Extract<PoolTask, { type: 'insert' }>).nodes).toEqual([2, 3]);
-    tasks[2]!.settle({ ok: false, error: { code: 'FEATHER_ERR_INTERNAL', message: 'bad node' } });
+    expect((tasks[2].task as Extract<PoolTask, { type: 'insert' }>).nodes).toEqual([2, 3]);
+    tasks[2].settle({ ok: false, error: { code: 'FEATHER_ERR_INTERNAL', message: 'bad node' } });
     await expect(done[2]).rejects.toMatchObject({ code: 'FEATHER_ERR_INTERNAL' });
     await expect(done[3]).rejects.toMatchObject({ code: 'FEATHER_ERR_INTERNAL' });
     for (const t of tasks.slice(1)) if (t !== tasks[2]) t.settle({ ok: true, value: 1 });
