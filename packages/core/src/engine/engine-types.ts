@@ -76,6 +76,7 @@ export interface WriteRequest {
    * Whether the pool may link this upsert's nodes (returned jobs) instead of the engine: it does for an upsert
    * of at least 256 new nodes in one modality, and for any upsert in a group with another (writes that queued
    * together, such as concurrent adds, are linked on every pool thread rather than one after another here).
+   * The facade asks for it on `add` only while the store is not searching, so link tasks never queue searches.
    */
   parallel: boolean;
 }
