@@ -228,7 +228,7 @@ describe('deletes', () => {
     expect(db.listNamespaces()).toEqual([]);
   });
 
-  it('compact rebuilds without tombstones and keeps every live memory findable while searches run', async () => {
+  it('compact({ rebuild: true }) rebuilds without tombstones and keeps every live memory findable while searches run', async () => {
     const dim = 12;
     const db = await store(dim);
     const data = clusteredVectors({ n: 3000, dim, seed: 9 });
@@ -245,7 +245,7 @@ describe('deletes', () => {
       }
       return n;
     })();
-    await db.compact();
+    await db.compact({ rebuild: true });
     searching = false;
     expect(await background).toBeGreaterThan(0);
     expect(db.stats().modalities.text).toMatchObject({ nodes: 2000, tombstones: 0 });

@@ -236,3 +236,83 @@ describe('slot reuse under churn', () => {
     await db.close();
   });
 });
+
+describe('compact', () => {
+  const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  /** A store without repair on the insert path (tombstones stay until compact), holding `n` memories a0…. */
+  async function filled(name: string, n: number): Promise<Feather> {
+    const db = await Feather.open(tempStorePath(name), { dim: kDim, metric: 'cosine', threads: 2, maintenance: false });
+    await db.addBatch(ids('a', n).map(vectorOf), { ids: ids('a', n) });
+    return db;
+  }
+  async function expectFound(db: Feather, live: string[], gone: string[]): Promise<void> {
+    for (const id of live) expect((await db.search(vectorOf(id), { k: 1, track: false }))[0]?.id).toBe(id);
+    for (const id of gone) {
+      const hits = await db.search(vectorOf(id), { k: 10, track: false });
+      expect(hits.map((h) => h.id)).not.toContain(id);
+    }
+  }
+
+  it('repairs a few tombstones in place: no second graph, and later adds take the freed slots', async () => {
+    const db = await filled('compact-repair.feather', 1000);
+    const gone = ids('a', 1000).filter((_, i) => i % 5 === 0);
+    await db.forget(gone);
+    const before = db.stats();
+    expect(before.modalities['text']).toMatchObject({ nodes: 1000, tombstones: 200 });
+    await db.compact();
+    const after = db.stats();
+    expect(after.modalities['text']).toMatchObject({ nodes: 1000, tombstones: 0 });
+    // A rebuild would have added a second graph of the 800 live nodes to the shared memory.
+    expect(after.shared.usedBytes - before.shared.usedBytes).toBeLessThan(800 * after.modalities['text'].strideBytes);
+    const live = ids('a', 1000).filter((_, i) => i % 5 !== 0);
+    await expectFound(
+      db,
+      live.filter((_, i) => i % 8 === 0),
+      gone.slice(0, 20),
+    );
+    // No read in flight now: the next adds reuse every freed slot.
+    expect(db.stats().modalities['text'].freeNodes).toBe(200);
+    await db.addBatch(ids('b', 200).map(vectorOf), { ids: ids('b', 200) });
+    expect(db.stats().modalities['text']).toMatchObject({ nodes: 1000, tombstones: 0, freeNodes: 0 });
+    await expectFound(
+      db,
+      ids('b', 200).filter((_, i) => i % 10 === 0),
+      [],
+    );
+    expect((await db.checkIntegrity()).problems).toEqual([]);
+    await db.close();
+  });
+
+  it('rebuilds when asked, or when at least half of a graph is tombstones: the graph then holds only live nodes', async () => {
+    const db = await filled('compact-rebuild.feather', 1000);
+    await db.forget(ids('a', 100));
+    await db.compact({ rebuild: true });
+    expect(db.stats().modalities['text']).toMatchObject({ nodes: 900, tombstones: 0, freeNodes: 0 });
+    // 450 of the 900 forgotten: as many tombstones as live nodes, so compact() rebuilds by itself.
+    const gone = ids('a', 1000).slice(100, 550);
+    await db.forget(gone);
+    await db.compact();
+    expect(db.stats().modalities['text']).toMatchObject({ nodes: 450, tombstones: 0, freeNodes: 0 });
+    await expectFound(
+      db,
+      ids('a', 1000)
+        .slice(550)
+        .filter((_, i) => i % 9 === 0),
+      gone.slice(0, 20),
+    );
+    expect((await db.checkIntegrity()).problems).toEqual([]);
+    await db.close();
+  });
+
+  it('a bad option is refused with nothing changed', async () => {
+    const db = await filled('compact-options.feather', 100);
+    await db.forget(ids('a', 10));
+    for (const options of [{ rebuild: 'yes' }, { repair: true }]) {
+      await expect(db.compact(options as never)).rejects.toMatchObject({ code: 'FEATHER_ERR_INVALID_ARGUMENT' });
+    }
+    expect(db.stats().modalities['text'].tombstones).toBe(10);
+    await db.compact();
+    expect(db.stats().modalities['text'].tombstones).toBe(0);
+    await db.close();
+  });
+});

@@ -2,7 +2,7 @@ import { FeatherError, isOpenRace, type Attributes, type MemoryId, type MemoryRe
 import type { AddBatchOptions, AddOptions, ContextChain, ContextChainOptions, PurgeOptions, SearchHit, SearchOptions } from './api.js';
 import { batchSlices, checkBatch } from './main/batch-input.js';
 import { checkEntityScope, checkPurge, entityIds, staleIds } from './main/forget-selection.js';
-import { checkIds, checkName, checkOptions, checkPositiveNumber, checkSaveGraph } from './main/input.js';
+import { checkBoolean, checkIds, checkName, checkOptions, checkPositiveNumber, checkSaveGraph } from './main/input.js';
 import { openStore, shutDown, type StoreHandles } from './main/open.js';
 import { abortable, checkSignal, throwIfAborted } from './main/abort.js';
 import { resolveChain, resolveSearch, resolveSearchMany } from './main/search-options.js';
@@ -44,7 +44,8 @@ export class Feather extends StoreReads {
       maintenance: o.maintenance,
       tombstoneRatio: () => this.reads.tombstoneRatio(),
       searching: () => this.reads.searching,
-      compact: () => this.compact(),
+      // The policy's compactAt asks for a rebuild (a repair is what repairAt runs).
+      compact: () => this.compact({ rebuild: true }),
     });
     this.#recall = new RecallLog(
       this.model,
@@ -217,18 +218,20 @@ export class Feather extends StoreReads {
   }
 
   /**
-   * Rebuilds every modality's graph from its live memories only, in parallel on the reader pool, and swaps
-   * it in atomically. Searches keep running on the old graph meanwhile; writes wait. `options.signal` aborts it
-   * until the rebuild begins (behind earlier writes): it rejects with FEATHER_ERR_ABORTED and nothing changes;
-   * once begun it completes.
+   * Drops every tombstone from the graphs, by the cheaper of two ways per modality (or `rebuild: true`, a
+   * rebuild of every one): while fewer than half of a graph's linked nodes are tombstones, they are repaired
+   * in place (their neighbours re-linked on the pool, their slots freed for later adds: no new memory);
+   * otherwise the graph is rebuilt from its live memories in parallel and swapped in atomically (the old one's
+   * memory is reused once no search holds it). Searches keep running throughout; writes wait for a rebuild,
+   * not for a repair. `options.signal` aborts it until its work begins (behind earlier writes): it rejects with
+   * FEATHER_ERR_ABORTED and nothing changes; once begun it completes.
    */
-  compact(options?: { signal?: AbortSignal }): Promise<void> {
+  compact(options?: { signal?: AbortSignal; rebuild?: boolean }): Promise<void> {
     return this.#writing(async () => {
-      const signal = checkSignal(
-        checkOptions<{ signal?: AbortSignal }>(options, ['signal'], 'options', '{ signal }').signal,
-        'options.signal',
-      );
-      await abortable(signal, 'compact', (point) => this.#writes.rebuild(this.reads.modalities, undefined, point));
+      const o = checkOptions<{ signal?: AbortSignal; rebuild?: boolean }>(options, ['signal', 'rebuild'], 'options', '{ rebuild: true }');
+      const signal = checkSignal(o.signal, 'options.signal');
+      const all = o.rebuild === undefined ? false : checkBoolean(o.rebuild, 'options.rebuild');
+      await abortable(signal, 'compact', (point) => this.#writes.compact(() => this.reads.toRebuild(all), point));
     });
   }
 

@@ -71,6 +71,17 @@ export const GetQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export const CompactQuery = Type.Object(
+  {
+    rebuild: Type.Optional(
+      Type.Boolean({
+        description:
+          'Rebuild every graph from its live memories (the file then saves tight) instead of repairing tombstones in place where that is cheaper.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const MemoryWithVector = Type.Object({ ...Memory.properties, vector: Type.Optional(Type.Array(Type.Number())) });
 const Edge = Type.Object({ from: Id, to: Id, type: Type.String(), weight: Type.Number() });
 
@@ -191,6 +202,7 @@ export type SearchInputT = Static<typeof SearchInput>;
 export type ChainInputT = Static<typeof ChainInput>;
 export type PatchT = Static<typeof Patch>;
 export type GetQueryT = Static<typeof GetQuery>;
+export type CompactQueryT = Static<typeof CompactQuery>;
 export type ListQueryT = Static<typeof ListQuery>;
 export type PurgeInputT = Static<typeof PurgeInput>;
 export type { TSchema };

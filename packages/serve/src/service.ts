@@ -208,8 +208,8 @@ export class FeatherService {
     return { name, count: this.db.count({ namespace: name }) };
   }
 
-  async compact(): Promise<{ ok: true }> {
-    await this.db.compact();
+  async compact(rebuild = false): Promise<{ ok: true }> {
+    await this.db.compact({ rebuild });
     return { ok: true };
   }
 

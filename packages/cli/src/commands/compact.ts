@@ -25,7 +25,8 @@ export function registerCompact(program: Command, done: (code: number) => void):
           try {
             const tombstones = (): number => Object.values(db.stats().modalities).reduce((sum, m) => sum + m.tombstones, 0);
             const before = { fileBytes: statSync(file).size, tombstones: tombstones() };
-            await db.compact();
+            // A rebuild, not a repair in place: the file saves with no free slots in it.
+            await db.compact({ rebuild: true });
             await db.save();
             const after = { fileBytes: statSync(file).size, tombstones: tombstones() };
             const report = { path: file, memories: db.count(), before, after, ms: Math.round(performance.now() - started) };

@@ -5,6 +5,7 @@
 import { FeatherError, kRepairTaskSize, type RepairJob } from '@feather-db/core';
 import type { InsertReply, PoolTask, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
+import { kNoAbort, type AbortPoint } from './abort.js';
 import type { EpochPins } from './epoch-pins.js';
 import type { ResolvedMaintenance } from './maintenance-options.js';
 import type { ReaderPool } from './reader-pool.js';
@@ -117,9 +118,12 @@ export class Maintenance {
     this.#stopped = true;
   }
 
-  /** One repair now, in write order (`Feather.repair`): resolves once its slots are retired. */
-  async repair(): Promise<void> {
-    await this.#run(false);
+  /**
+   * One repair of every tombstone now, in write order, after the running one (compact()): resolves once its
+   * slots are retired. `abort` is committed as the repair begins (an abort before then changes nothing).
+   */
+  async repair(abort: AbortPoint = kNoAbort): Promise<void> {
+    await this.#run(false, abort);
   }
 
   /** Waits for a running repair (save, close). */
@@ -128,11 +132,12 @@ export class Maintenance {
   }
 
   /** One repair cycle; resolves true when it repaired something. */
-  #run(inline: boolean): Promise<boolean> {
+  #run(inline: boolean, abort: AbortPoint = kNoAbort): Promise<boolean> {
     const cycle = (async () => {
       await this.#running?.catch(() => undefined);
       const d = this.#d;
       const begin = async (): Promise<RepairJob[]> => {
+        abort.commit();
         await d.writes.drain();
         return unwrap(await d.writer.beginRepair(inline ? kRepairTaskSize : kBackgroundTaskNodes));
       };
@@ -147,6 +152,8 @@ export class Maintenance {
         unwrap(await d.writer.commitRepair());
         return true;
       } catch (error) {
+        // Aborted before it began: nothing changed.
+        if (error instanceof FeatherError && error.code === 'FEATHER_ERR_ABORTED') throw error;
         // As a failed parallel insert: the store fails closed (a dead thread's code stands).
         const code = error instanceof FeatherError && error.code === 'FEATHER_ERR_WORKER_EXITED' ? error.code : 'FEATHER_ERR_INTERNAL';
         d.fail(

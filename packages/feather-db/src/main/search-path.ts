@@ -197,6 +197,19 @@ export class SearchPath {
     return worst;
   }
 
+  /**
+   * The modalities compact() rebuilds rather than repairs in place: every one when `all`, else those whose
+   * tombstones are at least as many as their live nodes (a rebuild links the live nodes, a repair re-links
+   * around the tombstones: each costs about an insert per node, so the fewer nodes wins).
+   */
+  toRebuild(all: boolean): string[] {
+    return this.modalities.filter((name) => {
+      if (all) return true;
+      const g = graphStats(this.#current(name).index);
+      return g.tombstones > 0 && g.tombstones >= g.nodes - g.freeNodes - g.tombstones;
+    });
+  }
+
   #current(modality: string): { index: HnswIndex; rows: ReturnType<AttachCache['rowMap']> } {
     return this.#handles.current(this.#slots[modality]!);
   }

@@ -219,10 +219,33 @@ export class WritePipeline {
       if (this.failure !== undefined) throw this.failure;
       // Begun, a rebuild runs to its commit: an abort before this point changes nothing.
       abort.commit();
-      const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
-      await this.finish(begun);
-      unwrap(await this.#writer.commitRebuild());
+      await this.#rebuildNow(modalities, change);
     });
+  }
+
+  /**
+   * compact(): in write order, rebuilds the modalities `choose` names then, and repairs the tombstones of the
+   * others in place (Maintenance.repair: later writes go on meanwhile, and later adds reuse the freed slots).
+   * An abort before the rebuild, or the repair when there is none, begins changes nothing.
+   */
+  async compact(choose: () => string[], abort: AbortPoint = kNoAbort): Promise<void> {
+    abort.check();
+    let begun = false;
+    await this.exclusive(async () => {
+      if (this.failure !== undefined) throw this.failure;
+      const modalities = choose();
+      if (modalities.length === 0) return;
+      abort.commit();
+      begun = true;
+      await this.#rebuildNow(modalities, undefined);
+    });
+    await this.#maintenance.repair(begun ? kNoAbort : abort);
+  }
+
+  async #rebuildNow(modalities: string[], change: StorageChange | undefined): Promise<void> {
+    const begun = unwrap(await this.#writer.beginRebuild(modalities, change));
+    await this.finish(begun);
+    unwrap(await this.#writer.commitRebuild());
   }
 
   /** Has the writer save the store (to `target`, default its own file) once every earlier write is in. */

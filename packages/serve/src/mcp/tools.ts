@@ -109,9 +109,10 @@ export const kTools: readonly ToolDef[] = [
   },
   {
     name: 'feather_compact',
-    description: 'Rebuild the search indexes from the live memories after many deletions (searches keep working meanwhile).',
-    input: obj({}),
-    run: (s) => s.compact(),
+    description:
+      'Clean the search indexes after many deletions (searches keep working meanwhile): forgotten memories are unlinked and their space reused, or with rebuild: true every index is rebuilt from the live memories.',
+    input: obj({ rebuild: S.CompactQuery.properties.rebuild }),
+    run: (s, args) => s.compact(a<boolean | undefined>(args, 'rebuild') === true),
   },
   {
     name: 'feather_stats',

@@ -81,9 +81,11 @@ export function storeRoutes(service: FeatherService, version: string): RouteDef[
       method: 'POST',
       path: '/api/v1/compact',
       operationId: 'compact',
-      summary: 'Rebuild every index from its live memories (searches keep running)',
+      summary:
+        'Drop every tombstone: repaired in place where fewer than half of a graph are tombstones, else (or with rebuild=true) the graph rebuilt from its live memories; searches keep running',
+      query: S.CompactQuery,
       response: S.Ok,
-      handler: () => service.compact(),
+      handler: ({ query }) => service.compact((query as S.CompactQueryT).rebuild === true),
     },
     {
       ...base,
