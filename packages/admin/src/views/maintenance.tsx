@@ -79,13 +79,13 @@ export function Maintenance() {
         <Task
           id="compact"
           title="Compact"
-          description="Rebuilds every index from its live memories, dropping what forget and purge left behind. Searches keep running meanwhile."
+          description="Drops what forget and purge left behind from every index: unlinked in place (the space is reused by the next memories), or the index rebuilt from its live memories when most of it was forgotten. Searches keep running meanwhile."
           label="Compact now"
           busyLabel="Compacting…"
           run={async () => {
             const started = performance.now();
             await api.compact();
-            return `Compacted: the indexes were rebuilt in ${formatMs(performance.now() - started)} (finished ${formatTime(Date.now())}).`;
+            return `Compacted: the indexes hold no forgotten memories (${formatMs(performance.now() - started)}, finished ${formatTime(Date.now())}).`;
           }}
         />
       </div>
