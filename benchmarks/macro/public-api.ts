@@ -2,7 +2,8 @@
 // options (track on, default threads) next to core's `HnswIndex.search` (1 thread, labelled) and hnswlib-node
 // 3.0.0 (1 thread, the calling thread), at each ef, with recall@10 against exact ground truth beside every QPS:
 //  - sequential: one `await db.search()` at a time; and the p50 latency of db.search against core's search of
-//    the same queries, taken in turns (pairedP50: the facade's cost over core, the host's drift cancelled);
+//    the same queries, taken in turns (pairedP50: the facade's cost over core, the host's drift cancelled),
+//    against core's own build and against the store's own graph opened in core (the same search, node for node);
 //  - 64 in flight, and bursts of 1,000 searches issued at once (the pool on every core); `searchMany` of 1,000
 //    queries per call;
 //  - event-loop delay (monitorEventLoopDelay, 1 ms resolution) while each Feather row runs: p99 and max.
@@ -13,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { HnswIndex, KernelArena } from '@feather-db/core';
+import { HnswIndex, KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
@@ -45,6 +46,24 @@ log('feather built');
 const core = HnswIndex.create(KernelArena.create(), { dim, metric: ds.metric });
 core.addMany(base);
 log('core built');
+// The store's own graph in core: a copy of its file opened by core's engine, without the facade, so that one
+// p50 pair below is the same search on the same graph (core's own build is another graph of the same recall,
+// whose searches visit other nodes).
+const copy = tempStorePath('api-core.feather');
+await db.save(copy, { graph: 'always' });
+const copyEngine = new StoreEngine(KernelArena.create(), nodeFileIo());
+copyEngine.open({
+  path: copy,
+  modalities: undefined,
+  m: 16,
+  efConstruction: 200,
+  efSearch: 64,
+  modelId: undefined,
+  readOnly: true,
+  durability: 'none',
+});
+const sameGraph = copyEngine.modalities().get('text')!.index;
+log('store graph opened in core');
 const h = new hnswlib.HierarchicalNSW(ds.metric, dim);
 h.initIndex(n, 16, 200, 100);
 const rowBuf = new Array<number>(dim);
@@ -154,13 +173,19 @@ function manyRow(ef: number, per: number): Promise<Row> {
  * ±20% here, reaches both alike. Each side searches its own graph (the pool's parallel build and core's serial
  * one, of the same recall).
  */
-async function pairedP50(ef: number): Promise<{ featherUs: number; coreUs: number }> {
+async function pairedP50(ef: number): Promise<{ featherUs: number; coreUs: number; sameGraphUs: number }> {
   const f = new Float64Array(nQuery);
   const c = new Float64Array(nQuery);
+  const g = new Float64Array(nQuery);
   const viaCore = (q: number): void => {
     const s = performance.now();
     core.search(query(q), k, { ef });
     c[q] = performance.now() - s;
+  };
+  const viaSameGraph = (q: number): void => {
+    const s = performance.now();
+    sameGraph.search(query(q), k, { ef });
+    g[q] = performance.now() - s;
   };
   const viaFeather = async (q: number): Promise<void> => {
     const s = performance.now();
@@ -168,15 +193,15 @@ async function pairedP50(ef: number): Promise<{ featherUs: number; coreUs: numbe
     f[q] = performance.now() - s;
   };
   for (let q = 0; q < nQuery; q++) {
-    if (q % 2 === 0) {
-      viaCore(q);
-      await viaFeather(q);
-    } else {
-      await viaFeather(q);
-      viaCore(q);
-    }
+    // Each of the three first, second and last in turn.
+    const turn = q % 3;
+    if (turn === 0) viaCore(q);
+    if (turn === 2) viaSameGraph(q);
+    await viaFeather(q);
+    if (turn !== 0) viaCore(q);
+    if (turn !== 2) viaSameGraph(q);
   }
-  return { featherUs: p50(f), coreUs: p50(c) };
+  return { featherUs: p50(f), coreUs: p50(c), sameGraphUs: p50(g) };
 }
 
 const results = [];
@@ -195,6 +220,7 @@ for (const ef of efs) {
   results.push(row);
 }
 await db.close();
+copyEngine.close();
 
 const sha = commitOf();
 mkdirSync(args.out, { recursive: true });
@@ -208,11 +234,11 @@ const loop = (r: Row): string => `${r.loopP99Ms!.toFixed(1)} / ${r.loopMaxMs!.to
 const lines = [
   `### Public API: ${args.dataset}, ${n.toLocaleString('en')} × ${dim}, ${nQuery.toLocaleString('en')} queries, k=${k}, commit ${sha}`,
   '',
-  '| ef | hnswlib-node QPS (recall) | core QPS (recall) | Feather sequential QPS (recall) | vs hnswlib | Feather 64 in flight | vs hnswlib | Feather bursts of 1,000 | vs hnswlib | Feather searchMany of 1,000 | vs hnswlib | p50 Feather / core (µs), taken in turns | loop p99 / max ms: seq, 64, burst, many |',
+  '| ef | hnswlib-node QPS (recall) | core QPS (recall) | Feather sequential QPS (recall) | vs hnswlib | Feather 64 in flight | vs hnswlib | Feather bursts of 1,000 | vs hnswlib | Feather searchMany of 1,000 | vs hnswlib | p50 Feather / core (µs), taken in turns | p50 Feather / core on the store graph (µs) | loop p99 / max ms: seq, 64, burst, many |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ...results.map(
     (r) =>
-      `| ${r.ef} | ${r.hnswlib.qps.toFixed(0)} (${r.hnswlib.recall.toFixed(3)}) | ${r.core.qps.toFixed(0)} (${r.core.recall.toFixed(3)}) | ${r.sequential.qps.toFixed(0)} (${r.sequential.recall.toFixed(3)}) | ${x(r.sequential.qps, r.hnswlib.qps)} | ${r.inflight64.qps.toFixed(0)} | ${x(r.inflight64.qps, r.hnswlib.qps)} | ${r.burst1000.qps.toFixed(0)} | ${x(r.burst1000.qps, r.hnswlib.qps)} | ${r.many1000.qps.toFixed(0)} | ${x(r.many1000.qps, r.hnswlib.qps)} | ${r.paired.featherUs.toFixed(0)} / ${r.paired.coreUs.toFixed(0)} = ${x(r.paired.featherUs, r.paired.coreUs)} | ${loop(r.sequential)}; ${loop(r.inflight64)}; ${loop(r.burst1000)}; ${loop(r.many1000)} |`,
+      `| ${r.ef} | ${r.hnswlib.qps.toFixed(0)} (${r.hnswlib.recall.toFixed(3)}) | ${r.core.qps.toFixed(0)} (${r.core.recall.toFixed(3)}) | ${r.sequential.qps.toFixed(0)} (${r.sequential.recall.toFixed(3)}) | ${x(r.sequential.qps, r.hnswlib.qps)} | ${r.inflight64.qps.toFixed(0)} | ${x(r.inflight64.qps, r.hnswlib.qps)} | ${r.burst1000.qps.toFixed(0)} | ${x(r.burst1000.qps, r.hnswlib.qps)} | ${r.many1000.qps.toFixed(0)} | ${x(r.many1000.qps, r.hnswlib.qps)} | ${r.paired.featherUs.toFixed(0)} / ${r.paired.coreUs.toFixed(0)} = ${x(r.paired.featherUs, r.paired.coreUs)} | ${r.paired.featherUs.toFixed(0)} / ${r.paired.sameGraphUs.toFixed(0)} = ${x(r.paired.featherUs, r.paired.sameGraphUs)} | ${loop(r.sequential)}; ${loop(r.inflight64)}; ${loop(r.burst1000)}; ${loop(r.many1000)} |`,
   ),
 ];
 console.log(lines.join('\n'));
