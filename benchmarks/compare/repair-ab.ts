@@ -9,7 +9,8 @@
 //
 //   cp packages/kernels/build/feather.wasm /tmp/before.wasm    # then change, rebuild the kernels, and:
 //   tsx benchmarks/compare/repair-ab.ts --dataset clustered --steps 20 /tmp/before.wasm packages/kernels/build/feather.wasm
-//   (--dataset glove-100 or mnist-784: the base rows in order; clustered: 128-d testkit clusters, cosine)
+//   (--dataset glove-100 or mnist-784: the base rows in order; clustered: 128-d testkit clusters, cosine;
+//   --lag: each pass runs after the next step, beside tombstones newer than its set, as a lagging background repair)
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ const { values: args, positionals: files } = parseArgs({
     queries: { type: 'string', default: '200' },
     ef: { type: 'string', default: '16,32,64,128' },
     'repair-at': { type: 'string', default: '0.1' },
+    lag: { type: 'boolean', default: false },
   },
 });
 if (files.length < 2) throw new Error('give two or more kernel files (.wasm) to compare');
@@ -38,6 +40,9 @@ const step = Number(args.step);
 const steps = Number(args.steps);
 const repairAt = Number(args['repair-at']);
 const efs = args.ef.split(',').map(Number);
+// --lag: the background policy's order, where a repair outlasts the next step: its set is fixed, then the step's
+// rows go in and its oldest are forgotten (tombstones newer than the set), then the pass runs.
+const lag = args.lag === true;
 
 interface Rows {
   dim: number;
@@ -96,15 +101,25 @@ for (let rep = 0; rep < 2; rep++) {
     let retired = 0;
     let passes = 0;
     let pending = 0;
+    const pass = (r: { set: number; bits: number }): void => {
+      const t = performance.now();
+      index.repairRange(0, r.bits, r.set, r.bits);
+      const committed = index.recycler.commitRepair();
+      repairMs += performance.now() - t;
+      retired += committed;
+      passes++;
+      pending -= committed;
+    };
     for (let s = 0; s < steps; s++) {
+      let open: { set: number; bits: number } | undefined;
       if (pending >= repairAt * (n + pending)) {
         const t = performance.now();
-        const r = index.recycler.beginRepair()!;
-        index.repairRange(0, r.bits, r.set, r.bits);
-        retired += index.recycler.commitRepair();
+        open = index.recycler.beginRepair()!;
         repairMs += performance.now() - t;
-        passes++;
-        pending = 0;
+        if (!lag) {
+          pass(open);
+          open = undefined;
+        }
       }
       const from = n + s * step;
       const t = performance.now();
@@ -113,6 +128,7 @@ for (let rep = 0; rep < 2; rep++) {
       insertMs += performance.now() - t;
       for (let i = s * step; i < (s + 1) * step; i++) index.delete(nodeOf[i]);
       pending += step;
+      if (open !== undefined) pass(open);
     }
     const perNode = retired > 0 ? ((repairMs * 1000) / retired).toFixed(1) : '-';
     console.log(

@@ -313,6 +313,48 @@ describe('tombstone repair and slot reuse', () => {
     expect(meanRecall(index, all, dim, gone, 13)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it("leaves a live list's links to nodes forgotten after the set was fixed to the pass whose set holds them", () => {
+    // A background pass that lags: its set R is fixed, then more nodes are forgotten (T) before the pass reads
+    // the lists. A live list that loses a few links to R is patched and keeps its links to T (dropping them too
+    // made most lists under a lagging pass lose a third or more and be chosen again in full: repair.ts); the
+    // next pass, whose set holds T, unlinks them.
+    const dim = 16;
+    const n = 2000;
+    const { index } = buildIndex({ n, dim, metric: 'l2' });
+    const retiring = forgetSome(index, n, 100, 31);
+    const r = index.recycler.beginRepair()!;
+    const rand = seededRandom(32);
+    const later = new Set<number>();
+    while (later.size < 100) {
+      const id = Math.floor(rand() * n);
+      if (retiring.has(id) || later.has(id)) continue;
+      index.delete(id);
+      later.add(id);
+    }
+    const u32 = index.arena.u32;
+    const level0 = (id: number): number[] => neighboursOf(index, id).slice(0, u32[(index.nodeAddress(id) + kNCount0) >>> 2]);
+    // Live nodes whose level-0 list loses one link to R (a patch) and links to T as well.
+    const watched = new Map<number, number[]>();
+    for (let id = 0; id < n; id++) {
+      if (retiring.has(id) || later.has(id)) continue;
+      const list = level0(id);
+      if (list.filter((x) => retiring.has(x)).length === 1 && list.some((x) => later.has(x))) watched.set(id, list.filter((x) => later.has(x)));
+    }
+    expect(watched.size).toBeGreaterThan(0);
+    index.repairRange(0, r.bits, r.set, r.bits);
+    index.recycler.commitRepair();
+    for (const [id, kept] of watched) {
+      const list = level0(id);
+      expect(list.filter((x) => retiring.has(x))).toEqual([]);
+      for (const x of kept) expect(list).toContain(x);
+    }
+    repairAll(index);
+    for (let id = 0; id < n; id++) {
+      if (retiring.has(id) || later.has(id)) continue;
+      expect(neighboursOf(index, id).filter((x) => later.has(x))).toEqual([]);
+    }
+  });
+
   it('keeps a link to a node whose insert is still running (its back-link), though the list is chosen again', () => {
     // The background mode: an insert on another thread has linked its node into a list (connectBack) and not
     // finished yet when the repair rewrites that list. Dropping the link as "not complete" cost the new node an

@@ -24,9 +24,8 @@ const kMaxExpandPerLink: u32 = 1;
  */
 const kExpandPerRetiring: u32 = 2;
 /**
- * A list that loses fewer than 1/kPatchBelow of its links (to the set, or to tombstones newer than it) is
- * patched (patchList), not chosen again. Two cheaper patches were measured and dropped (tenth session): patching
- * losses up to a third cost recall@10 through the public API (clustered 128-d, stepped churn: 1.000 -> 0.995 at
+ * A list that loses fewer than 1/kPatchBelow of its links to the set is patched (patchList), not chosen again.
+ * Two cheaper patches were measured and dropped (tenth session): patching losses up to a third cost recall@10 through the public API (clustered 128-d, stepped churn: 1.000 -> 0.995 at
  * the default ef by round 10), and offering a patch only the first eight links of each retiring neighbour
  * (its nearest) cut the repair in core by 27% on GloVe-100 but, over 250 steps of clustered churn, left
  * recall@10 at 0.993 from ef 64 up (1.000 with every link offered): lists that lose a long link get a near one
@@ -53,7 +52,8 @@ export function repairNode(h: u32, s: u32, id: u32, set: u32, bits: u32): i32 {
   const flags = atomic.load<u32>(node + kNLevelFlags);
   if ((flags & kFlagComplete) == 0) return 0;
   const level = <i32>(flags & 0xff);
-  // What disqualifies a link beyond the set. A live node's lists keep only live links. A node tombstoned since
+  // What disqualifies a candidate read from a retiring node's list (a list's own links outside the set all stay:
+  // repairList). A live node's lists take only live nodes from there. A node tombstoned since
   // the set was fixed (a forget while the pass runs) keeps its links to other tombstones: its lists route
   // searches until the next repair, which reads them to re-link the nodes around it. Chosen among live nodes
   // only, they lost their long links (every far candidate was forgotten too), and a store whose whole batch was
@@ -87,15 +87,12 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   let retiring: u32 = 0;
   for (let j: u32 = 0; j < n; j++) if (inSet(set, bits, load<u32>(own + (j << 2)))) retiring++;
   if (retiring == 0) return 0;
-  // Tombstones newer than the set count as lost too, as the full repair drops them: a list patched around
-  // them would keep dead links until the next pass (under the background policy, where they pile up).
-  // Their flags are read only for a list the retiring set alone leaves under the bar (each read is a node block
-  // the full repair's offer() reads again).
-  let dropped = retiring;
-  for (let j: u32 = 0; j < n && dropped * kPatchBelow < n; j++) {
-    const x = load<u32>(own + (j << 2));
-    if (!inSet(set, bits, x) && (atomic.load<u32>(nodeAddr(h, x) + kNLevelFlags) & gone) != 0) dropped++;
-  }
+  // Only links into the set count as lost. A link to a tombstone newer than the set (a forget while a background
+  // pass lags behind the writes) stays: the next pass, whose set holds it, re-links around it. Dropping those
+  // links too (until the sixteenth session) made most lists under a lagging pass lose a third or more, chosen
+  // again in full instead of patched, for no recall: the background policy's stepped churn added 6.1k memories
+  // a second against 10.9k without it, and in core (compare/repair-ab.ts --lag) a forgotten node cost 117 against
+  // 64 µs on clustered 128-d and 87 against 76 µs on GloVe-100, recall@10 within 0.005 at every ef.
 
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
@@ -105,7 +102,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   const seen = load<u32>(s, kSVisitedCap);
   const epoch = <u16>nextEpoch(s);
   store<u16>(visited + (id << 1), epoch);
-  if (dropped * kPatchBelow < n) return patchList(h, s, node, links, level, cap, own, n, v, set, bits, gone, metric, dim, vecOff, base, visited, seen, epoch);
+  if (retiring * kPatchBelow < n) return patchList(h, s, node, links, level, cap, own, n, v, set, bits, gone, metric, dim, vecOff, base, visited, seen, epoch);
   const res = load<u32>(s, kSRes);
   const hop = load<u32>(s, kSOut);
   // Keep as many candidates as the heap holds, far ones included: a retiring node's long links (to other
@@ -167,8 +164,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
 }
 
 /**
- * A list that loses fewer than 1/kPatchBelow of its links (to the retiring set, or to newer tombstones) keeps
- * the others where they are and gets its lost slots back from its retiring neighbours' own lists (one each):
+ * A list that loses fewer than 1/kPatchBelow of its links to the retiring set keeps the others where they are and gets its lost slots back from its retiring neighbours' own lists (one each):
  * the nearest candidates that pass the insert heuristic against the links it keeps, then the nearest of the rest.
  * Choosing the whole list again costs a distance from every candidate to every link kept; a patch costs the
  * candidates' distances to the node and a few checks each.
@@ -187,9 +183,7 @@ function patchList(h: u32, s: u32, node: u32, links: u32, level: i32, cap: u32, 
       store<u32>(queue + (tail++ << 2), x);
     } else {
       if (x < seen) store<u16>(visited + (x << 1), epoch);
-      // Atomic load of the flags: a tombstone newer than the set goes (its slot is filled like the others),
-      // unless the list's node is one too (`gone`, repairNode).
-      if ((atomic.load<u32>(nodeAddr(h, x) + kNLevelFlags) & gone) == 0) store<u32>(sel + (kept++ << 3), x, 4);
+      store<u32>(sel + (kept++ << 3), x, 4);
     }
   }
   const size = expand(h, s, res, 0, load<u32>(s, kSHeapCap) - 1, level, tail, tail, base, metric, dim, vecOff, visited, seen, epoch, set, bits, gone);
@@ -262,8 +256,9 @@ function writeList(node: u32, links: u32, v: u32, sel: u32, kept: u32): i32 {
 }
 
 /**
- * Considers `c` as a new neighbour: complete, not hidden or retiring, not seen yet, and not deleted unless the
- * list's node is (`gone` holds the flags that disqualify: kFlagDeleted, or none for a tombstoned node). Nodes at or past
+ * Considers `c` as a new neighbour: not retiring, not seen yet and, read from a retiring list, complete, not
+ * hidden and not deleted unless the list's node is (`gone` holds the flags that disqualify: kFlagDeleted, or none
+ * for a tombstoned node); a link of the list itself (`own`) stays a candidate whatever its flags. Nodes at or past
  * `seen` (the visited tags' capacity) have no tag: a background repair runs beside inserts that reserve nodes
  * after the pass sized its scratch, and their back-links may be in the lists it reads. Such a node stays a
  * candidate of the list that links it (`own`: it occurs there once) and is passed over in retiring lists.
@@ -281,11 +276,10 @@ function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, own: bool
   // neither deleted nor being reused. A link of the list itself to a node not complete yet (or a reused slot
   // still hidden) is that node's insert linking back, on another thread, with its vector written: dropping it
   // would cost the new node that in-link for good (whole batches added beside a repair of half the graph kept
-  // recall@10 at 0.95-0.98 after the repair), so it stays a candidate unless the node was deleted since.
+  // recall@10 at 0.95-0.98 after the repair), so it stays a candidate; so does a link to a node deleted since the
+  // set was fixed, which the pass whose set holds it re-links around (repairList).
   const flags = atomic.load<u32>(cNode + kNLevelFlags);
-  if (own) {
-    if ((flags & gone) != 0) return size;
-  } else if ((flags & kFlagComplete) == 0 || (flags & (gone | kFlagHidden)) != 0) return size;
+  if (!own && ((flags & kFlagComplete) == 0 || (flags & (gone | kFlagHidden)) != 0)) return size;
   const d = dist(metric, base, cNode + vecOff, dim);
   if (size < keep) {
     heapPush(res, size, d, c);
