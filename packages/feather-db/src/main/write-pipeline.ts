@@ -226,7 +226,7 @@ export class WritePipeline {
   /**
    * compact(): in write order, rebuilds the modalities `choose` names then, and repairs the tombstones of the
    * others in place (Maintenance.repair: later writes go on meanwhile, and later adds reuse the freed slots).
-   * An abort before the rebuild, or the repair when there is none, begins changes nothing.
+   * An abort that comes before the rebuild begins (without one, before the repair begins) changes nothing.
    */
   async compact(choose: () => string[], abort: AbortPoint = kNoAbort): Promise<void> {
     abort.check();
