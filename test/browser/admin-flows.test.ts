@@ -229,7 +229,9 @@ describe('the views', () => {
     expect(await compact.textContent()).toBe('Compacting…');
     await screenshot(page, 'maintenance-busy');
     release();
-    await expect.poll(() => page.getByTestId('compact-result').textContent()).toMatch(/^Compacted: the indexes hold no forgotten memories \([\d.]+ m?s, finished /);
+    await expect
+      .poll(() => page.getByTestId('compact-result').textContent())
+      .toMatch(/^Compacted: the indexes hold no forgotten memories \([\d.]+ m?s, finished /);
     expect(await compact.getAttribute('aria-busy')).toBe('false');
     await page.unroute('**/api/v1/compact');
     await page.getByRole('button', { name: 'Save now' }).click();

@@ -338,7 +338,11 @@ describe('tombstone repair and slot reuse', () => {
     for (let id = 0; id < n; id++) {
       if (retiring.has(id) || later.has(id)) continue;
       const list = level0(id);
-      if (list.filter((x) => retiring.has(x)).length === 1 && list.some((x) => later.has(x))) watched.set(id, list.filter((x) => later.has(x)));
+      if (list.filter((x) => retiring.has(x)).length === 1 && list.some((x) => later.has(x)))
+        watched.set(
+          id,
+          list.filter((x) => later.has(x)),
+        );
     }
     expect(watched.size).toBeGreaterThan(0);
     index.repairRange(0, r.bits, r.set, r.bits);
