@@ -19,7 +19,7 @@ export interface MaintenanceOptions {
    */
   mode?: 'insert' | 'background';
   /**
-   * With `'background'`: rebuild the graph (`compact()`) instead once tombstones pass this fraction (writes
+   * With `'background'`: rebuild the graph (`compact({ rebuild: true })`) instead once tombstones pass this fraction (writes
    * wait for a rebuild). Default: never.
    */
   compactAt?: number;
