@@ -19,8 +19,8 @@ export interface MaintenanceOptions {
    */
   mode?: 'insert' | 'background';
   /**
-   * With `'background'`: rebuild the graph (`compact({ rebuild: true })`) instead once tombstones pass this fraction (writes
-   * wait for a rebuild). Default: never.
+   * With `'background'`: rebuild the graph (`compact({ rebuild: true })`) instead once tombstones pass this
+   * fraction (writes wait for a rebuild). Default: never.
    */
   compactAt?: number;
 }
