@@ -169,9 +169,9 @@ function manyRow(ef: number, per: number): Promise<Row> {
 
 /**
  * p50 latency of the same queries through `db.search` and core's `HnswIndex.search`, taken in turns (query by
- * query, the order swapped every other query) so that the host's drift, which moves runs minutes apart by
- * ±20% here, reaches both alike. Each side searches its own graph (the pool's parallel build and core's serial
- * one, of the same recall).
+ * query, the order rotated from query to query) so that the host's drift, which moves runs minutes apart by
+ * ±20% here, reaches all alike. Core searches twice: its own serial build (another graph of the same recall)
+ * and the store's own graph opened in core (`sameGraph`: the same search, node for node).
  */
 async function pairedP50(ef: number): Promise<{ featherUs: number; coreUs: number; sameGraphUs: number }> {
   const f = new Float64Array(nQuery);

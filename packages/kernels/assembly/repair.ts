@@ -25,11 +25,12 @@ const kMaxExpandPerLink: u32 = 1;
 const kExpandPerRetiring: u32 = 2;
 /**
  * A list that loses fewer than 1/kPatchBelow of its links to the set is patched (patchList), not chosen again.
- * Two cheaper patches were measured and dropped (tenth session): patching losses up to a third cost recall@10 through the public API (clustered 128-d, stepped churn: 1.000 -> 0.995 at
- * the default ef by round 10), and offering a patch only the first eight links of each retiring neighbour
- * (its nearest) cut the repair in core by 27% on GloVe-100 but, over 250 steps of clustered churn, left
- * recall@10 at 0.993 from ef 64 up (1.000 with every link offered): lists that lose a long link get a near one
- * back, and the clusters' links to each other thin out.
+ * Two cheaper patches were measured and dropped (tenth session): patching losses up to a third cost recall@10
+ * through the public API (clustered 128-d, stepped churn: 1.000 -> 0.995 at the default ef by round 10), and
+ * offering a patch only the first eight links of each retiring neighbour (its nearest) cut the repair in core by
+ * 27% on GloVe-100 but, over 250 steps of clustered churn, left recall@10 at 0.993 from ef 64 up (1.000 with
+ * every link offered): lists that lose a long link get a near one back, and the clusters' links to each other
+ * thin out.
  */
 const kPatchBelow: u32 = 4;
 /** An id no node has (marks a candidate already taken). */
@@ -91,7 +92,7 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   // pass lags behind the writes) stays: the next pass, whose set holds it, re-links around it. Dropping those
   // links too (until the sixteenth session) made most lists under a lagging pass lose a third or more, chosen
   // again in full instead of patched, for no recall: the background policy's stepped churn added 6.1k memories
-  // a second against 10.9k without it, and in core (compare/repair-ab.ts --lag) a forgotten node cost 117 against
+  // a second that way against 10.9k keeping them, and in core (compare/repair-ab.ts --lag) a forgotten node cost 117 against
   // 64 µs on clustered 128-d and 87 against 76 µs on GloVe-100, recall@10 within 0.005 at every ef.
 
   const metric = metricOf(h);
