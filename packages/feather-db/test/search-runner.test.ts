@@ -96,6 +96,24 @@ describe('SearchRunner', () => {
     expect(tasks).toHaveLength(1);
   });
 
+  it('runs only the first search of a burst inline: the rest of the synchronous block goes to the pool', async () => {
+    const { handles, tasks, runner, query } = setUp({ value: true });
+    // Four searches issued in one loop, none awaited in between: the pool is idle and the budget fresh.
+    const burst = [1, 2, 3, 4].map((i) => runner.run(query(i), dim, undefined));
+    let settled = 0;
+    while (settled < tasks.length) {
+      tasks[settled++].settle();
+      await turn();
+    }
+    const found = await Promise.all(burst);
+    // The first ran here; the other three went to the pool, in order.
+    expect(tasks.flatMap((t) => t.queries).map((q) => q.vector)).toEqual([2, 3, 4].map((i) => query(i).vector));
+    found.forEach((f, i) => expect(Array.from(f.rows)).toEqual(Array.from(searchOne(handles, query(i + 1)).rows)));
+    // A later call, alone in its block with the pool idle again, runs here.
+    await runner.run(query(5), dim, undefined);
+    expect(tasks).toHaveLength(settled);
+  });
+
   it('never runs a large search inline, and runs a small searchMany inline only while it fits the budget', async () => {
     const { tasks, budget, runner, query } = setUp({ value: true });
     // ef 100,000 at the rate a pool thread reported for ef 32 (0.05 ms): an estimated ~150 ms.

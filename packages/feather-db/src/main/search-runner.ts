@@ -22,6 +22,8 @@ export class SearchRunner {
   readonly #budget: InlineBudget;
   readonly #queue: SearchQueue;
   readonly #poolHealthy: () => boolean;
+  /** Search calls in the current synchronous block (#countCall). */
+  #callsThisBlock = 0;
 
   /**
    * `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). `poolHealthy`: the
@@ -49,11 +51,25 @@ export class SearchRunner {
     budget.observe(key, units, ms);
   }
 
-  /** Runs one search inline when it is small and the pool idle (after a yield, if this turn's budget is spent), else in the pool. */
+  /**
+   * Counts a search call of the current synchronous block (the calls made before the next microtask checkpoint);
+   * returns how many it has seen, this one included.
+   */
+  #countCall(): number {
+    if (this.#callsThisBlock++ === 0) queueMicrotask(() => (this.#callsThisBlock = 0));
+    return this.#callsThisBlock;
+  }
+
+  /**
+   * Runs one search inline when it is small and the pool idle (after a yield, if this turn's budget is spent),
+   * else in the pool. Only the first call of a synchronous block may run inline: a burst (searches issued in a
+   * loop without awaiting each) goes to the pool from its second call on, instead of running a turn's budget of
+   * searches one after another on this thread while the pool's threads sit idle.
+   */
   async run(q: SearchQuery, dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
     const { key, units } = workOf(q, dim);
     const estimate = this.#budget.estimateMs(key, units);
-    if (this.#idle() && this.#budget.small(units, estimate)) {
+    if (this.#countCall() === 1 && this.#idle() && this.#budget.small(units, estimate)) {
       if (this.#budget.fits(estimate)) return this.#inline(q, key, units);
       // A sequential caller (one search at a time): wait for the next turn rather than pay the hop. Concurrent
       // callers go to the pool, whose threads can run them side by side.
