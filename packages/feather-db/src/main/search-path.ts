@@ -7,6 +7,7 @@ import type { ReaderPool } from './reader-pool.js';
 import type { AttachCache } from '../shared/attach-cache.js';
 import type { ResolvedSearch } from './search-options.js';
 import type { SearchQuery } from '../protocol.js';
+import type { SearchOutcome } from '../shared/search-one.js';
 import { throwIfAborted } from './abort.js';
 import { InlineBudget } from './inline-budget.js';
 import { SearchQueue } from './search-queue.js';
@@ -93,34 +94,36 @@ export class SearchPath {
 
   /**
    * Plans, runs and ranks one search of `vector`, a query as stored (resolveSearch checked and copied it); hits
-   * come with their rows (and vectors when asked).
+   * come with their rows (and vectors when asked). The caller holds a pin (EpochPins) from before this call
+   * until it is done with the rows (facade.ts: once their recall counts are bumped), wherever the search runs:
+   * no node or row a plan or a result can name is reused meanwhile (docs/adr/0008).
    * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first.
    */
   async run(vector: Float32Array, s: ResolvedSearch): Promise<RankedHits> {
     throwIfAborted(s.signal, 'search');
-    const [ranked] = await this.#runPlanned([vector], s, false);
-    return ranked!;
+    const planned = this.#plan(s);
+    if (planned === undefined) return { hits: [], rows: [] };
+    const { slot, k, ef, plan, cancel } = planned;
+    return this.#rank(await this.#runner.run({ vector, slot, k, ef, plan, cancel }, planned.dim, s.signal), s);
   }
 
   /**
    * Plans once, then runs and ranks every query (checked as stored by resolveSearchMany; in the pool, packed,
-   * unless they are few and small); one ranked list per query, in order.
+   * unless they are few and small); one ranked list per query, in order. Pinned by the caller, as run().
    * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first (no result is kept).
    */
-  async runMany(queries: Float32Array[], s: ResolvedSearch): Promise<RankedHits[]> {
+  async runMany(vectors: Float32Array[], s: ResolvedSearch): Promise<RankedHits[]> {
     throwIfAborted(s.signal, 'searchMany');
-    return this.#runPlanned(queries, s, true);
+    const planned = this.#plan(s);
+    if (planned === undefined || vectors.length === 0) return vectors.map(() => ({ hits: [], rows: [] }));
+    const { slot, k, ef, plan, cancel } = planned;
+    const queries: SearchQuery[] = vectors.map((vector) => ({ vector, slot, k, ef, plan, cancel }));
+    const found = await this.#runner.runMany(queries, planned.dim, s.signal);
+    return found.map((outcome) => this.#rank(outcome, s));
   }
 
-  /**
-   * Pinned from planning to ranking, wherever the queries run (inline or in the pool): no node or row a plan
-   * or a result can name is reused meanwhile (docs/adr/0008).
-   */
-  #runPlanned(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
-    return this.#pins.holding(() => this.#plannedRun(vectors, s, many));
-  }
-
-  async #plannedRun(vectors: Float32Array[], s: ResolvedSearch, many: boolean): Promise<RankedHits[]> {
+  /** A search's plan on the mirror and what its queries share; undefined when it can find nothing. */
+  #plan(s: ResolvedSearch): (Omit<SearchQuery, 'vector'> & { dim: number }) | undefined {
     this.#lastSearch = performance.now();
     const plan = this.#planner.plan({
       modality: s.modality,
@@ -129,25 +132,23 @@ export class SearchPath {
       entity: s.entity,
       filter: s.filter,
     });
-    if (plan.kind === 'empty' || vectors.length === 0) return vectors.map(() => ({ hits: [], rows: [] }));
+    if (plan.kind === 'empty') return undefined;
     const want = candidatesWanted(s);
-    // One cancel flag for the call: its thread skips the queries it has not started once the signal aborts.
-    const cancel = s.signal === undefined ? undefined : new Int32Array(new SharedArrayBuffer(4));
-    const queries: SearchQuery[] = vectors.map((vector) => ({
-      vector,
+    return {
       slot: this.#slots[s.modality]!,
       k: want,
       ef: Math.max(s.ef, want),
       plan,
-      cancel,
-    }));
-    const dim = this.#spaces.of(s.modality).dim;
-    const found = many ? await this.#runner.runMany(queries, dim, s.signal) : [await this.#runner.run(queries[0]!, dim, s.signal)];
-    return found.map((outcome) => {
-      const ranked = rankHits(this.#model, this.#spaces.of(s.modality).metric, outcome, s);
-      if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
-      return ranked;
-    });
+      // One cancel flag for the call: its thread skips the queries it has not started once the signal aborts.
+      cancel: s.signal === undefined ? undefined : new Int32Array(new SharedArrayBuffer(4)),
+      dim: this.#spaces.of(s.modality).dim,
+    };
+  }
+
+  #rank(outcome: SearchOutcome, s: ResolvedSearch): RankedHits {
+    const ranked = rankHits(this.#model, this.#spaces.of(s.modality).metric, outcome, s);
+    if (s.includeVector) ranked.hits.forEach((hit, i) => (hit.vector = this.vectorOf(ranked.rows[i]!, s.modality)));
+    return ranked;
   }
 
   /** The address of every modality's current index (a fault releases the locks a dead thread left in them). */
