@@ -286,18 +286,14 @@ export class Feather extends StoreReads {
   async search(query: VectorInput, options?: SearchOptions): Promise<SearchHit[]> {
     this.checkOpen();
     const { s, vector } = resolveSearch(this.spaces, this.efSearch, query, options);
-    // Pinned until the hits are bumped: no row they name is reused before (docs/adr/0008). (EpochPins.holding,
-    // written out: one promise and frame less on every search.)
-    const pin = this.pins.pin();
-    try {
+    // Pinned until the hits are bumped: no row they name is reused before (docs/adr/0008).
+    return this.pins.holding(async () => {
       const { hits, rows } = await this.reads.run(vector, s);
       // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
       throwIfAborted(s.signal, 'search');
       if (s.track) this.#touch(rows, s.now);
       return hits;
-    } finally {
-      this.pins.unpin(pin);
-    }
+    });
   }
 
   /**
