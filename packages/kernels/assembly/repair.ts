@@ -54,11 +54,11 @@ export function repairNode(h: u32, s: u32, id: u32, set: u32, bits: u32): i32 {
   if ((flags & kFlagComplete) == 0) return 0;
   const level = <i32>(flags & 0xff);
   // What disqualifies a candidate read from a retiring node's list (a list's own links outside the set all stay:
-  // repairList). A live node's lists take only live nodes from there. A node tombstoned since
-  // the set was fixed (a forget while the pass runs) keeps its links to other tombstones: its lists route
-  // searches until the next repair, which reads them to re-link the nodes around it. Chosen among live nodes
-  // only, they lost their long links (every far candidate was forgotten too), and a store whose whole batch was
-  // forgotten during each repair lost its clusters' links to each other (recall@10 0.92 after 8 batches of 10k).
+  // repairList). A live node's lists take only live nodes from there. A node tombstoned since the set was fixed
+  // (a forget while the pass runs) keeps its links to other tombstones: its lists route searches until the next
+  // repair, which reads them to re-link the nodes around it. Chosen among live nodes only, they lost their long
+  // links (every far candidate was forgotten too), and a store whose whole batch was forgotten during each repair
+  // lost its clusters' links to each other (recall@10 0.92 after 8 batches of 10k).
   const gone: u32 = (flags & kFlagDeleted) != 0 ? 0 : kFlagDeleted;
   let changed: i32 = 0;
   for (let l: i32 = 0; l <= level; l++) {
@@ -92,8 +92,9 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
   // pass lags behind the writes) stays: the next pass, whose set holds it, re-links around it. Dropping those
   // links too (until the sixteenth session) made most lists under a lagging pass lose a third or more, chosen
   // again in full instead of patched, for no recall: the background policy's stepped churn added 6.1k memories
-  // a second that way against 10.9k keeping them, and in core (compare/repair-ab.ts --lag) a forgotten node cost 117 against
-  // 64 µs on clustered 128-d and 87 against 76 µs on GloVe-100, recall@10 within 0.005 at every ef.
+  // a second that way against 10.9k keeping them, and in core (compare/repair-ab.ts --lag) a forgotten node
+  // cost 117 against 64 µs on clustered 128-d and 87 against 76 µs on GloVe-100, recall@10 within 0.005 at
+  // every ef.
 
   const metric = metricOf(h);
   const dim = <i32>load<u32>(h, kHDim);
@@ -165,8 +166,8 @@ function repairList(h: u32, s: u32, id: u32, node: u32, level: i32, set: u32, bi
 }
 
 /**
- * A list that loses fewer than 1/kPatchBelow of its links to the retiring set keeps the others where they are and gets its lost slots back from its retiring neighbours' own lists (one each):
- * the nearest candidates that pass the insert heuristic against the links it keeps, then the nearest of the rest.
+ * A list that loses fewer than 1/kPatchBelow of its links to the retiring set keeps the others where they are
+ * and gets its lost slots back from its retiring neighbours' own lists (one each): the nearest candidates that pass the insert heuristic against the links it keeps, then the nearest of the rest.
  * Choosing the whole list again costs a distance from every candidate to every link kept; a patch costs the
  * candidates' distances to the node and a few checks each.
  */
