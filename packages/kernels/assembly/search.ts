@@ -46,6 +46,12 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
   const codeOff = load<u32>(h, kHCodeOff);
   const codeBytes = 16 + align(<u32>dim, 16);
   let screened = load<u32>(s, kSScreened);
+  // Nodes below `published` as it stands now need no complete-flag read (a cache line the traversal would not
+  // otherwise touch: the flags share the block's first line with the lock, the vector starts further on). They
+  // were complete when it passed them, and a flag cleared since is a reused slot being linked again: hidden, so
+  // never a result (nor a next level's start), and reachable at this level only through an in-link its own
+  // insert added after writing its list at this level, its vector already whole (docs/threading.md).
+  const whole = needComplete ? atomic.load<u32>(h + kHPublished) : published;
   const epoch = <u16>nextEpoch(s);
   let dcount = load<u32>(s, kSDistCount);
 
@@ -81,7 +87,7 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
       const vp = visited + (nb << 1);
       if (load<u16>(vp) == epoch) continue;
       const nbNode = load<u32>(table + ((nb >> shift) << 2)) + (nb & mask) * stride;
-      if (needComplete && !visible(nbNode, nb, published, true)) continue;
+      if (needComplete && nb >= whole && !visible(nbNode, nb, published, true)) continue;
       store<u16>(vp, epoch);
       store<u32>(batch + (m << 3), nb);
       store<u32>(batch + (m << 3), nbNode, 4);
