@@ -175,6 +175,7 @@ const kKernelLayout: Readonly<Record<string, number>> = {
   kNoPin,
   kHFreeNodes,
   kHRetired,
+  kHLostNode: 92,
 };
 
 /** What layoutProbe answers past the last constant (a value no constant has). */

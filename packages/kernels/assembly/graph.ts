@@ -1,4 +1,4 @@
-import { kErrChunkTableFull, kErrOutOfMemory, kFlagDeleted, kFlagHidden, kFlagInt8, kFlagScreening, kHChunkCap, kHChunkShift, kHChunkTable, kHCodeOff, kHDeleted, kHDim, kHEfConstruction, kHEntry, kHFlags, kHM, kHM0, kHMaxLevel, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kIndexHeaderBytes, kIndexMagic, kMetricCosine, kMetricQuantised, kNCount0, kNEntity, kNLevelFlags, kNLinks0, kNLock, kNNamespace, kNRow, kNUpper, kSDecode } from './layout';
+import { kErrChunkTableFull, kErrOutOfMemory, kFlagDeleted, kFlagHidden, kFlagInt8, kFlagScreening, kHChunkCap, kHChunkShift, kHChunkTable, kHCodeOff, kHDeleted, kHDim, kHEfConstruction, kHEntry, kHFlags, kHLostNode, kHM, kHM0, kHMaxLevel, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kIndexHeaderBytes, kIndexMagic, kMetricCosine, kMetricQuantised, kNCount0, kNEntity, kNLevelFlags, kNLinks0, kNLock, kNNamespace, kNRow, kNUpper, kSDecode } from './layout';
 import { align, alloc } from './arena';
 import { dequantize, quantize } from './int8';
 import { normalize } from './distance';
@@ -68,6 +68,7 @@ export function indexCreate(dim: i32, metric: u32, m: i32, efConstruction: i32, 
   store<i32>(h, -1, kHEntry);
   store<i32>(h, -1, kHMaxLevel);
   store<u32>(h, 0, kHDeleted);
+  store<u32>(h, 0, kHLostNode);
   store<u32>(h, flags, kHFlags);
   store<u32>(h, codeOff, kHCodeOff);
   store<i32>(h, -1, kHPubEntry);
@@ -203,5 +204,7 @@ export function markDeleted(h: u32, id: u32): i32 {
   const v = atomic.or<u32>(node + kNLevelFlags, kFlagDeleted);
   if ((v & kFlagDeleted) != 0) return 0;
   atomic.add<u32>(h + kHDeleted, 1);
+  // Atomic store: read by inserters on other threads (insert.ts, backLinkAlpha).
+  atomic.store<u32>(h + kHLostNode, 1);
   return 1;
 }

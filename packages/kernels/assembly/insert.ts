@@ -1,4 +1,4 @@
-import { kErrScratchTooSmall, kFlagComplete, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDim, kHEfConstruction, kHEntry, kHFlags, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kMetricIp, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
+import { kErrScratchTooSmall, kFlagComplete, kFlagHidden, kFlagInt8, kFlagNormalized, kHCodeOff, kHDeleted, kHDim, kHEfConstruction, kHEntry, kHFlags, kHFreeNodes, kHGlobalLock, kHLostNode, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublishLock, kHPublished, kHReserved, kHVecOff, kMetricCosine, kMetricIp, kNLevelFlags, kSCand, kSDistCount, kSHeapCap, kSQuery, kSRes, kSScreened, kSSel, kSVisitedCap } from './layout';
 import { dequantize, quantize } from './int8';
 import { dist, distBounded, normalize } from './distance';
 import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
@@ -59,6 +59,19 @@ export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32, 
   return false;
 }
 
+/**
+ * The factor a full list taking a back-link prunes with: pruneAlpha once this index has lost a node (tombstoned
+ * since it was created, or restored with tombstones or retired slots), 1 (hnswlib's heuristic) before. The factor
+ * keeps clusters' links to each other through churn, where the nodes that held them are replaced; a graph that
+ * never lost a node has no such loss to make up for, and its denser lists cost the build time without buying
+ * recall (GloVe-100, serial, each kernel on its own graph: all 331,479 rows 105.3 s against 96.8 s, recall@10 at
+ * ef 128 0.9303 against 0.9309; 100k 25.1 against 22.0 s; MNIST-784 60k 33.3 against 31.0 s).
+ */
+@inline function backLinkAlpha(h: u32, metric: u32): f32 {
+  const lost = atomic.load<u32>(h + kHLostNode) != 0 || atomic.load<u32>(h + kHDeleted) != 0 || atomic.load<u32>(h + kHFreeNodes) != 0;
+  return lost ? pruneAlpha(metric) : <f32>1;
+}
+
 /** Adds `id` to `nb`'s link list at `level`, shrinking with the heuristic when full. */
 export function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void {
   const maxLinks = level == 0 ? load<u32>(h, kHM0) : load<u32>(h, kHM);
@@ -91,7 +104,7 @@ export function connectBack(h: u32, s: u32, nb: u32, id: u32, level: i32): void 
   store<f32>(sel + (n << 3), dist(metric, nbVec, nodeAddr(h, id) + vecOff, dim));
   store<u32>(sel + (n << 3), id, 4);
   sortPairs(sel, n + 1);
-  const kept = selectHeuristic(h, s, sel, n + 1, maxLinks, pruneAlpha(metric));
+  const kept = selectHeuristic(h, s, sel, n + 1, maxLinks, backLinkAlpha(h, metric));
   for (let j: u32 = 0; j < kept; j++) store<u32>(links + 4 + (j << 2), hId(sel, j));
   atomic.store<u32>(links, kept);
   unlockNode(nbNode, version);

@@ -30,7 +30,10 @@
 //       80    4 readers' entry point: the entry among published nodes (-1 when none)
 //       84    4 readers' max level
 //       88    4 publish lock (0 free, 1 held): serialises advancing `published`
-//       92   28 reserved
+//       92    4 lost a node: 1 once a node of this index was tombstoned (set by markDeleted, never cleared; a
+//               restored index with tombstones or retired slots counts too): full lists taking a back-link then
+//               prune with the factor (insert.ts, backLinkAlpha)
+//       96   24 reserved
 //      120    4 retired: 1 once the writer swapped this index out (compaction, a storage change); every thread
 //               then drops its handle and scratch (core: AttachCache.sweep). Set once, never cleared.
 //      124    4 free nodes: retired (unlinked) tombstones waiting for reuse; the writer keeps it (stats)
@@ -186,6 +189,8 @@ export const kNoPin: u32 = 0xffffffff;
 export const kHFreeNodes: u32 = 124;
 /** Index header: 1 once the writer retired the index (threads drop their handles on it). */
 export const kHRetired: u32 = 120;
+/** Index header: 1 once a node of this index was tombstoned (never cleared). */
+export const kHLostNode: u32 = 92;
 
 export const kMetricIp: u32 = 0;
 export const kMetricL2: u32 = 1;
@@ -283,6 +288,7 @@ export function layoutProbe(which: i32): i32 {
     case 77: return <i32>kNoPin;
     case 78: return <i32>kHFreeNodes;
     case 79: return <i32>kHRetired;
+    case 80: return <i32>kHLostNode;
     default: return i32.MIN_VALUE;
   }
 }
