@@ -49,8 +49,9 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
   // Nodes below `published` as it stands now need no complete-flag read (a cache line the traversal would not
   // otherwise touch: the flags share the block's first line with the lock, the vector starts further on). They
   // were complete when it passed them, and a flag cleared since is a reused slot being linked again: hidden, so
-  // never a result (nor a next level's start), and reachable at this level only through an in-link its own
-  // insert added after writing its list at this level, its vector already whole (docs/threading.md).
+  // never a result (every caller passes skipDeleted), nor a next level's start, and reachable at this level only
+  // through an in-link its own insert added after writing its list at this level, its vector already whole
+  // (docs/threading.md).
   const whole = needComplete ? atomic.load<u32>(h + kHPublished) : published;
   const epoch = <u16>nextEpoch(s);
   let dcount = load<u32>(s, kSDistCount);
