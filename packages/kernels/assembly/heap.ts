@@ -40,6 +40,24 @@ export function heapPop(heap: u32, size: u32): void {
 }
 
 /**
+ * Replaces the top of a heap of `size` entries (size >= 1) by (key, id) and restores the order: a pop and a push
+ * in one sift down, for a full result heap taking an entry nearer than its farthest (key below the top's).
+ */
+export function heapReplaceTop(heap: u32, size: u32, key: f32, id: u32): void {
+  let i: u32 = 0;
+  while (true) {
+    let c: u32 = 2 * i + 1;
+    if (c >= size) break;
+    if (c + 1 < size && hKey(heap, c + 1) > hKey(heap, c)) c++;
+    if (hKey(heap, c) <= key) break;
+    store<u64>(heap + (i << 3), load<u64>(heap + (c << 3)));
+    i = c;
+  }
+  store<f32>(heap + (i << 3), key);
+  store<u32>(heap + (i << 3), id, 4);
+}
+
+/**
  * Drops candidates that can never be expanded (distance >= the current result bound) and re-heapifies.
  * Called only when the candidate heap is full, which takes many tombstones or a tiny heap.
  */

@@ -1,7 +1,7 @@
 import { kFlagComplete, kFlagDeleted, kSCand, kSCandCap, kFlagHidden, kHDim, kHEntry, kHGlobalLock, kHM, kHM0, kHMaxLevel, kHPubEntry, kHPubMaxLevel, kHPublished, kHPublishLock, kHVecOff, kNLevelFlags, kNLock, kSHeapCap, kSLinkBuf, kSOut, kSRes, kSSel, kSVisited, kSVisitedCap } from './layout';
 import { dist } from './distance';
 import { asQuery, linksAddr, metricOf, nodeAddr, nodeLevel } from './graph';
-import { hId, hKey, heapPop, heapPush } from './heap';
+import { hId, hKey, heapPop, heapPush, heapReplaceTop } from './heap';
 import { lockWord, unlockWord } from './locks';
 import { nextEpoch } from './scratch';
 import { pruneAlpha, selectHeuristic, shadowed } from './insert';
@@ -287,10 +287,7 @@ function offer(h: u32, s: u32, res: u32, size: u32, keep: u32, c: u32, own: bool
     heapPush(res, size, d, c);
     return size + 1;
   }
-  if (d < hKey(res, 0)) {
-    heapPop(res, size);
-    heapPush(res, size - 1, d, c);
-  }
+  if (d < hKey(res, 0)) heapReplaceTop(res, size, d, c);
   return size;
 }
 

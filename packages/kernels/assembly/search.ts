@@ -3,7 +3,7 @@ import { align } from './arena';
 import { quantize, screenLowerBound } from './int8';
 import { dist, distBounded, normalize } from './distance';
 import { isDeleted, metricOf, nodeAddr, nodeLevel, storedVectorBytes } from './graph';
-import { compactCandidates, drainSorted, hId, hKey, heapPop, heapPush } from './heap';
+import { compactCandidates, drainSorted, hId, hKey, heapPop, heapPush, heapReplaceTop } from './heap';
 import { hasFilter, nextEpoch, passes } from './scratch';
 import { readLinks, visible } from './locks';
 
@@ -124,8 +124,8 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
         if (nCand == candCap) nCand = compactCandidates(cand, nCand, lowerBound);
         if (nCand < candCap) heapPush(cand, nCand++, -d, nb);
         if ((!skipDeleted || !isDeleted(nbNode)) && nb < resultLimit && (!filtered || passes(s, nbNode))) {
-          heapPush(res, nRes++, d, nb);
-          if (nRes > ef) heapPop(res, nRes--);
+          if (nRes < ef) heapPush(res, nRes++, d, nb);
+          else heapReplaceTop(res, nRes, d, nb);
           lowerBound = hKey(res, 0);
         }
       }
@@ -241,8 +241,7 @@ export function scan(h: u32, s: u32, k: u32, list: u32, n: u32): i32 {
     if (count < k) {
       heapPush(res, count++, d, id);
     } else if (d < hKey(res, 0)) {
-      heapPop(res, count--);
-      heapPush(res, count++, d, id);
+      heapReplaceTop(res, count, d, id);
     }
   }
   store<u32>(s, n, kSDistCount);
