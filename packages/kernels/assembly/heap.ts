@@ -21,22 +21,10 @@ export function heapPush(heap: u32, size: u32, key: f32, id: u32): void {
   store<u32>(heap + (i << 3), id, 4);
 }
 
-/** Removes the top of a heap of `size` entries (size >= 1). */
+/** Removes the top of a heap of `size` entries (size >= 1): the last entry takes its place and sifts down. */
 export function heapPop(heap: u32, size: u32): void {
   const n = size - 1;
-  if (n == 0) return;
-  const lastKey = hKey(heap, n);
-  const last = load<u64>(heap + (n << 3));
-  let i: u32 = 0;
-  while (true) {
-    let c: u32 = 2 * i + 1;
-    if (c >= n) break;
-    if (c + 1 < n && hKey(heap, c + 1) > hKey(heap, c)) c++;
-    if (hKey(heap, c) <= lastKey) break;
-    store<u64>(heap + (i << 3), load<u64>(heap + (c << 3)));
-    i = c;
-  }
-  store<u64>(heap + (i << 3), last);
+  if (n > 0) heapReplaceTop(heap, n, hKey(heap, n), hId(heap, n));
 }
 
 /**
