@@ -61,7 +61,8 @@ export function selectHeuristic(h: u32, s: u32, sel: u32, n: u32, maxKeep: u32, 
 
 /**
  * The factor a full list taking a back-link prunes with: pruneAlpha once this index has lost a node (tombstoned
- * since it was created, or restored with tombstones or retired slots), 1 (hnswlib's heuristic) before. The factor
+ * since it was created), or while it holds tombstones or retired slots (a restored index: the lost-a-node word is
+ * not saved), 1 (hnswlib's heuristic) otherwise. The factor
  * keeps clusters' links to each other through churn, where the nodes that held them are replaced; a graph that
  * never lost a node has no such loss to make up for, and its denser lists cost the build time without buying
  * recall (GloVe-100, serial, each kernel on its own graph: all 331,479 rows 105.3 s against 96.8 s, recall@10 at

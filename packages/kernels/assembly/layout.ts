@@ -30,9 +30,9 @@
 //       80    4 readers' entry point: the entry among published nodes (-1 when none)
 //       84    4 readers' max level
 //       88    4 publish lock (0 free, 1 held): serialises advancing `published`
-//       92    4 lost a node: 1 once a node of this index was tombstoned (set by markDeleted, never cleared; a
-//               restored index with tombstones or retired slots counts too): full lists taking a back-link then
-//               prune with the factor (insert.ts, backLinkAlpha)
+//       92    4 lost a node: 1 once a node of this index was tombstoned (set by markDeleted, never cleared; not
+//               saved: a restored index counts while it holds tombstones or retired slots): full lists taking a
+//               back-link then prune with the factor (insert.ts, backLinkAlpha)
 //       96   24 reserved
 //      120    4 retired: 1 once the writer swapped this index out (compaction, a storage change); every thread
 //               then drops its handle and scratch (core: AttachCache.sweep). Set once, never cleared.
