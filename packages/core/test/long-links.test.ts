@@ -32,7 +32,7 @@ describe('a repair that patches a list', () => {
     const index = HnswIndex.create(KernelArena.create(), { dim, metric: 'l2', m: 16, efConstruction: 100 });
     index.addMany(data);
     // Lists with one link into some other cluster: forget that neighbour and nothing else the list links to, so
-    // it loses one link in eight or more (a patch) and its only way into that cluster.
+    // it loses one link of sixteen or more (a patch) and its only way into that cluster.
     const forgotten = new Set<number>();
     /** Every node a chosen list links to. */
     const touched = new Set<number>();
