@@ -200,8 +200,9 @@ function patchList(h: u32, s: u32, node: u32, links: u32, level: i32, cap: u32, 
   // links against 15, and its sets are half the size, so most lists are patched; the loss needed its passes to
   // overlap inserts) thinned the clusters' links to each other out: 128-d, 32 clusters, steps of 2k, level-0
   // links between clusters 26k -> 2.5k by round 20, a cluster with one in-link left, whole queries missing their
-  // 10 at every ef (recall@10 0.98-0.99); 20k kept and recall 1.000 with the factor. In core, one thread: 117-125 against 121-157 us per
-  // forgotten node over 100 lagged steps (a noisy host), recall@10 at ef 16 0.9875 -> 0.9910.
+  // 10 at every ef (recall@10 0.98-0.99); 20k kept and recall 1.000 with the factor. In core, one thread:
+  // 117-125 against 121-157 us per forgotten node over 100 lagged steps (a noisy host), recall@10 at ef 16
+  // 0.9875 -> 0.9910.
   const alpha = pruneAlpha(metric);
   for (let i: u32 = 0; i < count && kept < want; i++) {
     if (!shadowed(h, s, hId(cand, i), hKey(cand, i) / alpha, sel, kept, metric, dim, vecOff)) {
