@@ -79,7 +79,10 @@ export function prepareRow(raw: unknown, row: number, rules: RowRules): Prepared
         row,
       });
   }
-  const meta: BatchMeta = { ...checkFields(o, path), ...checkRecall(o, path) };
+  // checkFields returns a fresh object: the recall fields join it in place (no spread per row).
+  const meta: BatchMeta = checkFields(o, path);
+  const recall = checkRecall(o, path);
+  if (recall.recallCount !== undefined) Object.assign(meta, recall);
   if (meta.namespace === undefined && rules.namespace !== undefined) meta.namespace = rules.namespace;
   let embedText: string | undefined;
   if (!vectors.has(rules.modality)) {

@@ -119,7 +119,7 @@ class IngestRun {
     let replaces = false;
     if (prepared.id !== undefined) {
       const key = idKey(prepared.id);
-      if (keys.has(key) || [...this.#inflight.values()].some((held) => held.has(key)) || this.#target.has(prepared.id)) {
+      if (keys.has(key) || this.#held(key) || this.#target.has(prepared.id)) {
         if (this.#o.onExisting === 'skip') {
           this.#counts.skipped++;
           // Its links still go in: a re-run after a crash between a row and its links completes them.
@@ -141,7 +141,22 @@ class IngestRun {
       }
       keys.add(key);
     }
-    batch.push({ ...prepared, replaces });
+    // Field by field: an object spread takes V8's slow path, once per row of a million-row import.
+    batch.push({
+      row: prepared.row,
+      id: prepared.id,
+      vectors: prepared.vectors,
+      embedText: prepared.embedText,
+      meta: prepared.meta,
+      links: prepared.links,
+      replaces,
+    });
+  }
+
+  /** Whether a batch being stored holds `key` (no array per row: this runs for every row read). */
+  #held(key: string): boolean {
+    for (const held of this.#inflight.values()) if (held.has(key)) return true;
+    return false;
   }
 
   /** Fills the main vector of text-only rows. A text the embedder refuses fails its row only. */
