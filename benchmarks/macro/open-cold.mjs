@@ -1,25 +1,28 @@
-// One round of the cold-open comparison, in a fresh plain-node process (a fresh heap, no TypeScript loader
-// hooks in the workers): reads the file with fs.readFileSync and opens it with Feather.open, in the order
-// given, then runs one search. Prints { readMs, openMs, loadMs, ids } as JSON: openMs runs from the call of
-// Feather.open until the first search has answered (what a user waits for; loadMs is db.loadTimeMs, the load
-// alone). Run by persistence.ts once per round.
-//   node macro/open-cold.mjs <file.feather> <read-first|open-first> <query as JSON>
+// One side of one round of the cold-open comparison, in a fresh plain-node process (a fresh heap, no
+// TypeScript loader hooks in the workers): `read` reads the file with fs.readFileSync and prints { readMs };
+// `open` opens it with Feather.open, runs one search and prints { openMs, loadMs, ids }: openMs runs from the
+// call of Feather.open until the first search has answered (what a user waits for; loadMs is db.loadTimeMs,
+// the load alone). Each side has a fresh process of its own, as issue 13's goal states it: neither runs beside
+// the other's heap, buffers or mapped shared memory (before, one process did both, the second side after the
+// first's 200 MB were still held). Run by persistence.ts twice per round, the two sides in alternating order.
+//   node macro/open-cold.mjs <file.feather> read
+//   node macro/open-cold.mjs <file.feather> open <query as JSON>
 import { readFileSync } from 'node:fs';
 import { Feather } from 'feather-db';
 
-const [path, order, query] = process.argv.slice(2);
-const read = () => {
+const [path, side, query] = process.argv.slice(2);
+if (side === 'read') {
   const t = performance.now();
   readFileSync(path);
-  return performance.now() - t;
-};
-const readFirst = order === 'read-first';
-const readMs = readFirst ? read() : undefined;
-const opening = performance.now();
-const db = await Feather.open(path);
-const ids = (await db.search(JSON.parse(query), { k: 10, track: false })).map((h) => h.id);
-const openMs = performance.now() - opening;
-const loadMs = db.loadTimeMs;
-const afterMs = readFirst ? readMs : read();
-await db.close();
-process.stdout.write(`${JSON.stringify({ readMs: afterMs, openMs, loadMs, ids })}\n`);
+  process.stdout.write(`${JSON.stringify({ readMs: performance.now() - t })}\n`);
+} else if (side === 'open') {
+  const opening = performance.now();
+  const db = await Feather.open(path);
+  const ids = (await db.search(JSON.parse(query), { k: 10, track: false })).map((h) => h.id);
+  const openMs = performance.now() - opening;
+  const loadMs = db.loadTimeMs;
+  await db.close();
+  process.stdout.write(`${JSON.stringify({ openMs, loadMs, ids })}\n`);
+} else {
+  throw new Error(`usage: open-cold.mjs <file.feather> read | open <query as JSON>; got side ${side}`);
+}
