@@ -53,6 +53,18 @@ export function growableColumn<T extends Column>(type: ColumnType<T>, capacity: 
 }
 
 /**
+ * `a` itself, or when it views shared memory (the COLUMNS bytes an open's two models decode, see
+ * MemoryModel's "borrowed" columns) a copy of it in this thread's memory: page-allocated, and `growable`
+ * (room reserved to grow in place, as a record column needs) or not.
+ */
+export function unsharedColumn<T extends Column>(a: T, type: ColumnType<T>, growable = true): T {
+  if (!(a.buffer instanceof SharedArrayBuffer)) return a;
+  const copy = growable ? growableColumn(type, a.length) : pageArray(type, a.length);
+  copy.set(a);
+  return copy;
+}
+
+/**
  * A zeroed column of `length` elements from the page allocator (not malloc), able to grow in place to
  * `reserve` elements; where the reservation is refused, a plain array.
  */

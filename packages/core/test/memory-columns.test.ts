@@ -121,6 +121,51 @@ describe('memory model columns', () => {
     expect(reload(loaded).toSnapshot()).toEqual(m.toSnapshot());
   });
 
+  it('share one COLUMNS read in shared memory between two models that never write it: each copies on its first write', () => {
+    const m = sample();
+    const parts = modelColumns(m);
+    const bytes = new Uint8Array(new SharedArrayBuffer(parts.reduce((n, p) => n + p.length, 0)));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    const read = bytes.slice();
+    const loaded = modelFromColumns(read, m.edgeList()).toSnapshot();
+    // Each kind of write, first after the load; a model's first write is what must copy.
+    const writes: ((x: MemoryModel) => void)[] = [
+      (x) => x.touch([0, 1], 9_000),
+      (x) => x.apply({ type: 'recall', rows: [2], counts: [7], lasts: [8_000] }),
+      (x) => x.update(0, { importance: 4, namespace: 'z', attributes: { color: 'blue' }, text: 'changed' }),
+      (x) => x.forget(['ünïcødé-🙂', 0]),
+      // Into a forgotten row (in place: no column grows), then past the end.
+      (x) => x.upsert([{ id: 'reused', modality: 'text', row: 4, namespace: 'a', attributes: { n: 9 } }], 10_000),
+      (x) => x.upsert([{ id: 'appended', modality: 'image', namespace: 'q' }], 11_000),
+    ];
+    writes.forEach((write, i) => {
+      // As an open builds them: the mirror with every check, the writer's model vouched for.
+      const mirror = modelFromColumns(bytes, m.edgeList());
+      const writer = modelFromColumns(bytes, m.edgeList(), true);
+      const alone = modelFromColumns(read.slice(), m.edgeList());
+      write(mirror);
+      write(alone);
+      expect(bytes, `write ${i}`).toEqual(read);
+      expect(writer.toSnapshot(), `write ${i}`).toEqual(loaded);
+      expect(mirror.toSnapshot(), `write ${i}`).toEqual(alone.toSnapshot());
+      write(writer);
+      expect(writer.toSnapshot(), `write ${i}`).toEqual(alone.toSnapshot());
+      expect(bytes, `write ${i}`).toEqual(read);
+    });
+    // All of them, one after another, in both.
+    const mirror = modelFromColumns(bytes, m.edgeList());
+    const writer = modelFromColumns(bytes, m.edgeList(), true);
+    for (const x of [mirror, writer, m]) for (const write of writes) write(x);
+    expect(bytes).toEqual(read);
+    expect(mirror.toSnapshot()).toEqual(m.toSnapshot());
+    expect(writer.toSnapshot()).toEqual(m.toSnapshot());
+    expect(reload(writer).toSnapshot()).toEqual(m.toSnapshot());
+  });
+
   it('refuse a section whose sizes or references are not what a save writes', () => {
     const parts = modelColumns(sample());
     const bytes = Uint8Array.from(parts.flatMap((p) => [...p]));

@@ -200,7 +200,7 @@ export function readModelSections(file: StoreFileReader, sharedColumns = false):
 
 /**
  * A model from its sections. `vouched`: another thread builds a model from the same bytes with every check
- * (the writer's copy of the COLUMNS the facade read and checks for its mirror), so the per-row checks are
+ * (the writer's view of the COLUMNS the facade read and checks for its mirror), so the per-row checks are
  * skipped here.
  * @throws FEATHER_ERR_CORRUPT.
  */

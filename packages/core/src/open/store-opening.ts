@@ -1,6 +1,6 @@
 // The one open path (docs/format.md, "Opening"; ADR 0006). An open is shared by two threads: the opening
 // thread plans the load, reads the model's sections and builds its own model from them with every check (the
-// facade's mirror), while the writer builds the authoritative model from a copy of the same bytes; both then
+// facade's mirror), while the writer builds the authoritative model over the same bytes; both then
 // run load tasks until none is left, the writer finishes the load and replays the WAL. openShared drives it;
 // the facade calls it with RPCs to the writer worker, the corruption suite with an in-process StoreEngine.
 import type { KernelArena } from '../arena.js';
@@ -29,7 +29,7 @@ export interface OpenTurns {
 /**
  * Opens `path` with `writer`: plans the load here, starts the writer's share, builds this thread's model (the
  * mirror) and runs tasks `turns.tasksPerTurn` at a time until none is left, then has the writer finish. This
- * thread's error wins over the writer's (it checked the bytes the writer copies unchecked). Resolves with the
+ * thread's error wins over the writer's (it checked the bytes the writer decodes unchecked). Resolves with the
  * mirror, which still lacks the WAL's ops (in `opened`), and the writer's result.
  * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO (an OpenRace when the file changed
  * meanwhile: see isOpenRace), and whatever the writer's calls throw.

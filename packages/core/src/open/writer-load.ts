@@ -19,7 +19,8 @@ export interface SharedOpenHalf {
   load: LoadPlan;
   /**
    * The COLUMNS bytes it read (over a SharedArrayBuffer, checksum verified; it builds its own model from them
-   * with every check), so the writer copies them instead of reading them (absent in format-1 files).
+   * with every check), which the writer's model views instead of reading them (absent in format-1 files).
+   * Neither model writes them: each copies its columns before its first write (MemoryModel, "borrowed").
    */
   columns: Uint8Array | undefined;
 }
@@ -50,8 +51,8 @@ export function loadStore(io: FileIo, path: string, arena: KernelArena, fd?: num
 
 /**
  * The writer's share of a load another thread planned: reads the metadata through `half.fd`, builds its model
- * (from a copy of `half.columns` without per-row checks: the opening thread checks those bytes; else from the
- * file with every check), then runs load tasks (copies into the shared memory, checksums, node checks, upper
+ * (over `half.columns` without per-row checks: the opening thread checks those bytes; else from the file with
+ * every check), then runs load tasks (copies into the shared memory, checksums, node checks, upper
  * links, row-map checks) until none is left, blocking while the opening thread finishes its last ones.
  * @throws FEATHER_ERR_CORRUPT, FEATHER_ERR_FORMAT_VERSION, FEATHER_ERR_IO.
  */
@@ -66,7 +67,7 @@ export function prepareShared(io: FileIo, arena: KernelArena, path: string, half
         : modelFromSections(
             {
               kind: 'columns',
-              records: half.columns.slice(),
+              records: half.columns,
               edges: file.read(kSectionEdges),
               writeOrder: readWriteOrder(file),
               commitSeq: file.header.commitSeq,

@@ -1,7 +1,7 @@
 // Attributes of the memory model: each distinct (key, value) pair gets a dense pair id; a row's pairs are a
 // slice of one u32 pool (RowColumns.attrStart/attrCount); postings (rows per pair) are built on the first
 // filter. Replaced lists leave garbage in the pool, compacted when it is most of it.
-import { growableColumn, grownColumn, scratchArray } from '../growable.js';
+import { growableColumn, grownColumn, scratchArray, unsharedColumn } from '../growable.js';
 import { hasNoKeys } from '../validate.js';
 import { RowGroups } from './row-groups.js';
 import type { RowColumns } from './row-columns.js';
@@ -50,6 +50,11 @@ export class AttributeStore {
       this.#pairKey.push(keys[pairKeys[p]]);
       this.#pairValue.push(pairValues[p]);
     }
+  }
+
+  /** Copies the pool into this thread's memory if it views shared bytes (MemoryModel, "borrowed"). */
+  unshare(): void {
+    this.#pool = unsharedColumn(this.#pool, Uint32Array);
   }
 
   /** Bytes of the attribute pool in use (replaced lists included until a compaction). */

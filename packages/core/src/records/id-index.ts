@@ -1,4 +1,4 @@
-import { pageArray } from '../growable.js';
+import { pageArray, unsharedColumn } from '../growable.js';
 import type { MemoryId } from './types.js';
 
 /**
@@ -58,6 +58,11 @@ export class IdIndex {
   /** The table's slots, as a save stores them. */
   get slots(): Int32Array {
     return this.#slots;
+  }
+
+  /** Copies the slots into this thread's memory if they view shared bytes (MemoryModel, "borrowed"). */
+  unshare(): void {
+    this.#slots = unsharedColumn(this.#slots, Int32Array, false);
   }
 
   get size(): number {

@@ -26,17 +26,27 @@ const kRowBytes = 57;
  * graph. Deterministic: the same ops in the same order give the same rows and dictionary ids, which is how the
  * facade's mirror and the writer's copy agree without shipping state between threads.
  *
- * Rows are slots of the record table, never reused while the store is open (compaction rebuilds the graphs,
- * not the rows); a forgotten row is a hole. The parts (model-parts.ts): columns (row-columns.ts), strings
+ * Rows are slots of the record table; a forgotten row is a hole until an upsert names it for a new memory
+ * (the facade picks which, docs/adr/0008-slot-reuse-and-epoch-reclamation.md). The parts (model-parts.ts): columns (row-columns.ts), strings
  * that stay UTF-8 until read (row-strings.ts), dictionaries (dictionary.ts), attributes (attribute-store.ts),
  * edges (edge-store.ts) and scope sets (scopes.ts). This class answers reads; writes are model-writes.ts and
  * the file form is model-codec.ts.
  */
 export class MemoryModel {
   readonly #p: ModelParts;
+  /**
+   * The columns still view the shared bytes they were decoded from. An open's two models (the facade's mirror
+   * and the writer's) decode the same COLUMNS bytes, read once into shared memory, and neither writes them:
+   * each copies its columns into its own memory before its first write (#own). A store that is only read
+   * (readOnly, or until its first write) so holds one copy of its records for both threads, and an open
+   * copies nothing.
+   */
+  #borrowed: boolean;
 
-  constructor(parts: ModelParts = modelParts()) {
+  /** A model of `parts`; `borrowed`: their columns view shared bytes another model may read (see #borrowed). */
+  constructor(parts: ModelParts = modelParts(), borrowed = false) {
     this.#p = parts;
+    this.#borrowed = borrowed;
   }
 
   /** The parts, for the codec (model-codec.ts). */
@@ -327,6 +337,7 @@ export class MemoryModel {
         this.touch(op.rows, op.at);
         return;
       case 'recall':
+        if (this.#borrowed) this.#p.cols.recall.unshare();
         setRecall(this.#p, op.rows, op.counts, op.lasts);
         return;
       default:
@@ -336,16 +347,19 @@ export class MemoryModel {
 
   /** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
   upsert(items: readonly UpsertItem[], now: number): UpsertEffect[] {
+    this.#own();
     return upsertRecords(this.#p, items, now);
   }
 
   /** Changes fields of one record; returns whether its namespace/entity tags changed. */
   update(id: MemoryId, patch: RecordPatch): { row: number; retagged: boolean; namespace: number; entity: number } {
+    this.#own();
     return updateRecord(this.#p, id, patch);
   }
 
   /** Removes records and every edge touching them. All ids must exist (checked before anything changes). */
   forget(ids: readonly MemoryId[]): ForgetEffect[] {
+    this.#own();
     return forgetRecords(this.#p, ids);
   }
 
@@ -361,6 +375,8 @@ export class MemoryModel {
 
   /** Records that searches returned these rows at `at` (rows forgotten meanwhile are skipped). */
   touch(rows: readonly number[], at: number): void {
+    // Only the recall columns change (the mirror's are in the kernel memory by then: nothing to copy).
+    if (this.#borrowed) this.#p.cols.recall.unshare();
     touchRows(this.#p, rows, at);
   }
 
@@ -394,6 +410,17 @@ export class MemoryModel {
       op.lasts.push(Number.isNaN(last) ? null : last);
     }
     return op;
+  }
+
+  /** Before a write that may change any column: the borrowed columns copied into this thread's memory. */
+  #own(): void {
+    if (!this.#borrowed) return;
+    const p = this.#p;
+    p.cols.unshare();
+    p.ids.unshare();
+    p.attributes.unshare();
+    p.strings.unshare();
+    this.#borrowed = false;
   }
 
   #edgeView(e: StoredEdge): Edge {

@@ -86,7 +86,8 @@ export function modelFromColumns(columns: Uint8Array, edges: unknown, vouched = 
     nextAuto: d.nextAuto,
   });
   parts.edges.load(edges, (row) => cols.isLive(row));
-  return new MemoryModel(parts);
+  // Over shared memory (an open's COLUMNS read, which the other thread's model decodes too), borrowed.
+  return new MemoryModel(parts, columns.buffer instanceof SharedArrayBuffer);
 }
 
 /** The saved id table, adopted as it is (no rehashing of every id on open), or one built with every check. */

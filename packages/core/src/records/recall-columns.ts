@@ -12,7 +12,7 @@
 // it was sent, a save, a check), which orders its reads after the stores. So plain stores suffice, and
 // f64 keeps the counts' whole range (an import may carry counts up to 2^53).
 import type { KernelArena } from '../arena.js';
-import { grownColumn, scratchArray } from '../growable.js';
+import { grownColumn, scratchArray, unsharedColumn } from '../growable.js';
 
 const kChunkShift = 14;
 const kChunkRows = 1 << kChunkShift;
@@ -32,6 +32,8 @@ export interface RecallColumns {
   reserve(rows: number): void;
   /** Rows [0, rows) as two arrays (the COLUMNS section's recallCount and lastRecalled). */
   toArrays(rows: number): { counts: Float64Array; lasts: Float64Array };
+  /** Copies into this thread's memory arrays that view a loaded section's shared bytes (RowColumns.unshare). */
+  unshare(): void;
 }
 
 /** Recall columns as plain arrays of this thread. */
@@ -69,6 +71,11 @@ export class LocalRecall implements RecallColumns {
   bump(row: number, at: number): void {
     this.#counts[row]++;
     this.#lasts[row] = at;
+  }
+
+  unshare(): void {
+    this.#counts = unsharedColumn(this.#counts, Float64Array);
+    this.#lasts = unsharedColumn(this.#lasts, Float64Array);
   }
 
   reserve(rows: number): void {
@@ -180,6 +187,10 @@ export class SharedRecall implements RecallColumns {
       lasts.set(view.subarray((chunk >>> 3) + kChunkRows, (chunk >>> 3) + kChunkRows + end - first), first);
     }
     return { counts, lasts };
+  }
+
+  unshare(): void {
+    // Chunks of the kernel memory, shared by design (the layout above): nothing of a loaded section's.
   }
 
   /** The chunk address of `row` (0 when none). */

@@ -1,7 +1,7 @@
 // The memory model's per-row columns: one typed array per field, indexed by row. A load views the file's
 // COLUMNS section instead of decoding rows (columns-codec.ts); the model grows them on its next write.
 import { kLive, kRowBlock, type ColumnData } from './columns-codec.js';
-import { grownColumn } from '../growable.js';
+import { grownColumn, unsharedColumn } from '../growable.js';
 import { LocalRecall, type RecallColumns } from './recall-columns.js';
 
 export class RowColumns {
@@ -51,6 +51,20 @@ export class RowColumns {
     c.attrCount = d.attrCount;
     c.attrStart = attributeStarts(d.attrCount);
     return c;
+  }
+
+  /** Copies into this thread's memory the columns that still view shared bytes (MemoryModel, "borrowed"). */
+  unshare(): void {
+    this.flags = unsharedColumn(this.flags, Uint8Array);
+    this.idNum = unsharedColumn(this.idNum, Float64Array);
+    this.idHash = unsharedColumn(this.idHash, Uint32Array);
+    this.namespace = unsharedColumn(this.namespace, Uint32Array);
+    this.entity = unsharedColumn(this.entity, Uint32Array);
+    this.importance = unsharedColumn(this.importance, Float64Array);
+    this.timestamp = unsharedColumn(this.timestamp, Float64Array);
+    this.recall.unshare();
+    this.modalitySet = unsharedColumn(this.modalitySet, Uint32Array);
+    this.attrCount = unsharedColumn(this.attrCount, Uint32Array);
   }
 
   isLive(row: number): boolean {

@@ -3,7 +3,7 @@
 // Nothing is cached as a JS string: a record decodes its id and text when it is read.
 import type { Buffer } from 'node:buffer';
 import { kLive, kStringId } from './columns-codec.js';
-import { grownColumn, scratchArray } from '../growable.js';
+import { grownColumn, scratchArray, unsharedColumn } from '../growable.js';
 import type { RowColumns } from './row-columns.js';
 import { bufferOf, StringColumn, utf8 } from './string-column.js';
 
@@ -25,7 +25,7 @@ const kNoBase: StringBase = {
 };
 
 export class RowStrings {
-  readonly #base: StringBase;
+  #base: StringBase;
   /** The base's blobs as Buffers (decoded natively). */
   readonly #idBlob: Buffer;
   readonly #textBlob: Buffer;
@@ -72,6 +72,19 @@ export class RowStrings {
   drop(row: number): void {
     this.#ids.delete(row);
     this.#texts.delete(row);
+  }
+
+  /**
+   * Copies the base's offsets into this thread's memory if they view shared bytes (MemoryModel, "borrowed"):
+   * never written, but a view would keep the whole shared section alive.
+   */
+  unshare(): void {
+    const b = this.#base;
+    this.#base = {
+      ...b,
+      idOffsets: unsharedColumn(b.idOffsets, Uint32Array, false),
+      textOffsets: unsharedColumn(b.textOffsets, Uint32Array, false),
+    };
   }
 
   /** Bytes of every string: the loaded rows' blobs and offsets, and the strings set since. */
