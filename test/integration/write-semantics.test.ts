@@ -46,6 +46,12 @@ describe('getLast', () => {
       await again.save();
       await again.close();
     }
+    // A write after a load comes after every stamp the load restored: 'a' (written before 'b') moves to the end.
+    const later = await Feather.open(path, { threads: 1 });
+    await later.add(v(1, 0, 0), { id: 'a' });
+    expect(later.getLast()?.id).toBe('a');
+    expect(later.getLast({ namespace: 'n2' })?.id).toBe('b');
+    await later.close();
   });
 });
 

@@ -6,6 +6,7 @@ import { growableColumn, grownColumn, scratchArray } from '../growable.js';
 /** Per-row upsert stamps: higher is later; 0 means never stamped. */
 export class WriteOrder {
   #stamps = new Float64Array(64);
+  /** The highest stamp given; -1 until the first stamp after a restore (found then, not on open). */
   #clock = 0;
 
   /** Marks `row` as written now (after every row stamped before). */
@@ -13,6 +14,7 @@ export class WriteOrder {
     if (row >= this.#stamps.length) {
       this.#stamps = grownColumn(this.#stamps, Float64Array, Math.max(row + 1, this.#stamps.length * 2), this.#stamps.length);
     }
+    if (this.#clock < 0) this.#clock = highest(this.#stamps);
     this.#stamps[row] = ++this.#clock;
   }
 
@@ -40,20 +42,29 @@ export class WriteOrder {
 
   /**
    * Restores the stamps of `rows` rows from a WRITE_ORDER section, or (none: an older file) stamps them in row
-   * order. A section of another length is ignored the same way (it cannot belong to these rows).
+   * order. A section of another length is ignored the same way (it cannot belong to these rows). The section's
+   * bytes, this thread's own read, are kept as the stamps when 8-aligned (a fresh read is), else copied once.
    */
   restore(rows: number, bytes: Uint8Array | undefined): void {
-    this.#stamps = growableColumn(Float64Array, Math.max(64, rows));
     if (bytes !== undefined && bytes.length === rows * 8) {
-      // One copy, byte for byte (the section's bytes need not be 8-aligned), then the clock in a plain loop.
-      new Uint8Array(this.#stamps.buffer, 0, rows * 8).set(bytes);
-      const stamps = this.#stamps;
-      let clock = 0;
-      for (let row = 0; row < rows; row++) if (stamps[row] > clock) clock = stamps[row]!;
-      this.#clock = clock;
+      if (bytes.byteOffset % 8 === 0 && bytes.buffer instanceof ArrayBuffer) {
+        this.#stamps = new Float64Array(bytes.buffer, bytes.byteOffset, rows);
+      } else {
+        this.#stamps = growableColumn(Float64Array, Math.max(64, rows));
+        new Uint8Array(this.#stamps.buffer, 0, rows * 8).set(bytes);
+      }
+      this.#clock = -1;
       return;
     }
+    this.#stamps = growableColumn(Float64Array, Math.max(64, rows));
     for (let row = 0; row < rows; row++) this.#stamps[row] = row + 1;
     this.#clock = rows;
   }
+}
+
+/** The highest of `stamps` (0 when empty or all unstamped). */
+function highest(stamps: Float64Array): number {
+  let clock = 0;
+  for (let row = 0; row < stamps.length; row++) if (stamps[row] > clock) clock = stamps[row]!;
+  return clock;
 }
