@@ -120,7 +120,7 @@ function buildFixture(graph: 'always' | 'never', n = 300): { file: Uint8Array; w
 /**
  * The facade's open (core's openShared), in one thread: the load planned, the model sections read (COLUMNS
  * into shared memory), the mirror built from them with every check and one load task run here; then the
- * writer's prepare (its model from a copy of those COLUMNS, unchecked, and the other tasks) and open
+ * writer's prepare (its model over those COLUMNS, unchecked, and the other tasks) and open
  * (finishing the load). This thread's error wins, then the writer's, as in Feather.open.
  */
 async function openSplit(engine: StoreEngine, io: FileIo): Promise<WriteResult> {

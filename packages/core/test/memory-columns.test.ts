@@ -136,7 +136,7 @@ describe('memory model columns', () => {
     const writes: ((x: MemoryModel) => void)[] = [
       (x) => x.touch([0, 1], 9_000),
       (x) => x.apply({ type: 'recall', rows: [2], counts: [7], lasts: [8_000] }),
-      (x) => x.update(0, { importance: 4, namespace: 'z', attributes: { color: 'blue' }, text: 'changed' }),
+      (x) => x.update(0, { importance: 4, entity: 'z', attributes: { color: 'blue' }, text: 'changed' }),
       (x) => x.forget(['ünïcødé-🙂', 0]),
       // Into a forgotten row (in place: no column grows), then past the end.
       (x) => x.upsert([{ id: 'reused', modality: 'text', row: 4, namespace: 'a', attributes: { n: 9 } }], 10_000),

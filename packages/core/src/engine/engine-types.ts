@@ -32,6 +32,8 @@ export interface EngineOpenSpec {
   load?: LoadPlan;
   /** prepare(): the COLUMNS bytes the opening thread read (see SharedOpenHalf). */
   columns?: Uint8Array;
+  /** prepare(): the COLUMNS strings it read apart from them (see SharedOpenHalf). */
+  strings?: Uint8Array;
 }
 
 /**

@@ -77,7 +77,12 @@ export class StoreEngine {
   prepare(spec: EngineOpenSpec): void {
     if (spec.load === undefined || spec.fd === undefined)
       throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `prepare(${spec.path}) needs the opening thread's descriptor and load plan`);
-    this.#prepared = prepareShared(this.#io, this.#arena, spec.path, { fd: spec.fd, load: spec.load, columns: spec.columns });
+    this.#prepared = prepareShared(this.#io, this.#arena, spec.path, {
+      fd: spec.fd,
+      load: spec.load,
+      columns: spec.columns,
+      strings: spec.strings,
+    });
   }
 
   /**

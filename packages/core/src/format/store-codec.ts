@@ -8,6 +8,7 @@ import { kMaxDim, kMetrics, type Metric } from '../hnsw/hnsw-options.js';
 import type { GraphHeader } from '../hnsw/types.js';
 import { kMetricCode } from '../layout.js';
 import type { MemoryModel } from '../records/memory-model.js';
+import { columnsStringsAt, kColumnsHeaderBytes } from '../records/columns-codec.js';
 import { modelColumns, modelFromColumns, modelFromRecords } from '../records/model-codec.js';
 import { RowMap } from '../records/row-map.js';
 import type { FileIo } from './file-io.js';
@@ -181,6 +182,8 @@ export function checkGraphHeader(value: unknown, path: string, tag: number): Gra
 export interface ModelSections {
   kind: 'columns' | 'records';
   records: Uint8Array;
+  /** COLUMNS from its id blob on, when read apart from `records` (a shared read: readModelSections). */
+  strings?: Uint8Array | undefined;
   edges: Uint8Array;
   /** WRITE_ORDER (absent in files written before format 3.1). */
   writeOrder?: Uint8Array | undefined;
@@ -189,13 +192,23 @@ export interface ModelSections {
 }
 
 /**
- * The model's sections of an open file, checksums verified. `sharedColumns`: COLUMNS goes to a
- * SharedArrayBuffer, so the writer can build its model from this thread's read (see open/writer-load.ts).
+ * The model's sections of an open file, checksums verified. `sharedColumns`: COLUMNS goes to shared memory,
+ * so the writer can build its model from this thread's read (see open/writer-load.ts), in two buffers: the
+ * columns, which each model copies at its first write, and the strings, which both read for as long as the
+ * store is open (nothing writes them), so that the columns' buffer is freed once both have copied.
  */
 export function readModelSections(file: StoreFileReader, sharedColumns = false): ModelSections {
-  const kind = file.find(kSectionColumns) !== undefined || file.header.major >= 2 ? 'columns' : 'records';
-  const records = kind === 'columns' ? file.read(kSectionColumns, 0, sharedColumns) : file.read(kSectionRecords);
-  return { kind, records, edges: file.read(kSectionEdges), writeOrder: readWriteOrder(file), commitSeq: file.header.commitSeq };
+  const kind: ModelSections['kind'] = file.find(kSectionColumns) !== undefined || file.header.major >= 2 ? 'columns' : 'records';
+  const base = { kind, edges: file.read(kSectionEdges), writeOrder: readWriteOrder(file), commitSeq: file.header.commitSeq };
+  if (kind === 'records') return { ...base, records: file.read(kSectionRecords) };
+  if (!sharedColumns) return { ...base, records: file.read(kSectionColumns) };
+  const length = file.find(kSectionColumns)?.length ?? 0;
+  const [records, strings] = file.readSplit(
+    kSectionColumns,
+    0,
+    columnsStringsAt(file.peek(kSectionColumns, 0, kColumnsHeaderBytes), length),
+  );
+  return { ...base, records, strings };
 }
 
 /**
@@ -207,7 +220,9 @@ export function readModelSections(file: StoreFileReader, sharedColumns = false):
 export function modelFromSections(s: ModelSections, path: string, vouched = false): MemoryModel {
   const edges = decode(s.edges, path, 'edges');
   const model =
-    s.kind === 'columns' ? modelFromColumns(s.records, edges, vouched) : modelFromRecords(decode(s.records, path, 'records'), edges);
+    s.kind === 'columns'
+      ? modelFromColumns(s.records, edges, vouched, s.strings)
+      : modelFromRecords(decode(s.records, path, 'records'), edges);
   model.restoreWriteOrder(s.writeOrder);
   return model;
 }

@@ -359,6 +359,33 @@ export class StoreFileReader {
     return bytes;
   }
 
+  /** A section's first `length` bytes (fewer if it is shorter), unchecked: what a caller plans a read by. */
+  peek(type: number, tag: number, length: number): Uint8Array {
+    const e = this.#require(type, tag);
+    const bytes = new Uint8Array(Math.min(length, e.length));
+    if (this.#io.read(this.#fd, bytes, e.offset) !== bytes.length)
+      throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
+    return bytes;
+  }
+
+  /**
+   * A section's bytes [0, cut) and [cut, end) in two new SharedArrayBuffers, the checksum verified over both:
+   * what one part's readers drop is freed while the other part lives on (COLUMNS: readModelSections).
+   * @throws FEATHER_ERR_CORRUPT when absent or damaged.
+   */
+  readSplit(type: number, tag: number, cut: number): [Uint8Array, Uint8Array] {
+    const e = this.#require(type, tag);
+    const parts: [Uint8Array, Uint8Array] = [
+      new Uint8Array(new SharedArrayBuffer(cut)),
+      new Uint8Array(new SharedArrayBuffer(e.length - cut)),
+    ];
+    if (this.#io.read(this.#fd, parts[0], e.offset) !== cut || this.#io.read(this.#fd, parts[1], e.offset + cut) !== e.length - cut)
+      throw corruptFile(this.path, e.offset, `section type ${type} is cut short`, { part: 'section', type });
+    if (checksum(parts[1], checksum(parts[0], sectionSeed(type, tag))) !== e.crc)
+      throw corruptFile(this.path, e.offset, `section type ${type} (tag ${tag}) checksum mismatch`, { part: 'section', type, tag });
+    return parts;
+  }
+
   close(): void {
     if (this.#owned) this.#io.close(this.#fd);
   }

@@ -88,7 +88,8 @@ class StoreOpening {
   /** What the writer's share of the load takes. */
   get half(): SharedOpenHalf {
     const s = this.#sections;
-    return { fd: this.#file.fd, load: this.#load.plan, columns: s.kind === 'columns' ? s.records : undefined };
+    const columns = s.kind === 'columns';
+    return { fd: this.#file.fd, load: this.#load.plan, columns: columns ? s.records : undefined, strings: columns ? s.strings : undefined };
   }
 
   /** The commit of the file this thread read. */

@@ -23,6 +23,8 @@ export interface SharedOpenHalf {
    * Neither model writes them: each copies its columns before its first write (MemoryModel, "borrowed").
    */
   columns: Uint8Array | undefined;
+  /** COLUMNS from its id blob on, read apart from `columns` (readModelSections); both models keep viewing them. */
+  strings: Uint8Array | undefined;
 }
 
 /** What prepareShared read, until finishShared attaches the graphs. */
@@ -68,6 +70,7 @@ export function prepareShared(io: FileIo, arena: KernelArena, path: string, half
             {
               kind: 'columns',
               records: half.columns,
+              strings: half.strings,
               edges: file.read(kSectionEdges),
               writeOrder: readWriteOrder(file),
               commitSeq: file.header.commitSeq,

@@ -23,7 +23,9 @@ import { FeatherError } from '../errors.js';
 import type { AttributeValue } from './types.js';
 
 const kLayout = 1;
-const kHeaderBytes = 64;
+/** The COLUMNS header's bytes (columnsStringsAt needs this many). */
+export const kColumnsHeaderBytes = 64;
+const kHeaderBytes = kColumnsHeaderBytes;
 
 export const kLive = 1;
 export const kStringId = 2;
@@ -115,49 +117,71 @@ export function encodeColumns(d: ColumnData): Uint8Array[] {
   return parts;
 }
 
-/**
- * The section as columns (views of `bytes`, exact lengths: the model grows them on its next write),
- * checking every size, range and cross-reference a model relies on (the section checksum has already caught
- * damage; this catches a file that is well-formed but not one we wrote). `vouched`: another thread runs the per-row checks on these same
- * bytes (the writer, while the facade builds its mirror), so only sizes and the dictionary are checked here.
- * @throws FEATHER_ERR_CORRUPT naming the part that is wrong.
- */
-export function decodeColumns(bytes: Uint8Array, vouched = false): ColumnData {
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
-    throw new FeatherError('FEATHER_ERR_INTERNAL', 'feather-db needs a little-endian machine');
+/** A COLUMNS section's header, and where its parts lie. */
+interface ColumnsLayout {
+  n: number;
+  live: number;
+  pool: number;
+  nextAuto: number;
+  idBytes: number;
+  textBytes: number;
+  dictBytes: number;
+  slots: number;
+  /** Where the id blob starts: the columns before it, the strings and the dictionary after. */
+  stringsAt: number;
+  /** The section's length by the header's sizes. */
+  length: number;
+}
+
+/** The layout the header at the start of `bytes` (at least kHeaderBytes) announces. @throws FEATHER_ERR_CORRUPT. */
+function layoutOf(bytes: Uint8Array): ColumnsLayout {
   if (bytes.length < kHeaderBytes) throw corrupt('header', `${bytes.length} bytes`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== kLayout) throw corrupt('header', `layout ${v.getUint32(0, true)}`);
   const n = v.getUint32(4, true);
-  const live = v.getUint32(8, true);
   const pool = v.getUint32(12, true);
-  const nextAuto = v.getFloat64(16, true);
   const idBytes = v.getUint32(24, true);
   const textBytes = v.getUint32(28, true);
   const dictBytes = v.getUint32(32, true);
   const slots = v.getUint32(36, true);
   if (slots !== 0 && (slots & (slots - 1)) !== 0) throw corrupt('header', `id table of ${slots} slots`);
-  const sizes = [
-    n,
-    n * 8,
-    n * 4,
-    n * 4,
-    n * 4,
-    n * 8,
-    n * 8,
-    n * 8,
-    n * 8,
-    n * 4,
-    n * 4,
-    pool * 4,
-    (n + 1) * 4,
-    (n + 1) * 4,
-    slots * 4,
-    idBytes,
-    textBytes,
-  ];
-  const expected = sizes.reduce((sum, s) => sum + align8(s), kHeaderBytes) + dictBytes;
-  if (expected !== bytes.length) throw corrupt('header', `sizes add up to ${expected} bytes, the section has ${bytes.length}`);
+  const columns = [n, n * 8, n * 4, n * 4, n * 4, n * 8, n * 8, n * 8, n * 8, n * 4, n * 4, pool * 4, (n + 1) * 4, (n + 1) * 4, slots * 4];
+  const stringsAt = columns.reduce((sum, size) => sum + align8(size), kHeaderBytes);
+  const length = stringsAt + align8(idBytes) + align8(textBytes) + dictBytes;
+  return { n, live: v.getUint32(8, true), pool, nextAuto: v.getFloat64(16, true), idBytes, textBytes, dictBytes, slots, stringsAt, length };
+}
+
+/**
+ * Where a COLUMNS section of `length` bytes, whose first bytes are `head`, splits into its columns and its
+ * strings (an open reads the two into separate shared buffers: the strings are never copied, the columns are
+ * once each model writes); `length` itself when the header does not add up (decodeColumns then says why).
+ */
+export function columnsStringsAt(head: Uint8Array, length: number): number {
+  try {
+    const layout = layoutOf(head);
+    return layout.length === length ? layout.stringsAt : length;
+  } catch {
+    return length;
+  }
+}
+
+/**
+ * The section as columns (views of `bytes`, exact lengths: the model grows them on its next write),
+ * checking every size, range and cross-reference a model relies on (the section checksum has already caught
+ * damage; this catches a file that is well-formed but not one we wrote). `vouched`: another thread runs the per-row checks on these same
+ * bytes (the writer, while the facade builds its mirror), so only sizes and the dictionary are checked here.
+ * `strings`: the section's bytes from its id blob on, when read apart from the columns (columnsStringsAt).
+ * The id and text blobs stay views of their bytes, shared memory included (nothing ever writes them).
+ * @throws FEATHER_ERR_CORRUPT naming the part that is wrong.
+ */
+export function decodeColumns(bytes: Uint8Array, vouched = false, strings?: Uint8Array): ColumnData {
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
+    throw new FeatherError('FEATHER_ERR_INTERNAL', 'feather-db needs a little-endian machine');
+  const layout = layoutOf(bytes);
+  const { n, live, pool, nextAuto, idBytes, textBytes, dictBytes, slots } = layout;
+  const length = bytes.length + (strings?.length ?? 0);
+  if (layout.length !== length) throw corrupt('header', `sizes add up to ${layout.length} bytes, the section has ${length}`);
+  if (strings !== undefined && layout.stringsAt !== bytes.length) throw corrupt('header', 'the strings do not start where the columns end');
   if (!Number.isSafeInteger(nextAuto) || nextAuto < 0) throw corrupt('header', 'next auto id');
   let at = kHeaderBytes;
   // Columns are views of `bytes` when it is 8-byte aligned (a fresh read is), else copies.
@@ -176,30 +200,47 @@ export function decodeColumns(bytes: Uint8Array, vouched = false): ColumnData {
   const u32 = (b: ArrayBufferLike, o: number, k: number): Uint32Array => new Uint32Array(b, o, k);
   const f64 = (b: ArrayBufferLike, o: number, k: number): Float64Array => new Float64Array(b, o, k);
   const i32 = (b: ArrayBufferLike, o: number, k: number): Int32Array => new Int32Array(b, o, k);
+  const flags = take(u8, 1, n);
+  const idNum = take(f64, 8, n);
+  const idHash = take(u32, 4, n);
+  const namespace = take(u32, 4, n);
+  const entity = take(u32, 4, n);
+  const importance = take(f64, 8, n);
+  const timestamp = take(f64, 8, n);
+  const recallCount = take(f64, 8, n);
+  const lastRecalled = take(f64, 8, n);
+  const modalitySet = take(u32, 4, n);
+  const attrCount = take(u32, 4, n);
+  const attrPool = take(u32, 4, pool);
+  const idOffsets = take(u32, 4, n + 1);
+  const textOffsets = take(u32, 4, n + 1);
+  const idTable = take(i32, 4, slots);
+  const tail = strings ?? bytes.subarray(at);
+  const textAt = align8(idBytes);
+  const dictAt = textAt + align8(textBytes);
   const d: ColumnData = {
     rows: n,
     live,
     nextAuto,
-    flags: take(u8, 1, n),
-    idNum: take(f64, 8, n),
-    idHash: take(u32, 4, n),
-    namespace: take(u32, 4, n),
-    entity: take(u32, 4, n),
-    importance: take(f64, 8, n),
-    timestamp: take(f64, 8, n),
-    recallCount: take(f64, 8, n),
-    lastRecalled: take(f64, 8, n),
-    modalitySet: take(u32, 4, n),
-    attrCount: take(u32, 4, n),
-    attrPool: take(u32, 4, pool),
-    idOffsets: take(u32, 4, n + 1),
-    textOffsets: take(u32, 4, n + 1),
-    idTable: take(i32, 4, slots),
-    // Over shared memory (the facade's COLUMNS read, see prepareShared), what is decoded as UTF-8 or
-    // msgpack is copied: neither decoder accepts shared bytes.
-    idBlob: unshared(take(u8, 1, idBytes)),
-    textBlob: unshared(take(u8, 1, textBytes)),
-    dictionary: decodeDictionary(unshared(bytes.subarray(at, at + dictBytes))),
+    flags,
+    idNum,
+    idHash,
+    namespace,
+    entity,
+    importance,
+    timestamp,
+    recallCount,
+    lastRecalled,
+    modalitySet,
+    attrCount,
+    attrPool,
+    idOffsets,
+    textOffsets,
+    idTable,
+    idBlob: tail.subarray(0, idBytes),
+    textBlob: tail.subarray(textAt, textAt + textBytes),
+    // msgpack's decoder does not accept shared bytes: the dictionary (small) is copied out of them.
+    dictionary: decodeDictionary(unshared(tail.subarray(dictAt, dictAt + dictBytes))),
   };
   if (!vouched) checkColumns(d);
   return d;

@@ -221,6 +221,15 @@ export class MemoryModel {
     return p.cols.n * kRowBytes + p.attributes.byteLength + p.strings.byteLength + p.ids.slots.byteLength;
   }
 
+  /**
+   * Of recordBytes, those in shared memory that the other thread's model reads too: the ids and texts of the
+   * file an open read (never copied: readModelSections). The columns an open's models share until their first
+   * writes (#borrowed) are not counted here.
+   */
+  sharedRecordBytes(): number {
+    return this.#p.strings.sharedBytes;
+  }
+
   /** The WRITE_ORDER section's bytes (see WriteOrder). */
   writeOrderBytes(): Uint8Array {
     return this.#p.writeOrder.toBytes(this.#p.cols.n);

@@ -47,12 +47,12 @@ export function modelColumns(model: MemoryModel): Uint8Array[] {
 }
 
 /**
- * A model from the COLUMNS and EDGES sections: the columns are viewed, not decoded row by row. `vouched`:
- * see decodeColumns.
+ * A model from the COLUMNS and EDGES sections: the columns are viewed, not decoded row by row. `vouched` and
+ * `stringBytes` (the section's strings read apart): see decodeColumns.
  * @throws FEATHER_ERR_CORRUPT naming what is wrong.
  */
-export function modelFromColumns(columns: Uint8Array, edges: unknown, vouched = false): MemoryModel {
-  const d: ColumnData = decodeColumns(columns, vouched);
+export function modelFromColumns(columns: Uint8Array, edges: unknown, vouched = false, stringBytes?: Uint8Array): MemoryModel {
+  const d: ColumnData = decodeColumns(columns, vouched, stringBytes);
   const cols = RowColumns.adopt(d);
   const namespaces = new NameDictionary();
   const entities = new NameDictionary(['']);

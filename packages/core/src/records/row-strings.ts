@@ -76,7 +76,8 @@ export class RowStrings {
 
   /**
    * Copies the base's offsets into this thread's memory if they view shared bytes (MemoryModel, "borrowed"):
-   * never written, but a view would keep the whole shared section alive.
+   * never written, but their views would keep the columns' shared buffer alive. The blobs stay views: an open
+   * reads them into a buffer of their own, which both threads' models read for as long as the store is open.
    */
   unshare(): void {
     const b = this.#base;
@@ -85,6 +86,15 @@ export class RowStrings {
       idOffsets: unsharedColumn(b.idOffsets, Uint32Array, false),
       textOffsets: unsharedColumn(b.textOffsets, Uint32Array, false),
     };
+  }
+
+  /** Bytes of the loaded rows' blobs in shared memory (an open's read, which the other thread's model views too). */
+  get sharedBytes(): number {
+    const b = this.#base;
+    return (
+      (b.idBlob.buffer instanceof SharedArrayBuffer ? b.idBlob.byteLength : 0) +
+      (b.textBlob.buffer instanceof SharedArrayBuffer ? b.textBlob.byteLength : 0)
+    );
   }
 
   /** Bytes of every string: the loaded rows' blobs and offsets, and the strings set since. */

@@ -30,13 +30,17 @@ export interface StoreStats {
   /**
    * What the store holds in memory: the shared memory in use (vectors and graphs, below the arena's top,
    * free-listed blocks included) and its records twice (`records.bytes`: the facade's mirror and the writer's
-   * model each hold them; ADR 0004).
+   * model each hold them; ADR 0004), but `records.sharedBytes` once.
    */
   memoryBytes: number;
   /** The shared memory: its size (it never shrinks), what is in use and what of that is free for reuse. */
   shared: { sizeBytes: number; usedBytes: number; freeBytes: number };
-  /** Bytes of the records in one copy of the memory model (MemoryModel.recordBytes: fields, ids, texts, attributes, id table). */
-  records: { bytes: number };
+  /**
+   * Bytes of the records in one copy of the memory model (MemoryModel.recordBytes: fields, ids, texts,
+   * attributes, id table), and of those the bytes both copies read in one buffer (the ids and texts of the
+   * file the store was opened from: MemoryModel.sharedRecordBytes).
+   */
+  records: { bytes: number; sharedBytes: number };
   /** Record rows (the facade's mirror): live, and forgotten ones free for reuse or waiting for readers. */
   rows: { live: number; free: number };
   modalities: Record<string, ModalityStats>;
@@ -174,11 +178,11 @@ export class SearchPath {
       }
       const usedBytes = arena.bytesUsed();
       const shared = { sizeBytes: arena.memory.buffer.byteLength, usedBytes, freeBytes: arena.freeBytes() };
-      const records = { bytes: this.#model.recordBytes() };
+      const records = { bytes: this.#model.recordBytes(), sharedBytes: this.#model.sharedRecordBytes() };
       return {
         memories: this.#model.size,
         namespaces: this.#model.listNamespaces().length,
-        memoryBytes: usedBytes + 2 * records.bytes,
+        memoryBytes: usedBytes + 2 * records.bytes - records.sharedBytes,
         shared,
         records,
         rows: { live: this.#model.size, free: freeRows },
