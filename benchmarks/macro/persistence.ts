@@ -79,6 +79,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 log(`open ${median(openMs).toFixed(0)} ms vs read ${median(readMs).toFixed(0)} ms; same results: ${same}`);
+log(`rounds (ms), open: ${openMs.map((t) => t.toFixed(0)).join(' ')}; read: ${readMs.map((t) => t.toFixed(0)).join(' ')}`);
 
 // Rebuild on open: save without graphs, open with 1 thread and with every core.
 db = await Feather.open(path, { threads: cores });
@@ -138,6 +139,9 @@ const result = {
   saveMs: median(saveMs),
   openMs: median(openMs),
   readMs: median(readMs),
+  // Every round's, in order (the medians above are what the table reports).
+  openRoundsMs: openMs,
+  readRoundsMs: readMs,
   sameResults: same,
   rebuildMs,
   writes,
