@@ -200,21 +200,24 @@ export function decodeColumns(bytes: Uint8Array, vouched = false, strings?: Uint
   const u32 = (b: ArrayBufferLike, o: number, k: number): Uint32Array => new Uint32Array(b, o, k);
   const f64 = (b: ArrayBufferLike, o: number, k: number): Float64Array => new Float64Array(b, o, k);
   const i32 = (b: ArrayBufferLike, o: number, k: number): Int32Array => new Int32Array(b, o, k);
-  const flags = take(u8, 1, n);
-  const idNum = take(f64, 8, n);
-  const idHash = take(u32, 4, n);
-  const namespace = take(u32, 4, n);
-  const entity = take(u32, 4, n);
-  const importance = take(f64, 8, n);
-  const timestamp = take(f64, 8, n);
-  const recallCount = take(f64, 8, n);
-  const lastRecalled = take(f64, 8, n);
-  const modalitySet = take(u32, 4, n);
-  const attrCount = take(u32, 4, n);
-  const attrPool = take(u32, 4, pool);
-  const idOffsets = take(u32, 4, n + 1);
-  const textOffsets = take(u32, 4, n + 1);
-  const idTable = take(i32, 4, slots);
+  // In the section's order: each take moves `at` on.
+  const columns = {
+    flags: take(u8, 1, n),
+    idNum: take(f64, 8, n),
+    idHash: take(u32, 4, n),
+    namespace: take(u32, 4, n),
+    entity: take(u32, 4, n),
+    importance: take(f64, 8, n),
+    timestamp: take(f64, 8, n),
+    recallCount: take(f64, 8, n),
+    lastRecalled: take(f64, 8, n),
+    modalitySet: take(u32, 4, n),
+    attrCount: take(u32, 4, n),
+    attrPool: take(u32, 4, pool),
+    idOffsets: take(u32, 4, n + 1),
+    textOffsets: take(u32, 4, n + 1),
+    idTable: take(i32, 4, slots),
+  };
   const tail = strings ?? bytes.subarray(at);
   const textAt = align8(idBytes);
   const dictAt = textAt + align8(textBytes);
@@ -222,21 +225,7 @@ export function decodeColumns(bytes: Uint8Array, vouched = false, strings?: Uint
     rows: n,
     live,
     nextAuto,
-    flags,
-    idNum,
-    idHash,
-    namespace,
-    entity,
-    importance,
-    timestamp,
-    recallCount,
-    lastRecalled,
-    modalitySet,
-    attrCount,
-    attrPool,
-    idOffsets,
-    textOffsets,
-    idTable,
+    ...columns,
     idBlob: tail.subarray(0, idBytes),
     textBlob: tail.subarray(textAt, textAt + textBytes),
     // msgpack's decoder does not accept shared bytes: the dictionary (small) is copied out of them.
