@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeFileIo, readWal } from '@feather-db/core';
+import { nodeFileIo, readWal, StoreFileReader } from '@feather-db/core';
 import { clusteredVectors, row, tempDir, tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError, type SearchHit } from 'feather-db';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -239,6 +239,17 @@ describe('the .feather file', () => {
     const flipped = Uint8Array.from(good);
     flipped[good.length >> 1] ^= 0x10;
     expect((await variant(flipped)).code).toBe('FEATHER_ERR_CORRUPT');
+    // COLUMNS (section type 4) is read in two parts, the columns and from the id blob on; its checksum covers both.
+    const file = StoreFileReader.open(nodeFileIo(), path);
+    const columns = file.find(4)!;
+    file.close();
+    for (const at of [columns.offset + 64, columns.offset + columns.length - 1]) {
+      const damaged = Uint8Array.from(good);
+      damaged[at] ^= 0x01;
+      const error = await variant(damaged);
+      expect(error.code, `byte ${at - columns.offset} of COLUMNS`).toBe('FEATHER_ERR_CORRUPT');
+      expect(error.message).toMatch(/section type 4 \(tag 0\) checksum mismatch/);
+    }
     // The original still opens after all that.
     copyFileSync(path, `${path}.bak`);
     const again = await opened(path);
