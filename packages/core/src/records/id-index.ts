@@ -81,13 +81,16 @@ export class IdIndex {
     }
   }
 
-  /** The first row with this hash that `match` accepts, or -1. */
-  find(hash: number, match: (row: number) => boolean): number {
+  /**
+   * The first row with this hash that `match(row, a, b)` accepts, or -1. The matcher takes what it compares as
+   * arguments, so a caller passes a function it made once: a lookup per row of a bulk upsert allocates nothing.
+   */
+  find<A, B>(hash: number, match: (row: number, a: A, b: B) => boolean, a: A, b: B): number {
     const slots = this.#slots;
     for (let i = hash & this.#mask; ; i = (i + 1) & this.#mask) {
       const s = slots[i];
       if (s === kEmpty) return -1;
-      if (s > 0 && this.#hashOf(s - 1) === hash && match(s - 1)) return s - 1;
+      if (s > 0 && this.#hashOf(s - 1) === hash && match(s - 1, a, b)) return s - 1;
     }
   }
 

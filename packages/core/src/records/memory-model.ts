@@ -328,7 +328,9 @@ export class MemoryModel {
   apply(op: ModelOp): void {
     switch (op.type) {
       case 'upsert':
-        this.upsert(op.items, op.now);
+        // The effects are the writer's (StoreEngine calls upsert): none is built for a mirror's or a replay's op.
+        this.#own();
+        upsertRecords(this.#p, op.items, op.now, undefined);
         return;
       case 'update':
         this.update(op.id, op.patch);
@@ -357,7 +359,9 @@ export class MemoryModel {
   /** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
   upsert(items: readonly UpsertItem[], now: number): UpsertEffect[] {
     this.#own();
-    return upsertRecords(this.#p, items, now);
+    const effects: UpsertEffect[] = [];
+    upsertRecords(this.#p, items, now, effects);
+    return effects;
   }
 
   /** Changes fields of one record; returns whether its namespace/entity tags changed. */

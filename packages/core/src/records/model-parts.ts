@@ -78,10 +78,13 @@ export function idOf(p: ModelParts, row: number): MemoryId {
 
 /** The live row holding exactly `id` (type included), or -1. */
 export function findRow(p: ModelParts, id: MemoryId): number {
-  const c = p.cols;
-  return p.ids.find(idHash(id), (row) =>
-    typeof id === 'number'
-      ? (c.flags[row] & kStringId) === 0 && c.idNum[row] === id
-      : (c.flags[row] & kStringId) !== 0 && p.strings.id(row) === id,
-  );
+  return typeof id === 'number' ? p.ids.find(idHash(id), matchNumber, p.cols, id) : p.ids.find(idHash(id), matchString, p, id);
+}
+
+function matchNumber(row: number, c: RowColumns, id: number): boolean {
+  return (c.flags[row] & kStringId) === 0 && c.idNum[row] === id;
+}
+
+function matchString(row: number, p: ModelParts, id: string): boolean {
+  return (p.cols.flags[row] & kStringId) !== 0 && p.strings.id(row) === id;
 }

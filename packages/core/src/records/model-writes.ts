@@ -11,11 +11,13 @@ import type { Attributes, MemoryId, RecordPatch, UpsertItem } from './types.js';
 const kDefaultNamespace = 'default';
 const kDefaultImportance = 1;
 
-/** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
-export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: number): UpsertEffect[] {
+/**
+ * Inserts or updates records. Items must be validated; later items win over earlier ones with the same id.
+ * Pushes what each did to `effects` when given (the writer's index work; the facade's mirror needs none).
+ */
+export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: number, effects: UpsertEffect[] | undefined): void {
   const c = p.cols;
   p.version++;
-  const effects: UpsertEffect[] = [];
   for (const item of items) {
     const existing = findRow(p, item.id);
     const created = existing < 0;
@@ -37,6 +39,7 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
     if (item.recallCount !== undefined) c.recall.set(row, item.recallCount, item.lastRecalled ?? Number.NaN);
     if (item.modality !== undefined) addModality(p, row, item.modality);
     p.writeOrder.stamp(row);
+    if (effects === undefined) continue;
     const namespace = c.namespace[row];
     const entity = c.entity[row];
     effects.push({
@@ -48,7 +51,6 @@ export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: 
       modality: item.modality,
     });
   }
-  return effects;
 }
 
 /** Changes fields of one record; returns whether its namespace/entity tags changed. */
@@ -139,20 +141,26 @@ export function setRecall(p: ModelParts, rows: readonly number[], counts: readon
 }
 
 function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
-  const namespace = p.namespaces.intern(item.namespace ?? kDefaultNamespace);
-  const entity = internEntity(p, item.entity ?? null);
-  const importance = item.importance ?? kDefaultImportance;
-  const timestamp = item.timestamp ?? now;
-  const values: RowValues = {
-    id: item.id,
-    text: item.text ?? '',
-    namespace,
-    entity,
-    importance,
-    timestamp,
-    attributes: item.attributes ?? kNoAttributes,
-  };
-  const row = item.row === undefined ? appendRow(p, values) : placeRow(p, requireHole(p, item.row), values);
+  const c = p.cols;
+  let row: number;
+  if (item.row === undefined) {
+    c.grow(1);
+    row = c.n++;
+  } else {
+    row = requireHole(p, item.row);
+  }
+  // Field by field, no RowValues object: this runs for every row of a bulk upsert, in both models.
+  placeRow(
+    p,
+    row,
+    item.id,
+    item.text ?? '',
+    p.namespaces.intern(item.namespace ?? kDefaultNamespace),
+    internEntity(p, item.entity ?? null),
+    item.importance ?? kDefaultImportance,
+    item.timestamp ?? now,
+    item.attributes ?? kNoAttributes,
+  );
   if (typeof item.id === 'number' && item.id >= p.nextAuto) p.nextAuto = item.id + 1;
   return row;
 }
@@ -172,7 +180,10 @@ export interface RowValues {
 export function appendRow(p: ModelParts, values: RowValues): number {
   const c = p.cols;
   c.grow(1);
-  return placeRow(p, c.n++, values);
+  const row = c.n++;
+  const { id, text, namespace, entity, importance, timestamp, attributes } = values;
+  placeRow(p, row, id, text, namespace, entity, importance, timestamp, attributes);
+  return row;
 }
 
 /** A forgotten row an op names for reuse. @throws FEATHER_ERR_CORRUPT when it is live or past the end. */
@@ -189,8 +200,17 @@ function requireHole(p: ModelParts, row: number): number {
 }
 
 /** Fills row `row` (the next one at the end, or a forgotten one) with a new live record. */
-function placeRow(p: ModelParts, row: number, values: RowValues): number {
-  const { id, text, namespace, entity, importance, timestamp, attributes } = values;
+function placeRow(
+  p: ModelParts,
+  row: number,
+  id: MemoryId,
+  text: string,
+  namespace: number,
+  entity: number,
+  importance: number,
+  timestamp: number,
+  attributes: Attributes,
+): void {
   const c = p.cols;
   const hash = idHash(id);
   if (typeof id === 'number') {
@@ -214,7 +234,6 @@ function placeRow(p: ModelParts, row: number, values: RowValues): number {
   p.live++;
   p.scopes.add(row);
   p.attributes.set(row, attributes);
-  return row;
 }
 
 /** Marks `row` as holding a vector of `modality`. */
