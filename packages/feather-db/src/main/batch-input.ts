@@ -218,7 +218,6 @@ export async function batchSlices(
   // garbage in the old generation for the whole build).
   const shared: Fields | undefined = batch.metas === undefined ? (namespace === undefined ? {} : { namespace }) : undefined;
   const fields: Fields[] = shared === undefined ? new Array<Fields>(rows) : [];
-  const fieldsOf = (r: number): Fields => shared ?? fields[r]!;
   const sharedBytes = shared === undefined ? 0 : upsertBytes(shared, dim);
   const cuts: number[] = [0];
   let sliceBytes = 0;
@@ -256,8 +255,18 @@ export async function batchSlices(
       // Auto ids continue after every integer id in use, including this slice's explicit ones.
       let next = model.peekAutoId();
       for (let r = from; r < to; r++) if (typeof ids[r] === 'number') next = Math.max(next, (ids[r] as number) + 1);
-      const items: UpsertItem[] = [];
-      for (let r = from; r < to; r++) items.push({ ...fieldsOf(r), id: ids[r] ?? next++, modality });
+      const items = new Array<UpsertItem>(to - from);
+      // Rows without metas share their fields: written as a literal, not spread (a third of the garbage).
+      const namespaceOnly = shared?.namespace;
+      for (let r = from; r < to; r++) {
+        const id = ids[r] ?? next++;
+        items[r - from] =
+          shared === undefined
+            ? { ...fields[r]!, id, modality }
+            : namespaceOnly === undefined
+              ? { id, modality }
+              : { namespace: namespaceOnly, id, modality };
+      }
       return {
         op: { type: 'upsert', items, now: Date.now() },
         vectors: { [modality]: rowsOf(chunks, from, to, dim) },
