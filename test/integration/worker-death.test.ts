@@ -95,6 +95,18 @@ describe('a writer that dies', () => {
     await expectIntact(path, acked);
   });
 
+  it.each(kHows)('mid-addBatch of many slices (%s): slices waiting for the writer to take them reject typed', async (how) => {
+    const { path, acked } = await seeded();
+    // 16 slices of 1,024 rows: more than the writer's queue admits at once (WriteQueue.room), so later slices
+    // wait to be prepared while writeMany #3 dies; their wait must end with the fault, not hang.
+    const many = clusteredVectors({ n: 16 * 1024, dim: kDim, seed: 13 });
+    const db = await openWithFaults(path, { writer: { at: 'writeMany', nth: 3, how } });
+    expect(await settle(db.addBatch(many))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    expect(await settle(db.add(row(data, kDim, 303)))).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    expect(await settle(db.close())).toEqual({ ok: false, code: 'FEATHER_ERR_WORKER_EXITED' });
+    await expectIntact(path, acked);
+  });
+
   /** The seeded store opened with a writer that dies at `at`, after one more acknowledged add (`id`). */
   async function writerDyingAt(at: 'save' | 'close', how: (typeof kHows)[number], id: number) {
     const { path, acked } = await seeded();

@@ -146,8 +146,9 @@ export class WritePipeline {
       const results: Promise<Sent>[] = [];
       const slices = await validate();
       for (const [i, prepare] of slices.entries()) {
-        // Later writes wait behind this one in the chain; searches and reads run between its slices.
-        if (i > 0) await yieldToLoop();
+        // Later writes wait behind this one in the chain; searches and reads run between its slices, and a
+        // slice is prepared only once the writer has room for it (WriteQueue.room).
+        if (i > 0) await Promise.all([yieldToLoop(), this.#writes.room()]);
         // Not a closed check: a write called before close() still runs; close() waits for it.
         if (this.failure !== undefined) throw this.failure;
         const { op, vectors, value, mirrored, after } = prepare();
