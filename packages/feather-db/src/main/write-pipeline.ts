@@ -170,6 +170,9 @@ export class WritePipeline {
             () => this.#rows.forgotten(freed),
             () => undefined,
           );
+        // Awaited below once every slice is sent; a fault that stops a later slice first throws from here
+        // instead, and these then settle with that fault unobserved, not as unhandled rejections.
+        sent.catch(() => undefined);
         results.push(sent);
         out.push(after === undefined ? value : after());
       }

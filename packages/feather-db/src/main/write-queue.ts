@@ -135,15 +135,25 @@ export class WriteQueue {
       bytes += vectorBytes(this.#outbox[taken]!.request);
       if (taken > 0 && bytes > kGroupVectorBytes) break;
     }
-    const batch = this.#outbox.splice(0, taken);
-    for (const b of batch) {
-      this.#queuedBytes -= vectorBytes(b.request);
-      this.#queuedRows -= requestRows(b.request);
+    const group = this.#outbox.splice(0, taken);
+    const requests = group.map((b) => b.request);
+    for (const request of requests) {
+      this.#queuedBytes -= vectorBytes(request);
+      this.#queuedRows -= requestRows(request);
     }
+    // Posted now (a structured clone): only the callbacks wait for the answer, so the ops' items are garbage
+    // at once instead of outliving the young generation while the writer works.
+    let posted: ReturnType<WriterCalls['writeMany']>;
+    try {
+      posted = this.#writer.writeMany(transfer(requests, ownedBuffers(requests)));
+    } catch (error) {
+      // A post that throws (a value that cannot be cloned) fails this group like a writer that refused it.
+      posted = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const batch = group.map(({ resolve, reject }) => ({ resolve, reject }));
     this.#sending = (async () => {
       try {
-        const requests = batch.map((b) => b.request);
-        const reply = await this.#writer.writeMany(transfer(requests, ownedBuffers(requests)));
+        const reply = await posted;
         if (!reply.ok) {
           // The mirror already holds these ops: the two models disagree now.
           const error = FeatherError.fromWire(reply.error);
