@@ -20,10 +20,11 @@ export const kGroupVectorBytes: number = 8 << 20;
 
 /**
  * Rows of upserts that may wait behind the write in flight before a multi-slice write prepares its next slice
- * (room()): four of addBatch's 1,024-row slices. Each waiting row is an op item on the JS heap; at 100
- * dimensions a group's 8 MiB of vectors alone would let ~20,000 of them wait.
+ * (room()): one of addBatch's 1,024-row slices. Each waiting row is an op item on the JS heap; at 100
+ * dimensions a group's 8 MiB of vectors alone would let ~20,000 of them wait. (4,096 rows: GloVe-100's build
+ * peaked ~4 MiB higher, alternating runs; the writer's groups are smaller now, its build time the same.)
  */
-const kRoomRows = 4096;
+const kRoomRows = 1024;
 
 /**
  * The way from the facade to the writer. Resolved writes queued while a `writeMany` is in flight go together in
@@ -68,8 +69,8 @@ export class WriteQueue {
    * Resolves once at most one group's vectors (and kRoomRows rows) wait behind the write in flight. A large
    * addBatch prepares its next slice only then: each slice's op is built, sent and dropped within a group's
    * time instead of every slice waiting in the outbox for the writer, where their items outlived the young
-   * generation and stayed, as old-generation garbage, in the peak of a build (GloVe-100's 331k rows: the main
-   * thread's heap 71 -> 48 MiB, the peak RSS growth ~308 -> ~280 MiB).
+   * generation and stayed, as old-generation garbage, in the peak of a build (GloVe-100's 331k rows: with
+   * the group dropped once posted, the peak RSS growth 312-315 -> 266-271 MiB, alternating runs).
    */
   room(): Promise<void> {
     if (!this.#full()) return Promise.resolve();
