@@ -141,14 +141,7 @@ export function setRecall(p: ModelParts, rows: readonly number[], counts: readon
 }
 
 function createRecord(p: ModelParts, item: UpsertItem, now: number): number {
-  const c = p.cols;
-  let row: number;
-  if (item.row === undefined) {
-    c.grow(1);
-    row = c.n++;
-  } else {
-    row = requireHole(p, item.row);
-  }
+  const row = item.row === undefined ? newRow(p) : requireHole(p, item.row);
   // Field by field, no RowValues object: this runs for every row of a bulk upsert, in both models.
   placeRow(
     p,
@@ -178,12 +171,17 @@ export interface RowValues {
 
 /** A new live row at the end. */
 export function appendRow(p: ModelParts, values: RowValues): number {
-  const c = p.cols;
-  c.grow(1);
-  const row = c.n++;
+  const row = newRow(p);
   const { id, text, namespace, entity, importance, timestamp, attributes } = values;
   placeRow(p, row, id, text, namespace, entity, importance, timestamp, attributes);
   return row;
+}
+
+/** The next row at the end, made room for (not yet live). */
+function newRow(p: ModelParts): number {
+  const c = p.cols;
+  c.grow(1);
+  return c.n++;
 }
 
 /** A forgotten row an op names for reuse. @throws FEATHER_ERR_CORRUPT when it is live or past the end. */

@@ -37,7 +37,14 @@ export class WriteQueue {
   readonly #linker: LinkQueue;
   readonly #fail: (failure: FeatherError) => void;
   readonly #logged: (walBytes: number) => void;
-  readonly #outbox: { request: WriteRequest; resolve: (sent: Sent) => void; reject: (error: unknown) => void }[] = [];
+  /** Queued writes, each with its vector bytes and rows counted once, at send. */
+  readonly #outbox: {
+    request: WriteRequest;
+    bytes: number;
+    rows: number;
+    resolve: (sent: Sent) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   #sending: Promise<void> | undefined;
   readonly #jobs = new Set<Promise<unknown>>();
   /** Vector bytes in the outbox, and who waits for them to fall to one group (room()). */
@@ -58,9 +65,11 @@ export class WriteQueue {
 
   send(request: WriteRequest): Promise<Sent> {
     return new Promise((resolve, reject) => {
-      this.#outbox.push({ request, resolve, reject });
-      this.#queuedBytes += vectorBytes(request);
-      this.#queuedRows += requestRows(request);
+      const bytes = vectorBytes(request);
+      const rows = request.op.type === 'upsert' ? request.op.items.length : 1;
+      this.#outbox.push({ request, bytes, rows, resolve, reject });
+      this.#queuedBytes += bytes;
+      this.#queuedRows += rows;
       this.#flush();
     });
   }
@@ -133,15 +142,15 @@ export class WriteQueue {
     if (this.#sending !== undefined || this.#outbox.length === 0) return;
     let taken = 0;
     for (let bytes = 0; taken < this.#outbox.length; taken++) {
-      bytes += vectorBytes(this.#outbox[taken]!.request);
+      bytes += this.#outbox[taken]!.bytes;
       if (taken > 0 && bytes > kGroupVectorBytes) break;
     }
     const group = this.#outbox.splice(0, taken);
-    const requests = group.map((b) => b.request);
-    for (const request of requests) {
-      this.#queuedBytes -= vectorBytes(request);
-      this.#queuedRows -= requestRows(request);
+    for (const b of group) {
+      this.#queuedBytes -= b.bytes;
+      this.#queuedRows -= b.rows;
     }
+    const requests = group.map((b) => b.request);
     // Posted now (a structured clone): only the callbacks wait for the answer, so the ops' items are garbage
     // at once instead of outliving the young generation while the writer works.
     let posted: ReturnType<WriterCalls['writeMany']>;
@@ -216,10 +225,6 @@ function ownedBuffers(requests: readonly WriteRequest[]): ArrayBuffer[] {
     }
   }
   return [...buffers];
-}
-
-function requestRows(request: WriteRequest): number {
-  return request.op.type === 'upsert' ? request.op.items.length : 1;
 }
 
 function vectorBytes(request: WriteRequest): number {
