@@ -107,10 +107,9 @@ describe('vectors as they are stored', () => {
   });
 });
 
-describe('addBatch snapshot', () => {
-  it('stores the rows, ids and metas as they were at the call, whatever the caller changes afterwards', async () => {
+describe('addBatch reads its input until it settles', () => {
+  it('stores the rows, ids and metas as they were, and nothing the caller changes after it settles', async () => {
     const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
-    // A write ahead of the batch holds it in the write order while the caller mutates its buffers.
     const flat = Float32Array.of(1, 2, 3, 4);
     const rows = [
       [5, 6],
@@ -118,14 +117,11 @@ describe('addBatch snapshot', () => {
     ];
     const ids = ['p', 'q'];
     const metas = [{ text: 'one' }, { text: 'two' }];
-    const earlier = db.add(v(9, 9));
-    const a = db.addBatch(flat, { ids: ['f1', 'f2'] });
-    const b = db.addBatch(rows, { ids, metas });
+    await Promise.all([db.addBatch(flat, { ids: ['f1', 'f2'] }), db.addBatch(rows, { ids, metas })]);
     flat.fill(Number.NaN);
     rows[1][0] = Number.POSITIVE_INFINITY;
     ids[1] = 'changed';
     metas[0].text = 'changed';
-    await Promise.all([earlier, a, b]);
     // The store's copies moved to the writer (write-queue.ts); the caller's own buffers stay where they were.
     expect(Array.from(flat)).toEqual([Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
     const single = Float32Array.of(2, 1);
@@ -136,6 +132,30 @@ describe('addBatch snapshot', () => {
     expect(Array.from(db.getVector('q')!)).toEqual([7, 8]);
     expect(db.get('changed')).toBeUndefined();
     expect(db.get('p')!.text).toBe('one');
+    await db.close();
+  });
+
+  it('refuses a batch refilled before it was read, storing none of it, and stays usable', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
+    const buffer = Float32Array.of(1, 2, 3, 4);
+    // A write ahead of the batch holds it in the write order while the caller reuses its buffer.
+    const earlier = db.add(v(9, 9), { id: 'earlier' });
+    const batch = db.addBatch(buffer, { ids: ['a', 'b'] });
+    buffer.set([5, 6, 7, 8]);
+    const refused = await batch.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(FeatherError);
+    expect(refused).toMatchObject({ code: 'FEATHER_ERR_INVALID_ARGUMENT', details: { path: 'vectors[0]' } });
+    expect((refused as Error).message).toMatch(/await it before changing or reusing them, or pass a copy. Nothing of the batch was stored/);
+    await earlier;
+    expect(db.count()).toBe(1);
+    expect(db.get('a')).toBeUndefined();
+    // The same rows, passed as a copy, go in.
+    await db.addBatch(buffer.slice(), { ids: ['a', 'b'] });
+    expect(Array.from(db.getVector('b')!)).toEqual([7, 8]);
+    expect((await db.checkIntegrity()).problems).toEqual([]);
     await db.close();
   });
 

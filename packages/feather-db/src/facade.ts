@@ -108,7 +108,8 @@ export class Feather extends StoreReads {
 
   /**
    * Adds many memories in one write; resolves with their ids, in input order, once all are visible. Every
-   * row is validated before any is stored. The writer reserves and tags the nodes; the reader pool links
+   * row is validated before any is stored. The rows, ids and metas are read a slice per event-loop turn
+   * (main/batch-input.ts), so the caller keeps them unchanged until the promise settles. The writer reserves and tags the nodes; the reader pool links
    * them into the one shared graph in parallel while searches keep running.
    */
   addBatch(vectors: Float32Array | readonly VectorInput[], options?: AddBatchOptions): Promise<{ ids: MemoryId[] }> {

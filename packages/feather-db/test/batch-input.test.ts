@@ -117,6 +117,54 @@ describe('batchSlices', () => {
     expect(slices.length).toBeGreaterThan(2);
   });
 
+  it('copies a chunk over several turns at a high dimension and still hands it over whole', async () => {
+    // 2,048-d: a turn copies 128 rows (1 MiB), so a 1,024-row chunk takes eight turns.
+    const wide = new Spaces([{ name: 'text', dim: 2048, metric: 'l2' }]);
+    const n = kBatchSliceRows + 7;
+    const vectors = Float32Array.from({ length: n * 2048 }, (_, i) => (i % 1013) - 500);
+    const batch = checkBatch(wide, vectors, undefined);
+    expect(batch.chunks).toEqual([]);
+    // Another task's turns, one per event-loop iteration: the pass lets it run between its parts.
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const slices = await batchSlices(new MemoryModel(), wide, batch);
+    counting = false;
+    expect(turns).toBeGreaterThanOrEqual(8);
+    const out = slices.map((prepare) => prepare().vectors!['text']);
+    expect(out.map((s) => s.length / 2048)).toEqual([kBatchSliceRows, 7]);
+    expect(out[0].buffer.byteLength).toBe(out[0].byteLength);
+    expect(Array.from(out[1])).toEqual(Array.from(vectors.subarray(kBatchSliceRows * 2048)));
+  });
+
+  it('refuses a batch changed between the call and its reading, naming the row, before building any op', async () => {
+    const l2 = new Spaces([{ name: 'text', dim: 2, metric: 'l2' }]);
+    const flat = Float32Array.from({ length: 6 }, (_, i) => i + 1);
+    const batch = checkBatch(l2, flat, undefined);
+    flat.set([9, 9], 2);
+    const refused = batchSlices(new MemoryModel(), l2, batch);
+    await expect(refused).rejects.toMatchObject({ code: 'FEATHER_ERR_INVALID_ARGUMENT' });
+    await expect(refused).rejects.toThrow(/^vectors\[1\] changed while addBatch was reading it .*await it before changing or reusing them/);
+    const rows = [
+      [1, 2],
+      [3, 4],
+    ];
+    const fromRows = checkBatch(l2, rows, undefined);
+    rows[0] = [5, 6];
+    await expect(batchSlices(new MemoryModel(), l2, fromRows)).rejects.toThrow(/vectors\[0\] changed while addBatch was reading it/);
+    // Detached (moved to another thread, say): refused, not read as empty.
+    const moved = Float32Array.of(1, 2, 3, 4);
+    const detached = checkBatch(l2, moved, undefined);
+    structuredClone(moved.buffer, { transfer: [moved.buffer] });
+    await expect(batchSlices(new MemoryModel(), l2, detached)).rejects.toThrow(
+      'vectors held 4 floats at the call and 0 when read: its buffer was resized or detached before addBatch settled',
+    );
+  });
+
   it('keeps the ids given, one per row', async () => {
     const slices = await batchSlices(
       new MemoryModel(),
