@@ -1,7 +1,7 @@
 // What the hosted providers (OpenAI, Gemini) share: the same option keys, checked in the same order, a key
 // sent in a header, and nothing to release on close. Each provider adds its request and answer shapes.
 import { BatchedEmbedder, checkBatchOptions, type BatchOptions } from './batched-embedder.js';
-import { checkHttpOptions, postJson, type HttpOptions, type ProviderInfo } from './http-json.js';
+import { checkHttpOptions, postJson, type CheckedHttpOptions, type HttpOptions, type ProviderInfo } from './http-json.js';
 import { checkOptionsShape } from './options.js';
 import { checkBaseUrl, providerModelId, requireKey, resolveDim } from './provider-options.js';
 
@@ -43,6 +43,7 @@ const kHostedKeys: readonly string[] = [
   'retries',
   'baseDelayMs',
   'maxDelayMs',
+  'timers',
 ];
 
 export abstract class HostedEmbedder extends BatchedEmbedder {
@@ -54,7 +55,7 @@ export abstract class HostedEmbedder extends BatchedEmbedder {
   readonly #provider: HostedProvider;
   readonly #key: string;
   readonly #url: string;
-  readonly #http: Required<HttpOptions>;
+  readonly #http: CheckedHttpOptions;
 
   /** @throws FEATHER_ERR_INVALID_ARGUMENT for bad options, FEATHER_ERR_EMBEDDER when no key is given or set. */
   protected constructor(options: HostedOptions | undefined, provider: HostedProvider) {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeValue, FeatherError } from 'feather-db';
 import { abortedError, throwIfAborted } from './limiter.js';
+import { checkOptionsShape } from './options.js';
 
 /** Timeouts and retries of a provider's HTTP calls. */
 export interface HttpOptions {
@@ -12,20 +13,53 @@ export interface HttpOptions {
   baseDelayMs?: number;
   /** Longest wait between attempts, including a server's Retry-After. Default 8,000 ms. */
   maxDelayMs?: number;
+  /** How the backoff waits, draws its jitter and reads the clock; each defaults to the real one. For tests. */
+  timers?: HttpTimers;
 }
 
-const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freeze({
+/** The time and chance the backoff depends on, replaceable so a test can observe each wait without waiting. */
+export interface HttpTimers {
+  /** Waits `ms` before the next attempt; rejects when `signal` aborts. Default: a timer. */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  /** The jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Epoch ms, to turn a Retry-After date into a wait. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** HttpOptions with every default filled in. */
+export type CheckedHttpOptions = Required<Omit<HttpOptions, 'timers'>> & { timers: Required<HttpTimers> };
+
+const kDefaultTimers: Readonly<Required<HttpTimers>> = Object.freeze({
+  sleep: (ms: number, signal: AbortSignal | undefined) => sleep(ms, undefined, { signal }),
+  random: () => Math.random(),
+  now: () => Date.now(),
+});
+
+const kDefaultHttpOptions: Readonly<Required<Omit<HttpOptions, 'timers'>>> = Object.freeze({
   timeoutMs: 30_000,
   retries: 4,
   baseDelayMs: 500,
   maxDelayMs: 8_000,
 });
 
-export function checkHttpOptions(o: HttpOptions, path: string): Required<HttpOptions> {
+export function checkHttpOptions(o: HttpOptions, path: string): CheckedHttpOptions {
+  const given = checkOptionsShape<HttpTimers>(o.timers, ['sleep', 'random', 'now'], `${path}.timers`);
+  for (const [key, fn] of Object.entries(given)) {
+    if (fn !== undefined && typeof fn !== 'function')
+      throw new FeatherError('FEATHER_ERR_INVALID_ARGUMENT', `${path}.timers.${key} must be a function, got ${describeValue(fn)}`, {
+        path: `${path}.timers.${key}`,
+      });
+  }
+  const timers = {
+    ...kDefaultTimers,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+  } as Required<HttpTimers>;
   const out = {
     ...kDefaultHttpOptions,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-  } as Required<HttpOptions>;
+    timers,
+  } as CheckedHttpOptions;
   for (const key of ['timeoutMs', 'retries', 'baseDelayMs', 'maxDelayMs'] as const) {
     const v = out[key];
     if (!Number.isInteger(v) || v < (key === 'timeoutMs' ? 1 : 0) || v > 3_600_000) {
@@ -65,16 +99,17 @@ export async function postJson(
   url: string,
   headers: Record<string, string>,
   body: unknown,
-  http: Required<HttpOptions>,
+  http: CheckedHttpOptions,
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
+  const { timers } = http;
   let last: Attempt | undefined;
   for (let attempt = 0; attempt <= http.retries; attempt++) {
     if (attempt > 0) {
-      const backoff = Math.random() * Math.min(http.maxDelayMs, http.baseDelayMs * 2 ** (attempt - 1));
+      const backoff = timers.random() * Math.min(http.maxDelayMs, http.baseDelayMs * 2 ** (attempt - 1));
       const wait = Math.min(http.maxDelayMs, Math.max(backoff, last?.retryAfterMs ?? 0));
       try {
-        await sleep(wait, undefined, { signal });
+        await timers.sleep(wait, signal);
       } catch {
         throw abortedError('embed');
       }
@@ -110,7 +145,7 @@ export async function postJson(
     last = {
       why: `answered ${response.status}${providerMessage(parsed) === undefined ? '' : `: ${providerMessage(parsed)}`}`,
       status: response.status,
-      retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+      retryAfterMs: retryAfterMs(response.headers.get('retry-after'), timers.now()),
     };
   }
   throw new FeatherError(
@@ -152,12 +187,12 @@ function parseJson(text: string): unknown {
 }
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(value: string | null): number | undefined {
+function retryAfterMs(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function causeOf(error: unknown): string {

@@ -2,7 +2,7 @@ export { createEmbedder, kEmbedProviders } from './create-embedder.js';
 export type { CreateEmbedderOptions, EmbedProvider } from './create-embedder.js';
 export { BatchedEmbedder, checkTexts } from './batched-embedder.js';
 export type { BatchOptions } from './batched-embedder.js';
-export type { HttpOptions } from './http-json.js';
+export type { HttpOptions, HttpTimers } from './http-json.js';
 export { LocalEmbedder } from './local-embedder.js';
 export type { LocalEmbedderOptions } from './local-embedder.js';
 export { OpenAiEmbedder } from './openai-embedder.js';

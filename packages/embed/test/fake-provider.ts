@@ -10,7 +10,8 @@ export interface Received {
 }
 
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
-export type Script = (request: Received, n: number) => Answer;
+/** The answer to the `n`th request (from 0); a promise holds the request open until it settles. */
+export type Script = (request: Received, n: number) => Answer | Promise<Answer>;
 
 export interface FakeProvider {
   baseUrl: string;
@@ -56,18 +57,19 @@ export async function startFakeProvider(script: Script): Promise<FakeProvider> {
         body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
       };
       fake.received.push(received);
-      const answer = fake.script(received, fake.received.length - 1);
-      if (answer === 'hang') {
-        hanging.push(res);
-        res.on('close', () => inFlight--);
-        return;
-      }
-      // A short delay keeps concurrent requests overlapping, so the in-flight bound is observable.
-      setTimeout(() => {
-        inFlight--;
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
-      }, 5);
+      void Promise.resolve(fake.script(received, fake.received.length - 1)).then((answer) => {
+        if (answer === 'hang') {
+          hanging.push(res);
+          res.on('close', () => inFlight--);
+          return;
+        }
+        // A short delay keeps concurrent requests overlapping, so the in-flight bound is observable.
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+          res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+        }, 5);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -69,6 +69,33 @@ describe('GeminiEmbedder against a local server speaking the Gemini shapes', () 
     );
   });
 
+  it('bounds the requests in flight across concurrent calls', async () => {
+    // The first three requests are held until the third arrives, so three are in flight at once; a fourth
+    // before one of them is answered would break the bound.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    fake = await startFakeProvider(async (r, n) => {
+      if (n === 2) release();
+      if (n < 3) await gate;
+      return embeddings(r, 768);
+    });
+    const e = new GeminiEmbedder({ apiKey: 'k', baseUrl: fake.baseUrl, model: 'text-embedding-004', batchSize: 1, concurrency: 3 });
+    const texts = ['a', 'bb', 'ccc', 'dddd', 'eeeee', 'ffffff', 'ggggggg', 'hhhhhhhh'];
+    const [first, second] = await Promise.all([e.embed(texts.slice(0, 4)), e.embed(texts.slice(4))]);
+    expect([...first, ...second].map((v) => v[0])).toEqual(texts.map((t) => t.length));
+    expect(fake.received).toHaveLength(8);
+    expect(fake.maxInFlight).toBe(3);
+  });
+
+  it('times out a request that never answers, and retries it', async () => {
+    fake = await startFakeProvider((r, n) => (n === 0 ? 'hang' : embeddings(r, 3072)));
+    const e = new GeminiEmbedder({ apiKey: 'k', baseUrl: fake.baseUrl, timeoutMs: 150, ...kFast });
+    const [v] = await e.embed(['late']);
+    expect(v).toEqual(Float32Array.from(vectorOf('late', 3072)));
+    expect(fake.received).toHaveLength(2);
+    expect(fake.received[1].body).toEqual(fake.received[0].body);
+  });
+
   it('times out a request that never answers', async () => {
     fake = await startFakeProvider(() => 'hang');
     const error = await errorOf(() => new GeminiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl, timeoutMs: 100, retries: 0 }).embed(['x']));
@@ -109,5 +136,33 @@ describe('GeminiEmbedder against a local server speaking the Gemini shapes', () 
     expect((await errorOf(() => new GeminiEmbedder({ apiKey: 'k', baseUrl: fake!.baseUrl }).embed(['x']))).message).toBe(
       'Gemini rejected the request (400: Request payload size exceeds the limit)',
     );
+  });
+
+  it('needs a key: options.apiKey, else GOOGLE_API_KEY, else GEMINI_API_KEY', async () => {
+    const names = ['GOOGLE_API_KEY', 'GEMINI_API_KEY'] as const;
+    const saved = names.map((name) => process.env[name]);
+    for (const name of names) delete process.env[name];
+    try {
+      expect(await errorOf(() => Promise.resolve(new GeminiEmbedder()))).toMatchObject({
+        code: 'FEATHER_ERR_EMBEDDER',
+        message: 'Gemini needs an API key: pass options.apiKey or set GOOGLE_API_KEY or GEMINI_API_KEY',
+      });
+      fake = await startFakeProvider((r) => embeddings(r, 3072));
+      process.env['GOOGLE_API_KEY'] = 'google-from-env';
+      process.env['GEMINI_API_KEY'] = 'gemini-from-env';
+      await new GeminiEmbedder({ baseUrl: fake.baseUrl }).embed(['x']);
+      expect(fake.received[0].headers['x-goog-api-key']).toBe('google-from-env');
+      delete process.env['GOOGLE_API_KEY'];
+      await new GeminiEmbedder({ baseUrl: fake.baseUrl }).embed(['x']);
+      expect(fake.received[1].headers['x-goog-api-key']).toBe('gemini-from-env');
+      await new GeminiEmbedder({ apiKey: 'given', baseUrl: fake.baseUrl }).embed(['x']);
+      expect(fake.received[2].headers['x-goog-api-key']).toBe('given');
+    } finally {
+      names.forEach((name, i) => {
+        const value = saved[i];
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { createEmbedder, kLocalModelId, LocalEmbedder } from '@feather-db/embed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from './fake-provider.js';
@@ -29,6 +30,21 @@ describe('LocalEmbedder (Universal Sentence Encoder lite, offline, on its own th
     expect(together).toHaveLength(10);
     // Equal up to float rounding (the model's sums run in another order for another batch shape).
     for (const i of [0, 5, 9]) expect(cos(together[i], (await local.embed([texts[i]]))[0])).toBeCloseTo(1, 5);
+  });
+
+  it('runs the model on its own thread: this thread never loads it, and its event loop turns while a batch is embedded', async () => {
+    // The model library is CommonJS: loaded on this thread (by require or import) it would be in this
+    // thread's module cache; a worker thread has its own.
+    const loadedHere = (): string[] => Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('@energetic-ai'));
+    const order: string[] = [];
+    const pending = local.embed(['The cat sleeps on the sofa.', 'A kitten is napping on the couch.', 'Stock prices fell.']).then(() => {
+      order.push('embedded');
+    });
+    // Run on this thread, the model's synchronous kernels would finish the batch before an immediate queued now.
+    setImmediate(() => order.push('immediate'));
+    await pending;
+    expect(order).toEqual(['immediate', 'embedded']);
+    expect(loadedHere()).toEqual([]);
   });
 
   it('concurrent calls all answer, each with its own texts', async () => {
