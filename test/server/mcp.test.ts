@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
 import { tempStorePath } from '@feather-db/testkit';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Feather } from 'feather-db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLocalEmbedder, json, kMcpToolNames, localEmbedder, startTestServer, type TestServer } from './helpers.js';
 import { call, httpClient, stdioClient } from './mcp-client.js';
@@ -33,16 +35,47 @@ const kMemories = [
   { id: 'old', text: 'The user once owned a red bicycle.', entity: 'misc', timestamp: kNow - 400 * kDay },
 ];
 
+/** A memory added without an id: the store gives it the next integer. */
+const kAuto = { text: 'The user prefers an aisle seat on long flights.', entity: 'travel', timestamp: kNow };
+
+/** What the tools can change in a store, as JSON: memories, edges, vectors, counts and graph shapes. */
+function stateOf(store: Feather): unknown {
+  const { memories } = store.list({ namespace: kNs, limit: 100 });
+  return json({
+    count: store.count(),
+    namespaces: store.listNamespaces(),
+    memories,
+    edges: memories.map((m) => store.edges(m.id)),
+    vectors: memories.map((m) => Array.from(store.getVector(m.id)!)),
+    graphs: Object.values(store.stats().modalities).map(({ nodes, tombstones, freeNodes }) => ({ nodes, tombstones, freeNodes })),
+  });
+}
+
 /**
  * Every tool, in an order where each one has something to act on. Returns each call's result by step name
- * (the comparison across transports) and checks each against the embedded API of `t` when given.
+ * (the comparison across transports). With `t` and `twin` (a store of the same dim, empty at the start), checks
+ * each call against the embedded API: reads against `t`'s own store, and each mutating tool against the same
+ * call on `twin` (same inputs, same vectors, same `now`): equal results, then equal stores.
  */
-async function scenario(client: Client, t?: TestServer): Promise<Record<string, unknown>> {
+async function scenario(client: Client, t?: TestServer, twin?: Feather): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const db = t?.server.service.db;
   const vector = async (text: string): Promise<Float32Array> => (await (await localEmbedder()).embed([text]))[0];
-  for (const m of kMemories) out[`add ${m.id}`] = await call(client, 'feather_add', { namespace: kNs, ...m });
+  const sameStores = (step: string): void => {
+    if (db !== undefined && twin !== undefined) expect(stateOf(db), step).toEqual(stateOf(twin));
+  };
+  for (const m of kMemories) {
+    out[`add ${m.id}`] = await call(client, 'feather_add', { namespace: kNs, ...m });
+    if (twin !== undefined) {
+      const { id, text, ...fields } = m;
+      expect(out[`add ${m.id}`], m.id).toEqual(await twin.add(await vector(text), { ...fields, text, id, namespace: kNs }));
+    }
+  }
   if (db !== undefined) for (const m of kMemories) expect(db.get(m.id), m.id).toMatchObject({ ...m, namespace: kNs });
+  out['add auto'] = await call(client, 'feather_add', { namespace: kNs, ...kAuto });
+  expect(out['add auto']).toEqual({ id: 0 });
+  if (twin !== undefined) expect(out['add auto']).toEqual(await twin.add(await vector(kAuto.text), { ...kAuto, namespace: kNs }));
+  sameStores('add');
 
   const search = { k: 2, entity: 'food', halfLife: 10, now: kNow, track: false };
   out['search'] = await call(client, 'feather_search', { namespace: kNs, query: 'what must the user avoid eating?', ...search });
@@ -54,7 +87,14 @@ async function scenario(client: Client, t?: TestServer): Promise<Record<string, 
 
   out['link'] = await call(client, 'feather_link', { namespace: kNs, from: 'peanut', to: 'tea', type: 'same_topic', weight: 0.5 });
   out['link 2'] = await call(client, 'feather_link', { namespace: kNs, from: 'lisbon', to: 'peanut' });
+  // db.link resolves with nothing; the tool says ok. The edges are compared below.
+  expect([out['link'], out['link 2']]).toEqual([{ ok: true }, { ok: true }]);
+  if (twin !== undefined) {
+    await twin.link('peanut', 'tea', { type: 'same_topic', weight: 0.5 });
+    await twin.link('lisbon', 'peanut', {});
+  }
   if (db !== undefined) expect(db.edges('peanut').outgoing).toEqual([{ from: 'peanut', to: 'tea', type: 'same_topic', weight: 0.5 }]);
+  sameStores('link');
 
   out['related'] = await call(client, 'feather_related', { namespace: kNs, id: 'peanut' });
   if (db !== undefined) {
@@ -74,13 +114,11 @@ async function scenario(client: Client, t?: TestServer): Promise<Record<string, 
   out['get'] = await call(client, 'feather_get', { namespace: kNs, id: 'lisbon' });
   if (db !== undefined) expect(out['get']).toEqual(json(db.get('lisbon')));
 
-  out['update'] = await call(client, 'feather_update', {
-    namespace: kNs,
-    id: 'tea',
-    importance: 3,
-    attributes: { source: 'chat', confirmed: true },
-  });
+  const patch = { importance: 3, attributes: { source: 'chat', confirmed: true } };
+  out['update'] = await call(client, 'feather_update', { namespace: kNs, id: 'tea', ...patch });
   if (db !== undefined) expect(out['update']).toEqual(json(db.get('tea')));
+  if (twin !== undefined) expect(out['update']).toEqual(json(await twin.update('tea', patch)));
+  sameStores('update');
 
   out['timeline'] = await call(client, 'feather_timeline', { namespace: kNs, limit: 2 });
   out['timeline 2'] = await call(client, 'feather_timeline', {
@@ -100,20 +138,48 @@ async function scenario(client: Client, t?: TestServer): Promise<Record<string, 
 
   const stats = await call(client, 'feather_stats');
   out['stats'] = { total_vectors: stats.total_vectors, namespaces: stats.namespaces };
-  if (t !== undefined) expect(stats).toEqual(t.server.service.stats());
+  expect(out['stats']).toEqual({ total_vectors: 5, namespaces: 1 });
+  if (db !== undefined) {
+    expect(stats).toEqual({
+      total_vectors: db.count(),
+      namespaces: db.listNamespaces().length,
+      file_size_mb: statSync(db.path).size / 2 ** 20,
+      load_time_ms: db.loadTimeMs,
+    });
+  }
 
   out['purge'] = await call(client, 'feather_purge', { namespace: kNs, olderThanDays: 100, now: kNow });
   expect(out['purge']).toEqual({ forgotten: 1 });
   if (db !== undefined) expect(db.get('old')).toBeUndefined();
+  if (twin !== undefined) expect(out['purge']).toEqual({ forgotten: await twin.purge({ namespace: kNs, olderThanDays: 100, now: kNow }) });
+  sameStores('purge');
 
   out['forget'] = await call(client, 'feather_forget', { namespace: kNs, id: 'lisbon' });
-  if (db !== undefined) expect([db.get('lisbon'), db.edges('peanut').incoming]).toEqual([undefined, []]);
+  out['forget auto'] = await call(client, 'feather_forget', { namespace: kNs, id: 0 });
+  expect([out['forget'], out['forget auto']]).toEqual([{ forgotten: 1 }, { forgotten: 1 }]);
+  if (db !== undefined) expect([db.get('lisbon'), db.get(0), db.edges('peanut').incoming]).toEqual([undefined, undefined, []]);
+  if (twin !== undefined) {
+    expect(out['forget']).toEqual({ forgotten: await twin.forget('lisbon') });
+    expect(out['forget auto']).toEqual({ forgotten: await twin.forget(0) });
+  }
+  sameStores('forget');
 
   out['delete entity'] = await call(client, 'feather_delete_entity', { namespace: kNs, entity: 'food' });
   expect(out['delete entity']).toEqual({ forgotten: 2 });
   if (db !== undefined) expect(db.count({ namespace: kNs })).toBe(0);
+  if (twin !== undefined)
+    expect(out['delete entity']).toEqual({ forgotten: await twin.deleteByEntity({ namespace: kNs, entity: 'food' }) });
+  sameStores('delete entity');
 
+  const tombstones = (): number[] => Object.values(db!.stats().modalities).map((g) => g.tombstones);
+  if (db !== undefined) expect(tombstones().some((n) => n > 0)).toBe(true);
   out['compact'] = await call(client, 'feather_compact');
+  // db.compact resolves with nothing; the tool says ok. The graphs are compared below.
+  expect(out['compact']).toEqual({ ok: true });
+  if (db !== undefined) expect(tombstones().every((n) => n === 0)).toBe(true);
+  if (twin !== undefined) await twin.compact({ rebuild: false });
+  sameStores('compact');
+
   out['bad'] = await call(client, 'feather_search', { namespace: kNs, query: 'x', k: 'ten' });
   out['missing'] = await call(client, 'feather_get', { namespace: kNs, id: 'nobody' });
   return out;
@@ -133,6 +199,8 @@ describe('MCP', () => {
 
   it('over Streamable HTTP: lists every tool and each call answers what the embedded API answers', async () => {
     const client = await httpClient(t.url, t.key);
+    // The twin: a store of the same dim that the embedded API is given the same calls as the tools.
+    const twin = await Feather.open(tempStorePath('twin.feather'), { dim: t.server.service.db.dim, threads: 1 });
     try {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name)).toEqual(kMcpToolNames);
@@ -141,7 +209,7 @@ describe('MCP', () => {
         expect(tool.description!.length).toBeGreaterThan(40);
       }
       expect(tools.find((tool) => tool.name === 'feather_search')!.inputSchema.required).toEqual(['namespace', 'query']);
-      viaHttp = await scenario(client, t);
+      viaHttp = await scenario(client, t, twin);
       expect(viaHttp['bad']).toEqual({
         error: expect.objectContaining({
           code: 'FEATHER_ERR_INVALID_ARGUMENT',
@@ -160,6 +228,7 @@ describe('MCP', () => {
       });
     } finally {
       await client.close();
+      await twin.close();
     }
   });
 

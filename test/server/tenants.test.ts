@@ -85,6 +85,64 @@ describe('tenant isolation', () => {
     expect(snapshotB()).toEqual(before);
   });
 
+  it("REST and MCP: while edges join a's memory to b's, a's chains, links and related never cross them", async () => {
+    const db = t.server.service.db;
+    // Made in-process (the service refuses to make them): an outgoing edge into b and an incoming one from b.
+    await db.link('mine', 'secret', { type: 'leaks' });
+    await db.link('b2', 'mine', { type: 'points_at' });
+    const crossing = {
+      outgoing: [{ from: 'mine', to: 'secret', type: 'leaks', weight: 1 }],
+      incoming: [{ from: 'b2', to: 'mine', type: 'points_at', weight: 1 }],
+    };
+    /** Whatever of b shows in an answer: its ids, texts, edge types, namespace. */
+    const leaks = (answer: unknown): string[] => {
+      const text = JSON.stringify(answer);
+      return ['"secret"', '"b2"', kSecretText, 'Falcon launches', 'leaks', 'points_at', '"namespace":"b"'].filter((s) => text.includes(s));
+    };
+    try {
+      // The edges are walkable: without a namespace, the chain from mine reaches both of b's memories.
+      const mineVector = db.getVector('mine')!;
+      const unscoped = await db.contextChain(mineVector, { k: 1, hops: 2, track: false });
+      expect(unscoped.nodes.map((n) => n.id).sort()).toEqual(['b2', 'mine', 'secret']);
+
+      const byQuery = { query: kSecretText, k: 5, hops: 3, track: false };
+      const rest = await t.call('POST', `${a}/context-chain`, byQuery);
+      expect(rest.status).toBe(200);
+      expect(rest.body.nodes.map((n: { id: string }) => n.id)).toEqual(['mine']);
+      expect(rest.body.edges).toEqual([]);
+      expect(leaks(rest.body)).toEqual([]);
+      // By vector from mine itself (hop 1 would be b's), the same as the embedded call scoped to a.
+      const byVector = await t.call('POST', `${a}/context-chain`, { vector: Array.from(mineVector), k: 1, hops: 2, track: false });
+      expect(byVector.body).toEqual(json(await db.contextChain(mineVector, { k: 1, hops: 2, track: false, namespace: 'a' })));
+      expect(byVector.body.nodes.map((n: { id: string }) => n.id)).toEqual(['mine']);
+      expect(leaks(byVector.body)).toEqual([]);
+      const mcpChain = await call(mcp, 'feather_context_chain', { namespace: 'a', ...byQuery });
+      expect(mcpChain).toEqual(rest.body);
+      expect(leaks(mcpChain)).toEqual([]);
+
+      expect((await t.call('GET', `${a}/memories/mine/links`)).body).toEqual({ outgoing: [], incoming: [] });
+      expect(await call(mcp, 'feather_related', { namespace: 'a', id: 'mine' })).toEqual({ memories: [] });
+      // Nor can a unlink or re-weight the edge into b: b's id is missing from a, and the edge stays as it was.
+      for (const [method, path, body] of [
+        ['DELETE', `${a}/memories/mine/links/secret`],
+        ['DELETE', `${a}/memories/mine/links/secret?type=leaks`],
+        ['POST', `${a}/memories/mine/links`, { to: 'secret', type: 'leaks', weight: 5 }],
+      ] as [string, string, unknown?][]) {
+        const answer = await t.call(method, path, body);
+        expect([answer.status, answer.body], `${method} ${path}`).toEqual([404, notFound('secret')]);
+      }
+      expect(await call(mcp, 'feather_link', { namespace: 'a', from: 'mine', to: 'secret', type: 'leaks', weight: 5 })).toEqual({
+        error: notFound('secret'),
+      });
+      expect(db.edges('mine')).toEqual(crossing);
+    } finally {
+      await db.unlink('mine', 'secret');
+      await db.unlink('b2', 'mine');
+    }
+    expect(db.edges('mine')).toEqual({ outgoing: [], incoming: [] });
+    expect(snapshotB()).toEqual(before);
+  });
+
   it("REST: searches, chains, listings, purges and entity deletes of a never see or touch b's memories", async () => {
     const search = await t.call('POST', `${a}/search`, { query: kSecretText, k: 10, track: false });
     expect(search.body.hits.map((h: { id: string }) => h.id)).toEqual(['mine']);
