@@ -1,9 +1,14 @@
-import { statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { authorized, kTools, parseCli, resolveApiKey, restRoutes, startServer } from '@feather-db/serve';
 import { tempStorePath } from '@feather-db/testkit';
+import { Feather } from 'feather-db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLocalEmbedder, kMcpToolNames, localEmbedder, startTestServer, type TestServer } from './helpers.js';
+import { kServeBin } from './mcp-client.js';
 
 let t: TestServer;
 let doc: { paths: Record<string, Record<string, { operationId: string; security: unknown[] }>> };
@@ -16,6 +21,60 @@ afterAll(async () => {
   await t.server.close();
   await closeLocalEmbedder();
 });
+
+interface Bin {
+  /** What it wrote so far to stdout, and to stderr. */
+  stdout: () => string;
+  stderr: () => string;
+  /** Its exit code once it ends. */
+  exited: Promise<number | null>;
+  /** Resolves once stdout matches (fails if the process ends first). */
+  waitFor: (pattern: RegExp) => Promise<RegExpExecArray>;
+  /** SIGTERM, then its exit code. */
+  stop: () => Promise<number | null>;
+}
+
+/** The built feather-serve as a process of its own, with `env` as its whole environment. */
+function runBin(args: string[], env: NodeJS.ProcessEnv): Bin {
+  const child = spawn(process.execPath, [kServeBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    async waitFor(pattern) {
+      for (;;) {
+        const match = pattern.exec(stdout);
+        if (match !== null) return match;
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`feather-serve exited before ${pattern}:\n${stdout}${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** This process's environment without the variables that would choose feather-serve's key or embedder. */
+function binEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const name of ['FEATHER_API_KEY', 'FEATHER_EMBED_PROVIDER', 'FEATHER_DIM', 'FEATHER_PORT', 'FEATHER_HOST'])
+    if (!(name in extra)) delete env[name];
+  return env;
+}
+
+/** Every file of a store's directory and its bytes. */
+function filesBeside(path: string): Record<string, string> {
+  const dir = dirname(path);
+  return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name)).toString('base64')]));
+}
 
 const concrete = (path: string): string => path.replace('{ns}', 'a').replace('{id}', 'x').replace('{to}', 'y').replace('{entity}', 'e');
 
@@ -93,6 +152,45 @@ describe('auth', () => {
     }
   });
 
+  it('feather-serve without a key creates one and prints it once; the next start prints none and takes it', async () => {
+    const path = tempStorePath('printed.feather');
+    const args = [path, '--embed', 'none', '--dim', '4', '--port', '0', '--threads', '1'];
+    const first = runBin(args, binEnv());
+    let key: string;
+    try {
+      await first.waitFor(/OpenAPI: /); // the banner's last line
+      key = readFileSync(`${path}.key`, 'utf8').trim();
+      expect(key.length).toBeGreaterThanOrEqual(32);
+      expect(statSync(`${path}.key`).mode & 0o777).toBe(0o600);
+      // Printed on the line that says where it is kept.
+      const line = first
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes(key));
+      expect(line, first.stdout()).toBeDefined();
+      expect(line).toContain(`${path}.key`);
+      const url = (await first.waitFor(/listening on (http:\/\/\S+)/))[1];
+      expect((await fetch(`${url}/api/v1/stats`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      expect((await fetch(`${url}/api/v1/stats`)).status).toBe(401);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    // Once in all it wrote (its request logs leave the key out).
+    expect((first.stdout() + first.stderr()).split(key).length - 1).toBe(1);
+
+    const second = runBin(args, binEnv());
+    try {
+      await second.waitFor(/OpenAPI: /);
+      const url = (await second.waitFor(/listening on (http:\/\/\S+)/))[1];
+      expect((await fetch(`${url}/api/v1/stats`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      expect((await fetch(`${url}/api/v1/stats`, { headers: { authorization: 'Bearer another-key-0123456789' } })).status).toBe(401);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+    expect(second.stdout() + second.stderr()).not.toContain(key);
+    expect(readFileSync(`${path}.key`, 'utf8').trim()).toBe(key);
+  });
+
   it('--dev turns auth off and refuses any host but loopback', async () => {
     await expect(startServer({ path: tempStorePath(), dev: true, host: '0.0.0.0', port: 0, embed: 'none', dim: 4 })).rejects.toMatchObject({
       code: 'FEATHER_ERR_INVALID_ARGUMENT',
@@ -145,6 +243,44 @@ describe('options', () => {
       code: 'FEATHER_ERR_DIMENSION_MISMATCH',
       message: "--dim 384 differs from the local:use-lite-512 embedder's 512 dimensions; drop --dim or pick another embedder",
     });
+  });
+
+  it('feather-serve refuses a store made with another embedding model, names both, and leaves it as it was', async () => {
+    // Made with OpenAI's model shortened to 512 dimensions: the local model's length, not its vectors.
+    const path = tempStorePath('openai.feather');
+    const made = await Feather.open(path, { dim: 512, embeddingModel: 'openai:text-embedding-3-small@512', threads: 1 });
+    await made.add(
+      Array.from({ length: 512 }, (_, i) => Math.cos(i)),
+      { text: 'made elsewhere' },
+    );
+    await made.close();
+    const before = filesBeside(path);
+    const env = binEnv({ FEATHER_API_KEY: 'model-test-key-0123456789' });
+    const local = runBin([path, '--embed', 'local', '--port', '0', '--threads', '1'], env);
+    expect(await local.exited).toBe(1);
+    expect(local.stderr()).toMatch(/FEATHER_ERR_DIMENSION_MISMATCH/);
+    expect(local.stderr()).toContain("'openai:text-embedding-3-small@512'");
+    expect(local.stderr()).toContain("'local:use-lite-512'");
+    expect(local.stdout()).not.toMatch(/listening on/);
+    expect(filesBeside(path)).toEqual(before);
+
+    // And the other way: a store feather-serve made with the local model, started with OpenAI's (1,536-d).
+    const mine = tempStorePath('local.feather');
+    const server = await startServer({ path: mine, port: 0, threads: 1, logLevel: 'silent', embedder: await localEmbedder() });
+    await server.service.add('a', { text: 'made with the local model' });
+    await server.close();
+    const mineBefore = filesBeside(mine);
+    // The key would only be sent to embed a text: this start never gets that far.
+    const openai = runBin([mine, '--embed', 'openai', '--port', '0', '--threads', '1'], { ...env, OPENAI_API_KEY: 'sk-never-sent' });
+    expect(await openai.exited).toBe(1);
+    expect(openai.stderr()).toMatch(/FEATHER_ERR_DIMENSION_MISMATCH/);
+    expect(openai.stderr()).toMatch(/\b512\b[^]*\b1536\b/);
+    expect(openai.stdout()).not.toMatch(/listening on/);
+    expect(filesBeside(mine)).toEqual(mineBefore);
+    // The store still opens with its own model.
+    const reopened = await Feather.open(mine, { dim: 512, embeddingModel: 'local:use-lite-512', threads: 1, readOnly: true });
+    expect(reopened.count()).toBe(1);
+    await reopened.close();
   });
 
   it('names 14 MCP tools, each with an object input schema and a description', () => {
