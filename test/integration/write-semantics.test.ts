@@ -177,6 +177,40 @@ describe('addBatch reads its input until it settles', () => {
   });
 });
 
+describe('forget of many ids', () => {
+  it('checks every id before forgetting any, then forgets them a slice per event-loop turn', async () => {
+    const db = await Feather.open(tempStorePath(), { dim: 2, metric: 'l2', threads: 1 });
+    const n = 3000;
+    await db.addBatch(
+      Array.from({ length: n }, (_, i) => v(i + 1, 1)),
+      { ids: Array.from({ length: n }, (_, i) => i) },
+    );
+    const some = Array.from({ length: 2500 }, (_, i) => i);
+    // One unknown id at the end: nothing is forgotten.
+    expect(await codeOf(db.forget([...some, 'nobody']))).toBe('FEATHER_ERR_NOT_FOUND');
+    expect(db.count()).toBe(n);
+    // Another task reading the count once per event-loop iteration sees the forget's slices land one by one.
+    const seen = new Set<number>();
+    let reading = true;
+    const read = (): void => {
+      seen.add(db.count());
+      if (reading) setImmediate(read);
+    };
+    setImmediate(read);
+    // Duplicates are one memory each.
+    const forgotten = await db.forget([...some, 0, 1, 2]);
+    reading = false;
+    expect(forgotten).toBe(2500);
+    expect([...seen].filter((c) => c < n && c > n - 2500).sort((a, b) => a - b)).toEqual([n - 2048, n - 1024]);
+    expect(db.count()).toBe(n - 2500);
+    expect(db.get(2499)).toBeUndefined();
+    expect(db.get(2500)).toBeDefined();
+    expect((await db.search(v(1, 1), { k: 3 })).every((h) => (h.id as number) >= 2500)).toBe(true);
+    expect((await db.checkIntegrity()).problems).toEqual([]);
+    await db.close();
+  });
+});
+
 describe('close', () => {
   it('settles every search in flight: answered, or rejected FEATHER_ERR_CLOSED', async () => {
     const db = await Feather.open(tempStorePath(), { dim: 8, metric: 'l2', threads: 2 });

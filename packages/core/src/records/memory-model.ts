@@ -8,6 +8,7 @@ import {
   appendRow,
   forgetRecords,
   linkRecords,
+  requireRow,
   setRecall,
   touchRows,
   unlinkRecords,
@@ -81,6 +82,11 @@ export class MemoryModel {
 
   has(id: MemoryId): boolean {
     return findRow(this.#p, id) >= 0;
+  }
+
+  /** The row of `id`, as a write that needs it checks it. @throws FEATHER_ERR_NOT_FOUND when no memory has it. */
+  requireRow(id: MemoryId): number {
+    return requireRow(this.#p, id);
   }
 
   /** Whether `row` holds a memory (without building its record). */

@@ -247,7 +247,8 @@ function internEntity(p: ModelParts, name: string | null): number {
   return name === null ? 0 : p.entities.intern(name);
 }
 
-function requireRow(p: ModelParts, id: MemoryId): number {
+/** The row of `id`. @throws FEATHER_ERR_NOT_FOUND when no memory has it. */
+export function requireRow(p: ModelParts, id: MemoryId): number {
   const row = findRow(p, id);
   if (row < 0) {
     throw new FeatherError(
