@@ -23,11 +23,54 @@ function model(): MemoryModel {
 }
 
 describe('staleIds', () => {
-  it('picks memories neither created nor recalled within the window, in one namespace or all', () => {
-    expect(staleIds(model(), 'a', 30, now)).toEqual([1]);
-    expect(staleIds(model(), undefined, 30, now)).toEqual([1, 3]);
-    expect(staleIds(model(), 'a', 200, now)).toEqual([]);
-    expect(staleIds(model(), 'a', undefined, now)).toEqual([1, 2, 4]);
+  it('picks memories neither created nor recalled within the window, in one namespace or all', async () => {
+    expect(await staleIds(model(), 'a', 30, now)).toEqual([1]);
+    expect(await staleIds(model(), undefined, 30, now)).toEqual([1, 3]);
+    expect(await staleIds(model(), 'a', 200, now)).toEqual([]);
+    expect(await staleIds(model(), 'a', undefined, now)).toEqual([1, 2, 4]);
+    expect(await staleIds(model(), 'c', undefined, now)).toEqual([]);
+  });
+
+  it('reads a large store in turns, skipping forgotten rows, and picks the same as a record-by-record scan', async () => {
+    const m = new MemoryModel();
+    const n = 70_000;
+    m.upsert(
+      Array.from({ length: n }, (_, i) => ({
+        id: i % 3 === 0 ? `s${i}` : i,
+        namespace: i % 2 === 0 ? 'a' : 'b',
+        timestamp: now - (i % 50) * day,
+      })),
+      now,
+    );
+    m.forget(Array.from({ length: 100 }, (_, i) => i * 7 + 1).map((i) => (i % 3 === 0 ? `s${i}` : i)));
+    m.touch(
+      Array.from({ length: 1000 }, (_, i) => i * 13),
+      now - 2 * day,
+    );
+    const byRecords = (ns: string | undefined, days: number): unknown[] =>
+      [...m.liveRows()]
+        .map((row) => m.record(row)!)
+        .filter(
+          (r) =>
+            (ns === undefined || r.namespace === ns) &&
+            r.timestamp < now - days * day &&
+            (r.lastRecalled === null || r.lastRecalled < now - days * day),
+        )
+        .map((r) => r.id);
+    // Another task's turns between the scan's parts (three parts of 32,768 rows).
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const picked = await staleIds(m, 'a', 30, now);
+    counting = false;
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(picked).toEqual(byRecords('a', 30));
+    expect(picked.length).toBeGreaterThan(1000);
+    expect(await staleIds(m, undefined, 10, now)).toEqual(byRecords(undefined, 10));
   });
 });
 

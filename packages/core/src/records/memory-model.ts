@@ -84,6 +84,26 @@ export class MemoryModel {
     return findRow(this.#p, id) >= 0;
   }
 
+  /** The id of `row`, or undefined when it holds no memory: without building its record. */
+  idOfRow(row: number): MemoryId | undefined {
+    return this.#p.cols.isLive(row) ? idOf(this.#p, row) : undefined;
+  }
+
+  /**
+   * Appends to `out` the ids of the live rows in [from, to) of namespace id `namespace` (undefined: every
+   * namespace) neither created nor recalled at or after `cutoff` (ms): purge's selection, read from the columns
+   * alone (a record per row decodes its text and attributes).
+   */
+  staleIds(namespace: number | undefined, cutoff: number, from: number, to: number, out: MemoryId[]): void {
+    const p = this.#p;
+    const c = p.cols;
+    for (let row = from, end = Math.min(to, c.n); row < end; row++) {
+      if (!c.isLive(row) || (namespace !== undefined && c.namespace[row] !== namespace) || !(c.timestamp[row] < cutoff)) continue;
+      const last = c.recall.last(row);
+      if (Number.isNaN(last) || last < cutoff) out.push(idOf(p, row));
+    }
+  }
+
   /** The row of `id`, as a write that needs it checks it. @throws FEATHER_ERR_NOT_FOUND when no memory has it. */
   requireRow(id: MemoryId): number {
     return requireRow(this.#p, id);

@@ -2,6 +2,10 @@
 import { FeatherError, kMsPerDay, type MemoryId, type MemoryModel } from '@feather-db/core';
 import type { PurgeOptions } from '../api.js';
 import { checkName, checkNamespace, checkOptions, checkPositiveNumber, checkTime, kAllNamespaces } from './input.js';
+import { yieldToLoop } from './turns.js';
+
+/** Rows purge's selection reads per event-loop turn (a few column reads each). */
+const kScanRows = 32_768;
 
 /**
  * purge()'s options: the namespace (undefined for '*', every namespace), the age in days (undefined: all)
@@ -37,15 +41,22 @@ export function checkEntityScope(options: unknown): { namespace: string; entity:
 
 /**
  * Ids of the memories of `namespace` (undefined: every namespace) neither created nor recalled within the
- * `days` days before `now` (days undefined: all of them).
+ * `days` days before `now` (days undefined: all of them), read from the columns kScanRows rows per event-loop
+ * turn (it built every live row's record in one turn, decoding texts and attributes it did not need).
  */
-export function staleIds(model: MemoryModel, namespace: string | undefined, days: number | undefined, now: number): MemoryId[] {
+export async function staleIds(
+  model: MemoryModel,
+  namespace: string | undefined,
+  days: number | undefined,
+  now: number,
+): Promise<MemoryId[]> {
   const cutoff = days === undefined ? Number.POSITIVE_INFINITY : now - days * kMsPerDay;
+  const ns = namespace === undefined ? undefined : model.namespaceId(namespace);
   const ids: MemoryId[] = [];
-  for (const row of model.liveRows()) {
-    const r = model.record(row)!;
-    if (namespace !== undefined && r.namespace !== namespace) continue;
-    if (r.timestamp < cutoff && (r.lastRecalled === null || r.lastRecalled < cutoff)) ids.push(r.id);
+  if (namespace !== undefined && ns === undefined) return ids;
+  for (let from = 0; from < model.rowLimit; from += kScanRows) {
+    if (from > 0) await yieldToLoop();
+    model.staleIds(ns, cutoff, from, from + kScanRows, ids);
   }
   return ids;
 }
@@ -55,5 +66,5 @@ export function entityIds(model: MemoryModel, namespace: string, entity: string)
   const ns = model.namespaceId(namespace);
   const ent = model.entityId(entity);
   if (ns === undefined || ent === undefined) return [];
-  return [...model.scopeRows(ns, ent)].map((row) => model.record(row)!.id);
+  return Array.from(model.scopeRows(ns, ent), (row) => model.idOfRow(row)!);
 }

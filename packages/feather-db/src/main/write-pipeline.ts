@@ -218,9 +218,9 @@ export class WritePipeline {
    * kForgetSliceIds, each applied in a turn of its own, in write order (one op of 6,000 ids held the loop
    * 45-95 ms on a slow host, applying it to the mirror). A crash keeps each such op whole or drops it whole.
    */
-  async forget(select: () => MemoryId[]): Promise<number> {
+  async forget(select: () => MemoryId[] | Promise<MemoryId[]>): Promise<number> {
     const counts = await this.writeSlices(async () => {
-      const ids = [...new Set(select())];
+      const ids = [...new Set(await select())];
       for (let from = 0; from < ids.length; from += kForgetSliceIds) {
         if (from > 0) await yieldToLoop();
         for (let i = from; i < Math.min(ids.length, from + kForgetSliceIds); i++) this.#model.requireRow(ids[i]!);
