@@ -2,6 +2,7 @@
 // recorded (and not waited), the jitter is drawn from a seeded generator and the clock is fixed, so each wait
 // is known exactly without reading the wall clock.
 import { OpenAiEmbedder, type HttpTimers } from '@feather-db/embed';
+import { seededRandom, suiteSeed } from '@feather-db/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorOf, startFakeProvider, vectorOf, type FakeProvider, type Received, type Script } from './fake-provider.js';
 
@@ -10,27 +11,6 @@ afterEach(async () => {
   await fake?.close();
   fake = undefined;
 });
-
-/** The suite's seed: FEATHER_SEED when set, else a fresh one; printed either way so a failure can be replayed. */
-function suiteSeed(suite: string): number {
-  const raw = process.env['FEATHER_SEED'];
-  const seed = raw !== undefined && raw !== '' ? Number(raw) : Math.floor(Math.random() * 2 ** 31);
-  if (!Number.isSafeInteger(seed)) throw new Error(`FEATHER_SEED must be an integer, got ${raw}`);
-  process.stdout.write(`${suite}: seed ${seed} (reproduce with FEATHER_SEED=${seed})\n`);
-  return seed;
-}
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Wait {
   ms: number;

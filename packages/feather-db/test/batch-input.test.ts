@@ -2,6 +2,7 @@
 // every row validated before any op is built, one upsert per kBatchSliceRows rows, auto ids read in turn, and
 // each slice's vectors in a buffer of its own (they move to the writer).
 import { FeatherError, MemoryModel } from '@feather-db/core';
+import { turnsDuring } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { batchSlices, checkBatch, copyRows, kBatchSliceRows, rowCount, sliceRow } from '../src/main/batch-input.js';
 import { Spaces } from '../src/main/spaces.js';
@@ -124,16 +125,8 @@ describe('batchSlices', () => {
     const vectors = Float32Array.from({ length: n * 2048 }, (_, i) => (i % 1013) - 500);
     const batch = checkBatch(wide, vectors, undefined);
     expect(batch.chunks).toEqual([]);
-    // Another task's turns, one per event-loop iteration: the pass lets it run between its parts.
-    let turns = 0;
-    let counting = true;
-    const count = (): void => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    const slices = await batchSlices(new MemoryModel(), wide, batch);
-    counting = false;
+    // Another task gets its turns between the pass's parts.
+    const { value: slices, turns } = await turnsDuring(() => batchSlices(new MemoryModel(), wide, batch));
     expect(turns).toBeGreaterThanOrEqual(32);
     const out = slices.map((prepare) => prepare().vectors!['text']);
     expect(out.map((s) => s.length / 2048)).toEqual([kBatchSliceRows, 7]);

@@ -1,5 +1,6 @@
 // What purge() and deleteByEntity() pick (main/forget-selection.ts), at a fixed clock.
 import { MemoryModel } from '@feather-db/core';
+import { turnsDuring } from '@feather-db/testkit';
 import { describe, expect, it } from 'vitest';
 import { checkEntityScope, checkPurge, entityIds, staleIds } from '../src/main/forget-selection.js';
 
@@ -57,16 +58,8 @@ describe('staleIds', () => {
             (r.lastRecalled === null || r.lastRecalled < now - days * day),
         )
         .map((r) => r.id);
-    // Another task's turns between the scan's parts (three parts of 32,768 rows).
-    let turns = 0;
-    let counting = true;
-    const count = (): void => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    const picked = await staleIds(m, 'a', 30, now);
-    counting = false;
+    // Another task gets its turns between the scan's parts (three parts of 32,768 rows).
+    const { value: picked, turns } = await turnsDuring(() => staleIds(m, 'a', 30, now));
     expect(turns).toBeGreaterThanOrEqual(2);
     expect(picked).toEqual(byRecords('a', 30));
     expect(picked.length).toBeGreaterThan(1000);

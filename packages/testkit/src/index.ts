@@ -7,3 +7,4 @@ export { tempDir, tempStorePath } from './temp.js';
 export { suiteCount, suiteSeed } from './seed.js';
 export { headlessChromium } from './chromium.js';
 export type { HeadlessChromium } from './chromium.js';
+export { turnsDuring } from './turns.js';
