@@ -14,7 +14,7 @@ export { abandonLocksForTests, releaseAbandonedLocks } from './hnsw/lock-recover
 export { checkMetric, kDefaultHnswOptions, kMaxDim, kMaxEf, kMaxM } from './hnsw/hnsw-options.js';
 export type { Metric } from './hnsw/hnsw-options.js';
 export type { SearchResult } from './hnsw/types.js';
-export { allFinite, checkInt, checkKnownKeys, checkVector, hasNoKeys } from './validate.js';
+export { allFinite, checkInt, checkKnownKeys, checkVector, hasNoKeys, isVectorInput } from './validate.js';
 export type { VectorInput } from './validate.js';
 export { MemoryModel } from './records/memory-model.js';
 export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';

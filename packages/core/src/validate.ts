@@ -3,12 +3,17 @@ import { describeValue, FeatherError } from './errors.js';
 /** Input accepted wherever a vector is expected. */
 export type VectorInput = Float32Array | Float64Array | readonly number[];
 
+/** Whether `value` has a vector's shape (a Float32Array, a Float64Array or an array); its values are not checked. */
+export function isVectorInput(value: unknown): value is VectorInput {
+  return value instanceof Float32Array || value instanceof Float64Array || Array.isArray(value);
+}
+
 /**
  * Checks that `vector` is an array-like of `dim` finite numbers. `path` names the argument in the message
  * (`query`, `vectors[3]`, ...).
  */
 export function checkVector(vector: unknown, dim: number, path: string): asserts vector is VectorInput {
-  if (!(vector instanceof Float32Array || vector instanceof Float64Array || Array.isArray(vector))) {
+  if (!isVectorInput(vector)) {
     throw new FeatherError(
       'FEATHER_ERR_INVALID_ARGUMENT',
       `${path} must be a Float32Array or an array of numbers, got ${describeValue(vector)}`,

@@ -5,6 +5,7 @@
 import {
   describeValue,
   FeatherError,
+  isVectorInput,
   pageArray,
   type MemoryId,
   type MemoryModel,
@@ -97,7 +98,7 @@ interface BatchSample {
 function valueAt(vectors: Float32Array | readonly VectorInput[], r: number, e: number, dim: number): number | undefined {
   if (vectors instanceof Float32Array) return vectors[r * dim + e];
   const v: unknown = vectors[r];
-  if (!(v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v))) return undefined;
+  if (!isVectorInput(v)) return undefined;
   const x: unknown = v[e];
   return typeof x === 'number' ? x : undefined;
 }
@@ -168,7 +169,7 @@ function copyPart(
   }
   for (let r = from; r < to; r++) {
     const v = sliceRow(vectors, r, dim);
-    if (!(v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v))) {
+    if (!isVectorInput(v)) {
       throw new FeatherError(
         'FEATHER_ERR_INVALID_ARGUMENT',
         `vectors[${r}] must be a Float32Array or an array of numbers, got ${describeValue(v)}`,
