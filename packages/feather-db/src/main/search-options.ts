@@ -60,7 +60,7 @@ export function resolveSearch(
   options: SearchOptions | undefined,
 ): { s: ResolvedSearch; vector: Float32Array } {
   const s = resolveSearchOptions(spaces, efSearch, options);
-  return { s, vector: spaces.checkStored(query, s.modality, 'query') };
+  return { s, vector: spaces.checkQuery(query, s.modality, 'query') };
 }
 
 /**
@@ -87,10 +87,10 @@ export function resolveSearchMany(
       );
     }
     for (let i = 0; i < queries.length / dim; i++) {
-      vectors.push(spaces.checkStored(queries.subarray(i * dim, (i + 1) * dim), s.modality, `queries[${i}]`));
+      vectors.push(spaces.checkQuery(queries.subarray(i * dim, (i + 1) * dim), s.modality, `queries[${i}]`));
     }
   } else if (Array.isArray(queries)) {
-    queries.forEach((q: unknown, i) => vectors.push(spaces.checkStored(q, s.modality, `queries[${i}]`)));
+    queries.forEach((q: unknown, i) => vectors.push(spaces.checkQuery(q, s.modality, `queries[${i}]`)));
   } else {
     throw new FeatherError(
       'FEATHER_ERR_INVALID_ARGUMENT',

@@ -1,6 +1,7 @@
 // The store's vector spaces, one per modality, and the checks of arguments against them.
 import { checkVector, describeValue, FeatherError, type Metric } from '@feather-db/core';
 import { kDefaultModality } from '../options.js';
+import { QuerySlab } from './query-slab.js';
 import { storedVector } from './stored-vector.js';
 
 export interface Space {
@@ -10,6 +11,7 @@ export interface Space {
 
 export class Spaces {
   readonly #spaces = new Map<string, Space>();
+  readonly #queries = new QuerySlab();
 
   constructor(modalities: readonly ({ name: string } & Space)[]) {
     for (const m of modalities) this.#spaces.set(m.name, { dim: m.dim, metric: m.metric });
@@ -50,5 +52,24 @@ export class Spaces {
     const space = this.of(modality);
     checkVector(vector, space.dim, path);
     return storedVector(vector, space.metric, path);
+  }
+
+  /**
+   * A query to search `modality` with, as checkStored gives it and with the same errors, copied into shared
+   * memory (main/query-slab.ts). A Float32Array of the right length is checked once, on its copy (the same
+   * bits); when that check fails, the input's own check runs first, so the error is the one checkStored gives.
+   * @throws FEATHER_ERR_DIMENSION_MISMATCH, FEATHER_ERR_INVALID_ARGUMENT.
+   */
+  checkQuery(vector: unknown, modality: string, path: string): Float32Array {
+    const space = this.of(modality);
+    const typed = vector instanceof Float32Array && vector.length === space.dim;
+    if (!typed) checkVector(vector, space.dim, path);
+    const copy = this.#queries.copy(vector);
+    try {
+      return storedVector(vector, space.metric, path, copy);
+    } catch (error) {
+      if (typed) checkVector(vector, space.dim, path);
+      throw error;
+    }
   }
 }

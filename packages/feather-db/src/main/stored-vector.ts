@@ -62,10 +62,13 @@ export function checkStoredRows(chunk: Float32Array, dim: number, metric: Metric
   }
 }
 
-/** A float32 copy of a validated input vector, checked and (cosine) rescaled as checkStoredVector says. */
-export function storedVector(vector: ArrayLike<number>, metric: Metric, path: string): Float32Array {
+/**
+ * A float32 copy of a validated input vector, checked and (cosine) rescaled as checkStoredVector says: `copy`
+ * when given (the caller's copy of `vector`), else a new one.
+ */
+export function storedVector(vector: ArrayLike<number>, metric: Metric, path: string, copy?: Float32Array): Float32Array {
   // The constructor copies a typed array or an array in one native step (Float32Array.from iterates).
-  const copy = new Float32Array(vector);
-  checkStoredVector(copy, metric, path);
-  return copy;
+  const stored = copy ?? new Float32Array(vector);
+  checkStoredVector(stored, metric, path);
+  return stored;
 }
