@@ -9,10 +9,12 @@
 //
 //   cp packages/kernels/build/feather.wasm /tmp/before.wasm    # then change, rebuild the kernels, and:
 //   tsx benchmarks/compare/kernel-ab.ts --dataset glove-100 --n 100000 --ef 128 /tmp/before.wasm packages/kernels/build/feather.wasm
+// With --store F, the kernels search the graph of the saved store F (built by addBatch from the dataset's rows,
+// e.g. by bench:api) instead of one built here: the full sets without a single-thread build each time.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HnswIndex, KernelArena } from '@feather-db/core';
+import { HnswIndex, KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
 import { loadDataset } from '../datasets/load.js';
 import { benchArgv } from '../lib/bench-argv.js';
 import { arenaFor } from '../lib/kernel-arena.js';
@@ -29,6 +31,7 @@ const { values: args, positionals: files } = parseArgs({
     'build-reps': { type: 'string', default: '0' },
     'build-n': { type: 'string', default: '30000' },
     'own-graphs': { type: 'boolean', default: false },
+    store: { type: 'string' },
   },
 });
 if (files.length < 2) throw new Error('give two or more kernel files (.wasm) to compare');
@@ -106,10 +109,31 @@ function ownGraphs(): void {
 }
 
 const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-const built = HnswIndex.create(arenaFor(modules[0], memory), { dim, metric: ds.metric });
-const t0 = performance.now();
-built.addMany(ds.base.subarray(0, n * dim));
-log(`${args.dataset} ${n} rows built with ${names[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+/** The graph every kernel searches: built here from the first n rows, or a saved store's (`--store`, its rows in dataset order). */
+function searchedGraph(): HnswIndex {
+  if (args.store !== undefined) {
+    const engine = new StoreEngine(arenaFor(modules[0], memory), nodeFileIo());
+    engine.open({
+      path: args.store,
+      modalities: undefined,
+      m: 16,
+      efConstruction: 200,
+      efSearch: 64,
+      modelId: undefined,
+      readOnly: true,
+      durability: 'none',
+    });
+    const index = engine.modalities().get('text')!.index;
+    log(`${args.store}: ${index.size} nodes opened with ${names[0]}`);
+    return index;
+  }
+  const index = HnswIndex.create(arenaFor(modules[0], memory), { dim, metric: ds.metric });
+  const t0 = performance.now();
+  index.addMany(ds.base.subarray(0, n * dim));
+  log(`${args.dataset} ${n} rows built with ${names[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return index;
+}
+const built = searchedGraph();
 const indexes = modules.map((module) => HnswIndex.attach(KernelArena.attach(memory, module), built.address));
 for (const ef of args.ef.split(',').map(Number)) {
   const qps: number[][] = modules.map(() => []);
