@@ -3,7 +3,7 @@
 // A search copies its query (the caller may reuse its buffer at once), and a fresh 3 KiB Float32Array costs
 // 2.4-4 µs here (a backing store allocated outside the heap, and external memory that brings GCs on sooner),
 // against ~0.4-1 µs for a view into a slab and a copy into it: most of what a burst of 1,000 `search` calls
-// spent before its first await (`compare/burst-issue-probe.ts`). The slabs are SharedArrayBuffers so that a
+// spent before its first await (`benchmarks/compare/burst-issue.ts`). The slabs are SharedArrayBuffers so that a
 // query posted to the reader pool is shared, not cloned with its whole slab. A slab is never written again
 // once its views are handed out, and lives until the last of them is collected.
 
