@@ -155,6 +155,9 @@ describe('InlineBudget', () => {
     expect(budget.small(3_000_000, 0.1)).toBe(false);
     expect(budget.small(10_000, 5)).toBe(false);
     expect(budget.small(10_000, 0.1)).toBe(true);
+    // Up to a turn's whole budget: a 2.5 ms search (GloVe-100 at ef 256 on a slow host) still runs inline.
+    expect(budget.small(10_000, 2.5)).toBe(true);
+    expect(budget.small(10_000, 3.5)).toBe(false);
     expect(budget.fits(1)).toBe(true);
     budget.spend(2.5);
     expect(budget.fits(1)).toBe(false);
