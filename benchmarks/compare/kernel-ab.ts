@@ -14,10 +14,11 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HnswIndex, KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
+import { HnswIndex, KernelArena } from '@feather-db/core';
 import { loadDataset } from '../datasets/load.js';
 import { benchArgv } from '../lib/bench-argv.js';
 import { arenaFor } from '../lib/kernel-arena.js';
+import { openStoreGraph } from '../lib/store-graph.js';
 
 const { values: args, positionals: files } = parseArgs({
   args: benchArgv,
@@ -112,18 +113,7 @@ const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: tru
 /** The graph every kernel searches: built here from the first n rows, or a saved store's (`--store`, its rows in dataset order). */
 function searchedGraph(): HnswIndex {
   if (args.store !== undefined) {
-    const engine = new StoreEngine(arenaFor(modules[0], memory), nodeFileIo());
-    engine.open({
-      path: args.store,
-      modalities: undefined,
-      m: 16,
-      efConstruction: 200,
-      efSearch: 64,
-      modelId: undefined,
-      readOnly: true,
-      durability: 'none',
-    });
-    const index = engine.modalities().get('text')!.index;
+    const { index } = openStoreGraph(args.store, arenaFor(modules[0], memory));
     log(`${args.store}: ${index.size} nodes opened with ${names[0]}`);
     return index;
   }

@@ -17,13 +17,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { HnswIndex, KernelArena, nodeFileIo, StoreEngine } from '@feather-db/core';
+import { HnswIndex, KernelArena } from '@feather-db/core';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';
 import hnswlib from 'hnswlib-node';
 import { sliceDataset } from '../datasets/slice.js';
 import { benchArgv } from '../lib/bench-argv.js';
 import { commitOf } from '../lib/run-info.js';
+import { openStoreGraph } from '../lib/store-graph.js';
 
 const { values: args } = parseArgs({
   args: benchArgv,
@@ -67,18 +68,7 @@ log('core built');
 // whose searches visit other nodes).
 const copy = tempStorePath('api-core.feather');
 await db.save(copy, { graph: 'always' });
-const copyEngine = new StoreEngine(KernelArena.create(), nodeFileIo());
-copyEngine.open({
-  path: copy,
-  modalities: undefined,
-  m: 16,
-  efConstruction: 200,
-  efSearch: 64,
-  modelId: undefined,
-  readOnly: true,
-  durability: 'none',
-});
-const sameGraph = copyEngine.modalities().get('text')!.index;
+const { index: sameGraph, close: closeCopy } = openStoreGraph(copy);
 log('store graph opened in core');
 const h = new hnswlib.HierarchicalNSW(ds.metric, dim);
 h.initIndex(n, 16, 200, 100);
@@ -268,7 +258,7 @@ for (const ef of efs) {
   results.push(row);
 }
 await db.close();
-copyEngine.close();
+closeCopy();
 
 const sha = commitOf();
 mkdirSync(args.out, { recursive: true });
