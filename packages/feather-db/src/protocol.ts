@@ -2,6 +2,7 @@
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
 // carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
 import type { Faults } from './shared/internal-faults.js';
+import type { SearchReplies, SearchTask } from './shared/search-wire.js';
 import type {
   EngineOpenSpec,
   InsertJob,
@@ -89,11 +90,10 @@ export interface SearchQuery {
 
 /**
  * Up to a few dozen searches in one task: under load the facade packs queued searches together, so one
- * thread hop (~60-80 µs here) and one cold start of the worker serve many queries.
+ * thread hop (~60-80 µs here) and one cold start of the worker serve many queries. Posted packed
+ * (shared/search-wire.ts), and answered with SearchReplies.
  */
-type SearchTask = { type: 'search'; queries: SearchQuery[] };
-/** Rows and kernel distances of each query, ascending by distance, in query order, and how long it took (ms). */
-export type SearchReply = Reply<{ rows: Uint32Array; distances: Float32Array; ms: number }>[];
+export type SearchReply = SearchReplies;
 type InsertTask = { type: 'insert' } & InsertJob;
 /** Part of a repair pass: re-link these nodes around the retiring set. Replies with the milliseconds it ran in its thread. */
 type RepairTask = { type: 'repair' } & RepairJob;

@@ -7,6 +7,7 @@ import { EpochPins } from '../src/main/epoch-pins.js';
 import { LinkQueue } from '../src/main/link-queue.js';
 import { SearchQueue } from '../src/main/search-queue.js';
 import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
+import { packReplies, unpackSearches } from '../src/shared/search-wire.js';
 
 type Pool = Piscina<PoolTask, SearchReply | InsertReply>;
 
@@ -23,13 +24,12 @@ function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply:
 }
 
 const query = (k: number): SearchQuery => ({ vector: Float32Array.of(k), slot: 0, k, ef: 10, plan: { kind: 'graph' } });
-const sizes = (tasks: { task: PoolTask }[]): number[] => tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.length);
+/** The queries a search task carries, as the reader thread reads them. */
+const queriesOf = (task: PoolTask): SearchQuery[] => unpackSearches(task as Extract<PoolTask, { type: 'search' }>);
+const sizes = (tasks: { task: PoolTask }[]): number[] => tasks.map((t) => queriesOf(t.task).length);
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const answer = (task: PoolTask): SearchReply =>
-  (task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => ({
-    ok: true,
-    value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 },
-  }));
+  packReplies(queriesOf(task).map((q) => ({ ok: true, value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 } })));
 
 describe('SearchQueue', () => {
   it('sends one search per task while the pool has room, then packs an even share of the queue per slot (one task per thread)', async () => {
@@ -63,7 +63,7 @@ describe('SearchQueue', () => {
       await turn();
     }
     expect(await Promise.all(results)).toHaveLength(40);
-    const sent = tasks.map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => q.k));
+    const sent = tasks.map((t) => queriesOf(t.task).map((q) => q.k));
     expect(sent.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     // 1.5 ms searches go in pairs (3 ms; a third would make 4.5), though the queue held enough for 19 a task.
     for (const batch of sent) expect(batch.length === 1 || batch.reduce((sum, k) => sum + cost(k), 0) <= 4).toBe(true);
@@ -90,7 +90,7 @@ describe('SearchQueue', () => {
     const queue = new SearchQueue(pool, 2, () => undefined);
     const a = queue.run(query(1), 0);
     const b = queue.run(query(2), 0);
-    tasks[0].settle([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]);
+    tasks[0].settle(packReplies([{ ok: false, error: { code: 'FEATHER_ERR_CAPACITY', message: 'full' } }]));
     tasks[1].settle(new Error('worker died'));
     await expect(a).rejects.toMatchObject({ code: 'FEATHER_ERR_CAPACITY', message: 'full' });
     await expect(a).rejects.toBeInstanceOf(FeatherError);
@@ -119,7 +119,7 @@ describe('SearchQueue', () => {
     tasks[1].settle(answer(tasks[1].task));
     await turn();
     // Query 4 never went out: the next task carries only query 3.
-    expect(tasks.slice(2).map((t) => (t.task as Extract<PoolTask, { type: 'search' }>).queries.map((q) => q.k))).toEqual([[3]]);
+    expect(tasks.slice(2).map((t) => queriesOf(t.task).map((q) => q.k))).toEqual([[3]]);
     tasks[2].settle(answer(tasks[2].task));
     expect((await results[2]).rows[0]).toBe(3);
     await turn();

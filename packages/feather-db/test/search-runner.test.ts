@@ -10,6 +10,7 @@ import { SearchRunner } from '../src/main/search-runner.js';
 import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
 import { AttachCache } from '../src/shared/attach-cache.js';
 import { searchOne } from '../src/shared/search-one.js';
+import { packReplies, unpackSearches } from '../src/shared/search-wire.js';
 
 type Pool = Piscina<PoolTask, SearchReply | InsertReply>;
 const dim = 4;
@@ -29,9 +30,12 @@ function setUp(ready: { value: boolean }) {
   const pool = {
     run: (task: PoolTask) =>
       new Promise<SearchReply>((resolve) => {
-        const queries = (task as Extract<PoolTask, { type: 'search' }>).queries;
+        const queries = unpackSearches(task as Extract<PoolTask, { type: 'search' }>);
         // The pool answers as a reader thread would: the same function on the same memory.
-        tasks.push({ queries, settle: () => resolve(queries.map((q) => ({ ok: true, value: { ...searchOne(handles, q), ms: 0.05 } }))) });
+        tasks.push({
+          queries,
+          settle: () => resolve(packReplies(queries.map((q) => ({ ok: true, value: { ...searchOne(handles, q), ms: 0.05 } })))),
+        });
       }),
   } as unknown as Pool;
   const budget = new InlineBudget();

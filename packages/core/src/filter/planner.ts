@@ -32,6 +32,8 @@ export interface PlanRequest {
  *    row bitmap for attributes), keeping `ef` matching candidates, which holds recall near the unfiltered level.
  */
 const kExactBase: number = 65_536;
+/** The plan of every unscoped, unfiltered search: one object, so a task of many such searches posts it once. */
+const kWholeGraph: SearchPlan = Object.freeze({ kind: 'graph' });
 const kTraversalFanout: number = 10;
 
 export class SearchPlanner {
@@ -47,7 +49,7 @@ export class SearchPlanner {
   plan(request: PlanRequest): SearchPlan {
     const model = this.#model;
     const hasFilter = request.filter !== undefined && Object.keys(request.filter).length > 0;
-    if (request.namespace === undefined && request.entity === undefined && !hasFilter) return { kind: 'graph' };
+    if (request.namespace === undefined && request.entity === undefined && !hasFilter) return kWholeGraph;
     const namespace = request.namespace === undefined ? undefined : model.namespaceId(request.namespace);
     const entity = request.entity === undefined ? undefined : model.entityId(request.entity);
     if ((request.namespace !== undefined && namespace === undefined) || (request.entity !== undefined && entity === undefined))

@@ -4,6 +4,7 @@ import type { SearchOutcome } from '../shared/search-one.js';
 import { abortedError, whenAborted } from './abort.js';
 import type { PoolRunner } from './reader-pool.js';
 import { TaskWindow } from './task-window.js';
+import { packSearches, unpackReplies } from '../shared/search-wire.js';
 
 /**
  * Search tasks in flight per reader thread: one, not the two the insert and repair queues keep. A task's
@@ -54,9 +55,9 @@ export class SearchQueue {
       return n;
     };
     const send = (batch: Pending[], retried: boolean): Promise<void> =>
-      pool.run({ type: 'search', queries: batch.map((p) => p.query) }).then(
+      pool.run(packSearches(batch.map((p) => p.query))).then(
         (replies) => {
-          (replies as SearchReply).forEach((reply, i) => {
+          unpackReplies(replies as SearchReply).forEach((reply, i) => {
             const p = batch[i]!;
             if (!reply.ok) return p.reject(FeatherError.fromWire(reply.error));
             measured(p.query, reply.value.ms);

@@ -10,6 +10,7 @@ import { AttachCache } from '../shared/attach-cache.js';
 import { die, holdLocks, poolTaskDies, stallPoolTask } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
 import { searchOne } from '../shared/search-one.js';
+import { packReplies, unpackSearches, type SearchAnswer } from '../shared/search-wire.js';
 import { lowerThisThreadPriority } from '../shared/thread-priority.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
@@ -37,13 +38,13 @@ function shared(): AttachCache {
 if (faults?.plan.pool?.at === 'boot') void die(faults.plan.pool.how, shared().arena, 'reader boot');
 
 /** One query of a search task, timed (the facade's inline budget learns from it), unless its caller aborted. */
-function timedSearch(q: SearchQuery): { rows: Uint32Array; distances: Float32Array; ms: number } {
+function timedSearch(q: SearchQuery): SearchAnswer {
   // Atomic load: pairs with the facade's store when the caller's signal aborts.
   if (q.cancel !== undefined && Atomics.load(q.cancel, 0) === 1)
     throw new FeatherError('FEATHER_ERR_ABORTED', 'the search was aborted before it started');
   const started = performance.now();
-  const found = searchOne(shared(), q);
-  return { ...found, ms: performance.now() - started };
+  const { rows, distances } = searchOne(shared(), q);
+  return { rows, distances, ms: performance.now() - started };
 }
 
 export default function run(task: PoolTask): SearchReply | InsertReply | Promise<never> {
@@ -55,7 +56,7 @@ export default function run(task: PoolTask): SearchReply | InsertReply | Promise
   if (faults !== undefined) stallPoolTask(faults, task.type);
   switch (task.type) {
     case 'search':
-      return task.queries.map((q) => toReply(() => timedSearch(q)));
+      return packReplies(unpackSearches(task).map((q) => toReply(() => timedSearch(q))));
     case 'insert':
       return toReply(() => {
         const target = shared().index(task.index);
