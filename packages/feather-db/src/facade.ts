@@ -288,13 +288,15 @@ export class Feather extends StoreReads {
     this.checkOpen();
     const { s, vector } = resolveSearch(this.spaces, this.efSearch, query, options);
     // Pinned until the hits are bumped: no row they name is reused before (docs/adr/0008).
-    return this.pins.holding(async () => {
-      const { hits, rows } = await this.reads.run(vector, s);
-      // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
-      throwIfAborted(s.signal, 'search');
-      if (s.track) this.#touch(rows, s.now);
-      return hits;
-    });
+    return this.pins.holding(() =>
+      this.reads.run(vector, s).then(({ hits, rows }) => {
+        this.spaces.releaseQueries([vector]);
+        // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
+        throwIfAborted(s.signal, 'search');
+        if (s.track) this.#touch(rows, s.now);
+        return hits;
+      }),
+    );
   }
 
   /**
@@ -311,6 +313,7 @@ export class Feather extends StoreReads {
     const { vectors, s } = resolveSearchMany(this.spaces, this.efSearch, queries, options);
     return this.pins.holding(async () => {
       const lists = await this.reads.runMany(vectors, s);
+      this.spaces.releaseQueries(vectors);
       throwIfAborted(s.signal, 'searchMany');
       if (s.track) for (const { rows } of lists) this.#touch(rows, s.now);
       return lists.map((list) => list.hits);
@@ -326,7 +329,9 @@ export class Feather extends StoreReads {
     this.checkOpen();
     const { search: s, vector, hops } = resolveChain(this.spaces, this.efSearch, query, options);
     return this.pins.holding(async () => {
-      const { nodes, edges, rows } = chainFrom(this.model, await this.reads.run(vector, s), hops, s.namespace);
+      const seeds = await this.reads.run(vector, s);
+      this.spaces.releaseQueries([vector]);
+      const { nodes, edges, rows } = chainFrom(this.model, seeds, hops, s.namespace);
       if (s.track) this.#touch(rows, s.now);
       return { nodes, edges };
     });

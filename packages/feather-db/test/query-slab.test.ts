@@ -43,6 +43,30 @@ describe('QuerySlab', () => {
     expect(copies.every((c) => c.every((x) => x === 2))).toBe(true);
   });
 
+  it('fills a slab again only once every copy taken from it is released, and never rewrites a copy still out', () => {
+    const slab = new QuerySlab();
+    // 64,000 bytes each: 16 fill a 1 MiB slab.
+    const row = (x: number): Float32Array => new Float32Array(16_000).fill(x);
+    const first = Array.from({ length: 16 }, () => slab.copy(row(1)));
+    const buffer = first[0].buffer;
+    expect(first.every((c) => c.buffer === buffer)).toBe(true);
+    // One copy stays out: the next slabs are new, however many are filled and released meanwhile.
+    first.slice(1).forEach((c) => slab.release(c));
+    for (let round = 2; round < 6; round++) {
+      const copies = Array.from({ length: 16 }, () => slab.copy(row(round)));
+      expect(copies.some((c) => c.buffer === buffer)).toBe(false);
+      copies.forEach((c) => slab.release(c));
+    }
+    expect(first[0].every((x) => x === 1)).toBe(true);
+    // Released at last: its slab is filled again, and the copies out of other slabs are untouched.
+    const kept = slab.copy(row(7));
+    slab.release(first[0]);
+    const later = Array.from({ length: 48 }, () => slab.copy(row(8)));
+    expect(later.some((c) => c.buffer === buffer)).toBe(true);
+    expect(kept.every((x) => x === 7)).toBe(true);
+    expect(later.every((c) => c.every((x) => x === 8))).toBe(true);
+  });
+
   it('converts arrays and Float64Arrays to float32 as the Float32Array constructor does', () => {
     const slab = new QuerySlab();
     const values = [0.1, 1 / 3, 1e-40, 3.4e38];

@@ -78,6 +78,18 @@ export function resolveSearchMany(
   const s = resolveSearchOptions(spaces, efSearch, options);
   const dim = spaces.of(s.modality).dim;
   const vectors: Float32Array[] = [];
+  try {
+    checkQueries(spaces, dim, s.modality, queries, vectors);
+  } catch (error) {
+    // Nothing was searched: the copies taken before the bad query go back.
+    spaces.releaseQueries(vectors);
+    throw error;
+  }
+  return { vectors, s };
+}
+
+/** Appends to `vectors` the checked copy of each query (resolveSearchMany). */
+function checkQueries(spaces: Spaces, dim: number, modality: string, queries: unknown, vectors: Float32Array[]): void {
   if (queries instanceof Float32Array) {
     if (queries.length % dim !== 0) {
       throw new FeatherError(
@@ -87,17 +99,16 @@ export function resolveSearchMany(
       );
     }
     for (let i = 0; i < queries.length / dim; i++) {
-      vectors.push(spaces.checkQuery(queries.subarray(i * dim, (i + 1) * dim), s.modality, `queries[${i}]`));
+      vectors.push(spaces.checkQuery(queries.subarray(i * dim, (i + 1) * dim), modality, `queries[${i}]`));
     }
   } else if (Array.isArray(queries)) {
-    queries.forEach((q: unknown, i) => vectors.push(spaces.checkQuery(q, s.modality, `queries[${i}]`)));
+    queries.forEach((q: unknown, i) => vectors.push(spaces.checkQuery(q, modality, `queries[${i}]`)));
   } else {
     throw new FeatherError(
       'FEATHER_ERR_INVALID_ARGUMENT',
       `queries must be a Float32Array of rows or an array of vectors, got ${describeValue(queries)}`,
     );
   }
-  return { vectors, s };
 }
 
 function resolveSearchOptions(spaces: Spaces, efSearch: number, options: SearchOptions | undefined): ResolvedSearch {

@@ -68,8 +68,18 @@ export class Spaces {
     try {
       return storedVector(vector, space.metric, path, copy);
     } catch (error) {
+      this.#queries.release(copy);
       if (typed) checkVector(vector, space.dim, path);
       throw error;
     }
+  }
+
+  /**
+   * Gives back queries checkQuery returned, once their search has completed (no thread reads them any more):
+   * their shared memory is written again by later queries. A search that failed or was aborted gives nothing
+   * back (a pool thread may still be reading its query).
+   */
+  releaseQueries(copies: readonly Float32Array[]): void {
+    for (const copy of copies) this.#queries.release(copy);
   }
 }
