@@ -46,6 +46,9 @@ export interface StoreStats {
   modalities: Record<string, ModalityStats>;
 }
 
+/** A search's plan and what its queries share (SearchPath's #plan). */
+type Planned = Omit<SearchQuery, 'vector'> & { dim: number };
+
 /** How long after a search starts the store still counts as searching (background repairs give way meanwhile). */
 const kSearchLingerMs = 20;
 
@@ -103,12 +106,21 @@ export class SearchPath {
    * no node or row a plan or a result can name is reused meanwhile (docs/adr/0008).
    * @throws FEATHER_ERR_ABORTED when `s.signal` aborts first.
    */
-  async run(vector: Float32Array, s: ResolvedSearch): Promise<RankedHits> {
-    throwIfAborted(s.signal, 'search');
-    const planned = this.#plan(s);
-    if (planned === undefined) return { hits: [], rows: [] };
+  run(vector: Float32Array, s: ResolvedSearch): Promise<RankedHits> {
+    // Not an async function (nor is the runner's run): while a burst waits for the pool, each of its searches
+    // holds a promise and a closure here instead of a suspended frame, which the young generation's
+    // scavenges copy for every search in flight.
+    let planned: Planned | undefined;
+    try {
+      throwIfAborted(s.signal, 'search');
+      planned = this.#plan(s);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the check's own throw, passed on as it came
+      return Promise.reject(error);
+    }
+    if (planned === undefined) return Promise.resolve({ hits: [], rows: [] });
     const { slot, k, ef, plan, cancel } = planned;
-    return this.#rank(await this.#runner.run({ vector, slot, k, ef, plan, cancel }, planned.dim, s.signal), s);
+    return this.#runner.run({ vector, slot, k, ef, plan, cancel }, planned.dim, s.signal).then((found) => this.#rank(found, s));
   }
 
   /**
@@ -127,7 +139,7 @@ export class SearchPath {
   }
 
   /** A search's plan on the mirror and what its queries share; undefined when it can find nothing. */
-  #plan(s: ResolvedSearch): (Omit<SearchQuery, 'vector'> & { dim: number }) | undefined {
+  #plan(s: ResolvedSearch): Planned | undefined {
     this.#lastSearch = performance.now();
     const plan = this.#planner.plan({
       modality: s.modality,

@@ -66,19 +66,32 @@ export class SearchRunner {
    * loop without awaiting each) goes to the pool from its second call on, instead of running a turn's budget of
    * searches one after another on this thread while the pool's threads sit idle.
    */
-  async run(q: SearchQuery, dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
+  run(q: SearchQuery, dim: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
+    // Not an async function: a search that goes straight to the pool (every search of a burst but the first)
+    // holds the queue's promise only, not another promise and a suspended frame around it until it answers.
     const { key, units } = workOf(q, dim);
     const estimate = this.#budget.estimateMs(key, units);
     if (this.#countCall() === 1 && this.#idle() && this.#budget.small(units, estimate)) {
-      if (this.#budget.fits(estimate)) return this.#inline(q, key, units);
+      if (this.#budget.fits(estimate)) {
+        try {
+          return Promise.resolve(this.#inline(q, key, units));
+        } catch (error) {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the search's own throw, passed on as it came
+          return Promise.reject(error);
+        }
+      }
       // A sequential caller (one search at a time): wait for the next turn rather than pay the hop. Concurrent
       // callers go to the pool, whose threads can run them side by side.
-      if (this.#budget.yielding === 0) {
-        await this.#budget.nextTurn();
-        throwIfAborted(signal, 'search');
-        if (this.#idle() && this.#budget.fits(estimate)) return this.#inline(q, key, units);
-      }
+      if (this.#budget.yielding === 0) return this.#afterTurn(q, key, units, estimate, signal);
     }
+    return this.#queue.run(q, estimate, signal);
+  }
+
+  /** run() for a small search that waits for the next turn's budget: inline then, if the pool is still idle. */
+  async #afterTurn(q: SearchQuery, key: number, units: number, estimate: number, signal: AbortSignal | undefined): Promise<SearchOutcome> {
+    await this.#budget.nextTurn();
+    throwIfAborted(signal, 'search');
+    if (this.#idle() && this.#budget.fits(estimate)) return this.#inline(q, key, units);
     return this.#queue.run(q, estimate, signal);
   }
 
