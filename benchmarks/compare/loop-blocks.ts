@@ -1,0 +1,76 @@
+// What holds the event loop during bursts of `db.search` calls: `--bursts` bursts of `--size` calls issued in
+// one loop (a store of the first `--limit` rows, default options), a 1 ms timer that notes every gap over
+// `--over` ms, and V8's GC pauses (PerformanceObserver 'gc') with their kinds (1: scavenge, 4: mark-compact,
+// 8: incremental marking). Each gap is printed beside the burst's issue turn or a GC pause it overlaps.
+//
+//   tsx benchmarks/compare/loop-blocks.ts --dataset mnist-784 --limit 20000 --ef 32 --bursts 15
+import { PerformanceObserver } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { tempStorePath } from '@feather-db/testkit';
+import { Feather } from 'feather-db';
+import { sliceDataset } from '../datasets/slice.js';
+import { benchArgv } from '../lib/bench-argv.js';
+
+const { values: args } = parseArgs({
+  args: benchArgv,
+  options: {
+    dataset: { type: 'string', default: 'mnist-784' },
+    limit: { type: 'string', default: '20000' },
+    ef: { type: 'string', default: '32' },
+    size: { type: 'string', default: '1000' },
+    bursts: { type: 'string', default: '15' },
+    over: { type: 'string', default: '3' },
+  },
+});
+const { ds, dim, base, query, nQuery } = sliceDataset(args.dataset, args.limit, '2000');
+const db = await Feather.open(tempStorePath('loop-blocks.feather'), { dim, metric: ds.metric });
+await db.addBatch(base);
+const ef = Number(args.ef);
+const size = Number(args.size);
+const over = Number(args.over);
+const burst = (first: number): Promise<unknown>[] =>
+  Array.from({ length: size }, (_, i) => db.search(query((first + i) % nQuery), { k: 10, ef }));
+// Three untimed bursts warm the pool's threads and the JIT.
+for (let r = 0; r < 3; r++) await Promise.all(burst(r * size));
+
+const gcs: { start: number; ms: number; kind: number }[] = [];
+const observer = new PerformanceObserver((list) => {
+  for (const e of list.getEntries())
+    gcs.push({ start: e.startTime, ms: e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+});
+observer.observe({ entryTypes: ['gc'] });
+const gaps: { at: number; ms: number }[] = [];
+let last = performance.now();
+const timer = setInterval(() => {
+  const now = performance.now();
+  if (now - last > over + 1) gaps.push({ at: last, ms: now - last - 1 });
+  last = now;
+}, 1);
+const issues: { at: number; ms: number }[] = [];
+const t0 = performance.now();
+for (let r = 0; r < Number(args.bursts); r++) {
+  const t = performance.now();
+  const all = burst(r * size);
+  issues.push({ at: t, ms: performance.now() - t });
+  await Promise.all(all);
+}
+clearInterval(timer);
+observer.disconnect();
+const within = (at: number, g: { at: number; ms: number }): boolean => at >= g.at - 0.5 && at <= g.at + g.ms + 1;
+for (const g of gaps) {
+  const issue = issues.find((i) => within(i.at, g));
+  const gc = gcs.filter((p) => within(p.start, g));
+  console.log(
+    `gap ${g.ms.toFixed(1)} ms at ${(g.at - t0).toFixed(0)} ms: issue turn ${issue === undefined ? '-' : issue.ms.toFixed(1)}; gc ${gc.map((p) => `${p.kind}:${p.ms.toFixed(1)}`).join(',') || '-'}`,
+  );
+}
+const kinds: Record<number, number> = {};
+for (const p of gcs) kinds[p.kind] = (kinds[p.kind] ?? 0) + 1;
+const sorted = issues.map((i) => i.ms).sort((a, b) => a - b);
+console.log(
+  `run ${(performance.now() - t0).toFixed(0)} ms; gaps over ${over} ms: ${gaps.length}; issue turn median ${sorted[sorted.length >> 1].toFixed(1)} ms`,
+);
+console.log(
+  `gc: ${gcs.length} pauses, ${gcs.reduce((s, p) => s + p.ms, 0).toFixed(0)} ms, max ${Math.max(0, ...gcs.map((p) => p.ms)).toFixed(1)} ms; by kind ${JSON.stringify(kinds)}`,
+);
+await db.close();
