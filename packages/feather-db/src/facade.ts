@@ -290,7 +290,7 @@ export class Feather extends StoreReads {
     // Pinned until the hits are bumped: no row they name is reused before (docs/adr/0008).
     return this.pins.holding(() =>
       this.reads.run(vector, s).then(({ hits, rows }) => {
-        this.spaces.releaseQueries([vector]);
+        this.spaces.releaseQuery(vector);
         // Aborted before the call settled: it rejects and bumps nothing, even when the search itself had finished.
         throwIfAborted(s.signal, 'search');
         if (s.track) this.#touch(rows, s.now);
@@ -313,7 +313,7 @@ export class Feather extends StoreReads {
     const { vectors, s } = resolveSearchMany(this.spaces, this.efSearch, queries, options);
     return this.pins.holding(async () => {
       const lists = await this.reads.runMany(vectors, s);
-      this.spaces.releaseQueries(vectors);
+      for (const vector of vectors) this.spaces.releaseQuery(vector);
       throwIfAborted(s.signal, 'searchMany');
       if (s.track) for (const { rows } of lists) this.#touch(rows, s.now);
       return lists.map((list) => list.hits);
@@ -330,7 +330,7 @@ export class Feather extends StoreReads {
     const { search: s, vector, hops } = resolveChain(this.spaces, this.efSearch, query, options);
     return this.pins.holding(async () => {
       const seeds = await this.reads.run(vector, s);
-      this.spaces.releaseQueries([vector]);
+      this.spaces.releaseQuery(vector);
       const { nodes, edges, rows } = chainFrom(this.model, seeds, hops, s.namespace);
       if (s.track) this.#touch(rows, s.now);
       return { nodes, edges };

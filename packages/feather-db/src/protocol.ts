@@ -1,6 +1,7 @@
 // Messages between the facade, the writer worker and the reader pool. Errors never cross as thrown values:
 // structured clone drops FeatherError's class and `code`, so every reply is a discriminated union that
-// carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire().
+// carries `{ code, message, details }` on failure and is rebuilt with FeatherError.fromWire() (a search task's,
+// packed with its task: shared/search-wire.ts).
 import type { Faults } from './shared/internal-faults.js';
 import type { SearchReplies, SearchTask } from './shared/search-wire.js';
 import type {
@@ -93,7 +94,7 @@ export interface SearchQuery {
  * thread hop (~60-80 µs here) and one cold start of the worker serve many queries. Posted packed
  * (shared/search-wire.ts), and answered with SearchReplies.
  */
-export type SearchReply = SearchReplies;
+export type { SearchReplies };
 type InsertTask = { type: 'insert' } & InsertJob;
 /** Part of a repair pass: re-link these nodes around the retiring set. Replies with the milliseconds it ran in its thread. */
 type RepairTask = { type: 'repair' } & RepairJob;

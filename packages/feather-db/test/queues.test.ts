@@ -6,17 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { EpochPins } from '../src/main/epoch-pins.js';
 import { LinkQueue } from '../src/main/link-queue.js';
 import { SearchQueue } from '../src/main/search-queue.js';
-import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
+import type { InsertReply, PoolTask, SearchQuery, SearchReplies } from '../src/protocol.js';
 import { packReplies, unpackSearches } from '../src/shared/search-wire.js';
 
-type Pool = Piscina<PoolTask, SearchReply | InsertReply>;
+type Pool = Piscina<PoolTask, SearchReplies | InsertReply>;
 
 /** Piscina's run(), with each task held until the test settles it. */
-function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply: SearchReply | InsertReply | Error) => void }[] } {
-  const tasks: { task: PoolTask; settle: (reply: SearchReply | InsertReply | Error) => void }[] = [];
+function recordingPool(): { pool: Pool; tasks: { task: PoolTask; settle: (reply: SearchReplies | InsertReply | Error) => void }[] } {
+  const tasks: { task: PoolTask; settle: (reply: SearchReplies | InsertReply | Error) => void }[] = [];
   const pool = {
     run: (task: PoolTask) =>
-      new Promise<SearchReply | InsertReply>((resolve, reject) =>
+      new Promise<SearchReplies | InsertReply>((resolve, reject) =>
         tasks.push({ task, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) }),
       ),
   } as unknown as Pool;
@@ -28,7 +28,7 @@ const query = (k: number): SearchQuery => ({ vector: Float32Array.of(k), slot: 0
 const queriesOf = (task: PoolTask): SearchQuery[] => unpackSearches(task as Extract<PoolTask, { type: 'search' }>);
 const sizes = (tasks: { task: PoolTask }[]): number[] => tasks.map((t) => queriesOf(t.task).length);
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const answer = (task: PoolTask): SearchReply =>
+const answer = (task: PoolTask): SearchReplies =>
   packReplies(queriesOf(task).map((q) => ({ ok: true, value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 } })));
 
 describe('SearchQueue', () => {

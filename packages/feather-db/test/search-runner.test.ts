@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { InlineBudget, searchKind } from '../src/main/inline-budget.js';
 import { SearchQueue } from '../src/main/search-queue.js';
 import { SearchRunner } from '../src/main/search-runner.js';
-import type { InsertReply, PoolTask, SearchQuery, SearchReply } from '../src/protocol.js';
+import type { InsertReply, PoolTask, SearchQuery, SearchReplies } from '../src/protocol.js';
 import { AttachCache } from '../src/shared/attach-cache.js';
 import { searchOne } from '../src/shared/search-one.js';
 import { packReplies, unpackSearches } from '../src/shared/search-wire.js';
 
-type Pool = Piscina<PoolTask, SearchReply | InsertReply>;
+type Pool = Piscina<PoolTask, SearchReplies | InsertReply>;
 const dim = 4;
 
 function setUp(ready: { value: boolean }) {
@@ -29,7 +29,7 @@ function setUp(ready: { value: boolean }) {
   const tasks: { queries: SearchQuery[]; settle: () => void }[] = [];
   const pool = {
     run: (task: PoolTask) =>
-      new Promise<SearchReply>((resolve) => {
+      new Promise<SearchReplies>((resolve) => {
         const queries = unpackSearches(task as Extract<PoolTask, { type: 'search' }>);
         // The pool answers as a reader thread would: the same function on the same memory.
         tasks.push({

@@ -1,6 +1,6 @@
 import { FeatherError } from '@feather-db/core';
 import { Piscina } from 'piscina';
-import { kReaderLoaded, type InsertReply, type PoolTask, type SearchReply, type SharedInit } from '../protocol.js';
+import { kReaderLoaded, type InsertReply, type PoolTask, type SearchReplies, type SharedInit } from '../protocol.js';
 import { kWorkerExecArgv } from './writer-thread.js';
 
 /** Upper bound on waiting for threads to finish loading before a close (a thread that failed to load never posts). */
@@ -8,7 +8,7 @@ const kLoadWaitMs = 10_000;
 
 /** What runs pool tasks: a search or insert task, settled typed. */
 export interface PoolRunner {
-  run(task: PoolTask): Promise<SearchReply | InsertReply>;
+  run(task: PoolTask): Promise<SearchReplies | InsertReply>;
 }
 
 export interface ReaderPool extends PoolRunner {
@@ -36,7 +36,7 @@ export interface ReaderPool extends PoolRunner {
  * assertion), which a store opened and closed quickly would otherwise hit.
  */
 export function startReaderPool(threads: number, init: SharedInit, onError: (error: FeatherError, broken: boolean) => void): ReaderPool {
-  const pool = new Piscina<PoolTask, SearchReply | InsertReply>({
+  const pool = new Piscina<PoolTask, SearchReplies | InsertReply>({
     // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
     filename: new URL('../readers/pool.bundle.js', import.meta.url).href,
     minThreads: threads,

@@ -82,7 +82,7 @@ export function resolveSearchMany(
     checkQueries(spaces, dim, s.modality, queries, vectors);
   } catch (error) {
     // Nothing was searched: the copies taken before the bad query go back.
-    spaces.releaseQueries(vectors);
+    for (const vector of vectors) spaces.releaseQuery(vector);
     throw error;
   }
   return { vectors, s };

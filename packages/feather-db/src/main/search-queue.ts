@@ -1,5 +1,5 @@
 import { FeatherError } from '@feather-db/core';
-import type { SearchQuery, SearchReply } from '../protocol.js';
+import type { SearchQuery, SearchReplies } from '../protocol.js';
 import type { SearchOutcome } from '../shared/search-one.js';
 import { abortedError, whenAborted } from './abort.js';
 import type { PoolRunner } from './reader-pool.js';
@@ -57,7 +57,7 @@ export class SearchQueue {
     const send = (batch: Pending[], retried: boolean): Promise<void> =>
       pool.run(packSearches(batch.map((p) => p.query))).then(
         (replies) => {
-          unpackReplies(replies as SearchReply).forEach((reply, i) => {
+          unpackReplies(replies as SearchReplies).forEach((reply, i) => {
             const p = batch[i]!;
             if (!reply.ok) return p.reject(FeatherError.fromWire(reply.error));
             measured(p.query, reply.value.ms);

@@ -75,11 +75,11 @@ export class Spaces {
   }
 
   /**
-   * Gives back queries checkQuery returned, once their search has completed (no thread reads them any more):
-   * their shared memory is written again by later queries. A search that failed or was aborted gives nothing
-   * back (a pool thread may still be reading its query).
+   * Gives back a query checkQuery returned, once its search has completed (no thread reads it any more): its
+   * shared memory is written again by later queries. A search that failed or was aborted gives nothing back (a
+   * pool thread may still be reading its query).
    */
-  releaseQueries(copies: readonly Float32Array[]): void {
-    for (const copy of copies) this.#queries.release(copy);
+  releaseQuery(copy: Float32Array): void {
+    this.#queries.release(copy);
   }
 }

@@ -5,7 +5,7 @@
 import { FeatherError, KernelArena } from '@feather-db/core';
 import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReply, type SharedInit } from '../protocol.js';
+import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReplies, type SharedInit } from '../protocol.js';
 import { AttachCache } from '../shared/attach-cache.js';
 import { die, holdLocks, poolTaskDies, stallPoolTask } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
@@ -47,7 +47,7 @@ function timedSearch(q: SearchQuery): SearchAnswer {
   return { rows, distances, ms: performance.now() - started };
 }
 
-export default function run(task: PoolTask): SearchReply | InsertReply | Promise<never> {
+export default function run(task: PoolTask): SearchReplies | InsertReply | Promise<never> {
   // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked).
   if (faults !== undefined && poolTaskDies(faults, task.type)) {
     if (task.type !== 'search' && faults.plan.pool?.holdLock === true) holdLocks(shared().arena, task.index);
