@@ -32,22 +32,22 @@ const answer = (task: PoolTask): SearchReplies =>
   packReplies(queriesOf(task).map((q) => ({ ok: true, value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 } })));
 
 describe('SearchQueue', () => {
-  it('sends one search per task while the pool has room, then packs an even share of the queue per slot (one task per thread)', async () => {
+  it('sends one search per task while the pool has room (two tasks a thread), then packs an even share of the queue per slot', async () => {
     const { pool, tasks } = recordingPool();
     const queue = new SearchQueue(pool, 2, () => undefined);
     const results = Array.from({ length: 10 }, (_, i) => queue.run(query(i + 1), 0));
-    expect(sizes(tasks)).toEqual([1, 1]);
+    expect(sizes(tasks)).toEqual([1, 1, 1, 1]);
     tasks[0].settle(answer(tasks[0].task));
     await turn();
-    // One slot free, eight queued: half of them (two threads: two slots), not all eight in one task.
-    expect(sizes(tasks)).toEqual([1, 1, 4]);
+    // One slot free, six queued: an even share for each of the four slots (two threads, two tasks each), not all six.
+    expect(sizes(tasks)).toEqual([1, 1, 1, 1, 2]);
     tasks[1].settle(answer(tasks[1].task));
     await turn();
-    expect(sizes(tasks)).toEqual([1, 1, 4, 2]);
+    expect(sizes(tasks)).toEqual([1, 1, 1, 1, 2, 1]);
     for (const t of tasks.slice(2)) t.settle(answer(t.task));
     await turn();
-    expect(sizes(tasks)).toEqual([1, 1, 4, 2, 1, 1]);
-    for (const t of tasks.slice(4)) t.settle(answer(t.task));
+    expect(sizes(tasks)).toEqual([1, 1, 1, 1, 2, 1, 1, 1, 1]);
+    for (const t of tasks.slice(6)) t.settle(answer(t.task));
     const rows = (await Promise.all(results)).map((r) => r.rows[0]);
     expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
@@ -99,14 +99,14 @@ describe('SearchQueue', () => {
 
   it('an aborted search leaves the queue, or once sent gets its cancel flag set, and rejects with FEATHER_ERR_ABORTED at once', async () => {
     const { pool, tasks } = recordingPool();
-    const queue = new SearchQueue(pool, 2, () => undefined);
+    const queue = new SearchQueue(pool, 1, () => undefined);
     const controller = new AbortController();
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const sent = { ...query(1), cancel };
     const results = [sent, query(2), query(3), { ...query(4), cancel }].map((q) =>
       queue.run(q, 0, q.cancel === undefined ? undefined : controller.signal),
     );
-    // Two tasks sent (1 and 2); 3 and 4 queued.
+    // Two tasks sent to the one thread (1 and 2); 3 and 4 queued.
     expect(tasks).toHaveLength(2);
     controller.abort(new Error('user left'));
     await expect(results[0]).rejects.toMatchObject({ code: 'FEATHER_ERR_ABORTED' });

@@ -1,6 +1,7 @@
 import { FeatherError } from '@feather-db/core';
 import { Piscina } from 'piscina';
 import { kReaderLoaded, type InsertReply, type PoolTask, type SearchReplies, type SharedInit } from '../protocol.js';
+import { kTasksPerThread } from './task-window.js';
 import { kWorkerExecArgv } from './writer-thread.js';
 
 /** Upper bound on waiting for threads to finish loading before a close (a thread that failed to load never posts). */
@@ -41,6 +42,10 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
     filename: new URL('../readers/pool.bundle.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
+    // Each thread holds the next task while it runs one (main/task-window.ts): its port has it waiting, so the
+    // thread goes on without a round trip through this thread. Tasks are synchronous: a thread still runs one
+    // at a time.
+    concurrentTasksPerWorker: kTasksPerThread,
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData: init,
     execArgv: [...kWorkerExecArgv],

@@ -3,17 +3,16 @@ import type { SearchQuery, SearchReplies } from '../protocol.js';
 import type { SearchOutcome } from '../shared/search-one.js';
 import { abortedError, whenAborted } from './abort.js';
 import type { PoolRunner } from './reader-pool.js';
-import { TaskWindow } from './task-window.js';
+import { kTasksPerThread, TaskWindow } from './task-window.js';
 import { packSearches, unpackReplies } from '../shared/search-wire.js';
 
 /**
- * Search tasks in flight per reader thread: one, not the two the insert and repair queues keep. A task's
- * round trip costs the same whether it holds one search or twenty, so while searches queue up, fewer and
- * larger tasks serve more of them: with one per thread, MNIST-784 at ef 32 ran 6,100-6,300 QPS with 16 in
- * flight and 7,800-8,400 with 64, against 5,600 and 7,000-7,200 with two (GloVe-100 ef 128, 16 in flight:
- * +10%; 64 and 1,000 in flight: within noise). An idle pool still gets one search per task.
+ * Search tasks in flight per reader thread: two, as the insert and repair queues keep, and the pool lets each
+ * thread hold both (reader-pool.ts), so a thread that finishes a task starts the next at once instead of
+ * waiting for this thread to read its reply and send another. Measured with `compare/cpu-split.ts` (MNIST-784
+ * 60k, ef 32, 64 in flight, core's one thread in turns, alternating): 1.39-1.80x core against 1.13-1.37x
+ * with one task a thread, the process using 1.97-1.99 cores against 1.80-1.85.
  */
-const kSearchTasksPerThread = 1;
 /** Most searches packed into one pool task when they queue up. */
 const kMaxSearchBatch = 32;
 /**
@@ -46,7 +45,7 @@ export class SearchQueue {
     // From the front: an even share of the queue per slot of the window (not per free slot: the task a slot
     // frees for would otherwise take a whole short queue, and leave the other thread idle), while the
     // estimated work fits a task.
-    const window = threads * kSearchTasksPerThread;
+    const window = threads * kTasksPerThread;
     const take = (queued: readonly Pending[]): number => {
       const most = Math.min(kMaxSearchBatch, Math.ceil(queued.length / window));
       let n = 1;

@@ -47,9 +47,16 @@ function timedSearch(q: SearchQuery): SearchAnswer {
   return { rows, distances, ms: performance.now() - started };
 }
 
+/** INTERNAL, tests only: this thread's planned death has fired (see run). */
+let dying = false;
+
 export default function run(task: PoolTask): SearchReplies | InsertReply | Promise<never> {
-  // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked).
+  // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked). The
+  // death fires a microtask later (die); a task the thread already holds waiting (reader-pool.ts) must not run
+  // meanwhile, as it could not on a thread that died at once: it would spin on the locks taken here.
+  if (dying) return new Promise<never>(() => undefined);
   if (faults !== undefined && poolTaskDies(faults, task.type)) {
+    dying = true;
     if (task.type !== 'search' && faults.plan.pool?.holdLock === true) holdLocks(shared().arena, task.index);
     return die(faults.plan.pool!.how, shared().arena, `reader ${task.type}`);
   }
