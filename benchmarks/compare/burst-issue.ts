@@ -3,10 +3,12 @@
 // event-loop turn the caller's loop holds), then until every search has answered; and the event loop's delay
 // over all bursts. With `--gaps`, also every gap of the event loop over `--over` ms (a 1 ms timer) beside the
 // issue turn or the V8 GC pauses it overlaps (PerformanceObserver 'gc'; kinds 1: scavenge, 4: mark-compact, 8:
-// incremental marking). A store of the first `--limit` rows, default options. For judging what a search call
+// incremental marking), and what the main thread did meanwhile (Linux schedstat: ms on a core, ms waiting for
+// one). A store of the first `--limit` rows, default options. For judging what a search call
 // costs the main thread (main/query-slab.ts, shared/search-wire.ts), not for RESULTS.md's comparisons.
 //
 //   tsx benchmarks/compare/burst-issue.ts --dataset mnist-784 --limit 20000 --ef 32 --bursts 15 --gaps
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { tempStorePath } from '@feather-db/testkit';
@@ -42,13 +44,26 @@ const observer = new PerformanceObserver((list) => {
   for (const e of list.getEntries())
     gcs.push({ start: e.startTime, ms: e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0 });
 });
-const gaps: { at: number; ms: number }[] = [];
+/** The main thread's ns on a core and ns waiting in a run queue so far (0s where /proc has no schedstat). */
+function schedstat(): [number, number] {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+    return [Number(cpu), Number(wait)];
+  } catch {
+    return [0, 0];
+  }
+}
+const gaps: { at: number; ms: number; cpuMs: number; waitMs: number }[] = [];
 let last = performance.now();
+let lastStat = schedstat();
 const timer = args.gaps
   ? setInterval(() => {
       const now = performance.now();
-      if (now - last > over + 1) gaps.push({ at: last, ms: now - last - 1 });
+      const stat = schedstat();
+      if (now - last > over + 1)
+        gaps.push({ at: last, ms: now - last - 1, cpuMs: (stat[0] - lastStat[0]) / 1e6, waitMs: (stat[1] - lastStat[1]) / 1e6 });
       last = now;
+      lastStat = stat;
     }, 1)
   : undefined;
 if (args.gaps) observer.observe({ entryTypes: ['gc'] });
@@ -78,12 +93,15 @@ if (args.gaps) {
     const issue = issues.find((i) => within(i.at, g));
     const gc = gcs.filter((p) => within(p.start, g));
     console.log(
-      `gap ${g.ms.toFixed(1)} ms at ${(g.at - t0).toFixed(0)} ms: issue turn ${issue === undefined ? '-' : issue.ms.toFixed(1)}; gc ${gc.map((p) => `${p.kind}:${p.ms.toFixed(1)}`).join(',') || '-'}`,
+      `gap ${g.ms.toFixed(1)} ms at ${(g.at - t0).toFixed(0)} ms (main on a core ${g.cpuMs.toFixed(1)}, waiting for one ${g.waitMs.toFixed(1)}): issue turn ${issue === undefined ? '-' : issue.ms.toFixed(1)}; gc ${gc.map((p) => `${p.kind}:${p.ms.toFixed(1)}`).join(',') || '-'}`,
     );
   }
   const kinds: Record<number, number> = {};
   for (const p of gcs) kinds[p.kind] = (kinds[p.kind] ?? 0) + 1;
-  console.log(`gaps over ${over} ms: ${gaps.length}`);
+  const sum = (f: (g: (typeof gaps)[number]) => number): string => gaps.reduce((t, g) => t + f(g), 0).toFixed(0);
+  console.log(
+    `gaps over ${over} ms: ${gaps.length}, ${sum((g) => g.ms)} ms (main on a core ${sum((g) => g.cpuMs)}, waiting for one ${sum((g) => g.waitMs)})`,
+  );
   console.log(
     `gc: ${gcs.length} pauses, ${gcs.reduce((s, p) => s + p.ms, 0).toFixed(0)} ms, max ${Math.max(0, ...gcs.map((p) => p.ms)).toFixed(1)} ms; by kind ${JSON.stringify(kinds)}`,
   );
