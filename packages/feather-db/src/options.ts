@@ -63,8 +63,9 @@ export interface OpenOptions {
   recallFlushMs?: number;
   /**
    * Scheduling priority of the reader pool's threads. `'below-normal'` (default) raises their nice value by 10
-   * on Linux, so that when searches or builds fill every core the event loop still gets its turn at once (it
-   * answers requests, resolves searches and feeds the pool); the pool still has every idle core. `'normal'`:
+   * on Linux, so that when searches or builds fill every core the event loop gets the larger share of a core (it
+   * answers requests, resolves searches and feeds the pool; on Linux 6.6+ it may still wait out a running
+   * reader's time slice when it wakes: docs/threading.md); the pool still has every idle core. `'normal'`:
    * the process's priority. Elsewhere than Linux the threads always run at the process's priority.
    */
   poolPriority?: PoolPriority;
