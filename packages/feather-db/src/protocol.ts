@@ -51,6 +51,12 @@ export interface SharedInit {
   faults?: Faults;
   /** Reader-pool threads only: how much to raise their nice value at start (OpenOptions.poolPriority). */
   niceIncrement?: number;
+  /**
+   * Reader-pool threads only: one word, the search tasks sent to the pool that no thread has started yet
+   * (main/reader-pool.ts adds, the thread that starts one subtracts). An insert task gives way while it is
+   * above zero (readers/link-nodes.ts).
+   */
+  searchesWaiting?: Int32Array;
 }
 
 /** The writer's RPC surface (comlink). Every method runs on the writer thread, in call order. */

@@ -31,6 +31,9 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 const answer = (task: PoolTask): SearchReplies =>
   packReplies(queriesOf(task).map((q) => ({ ok: true, value: { rows: Uint32Array.of(q.k), distances: Float32Array.of(0), ms: 0 } })));
 
+/** An insert task's reply when its thread linked every node it carried. */
+const linkedAll = (task: PoolTask): InsertReply => ({ ok: true, value: (task as Extract<PoolTask, { type: 'insert' }>).count });
+
 describe('SearchQueue', () => {
   it('sends one search per task while the pool has room (two tasks a thread), then packs an even share of the queue per slot', async () => {
     const { pool, tasks } = recordingPool();
@@ -134,7 +137,7 @@ describe('LinkQueue', () => {
     const done = Array.from({ length: 7 }, (_, i) => queue.run({ index: 64, first: i * 128, count: 128 }));
     expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'insert' }>).first)).toEqual([0, 128, 256, 384]);
     for (let settled = 0; settled < 7; settled++) {
-      tasks[settled].settle({ ok: true, value: 128 });
+      tasks[settled].settle(linkedAll(tasks[settled].task));
       await turn();
     }
     expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'insert' }>).first)).toEqual([0, 128, 256, 384, 512, 640, 768]);
@@ -152,24 +155,24 @@ describe('LinkQueue', () => {
     const done = Array.from({ length: 12 }, (_, i) => queue.run({ index: i === 9 ? 96 : 64, first: i, count: 1 }));
     // Two slots (one thread): the first two go alone, ten wait.
     expect(tasks.map((_, i) => nodesOf(i))).toEqual([[0], [1]]);
-    tasks[0].settle({ ok: true, value: 1 });
+    tasks[0].settle(linkedAll(tasks[0].task));
     await turn();
     // Ten queued, two slots: half of them in one task, in node order.
     expect(nodesOf(2)).toEqual([2, 3, 4, 5, 6]);
-    tasks[1].settle({ ok: true, value: 1 });
+    tasks[1].settle(linkedAll(tasks[1].task));
     await turn();
     // Five queued, two slots: three, but a task stops before the other index's job.
     expect(nodesOf(3)).toEqual([7, 8]);
-    for (let i = 2; i < 4; i++) tasks[i].settle({ ok: true, value: 1 });
+    for (let i = 2; i < 4; i++) tasks[i].settle(linkedAll(tasks[i].task));
     await turn();
     // The other index's job alone; then two queued for two slots: one each.
     expect((tasks[4].task as Extract<PoolTask, { type: 'insert' }>).index).toBe(96);
     expect(nodesOf(4)).toEqual([9]);
     expect(nodesOf(5)).toEqual([10]);
-    for (let i = 4; i < 6; i++) tasks[i].settle({ ok: true, value: 1 });
+    for (let i = 4; i < 6; i++) tasks[i].settle(linkedAll(tasks[i].task));
     await turn();
     expect(nodesOf(6)).toEqual([11]);
-    tasks[6].settle({ ok: true, value: 1 });
+    tasks[6].settle(linkedAll(tasks[6].task));
     await Promise.all(done);
     expect(tasks).toHaveLength(7);
   });
@@ -178,16 +181,57 @@ describe('LinkQueue', () => {
     const { pool, tasks } = recordingPool();
     const queue = new LinkQueue(pool, 1, new EpochPins(KernelArena.create()));
     const done = Array.from({ length: 6 }, (_, i) => queue.run({ index: 64, first: i, count: 1 }));
-    tasks[0].settle({ ok: true, value: 1 });
+    tasks[0].settle(linkedAll(tasks[0].task));
     await turn();
     expect((tasks[2].task as Extract<PoolTask, { type: 'insert' }>).nodes).toEqual([2, 3]);
     tasks[2].settle({ ok: false, error: { code: 'FEATHER_ERR_INTERNAL', message: 'bad node' } });
     await expect(done[2]).rejects.toMatchObject({ code: 'FEATHER_ERR_INTERNAL' });
     await expect(done[3]).rejects.toMatchObject({ code: 'FEATHER_ERR_INTERNAL' });
-    for (const t of tasks.slice(1)) if (t !== tasks[2]) t.settle({ ok: true, value: 1 });
+    for (const t of tasks.slice(1)) if (t !== tasks[2]) t.settle(linkedAll(t.task));
     await turn();
-    for (const t of tasks.slice(3)) t.settle({ ok: true, value: 1 });
+    for (const t of tasks.slice(3)) t.settle(linkedAll(t.task));
     await expect(Promise.all([done[0], done[1], done[4], done[5]])).resolves.toBeDefined();
+  });
+
+  it('sends the nodes a task left when it gave way to a search next, in order, and settles a job once all its nodes are linked', async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new LinkQueue(pool, 1, new EpochPins(KernelArena.create()));
+    const settled: number[] = [];
+    const done = [0, 1, 2].map((i) => queue.run({ index: 64, first: i * 128, count: 128 }).then(() => settled.push(i)));
+    expect(tasks.map((t) => (t.task as Extract<PoolTask, { type: 'insert' }>).first)).toEqual([0, 128]);
+    // The first task linked 5 of its 128 nodes: the other 123 go next, before the third job.
+    tasks[0].settle({ ok: true, value: 5 });
+    await turn();
+    expect(tasks[2].task).toMatchObject({ first: 5, count: 123 });
+    tasks[1].settle(linkedAll(tasks[1].task));
+    await turn();
+    expect(tasks[3].task).toMatchObject({ first: 256, count: 128 });
+    expect(settled).toEqual([1]);
+    tasks[2].settle(linkedAll(tasks[2].task));
+    tasks[3].settle(linkedAll(tasks[3].task));
+    await Promise.all(done);
+    expect(settled).toEqual([1, 0, 2]);
+    expect(tasks).toHaveLength(4);
+  });
+
+  it('a merged task that gave way settles the jobs it linked and sends the others again first', async () => {
+    const { pool, tasks } = recordingPool();
+    const queue = new LinkQueue(pool, 1, new EpochPins(KernelArena.create()));
+    const settled: number[] = [];
+    const done = Array.from({ length: 6 }, (_, i) => queue.run({ index: 64, first: i, count: 1 }).then(() => settled.push(i)));
+    tasks[0].settle(linkedAll(tasks[0].task));
+    await turn();
+    expect((tasks[2].task as Extract<PoolTask, { type: 'insert' }>).nodes).toEqual([2, 3]);
+    // Node 2 linked, node 3 not: job 2 settles, job 3 goes first again (with job 4, an even share of three).
+    tasks[2].settle({ ok: true, value: 1 });
+    await turn();
+    expect(settled).toEqual([0, 2]);
+    expect((tasks[3].task as Extract<PoolTask, { type: 'insert' }>).nodes).toEqual([3, 4]);
+    for (const t of tasks.slice(1)) if (t !== tasks[2]) t.settle(linkedAll(t.task));
+    await turn();
+    for (const t of tasks.slice(4)) t.settle(linkedAll(t.task));
+    await Promise.all(done);
+    expect(settled.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('rejects a job with the typed error its task replied', async () => {

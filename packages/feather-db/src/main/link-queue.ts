@@ -21,13 +21,25 @@ function nodesOf(job: InsertJob): number[] {
   return job.nodes ?? Array.from({ length: job.count }, (_, i) => job.first + i);
 }
 
+/** The nodes of `job` after its first `linked`. */
+function remainder(job: InsertJob, linked: number): InsertJob {
+  const { index, first, count, nodes } = job;
+  if (nodes === undefined) return { index, first: first + linked, count: count - linked };
+  const rest = nodes.slice(linked);
+  return { index, first: rest[0]!, count: rest.length, nodes: rest };
+}
+
 /**
  * Hands insert jobs to the pool in node order, from every write, at most two per thread at a time. Piscina
  * does not run queued tasks in submission order (with one thread, 60 queued tasks ran evens first, then
  * odds), and linking out of node order costs recall: a graph linked chunk-reversed measured recall@10
  * 0.954 against 0.969 in order (8k clustered vectors, ef 64); in order, a parallel build matches a serial
  * one. Small jobs of one index queued behind each other (concurrent adds, a node or a few each) go as one task
- * of up to kMergedTaskNodes nodes, in their order: one thread hop serves them all.
+ * of up to kMergedTaskNodes nodes, in their order: one thread hop serves them all. A task gives its thread up to
+ * a search that waits for one after the node it is linking (readers/link-nodes.ts); its other nodes go back to
+ * the front of the queue. Before, a search sent during a large addBatch waited for the rest of a thread's task
+ * and the task the thread held next: 100-250 ms at p50-p99 with eight callers searching GloVe-100 while 80k
+ * rows were added (benchmarks/compare/search-during-build.ts).
  */
 export class LinkQueue {
   readonly #tasks: TaskWindow<Queued>;
@@ -57,8 +69,8 @@ export class LinkQueue {
         .then(
           (reply) => {
             const r = reply as InsertReply;
-            if (r.ok) for (const q of batch) q.resolve();
-            else for (const q of batch) q.reject(FeatherError.fromWire(r.error));
+            if (!r.ok) for (const q of batch) q.reject(FeatherError.fromWire(r.error));
+            else this.#settle(batch, r.value);
           },
           (error: unknown) => {
             for (const q of batch) q.reject(error);
@@ -66,6 +78,26 @@ export class LinkQueue {
         );
     };
     this.#tasks = new TaskWindow(window, take, send);
+  }
+
+  /**
+   * Settles the jobs of a task whose thread linked the first `linked` of its nodes: a task that gave way to a
+   * search (readers/link-nodes.ts) stops early, and its jobs' other nodes go back to the front of the queue,
+   * to be linked next, in order.
+   */
+  #settle(batch: readonly Queued[], linked: number): void {
+    let left = linked;
+    for (let i = 0; i < batch.length; i++) {
+      const q = batch[i]!;
+      if (left >= q.job.count) {
+        left -= q.job.count;
+        q.resolve();
+        continue;
+      }
+      const rest = batch.slice(i + 1);
+      this.#tasks.requeue(left === 0 ? [q, ...rest] : [{ ...q, job: remainder(q.job, left) }, ...rest]);
+      return;
+    }
   }
 
   /** Insert jobs are queued or running in the pool. */

@@ -37,6 +37,9 @@ export interface ReaderPool extends PoolRunner {
  * assertion), which a store opened and closed quickly would otherwise hit.
  */
 export function startReaderPool(threads: number, init: SharedInit, onError: (error: FeatherError, broken: boolean) => void): ReaderPool {
+  // Search tasks sent and not yet started by a thread: insert tasks give way while any wait (readers/link-nodes.ts).
+  const searchesWaiting = new Int32Array(new SharedArrayBuffer(4));
+  let searchesInFlight = 0;
   const pool = new Piscina<PoolTask, SearchReplies | InsertReply>({
     // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
     filename: new URL('../readers/pool.bundle.js', import.meta.url).href,
@@ -47,7 +50,7 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
     // at a time.
     concurrentTasksPerWorker: kTasksPerThread,
     idleTimeout: Number.POSITIVE_INFINITY,
-    workerData: init,
+    workerData: { ...init, searchesWaiting } satisfies SharedInit,
     execArgv: [...kWorkerExecArgv],
   });
   let loaded = 0;
@@ -122,7 +125,18 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
     run: (task) => {
       if (broken !== undefined) return Promise.reject(broken);
       if (closing) return Promise.reject(typed(new Error('closed')));
-      return Promise.race([pool.run(task), brokenPromise]).catch((error: unknown) => Promise.reject(typed(error)));
+      const run = (): Promise<SearchReplies | InsertReply> =>
+        Promise.race([pool.run(task), brokenPromise]).catch((error: unknown) => Promise.reject(typed(error)));
+      if (task.type !== 'search') return run();
+      // Atomic add, before the task can reach a thread: the reader threads load the word between an insert
+      // task's nodes, and subtract as they start a search task. A task that failed with its thread may never have
+      // been started: once no search task is in flight, every one that will be started has been, so the word is
+      // reset then.
+      Atomics.add(searchesWaiting, 0, 1);
+      searchesInFlight++;
+      return run().finally(() => {
+        if (--searchesInFlight === 0) Atomics.store(searchesWaiting, 0, 0);
+      });
     },
     close: async (force) => {
       closing = true;

@@ -31,6 +31,12 @@ export class TaskWindow<T> {
     this.#pump();
   }
 
+  /** Puts items a task sent but did not finish back at the front of the queue, in their order. */
+  requeue(items: readonly T[]): void {
+    this.#queue.unshift(...items);
+    this.#pump();
+  }
+
   /** Takes `item` out of the queue if it has not been sent yet; returns whether it was still queued. */
   remove(item: T): boolean {
     const at = this.#queue.indexOf(item);

@@ -1,7 +1,8 @@
-// Reader-pool entry (Piscina): attaches to the shared memory once per thread, then serves two task types.
+// Reader-pool entry (Piscina): attaches to the shared memory once per thread, then serves three task types.
 // Searches read only published state and never wait for the writer; insert tasks link nodes the writer
 // reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch,
-// compaction or storage change.
+// compaction or storage change, and give their thread up to a search that waits for one (link-nodes.ts).
+// Repair tasks re-link nodes around forgotten ones (docs/adr/0008).
 import { FeatherError, KernelArena } from '@feather-db/core';
 import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
@@ -12,6 +13,7 @@ import { toReply } from '../shared/replies.js';
 import { searchOne } from '../shared/search-one.js';
 import { packReplies, unpackSearches, type SearchAnswer } from '../shared/search-wire.js';
 import { lowerThisThreadPriority } from '../shared/thread-priority.js';
+import { linkNodes } from './link-nodes.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
@@ -19,6 +21,9 @@ import { lowerThisThreadPriority } from '../shared/thread-priority.js';
 queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
 
 const faults = (workerData as SharedInit).faults;
+const searchesWaiting = (workerData as SharedInit).searchesWaiting!;
+/** A search task waits for a thread (main/reader-pool.ts): an insert task gives way (link-nodes.ts). Atomic load. */
+const searchWaits = (): boolean => Atomics.load(searchesWaiting, 0) > 0;
 
 // Below the event loop's priority (OpenOptions.poolPriority): the main thread wins a contended core.
 lowerThisThreadPriority((workerData as SharedInit).niceIncrement ?? 0);
@@ -51,6 +56,8 @@ function timedSearch(q: SearchQuery): SearchAnswer {
 let dying = false;
 
 export default function run(task: PoolTask): SearchReplies | InsertReply | Promise<never> {
+  // Atomic: this search no longer waits for a thread (the facade added it when it sent the task).
+  if (task.type === 'search') Atomics.sub(searchesWaiting, 0, 1);
   // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked). The
   // death fires a microtask later (die); a task the thread already holds waiting (reader-pool.ts) must not run
   // meanwhile, as it could not on a thread that died at once: it would spin on the locks taken here.
@@ -67,9 +74,7 @@ export default function run(task: PoolTask): SearchReplies | InsertReply | Promi
     case 'insert':
       return toReply(() => {
         const target = shared().index(task.index);
-        if (task.nodes !== undefined) for (const id of task.nodes) target.insertReserved(id);
-        else for (let id = task.first; id < task.first + task.count; id++) target.insertReserved(id);
-        return task.count;
+        return linkNodes(task, (id) => target.insertReserved(id), searchWaits);
       });
     case 'repair':
       return toReply(() => {
