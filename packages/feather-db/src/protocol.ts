@@ -54,7 +54,7 @@ export interface SharedInit {
   /**
    * Reader-pool threads only: one word, the search tasks sent to the pool that no thread has started yet
    * (main/reader-pool.ts adds, the thread that starts one subtracts). An insert task gives way while it is
-   * above zero (readers/link-nodes.ts).
+   * above zero (readers/give-way.ts).
    */
   searchesWaiting?: Int32Array;
 }
@@ -101,11 +101,17 @@ export interface SearchQuery {
  * (shared/search-wire.ts), and answered with SearchReplies.
  */
 export type { SearchReplies };
+/** Link these reserved nodes, in order. Replies with how many it linked: it may give way to a search first (readers/give-way.ts). */
 type InsertTask = { type: 'insert' } & InsertJob;
-/** Part of a repair pass: re-link these nodes around the retiring set. Replies with the milliseconds it ran in its thread. */
+/**
+ * Part of a repair pass: re-link these nodes around the retiring set. Replies with how many it re-linked (it may
+ * give way to a search first, as an insert task does) and the milliseconds it ran in its thread.
+ */
 type RepairTask = { type: 'repair' } & RepairJob;
 export type InsertReply = Reply<number>;
+export type RepairReply = Reply<{ nodes: number; ms: number }>;
 export type PoolTask = SearchTask | InsertTask | RepairTask;
+export type PoolReply = SearchReplies | InsertReply | RepairReply;
 
 /** The writer's methods as the main thread calls them: promises that reject with FEATHER_ERR_WORKER_EXITED once the thread is gone (main/writer-thread.ts). */
 export type WriterCalls = { [K in keyof WriterApi]: (...args: Parameters<WriterApi[K]>) => Promise<ReturnType<WriterApi[K]>> };

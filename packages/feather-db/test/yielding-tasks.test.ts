@@ -82,4 +82,33 @@ describe('YieldingTasks', () => {
     expect(started).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(running).toHaveLength(0);
   });
+
+  it('runs an item a task gave back (it gave way to a search) before the queued ones', async () => {
+    const started: string[] = [];
+    const finishes: ((ms: number) => void)[] = [];
+    const tasks: YieldingTasks<string> = new YieldingTasks<string>(
+      1,
+      (item) =>
+        new Promise<number>((resolve) => {
+          started.push(item);
+          finishes.push((ms) => {
+            // The first task ran part of its work: the rest goes back to the queue, first.
+            if (item === 'a') tasks.requeue('a, the rest');
+            resolve(ms);
+          });
+        }),
+      () => false,
+      manualClock(),
+    );
+    for (const item of ['a', 'b', 'c']) tasks.push(item);
+    expect(started).toEqual(['a']);
+    finishes[0](1);
+    await turn();
+    expect(started).toEqual(['a', 'a, the rest']);
+    finishes[1](1);
+    await turn();
+    finishes[2](1);
+    await turn();
+    expect(started).toEqual(['a', 'a, the rest', 'b', 'c']);
+  });
 });

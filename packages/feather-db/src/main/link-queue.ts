@@ -36,7 +36,7 @@ function remainder(job: InsertJob, linked: number): InsertJob {
  * 0.954 against 0.969 in order (8k clustered vectors, ef 64); in order, a parallel build matches a serial
  * one. Small jobs of one index queued behind each other (concurrent adds, a node or a few each) go as one task
  * of up to kMergedTaskNodes nodes, in their order: one thread hop serves them all. A task gives its thread up to
- * a search that waits for one after the node it is linking (readers/link-nodes.ts); its other nodes go back to
+ * a search that waits for one after the node it is linking (readers/give-way.ts); its other nodes go back to
  * the front of the queue. Before, a search sent during a large addBatch waited for the rest of a thread's task
  * and the task the thread held next: 100-250 ms at p50-p99 with eight callers searching GloVe-100 while 80k
  * rows were added (benchmarks/compare/search-during-build.ts).
@@ -82,7 +82,7 @@ export class LinkQueue {
 
   /**
    * Settles the jobs of a task whose thread linked the first `linked` of its nodes: a task that gave way to a
-   * search (readers/link-nodes.ts) stops early, and its jobs' other nodes go back to the front of the queue,
+   * search (readers/give-way.ts) stops early, and its jobs' other nodes go back to the front of the queue,
    * to be linked next, in order.
    */
   #settle(batch: readonly Queued[], linked: number): void {

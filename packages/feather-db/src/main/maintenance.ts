@@ -3,7 +3,7 @@
 // queued writes are applied), every insert job issued before it finishes, the pool re-links the graph around
 // the set, and the writer retires it; its slots are reused once every read pinned before has ended.
 import { FeatherError, kRepairTaskSize, type RepairJob } from '@feather-db/core';
-import type { InsertReply, PoolTask, WriterCalls } from '../protocol.js';
+import type { PoolTask, RepairReply, WriterCalls } from '../protocol.js';
 import { unwrap } from '../shared/replies.js';
 import { kNoAbort, type AbortPoint } from './abort.js';
 import type { EpochPins } from './epoch-pins.js';
@@ -35,18 +35,25 @@ export interface MaintenanceDeps {
 
 /**
  * Nodes per background repair task (the insert path uses core's kRepairTaskSize, 1,024: writes wait for the
- * whole pass there anyway). A search or an insert queued behind one waits for it on its thread: 1,024-node
+ * whole pass there anyway, and searches do not wait for a task: it gives way to them, readers/give-way.ts). An
+ * insert queued behind one waits for it on its thread, and so did searches before they were given way: 1,024-node
  * tasks held single adds 5.6x their idle p99 while a repair ran; with 256 searches during a repair ran at 767-889
  * a second, with 64 at 1,651-1,877 (churn benchmark, whole batches of 20k, 128-d, two runs each, alternating),
  * for a pass 10-20% longer and the same write p99 within the runs' noise.
  */
 const kBackgroundTaskNodes = 64;
 
+/** A repair task to run: its nodes, and what settles it once they all ran. */
+interface RepairItem {
+  job: RepairJob;
+  done: (error?: unknown) => void;
+}
+
 export class Maintenance {
   readonly #d: MaintenanceDeps;
   /** Repair tasks on the pool: two per thread for an insert-path repair; in the background, see YieldingTasks. */
-  readonly #inline: TaskWindow<{ job: RepairJob; done: (error?: unknown) => void }>;
-  readonly #background: YieldingTasks<{ job: RepairJob; done: (error?: unknown) => void }>;
+  readonly #inline: TaskWindow<RepairItem>;
+  readonly #background: YieldingTasks<RepairItem>;
   #running: Promise<unknown> | undefined;
   /** The tombstone ratio once the running repair fixed its retiring set (undefined before, and when none runs). */
   #passBase: number | undefined;
@@ -55,17 +62,16 @@ export class Maintenance {
 
   constructor(deps: MaintenanceDeps) {
     this.#d = deps;
-    type Item = { job: RepairJob; done: (error?: unknown) => void };
-    this.#inline = new TaskWindow<Item>(
+    this.#inline = new TaskWindow<RepairItem>(
       deps.threads * kTasksPerThread,
       () => 1,
-      async ([item]) => void (await this.#send(item!.job, item!.done)),
+      async ([item]) => void (await this.#send(item!, (rest) => this.#inline.requeue([rest]))),
     );
     // One task per thread while no search or insert waits (one task in all fell behind a store adding 10k vectors a
     // round: the graph kept growing); while they run, one at a time with pauses, so they keep most of the pool.
-    this.#background = new YieldingTasks<Item>(
+    this.#background = new YieldingTasks<RepairItem>(
       deps.threads,
-      (item) => this.#send(item.job, item.done),
+      (item) => this.#send(item, (rest) => this.#background.requeue(rest)),
       () => deps.foreground(),
     );
   }
@@ -189,18 +195,25 @@ export class Maintenance {
     );
   }
 
-  /** Runs one repair task and settles it; resolves with the milliseconds it ran in its thread (0 when it failed). */
-  async #send(job: RepairJob, done: (error?: unknown) => void): Promise<number> {
+  /**
+   * Runs one repair task and settles it, or when its thread gave way to a search before its last node
+   * (readers/give-way.ts), hands the rest of its nodes to `requeue`; resolves with the milliseconds it ran in its
+   * thread (0 when it failed).
+   */
+  async #send(item: RepairItem, requeue: (rest: RepairItem) => void): Promise<number> {
+    const { job, done } = item;
     const pins = this.#d.pins;
     const seq = pins.pin();
     try {
-      const r = (await this.#d.pool.run({ type: 'repair', ...job } satisfies PoolTask)) as InsertReply;
+      const r = (await this.#d.pool.run({ type: 'repair', ...job } satisfies PoolTask)) as RepairReply;
       if (!r.ok) {
         done(FeatherError.fromWire(r.error));
         return 0;
       }
-      done();
-      return r.value;
+      const { nodes, ms } = r.value;
+      if (nodes < job.count) requeue({ job: { ...job, first: job.first + nodes, count: job.count - nodes }, done });
+      else done();
+      return ms;
     } catch (error) {
       done(error);
       return 0;

@@ -1,6 +1,6 @@
 import { FeatherError } from '@feather-db/core';
 import { Piscina } from 'piscina';
-import { kReaderLoaded, type InsertReply, type PoolTask, type SearchReplies, type SharedInit } from '../protocol.js';
+import { kReaderLoaded, type PoolReply, type PoolTask, type SharedInit } from '../protocol.js';
 import { kTasksPerThread } from './task-window.js';
 import { kWorkerExecArgv } from './writer-thread.js';
 
@@ -9,7 +9,7 @@ const kLoadWaitMs = 10_000;
 
 /** What runs pool tasks: a search or insert task, settled typed. */
 export interface PoolRunner {
-  run(task: PoolTask): Promise<SearchReplies | InsertReply>;
+  run(task: PoolTask): Promise<PoolReply>;
 }
 
 export interface ReaderPool extends PoolRunner {
@@ -37,10 +37,10 @@ export interface ReaderPool extends PoolRunner {
  * assertion), which a store opened and closed quickly would otherwise hit.
  */
 export function startReaderPool(threads: number, init: SharedInit, onError: (error: FeatherError, broken: boolean) => void): ReaderPool {
-  // Search tasks sent and not yet started by a thread: insert tasks give way while any wait (readers/link-nodes.ts).
+  // Search tasks sent and not yet started by a thread: insert tasks give way while any wait (readers/give-way.ts).
   const searchesWaiting = new Int32Array(new SharedArrayBuffer(4));
   let searchesInFlight = 0;
-  const pool = new Piscina<PoolTask, SearchReplies | InsertReply>({
+  const pool = new Piscina<PoolTask, PoolReply>({
     // The bundled entry (scripts/bundle-workers.mjs): one file to load instead of a module graph.
     filename: new URL('../readers/pool.bundle.js', import.meta.url).href,
     minThreads: threads,
@@ -125,7 +125,7 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
     run: (task) => {
       if (broken !== undefined) return Promise.reject(broken);
       if (closing) return Promise.reject(typed(new Error('closed')));
-      const run = (): Promise<SearchReplies | InsertReply> =>
+      const run = (): Promise<PoolReply> =>
         Promise.race([pool.run(task), brokenPromise]).catch((error: unknown) => Promise.reject(typed(error)));
       if (task.type !== 'search') return run();
       // Atomic add, before the task can reach a thread: the reader threads load the word between an insert

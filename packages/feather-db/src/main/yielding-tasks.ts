@@ -53,6 +53,12 @@ export class YieldingTasks<T> {
     this.#pump();
   }
 
+  /** Puts an item a task sent but did not finish back at the front of the queue. */
+  requeue(item: T): void {
+    this.#queue.unshift(item);
+    this.#pump();
+  }
+
   #pump(): void {
     while (this.#queue.length > 0) {
       if (!this.#foreground()) {

@@ -1,19 +1,19 @@
 // Reader-pool entry (Piscina): attaches to the shared memory once per thread, then serves three task types.
 // Searches read only published state and never wait for the writer; insert tasks link nodes the writer
 // reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch,
-// compaction or storage change, and give their thread up to a search that waits for one (link-nodes.ts).
-// Repair tasks re-link nodes around forgotten ones (docs/adr/0008).
+// compaction or storage change. Repair tasks re-link nodes around forgotten ones (docs/adr/0008). Both give
+// their thread up to a search that waits for one (give-way.ts).
 import { FeatherError, KernelArena } from '@feather-db/core';
 import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import { kReaderLoaded, type InsertReply, type PoolTask, type SearchQuery, type SearchReplies, type SharedInit } from '../protocol.js';
+import { kReaderLoaded, type PoolReply, type PoolTask, type SearchQuery, type SharedInit } from '../protocol.js';
 import { AttachCache } from '../shared/attach-cache.js';
 import { die, holdLocks, poolTaskDies, stallPoolTask } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
 import { searchOne } from '../shared/search-one.js';
 import { packReplies, unpackSearches, type SearchAnswer } from '../shared/search-wire.js';
 import { lowerThisThreadPriority } from '../shared/thread-priority.js';
-import { linkNodes } from './link-nodes.js';
+import { eachNodeGivingWay } from './give-way.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
@@ -22,7 +22,7 @@ queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
 
 const faults = (workerData as SharedInit).faults;
 const searchesWaiting = (workerData as SharedInit).searchesWaiting!;
-/** A search task waits for a thread (main/reader-pool.ts): an insert task gives way (link-nodes.ts). Atomic load. */
+/** A search task waits for a thread (main/reader-pool.ts): insert and repair tasks give way (give-way.ts). Atomic load. */
 const searchWaits = (): boolean => Atomics.load(searchesWaiting, 0) > 0;
 
 // Below the event loop's priority (OpenOptions.poolPriority): the main thread wins a contended core.
@@ -55,7 +55,7 @@ function timedSearch(q: SearchQuery): SearchAnswer {
 /** INTERNAL, tests only: this thread's planned death has fired (see run). */
 let dying = false;
 
-export default function run(task: PoolTask): SearchReplies | InsertReply | Promise<never> {
+export default function run(task: PoolTask): PoolReply | Promise<never> {
   // Atomic: this search no longer waits for a thread (the facade added it when it sent the task).
   if (task.type === 'search') Atomics.sub(searchesWaiting, 0, 1);
   // INTERNAL, tests only: the planned task kills its thread (after taking the index's locks, if asked). The
@@ -74,13 +74,14 @@ export default function run(task: PoolTask): SearchReplies | InsertReply | Promi
     case 'insert':
       return toReply(() => {
         const target = shared().index(task.index);
-        return linkNodes(task, (id) => target.insertReserved(id), searchWaits);
+        return eachNodeGivingWay(task, (id) => target.insertReserved(id), searchWaits);
       });
     case 'repair':
       return toReply(() => {
         const started = performance.now();
-        shared().index(task.index).repairRange(task.first, task.count, task.set, task.bits);
-        return performance.now() - started;
+        const target = shared().index(task.index);
+        const nodes = eachNodeGivingWay(task, (id) => target.repairRange(id, 1, task.set, task.bits), searchWaits);
+        return { nodes, ms: performance.now() - started };
       });
   }
 }

@@ -1,8 +1,8 @@
-// An insert task's loop (src/readers/link-nodes.ts) on a real index: nodes linked in order, and the task
-// stops after the node it is on once a search waits, never before its first.
+// A pool task's loop over its nodes (src/readers/give-way.ts) on a real index: nodes linked (or repaired) in
+// order, and the task stops after the node it is on once a search waits, never before its first.
 import { HnswIndex, KernelArena } from '@feather-db/core';
 import { describe, expect, it } from 'vitest';
-import { linkNodes } from '../src/readers/link-nodes.js';
+import { eachNodeGivingWay } from '../src/readers/give-way.js';
 
 const dim = 4;
 const vector = (i: number): number[] => [Math.sin(i), Math.cos(i * 1.3), (i % 7) / 7, Math.sin(i * 0.4)];
@@ -14,12 +14,12 @@ function reserved(n: number): HnswIndex {
   return index;
 }
 
-describe('linkNodes', () => {
+describe('eachNodeGivingWay', () => {
   it('links every node in order while no search waits, and returns the count', () => {
     const index = reserved(40);
     const order: number[] = [];
-    const linked = linkNodes(
-      { index: index.address, first: 0, count: 40 },
+    const linked = eachNodeGivingWay(
+      { first: 0, count: 40 },
       (id) => {
         order.push(id);
         index.insertReserved(id);
@@ -36,8 +36,8 @@ describe('linkNodes', () => {
     let checks = 0;
     // A search starts waiting while the fifth node is being linked.
     expect(
-      linkNodes(
-        { index: index.address, first: 0, count: 20 },
+      eachNodeGivingWay(
+        { first: 0, count: 20 },
         (id) => index.insertReserved(id),
         () => ++checks >= 5,
       ),
@@ -45,8 +45,8 @@ describe('linkNodes', () => {
     // The rest, as the facade sends them again (an explicit node list, as merged and reused jobs carry).
     const rest = Array.from({ length: 35 }, (_, i) => 5 + i);
     expect(
-      linkNodes(
-        { index: index.address, first: 5, count: 35, nodes: rest },
+      eachNodeGivingWay(
+        { first: 5, count: 35, nodes: rest },
         (id) => index.insertReserved(id),
         () => true,
       ),
@@ -54,8 +54,8 @@ describe('linkNodes', () => {
     const order: number[] = [];
     const last = rest.slice(1);
     expect(
-      linkNodes(
-        { index: index.address, first: 6, count: 34, nodes: last },
+      eachNodeGivingWay(
+        { first: 6, count: 34, nodes: last },
         (id) => {
           order.push(id);
           index.insertReserved(id);
@@ -67,10 +67,39 @@ describe('linkNodes', () => {
     for (let i = 0; i < 40; i++) expect(index.search(vector(i), 1).ids[0]).toBe(i);
   });
 
+  it('a repair run in pieces, each ended early by a waiting search, gives the graph one whole repair gives', () => {
+    // Two equal graphs (levels come from the index's seeded generator), the same nodes forgotten in both.
+    const [whole, pieces] = [reserved(300), reserved(300)];
+    for (const index of [whole, pieces]) {
+      for (let id = 0; id < 300; id++) index.insertReserved(id);
+      for (let id = 0; id < 300; id += 3) index.delete(id);
+    }
+    const a = whole.recycler.beginRepair()!;
+    whole.repairRange(0, a.bits, a.set, a.bits);
+    whole.recycler.commitRepair();
+    const b = pieces.recycler.beginRepair()!;
+    // A search starts waiting every seventh node; the rest goes again, as the facade sends it.
+    let checks = 0;
+    let tasks = 0;
+    for (let first = 0; first < b.bits; tasks++) {
+      first += eachNodeGivingWay(
+        { first, count: b.bits - first },
+        (id) => pieces.repairRange(id, 1, b.set, b.bits),
+        () => ++checks % 7 === 0,
+      );
+    }
+    pieces.recycler.commitRepair();
+    expect(tasks).toBeGreaterThan(1);
+    for (let q = 0; q < 40; q++) {
+      const query = vector(q + 0.5);
+      expect(Array.from(pieces.search(query, 10).ids)).toEqual(Array.from(whole.search(query, 10).ids));
+    }
+  });
+
   it('links nothing for an empty job', () => {
     expect(
-      linkNodes(
-        { index: 0, first: 0, count: 0 },
+      eachNodeGivingWay(
+        { first: 0, count: 0 },
         () => expect.unreachable(),
         () => false,
       ),
