@@ -21,19 +21,20 @@ export class SearchRunner {
   readonly #handles: AttachCache;
   readonly #budget: InlineBudget;
   readonly #queue: SearchQueue;
-  readonly #poolHealthy: () => boolean;
+  readonly #inlineAllowed: () => boolean;
   /** Search calls in the current synchronous block (#countCall). */
   #callsThisBlock = 0;
 
   /**
-   * `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). `poolHealthy`: the
-   * pool is neither broken nor closing (ReaderPool.healthy); searches run inline only then.
+   * `queue` must report each pooled search's duration to `budget.observe` (see SearchPath). `inlineAllowed`: the
+   * pool is neither broken nor closing (ReaderPool.healthy), and (SearchPath) the graphs hold few tombstones not
+   * yet repaired; searches run inline only then.
    */
-  constructor(handles: AttachCache, budget: InlineBudget, queue: SearchQueue, poolHealthy: () => boolean) {
+  constructor(handles: AttachCache, budget: InlineBudget, queue: SearchQueue, inlineAllowed: () => boolean) {
     this.#handles = handles;
     this.#budget = budget;
     this.#queue = queue;
-    this.#poolHealthy = poolHealthy;
+    this.#inlineAllowed = inlineAllowed;
   }
 
   /**
@@ -42,7 +43,7 @@ export class SearchRunner {
    * (every thread failed at start) is not healthy: every search then goes to it and rejects typed.
    */
   #idle(): boolean {
-    return this.#queue.idle && this.#poolHealthy();
+    return this.#queue.idle && this.#inlineAllowed();
   }
 
   /** Learns a pooled search's duration (the queue's `measured` callback). */
