@@ -7,7 +7,7 @@ import { kWorkerExecArgv } from './writer-thread.js';
 /** Upper bound on waiting for threads to finish loading before a close (a thread that failed to load never posts). */
 const kLoadWaitMs = 10_000;
 
-/** What runs pool tasks: a search or insert task, settled typed. */
+/** What runs pool tasks: a search, insert or repair task, settled typed. */
 export interface PoolRunner {
   run(task: PoolTask): Promise<PoolReply>;
 }
@@ -37,7 +37,8 @@ export interface ReaderPool extends PoolRunner {
  * assertion), which a store opened and closed quickly would otherwise hit.
  */
 export function startReaderPool(threads: number, init: SharedInit, onError: (error: FeatherError, broken: boolean) => void): ReaderPool {
-  // Search tasks sent and not yet started by a thread: insert tasks give way while any wait (readers/give-way.ts).
+  // Search tasks sent and not yet started by a thread: insert and repair tasks give way while any wait
+  // (readers/give-way.ts).
   const searchesWaiting = new Int32Array(new SharedArrayBuffer(4));
   let searchesInFlight = 0;
   const pool = new Piscina<PoolTask, PoolReply>({
@@ -128,8 +129,8 @@ export function startReaderPool(threads: number, init: SharedInit, onError: (err
       const run = (): Promise<PoolReply> =>
         Promise.race([pool.run(task), brokenPromise]).catch((error: unknown) => Promise.reject(typed(error)));
       if (task.type !== 'search') return run();
-      // Atomic add, before the task can reach a thread: the reader threads load the word between an insert
-      // task's nodes, and subtract as they start a search task. A task that failed with its thread may never have
+      // Atomic add, before the task can reach a thread: the reader threads load the word between an insert or
+      // repair task's nodes, and subtract as they start a search task. A task that failed with its thread may never have
       // been started: once no search task is in flight, every one that will be started has been, so the word is
       // reset then.
       Atomics.add(searchesWaiting, 0, 1);

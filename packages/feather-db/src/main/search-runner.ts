@@ -38,9 +38,10 @@ export class SearchRunner {
   }
 
   /**
-   * Nothing queued or running in a healthy pool: a small search may run on this thread — also while the pool's
-   * threads still boot, so the first search after an open does not wait ~40 ms for them. A pool known dead
-   * (every thread failed at start) is not healthy: every search then goes to it and rejects typed.
+   * Nothing queued or running in a healthy pool, and few unrepaired tombstones (SearchPath): a small search may
+   * run on this thread — also while the pool's threads still boot, so the first search after an open does not
+   * wait ~40 ms for them. A pool known dead (every thread failed at start) is not healthy: every search then
+   * goes to it and rejects typed.
    */
   #idle(): boolean {
     return this.#queue.idle && this.#inlineAllowed();
