@@ -1,5 +1,5 @@
 // A search sent to the pool while an addBatch links its nodes there runs after the node the thread is
-// linking, not after the batch's tasks the thread holds (packages/feather-db/src/readers/give-way.ts), and
+// linking, not after the batch's tasks the thread holds (packages/feather-db/src/shared/give-way.ts), and
 // the batch still links every row.
 import { clusteredVectors, row, tempStorePath } from '@feather-db/testkit';
 import { Feather } from 'feather-db';

@@ -54,7 +54,7 @@ export interface SharedInit {
   /**
    * Reader-pool threads only: one word, the search tasks sent to the pool that no thread has started yet
    * (main/reader-pool.ts adds, the thread that starts one subtracts). An insert task gives way while it is
-   * above zero (readers/give-way.ts).
+   * above zero (shared/give-way.ts).
    */
   searchesWaiting?: Int32Array;
 }
@@ -101,7 +101,7 @@ export interface SearchQuery {
  * (shared/search-wire.ts), and answered with SearchReplies.
  */
 export type { SearchReplies };
-/** Link these reserved nodes, in order. Replies with how many it linked: it may give way to a search first (readers/give-way.ts). */
+/** Link these reserved nodes, in order. Replies with how many it linked: it may give way to a search first (shared/give-way.ts). */
 type InsertTask = { type: 'insert' } & InsertJob;
 /**
  * Part of a repair pass: re-link these nodes around the retiring set. Replies with how many it re-linked (it may

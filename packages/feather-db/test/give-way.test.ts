@@ -1,8 +1,8 @@
-// A pool task's loop over its nodes (src/readers/give-way.ts) on a real index: nodes linked (or repaired) in
+// A pool task's loop over its nodes (src/shared/give-way.ts) on a real index: nodes linked (or repaired) in
 // order, and the task stops after the node it is on once a search waits, never before its first.
 import { HnswIndex, KernelArena } from '@feather-db/core';
 import { describe, expect, it } from 'vitest';
-import { eachNodeGivingWay } from '../src/readers/give-way.js';
+import { eachNodeGivingWay } from '../src/shared/give-way.js';
 
 const dim = 4;
 const vector = (i: number): number[] => [Math.sin(i), Math.cos(i * 1.3), (i % 7) / 7, Math.sin(i * 0.4)];

@@ -1,5 +1,6 @@
 import { FeatherError } from '@feather-db/core';
 import type { InsertJob, InsertReply } from '../protocol.js';
+import { restOf } from '../shared/give-way.js';
 import type { EpochPins } from './epoch-pins.js';
 import type { PoolRunner } from './reader-pool.js';
 import { kTasksPerThread, TaskWindow } from './task-window.js';
@@ -21,14 +22,6 @@ function nodesOf(job: InsertJob): number[] {
   return job.nodes ?? Array.from({ length: job.count }, (_, i) => job.first + i);
 }
 
-/** The nodes of `job` after its first `linked`. */
-function remainder(job: InsertJob, linked: number): InsertJob {
-  const { index, first, count, nodes } = job;
-  if (nodes === undefined) return { index, first: first + linked, count: count - linked };
-  const rest = nodes.slice(linked);
-  return { index, first: rest[0]!, count: rest.length, nodes: rest };
-}
-
 /**
  * Hands insert jobs to the pool in node order, from every write, at most two per thread at a time. Piscina
  * does not run queued tasks in submission order (with one thread, 60 queued tasks ran evens first, then
@@ -36,7 +29,7 @@ function remainder(job: InsertJob, linked: number): InsertJob {
  * 0.954 against 0.969 in order (8k clustered vectors, ef 64); in order, a parallel build matches a serial
  * one. Small jobs of one index queued behind each other (concurrent adds, a node or a few each) go as one task
  * of up to kMergedTaskNodes nodes, in their order: one thread hop serves them all. A task gives its thread up to
- * a search that waits for one after the node it is linking (readers/give-way.ts); its other nodes go back to
+ * a search that waits for one after the node it is linking (shared/give-way.ts); its other nodes go back to
  * the front of the queue. Before, a search sent during a large addBatch waited for the rest of a thread's task
  * and the task the thread held next: 100-250 ms at p50-p99 with eight callers searching GloVe-100 while 80k
  * rows were added (benchmarks/compare/search-during-build.ts).
@@ -82,7 +75,7 @@ export class LinkQueue {
 
   /**
    * Settles the jobs of a task whose thread linked the first `linked` of its nodes: a task that gave way to a
-   * search (readers/give-way.ts) stops early, and its jobs' other nodes go back to the front of the queue,
+   * search (shared/give-way.ts) stops early, and its jobs' other nodes go back to the front of the queue,
    * to be linked next, in order.
    */
   #settle(batch: readonly Queued[], linked: number): void {
@@ -95,7 +88,7 @@ export class LinkQueue {
         continue;
       }
       const rest = batch.slice(i + 1);
-      this.#tasks.requeue(left === 0 ? [q, ...rest] : [{ ...q, job: remainder(q.job, left) }, ...rest]);
+      this.#tasks.requeue(left === 0 ? [q, ...rest] : [{ ...q, job: restOf(q.job, left) }, ...rest]);
       return;
     }
   }

@@ -4,6 +4,7 @@
 // the set, and the writer retires it; its slots are reused once every read pinned before has ended.
 import { FeatherError, kRepairTaskSize, type RepairJob } from '@feather-db/core';
 import type { PoolTask, RepairReply, WriterCalls } from '../protocol.js';
+import { restOf } from '../shared/give-way.js';
 import { unwrap } from '../shared/replies.js';
 import { kNoAbort, type AbortPoint } from './abort.js';
 import type { EpochPins } from './epoch-pins.js';
@@ -35,7 +36,7 @@ export interface MaintenanceDeps {
 
 /**
  * Nodes per background repair task (the insert path uses core's kRepairTaskSize, 1,024: writes wait for the
- * whole pass there anyway, and searches do not wait for a task: it gives way to them, readers/give-way.ts). An
+ * whole pass there anyway, and searches do not wait for a task: it gives way to them, shared/give-way.ts). An
  * insert queued behind one waits for it on its thread, and so did searches before they were given way: 1,024-node
  * tasks held single adds 5.6x their idle p99 while a repair ran; with 256 searches during a repair ran at 767-889
  * a second, with 64 at 1,651-1,877 (churn benchmark, whole batches of 20k, 128-d, two runs each, alternating),
@@ -197,7 +198,7 @@ export class Maintenance {
 
   /**
    * Runs one repair task and settles it, or when its thread gave way to a search before its last node
-   * (readers/give-way.ts), hands the rest of its nodes to `requeue`; resolves with the milliseconds it ran in its
+   * (shared/give-way.ts), hands the rest of its nodes to `requeue`; resolves with the milliseconds it ran in its
    * thread (0 when it failed).
    */
   async #send(item: RepairItem, requeue: (rest: RepairItem) => void): Promise<number> {
@@ -211,7 +212,7 @@ export class Maintenance {
         return 0;
       }
       const { nodes, ms } = r.value;
-      if (nodes < job.count) requeue({ job: { ...job, first: job.first + nodes, count: job.count - nodes }, done });
+      if (nodes < job.count) requeue({ job: restOf(job, nodes), done });
       else done();
       return ms;
     } catch (error) {

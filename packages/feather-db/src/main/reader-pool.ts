@@ -38,7 +38,7 @@ export interface ReaderPool extends PoolRunner {
  */
 export function startReaderPool(threads: number, init: SharedInit, onError: (error: FeatherError, broken: boolean) => void): ReaderPool {
   // Search tasks sent and not yet started by a thread: insert and repair tasks give way while any wait
-  // (readers/give-way.ts).
+  // (shared/give-way.ts).
   const searchesWaiting = new Int32Array(new SharedArrayBuffer(4));
   let searchesInFlight = 0;
   const pool = new Piscina<PoolTask, PoolReply>({

@@ -2,18 +2,18 @@
 // Searches read only published state and never wait for the writer; insert tasks link nodes the writer
 // reserved, concurrently with each other (per-node seqlocks in the kernels), for a parallel addBatch,
 // compaction or storage change. Repair tasks re-link nodes around forgotten ones (docs/adr/0008). Both give
-// their thread up to a search that waits for one (give-way.ts).
+// their thread up to a search that waits for one (shared/give-way.ts).
 import { FeatherError, KernelArena } from '@feather-db/core';
 import { parentPort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { kReaderLoaded, type PoolReply, type PoolTask, type SearchQuery, type SharedInit } from '../protocol.js';
 import { AttachCache } from '../shared/attach-cache.js';
+import { eachNodeGivingWay } from '../shared/give-way.js';
 import { die, holdLocks, poolTaskDies, stallPoolTask } from '../shared/internal-faults.js';
 import { toReply } from '../shared/replies.js';
 import { searchOne } from '../shared/search-one.js';
 import { packReplies, unpackSearches, type SearchAnswer } from '../shared/search-wire.js';
 import { lowerThisThreadPriority } from '../shared/thread-priority.js';
-import { eachNodeGivingWay } from './give-way.js';
 
 // Loaded: the facade may close the pool from now on (see reader-pool.ts). Posted from a microtask, which
 // runs once the loader (Piscina require()s this module) has returned, since a termination inside it is what
@@ -22,7 +22,7 @@ queueMicrotask(() => parentPort?.postMessage(kReaderLoaded));
 
 const faults = (workerData as SharedInit).faults;
 const searchesWaiting = (workerData as SharedInit).searchesWaiting!;
-/** A search task waits for a thread (main/reader-pool.ts): insert and repair tasks give way (give-way.ts). Atomic load. */
+/** A search task waits for a thread (main/reader-pool.ts): insert and repair tasks give way (shared/give-way.ts). Atomic load. */
 const searchWaits = (): boolean => Atomics.load(searchesWaiting, 0) > 0;
 
 // Below the event loop's priority (OpenOptions.poolPriority): the main thread wins a contended core.

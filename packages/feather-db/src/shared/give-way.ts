@@ -1,6 +1,7 @@
 // A pool task's loop over its nodes in a reader thread (an insert task linking them, a repair task re-linking
 // the lists around a retiring set): it gives its thread up to a search that waits for one (main/reader-pool.ts
-// counts them) after the node it is on, so that a build or a repair cannot hold searches behind whole tasks.
+// counts them) after the node it is on, so that a build or a repair cannot hold searches behind whole tasks; and
+// the rest of its nodes, which the facade sends again.
 
 /** The nodes a task runs: `nodes` when given, else [first, first + count). */
 export interface NodeRange {
@@ -23,4 +24,12 @@ export function eachNodeGivingWay(range: NodeRange, run: (node: number) => void,
     done++;
   } while (done < count && !searchWaits());
   return done;
+}
+
+/** `range` without its first `done` nodes: what the facade sends again after a task gave way. */
+export function restOf<R extends NodeRange>(range: R, done: number): R {
+  const { first, count, nodes } = range;
+  if (nodes === undefined) return { ...range, first: first + done, count: count - done };
+  const rest = nodes.slice(done);
+  return { ...range, first: rest[0]!, count: rest.length, nodes: rest };
 }
