@@ -244,7 +244,7 @@ export class MemoryModel {
    */
   recordBytes(): number {
     const p = this.#p;
-    return p.cols.n * kRowBytes + p.attributes.byteLength + p.strings.byteLength + p.ids.slots.byteLength;
+    return p.cols.n * kRowBytes + p.attributes.byteLength + p.strings.byteLength + p.ids.byteLength;
   }
 
   /**
