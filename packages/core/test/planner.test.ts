@@ -38,6 +38,21 @@ describe('search planner', () => {
     expect(graph.kind === 'graph' && graph.bitmap !== undefined && graph.bitmap[0]).toBe(0b01010101);
   });
 
+  it('plans a large namespace without a filter on its count alone, building no set of its rows', () => {
+    const m = model(140_000, 2);
+    const planner = new SearchPlanner(m);
+    // 70,000 rows a namespace: more than the planner ever scans, so a traversal on the namespace's tag.
+    expect(planner.plan({ modality: 'text', ef: 128, namespace: 'ns1' })).toEqual({
+      kind: 'graph',
+      namespace: m.namespaceId('ns1'),
+      entity: undefined,
+    });
+    expect(m.scopesBuilt).toBe(false);
+    // An entity or a filter still reads the rows (to scan them or build the filter's bitmap).
+    expect(planner.plan({ modality: 'text', ef: 128, namespace: 'ns0', filter: { pct1: true } }).kind).toBe('scan');
+    expect(m.scopesBuilt).toBe(true);
+  });
+
   it('entity scopes across namespaces when no namespace is given', () => {
     const planner = new SearchPlanner(model(100, 3));
     const plan = planner.plan({ modality: 'text', ef: 16, entity: 'even' });

@@ -75,6 +75,15 @@ export class SearchPlanner {
   ): SearchPlan {
     const model = this.#model;
     const scoped = namespace !== undefined || entity !== undefined;
+    // A namespace's size is counted without its rows (MemoryModel.namespaceSize): a large one searched without
+    // a filter traverses the graph on its tag and needs no set of its rows. Building that set (and, the first
+    // time, the grouping of every row it comes from) held the event loop ~0.3 µs a row: 48 ms for a first
+    // search of a 100k-row namespace in a 300k store, 35 ms for the next namespace's 200k.
+    if (namespace !== undefined && entity === undefined && filter === undefined) {
+      const size = model.namespaceSize(namespace);
+      if (size === 0) return { kind: 'empty' };
+      if (size > kExactBase) return { kind: 'graph', namespace, entity };
+    }
     const scope = scoped ? model.scopeRows(namespace, entity) : undefined;
     const sets: ReadonlySet<number>[] = scope === undefined ? [] : [scope];
     if (filter !== undefined) for (const key in filter) sets.push(model.postings(key, filter[key]));

@@ -193,6 +193,16 @@ export class MemoryModel {
     return this.#p.scopes.rows(namespace, entity);
   }
 
+  /** How many live rows namespace id `namespace` has (counted, without building its set of rows). */
+  namespaceSize(namespace: number): number {
+    return this.#p.scopes.namespaceSize(namespace);
+  }
+
+  /** Whether any scope's set of rows was built (scopeRows builds them on first use; a test reads this). */
+  get scopesBuilt(): boolean {
+    return this.#p.scopes.built;
+  }
+
   /** Live rows whose attribute `key` equals `value`. */
   postings(key: string, value: AttributeValue): ReadonlySet<number> {
     return this.#p.attributes.postings(key, value);
@@ -222,7 +232,7 @@ export class MemoryModel {
   count(namespace?: string): number {
     if (namespace === undefined) return this.#p.live;
     const id = this.#p.namespaces.id(namespace);
-    return id === undefined ? 0 : this.#p.scopes.namespaceSize(id);
+    return id === undefined ? 0 : this.namespaceSize(id);
   }
 
   /**

@@ -27,6 +27,11 @@ export class Scopes {
     this.#entityRows = new RowGroups((emit) => c.eachLive((row) => c.entity[row] !== 0 && emit(c.entity[row], row)));
   }
 
+  /** Whether any grouping was built (a first call of rows()). */
+  get built(): boolean {
+    return this.#members.built || this.#entityMembers.built || this.#entityRows.built;
+  }
+
   /** Live rows of a namespace, an entity (across namespaces) or both. Never mutate the returned set. */
   rows(namespace: number | undefined, entity?: number): ReadonlySet<number> {
     if (namespace === undefined) return entity === undefined ? kEmpty : this.#entityRows.get(entity);
