@@ -10,18 +10,23 @@ function tableOf(ids: number[]): { index: IdIndex; lookup: (id: number) => numbe
   return { index, lookup: (id) => index.find(idHash(id), match, id, undefined) };
 }
 
+/** A table of 16,384 slots holding 8,192 rows (ids row · 7919): full at a load of one half, so the next insert grows it. */
+function fullTable(): { ids: number[]; index: IdIndex; lookup: (id: number) => number; put: () => void; rows: () => number } {
+  const ids: number[] = [];
+  const { index, lookup } = tableOf(ids);
+  const put = (): void => {
+    const row = ids.length;
+    ids.push(row * 7919);
+    index.insert(row, idHash(ids[row]));
+  };
+  while (!(index.byteLength === 16_384 * 4 && index.size === 8192)) put();
+  return { ids, index, lookup, put, rows: () => ids.length };
+}
+
 describe('IdIndex growth', () => {
   it('spreads a growth over later writes: both tables are held until the old one is emptied', () => {
-    const ids: number[] = [];
-    const { index } = tableOf(ids);
-    let row = 0;
-    const put = (): void => {
-      ids[row] = row * 7919;
-      index.insert(row, idHash(ids[row]));
-      row++;
-    };
-    // 16,384 slots hold 8,192 rows at a load of one half; the next insert starts a growth to 32,768.
-    while (!(index.byteLength === 16_384 * 4 && index.size === 8192)) put();
+    const { index, put, rows } = fullTable();
+    // The next insert starts a growth to 32,768 slots.
     put();
     expect(index.byteLength).toBe((16_384 + 32_768) * 4);
     // That insert moved the first 16 slots of the old table; 16 a write, 1,023 more writes empty it.
@@ -29,19 +34,11 @@ describe('IdIndex growth', () => {
     expect(index.byteLength).toBe((16_384 + 32_768) * 4);
     put();
     expect(index.byteLength).toBe(32_768 * 4);
-    expect(index.size).toBe(row);
+    expect(index.size).toBe(rows());
   });
 
   it('keeps the table a save stores at most half full while a growth is under way', () => {
-    const ids: number[] = [];
-    const { index, lookup } = tableOf(ids);
-    let row = 0;
-    const put = (): void => {
-      ids[row] = row * 7919;
-      index.insert(row, idHash(ids[row]));
-      row++;
-    };
-    while (!(index.byteLength === 16_384 * 4 && index.size === 8192)) put();
+    const { ids, index, lookup, put, rows } = fullTable();
     // Two rows forgotten: the table holds 8,190 rows and two tombstones, and the next insert starts a growth
     // whose rows (8,191) would fit a table of the same size; a few writes later a save takes the table.
     index.delete(5, idHash(ids[5]));
@@ -50,8 +47,8 @@ describe('IdIndex growth', () => {
     const saved = index.slots;
     const taken = saved.reduce((n, s) => n + (s !== 0 ? 1 : 0), 0);
     expect(taken * 2).toBeLessThanOrEqual(saved.length);
-    expect(index.size).toBe(row - 2);
-    for (let r = 0; r < row; r++) expect(lookup(ids[r])).toBe(r === 5 || r === 6 ? -1 : r);
+    expect(index.size).toBe(rows() - 2);
+    for (let r = 0; r < rows(); r++) expect(lookup(ids[r])).toBe(r === 5 || r === 6 ? -1 : r);
   });
 
   it('finds, refuses duplicates of and deletes rows in either table while a growth is under way', () => {
