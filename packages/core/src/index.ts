@@ -17,7 +17,18 @@ export type { SearchResult } from './hnsw/types.js';
 export { allFinite, checkInt, checkKnownKeys, checkVector, hasNoKeys, isVectorInput } from './validate.js';
 export type { VectorInput } from './validate.js';
 export { MemoryModel } from './records/memory-model.js';
-export type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './records/types.js';
+export { upsertCount } from './records/model-writes.js';
+export type {
+  AttributeValue,
+  Attributes,
+  Edge,
+  MemoryId,
+  MemoryRecord,
+  ModelOp,
+  RecordPatch,
+  UpsertItem,
+  UpsertItems,
+} from './records/types.js';
 export { RowMap } from './records/row-map.js';
 export { allocateRecallTable } from './records/recall-columns.js';
 export { createSlot, publishGeneration, readGeneration } from './records/modality-slot.js';

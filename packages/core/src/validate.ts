@@ -113,12 +113,26 @@ export function checkRows(vectors: Float32Array, dim: number, metric: string): n
     );
   }
   const n = vectors.length / dim;
+  // The common case without a view or a message per row (the writer checks every row of a bulk load again:
+  // a view and a label a row were most of its garbage); a bad row is then found row by row for the message.
+  if (allFinite(vectors) && (metric !== 'cosine' || noZeroRow(vectors, dim))) return n;
   for (let r = 0; r < n; r++) {
     const row = vectors.subarray(r * dim, (r + 1) * dim);
     checkVector(row, dim, `vectors[${r}]`);
     checkDirection(row, metric, `vectors[${r}]`);
   }
   return n;
+}
+
+/** Whether no row of `dim` components in `vectors` is all zeros. */
+function noZeroRow(vectors: Float32Array, dim: number): boolean {
+  for (let at = 0; at < vectors.length; at += dim) {
+    let i = at;
+    const end = at + dim;
+    while (i < end && vectors[i] === 0) i++;
+    if (i === end) return false;
+  }
+  return true;
 }
 
 /** True when `o` has no own enumerable key, found without building the keys' array (a per-row test on hot paths). */

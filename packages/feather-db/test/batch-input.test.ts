@@ -71,7 +71,7 @@ describe('batchSlices', () => {
     const slices = await batchSlices(model, spaces, checkBatch(spaces, vectors, { metas, namespace: 'batch' }));
     expect(slices).toHaveLength(2);
     const first = slices[0]();
-    if (first.op.type !== 'upsert') throw new Error('expected an upsert');
+    if (first.op.type !== 'upsert' || !Array.isArray(first.op.items)) throw new Error('expected an upsert of items');
     expect(first.op.items).toHaveLength(kBatchSliceRows);
     expect(first.value.slice(0, 3)).toEqual([6, 7, 8]);
     expect(first.op.items[0]).toMatchObject({ namespace: 'own', text: 'first', modality: 'text' });

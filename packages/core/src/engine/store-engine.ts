@@ -338,7 +338,9 @@ export class StoreEngine {
     result: WriteResult,
     grouped: boolean,
   ): void {
-    for (const item of op.items) if (item.modality !== undefined) this.#modality(item.modality);
+    // Every modality named exists (a batch slice's rows name one).
+    if (!Array.isArray(op.items)) this.#modality(op.items.modality);
+    else for (const item of op.items) if (item.modality !== undefined) this.#modality(item.modality);
     const effects = this.#model.upsert(op.items, op.now);
     const byModality = new Map<string, NodeTags[]>();
     for (const effect of effects) {
@@ -351,7 +353,8 @@ export class StoreEngine {
       if (old >= 0) m.index.delete(old);
       let tags = byModality.get(effect.modality);
       if (tags === undefined) byModality.set(effect.modality, (tags = []));
-      tags.push({ row: effect.row, namespace: effect.namespace, entity: effect.entity });
+      // The effect is the node's tags (row, namespace, entity): no second object per row.
+      tags.push(effect);
     }
     for (const [name, tags] of byModality) {
       const m = this.#modality(name);

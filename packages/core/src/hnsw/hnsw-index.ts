@@ -27,7 +27,7 @@ import { kDefaultHnswOptions, kMaxEf, kMetrics, resolveHnswOptions, type HnswOpt
 import { geometryOf, headerFlags, nodeAddressOf, screeningOf, storageOf, whenPublished, type IndexGeometry } from './index-header.js';
 import { LevelGenerator } from './levels.js';
 import { NodeRecycler } from './node-recycler.js';
-import { maybeLearnOrder, reserveVector } from './node-reserve.js';
+import { maybeLearnOrder, reserveVector, type ReserveParts } from './node-reserve.js';
 import { SearchScratch } from './search-scratch.js';
 import type { NodeFilter, NodeTags, SearchOptions, SearchResult } from './types.js';
 
@@ -53,6 +53,8 @@ export class HnswIndex {
   readonly #levels: LevelGenerator;
   readonly #order: DimensionOrder;
   readonly #scratch: SearchScratch;
+  /** What a reserve writes through (node-reserve.ts): one object, not one per reserved row. */
+  readonly #parts: ReserveParts;
   /** int8 storage: the clip bound applied before quantising new vectors (Infinity = none). */
   maxAbs: number = Number.POSITIVE_INFINITY;
   /** The writer's bookkeeping of tombstoned, retired and free node slots (node-recycler.ts). */
@@ -72,6 +74,7 @@ export class HnswIndex {
     this.#levels = new LevelGenerator(this.m, seed);
     this.#order = new DimensionOrder(arena, address, this.dim);
     this.#scratch = new SearchScratch(arena, this.dim, 2 * this.m + 1);
+    this.#parts = { order: this.#order, scratch: this.#scratch };
     this.recycler = new NodeRecycler(arena, address);
   }
 
@@ -267,7 +270,7 @@ export class HnswIndex {
 
   /** Reserves a node (the free slot `slot` when >= 0, else the next id) and writes its vector (node-reserve.ts). */
   #reserve(vector: VectorInput, offset: number, tags: NodeTags | undefined, slot = -1): number {
-    return reserveVector(this, { order: this.#order, scratch: this.#scratch }, { vector, offset, tags }, slot);
+    return reserveVector(this, this.#parts, vector, offset, tags, slot);
   }
 
   /**

@@ -25,19 +25,21 @@ export function maybeLearnOrder(index: HnswIndex, order: DimensionOrder, vectors
 export function reserveVector(
   index: HnswIndex,
   parts: ReserveParts,
-  row: { vector: VectorInput; offset: number; tags: NodeTags | undefined },
+  vector: VectorInput,
+  offset: number,
+  tags: NodeTags | undefined,
   slot = -1,
 ): number {
   const wasm = index.arena.wasm;
-  const t = row.tags ?? { row: index.reservedCount, namespace: 0, entity: 0 };
+  const t = tags ?? { row: index.reservedCount, namespace: 0, entity: 0 };
   const id = slot < 0 ? index.reserveNode(t) : wasm.reserveAt(index.address, slot, t.row, t.namespace, t.entity);
   if (id < 0) throw capacityError('add a vector', id);
   if (index.storage === 'float32') {
-    parts.order.write(row.vector, row.offset, (wasm.vectorAddress(index.address, id) >>> 0) >>> 2);
+    parts.order.write(vector, offset, (wasm.vectorAddress(index.address, id) >>> 0) >>> 2);
     return id;
   }
   const staging = parts.scratch.staging();
-  parts.order.write(row.vector, row.offset, staging >>> 2);
+  parts.order.write(vector, offset, staging >>> 2);
   if (Number.isFinite(index.maxAbs)) {
     const f32 = index.arena.f32;
     const at = staging >>> 2;

@@ -17,7 +17,7 @@ import {
 } from './model-writes.js';
 import { SharedRecall } from './recall-columns.js';
 import { checkSnapshot, corrupt, type ModelSnapshot, type SnapshotEdge, type SnapshotRow } from './snapshot.js';
-import type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItem } from './types.js';
+import type { AttributeValue, Attributes, Edge, MemoryId, MemoryRecord, ModelOp, RecordPatch, UpsertItems } from './types.js';
 
 /** Bytes per row of the model's columns and write stamp (flags 1, id 8, id hash 4, namespace 4, entity 4, importance 8, timestamp 8, modality set 4, attribute start and count 8, write stamp 8). */
 const kRowBytes = 57;
@@ -393,7 +393,7 @@ export class MemoryModel {
   }
 
   /** Inserts or updates records. Items must be validated; later items win over earlier ones with the same id. */
-  upsert(items: readonly UpsertItem[], now: number): UpsertEffect[] {
+  upsert(items: UpsertItems, now: number): UpsertEffect[] {
     this.#own();
     const effects: UpsertEffect[] = [];
     upsertRecords(this.#p, items, now, effects);

@@ -5,7 +5,7 @@ import { kNoAttributes } from './attribute-store.js';
 import { kLive, kStringId } from './columns-codec.js';
 import { idHash } from './id-index.js';
 import { findRow, type ForgetEffect, type ModelParts, type UpsertEffect } from './model-parts.js';
-import type { Attributes, MemoryId, RecordPatch, UpsertItem } from './types.js';
+import type { Attributes, MemoryId, RecordPatch, UpsertItem, UpsertItems } from './types.js';
 
 /** Defaults of a new memory's fields. */
 const kDefaultNamespace = 'default';
@@ -15,42 +15,62 @@ const kDefaultImportance = 1;
  * Inserts or updates records. Items must be validated; later items win over earlier ones with the same id.
  * Pushes what each did to `effects` when given (the writer's index work; the facade's mirror needs none).
  */
-export function upsertRecords(p: ModelParts, items: readonly UpsertItem[], now: number, effects: UpsertEffect[] | undefined): void {
-  const c = p.cols;
+export function upsertRecords(p: ModelParts, items: UpsertItems, now: number, effects: UpsertEffect[] | undefined): void {
   p.version++;
-  for (const item of items) {
-    const existing = findRow(p, item.id);
-    const created = existing < 0;
-    const row = created ? createRecord(p, item, now) : existing;
-    const oldNamespace = c.namespace[row];
-    const oldEntity = c.entity[row];
-    if (!created) {
-      if (item.text !== undefined) p.strings.setText(row, item.text);
-      if (item.importance !== undefined) c.importance[row] = item.importance;
-      if (item.timestamp !== undefined) c.timestamp[row] = item.timestamp;
-      if (item.attributes !== undefined) p.attributes.set(row, item.attributes);
-      if (item.namespace !== undefined || item.entity !== undefined) {
-        p.scopes.delete(row);
-        if (item.namespace !== undefined) c.namespace[row] = p.namespaces.intern(item.namespace);
-        if (item.entity !== undefined) c.entity[row] = internEntity(p, item.entity);
-        p.scopes.add(row);
-      }
-    }
-    if (item.recallCount !== undefined) c.recall.set(row, item.recallCount, item.lastRecalled ?? Number.NaN);
-    if (item.modality !== undefined) addModality(p, row, item.modality);
-    p.writeOrder.stamp(row);
-    if (effects === undefined) continue;
-    const namespace = c.namespace[row];
-    const entity = c.entity[row];
-    effects.push({
-      row,
-      created,
-      namespace,
-      entity,
-      retagged: !created && (namespace !== oldNamespace || entity !== oldEntity),
-      modality: item.modality,
-    });
+  if (Array.isArray(items)) {
+    for (const item of items) upsertRecord(p, item, now, effects);
+    return;
   }
+  // One item, rewritten per row (createRecord reads its fields and keeps nothing of it).
+  const item: UpsertItem = { id: 0, row: undefined, modality: items.modality };
+  if (items.namespace !== undefined) item.namespace = items.namespace;
+  const { ids, rows } = items;
+  for (let i = 0; i < ids.length; i++) {
+    item.id = ids[i]!;
+    const row = rows?.[i] ?? -1;
+    item.row = row < 0 ? undefined : row;
+    upsertRecord(p, item, now, effects);
+  }
+}
+
+/** How many memories an upsert names. */
+export function upsertCount(items: UpsertItems): number {
+  return Array.isArray(items) ? items.length : items.ids.length;
+}
+
+function upsertRecord(p: ModelParts, item: UpsertItem, now: number, effects: UpsertEffect[] | undefined): void {
+  const c = p.cols;
+  const existing = findRow(p, item.id);
+  const created = existing < 0;
+  const row = created ? createRecord(p, item, now) : existing;
+  const oldNamespace = c.namespace[row];
+  const oldEntity = c.entity[row];
+  if (!created) {
+    if (item.text !== undefined) p.strings.setText(row, item.text);
+    if (item.importance !== undefined) c.importance[row] = item.importance;
+    if (item.timestamp !== undefined) c.timestamp[row] = item.timestamp;
+    if (item.attributes !== undefined) p.attributes.set(row, item.attributes);
+    if (item.namespace !== undefined || item.entity !== undefined) {
+      p.scopes.delete(row);
+      if (item.namespace !== undefined) c.namespace[row] = p.namespaces.intern(item.namespace);
+      if (item.entity !== undefined) c.entity[row] = internEntity(p, item.entity);
+      p.scopes.add(row);
+    }
+  }
+  if (item.recallCount !== undefined) c.recall.set(row, item.recallCount, item.lastRecalled ?? Number.NaN);
+  if (item.modality !== undefined) addModality(p, row, item.modality);
+  p.writeOrder.stamp(row);
+  if (effects === undefined) return;
+  const namespace = c.namespace[row];
+  const entity = c.entity[row];
+  effects.push({
+    row,
+    created,
+    namespace,
+    entity,
+    retagged: !created && (namespace !== oldNamespace || entity !== oldEntity),
+    modality: item.modality,
+  });
 }
 
 /** Changes fields of one record; returns whether its namespace/entity tags changed. */

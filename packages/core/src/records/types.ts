@@ -59,6 +59,23 @@ export interface UpsertItem {
   lastRecalled?: number | null;
 }
 
+/**
+ * The memories of one addBatch slice without metas: an id each, all of one modality and namespace, no other
+ * field. Applied as an UpsertItem `{ id, modality, namespace, row }` per id, without building one: a bulk
+ * load's items were most of the garbage on both threads, and a map per row in the WAL.
+ */
+export interface UpsertRows {
+  ids: MemoryId[];
+  modality: string;
+  /** Absent: the default namespace. */
+  namespace?: string;
+  /** Forgotten rows the facade chose to reuse (UpsertItem.row), by position; -1: a new row at the end. Absent: none. */
+  rows?: number[];
+}
+
+/** An upsert's memories: items, or a batch slice's rows (UpsertRows). */
+export type UpsertItems = UpsertItem[] | UpsertRows;
+
 /** Fields `update` may change. */
 export interface RecordPatch {
   text?: string;
@@ -73,7 +90,7 @@ export interface RecordPatch {
  * every row, dictionary id and auto-assigned id.
  */
 export type ModelOp =
-  | { type: 'upsert'; items: UpsertItem[]; now: number }
+  | { type: 'upsert'; items: UpsertItems; now: number }
   | { type: 'update'; id: MemoryId; patch: RecordPatch }
   | { type: 'forget'; ids: MemoryId[] }
   | { type: 'link'; from: MemoryId; to: MemoryId; edgeType: string; weight: number }

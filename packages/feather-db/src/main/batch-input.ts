@@ -10,6 +10,7 @@ import {
   type MemoryId,
   type MemoryModel,
   type UpsertItem,
+  type UpsertItems,
   type VectorInput,
 } from '@feather-db/core';
 import type { AddBatchOptions } from '../api.js';
@@ -377,22 +378,21 @@ export async function batchSlices(
       // Auto ids continue after every integer id in use, including this slice's explicit ones.
       let next = model.peekAutoId();
       for (let r = from; r < to; r++) if (typeof ids[r] === 'number') next = Math.max(next, (ids[r] as number) + 1);
-      const items = new Array<UpsertItem>(to - from);
-      // Rows without metas share their fields: written as a literal, not spread (a third of the garbage).
-      const namespaceOnly = shared?.namespace;
-      for (let r = from; r < to; r++) {
-        const id = ids[r] ?? next++;
-        items[r - from] =
-          shared === undefined
-            ? { ...fields[r]!, id, modality }
-            : namespaceOnly === undefined
-              ? { id, modality }
-              : { namespace: namespaceOnly, id, modality };
+      const resolved = new Array<MemoryId>(to - from);
+      for (let r = from; r < to; r++) resolved[r - from] = ids[r] ?? next++;
+      // Rows without metas go as one UpsertRows (their ids, the shared modality and namespace), not an item each.
+      let items: UpsertItems;
+      if (shared === undefined) {
+        items = new Array<UpsertItem>(to - from);
+        for (let r = from; r < to; r++) items[r - from] = { ...fields[r]!, id: resolved[r - from]!, modality };
+      } else {
+        items = shared.namespace === undefined ? { ids: resolved, modality } : { ids: resolved, modality, namespace: shared.namespace };
       }
       return {
         op: { type: 'upsert', items, now: Date.now() },
         vectors: { [modality]: rowsOf(chunks, from, to, dim) },
-        value: items.map((i) => i.id),
+        // The op's own array: the mirror and the writer only read it (a copy would be one more array a slice).
+        value: resolved,
       };
     });
   }

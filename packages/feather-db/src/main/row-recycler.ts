@@ -43,12 +43,23 @@ export class RowRecycler {
   assign(op: ModelOp, model: MemoryModel): void {
     if (op.type !== 'upsert' || this.#free.length === 0) return;
     const created = new Set<MemoryId>();
-    for (const item of op.items) {
-      if (this.#free.length === 0) return;
-      if (model.has(item.id) || created.has(item.id)) continue;
-      created.add(item.id);
-      item.row = this.#free.pop()!;
+    const take = (id: MemoryId): number | undefined => {
+      if (this.#free.length === 0 || model.has(id) || created.has(id)) return undefined;
+      created.add(id);
+      return this.#free.pop();
+    };
+    const items = op.items;
+    if (Array.isArray(items)) {
+      for (const item of items) {
+        const row = take(item.id);
+        if (row !== undefined) item.row = row;
+      }
+      return;
     }
+    items.ids.forEach((id, i) => {
+      const row = take(id);
+      if (row !== undefined) (items.rows ??= new Array<number>(items.ids.length).fill(-1))[i] = row;
+    });
   }
 
   #check(): void {

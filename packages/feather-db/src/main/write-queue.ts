@@ -1,4 +1,4 @@
-import { FeatherError } from '@feather-db/core';
+import { FeatherError, upsertCount } from '@feather-db/core';
 import { transfer } from 'comlink';
 import type { InsertJob, WriteRequest, WriteResult, WriterCalls } from '../protocol.js';
 import type { LinkQueue } from './link-queue.js';
@@ -66,7 +66,7 @@ export class WriteQueue {
   send(request: WriteRequest): Promise<Sent> {
     return new Promise((resolve, reject) => {
       const bytes = vectorBytes(request);
-      const rows = request.op.type === 'upsert' ? request.op.items.length : 1;
+      const rows = request.op.type === 'upsert' ? upsertCount(request.op.items) : 1;
       this.#outbox.push({ request, bytes, rows, resolve, reject });
       this.#queuedBytes += bytes;
       this.#queuedRows += rows;
