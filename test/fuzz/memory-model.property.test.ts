@@ -1,4 +1,4 @@
-// Model-based property test of the memory model through the public API: random sequences of adds,
+// Model-based property test of the memory model through the public API: random sequences of adds, batches,
 // updates, forgets, purges, entity deletes, links, searches, context chains, compactions and reopens (from
 // the saved file or through the WAL) across namespaces and entities, checked step by step against an
 // independent reference written here (plain maps, float64 math, the scoring formula from design.md and a
@@ -54,6 +54,16 @@ const opArb = fc.oneof(
       n: fc.integer({ min: 0, max: 2 }),
       importance: fc.double({ min: 0.25, max: 3, noNaN: true }),
       ageDays: fc.integer({ min: 0, max: 60 }),
+    }),
+  },
+  {
+    // addBatch without metas (one UpsertRows op a slice): explicit ids (repeats included) or automatic ones.
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('batch' as const),
+      rows: fc.array(fc.record({ id: idArb, vector: vectorArb }), { minLength: 1, maxLength: 4 }),
+      auto: fc.boolean(),
+      namespace: fc.option(fc.constantFrom(...namespaces), { nil: undefined }),
     }),
   },
   {
@@ -190,6 +200,33 @@ describe('memory model (property)', () => {
                   recallCount: old?.recallCount ?? 0,
                   lastRecalled: old?.lastRecalled ?? null,
                   order: order++,
+                });
+                break;
+              }
+              case 'batch': {
+                const given = op.auto ? undefined : op.rows.map((r) => r.id);
+                const { ids } = await db.addBatch(
+                  op.rows.map((r) => r.vector),
+                  { ...(given === undefined ? {} : { ids: given }), ...(op.namespace === undefined ? {} : { namespace: op.namespace }) },
+                );
+                expect(ids).toEqual(given ?? op.rows.map((_, i) => nextAuto + i));
+                op.rows.forEach((r, i) => {
+                  const id = ids[i];
+                  if (typeof id === 'number') nextAuto = Math.max(nextAuto, id + 1);
+                  const old = ref.get(id);
+                  // A row without metas sets the vector (and the namespace, when the batch names one); a new memory
+                  // takes the defaults and the store's clock at the write, read back rather than assumed.
+                  ref.set(id, {
+                    vector: r.vector,
+                    namespace: op.namespace ?? old?.namespace ?? 'default',
+                    entity: old?.entity ?? null,
+                    importance: old?.importance ?? 1,
+                    attributes: old?.attributes ?? {},
+                    timestamp: old?.timestamp ?? db.get(id)!.timestamp,
+                    recallCount: old?.recallCount ?? 0,
+                    lastRecalled: old?.lastRecalled ?? null,
+                    order: order++,
+                  });
                 });
                 break;
               }

@@ -1,6 +1,7 @@
 // Semantics at the edges of the write path: getLast in write order (and after save and reopen), update's
-// result when a forget follows it, addBatch's snapshot, the size cap, values that only fail as float32, and
-// searches in flight when the store closes.
+// result when a forget follows it, addBatch's snapshot, the size cap, an id named twice in one batch, values that
+// only fail as float32, and searches in flight when the store closes.
+import { copyFileSync } from 'node:fs';
 import { tempStorePath } from '@feather-db/testkit';
 import { Feather, FeatherError } from 'feather-db';
 import { describe, expect, it } from 'vitest';
@@ -174,6 +175,49 @@ describe('addBatch reads its input until it settles', () => {
     expect(ids.length).toBe(100);
     expect(db.count()).toBe(100);
     await db.close();
+  });
+});
+
+describe('addBatch naming an id twice', () => {
+  it('keeps the later row, with one node, with or without metas, and the same after a replay of its WAL', async () => {
+    const path = tempStorePath();
+    const db = await Feather.open(path, { dim: 2, metric: 'l2', threads: 1 });
+    await db.add(v(5, 5), { id: 'a' });
+    // Without metas (one UpsertRows op) and with them (items): an existing id and a new one, each twice.
+    await db.addBatch([v(1, 0), v(0, 1), v(3, 0), v(0, 3)], { ids: ['a', 'b', 'a', 'b'], namespace: 'n' });
+    await db.addBatch([v(7, 0), v(0, 7)], { ids: ['c', 'c'], metas: [{ text: 'first' }, { text: 'second' }] });
+    const check = async (store: Feather): Promise<void> => {
+      expect(store.count()).toBe(3);
+      expect(store.stats().modalities['text'].nodes - store.stats().modalities['text'].tombstones).toBe(3);
+      expect(await store.checkIntegrity()).toEqual({ ok: true, problems: [] });
+      const near = async (x: number, y: number): Promise<unknown> =>
+        (await store.search(v(x, y), { k: 5, track: false })).map((h) => [h.id, h.similarity === 1]);
+      // Each memory once, at its later vector only.
+      expect(await near(3, 0)).toEqual(expect.arrayContaining([['a', true]]));
+      expect(await near(0, 3)).toEqual(expect.arrayContaining([['b', true]]));
+      expect(await near(0, 7)).toEqual(expect.arrayContaining([['c', true]]));
+      for (const [x, y] of [
+        [1, 0],
+        [0, 1],
+        [7, 0],
+        [5, 5],
+      ]) {
+        const hits = (await store.search(v(x, y), { k: 5, track: false })).map((h) => h.id);
+        expect(new Set(hits).size).toBe(hits.length);
+        expect(hits.length).toBe(3);
+      }
+      expect(store.get('a')).toMatchObject({ namespace: 'n' });
+      expect(store.get('c')).toMatchObject({ text: 'second' });
+    };
+    await check(db);
+    // Closed without a save: the reopen replays the WAL.
+    const copy = tempStorePath();
+    copyFileSync(path, copy);
+    copyFileSync(`${path}.wal`, `${copy}.wal`);
+    await db.close();
+    const replayed = await Feather.open(copy, { threads: 1 });
+    await check(replayed);
+    await replayed.close();
   });
 });
 

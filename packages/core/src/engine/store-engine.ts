@@ -342,24 +342,39 @@ export class StoreEngine {
     if (!Array.isArray(op.items)) this.#modality(op.items.modality);
     else for (const item of op.items) if (item.modality !== undefined) this.#modality(item.modality);
     const effects = this.#model.upsert(op.items, op.now);
-    const byModality = new Map<string, NodeTags[]>();
+    const byModality = new Map<string, ModalityRows>();
     for (const effect of effects) {
       if (effect.retagged) this.#retag(effect.row, effect.namespace, effect.entity);
       if (effect.modality === undefined) continue;
+      let rows = byModality.get(effect.modality);
+      if (rows === undefined) byModality.set(effect.modality, (rows = { tags: [], vectorOf: [], slotOf: undefined, given: 0 }));
+      // The op's vectors of this modality are its items' in order: this effect's is the next one.
+      const vector = rows.given++;
+      // Only a memory that existed when its item was applied can have come earlier in the op: the rows' slots
+      // are looked up (and kept from then on) once one does, so a load of new memories builds no map.
+      if (!effect.created) rows.slotOf ??= new Map(rows.tags.map((t, i) => [t.row, i]));
+      const slot = rows.slotOf?.get(effect.row);
+      if (slot !== undefined) {
+        // The same memory again in this op (an addBatch naming an id twice): the later vector wins, and the row
+        // still gets one node (two would leave one of them live and mapped by no row).
+        rows.tags[slot] = effect;
+        rows.vectorOf[slot] = vector;
+        continue;
+      }
       const m = this.#modality(effect.modality);
       // A new vector replaces the old node: tombstone it (searches briefly miss this memory until the new
       // node is linked).
       const old = m.rows.get(effect.row);
       if (old >= 0) m.index.delete(old);
-      let tags = byModality.get(effect.modality);
-      if (tags === undefined) byModality.set(effect.modality, (tags = []));
+      rows.slotOf?.set(effect.row, rows.tags.length);
       // The effect is the node's tags (row, namespace, entity): no second object per row.
-      tags.push(effect);
+      rows.tags.push(effect);
+      rows.vectorOf.push(vector);
     }
-    for (const [name, tags] of byModality) {
+    for (const [name, { tags, vectorOf, given }] of byModality) {
       const m = this.#modality(name);
       // Free slots first (docs/adr/0008), then new ids.
-      const nodes = m.index.reserveManyReusing(vectors[name], tags);
+      const nodes = m.index.reserveManyReusing(keptVectors(vectors[name], m.index.dim, vectorOf, given), tags);
       tags.forEach((t, i) => m.rows.set(t.row, nodes[i]));
       scheduleLinks(m.index, nodes, parallel, result, grouped);
     }
@@ -398,4 +413,23 @@ export class StoreEngine {
     if (m === undefined) throw new FeatherError('FEATHER_ERR_INTERNAL', `the writer has no modality ${JSON.stringify(name)}`);
     return m;
   }
+}
+
+/** An upsert's rows of one modality: each row once (its node's tags), and which of the op's vectors it takes. */
+interface ModalityRows {
+  tags: NodeTags[];
+  /** vectorOf[i]: the index, among the op's vectors of this modality, of the one tags[i]'s row takes. */
+  vectorOf: number[];
+  /** Each row's index in tags, once a row that existed before the op is met (undefined until then). */
+  slotOf: Map<number, number> | undefined;
+  /** The op's vectors of this modality. */
+  given: number;
+}
+
+/** The rows of `vectors` (`dim` each) that `vectorOf` keeps, in its order: `vectors` itself when it keeps all. */
+function keptVectors(vectors: Float32Array, dim: number, vectorOf: readonly number[], given: number): Float32Array {
+  if (vectorOf.length === given) return vectors;
+  const kept = new Float32Array(vectorOf.length * dim);
+  vectorOf.forEach((from, i) => kept.set(vectors.subarray(from * dim, (from + 1) * dim), i * dim));
+  return kept;
 }
