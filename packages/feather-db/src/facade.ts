@@ -108,7 +108,7 @@ export class Feather extends StoreReads {
 
   /**
    * Adds many memories in one write; resolves with their ids, in input order, once all are visible. Every
-   * row is validated before any is stored. The rows, ids and metas are read a slice per event-loop turn
+   * row is validated before any is stored. An id given twice is one memory: its rows apply in order (the later vector; the later row's fields over the earlier's). The rows, ids and metas are read a slice per event-loop turn
    * (main/batch-input.ts), so the caller keeps them unchanged until the promise settles. The writer reserves and tags the nodes; the reader pool links
    * them into the one shared graph in parallel while searches keep running.
    */
