@@ -347,7 +347,7 @@ export class StoreEngine {
       if (effect.retagged) this.#retag(effect.row, effect.namespace, effect.entity);
       if (effect.modality === undefined) continue;
       let rows = byModality.get(effect.modality);
-      if (rows === undefined) byModality.set(effect.modality, (rows = { tags: [], vectorOf: [], slotOf: undefined, given: 0 }));
+      if (rows === undefined) byModality.set(effect.modality, (rows = { tags: [], vectorOf: undefined, slotOf: undefined, given: 0 }));
       // The op's vectors of this modality are its items' in order: this effect's is the next one.
       const vector = rows.given++;
       // Only a memory that existed when its item was applied can have come earlier in the op: the rows' slots
@@ -358,7 +358,8 @@ export class StoreEngine {
         // The same memory again in this op (an addBatch naming an id twice): the later vector wins, and the row
         // still gets one node (two would leave one of them live and mapped by no row).
         rows.tags[slot] = effect;
-        rows.vectorOf[slot] = vector;
+        // Until a row repeats, tags[i] takes the op's vector i.
+        (rows.vectorOf ??= rows.tags.map((_, i) => i))[slot] = vector;
         continue;
       }
       const m = this.#modality(effect.modality);
@@ -369,12 +370,12 @@ export class StoreEngine {
       rows.slotOf?.set(effect.row, rows.tags.length);
       // The effect is the node's tags (row, namespace, entity): no second object per row.
       rows.tags.push(effect);
-      rows.vectorOf.push(vector);
+      rows.vectorOf?.push(vector);
     }
-    for (const [name, { tags, vectorOf, given }] of byModality) {
+    for (const [name, { tags, vectorOf }] of byModality) {
       const m = this.#modality(name);
       // Free slots first (docs/adr/0008), then new ids.
-      const nodes = m.index.reserveManyReusing(keptVectors(vectors[name], m.index.dim, vectorOf, given), tags);
+      const nodes = m.index.reserveManyReusing(keptVectors(vectors[name], m.index.dim, vectorOf), tags);
       tags.forEach((t, i) => m.rows.set(t.row, nodes[i]));
       scheduleLinks(m.index, nodes, parallel, result, grouped);
     }
@@ -418,17 +419,20 @@ export class StoreEngine {
 /** An upsert's rows of one modality: each row once (its node's tags), and which of the op's vectors it takes. */
 interface ModalityRows {
   tags: NodeTags[];
-  /** vectorOf[i]: the index, among the op's vectors of this modality, of the one tags[i]'s row takes. */
-  vectorOf: number[];
+  /**
+   * vectorOf[i]: the index, among the op's vectors of this modality, of the one tags[i]'s row takes; undefined
+   * while no row repeated (tags[i] takes vector i).
+   */
+  vectorOf: number[] | undefined;
   /** Each row's index in tags, once a row that existed before the op is met (undefined until then). */
   slotOf: Map<number, number> | undefined;
   /** The op's vectors of this modality. */
   given: number;
 }
 
-/** The rows of `vectors` (`dim` each) that `vectorOf` keeps, in its order: `vectors` itself when it keeps all. */
-function keptVectors(vectors: Float32Array, dim: number, vectorOf: readonly number[], given: number): Float32Array {
-  if (vectorOf.length === given) return vectors;
+/** The rows of `vectors` (`dim` each) that `vectorOf` keeps, in its order: `vectors` itself when undefined. */
+function keptVectors(vectors: Float32Array, dim: number, vectorOf: readonly number[] | undefined): Float32Array {
+  if (vectorOf === undefined) return vectors;
   const kept = new Float32Array(vectorOf.length * dim);
   vectorOf.forEach((from, i) => kept.set(vectors.subarray(from * dim, (from + 1) * dim), i * dim));
   return kept;
